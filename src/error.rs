@@ -1,0 +1,202 @@
+//! nook's one error shape: the step, the object, the errno and a hint, printed
+//! as one line, e.g.
+//!
+//! `nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid`
+
+use crate::out::{Line, STDERR};
+use core::ffi::CStr;
+use rustix::io::Errno;
+
+/// Exit status when nook itself fails before PROGRAM starts.
+pub const EXIT_SETUP: i32 = 125;
+/// PROGRAM exists but could not be executed.
+pub const EXIT_CANNOT_EXEC: i32 = 126;
+/// PROGRAM was not found.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+/// What a step acted on: a path or name from argv, or a fixed word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object<'a> {
+    Path(&'a CStr),
+    Text(&'static str),
+    Number(i64),
+}
+
+impl<'a> From<&'a CStr> for Object<'a> {
+    fn from(p: &'a CStr) -> Self {
+        Object::Path(p)
+    }
+}
+
+impl From<&'static str> for Object<'_> {
+    fn from(s: &'static str) -> Self {
+        Object::Text(s)
+    }
+}
+
+const MAX_OBJECT: usize = 600;
+
+/// A failed step. `detail` replaces strerror's text for usage errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failure<'a> {
+    pub step: &'static str,
+    pub object: Object<'a>,
+    pub errno: Errno,
+    pub detail: Option<&'static str>,
+    pub hint: Option<&'static str>,
+}
+
+pub type Result<'a, T> = core::result::Result<T, Failure<'a>>;
+
+impl<'a> Failure<'a> {
+    pub fn new(step: &'static str, object: impl Into<Object<'a>>, errno: Errno) -> Self {
+        Failure { step, object: object.into(), errno, detail: None, hint: None }
+    }
+
+    /// A usage error: nothing was changed yet.
+    pub fn usage(step: &'static str, object: impl Into<Object<'a>>, detail: &'static str) -> Self {
+        Failure { step, object: object.into(), errno: Errno::INVAL, detail: Some(detail), hint: None }
+    }
+
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn hint_if(self, cond: bool, hint: &'static str) -> Self {
+        if cond { self.hint(hint) } else { self }
+    }
+
+    pub fn render(&self, line: &mut Line) {
+        line.str("nook: ").str(self.step).str(" ");
+        match self.object {
+            // Keep room for the errno: cut an overlong path in the middle of the line.
+            Object::Path(p) if p.to_bytes().len() > MAX_OBJECT => {
+                line.bytes(&p.to_bytes()[..MAX_OBJECT]).str("...")
+            }
+            Object::Path(p) => line.bytes(p.to_bytes()),
+            Object::Text(t) => line.str(t),
+            Object::Number(n) => line.dec(n),
+        };
+        line.str(": ").str(self.detail.unwrap_or_else(|| message(self.errno)));
+        line.str(" (").str(name(self.errno)).str(")");
+        if let Some(h) = self.hint {
+            line.str(": ").str(h);
+        }
+    }
+
+    /// Prints the one-line report on stderr.
+    pub fn report(&self) {
+        let mut line = Line::new();
+        self.render(&mut line);
+        line.emit(STDERR);
+    }
+}
+
+/// Attaches a step and object to a bare errno.
+pub trait Context<T> {
+    fn at<'a>(self, step: &'static str, object: impl Into<Object<'a>>) -> Result<'a, T>;
+}
+
+impl<T> Context<T> for core::result::Result<T, Errno> {
+    fn at<'a>(self, step: &'static str, object: impl Into<Object<'a>>) -> Result<'a, T> {
+        self.map_err(|e| Failure::new(step, object, e))
+    }
+}
+
+macro_rules! errnos {
+    ($($name:ident $text:literal,)*) => {
+        /// The errno's symbolic name, e.g. "EPERM".
+        pub fn name(e: Errno) -> &'static str {
+            match e { $(Errno::$name => concat!("E", stringify!($name)),)* _ => "E?" }
+        }
+        /// strerror's text for the errno.
+        pub fn message(e: Errno) -> &'static str {
+            match e { $(Errno::$name => $text,)* _ => "Unknown error" }
+        }
+    };
+}
+
+errnos! {
+    PERM "Operation not permitted",
+    NOENT "No such file or directory",
+    SRCH "No such process",
+    INTR "Interrupted system call",
+    IO "Input/output error",
+    NXIO "No such device or address",
+    TOOBIG "Argument list too long",
+    NOEXEC "Exec format error",
+    BADF "Bad file descriptor",
+    CHILD "No child processes",
+    AGAIN "Resource temporarily unavailable",
+    NOMEM "Cannot allocate memory",
+    ACCESS "Permission denied",
+    FAULT "Bad address",
+    NOTBLK "Block device required",
+    BUSY "Device or resource busy",
+    EXIST "File exists",
+    XDEV "Invalid cross-device link",
+    NODEV "No such device",
+    NOTDIR "Not a directory",
+    ISDIR "Is a directory",
+    INVAL "Invalid argument",
+    NFILE "Too many open files in system",
+    MFILE "Too many open files",
+    NOTTY "Inappropriate ioctl for device",
+    TXTBSY "Text file busy",
+    FBIG "File too large",
+    NOSPC "No space left on device",
+    SPIPE "Illegal seek",
+    ROFS "Read-only file system",
+    MLINK "Too many links",
+    PIPE "Broken pipe",
+    RANGE "Numerical result out of range",
+    NAMETOOLONG "File name too long",
+    NOSYS "Function not implemented",
+    NOTEMPTY "Directory not empty",
+    LOOP "Too many levels of symbolic links",
+    OVERFLOW "Value too large for defined data type",
+    NOTSUP "Operation not supported",
+    USERS "Too many users",
+    STALE "Stale file handle",
+    DQUOT "Disk quota exceeded",
+    NOMEDIUM "No medium found",
+    NOKEY "Required key not available",
+    CANCELED "Operation canceled",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(f: &Failure) -> std::string::String {
+        let mut line = Line::new();
+        f.render(&mut line);
+        std::string::String::from_utf8(line.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn renders_the_protocol_example() {
+        let f = Failure::new("mount proc on", c"/proc", Errno::PERM)
+            .hint("proc needs its own PID namespace; add --unshare-pid");
+        assert_eq!(
+            text(&f),
+            "nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid"
+        );
+    }
+
+    #[test]
+    fn usage_errors_carry_their_own_text() {
+        let f = Failure::usage("option", c"--bogus", "unknown option");
+        assert_eq!(text(&f), "nook: option --bogus: unknown option (EINVAL)");
+    }
+
+    #[test]
+    fn an_overlong_object_is_cut_but_the_errno_survives() {
+        let long = std::ffi::CString::new(vec![b'a'; 5000]).unwrap();
+        let f = Failure::new("bind", long.as_c_str(), Errno::NAMETOOLONG);
+        let t = text(&f);
+        assert!(t.len() <= 1024, "{}", t.len());
+        assert!(t.contains("..."));
+    }
+}

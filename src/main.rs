@@ -1,0 +1,26 @@
+//! The nook binary: musl's crt1 calls `main`; everything else is the library.
+#![no_std]
+#![no_main]
+
+use core::ffi::{c_char, c_int};
+use nook::plan::Argv;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
+    // SAFETY: the kernel lays out argc strings followed by a null pointer,
+    // and a null-terminated envp; both live as long as the process.
+    let (argv, envp) = unsafe { (Argv::from_raw(argv, argc as usize), Argv::from_null_terminated(envp)) };
+    nook::raw::exit_group(nook::main(argv, envp))
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    nook::out::write_all(2, b"nook: internal error (panic)\n");
+    nook::raw::exit_group(nook::error::EXIT_SETUP)
+}
+
+/// The prebuilt libcore is compiled with panic=unwind, so non-LTO (dev)
+/// links reference this symbol even though nothing ever unwinds.
+#[cfg(debug_assertions)]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}

@@ -1,0 +1,193 @@
+//! The mount operations of a plan (`--bind`, `--tmpfs`, `--dir`, ...),
+//! applied in argv order inside the new root.
+//!
+//! Every DEST is opened with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+//! relative to the root's fd, so `..` and symlinks (absolute or relative)
+//! resolve as if the root were `/`: nothing is ever created or mounted
+//! outside it. Mounts are attached by fd (move_mount), never by path, so a
+//! path swapped after the check cannot redirect them.
+
+use crate::error::{Context, Failure, Result};
+use crate::plan::{BindKind, MakeKind, Op};
+use crate::raw::MountAttr;
+use crate::sys::{Open, Sys};
+use crate::text::Buf;
+use core::ffi::CStr;
+use linux_raw_sys::general as k;
+use rustix::io::Errno;
+
+pub const DIR_MODE: u32 = 0o755;
+pub const FILE_MODE: u32 = 0o444;
+
+/// What to create when DEST is missing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Missing {
+    Dir(u32),
+    File(u32),
+}
+
+/// Applies one operation. `root` is the new root (or the host's `/` when the
+/// container keeps the host tree).
+pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, ()> {
+    match *op {
+        Op::Bind { src, dest, kind, optional } => bind(sys, root, src, dest, kind, optional),
+        Op::Tmpfs { dest, size, perms } => tmpfs(sys, root, dest, size, perms),
+        Op::Dir { dest, perms } => {
+            let fd = ensure(sys, root, dest, Missing::Dir(perms.unwrap_or(DIR_MODE)))?;
+            if let Some(mode) = perms {
+                drop(fd);
+                let fd = sys.open_in_root(root, dest, Open::DirectoryForChmod).at("open directory", dest)?;
+                sys.chmod(&fd, mode).at("chmod", dest)?;
+            }
+            Ok(())
+        }
+        Op::Symlink { target, link } => symlink(sys, root, target, link),
+        Op::RemountRo { dest } => {
+            let fd = sys.open_in_root(root, dest, Open::Path).at("remount read-only", dest)?;
+            let attr = MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
+            sys.set_mount_attr(&fd, true, attr)
+                .at("remount read-only", dest)
+                .map_err(|e| e.hint_if(e.errno == Errno::INVAL, "it is not a mount point; bind it first"))
+        }
+        Op::Make { dest, kind } => {
+            let fd = sys.open_in_root(root, dest, Open::Path).at("change propagation of", dest)?;
+            let propagation = match kind {
+                MakeKind::Shared => k::MS_SHARED,
+                MakeKind::Slave => k::MS_SLAVE,
+                MakeKind::Private => k::MS_PRIVATE,
+                MakeKind::Unbindable => k::MS_UNBINDABLE,
+            };
+            let attr = MountAttr { propagation: propagation as u64, ..MountAttr::default() };
+            sys.set_mount_attr(&fd, false, attr)
+                .at("change propagation of", dest)
+                .map_err(|e| e.hint_if(e.errno == Errno::INVAL, "it is not a mount point; bind it first"))
+        }
+    }
+}
+
+fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
+    // A detached, recursive copy of the source: its locked submounts come
+    // along, and nothing is visible anywhere until it is attached.
+    let tree = match sys.clone_tree(None, src) {
+        Err(Errno::NOENT) if optional => return Ok(()),
+        Err(e) => {
+            return Err(Failure::new("bind source", src, e)
+                .hint_if(e == Errno::NOENT, "it does not exist on the host; use the -try variant to skip it"));
+        }
+        Ok(t) => t,
+    };
+    let missing = if sys.is_dir(&tree).at("stat bind source", src)? {
+        Missing::Dir(DIR_MODE)
+    } else {
+        Missing::File(FILE_MODE)
+    };
+    let target = ensure(sys, root, dest, missing)?;
+    let mut set = k::MOUNT_ATTR_NOSUID as u64;
+    match kind {
+        BindKind::ReadWrite => set |= k::MOUNT_ATTR_NODEV as u64,
+        BindKind::ReadOnly => set |= (k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_RDONLY) as u64,
+        BindKind::Devices => {}
+    }
+    // Recursive, so a read-only bind leaves no writable submount. Setting
+    // bits never clears the ones the kernel locked.
+    sys.set_mount_attr(&tree, true, MountAttr { set, ..MountAttr::default() }).at("set flags of bind", src)?;
+    sys.attach(&tree, &target).at("bind mount on", dest)
+}
+
+fn tmpfs<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
+    let mut mode = Buf::<16>::new();
+    mode.octal(perms.unwrap_or(DIR_MODE));
+    let mut bytes = Buf::<24>::new();
+    let mode = mode.as_cstr().at("tmpfs mode", dest)?;
+    let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
+    let fs = match size {
+        Some(n) => {
+            let n = bytes.dec(n).as_cstr().at("tmpfs size", dest)?;
+            sys.new_filesystem(c"tmpfs", &[(c"mode", mode), (c"size", n)], attrs)
+        }
+        None => sys.new_filesystem(c"tmpfs", &[(c"mode", mode)], attrs),
+    }
+    .at("create tmpfs for", dest)?;
+    let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
+    sys.attach(&fs, &target).at("mount tmpfs on", dest)
+}
+
+fn symlink<'a, S: Sys>(sys: &mut S, root: &S::Fd, target: &'a CStr, link: &'a CStr) -> Result<'a, ()> {
+    let (parent, name) = split_last(link);
+    let mut buf = Buf::<4096>::new();
+    let parent = buf.push(parent).as_cstr().at("create symlink", link)?;
+    let dir = ensure_dir(sys, root, parent, link)?;
+    let name = CStr::from_bytes_with_nul(name).map_err(|_| Failure::new("symlink", link, Errno::INVAL))?;
+    match sys.make_symlink(target, &dir, name) {
+        // Already there and the same: setting up twice is not an error.
+        Err(Errno::EXIST) if sys.symlink_points_to(&dir, name, target).unwrap_or(false) => Ok(()),
+        r => r.at("create symlink", link),
+    }
+}
+
+/// Opens DEST inside the root, creating it (and its missing parents, as
+/// directories 0755) when absent.
+pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Missing) -> Result<'a, S::Fd> {
+    match sys.open_in_root(root, dest, Open::Path) {
+        Err(Errno::NOENT) => {}
+        r => return r.at("open", dest),
+    }
+    let (parent, name_with_nul) = split_last(dest);
+    let mut buf = Buf::<4096>::new();
+    buf.push(parent);
+    let parent_path = buf.as_cstr().at("open", dest)?;
+    let parent_fd = ensure_dir(sys, root, parent_path, dest)?;
+    let name = CStr::from_bytes_with_nul(name_with_nul).map_err(|_| Failure::new("open", dest, Errno::INVAL))?;
+    let made = match missing {
+        Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode),
+        Missing::File(mode) => sys.make_file(&parent_fd, name, mode),
+    };
+    match made {
+        // Lost a race with another creator, or a dangling symlink sits there:
+        // the open below decides.
+        Err(Errno::EXIST) => {}
+        r => r.at("create", dest)?,
+    }
+    sys.open_in_root(root, dest, Open::Path).at("open", dest)
+}
+
+/// Opens a directory inside the root, creating each missing component from
+/// the top down. Each component is created by fd in its already-resolved
+/// parent, so a symlink planted in the path cannot redirect the creation.
+/// Errors name `object`, the DEST the user gave.
+fn ensure_dir<'a, S: Sys>(sys: &mut S, root: &S::Fd, path: &CStr, object: &'a CStr) -> Result<'a, S::Fd> {
+    match sys.open_in_root(root, path, Open::Directory) {
+        Err(Errno::NOENT) => {}
+        r => return r.at("open parent directory of", object),
+    }
+    let mut dir = sys.open_in_root(root, c"/", Open::Directory).at("open root for", object)?;
+    let mut prefix = Buf::<4096>::new();
+    for component in path.to_bytes().split(|&c| c == b'/').filter(|c| !c.is_empty()) {
+        prefix.push(b"/").push(component);
+        let mut name = Buf::<256>::new();
+        let name = name.push(component).as_cstr().at("create parent directory of", object)?;
+        match sys.make_dir(&dir, name, DIR_MODE) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(Failure::new("create parent directory of", object, e)),
+        }
+        let here = prefix.as_cstr().at("open parent directory of", object)?;
+        dir = sys.open_in_root(root, here, Open::Directory).at("open parent directory of", object)?;
+    }
+    Ok(dir)
+}
+
+/// Splits "/a/b/c" into ("/a/b", "c\0"). The parent of "/x" is "/".
+fn split_last(path: &CStr) -> (&[u8], &[u8]) {
+    let with_nul = path.to_bytes_with_nul();
+    let bytes = path.to_bytes();
+    // Ignore trailing slashes: "/a/b/" names b.
+    let mut end = bytes.len();
+    while end > 1 && bytes[end - 1] == b'/' {
+        end -= 1;
+    }
+    match bytes[..end].iter().rposition(|&c| c == b'/') {
+        Some(0) => (b"/", &with_nul[1..]),
+        Some(i) => (&bytes[..i], &with_nul[i + 1..]),
+        None => (b"/", with_nul),
+    }
+}

@@ -1,0 +1,98 @@
+//! Output without core::fmt: a fixed line buffer written with one write(2),
+//! so a message from nook never interleaves with the workload's output.
+
+use rustix::fd::BorrowedFd;
+
+pub const STDOUT: i32 = 1;
+pub const STDERR: i32 = 2;
+
+/// One line (or a few) of output, built in place. Text past the capacity is
+/// cut and marked with "...", so an overlong path never hides the errno.
+pub struct Line {
+    buf: [u8; 1024],
+    len: usize,
+    cut: bool,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Line {
+    pub const fn new() -> Self {
+        Line { buf: [0; 1024], len: 0, cut: false }
+    }
+
+    pub fn bytes(&mut self, s: &[u8]) -> &mut Self {
+        let room = self.buf.len() - 8 - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
+        self.len += n;
+        if n < s.len() && !self.cut {
+            self.cut = true;
+            self.raw(b"...");
+        }
+        self
+    }
+
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        self.bytes(s.as_bytes())
+    }
+
+    /// Appends bytes in the small reserve kept behind the cut, so the
+    /// closing text always fits.
+    fn raw(&mut self, s: &[u8]) {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
+        self.len += n;
+    }
+
+    pub fn dec(&mut self, n: i64) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n.unsigned_abs();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            self.bytes(b"-");
+        }
+        self.bytes(&digits[i..])
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Writes the line (adding the newline) to `fd`, ignoring errors: there
+    /// is nowhere left to report them.
+    pub fn emit(&mut self, fd: i32) {
+        if self.len == 0 || self.buf[self.len - 1] != b'\n' {
+            self.raw(b"\n");
+        }
+        write_all(fd, &self.buf[..self.len]);
+    }
+}
+
+/// Writes everything, retrying on EINTR and short writes.
+pub fn write_all(fd: i32, mut data: &[u8]) -> bool {
+    // SAFETY: fds 0-2 and the wrapper fds named by the user are borrowed only
+    // for the duration of the write.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    while !data.is_empty() {
+        match rustix::io::write(fd, data) {
+            Ok(0) => return false,
+            Ok(n) => data = &data[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}

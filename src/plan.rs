@@ -1,0 +1,205 @@
+//! The plan: what argv and the NOOK_* environment asked for, in fixed
+//! capacity, before anything is changed. The parser (cli.rs) fills it; the
+//! executors (userns.rs, mounts.rs, root.rs, process.rs) carry it out.
+//!
+//! Every string is borrowed from the kernel's argv/envp block, which lives as
+//! long as the process: parsing copies nothing.
+
+use core::ffi::{CStr, c_char};
+use heapless::Vec;
+
+/// Mount operations one `run` can hold. A larger argv is a usage error.
+pub const MAX_OPS: usize = 2048;
+/// Ranges in one uid or gid map (the kernel allows 340; newuidmap fewer).
+pub const MAX_ID_RANGES: usize = 32;
+/// --setenv/--unsetenv/--clearenv edits.
+pub const MAX_ENV_EDITS: usize = 256;
+
+/// The propagation applied recursively to the whole tree before any mount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Propagation {
+    Private,
+    Slave,
+    Shared,
+    Unchanged,
+}
+
+/// A per-mount propagation change (`--make-*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MakeKind {
+    Shared,
+    Slave,
+    Private,
+    Unbindable,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindKind {
+    /// `--bind`: nosuid, nodev.
+    ReadWrite,
+    /// `--ro-bind`: nosuid, nodev, read-only, recursively.
+    ReadOnly,
+    /// `--dev-bind`: nosuid, device nodes usable.
+    Devices,
+}
+
+/// One setup operation, applied in argv order inside the new root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op<'a> {
+    Bind { src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool },
+    Tmpfs { dest: &'a CStr, size: Option<u64>, perms: Option<u32> },
+    Dir { dest: &'a CStr, perms: Option<u32> },
+    Symlink { target: &'a CStr, link: &'a CStr },
+    RemountRo { dest: &'a CStr },
+    Make { dest: &'a CStr, kind: MakeKind },
+}
+
+impl<'a> Op<'a> {
+    /// The path inside the new root this operation acts on.
+    pub fn dest(&self) -> &'a CStr {
+        match *self {
+            Op::Bind { dest, .. }
+            | Op::Tmpfs { dest, .. }
+            | Op::Dir { dest, .. }
+            | Op::RemountRo { dest }
+            | Op::Make { dest, .. } => dest,
+            Op::Symlink { link, .. } => link,
+        }
+    }
+}
+
+/// One line of a uid_map or gid_map: `inside outside count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdRange {
+    pub inside: u32,
+    pub outside: u32,
+    pub count: u32,
+}
+
+/// The user namespace and its id maps.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct UserPlan {
+    /// `--unshare-user`, or any mapping option (which needs one).
+    pub requested: bool,
+    /// `--map-user`: the caller's id inside (default 0, `--map-root`).
+    pub map_user: Option<u32>,
+    pub map_group: Option<u32>,
+    pub uid_map: Vec<IdRange, MAX_ID_RANGES>,
+    pub gid_map: Vec<IdRange, MAX_ID_RANGES>,
+    /// `--setgroups allow|deny`; None means deny for an unprivileged caller
+    /// and allow for a privileged one.
+    pub setgroups_allow: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvEdit<'a> {
+    Clear,
+    Set { name: &'a CStr, value: &'a CStr },
+    Unset { name: &'a CStr },
+}
+
+/// Everything `nook run` will do.
+#[derive(Debug)]
+pub struct RunPlan<'a> {
+    pub user: UserPlan,
+    pub propagation: Propagation,
+    pub root: Option<&'a CStr>,
+    pub keep_old_root: Option<&'a CStr>,
+    pub ro_root: bool,
+    pub ops: Vec<Op<'a>, MAX_OPS>,
+    pub chdir: Option<&'a CStr>,
+    pub env_edits: Vec<EnvEdit<'a>, MAX_ENV_EDITS>,
+    /// PROGRAM and its arguments: a tail of the kernel's argv array, which the
+    /// kernel terminates with a null pointer, so execve can take it as is.
+    pub program: Argv<'a>,
+    pub verbose: u8,
+}
+
+impl<'a> RunPlan<'a> {
+    pub fn new() -> Self {
+        RunPlan {
+            user: UserPlan::default(),
+            propagation: Propagation::Private,
+            root: None,
+            keep_old_root: None,
+            ro_root: false,
+            ops: Vec::new(),
+            chdir: None,
+            env_edits: Vec::new(),
+            program: Argv::empty(),
+            verbose: 0,
+        }
+    }
+}
+
+impl Default for RunPlan<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A borrowed, null-terminated array of C strings: argv or envp as the
+/// kernel laid them out (or a test's imitation of that).
+#[derive(Clone, Copy, Debug)]
+pub struct Argv<'a> {
+    /// The entries, not counting the terminating null pointer, which must
+    /// follow them in memory.
+    ptrs: &'a [*const c_char],
+}
+
+static EMPTY: [usize; 1] = [0];
+
+impl<'a> Argv<'a> {
+    pub fn empty() -> Self {
+        // SAFETY: EMPTY is one null pointer: an empty, terminated array.
+        let p = EMPTY.as_ptr() as *const *const c_char;
+        Argv { ptrs: unsafe { core::slice::from_raw_parts(p, 0) } }
+    }
+
+    /// # Safety
+    /// `ptrs[..len]` must be valid C strings living for 'a, and `ptrs[len]`
+    /// must be a null pointer.
+    pub unsafe fn from_raw(ptrs: *const *const c_char, len: usize) -> Self {
+        Argv { ptrs: unsafe { core::slice::from_raw_parts(ptrs, len) } }
+    }
+
+    /// Counts the entries of a null-terminated array (envp).
+    ///
+    /// # Safety
+    /// As for [`Argv::from_raw`], with the terminator found by scanning.
+    pub unsafe fn from_null_terminated(ptrs: *const *const c_char) -> Self {
+        let mut len = 0;
+        while unsafe { !(*ptrs.add(len)).is_null() } {
+            len += 1;
+        }
+        unsafe { Self::from_raw(ptrs, len) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ptrs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ptrs.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'a CStr> {
+        // SAFETY: from_raw's contract.
+        self.ptrs.get(i).map(|&p| unsafe { CStr::from_ptr(p) })
+    }
+
+    /// The entries from `i` on, still null-terminated.
+    pub fn tail(&self, i: usize) -> Argv<'a> {
+        Argv { ptrs: &self.ptrs[i.min(self.ptrs.len())..] }
+    }
+
+    /// The null-terminated pointer array, for execve.
+    pub fn as_ptr(&self) -> *const *const c_char {
+        self.ptrs.as_ptr()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a CStr> + 'a {
+        // SAFETY: from_raw's contract.
+        self.ptrs.iter().map(|&p| unsafe { CStr::from_ptr(p) })
+    }
+}

@@ -1,0 +1,180 @@
+//! The workload's process: its environment, PROGRAM's lookup in PATH, and
+//! the final execve.
+
+use crate::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
+use crate::plan::{Argv, EnvEdit};
+use crate::raw;
+use crate::text::Buf;
+use core::ffi::{CStr, c_char};
+use heapless::Vec;
+use rustix::io::Errno;
+
+/// Environment entries the workload can receive.
+pub const MAX_ENV: usize = 4096;
+/// Bytes for the "NAME=VALUE" strings that --setenv builds.
+pub const SETENV_BYTES: usize = 32 * 1024;
+/// musl's default when PATH is unset.
+const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
+
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Inherited(&'a CStr),
+    /// Offset of a "NAME=VALUE\0" string in the arena.
+    Built(usize),
+}
+
+/// The workload's environment: nook's own, without NOOK_*, edited in order.
+pub struct Environment<'a> {
+    entries: Vec<Entry<'a>, MAX_ENV>,
+    arena: Buf<SETENV_BYTES>,
+}
+
+impl<'a> Environment<'a> {
+    pub fn new<'b>(envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<Self, Failure<'b>> {
+        let mut env = Environment { entries: Vec::new(), arena: Buf::new() };
+        for entry in envp.iter() {
+            if entry.to_bytes().starts_with(b"NOOK_") {
+                continue;
+            }
+            env.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new("build", "environment", Errno::TOOBIG))?;
+        }
+        for edit in edits {
+            match *edit {
+                EnvEdit::Clear => env.entries.clear(),
+                EnvEdit::Unset { name } => env.remove(name.to_bytes()),
+                EnvEdit::Set { name, value } => {
+                    env.remove(name.to_bytes());
+                    let at = env.arena.len();
+                    env.arena.push(name.to_bytes()).push(b"=").push(value.to_bytes()).push(b"\0");
+                    if env.arena.overflowed() {
+                        return Err(Failure::new("--setenv", name, Errno::TOOBIG));
+                    }
+                    env.entries.push(Entry::Built(at)).map_err(|_| Failure::new("--setenv", name, Errno::TOOBIG))?;
+                }
+            }
+        }
+        Ok(env)
+    }
+
+    fn entry(&self, e: &Entry<'a>) -> &[u8] {
+        match *e {
+            Entry::Inherited(c) => c.to_bytes(),
+            Entry::Built(at) => {
+                let rest = &self.arena.as_bytes()[at..];
+                &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &[u8]) {
+        let mut i = 0;
+        while i < self.entries.len() {
+            let bytes = self.entry(&self.entries[i]);
+            if bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=' {
+                self.entries.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// The value of a variable.
+    pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
+        self.entries.iter().rev().map(|e| self.entry(e)).find_map(|bytes| {
+            (bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=')
+                .then(|| &bytes[name.len() + 1..])
+        })
+    }
+
+    /// The null-terminated envp array for execve.
+    pub fn to_envp(&self, out: &mut Vec<*const c_char, { MAX_ENV + 1 }>) {
+        out.clear();
+        let base = self.arena.as_bytes().as_ptr();
+        for e in self.entries.iter() {
+            let p = match *e {
+                Entry::Inherited(c) => c.as_ptr(),
+                // SAFETY: `at` is within the arena, which outlives `out`'s use.
+                Entry::Built(at) => unsafe { base.add(at) as *const c_char },
+            };
+            let _ = out.push(p);
+        }
+        let _ = out.push(core::ptr::null());
+    }
+
+    /// Variable names and values as text, for tests.
+    #[cfg(test)]
+    pub fn lines(&self) -> std::vec::Vec<std::string::String> {
+        self.entries.iter().map(|e| std::string::String::from_utf8_lossy(self.entry(e)).into_owned()).collect()
+    }
+}
+
+/// Executes PROGRAM, searching PATH (from the workload's environment) when
+/// it has no slash, as execvp does. Returns only on failure, with the exit
+/// status PROTOCOL.md gives it: 127 not found, 126 not executable.
+pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
+    let name = program.get(0).unwrap_or(c"");
+    let mut envp: Vec<*const c_char, { MAX_ENV + 1 }> = Vec::new();
+    env.to_envp(&mut envp);
+    let fail = |e: Errno, searched: bool| {
+        let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
+        let f = Failure::new("exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");
+        (status, f)
+    };
+    if name.to_bytes().contains(&b'/') {
+        // SAFETY: argv and envp are null-terminated arrays of C strings.
+        let e = unsafe { raw::execve(name, program.as_ptr(), envp.as_ptr()) };
+        return fail(e, false);
+    }
+    let path = env.get(b"PATH").unwrap_or(DEFAULT_PATH);
+    let mut denied = false;
+    for dir in path.split(|&c| c == b':') {
+        let mut full = Buf::<4096>::new();
+        // An empty PATH element means the working directory.
+        full.push(if dir.is_empty() { b"." } else { dir }).push(b"/").push(name.to_bytes());
+        let Ok(candidate) = full.as_cstr() else { continue };
+        // SAFETY: as above.
+        match unsafe { raw::execve(candidate, program.as_ptr(), envp.as_ptr()) } {
+            Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG => {}
+            Errno::ACCESS => denied = true,
+            e => return fail(e, true),
+        }
+    }
+    fail(if denied { Errno::ACCESS } else { Errno::NOENT }, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    fn argv(items: &[&str]) -> (std::vec::Vec<CString>, std::vec::Vec<*const c_char>) {
+        let owned: std::vec::Vec<CString> = items.iter().map(|s| CString::new(*s).unwrap()).collect();
+        let mut ptrs: std::vec::Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        ptrs.push(core::ptr::null());
+        (owned, ptrs)
+    }
+
+    #[test]
+    fn nook_variables_never_reach_the_workload_and_edits_apply_in_order() {
+        let (_o, p) = argv(&["A=1", "NOOK_ROOT=/r", "B=2", "NOOK_VERBOSE=1"]);
+        let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
+        let edits = [
+            EnvEdit::Set { name: c"A", value: c"3" },
+            EnvEdit::Unset { name: c"B" },
+            EnvEdit::Set { name: c"C", value: c"x=y" },
+        ];
+        let env = Environment::new(envp, &edits).unwrap();
+        assert_eq!(env.lines(), ["A=3", "C=x=y"]);
+        assert_eq!(env.get(b"C"), Some(&b"x=y"[..]));
+    }
+
+    #[test]
+    fn clearenv_drops_everything_before_it() {
+        let (_o, p) = argv(&["A=1", "PATH=/bin"]);
+        let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
+        let edits = [EnvEdit::Set { name: c"X", value: c"1" }, EnvEdit::Clear, EnvEdit::Set { name: c"Y", value: c"2" }];
+        let env = Environment::new(envp, &edits).unwrap();
+        assert_eq!(env.lines(), ["Y=2"]);
+        assert_eq!(env.get(b"PATH"), None);
+    }
+}

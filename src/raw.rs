@@ -1,0 +1,191 @@
+//! The few system calls rustix does not wrap, issued directly.
+//!
+//! rustix 1.x deliberately leaves out fork/clone, execve, sigprocmask and
+//! friends (they live in its unstable, hidden `runtime` module, which is
+//! undefined behaviour next to a libc), and it lacks mount_setattr and
+//! close_range. Each wrapper here names its man page and returns
+//! `rustix::io::Errno` so callers handle every error the same way.
+//!
+//! Only x86_64 is supported: nook ships as one x86_64 musl binary.
+
+use core::arch::asm;
+use core::ffi::{CStr, c_char};
+use linux_raw_sys::general as k;
+use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
+use rustix::io::Errno;
+
+pub type Result<T> = core::result::Result<T, Errno>;
+
+#[inline]
+unsafe fn syscall6(nr: u32, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the x86_64 Linux syscall ABI: number in rax, arguments in
+    // rdi rsi rdx r10 r8 r9; the kernel clobbers rcx and r11.
+    unsafe {
+        asm!("syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a, in("rsi") b, in("rdx") c, in("r10") d, in("r8") e, in("r9") f,
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack));
+    }
+    ret
+}
+
+/// Turns the kernel's -errno convention into a Result.
+fn check(ret: isize) -> Result<usize> {
+    if (-4095..0).contains(&ret) {
+        Err(Errno::from_raw_os_error(-ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// The result of [`fork`].
+pub enum Forked {
+    Child,
+    Parent(i32),
+}
+
+/// `clone(SIGCHLD | extra_flags, 0)`: a fork(2) that can also create
+/// namespaces (CLONE_NEWPID etc.) for the child. See clone(2).
+///
+/// # Safety
+/// The child is a copy of this single-threaded process. musl's cached TID
+/// goes stale in the child, so the child must not call musl functions that
+/// rely on it (nook calls none: all its system calls go through rustix or
+/// this module).
+pub unsafe fn fork(extra_flags: u64) -> Result<Forked> {
+    let flags = extra_flags | k::SIGCHLD as u64;
+    let ret = unsafe { syscall6(k::__NR_clone, flags as usize, 0, 0, 0, 0, 0) };
+    match check(ret)? {
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid as i32)),
+    }
+}
+
+/// `execve(path, argv, envp)`: returns only on failure. See execve(2).
+///
+/// # Safety
+/// `argv` and `envp` must be null-terminated arrays of pointers to
+/// NUL-terminated strings that stay valid for the call.
+pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    let ret = unsafe {
+        syscall6(k::__NR_execve, path.as_ptr() as usize, argv as usize, envp as usize, 0, 0, 0)
+    };
+    Errno::from_raw_os_error(-ret as i32)
+}
+
+/// A kernel signal set: 64 bits on x86_64, bit N-1 for signal N.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SigSet(pub u64);
+
+impl SigSet {
+    pub const fn empty() -> Self {
+        SigSet(0)
+    }
+    pub const fn full() -> Self {
+        SigSet(!0)
+    }
+    pub const fn with(self, sig: i32) -> Self {
+        SigSet(self.0 | 1 << (sig - 1))
+    }
+    pub const fn without(self, sig: i32) -> Self {
+        SigSet(self.0 & !(1 << (sig - 1)))
+    }
+    pub const fn contains(self, sig: i32) -> bool {
+        self.0 & (1 << (sig - 1)) != 0
+    }
+}
+
+pub const SIG_BLOCK: u32 = k::SIG_BLOCK;
+pub const SIG_SETMASK: u32 = k::SIG_SETMASK;
+
+/// `rt_sigprocmask(how, set, old, 8)`: returns the previous mask.
+/// See sigprocmask(2).
+pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet> {
+    let mut old = SigSet::empty();
+    let ret = unsafe {
+        syscall6(
+            k::__NR_rt_sigprocmask,
+            how as usize,
+            set as *const SigSet as usize,
+            &mut old as *mut SigSet as usize,
+            8,
+            0,
+            0,
+        )
+    };
+    check(ret).map(|_| old)
+}
+
+/// `signalfd4(-1, mask, 8, SFD_CLOEXEC | SFD_NONBLOCK)`: see signalfd(2).
+/// Returns an owned fd; reads yield 128-byte `signalfd_siginfo` records.
+pub fn signalfd(mask: &SigSet) -> Result<rustix::fd::OwnedFd> {
+    // SFD_CLOEXEC and SFD_NONBLOCK equal O_CLOEXEC and O_NONBLOCK.
+    let flags = k::O_CLOEXEC | k::O_NONBLOCK;
+    let ret = unsafe {
+        syscall6(k::__NR_signalfd4, usize::MAX, mask as *const SigSet as usize, 8, flags as usize, 0, 0)
+    };
+    // SAFETY: on success the kernel returned a new fd that nothing else owns.
+    check(ret).map(|fd| unsafe { rustix::fd::FromRawFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `close_range(first, ~0, 0)`: closes every fd from `first` up.
+/// See close_range(2).
+pub fn close_from(first: u32) -> Result<()> {
+    check(unsafe { syscall6(k::__NR_close_range, first as usize, u32::MAX as usize, 0, 0, 0, 0) })
+        .map(drop)
+}
+
+/// `close_range(first, last, CLOSE_RANGE_CLOEXEC)`: marks fds close-on-exec
+/// instead of closing them, so nook can keep using them until exec.
+pub fn cloexec_range(first: u32, last: u32) -> Result<()> {
+    const CLOSE_RANGE_CLOEXEC: usize = 1 << 2;
+    check(unsafe {
+        syscall6(k::__NR_close_range, first as usize, last as usize, CLOSE_RANGE_CLOEXEC, 0, 0, 0)
+    })
+    .map(drop)
+}
+
+/// Mount attributes to change, as for mount_setattr(2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct MountAttr {
+    pub set: u64,
+    pub clear: u64,
+    pub propagation: u64,
+}
+
+/// `mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE], attr)`: changes
+/// the flags of the mount `fd` refers to, touching only the bits named, so
+/// flags the kernel locked in a user namespace (nosuid, nodev, atime...)
+/// survive a read-only remount. See mount_setattr(2).
+pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> Result<()> {
+    let kattr = k::mount_attr {
+        attr_set: attr.set,
+        attr_clr: attr.clear,
+        propagation: attr.propagation,
+        userns_fd: 0,
+    };
+    let flags = k::AT_EMPTY_PATH | if recursive { k::AT_RECURSIVE } else { 0 };
+    check(unsafe {
+        syscall6(
+            k::__NR_mount_setattr,
+            fd.as_raw_fd() as usize,
+            c"".as_ptr() as usize,
+            flags as usize,
+            &kattr as *const k::mount_attr as usize,
+            core::mem::size_of::<k::mount_attr>(),
+            0,
+        )
+    })
+    .map(drop)
+}
+
+/// `exit_group(code)`: ends the process without running atexit handlers,
+/// which a forked child must not run. See exit_group(2).
+pub fn exit_group(code: i32) -> ! {
+    unsafe {
+        syscall6(k::__NR_exit_group, code as usize, 0, 0, 0, 0, 0);
+    }
+    loop {}
+}

@@ -1,0 +1,206 @@
+//! The seam between nook's setup logic and the kernel.
+//!
+//! Every system call that builds the container's mount tree goes through
+//! [`Sys`]. [`Linux`] issues them; the recording double in `record.rs`
+//! (tests only) writes them down, so the exact syscall sequence an argv
+//! produces is checked without root, as youki does with its Syscall trait.
+
+use crate::raw::{self, MountAttr};
+use core::ffi::CStr;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
+use rustix::io::Errno;
+use rustix::mount::{
+    FsMountFlags, FsOpenFlags, MountAttrFlags, MountPropagationFlags, MoveMountFlags, OpenTreeFlags,
+    UnmountFlags,
+};
+
+pub type Result<T> = core::result::Result<T, Errno>;
+
+/// How a path inside the new root is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Open {
+    /// O_PATH: a handle to mount on or to walk from.
+    Path,
+    /// O_PATH | O_DIRECTORY.
+    Directory,
+    /// O_RDONLY | O_DIRECTORY: a directory whose mode can be changed.
+    DirectoryForChmod,
+}
+
+/// The kernel calls of container setup. `Fd` is a real OwnedFd for
+/// [`Linux`] and a numbered handle for the recording double.
+pub trait Sys {
+    type Fd;
+
+    /// unshare(2).
+    fn unshare(&mut self, flags: u32) -> Result<()>;
+    /// mount(NULL, path, NULL, MS_{SHARED,SLAVE,PRIVATE,UNBINDABLE}[|MS_REC], NULL).
+    fn change_propagation(&mut self, path: &CStr, flags: MountPropagationFlags) -> Result<()>;
+    /// open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) on the host, following
+    /// symlinks: the caller named this path.
+    fn open_host_dir(&mut self, path: &CStr) -> Result<Self::Fd>;
+    /// openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): `..` and
+    /// symlinks, absolute or not, can never leave `root`.
+    fn open_in_root(&mut self, root: &Self::Fd, path: &CStr, how: Open) -> Result<Self::Fd>;
+    /// open_tree(dir, path, OPEN_TREE_CLONE | AT_RECURSIVE): a detached copy
+    /// of the mount tree at `path` (relative to `dir`, or `dir` itself when
+    /// `path` is empty).
+    fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
+    /// Whether the object behind `fd` is a directory (statx).
+    fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
+    /// fsopen + fsconfig(key=value...) + FSCONFIG_CMD_CREATE + fsmount: a
+    /// new, detached filesystem instance.
+    fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Self::Fd>;
+    /// mount_setattr(2) on the mount `fd` refers to.
+    fn set_mount_attr(&mut self, fd: &Self::Fd, recursive: bool, attr: MountAttr) -> Result<()>;
+    /// move_mount(mount, "", dest, "", F_EMPTY_PATH | T_EMPTY_PATH): attaches
+    /// a detached mount on top of `dest`.
+    fn attach(&mut self, mount: &Self::Fd, dest: &Self::Fd) -> Result<()>;
+    /// mkdirat(dir, name, mode).
+    fn make_dir(&mut self, dir: &Self::Fd, name: &CStr, mode: u32) -> Result<()>;
+    /// openat(dir, name, O_CREAT | O_EXCL | O_NOFOLLOW, mode), then close.
+    fn make_file(&mut self, dir: &Self::Fd, name: &CStr, mode: u32) -> Result<()>;
+    /// symlinkat(target, dir, name).
+    fn make_symlink(&mut self, target: &CStr, dir: &Self::Fd, name: &CStr) -> Result<()>;
+    /// readlinkat(dir, name): whether the link there points at `target`.
+    fn symlink_points_to(&mut self, dir: &Self::Fd, name: &CStr, target: &CStr) -> Result<bool>;
+    /// fchmod(2).
+    fn chmod(&mut self, fd: &Self::Fd, mode: u32) -> Result<()>;
+    /// fchdir(2).
+    fn enter_dir(&mut self, fd: &Self::Fd) -> Result<()>;
+    /// pivot_root(".", put_old): with None, put_old is "." too (the old root
+    /// is stacked on the new one, to be detached).
+    fn pivot_root(&mut self, put_old: Option<&Self::Fd>) -> Result<()>;
+    /// umount2(path, MNT_DETACH).
+    fn detach(&mut self, path: &CStr) -> Result<()>;
+    /// chdir(2).
+    fn chdir(&mut self, path: &CStr) -> Result<()>;
+    /// The canonical host path of a directory fd (readlink /proc/self/fd/N),
+    /// copied into `buf`; returns its length.
+    fn fd_path(&mut self, fd: &Self::Fd, buf: &mut [u8]) -> Result<usize>;
+}
+
+/// The real kernel.
+pub struct Linux;
+
+const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
+
+impl Sys for Linux {
+    type Fd = OwnedFd;
+
+    fn unshare(&mut self, flags: u32) -> Result<()> {
+        // SAFETY: nook is single-threaded and does not pass CLONE_FILES, the
+        // flag that made unshare unsafe in rustix.
+        unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::from_bits_retain(flags)) }
+    }
+
+    fn change_propagation(&mut self, path: &CStr, flags: MountPropagationFlags) -> Result<()> {
+        rustix::mount::mount_change(path, flags)
+    }
+
+    fn open_host_dir(&mut self, path: &CStr) -> Result<OwnedFd> {
+        rustix::fs::open(path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+    }
+
+    fn open_in_root(&mut self, root: &OwnedFd, path: &CStr, how: Open) -> Result<OwnedFd> {
+        let flags = match how {
+            Open::Path => OFlags::PATH,
+            Open::Directory => OFlags::PATH | OFlags::DIRECTORY,
+            Open::DirectoryForChmod => OFlags::RDONLY | OFlags::DIRECTORY,
+        };
+        rustix::fs::openat2(root, path, flags | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE)
+    }
+
+    fn clone_tree(&mut self, dir: Option<&OwnedFd>, path: &CStr) -> Result<OwnedFd> {
+        let mut flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_RECURSIVE;
+        if path.is_empty() {
+            flags |= OpenTreeFlags::AT_EMPTY_PATH;
+        }
+        match dir {
+            Some(d) => rustix::mount::open_tree(d, path, flags),
+            None => rustix::mount::open_tree(rustix::fs::CWD, path, flags),
+        }
+    }
+
+    fn is_dir(&mut self, fd: &OwnedFd) -> Result<bool> {
+        let st = rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::TYPE)?;
+        Ok(rustix::fs::FileType::from_raw_mode(st.stx_mode as u32) == rustix::fs::FileType::Directory)
+    }
+
+    fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
+        let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
+        for (key, value) in options {
+            rustix::mount::fsconfig_set_string(&fs, *key, *value)?;
+        }
+        rustix::mount::fsconfig_create(&fs)?;
+        let attrs = MountAttrFlags::from_bits_retain(attrs as u32);
+        rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)
+    }
+
+    fn set_mount_attr(&mut self, fd: &OwnedFd, recursive: bool, attr: MountAttr) -> Result<()> {
+        raw::mount_setattr(fd.as_fd(), recursive, &attr)
+    }
+
+    fn attach(&mut self, mount: &OwnedFd, dest: &OwnedFd) -> Result<()> {
+        let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
+        rustix::mount::move_mount(mount, c"", dest, c"", flags)
+    }
+
+    fn make_dir(&mut self, dir: &OwnedFd, name: &CStr, mode: u32) -> Result<()> {
+        rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(mode))
+    }
+
+    fn make_file(&mut self, dir: &OwnedFd, name: &CStr, mode: u32) -> Result<()> {
+        let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
+        rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(mode)).map(drop)
+    }
+
+    fn make_symlink(&mut self, target: &CStr, dir: &OwnedFd, name: &CStr) -> Result<()> {
+        rustix::fs::symlinkat(target, dir, name)
+    }
+
+    fn symlink_points_to(&mut self, dir: &OwnedFd, name: &CStr, target: &CStr) -> Result<bool> {
+        let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+        let (got, _) = rustix::fs::readlinkat_raw(dir, name, &mut buf)?;
+        Ok(got == target.to_bytes())
+    }
+
+    fn chmod(&mut self, fd: &OwnedFd, mode: u32) -> Result<()> {
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))
+    }
+
+    fn enter_dir(&mut self, fd: &OwnedFd) -> Result<()> {
+        rustix::process::fchdir(fd)
+    }
+
+    fn pivot_root(&mut self, put_old: Option<&OwnedFd>) -> Result<()> {
+        match put_old {
+            None => rustix::process::pivot_root(c".", c"."),
+            Some(fd) => {
+                // The directory was resolved inside the root; name exactly it.
+                let mut link = crate::text::Buf::<32>::new();
+                link.push(b"/proc/self/fd/").dec(rustix::fd::AsRawFd::as_raw_fd(fd) as u64);
+                rustix::process::pivot_root(c".", link.as_cstr()?)
+            }
+        }
+    }
+
+    fn detach(&mut self, path: &CStr) -> Result<()> {
+        rustix::mount::unmount(path, UnmountFlags::DETACH)
+    }
+
+    fn chdir(&mut self, path: &CStr) -> Result<()> {
+        rustix::process::chdir(path)
+    }
+
+    fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
+        let mut link = crate::text::Buf::<32>::new();
+        link.push(b"/proc/self/fd/").dec(rustix::fd::AsRawFd::as_raw_fd(fd) as u64);
+        let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+        let (got, _) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_cstr()?, &mut raw)?;
+        let n = got.len().min(buf.len());
+        buf[..n].copy_from_slice(&got[..n]);
+        Ok(n)
+    }
+}

@@ -1,0 +1,258 @@
+//! The user namespace: its uid/gid maps and the setgroups switch.
+//!
+//! The kernel (user_namespaces(7)) lets a process write its own maps after
+//! unshare(CLONE_NEWUSER) only when each map is one line mapping its own id,
+//! and, for gid_map, only after setgroups is set to "deny". Anything else
+//! must be written from the parent namespace: by a privileged process
+//! directly, or through the setuid newuidmap/newgidmap (Debian's `uidmap`),
+//! which check /etc/subuid and /etc/subgid. For that, nook forks a helper
+//! before unsharing; it waits on a pipe, writes the maps for its parent, and
+//! exits.
+
+use crate::error::{Context, Failure, Result};
+use crate::out::write_all;
+use crate::plan::{IdRange, MAX_ID_RANGES, UserPlan};
+use crate::raw::{self, Forked};
+use crate::text::Buf;
+use core::ffi::{CStr, c_char};
+use heapless::Vec;
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::io::Errno;
+use rustix::process::{Pid, WaitOptions};
+
+/// The maps to install, decided before anything changes.
+pub struct Maps {
+    uid: Vec<IdRange, MAX_ID_RANGES>,
+    gid: Vec<IdRange, MAX_ID_RANGES>,
+    setgroups_allow: bool,
+    /// The caller's ids outside, to tell a self-map from a real range.
+    outside_uid: u32,
+    outside_gid: u32,
+    privileged: bool,
+}
+
+impl Maps {
+    pub fn new(plan: &UserPlan, privileged: bool) -> Self {
+        let outside_uid = rustix::process::getuid().as_raw();
+        let outside_gid = rustix::process::getgid().as_raw();
+        let own = |inside: Option<u32>, outside: u32| {
+            let mut v = Vec::new();
+            let _ = v.push(IdRange { inside: inside.unwrap_or(0), outside, count: 1 });
+            v
+        };
+        let uid = if plan.uid_map.is_empty() { own(plan.map_user, outside_uid) } else { plan.uid_map.clone() };
+        let gid = if plan.gid_map.is_empty() { own(plan.map_group, outside_gid) } else { plan.gid_map.clone() };
+        Maps {
+            uid,
+            gid,
+            setgroups_allow: plan.setgroups_allow.unwrap_or(privileged),
+            outside_uid,
+            outside_gid,
+            privileged,
+        }
+    }
+
+    fn uid_is_self_map(&self) -> bool {
+        matches!(self.uid.as_slice(), [r] if r.count == 1 && r.outside == self.outside_uid)
+    }
+
+    fn gid_is_self_map(&self) -> bool {
+        matches!(self.gid.as_slice(), [r] if r.count == 1 && r.outside == self.outside_gid)
+    }
+
+    /// Whether the process can write the maps itself after unsharing.
+    pub fn self_writable(&self) -> bool {
+        self.uid_is_self_map() && self.gid_is_self_map() && !self.setgroups_allow
+    }
+
+    /// Writes the maps of `pid` ("self" when None) from this process.
+    /// `via_tools` routes the non-self maps of an unprivileged caller through
+    /// newuidmap/newgidmap.
+    fn install<'a>(&self, pid: Option<i32>, via_tools: bool) -> Result<'a, ()> {
+        let mut dir = Buf::<32>::new();
+        match pid {
+            Some(p) => dir.push(b"/proc/").dec(p as u64),
+            None => dir.push(b"/proc/self"),
+        };
+        let dir_len = dir.len();
+        let mut path = |leaf: &[u8]| {
+            dir.truncate(dir_len);
+            dir.push(leaf);
+            let mut copy = Buf::<48>::new();
+            copy.push(dir.as_bytes());
+            copy
+        };
+        let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
+        let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && !self.setgroups_allow);
+        if uid_tool {
+            run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
+        } else {
+            write_map(path(b"/uid_map").as_cstr().at("write", "uid_map")?, &self.uid, "uid_map")?;
+        }
+        // setgroups must be settled before gid_map is written.
+        if !self.setgroups_allow || !gid_tool {
+            let word: &[u8] = if self.setgroups_allow { b"allow" } else { b"deny" };
+            write_file(path(b"/setgroups").as_cstr().at("write", "setgroups")?, word).at("write", "setgroups")?;
+        }
+        if gid_tool {
+            run_map_tool(c"newgidmap", pid.unwrap_or(0), &self.gid)
+        } else {
+            write_map(path(b"/gid_map").as_cstr().at("write", "gid_map")?, &self.gid, "gid_map")
+        }
+    }
+
+    /// After the maps exist: if the caller's own id is not mapped but 0 is,
+    /// become 0 inside, so the setup (and PROGRAM) runs as a mapped user.
+    pub fn settle_identity<'a>(&self) -> Result<'a, ()> {
+        let maps_root = |m: &[IdRange]| m.iter().any(|r| r.inside == 0);
+        let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
+        if !covers(&self.gid, self.outside_gid) && maps_root(&self.gid) {
+            let g = rustix::process::Gid::from_raw(0);
+            rustix::thread::set_thread_res_gid(g, g, g).at("setresgid", "0")?;
+        }
+        if !covers(&self.uid, self.outside_uid) && maps_root(&self.uid) {
+            let u = rustix::process::Uid::from_raw(0);
+            rustix::thread::set_thread_res_uid(u, u, u).at("setresuid", "0")?;
+        }
+        Ok(())
+    }
+
+    /// Writes the maps from inside, right after unshare (the simple case).
+    pub fn install_self<'a>(&self) -> Result<'a, ()> {
+        self.install(None, false)
+    }
+}
+
+fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a, ()> {
+    let mut text = Buf::<4096>::new();
+    for r in map {
+        text.dec(r.inside as u64).push(b" ").dec(r.outside as u64).push(b" ").dec(r.count as u64).push(b"\n");
+    }
+    write_file(path, text.as_bytes()).map_err(|e| {
+        Failure::new("write", what, e).hint_if(
+            e == Errno::PERM,
+            "mapping ids other than your own needs privilege or /etc/subuid and /etc/subgid ranges (newuidmap)",
+        )
+    })
+}
+
+fn write_file(path: &CStr, data: &[u8]) -> core::result::Result<(), Errno> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+    // These proc files take the whole text in one write.
+    let n = rustix::io::write(&fd, data)?;
+    if n != data.len() { Err(Errno::IO) } else { Ok(()) }
+}
+
+/// Runs newuidmap/newgidmap PID IN OUT COUNT... and waits for it.
+fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a, ()> {
+    let name: &'static str = if tool == c"newuidmap" { "newuidmap" } else { "newgidmap" };
+    // argv as NUL-separated strings in one buffer, plus where each starts.
+    let mut strings = Buf::<2048>::new();
+    let mut offsets: Vec<usize, { 2 + 3 * MAX_ID_RANGES }> = Vec::new();
+    let _ = offsets.push(0);
+    strings.push(tool.to_bytes()).push(b"\0");
+    let _ = offsets.push(strings.len());
+    strings.dec(pid as u64).push(b"\0");
+    for r in map {
+        for v in [r.inside, r.outside, r.count] {
+            let _ = offsets.push(strings.len());
+            strings.dec(v as u64).push(b"\0");
+        }
+    }
+    if strings.overflowed() {
+        return Err(Failure::new("run", name, Errno::TOOBIG));
+    }
+    let base = strings.as_bytes().as_ptr() as *const c_char;
+    let mut argv: Vec<*const c_char, { 3 + 3 * MAX_ID_RANGES }> = Vec::new();
+    for off in offsets.iter() {
+        let _ = argv.push(unsafe { base.add(*off) });
+    }
+    let _ = argv.push(core::ptr::null());
+    let envp: [*const c_char; 1] = [core::ptr::null()];
+    // SAFETY: single-threaded; the child only execs or exits.
+    match unsafe { raw::fork(0) }.at("fork for", name)? {
+        Forked::Child => {
+            for dir in [c"/usr/bin/", c"/bin/", c"/usr/sbin/", c"/sbin/"] {
+                let mut path = Buf::<64>::new();
+                path.push(dir.to_bytes()).push(tool.to_bytes());
+                if let Ok(p) = path.as_cstr() {
+                    unsafe { raw::execve(p, argv.as_ptr(), envp.as_ptr()) };
+                }
+            }
+            Failure::new("run", name, Errno::NOENT).hint("install Debian's uidmap package").report();
+            raw::exit_group(crate::error::EXIT_SETUP);
+        }
+        Forked::Parent(child) => match wait_for(child) {
+            Ok(0) => Ok(()),
+            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage("run", name, "could not be started")),
+            Ok(_) => Err(Failure::new("run", name, Errno::PERM)
+                .hint("check that /etc/subuid and /etc/subgid give you these ranges")),
+            Err(e) => Err(Failure::new("wait for", name, e)),
+        },
+    }
+}
+
+/// Waits for one child; its exit code, or 128+signal.
+pub fn wait_for(pid: i32) -> core::result::Result<i32, Errno> {
+    let pid = Pid::from_raw(pid).ok_or(Errno::INVAL)?;
+    loop {
+        match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e),
+            Ok(None) => continue,
+            Ok(Some((_, status))) => {
+                return Ok(match (status.exit_status(), status.terminating_signal()) {
+                    (Some(code), _) => code,
+                    (None, Some(sig)) => 128 + sig,
+                    _ => continue,
+                });
+            }
+        }
+    }
+}
+
+/// A helper process in the parent namespace, waiting to write our maps.
+pub struct Helper {
+    pid: i32,
+    go: OwnedFd,
+}
+
+impl Helper {
+    /// Forks the helper. It blocks until [`Helper::finish`] says the
+    /// namespace exists, and exits quietly if nook dies first.
+    pub fn spawn<'a>(maps: &Maps) -> Result<'a, Helper> {
+        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at("create pipe for", "id maps")?;
+        let parent = rustix::process::getpid().as_raw_nonzero().get();
+        // SAFETY: single-threaded; the child only writes maps and exits.
+        match unsafe { raw::fork(0) }.at("fork helper for", "id maps")? {
+            Forked::Child => {
+                drop(go);
+                let mut byte = [0u8; 1];
+                let code = match rustix::io::read(&wait_end, &mut byte) {
+                    Ok(1) => match maps.install(Some(parent), true) {
+                        Ok(()) => 0,
+                        Err(f) => {
+                            f.report();
+                            crate::error::EXIT_SETUP
+                        }
+                    },
+                    _ => 0, // nook gave up before unsharing: nothing to do
+                };
+                raw::exit_group(code)
+            }
+            Forked::Parent(pid) => Ok(Helper { pid, go }),
+        }
+    }
+
+    /// Tells the helper to write the maps and waits for it. Its own error
+    /// line has been printed when this fails.
+    pub fn finish(self) -> core::result::Result<(), ()> {
+        let sent = write_all(self.go.as_fd().as_raw_fd(), b"1");
+        drop(self.go);
+        match wait_for(self.pid) {
+            Ok(0) if sent => Ok(()),
+            _ => Err(()),
+        }
+    }
+}
