@@ -2,11 +2,31 @@
 //! stamps the git hash into `nook --version`.
 use std::process::Command;
 
+/// nook never unwinds, yet the prebuilt libcore it is linked with (LTO)
+/// still emits unwind tables: drop those of the Rust object. musl's
+/// crtbegin.o refers to its own, so they stay. INSERT keeps ld's default
+/// script for everything else.
+const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } } INSERT AFTER .text;\n";
+
 fn main() {
     // The libc crate only emits -lc for musl when built inside std; we use
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
     // the binary ourselves (the musl target is static, so -lc is libc.a).
     println!("cargo:rustc-link-arg-bins=-lc");
+    // Size: no unwind tables (panic = "abort"), one RX segment without page
+    // padding between code and rodata, no build id, no RELRO (a static
+    // non-PIE image has nothing to protect with it).
+    let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("discard-eh-frame.ld");
+    std::fs::write(&script, DISCARD_EH_FRAME).unwrap();
+    for arg in [
+        "-Wl,--no-eh-frame-hdr",
+        "-Wl,-z,noseparate-code",
+        "-Wl,--build-id=none",
+        "-Wl,-z,norelro",
+        &format!("-Wl,-T,{}", script.display()),
+    ] {
+        println!("cargo:rustc-link-arg-bins={arg}");
+    }
     let hash = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()

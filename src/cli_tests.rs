@@ -1,0 +1,373 @@
+//! Unit tests of the parser, and of the syscall sequence each plan produces
+//! (through the recording Sys).
+
+use super::*;
+use crate::error::Failure;
+use crate::plan::{Argv, BindKind, EnvEdit, IdRange, MakeKind, Op, Propagation, RunPlan};
+use crate::record::Recorder;
+use std::ffi::CString;
+use std::string::String;
+use std::vec::Vec;
+
+/// Owned argv/envp with the kernel's layout: pointers, then a null.
+pub struct Block {
+    _strings: Vec<CString>,
+    ptrs: Vec<*const core::ffi::c_char>,
+}
+
+impl Block {
+    pub fn new(items: &[&str]) -> Block {
+        let strings: Vec<CString> = items.iter().map(|s| CString::new(*s).unwrap()).collect();
+        let mut ptrs: Vec<_> = strings.iter().map(|c| c.as_ptr()).collect();
+        ptrs.push(core::ptr::null());
+        Block { _strings: strings, ptrs }
+    }
+
+    pub fn argv(&self) -> Argv<'_> {
+        unsafe { Argv::from_raw(self.ptrs.as_ptr(), self.ptrs.len() - 1) }
+    }
+}
+
+fn parse_with<'a>(argv: &'a Block, env: &'a Block, plan: &mut RunPlan<'a>) -> core::result::Result<Action, Failure<'a>> {
+    parse(argv.argv(), env.argv(), plan)
+}
+
+/// Parses `nook ARGS...` and returns the plan's debug text or the error line.
+fn outcome(args: &[&str], env: &[&str]) -> core::result::Result<String, String> {
+    let mut all = vec!["nook"];
+    all.extend_from_slice(args);
+    let argv = Block::new(&all);
+    let envp = Block::new(env);
+    let mut plan = RunPlan::new();
+    match parse_with(&argv, &envp, &mut plan) {
+        Ok(a) => Ok(format!("{a:?} {plan:?}")),
+        Err(f) => {
+            let mut line = crate::out::Line::new();
+            f.render(&mut line);
+            Err(String::from_utf8_lossy(line.as_bytes()).into_owned())
+        }
+    }
+}
+
+fn plan_of<'a>(argv: &'a Block, env: &'a Block) -> RunPlan<'a> {
+    let mut plan = RunPlan::new();
+    parse_with(argv, env, &mut plan).unwrap_or_else(|f| panic!("{f:?}"));
+    plan
+}
+
+#[test]
+fn run_is_implied_by_a_leading_option_and_program_is_the_tail() {
+    let argv = Block::new(&["nook", "--root", "r", "--", "/bin/sh", "-c", "echo --bind"]);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!(plan.root, Some(c"r"));
+    let prog: Vec<_> = plan.program.iter().collect();
+    assert_eq!(prog, [c"/bin/sh", c"-c", c"echo --bind"]);
+    // The tail is still null-terminated for execve.
+    assert!(unsafe { (*plan.program.as_ptr().add(3)).is_null() });
+}
+
+#[test]
+fn explicit_run_role_and_program_without_double_dash() {
+    let argv = Block::new(&["nook", "run", "--ro-root", "ls", "-l"]);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    assert!(plan.ro_root);
+    assert_eq!(plan.program.get(0), Some(c"ls"));
+    assert_eq!(plan.program.get(1), Some(c"-l"));
+}
+
+#[test]
+fn mount_operations_keep_argv_order_and_modifiers_bind_to_the_next_one() {
+    let argv = Block::new(&[
+        "nook", "--bind", "/a", "/x", "--size", "1m", "--perms", "1777", "--tmpfs", "/tmp", "--ro-bind-try", "/b", "/y",
+        "--perms", "700", "--dir", "/d", "--symlink", "t", "/l", "--remount-ro", "/x", "--make-slave", "/y", "--", "p",
+    ]);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!(
+        plan.ops.as_slice(),
+        [
+            Op::Bind { src: c"/a", dest: c"/x", kind: BindKind::ReadWrite, optional: false },
+            Op::Tmpfs { dest: c"/tmp", size: Some(1 << 20), perms: Some(0o1777) },
+            Op::Bind { src: c"/b", dest: c"/y", kind: BindKind::ReadOnly, optional: true },
+            Op::Dir { dest: c"/d", perms: Some(0o700) },
+            Op::Symlink { target: c"t", link: c"/l" },
+            Op::RemountRo { dest: c"/x" },
+            Op::Make { dest: c"/y", kind: MakeKind::Slave },
+        ]
+    );
+}
+
+#[test]
+fn user_namespace_options() {
+    let argv = Block::new(&[
+        "nook", "--uid-map", "0:1000:1", "--uid-map", "1:100000:65536", "--map-group", "5", "--setgroups", "allow", "--", "p",
+    ]);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    assert!(plan.user.requested);
+    assert_eq!(
+        plan.user.uid_map.as_slice(),
+        [IdRange { inside: 0, outside: 1000, count: 1 }, IdRange { inside: 1, outside: 100000, count: 65536 }]
+    );
+    assert_eq!(plan.user.map_group, Some(5));
+    assert_eq!(plan.user.setgroups_allow, Some(true));
+}
+
+#[test]
+fn environment_edits_are_recorded_in_order() {
+    let argv = Block::new(&["nook", "--setenv", "A", "1", "--clearenv", "--unsetenv", "B", "--", "p"]);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!(
+        plan.env_edits.as_slice(),
+        [EnvEdit::Set { name: c"A", value: c"1" }, EnvEdit::Clear, EnvEdit::Unset { name: c"B" }]
+    );
+}
+
+#[test]
+fn nook_variables_set_defaults_and_argv_wins() {
+    let argv = Block::new(&["nook", "--", "p"]);
+    let env = Block::new(&["NOOK_ROOT=/env/root", "NOOK_PROPAGATION=slave", "NOOK_VERBOSE=2", "NOOK_UNKNOWN=1"]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!((plan.root, plan.propagation, plan.verbose), (Some(c"/env/root"), Propagation::Slave, 2));
+
+    let argv = Block::new(&["nook", "--root", "/argv", "--propagation", "shared", "--", "p"]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!((plan.root, plan.propagation), (Some(c"/argv"), Propagation::Shared));
+}
+
+#[test]
+fn help_and_version() {
+    assert!(outcome(&["--help"], &[]).unwrap().starts_with("Help"));
+    assert!(outcome(&["--version"], &[]).unwrap().starts_with("Version"));
+    assert!(outcome(&["--bind", "/a", "/b", "--help"], &[]).unwrap().starts_with("Help"));
+}
+
+#[test]
+fn every_mistake_is_one_usage_error() {
+    let long = "/".repeat(5000);
+    let cases: &[(&[&str], &[&str], &str)] = &[
+        (&[], &[], "nothing to run"),
+        (&["--bogus", "--", "p"], &[], "unknown option"),
+        (&["/bin/sh"], &[], "unknown role"),
+        (&["bogus-role"], &[], "unknown role"),
+        (&["--bind", "/a"], &[], "missing value"),
+        (&["--root"], &[], "missing value"),
+        (&["--bind", "/a", "rel", "--", "p"], &[], "absolute"),
+        (&["--tmpfs", "tmp", "--", "p"], &[], "absolute"),
+        (&["--chdir", "x", "--", "p"], &[], "absolute"),
+        (&["--chdir", "/a", "--chdir", "/b", "--", "p"], &[], "given twice"),
+        (&["--root", "/a", "--root", "/b", "--", "p"], &[], "given twice"),
+        (&["--propagation", "sideways", "--", "p"], &[], "is not private"),
+        (&["--size", "10", "--dir", "/d", "--", "p"], &[], "must come right before"),
+        (&["--size", "10", "--bind", "/a", "/b", "--", "p"], &[], "must come right before"),
+        (&["--perms", "10", "--", "p"], &[], "is not followed"),
+        (&["--perms", "99z", "--tmpfs", "/t", "--", "p"], &[], "octal"),
+        (&["--perms", "17777", "--tmpfs", "/t", "--", "p"], &[], "octal"),
+        (&["--size", "0", "--tmpfs", "/t", "--", "p"], &[], "size"),
+        (&["--map-user", "abc", "--", "p"], &[], "number"),
+        (&["--map-user", "4294967295", "--", "p"], &[], "number"),
+        (&["--uid-map", "1:2", "--", "p"], &[], "IN:OUT:COUNT"),
+        (&["--uid-map", "1:2:0", "--", "p"], &[], "IN:OUT:COUNT"),
+        (&["--uid-map", "0:1000:10", "--uid-map", "5:2000:1", "--", "p"], &[], "overlaps"),
+        (&["--gid-map", "0:1000:10", "--gid-map", "20:1005:1", "--", "p"], &[], "overlaps"),
+        (&["--map-user", "1", "--uid-map", "0:1:1", "--", "p"], &[], "conflicts"),
+        (&["--setgroups", "maybe", "--", "p"], &[], "allow or deny"),
+        (&["--setenv", "A=B", "1", "--", "p"], &[], "without ="),
+        (&["--setenv", "", "1", "--", "p"], &[], "without ="),
+        (&["--root", "", "--", "p"], &[], "empty path"),
+        (&["--root", &long, "--", "p"], &[], "ENAMETOOLONG"),
+        (&["--root", "/r"], &[], "no program"),
+        (&["--root", "/r", "--"], &[], "no program"),
+        (&["--root", "/r", "--", ""], &[], "empty program"),
+        (&["--keep-old-root", "/old", "--", "p"], &[], "needs --root"),
+        (&["--unshare-pid", "--", "p"], &[], "not supported"),
+        (&["--", "p"], &["NOOK_PROPAGATION=up"], "is not private"),
+        (&["--", "p"], &["NOOK_VERBOSE=9"], "number"),
+        (&["init", "p"], &[], "not supported"),
+        (&["--root", "/r", "--version"], &[], "must come first"),
+    ];
+    for (args, env, expect) in cases {
+        let err = outcome(args, env).expect_err(&format!("{args:?} should fail"));
+        assert!(err.starts_with("nook: "), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+        assert!(err.contains(expect), "{args:?}: {err:?} lacks {expect:?}");
+    }
+}
+
+#[test]
+fn more_operations_than_the_plan_holds_is_a_usage_error() {
+    let mut args = vec!["nook"];
+    for _ in 0..crate::plan::MAX_OPS + 1 {
+        args.extend_from_slice(&["--dir", "/d"]);
+    }
+    args.extend_from_slice(&["--", "p"]);
+    let argv = Block::new(&args);
+    let env = Block::new(&[]);
+    let mut plan = RunPlan::new();
+    let err = parse_with(&argv, &env, &mut plan).unwrap_err();
+    assert_eq!(err.detail, Some("more mount operations than nook holds (2048)"));
+}
+
+// --- The syscall sequence a plan produces, through the recording seam. ---
+
+fn record(args: &[&str], setup: impl FnOnce(&mut Recorder)) -> (Vec<String>, Option<String>) {
+    let mut all = vec!["nook"];
+    all.extend_from_slice(args);
+    let argv = Block::new(&all);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    let mut rec = Recorder::new();
+    setup(&mut rec);
+    let err = crate::root::build(&mut rec, &plan).err().map(|f| {
+        let mut line = crate::out::Line::new();
+        f.render(&mut line);
+        String::from_utf8_lossy(line.as_bytes()).into_owned()
+    });
+    (rec.calls, err)
+}
+
+#[test]
+fn the_seed_walkthrough_as_syscalls() {
+    let (calls, err) = record(&["--root", "/srv/root", "--", "/bin/sh"], |_| {});
+    assert_eq!(err, None);
+    assert_eq!(
+        calls,
+        [
+            "propagation rprivate /",
+            "open-host /srv/root",
+            "clone-tree host:/srv/root",
+            "attach tree:host:/srv/root on host:/srv/root",
+            "fchdir tree:host:/srv/root",
+            "pivot_root . .",
+            "detach .",
+            "chdir /",
+        ]
+    );
+}
+
+#[test]
+fn operations_resolve_inside_the_root_and_mount_by_fd() {
+    let (calls, err) = record(
+        &["--propagation", "slave", "--root", "/r", "--ro-bind", "/usr", "/usr", "--size", "4096", "--tmpfs", "/tmp", "--chdir", "/tmp", "--", "p"],
+        |_| {},
+    );
+    assert_eq!(err, None);
+    assert_eq!(
+        calls,
+        [
+            "propagation rslave /",
+            "open-host /r",
+            "clone-tree host:/r",
+            "attach tree:host:/r on host:/r",
+            "clone-tree /usr",
+            "open path /usr in tree:host:/r",
+            "setattr tree:/usr +ro,nosuid,nodev recursive",
+            "attach tree:/usr on /usr",
+            "new-fs tmpfs mode=755,size=4096 +nosuid,nodev",
+            "open path /tmp in tree:host:/r",
+            "attach fs:tmpfs on /tmp",
+            "fchdir tree:host:/r",
+            "pivot_root . .",
+            "detach .",
+            "chdir /tmp",
+        ]
+    );
+}
+
+#[test]
+fn a_missing_dest_is_created_with_its_parents() {
+    let (calls, err) = record(&["--bind", "/etc/hostname", "/a/b/hostname", "--", "p"], |r| {
+        r.files.push("/etc/hostname".into());
+        r.missing.extend(["/a".into(), "/a/b".into(), "/a/b/hostname".into()]);
+    });
+    assert_eq!(err, None);
+    assert_eq!(
+        calls,
+        [
+            "propagation rprivate /",
+            "open-host /",
+            "clone-tree /etc/hostname",
+            "open path /a/b/hostname in host:/",
+            "open dir /a/b in host:/",
+            "open dir / in host:/",
+            "mkdir a in / 755",
+            "open dir /a in host:/",
+            "mkdir b in /a 755",
+            "open dir /a/b in host:/",
+            "mkfile hostname in /a/b 444",
+            "open path /a/b/hostname in host:/",
+            "setattr tree:/etc/hostname +nosuid,nodev recursive",
+            "attach tree:/etc/hostname on /a/b/hostname",
+            "chdir /",
+        ]
+    );
+}
+
+#[test]
+fn ro_root_protects_submounts_first_and_the_root_last() {
+    let (calls, _) = record(&["--root", "/r", "--ro-root", "--dir", "/new", "--", "p"], |r| r.missing.push("/new".into()));
+    let interesting: Vec<_> = calls.iter().filter(|c| c.starts_with("setattr") || c.starts_with("mkdir")).cloned().collect();
+    assert_eq!(
+        interesting,
+        [
+            "setattr tree:host:/r +ro recursive",
+            "setattr tree:host:/r -ro",
+            "mkdir new in / 755",
+            "setattr tree:host:/r +ro",
+        ]
+    );
+}
+
+#[test]
+fn keep_old_root_pivots_onto_a_directory_inside_and_does_not_detach() {
+    let (calls, _) = record(&["--root", "/r", "--keep-old-root", "/oldroot", "--", "p"], |_| {});
+    assert!(calls.contains(&"pivot_root . /oldroot".to_string()), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.starts_with("detach")), "{calls:?}");
+}
+
+#[test]
+fn shared_propagation_slaves_the_pivot_path_then_shares_the_new_root() {
+    let (calls, _) = record(&["--propagation", "shared", "--root", "/srv/r", "--", "p"], |_| {});
+    assert_eq!(
+        &calls[..6],
+        ["propagation rshared /", "open-host /srv/r", "propagation slave /", "propagation slave /srv", "propagation slave /srv/r", "clone-tree host:/srv/r"]
+    );
+    assert_eq!(calls[calls.len() - 2], "propagation shared /");
+}
+
+#[test]
+fn unchanged_propagation_touches_nothing_first() {
+    let (calls, _) = record(&["--propagation", "unchanged", "--", "p"], |_| {});
+    assert_eq!(calls, ["open-host /", "chdir /"]);
+}
+
+#[test]
+fn a_failure_stops_the_sequence_and_names_step_object_errno() {
+    let (calls, err) = record(&["--root", "/r", "--bind", "/nope", "/x", "--tmpfs", "/t", "--", "p"], |r| r.missing.push("/nope".into()));
+    assert_eq!(calls.last().unwrap(), "clone-tree /nope");
+    let err = err.unwrap();
+    assert!(err.starts_with("nook: bind source /nope: No such file or directory (ENOENT)"), "{err}");
+
+    let (calls, err) = record(&["--root", "/r", "--bind-try", "/nope", "/x", "--", "p"], |r| r.missing.push("/nope".into()));
+    assert_eq!(err, None);
+    assert!(!calls.iter().any(|c| c.contains("/x")), "{calls:?}");
+
+    let (_, err) = record(&["--root", "/file", "--", "p"], |r| r.files.push("/file".into()));
+    assert!(err.unwrap().contains("Not a directory (ENOTDIR): the root must be a directory"));
+
+    let (_, err) = record(&["--remount-ro", "/x", "--", "p"], |r| r.fail.push(("setattr".into(), rustix::io::Errno::INVAL)));
+    assert!(err.unwrap().contains("not a mount point"));
+}
+
+#[test]
+fn symlink_and_dir_with_perms() {
+    let (calls, _) = record(&["--perms", "700", "--dir", "/d", "--symlink", "../x", "/s/link", "--", "p"], |r| {
+        r.missing.push("/d".into())
+    });
+    assert!(calls.contains(&"mkdir d in / 700".to_string()), "{calls:?}");
+    assert!(calls.contains(&"chmod /d 700".to_string()), "{calls:?}");
+    assert!(calls.contains(&"symlink link -> ../x in /s".to_string()), "{calls:?}");
+}

@@ -1,0 +1,240 @@
+//! A recording [`Sys`] for unit tests: every call is written down as one
+//! line of text, fds are numbered handles, and chosen calls can fail. The
+//! mount sequence an argv produces is then checked without root.
+
+use crate::raw::MountAttr;
+use crate::sys::{Open, Result, Sys};
+use core::ffi::CStr;
+use rustix::io::Errno;
+use rustix::mount::MountPropagationFlags as P;
+use std::format;
+use std::string::String;
+use std::vec::Vec;
+
+#[derive(Default)]
+pub struct Recorder {
+    pub calls: Vec<String>,
+    next_fd: u32,
+    /// Paths (as given to open_in_root, or host paths) that do not exist yet;
+    /// creating them makes them exist.
+    pub missing: Vec<String>,
+    /// Host paths that are files rather than directories.
+    pub files: Vec<String>,
+    /// (call prefix, errno): the first call starting with the prefix fails.
+    pub fail: Vec<(String, Errno)>,
+    /// What each handle refers to, for readable records.
+    names: Vec<String>,
+}
+
+/// A handle: an index into the recorder's names.
+#[derive(Debug)]
+pub struct Handle(u32);
+
+fn s(c: &CStr) -> String {
+    String::from_utf8_lossy(c.to_bytes()).into_owned()
+}
+
+fn attr_text(a: &MountAttr) -> String {
+    use linux_raw_sys::general as k;
+    let names = |bits: u64| {
+        let mut out = Vec::new();
+        for (bit, name) in [
+            (k::MOUNT_ATTR_RDONLY, "ro"),
+            (k::MOUNT_ATTR_NOSUID, "nosuid"),
+            (k::MOUNT_ATTR_NODEV, "nodev"),
+            (k::MOUNT_ATTR_NOEXEC, "noexec"),
+        ] {
+            if bits & bit as u64 != 0 {
+                out.push(name);
+            }
+        }
+        out.join(",")
+    };
+    let mut t = String::new();
+    if a.set != 0 {
+        t += &format!("+{}", names(a.set));
+    }
+    if a.clear != 0 {
+        t += &format!("-{}", names(a.clear));
+    }
+    match a.propagation as u32 {
+        0 => {}
+        k::MS_SHARED => t += "shared",
+        k::MS_SLAVE => t += "slave",
+        k::MS_PRIVATE => t += "private",
+        k::MS_UNBINDABLE => t += "unbindable",
+        p => t += &format!("propagation={p:#x}"),
+    }
+    t
+}
+
+impl Recorder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn handle(&mut self, name: String) -> Handle {
+        self.next_fd += 1;
+        self.names.push(name);
+        Handle(self.next_fd - 1)
+    }
+
+    fn name(&self, h: &Handle) -> &str {
+        &self.names[h.0 as usize]
+    }
+
+    /// Records a call; fails it if a failure was planted for it.
+    fn call(&mut self, text: String) -> Result<()> {
+        let planted = self.fail.iter().position(|(prefix, _)| text.starts_with(prefix.as_str()));
+        self.calls.push(text);
+        match planted {
+            Some(i) => Err(self.fail.remove(i).1),
+            None => Ok(()),
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        !self.missing.iter().any(|m| m == path)
+    }
+}
+
+impl Sys for Recorder {
+    type Fd = Handle;
+
+    fn unshare(&mut self, flags: u32) -> Result<()> {
+        self.call(format!("unshare {flags:#x}"))
+    }
+
+    fn change_propagation(&mut self, path: &CStr, flags: P) -> Result<()> {
+        let mut kind = String::new();
+        for (f, n) in [(P::SHARED, "shared"), (P::DOWNSTREAM, "slave"), (P::PRIVATE, "private"), (P::UNBINDABLE, "unbindable")] {
+            if flags.contains(f) {
+                kind += n;
+            }
+        }
+        if flags.contains(P::REC) {
+            kind = format!("r{kind}");
+        }
+        self.call(format!("propagation {kind} {}", s(path)))
+    }
+
+    fn open_host_dir(&mut self, path: &CStr) -> Result<Handle> {
+        let p = s(path);
+        self.call(format!("open-host {p}"))?;
+        if !self.exists(&p) {
+            return Err(Errno::NOENT);
+        }
+        if self.files.contains(&p) {
+            return Err(Errno::NOTDIR);
+        }
+        Ok(self.handle(format!("host:{p}")))
+    }
+
+    fn open_in_root(&mut self, root: &Handle, path: &CStr, how: Open) -> Result<Handle> {
+        let p = s(path);
+        let r = self.name(root).to_string();
+        let how = match how {
+            Open::Path => "path",
+            Open::Directory => "dir",
+            Open::DirectoryForChmod => "dir-rw",
+        };
+        self.call(format!("open {how} {p} in {r}"))?;
+        if !self.exists(&p) {
+            return Err(Errno::NOENT);
+        }
+        Ok(self.handle(p))
+    }
+
+    fn clone_tree(&mut self, dir: Option<&Handle>, path: &CStr) -> Result<Handle> {
+        let what = match dir {
+            Some(d) => format!("{}{}", self.name(d), s(path)),
+            None => s(path),
+        };
+        self.call(format!("clone-tree {what}"))?;
+        if dir.is_none() && !self.exists(&what) {
+            return Err(Errno::NOENT);
+        }
+        Ok(self.handle(format!("tree:{what}")))
+    }
+
+    fn is_dir(&mut self, fd: &Handle) -> Result<bool> {
+        let name = self.name(fd).trim_start_matches("tree:").to_string();
+        Ok(!self.files.contains(&name))
+    }
+
+    fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Handle> {
+        let opts: Vec<String> = options.iter().map(|(k, v)| format!("{}={}", s(k), s(v))).collect();
+        let a = attr_text(&MountAttr { set: attrs, ..MountAttr::default() });
+        self.call(format!("new-fs {} {} {a}", s(fstype), opts.join(",")))?;
+        Ok(self.handle(format!("fs:{}", s(fstype))))
+    }
+
+    fn set_mount_attr(&mut self, fd: &Handle, recursive: bool, attr: MountAttr) -> Result<()> {
+        let r = if recursive { " recursive" } else { "" };
+        let text = format!("setattr {} {}{r}", self.name(fd), attr_text(&attr));
+        self.call(text)
+    }
+
+    fn attach(&mut self, mount: &Handle, dest: &Handle) -> Result<()> {
+        let text = format!("attach {} on {}", self.name(mount), self.name(dest));
+        self.call(text)
+    }
+
+    fn make_dir(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<()> {
+        let d = self.name(dir).to_string();
+        self.call(format!("mkdir {} in {d} {mode:o}", s(name)))?;
+        let full = if d == "/" || d.starts_with("host:") { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        let existed = self.exists(&full);
+        self.missing.retain(|m| m != &full);
+        if existed { Err(Errno::EXIST) } else { Ok(()) }
+    }
+
+    fn make_file(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<()> {
+        let d = self.name(dir).to_string();
+        self.call(format!("mkfile {} in {d} {mode:o}", s(name)))?;
+        let full = if d == "/" { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        self.missing.retain(|m| m != &full);
+        Ok(())
+    }
+
+    fn make_symlink(&mut self, target: &CStr, dir: &Handle, name: &CStr) -> Result<()> {
+        let text = format!("symlink {} -> {} in {}", s(name), s(target), self.name(dir));
+        self.call(text)
+    }
+
+    fn symlink_points_to(&mut self, _dir: &Handle, _name: &CStr, _target: &CStr) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn chmod(&mut self, fd: &Handle, mode: u32) -> Result<()> {
+        let text = format!("chmod {} {mode:o}", self.name(fd));
+        self.call(text)
+    }
+
+    fn enter_dir(&mut self, fd: &Handle) -> Result<()> {
+        let text = format!("fchdir {}", self.name(fd));
+        self.call(text)
+    }
+
+    fn pivot_root(&mut self, put_old: Option<&Handle>) -> Result<()> {
+        let text = match put_old {
+            None => "pivot_root . .".to_string(),
+            Some(h) => format!("pivot_root . {}", self.name(h)),
+        };
+        self.call(text)
+    }
+
+    fn detach(&mut self, path: &CStr) -> Result<()> {
+        self.call(format!("detach {}", s(path)))
+    }
+
+    fn chdir(&mut self, path: &CStr) -> Result<()> {
+        self.call(format!("chdir {}", s(path)))
+    }
+
+    fn fd_path(&mut self, fd: &Handle, buf: &mut [u8]) -> Result<usize> {
+        let p = self.name(fd).trim_start_matches("host:").to_string();
+        buf[..p.len()].copy_from_slice(p.as_bytes());
+        Ok(p.len())
+    }
+}
