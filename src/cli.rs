@@ -12,6 +12,7 @@ use core::ffi::CStr;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
     Run,
+    Init,
     Help,
     Version,
 }
@@ -21,21 +22,18 @@ const PATH_MAX: usize = 4096;
 
 /// The roles of PROTOCOL.md that later work will bring; until then they are
 /// refused by name rather than mistaken for a PROGRAM.
-const FUTURE_ROLES: &[&[u8]] = &[b"init", b"enter", b"switch-root", b"boot", b"mounts"];
+const FUTURE_ROLES: &[&[u8]] = &[b"enter", b"switch-root", b"boot", b"mounts"];
 
 /// Options PROTOCOL.md defines that this build does not carry out yet. They
 /// are refused, never silently accepted.
 const FUTURE_OPTIONS: &[&[u8]] = &[
-    b"--unshare-pid", b"--unshare-uts", b"--unshare-ipc", b"--unshare-net", b"--unshare-cgroup",
-    b"--unshare-time", b"--unshare-all", b"--hostname", b"--proc", b"--sys", b"--dev", b"--mqueue",
-    b"--cap-drop", b"--cap-add", b"--new-session", b"--die-with-parent", b"--info-fd",
-    b"--json-status-fd", b"--block-fd", b"--sync-fd", b"--no-init", b"--signal-group", b"--grace",
-    b"--subreaper", b"--pdeathsig",
+    b"--unshare-uts", b"--unshare-ipc", b"--unshare-net", b"--unshare-cgroup", b"--unshare-time",
+    b"--unshare-all", b"--hostname", b"--sys", b"--dev", b"--mqueue", b"--cap-drop", b"--cap-add",
+    b"--new-session", b"--info-fd", b"--json-status-fd", b"--block-fd", b"--sync-fd",
 ];
 
 /// NOOK_* variables that belong to options not carried out yet.
-const FUTURE_VARIABLES: &[&[u8]] =
-    &[b"NOOK_HOSTNAME", b"NOOK_GRACE", b"NOOK_SIGNAL_GROUP", b"NOOK_SUBREAPER", b"NOOK_PDEATHSIG"];
+const FUTURE_VARIABLES: &[&[u8]] = &[b"NOOK_HOSTNAME"];
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
@@ -52,6 +50,10 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         b"--help" | b"-h" => return Ok(Action::Help),
         b"--version" | b"-V" => return Ok(Action::Version),
         b"run" => parse_run(argv, 2, envp, plan)?,
+        b"init" => {
+            parse_init(argv, envp, plan)?;
+            return Ok(if plan.program.is_empty() { Action::Help } else { Action::Init });
+        }
         role if FUTURE_ROLES.contains(&role) => {
             return Err(Failure::usage("role", first, "not supported by this build yet"));
         }
@@ -262,7 +264,15 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 let name = env_name(arg, cur.value(arg)?)?;
                 env_edit(plan, arg, EnvEdit::Unset { name })?;
             }
+            b"--unshare-pid" => plan.pid_ns = true,
+            b"--proc" => {
+                let dest = cur.absolute(arg)?;
+                push(plan, arg, Op::Proc { dest })?;
+            }
+            b"--no-init" => plan.no_init = true,
+            b"--die-with-parent" => plan.die_with_parent = true,
             b"--version" | b"-V" => return Err(Failure::usage("option", arg, "must come first")),
+            _ if init_option(&mut cur, arg, &mut plan.init)? => {}
             o if FUTURE_OPTIONS.contains(&o) => {
                 return Err(Failure::usage("option", arg, "not supported by this build yet"));
             }
@@ -274,11 +284,16 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
         return Err(Failure::usage("option", owner, "is not followed by the operation it modifies"));
     }
-    if cur.next >= argv.len() {
-        return Err(Failure::usage("usage", "PROGRAM", "no program given").hint("nook [OPTIONS] -- PROGRAM [ARG...]"));
-    }
-    if argv.get(cur.next).is_some_and(|p| p.is_empty()) {
-        return Err(Failure::usage("usage", "PROGRAM", "empty program name"));
+    let at = cur.next;
+    if !plan.pid_ns {
+        if plan.ops.iter().any(|op| matches!(op, Op::Proc { .. })) {
+            return Err(Failure::new("mount proc on", plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })).map_or(c"/proc", |op| op.dest()), rustix::io::Errno::PERM)
+                .hint("proc needs its own PID namespace; add --unshare-pid"));
+        }
+        if plan.init != crate::init::InitOptions::default() && !init_from_env(envp) {
+            return Err(Failure::usage("option", "--grace/--signal-group/--subreaper/--pdeathsig", "needs --unshare-pid")
+                .hint("without a PID namespace nook execs PROGRAM itself; use nook init for a reaper"));
+        }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
         return Err(Failure::usage("option", "--keep-old-root", "needs --root"));
@@ -289,8 +304,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
         return Err(Failure::usage("option", "--map-group", "conflicts with --gid-map"));
     }
-    plan.program = argv.tail(cur.next);
-    Ok(())
+    program(argv, at, plan)
 }
 
 /// The NOOK_* variables, read before argv so that argv wins.
@@ -307,6 +321,10 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
             }
             b"NOOK_PROPAGATION" => plan.propagation = propagation(value)?,
             b"NOOK_VERBOSE" => plan.verbose = number(c"NOOK_VERBOSE", value, 10, 3)? as u8,
+            b"NOOK_GRACE" => plan.init.grace = number(c"NOOK_GRACE", value, 10, MAX_GRACE)? as u32,
+            b"NOOK_SIGNAL_GROUP" => plan.init.signal_group = boolean(c"NOOK_SIGNAL_GROUP", value)?,
+            b"NOOK_SUBREAPER" => plan.init.subreaper = boolean(c"NOOK_SUBREAPER", value)?,
+            b"NOOK_PDEATHSIG" => plan.init.pdeathsig = Some(signal(c"NOOK_PDEATHSIG", value)?),
             n if FUTURE_VARIABLES.contains(&n) => {
                 return Err(Failure::usage("environment", entry, "not supported by this build yet"));
             }
@@ -316,6 +334,81 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
         }
     }
     Ok(())
+}
+
+/// Whether any of the init variables is set: those only configure the
+/// PID-1 stage when there is one, so `run` without --unshare-pid ignores them
+/// (a wrapper may export them for every nook it starts).
+fn init_from_env(envp: Argv) -> bool {
+    envp.iter().filter_map(split_env).any(|(name, _)| {
+        matches!(name, b"NOOK_GRACE" | b"NOOK_SIGNAL_GROUP" | b"NOOK_SUBREAPER" | b"NOOK_PDEATHSIG")
+    })
+}
+
+/// The longest --grace: a day.
+const MAX_GRACE: u64 = 86_400;
+
+/// The PID-1 options common to `run` and `init`; false when `arg` is not one.
+fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::InitOptions) -> Result<'a, bool> {
+    match arg.to_bytes() {
+        b"--signal-group" => init.signal_group = true,
+        b"--subreaper" => init.subreaper = true,
+        b"--grace" => {
+            let v = cur.value(arg)?;
+            init.grace = number(arg, v, 10, MAX_GRACE)? as u32;
+        }
+        b"--pdeathsig" => {
+            let v = cur.value(arg)?;
+            init.pdeathsig = Some(signal(arg, v)?);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]`
+fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    apply_environment(envp, plan)?;
+    let mut cur = Cursor { argv, next: 2 };
+    while let Some(arg) = argv.get(cur.next) {
+        cur.next += 1;
+        match arg.to_bytes() {
+            b"--" => break,
+            b"--help" | b"-h" => return Ok(()),
+            a if a.first() != Some(&b'-') => {
+                cur.next -= 1;
+                break;
+            }
+            _ if init_option(&mut cur, arg, &mut plan.init)? => {}
+            _ => return Err(Failure::usage("option", arg, "unknown init option").hint("see nook --help")),
+        }
+    }
+    program(argv, cur.next, plan)
+}
+
+/// PROGRAM [ARG...] from argv[at], which must name something.
+fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    match argv.get(at) {
+        None => Err(Failure::usage("usage", "PROGRAM", "no program given").hint("nook [OPTIONS] -- PROGRAM [ARG...]")),
+        Some(p) if p.is_empty() => Err(Failure::usage("usage", "PROGRAM", "empty program name")),
+        Some(_) => {
+            plan.program = argv.tail(at);
+            Ok(())
+        }
+    }
+}
+
+fn boolean<'a>(name: &'a CStr, v: &'a CStr) -> Result<'a, bool> {
+    match v.to_bytes() {
+        b"1" | b"true" | b"yes" | b"on" => Ok(true),
+        b"0" | b"false" | b"no" | b"off" | b"" => Ok(false),
+        _ => Err(Failure::usage("environment", name, "is not 0 or 1")),
+    }
+}
+
+fn signal<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
+    crate::init::signal_number(v.to_bytes())
+        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), "is not a signal name or number"))
 }
 
 /// Splits "NAME=value" into the name and a C string of the value.

@@ -183,10 +183,16 @@ fn every_mistake_is_one_usage_error() {
         (&["--root", "/r", "--"], &[], "no program"),
         (&["--root", "/r", "--", ""], &[], "empty program"),
         (&["--keep-old-root", "/old", "--", "p"], &[], "needs --root"),
-        (&["--unshare-pid", "--", "p"], &[], "not supported"),
+        (&["--unshare-net", "--", "p"], &[], "not supported"),
+        (&["--proc", "/proc", "--", "p"], &[], "add --unshare-pid"),
+        (&["--grace", "5", "--", "p"], &[], "needs --unshare-pid"),
+        (&["--unshare-pid", "--pdeathsig", "SIGBOGUS", "--", "p"], &[], "signal"),
+        (&["init", "--bogus", "p"], &[], "unknown init option"),
+        (&["init", "--grace", "x", "p"], &[], "number"),
+        (&["init"], &[], "no program"),
         (&["--", "p"], &["NOOK_PROPAGATION=up"], "is not private"),
         (&["--", "p"], &["NOOK_VERBOSE=9"], "number"),
-        (&["init", "p"], &[], "not supported"),
+        (&["enter", "p"], &[], "not supported"),
         (&["--root", "/r", "--version"], &[], "must come first"),
     ];
     for (args, env, expect) in cases {

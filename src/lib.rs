@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod error;
 pub mod help;
+pub mod init;
 pub mod mounts;
 pub mod out;
 pub mod plan;
@@ -43,5 +44,6 @@ pub fn main(argv: Argv, envp: Argv) -> i32 {
             0
         }
         Ok(cli::Action::Run) => run::run(&plan, envp),
+        Ok(cli::Action::Init) => run::init_role(&plan, envp),
     }
 }

@@ -5,6 +5,7 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+pub use crate::init::InitOptions;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 
@@ -52,6 +53,8 @@ pub enum Op<'a> {
     Symlink { target: &'a CStr, link: &'a CStr },
     RemountRo { dest: &'a CStr },
     Make { dest: &'a CStr, kind: MakeKind },
+    /// `--proc`: a procfs of the new PID namespace.
+    Proc { dest: &'a CStr },
 }
 
 impl<'a> Op<'a> {
@@ -62,7 +65,8 @@ impl<'a> Op<'a> {
             | Op::Tmpfs { dest, .. }
             | Op::Dir { dest, .. }
             | Op::RemountRo { dest }
-            | Op::Make { dest, .. } => dest,
+            | Op::Make { dest, .. }
+            | Op::Proc { dest } => dest,
             Op::Symlink { link, .. } => link,
         }
     }
@@ -113,6 +117,14 @@ pub struct RunPlan<'a> {
     /// kernel terminates with a null pointer, so execve can take it as is.
     pub program: Argv<'a>,
     pub verbose: u8,
+    /// `--unshare-pid`: nook forks, and the child is PID 1 inside.
+    pub pid_ns: bool,
+    /// `--no-init`: PROGRAM itself is PID 1.
+    pub no_init: bool,
+    /// `--die-with-parent`.
+    pub die_with_parent: bool,
+    /// The PID-1 stage's options (`run --unshare-pid` and `init`).
+    pub init: InitOptions,
 }
 
 impl<'a> RunPlan<'a> {
@@ -128,6 +140,10 @@ impl<'a> RunPlan<'a> {
             env_edits: Vec::new(),
             program: Argv::empty(),
             verbose: 0,
+            pid_ns: false,
+            no_init: false,
+            die_with_parent: false,
+            init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
         }
     }
 }

@@ -189,3 +189,24 @@ pub fn exit_group(code: i32) -> ! {
     }
     loop {}
 }
+
+/// `rt_sigtimedwait(set, NULL, timeout, 8)`: takes one pending signal from
+/// `set`, waiting up to `timeout` (forever when None). Returns its number,
+/// or EAGAIN on timeout. See sigtimedwait(2).
+pub fn sigtimedwait(set: &SigSet, timeout: Option<&rustix::time::Timespec>) -> Result<i32> {
+    let timeout_ptr = timeout.map_or(0, |t| t as *const rustix::time::Timespec as usize);
+    let ret = unsafe { syscall6(k::__NR_rt_sigtimedwait, set as *const SigSet as usize, 0, timeout_ptr, 8, 0, 0) };
+    check(ret).map(|sig| sig as i32)
+}
+
+/// `kill(pid, sig)`: any signal number, realtime ones included (rustix's
+/// Signal type names only the classic ones). See kill(2).
+pub fn kill(pid: i32, sig: i32) -> Result<()> {
+    check(unsafe { syscall6(k::__NR_kill, pid as isize as usize, sig as usize, 0, 0, 0, 0) }).map(drop)
+}
+
+/// `prctl(PR_SET_PDEATHSIG, sig)`: any signal number. See PR_SET_PDEATHSIG(2const).
+pub fn set_parent_death_signal(sig: i32) -> Result<()> {
+    const PR_SET_PDEATHSIG: usize = 1;
+    check(unsafe { syscall6(k::__NR_prctl, PR_SET_PDEATHSIG, sig as usize, 0, 0, 0, 0) }).map(drop)
+}

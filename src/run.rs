@@ -1,29 +1,152 @@
 //! `nook run`: namespaces, maps, the mount tree, then PROGRAM.
 //!
 //! Without a PID namespace nook execs PROGRAM itself: no nook process is
-//! left behind, and PROGRAM's exit status is the container's.
+//! left behind, and PROGRAM's exit status is the container's. With
+//! `--unshare-pid` nook forks once: the child is PID 1 inside, builds the
+//! mount tree (procfs must be mounted from inside the new PID namespace),
+//! and stays as PROGRAM's init; the outer nook relays signals and exits
+//! with the container's status.
 
 use crate::error::{EXIT_SETUP, Failure};
+use crate::init::{self, InitOptions};
 use crate::plan::{Argv, RunPlan};
 use crate::process::{self, Environment};
-use crate::raw;
+use crate::raw::{self, Forked, SigSet};
 use crate::root;
 use crate::sys::{Linux, Sys};
 use crate::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
+use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 
-/// Carries out the plan. Returns only on failure, with the exit status.
+/// Carries out the plan. Returns the exit status (when it returns at all).
 pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
-    // Build the environment first: it can fail on input alone, and must
-    // fail before anything changes.
+    let parent = rustix::process::getppid();
+    // Built first: it can fail on input alone, before anything changes.
     let env = match Environment::new(envp, &plan.env_edits) {
         Ok(env) => env,
         Err(f) => return report(f),
     };
-    if let Err(code) = setup(plan) {
+    if plan.die_with_parent {
+        // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
+        // if the parent is already gone, getppid() has changed.
+        if let Err(e) = raw::set_parent_death_signal(k::SIGKILL as i32) {
+            return report(Failure::new("set parent-death signal", "SIGKILL", e));
+        }
+        if rustix::process::getppid() != parent {
+            return report(Failure::new("watch parent", "(already exited)", Errno::SRCH));
+        }
+    }
+    if !plan.pid_ns {
+        if let Err(code) = enter_namespaces(plan, 0).and_then(|user_ns| build_tree(plan, user_ns)) {
+            return code;
+        }
+        return exec_program(plan.program, &env, None);
+    }
+    // From here every signal waits in the queue until nook relays it.
+    let inherited_mask = match init::block_all_signals() {
+        Ok(m) => m,
+        Err(e) => return report(Failure::new("block", "signals", e)),
+    };
+    let user_ns = match enter_namespaces(plan, k::CLONE_NEWPID) {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    // The child learns that the outer nook died from EOF on this pipe: the
+    // one race PR_SET_PDEATHSIG alone cannot close.
+    let flags = rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK;
+    let (alive, keep_alive) = match rustix::pipe::pipe_with(flags) {
+        Ok(p) => p,
+        Err(e) => return report(Failure::new("create pipe for", "PID 1", e)),
+    };
+    // SAFETY: single-threaded; the child runs setup and then execs or
+    // supervises, and never returns into the caller's frames.
+    match unsafe { raw::fork(0) } {
+        Err(e) => report(Failure::new("fork", "PID 1", e)),
+        Ok(Forked::Child) => {
+            drop(keep_alive);
+            raw::exit_group(container_init(plan, user_ns, &env, inherited_mask, alive))
+        }
+        Ok(Forked::Parent(child)) => {
+            drop(alive);
+            let status = relay_signals(child);
+            drop(keep_alive);
+            status
+        }
+    }
+}
+
+/// PID 1 of the new namespace: the mount tree, then PROGRAM.
+fn container_init(plan: &RunPlan, user_ns: bool, env: &Environment, inherited_mask: SigSet, alive: OwnedFd) -> i32 {
+    // The container must not outlive the outer nook, which reports its
+    // status; SIGKILL to PID 1 takes the whole namespace down.
+    if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || outer_nook_died(&alive) {
+        return EXIT_SETUP;
+    }
+    drop(alive);
+    if let Err(code) = build_tree(plan, user_ns) {
         return code;
     }
+    if plan.no_init {
+        return exec_program(plan.program, env, Some(inherited_mask));
+    }
+    supervise_program(plan.program, env, &plan.init, inherited_mask)
+}
+
+fn outer_nook_died(alive: &OwnedFd) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(rustix::io::read(alive, &mut byte), Ok(0))
+}
+
+/// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT.
+pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
+    let env = match Environment::new(envp, &plan.env_edits) {
+        Ok(env) => env,
+        Err(f) => return report(f),
+    };
+    match init::block_all_signals() {
+        Ok(mask) => supervise_program(plan.program, &env, &plan.init, mask),
+        Err(e) => report(Failure::new("block", "signals", e)),
+    }
+}
+
+/// The init loop around PROGRAM: shared with `nook init`.
+pub fn supervise_program(program: Argv, env: &Environment, opts: &InitOptions, inherited_mask: SigSet) -> i32 {
+    if let Err(f) = init::prepare(opts) {
+        return report(f);
+    }
+    match init::spawn(|| exec_program(program, env, Some(inherited_mask))) {
+        Err(f) => report(f),
+        Ok(child) => init::supervise(child, opts),
+    }
+}
+
+/// The outer nook of `--unshare-pid`: forwards every signal it gets to PID
+/// 1 inside, and exits with its status.
+fn relay_signals(child: i32) -> i32 {
+    let all = SigSet::full();
+    loop {
+        match raw::sigtimedwait(&all, None) {
+            Ok(sig) if sig == k::SIGCHLD as i32 => {}
+            Ok(sig) => {
+                let _ = raw::kill(child, sig);
+            }
+            Err(_) => {}
+        }
+        let pid = rustix::process::Pid::from_raw(child);
+        if let Ok(Some((_, st))) = rustix::process::waitpid(pid, rustix::process::WaitOptions::NOHANG) {
+            match (st.exit_status(), st.terminating_signal()) {
+                (Some(code), _) => return code,
+                (None, Some(sig)) => return 128 + sig,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The last steps before PROGRAM: no_new_privs, no stray fds, the inherited
+/// signal mask, then exec. Returns the exit status after a failed exec.
+pub fn exec_program(program: Argv, env: &Environment, mask: Option<SigSet>) -> i32 {
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
     if let Err(e) = rustix::thread::set_no_new_privs(true) {
@@ -33,7 +156,10 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
     if let Err(e) = raw::cloexec_range(3, u32::MAX) {
         return report(Failure::new("close-on-exec", "fds from 3", e));
     }
-    let (status, failure) = process::exec(plan.program, &env);
+    if let Some(m) = mask {
+        let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
+    }
+    let (status, failure) = process::exec(program, env);
     failure.report();
     status
 }
@@ -43,12 +169,13 @@ fn report(f: Failure) -> i32 {
     EXIT_SETUP
 }
 
-/// Namespaces and the mount tree. Err carries the exit status; the error
-/// line has been printed.
-fn setup(plan: &RunPlan) -> core::result::Result<(), i32> {
+/// unshare the user (when needed), mount and `extra` namespaces, and
+/// install the id maps. Ok tells whether a user namespace was made; Err
+/// carries the exit status, the error line printed.
+fn enter_namespaces(plan: &RunPlan, extra: u32) -> Result<bool, i32> {
     let privileged = has_sys_admin();
     let user_ns = plan.user.requested || !privileged;
-    let mut flags = k::CLONE_NEWNS;
+    let mut flags = k::CLONE_NEWNS | extra;
     let maps = if user_ns {
         flags |= k::CLONE_NEWUSER;
         Some(Maps::new(&plan.user, privileged))
@@ -59,8 +186,7 @@ fn setup(plan: &RunPlan) -> core::result::Result<(), i32> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,
     };
-    let mut sys = Linux;
-    if let Err(e) = sys.unshare(flags) {
+    if let Err(e) = Linux.unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(report(unshare_failure(e, user_ns)));
     }
@@ -71,10 +197,14 @@ fn setup(plan: &RunPlan) -> core::result::Result<(), i32> {
         }
         m.settle_identity().map_err(report)?;
     }
-    // Directories 0755 and files 0444 as asked, whatever the caller's umask;
-    // PROGRAM gets the caller's umask back.
+    Ok(user_ns)
+}
+
+/// The mount tree, with a umask of 0 so that created directories are 0755
+/// and files 0444 as promised; PROGRAM gets the caller's umask back.
+fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
     let umask = rustix::process::umask(rustix::fs::Mode::empty());
-    let built = root::build(&mut sys, plan);
+    let built = root::build(&mut Linux, plan);
     rustix::process::umask(umask);
     built.map_err(|f| report(locked_hint(f, user_ns)))
 }

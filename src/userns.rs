@@ -16,7 +16,7 @@ use crate::raw::{self, Forked};
 use crate::text::Buf;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
-use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::process::{Pid, WaitOptions};
 
@@ -24,7 +24,10 @@ use rustix::process::{Pid, WaitOptions};
 pub struct Maps {
     uid: Vec<IdRange, MAX_ID_RANGES>,
     gid: Vec<IdRange, MAX_ID_RANGES>,
-    setgroups_allow: bool,
+    /// What to write to /proc/PID/setgroups; None leaves it as inherited
+    /// (a privileged caller's default: a parent namespace may already deny
+    /// it, and then writing "allow" fails).
+    setgroups: Option<bool>,
     /// The caller's ids outside, to tell a self-map from a real range.
     outside_uid: u32,
     outside_gid: u32,
@@ -45,7 +48,7 @@ impl Maps {
         Maps {
             uid,
             gid,
-            setgroups_allow: plan.setgroups_allow.unwrap_or(privileged),
+            setgroups: plan.setgroups_allow.or(if privileged { None } else { Some(false) }),
             outside_uid,
             outside_gid,
             privileged,
@@ -62,7 +65,7 @@ impl Maps {
 
     /// Whether the process can write the maps itself after unsharing.
     pub fn self_writable(&self) -> bool {
-        self.uid_is_self_map() && self.gid_is_self_map() && !self.setgroups_allow
+        self.uid_is_self_map() && self.gid_is_self_map() && self.setgroups == Some(false)
     }
 
     /// Writes the maps of `pid` ("self" when None) from this process.
@@ -83,15 +86,16 @@ impl Maps {
             copy
         };
         let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
-        let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && !self.setgroups_allow);
+        let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && self.setgroups == Some(false));
         if uid_tool {
             run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
         } else {
             write_map(path(b"/uid_map").as_cstr().at("write", "uid_map")?, &self.uid, "uid_map")?;
         }
         // setgroups must be settled before gid_map is written.
-        if !self.setgroups_allow || !gid_tool {
-            let word: &[u8] = if self.setgroups_allow { b"allow" } else { b"deny" };
+        // newgidmap decides "allow" itself; "deny" must come first.
+        if let Some(allow) = self.setgroups.filter(|&allow| !(allow && gid_tool)) {
+            let word: &[u8] = if allow { b"allow" } else { b"deny" };
             write_file(path(b"/setgroups").as_cstr().at("write", "setgroups")?, word).at("write", "setgroups")?;
         }
         if gid_tool {
@@ -173,6 +177,8 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
     // SAFETY: single-threaded; the child only execs or exits.
     match unsafe { raw::fork(0) }.at("fork for", name)? {
         Forked::Child => {
+            // nook reports the failure in its own single line.
+            silence_stderr();
             for dir in [c"/usr/bin/", c"/bin/", c"/usr/sbin/", c"/sbin/"] {
                 let mut path = Buf::<64>::new();
                 path.push(dir.to_bytes()).push(tool.to_bytes());
@@ -190,6 +196,16 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                 .hint("check that /etc/subuid and /etc/subgid give you these ranges")),
             Err(e) => Err(Failure::new("wait for", name, e)),
         },
+    }
+}
+
+/// Points fd 2 at /dev/null.
+fn silence_stderr() {
+    use rustix::fs::{Mode, OFlags};
+    if let Ok(null) = rustix::fs::open(c"/dev/null", OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty()) {
+        let mut stderr = unsafe { rustix::fd::OwnedFd::from_raw_fd(2) };
+        let _ = rustix::io::dup2(&null, &mut stderr);
+        core::mem::forget(stderr);
     }
 }
 

@@ -1,0 +1,261 @@
+//! The PID-1 stage: start PROGRAM, forward signals to it, reap every zombie,
+//! and exit with PROGRAM's status. Used by `nook init` and by `nook run
+//! --unshare-pid`, where nook is PID 1 of the new namespace.
+//!
+//! Kernel rules this relies on:
+//! - PID 1 of a namespace gets no signal whose disposition is SIG_DFL, even
+//!   from inside (signal(7) / pid_namespaces(7)); a *blocked* signal is
+//!   queued instead of dropped. So nook blocks every signal and takes them
+//!   with sigtimedwait: no handlers, no signalfd, no fd at all.
+//! - A fault (SIGSEGV, SIGBUS...) raised by nook itself is forced through
+//!   the block by the kernel and still kills it; the same signals sent with
+//!   kill(2) are merely queued and forwarded like any other.
+//! - SIGCHLDs merge while pending: one wake-up may stand for many exits, so
+//!   every wake-up reaps with waitpid(-1, WNOHANG) until nothing is left.
+//! - Orphans are reparented to PID 1, or to the nearest child subreaper
+//!   (PR_SET_CHILD_SUBREAPER), which is what nook becomes when not PID 1.
+
+use crate::error::{EXIT_SETUP, Failure};
+use crate::raw::{self, Forked, SigSet};
+use rustix::io::Errno;
+use rustix::process::{Pid, WaitOptions};
+use rustix::time::{ClockId, Timespec};
+
+/// The PID-1 options shared by `init` and `run`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InitOptions {
+    /// Forward signals to PROGRAM's process group instead of PROGRAM alone.
+    pub signal_group: bool,
+    /// Seconds between TERM and KILL for what is left after PROGRAM exits.
+    pub grace: u32,
+    /// PR_SET_CHILD_SUBREAPER even when nook is PID 1 (always when not).
+    pub subreaper: bool,
+    /// The signal nook gets when its parent dies.
+    pub pdeathsig: Option<i32>,
+}
+
+/// Blocks every signal; returns the mask nook inherited, which PROGRAM gets
+/// back before exec.
+pub fn block_all_signals() -> Result<SigSet, Errno> {
+    raw::sigprocmask(raw::SIG_BLOCK, &SigSet::full())
+}
+
+/// Prepares the init side before PROGRAM starts: subreaper and pdeathsig.
+/// Failures here stop nook before PROGRAM runs.
+pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
+    let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
+    if !pid1 || opts.subreaper {
+        rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
+            .map_err(|e| Failure::new("become", "child subreaper", e))?;
+    }
+    if let Some(sig) = opts.pdeathsig {
+        raw::set_parent_death_signal(sig).map_err(|e| Failure::new("set parent-death signal", crate::error::Object::Number(sig as i64), e))?;
+    }
+    Ok(())
+}
+
+/// Forks PROGRAM's process. In the child, `exec` runs with every signal
+/// still blocked and must restore the mask and exec (never return). The
+/// child gets its own process group and, when nook owns the terminal's
+/// foreground, takes it over (tini's isolate_child).
+pub fn spawn<'a>(exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
+    let stdin = unsafe { rustix::fd::BorrowedFd::borrow_raw(0) };
+    let foreground = rustix::termios::tcgetpgrp(stdin).is_ok_and(|p| p == rustix::process::getpgrp());
+    // SAFETY: single-threaded; the child only sets its group, then execs.
+    match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
+        Forked::Child => {
+            let _ = rustix::process::setpgid(None, None);
+            if foreground {
+                // SIGTTOU is blocked, so a background group may take the
+                // foreground (tcsetpgrp(3)).
+                let _ = rustix::termios::tcsetpgrp(stdin, rustix::process::getpid());
+            }
+            raw::exit_group(exec())
+        }
+        Forked::Parent(child) => {
+            // Also from this side, so that a group signal sent before the
+            // child ran cannot miss. Fails harmlessly once it has exec'd.
+            let _ = rustix::process::setpgid(Pid::from_raw(child), Pid::from_raw(child));
+            Ok(child)
+        }
+    }
+}
+
+/// Supervises PROGRAM (pid `program`) until it exits; returns its status.
+/// From here on nook only warns: the container depends on PID 1 staying up.
+pub fn supervise(program: i32, opts: &InitOptions) -> i32 {
+    let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
+    // The init keeps no directory busy and no fd open (PROGRAM has its own).
+    let _ = rustix::process::chdir(c"/");
+    let _ = raw::close_from(3);
+    let all = SigSet::full();
+    let mut status = None;
+    while status.is_none() {
+        match raw::sigtimedwait(&all, None) {
+            Ok(sig) if sig == linux_raw_sys::general::SIGCHLD as i32 => {}
+            Ok(sig) => forward(program, sig, opts.signal_group),
+            Err(_) => {}
+        }
+        status = reap(program);
+    }
+    let status = status.unwrap_or(EXIT_SETUP);
+    finish(pid1, opts.grace);
+    status
+}
+
+/// Forwards a signal to PROGRAM (or its group); ESRCH means it is already
+/// gone, which the next reap notices.
+fn forward(program: i32, sig: i32, group: bool) {
+    let target = if group { -program } else { program };
+    let _ = raw::kill(target, sig);
+}
+
+/// Reaps every zombie without blocking; returns PROGRAM's status once it
+/// has been reaped.
+fn reap(program: i32) -> Option<i32> {
+    let mut found = None;
+    loop {
+        match rustix::process::wait(WaitOptions::NOHANG) {
+            Ok(Some((pid, st))) => {
+                if pid.as_raw_nonzero().get() == program {
+                    found = Some(match (st.exit_status(), st.terminating_signal()) {
+                        (Some(code), _) => code,
+                        (None, Some(sig)) => 128 + sig,
+                        _ => continue,
+                    });
+                }
+            }
+            Err(Errno::INTR) => {}
+            // Ok(None): children remain but none has exited; ECHILD: none.
+            _ => return found,
+        }
+    }
+}
+
+/// After PROGRAM: the rest get TERM, `grace` seconds while being reaped, then
+/// KILL. As PID 1 "the rest" is everything in the namespace (kill(-1)); as a
+/// subreaper it is the children left to nook. With no grace as a subreaper,
+/// nook leaves them be, as tini does.
+fn finish(pid1: bool, grace: u32) {
+    if !pid1 && grace == 0 {
+        reap(0);
+        return;
+    }
+    if !has_children() {
+        return;
+    }
+    if grace > 0 {
+        signal_rest(pid1, linux_raw_sys::general::SIGTERM as i32);
+        let deadline = now().saturating_add(grace as u64 * 1_000_000_000);
+        let chld = SigSet::empty().with(linux_raw_sys::general::SIGCHLD as i32);
+        while has_children() {
+            let left = deadline.saturating_sub(now());
+            if left == 0 {
+                break;
+            }
+            let t = Timespec { tv_sec: (left / 1_000_000_000) as i64, tv_nsec: (left % 1_000_000_000) as i64 };
+            let _ = raw::sigtimedwait(&chld, Some(&t));
+            reap(0);
+        }
+    }
+    while has_children() {
+        signal_rest(pid1, linux_raw_sys::general::SIGKILL as i32);
+        // Block until one exits, then sweep the rest.
+        let _ = rustix::process::wait(WaitOptions::empty());
+        reap(0);
+    }
+}
+
+/// Whether any child remains (reaping those that already exited).
+fn has_children() -> bool {
+    loop {
+        match rustix::process::wait(WaitOptions::NOHANG) {
+            Ok(Some(_)) | Err(Errno::INTR) => continue,
+            Ok(None) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+fn signal_rest(pid1: bool, sig: i32) {
+    if pid1 {
+        // kill(-1) from a namespace's init reaches every other process in it.
+        let _ = raw::kill(-1, sig);
+        return;
+    }
+    // As a subreaper: each remaining child (their own children reparent to
+    // nook as they die and are caught by the next round).
+    let mut buf = [0u8; 4096];
+    let mut path = crate::text::Buf::<64>::new();
+    let tid = rustix::process::getpid().as_raw_nonzero().get();
+    path.push(b"/proc/self/task/").dec(tid as u64).push(b"/children");
+    let Ok(p) = path.as_cstr() else { return };
+    let Ok(fd) = rustix::fs::open(p, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()) else {
+        return;
+    };
+    let n = rustix::io::read(&fd, &mut buf).unwrap_or(0);
+    for word in buf[..n].split(|c| c.is_ascii_whitespace()) {
+        if let Some(pid) = crate::cli::parse_number(word, 10) {
+            let _ = raw::kill(pid as i32, sig);
+        }
+    }
+}
+
+fn now() -> u64 {
+    let t = rustix::time::clock_gettime(ClockId::Monotonic);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// Signal names for --pdeathsig: TERM, SIGTERM, 15, RTMIN, RTMIN+3, RTMAX-1.
+pub fn signal_number(name: &[u8]) -> Option<i32> {
+    const NAMES: [&[u8]; 31] = [
+        b"HUP", b"INT", b"QUIT", b"ILL", b"TRAP", b"ABRT", b"BUS", b"FPE", b"KILL", b"USR1", b"SEGV", b"USR2", b"PIPE",
+        b"ALRM", b"TERM", b"STKFLT", b"CHLD", b"CONT", b"STOP", b"TSTP", b"TTIN", b"TTOU", b"URG", b"XCPU", b"XFSZ",
+        b"VTALRM", b"PROF", b"WINCH", b"IO", b"PWR", b"SYS",
+    ];
+    const RTMIN: i32 = 34; // glibc and musl reserve 32 and 33
+    const RTMAX: i32 = 64;
+    if let Some(n) = crate::cli::parse_number(name, 10) {
+        return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
+    }
+    let name = name.strip_prefix(b"SIG").unwrap_or(name);
+    if let Some(i) = NAMES.iter().position(|&n| n == name) {
+        return Some(i as i32 + 1);
+    }
+    let offset = |rest: &[u8], sign: i32| -> Option<i32> {
+        match rest {
+            [] => Some(0),
+            [s, digits @ ..] if (*s == b'+' && sign > 0) || (*s == b'-' && sign < 0) => {
+                crate::cli::parse_number(digits, 10).map(|n| n as i32 * sign)
+            }
+            _ => None,
+        }
+    };
+    let sig = if let Some(rest) = name.strip_prefix(b"RTMIN") {
+        RTMIN + offset(rest, 1)?
+    } else if let Some(rest) = name.strip_prefix(b"RTMAX") {
+        RTMAX + offset(rest, -1)?
+    } else {
+        return None;
+    };
+    (RTMIN..=RTMAX).contains(&sig).then_some(sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signal_number;
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_number(b"TERM"), Some(15));
+        assert_eq!(signal_number(b"SIGKILL"), Some(9));
+        assert_eq!(signal_number(b"SYS"), Some(31));
+        assert_eq!(signal_number(b"10"), Some(10));
+        assert_eq!(signal_number(b"RTMIN"), Some(34));
+        assert_eq!(signal_number(b"RTMIN+2"), Some(36));
+        assert_eq!(signal_number(b"RTMAX-1"), Some(63));
+        for bad in [&b"0"[..], b"65", b"TERMS", b"RTMIN-1", b"RTMAX+1", b"", b"sigterm"] {
+            assert_eq!(signal_number(bad), None, "{bad:?}");
+        }
+    }
+}
