@@ -32,8 +32,6 @@ const FUTURE_OPTIONS: &[&[u8]] = &[
     b"--new-session", b"--info-fd", b"--json-status-fd", b"--block-fd", b"--sync-fd",
 ];
 
-/// NOOK_* variables that belong to options not carried out yet.
-const FUTURE_VARIABLES: &[&[u8]] = &[b"NOOK_HOSTNAME"];
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
@@ -47,8 +45,8 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         Some(a) => a,
     };
     match first.to_bytes() {
-        b"--help" | b"-h" => return Ok(Action::Help),
-        b"--version" | b"-V" => return Ok(Action::Version),
+        _ if run_option(first.to_bytes()) == Some(Opt::Help) => return Ok(Action::Help),
+        _ if run_option(first.to_bytes()) == Some(Opt::Version) => return Ok(Action::Version),
         b"run" => parse_run(argv, 2, envp, plan)?,
         b"init" => {
             parse_init(argv, envp, plan)?;
@@ -118,10 +116,47 @@ struct Pending<'a> {
     perms: Option<(u32, &'a CStr)>,
 }
 
+/// The options of `run`. Matching through this table (rather than a `match`
+/// on byte strings, which compiles to a byte-by-byte compare per option)
+/// keeps the binary small.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Opt {
+    Help, Version, UnshareUser, MapRoot, MapUser, MapGroup, UidMap, GidMap, Setgroups, Propagation,
+    Root, KeepOldRoot, RoRoot, Bind(BindKind, bool), Size, Perms, Tmpfs, Dir, Symlink, RemountRo,
+    Make(MakeKind), Chdir, Clearenv, Setenv, Unsetenv, UnsharePid, Proc, NoInit, DieWithParent, Future,
+}
+
+const RUN_OPTIONS: &[(&[u8], Opt)] = &[
+    (b"--help", Opt::Help), (b"-h", Opt::Help), (b"--version", Opt::Version), (b"-V", Opt::Version),
+    (b"--unshare-user", Opt::UnshareUser), (b"--map-root", Opt::MapRoot), (b"--map-user", Opt::MapUser),
+    (b"--map-group", Opt::MapGroup), (b"--uid-map", Opt::UidMap), (b"--gid-map", Opt::GidMap),
+    (b"--setgroups", Opt::Setgroups), (b"--propagation", Opt::Propagation), (b"--root", Opt::Root),
+    (b"--keep-old-root", Opt::KeepOldRoot), (b"--ro-root", Opt::RoRoot),
+    (b"--bind", Opt::Bind(BindKind::ReadWrite, false)), (b"--bind-try", Opt::Bind(BindKind::ReadWrite, true)),
+    (b"--ro-bind", Opt::Bind(BindKind::ReadOnly, false)), (b"--ro-bind-try", Opt::Bind(BindKind::ReadOnly, true)),
+    (b"--dev-bind", Opt::Bind(BindKind::Devices, false)), (b"--dev-bind-try", Opt::Bind(BindKind::Devices, true)),
+    (b"--size", Opt::Size), (b"--perms", Opt::Perms), (b"--tmpfs", Opt::Tmpfs), (b"--dir", Opt::Dir),
+    (b"--symlink", Opt::Symlink), (b"--remount-ro", Opt::RemountRo),
+    (b"--make-shared", Opt::Make(MakeKind::Shared)), (b"--make-slave", Opt::Make(MakeKind::Slave)),
+    (b"--make-private", Opt::Make(MakeKind::Private)), (b"--make-unbindable", Opt::Make(MakeKind::Unbindable)),
+    (b"--chdir", Opt::Chdir), (b"--clearenv", Opt::Clearenv), (b"--setenv", Opt::Setenv),
+    (b"--unsetenv", Opt::Unsetenv), (b"--unshare-pid", Opt::UnsharePid), (b"--proc", Opt::Proc),
+    (b"--no-init", Opt::NoInit), (b"--die-with-parent", Opt::DieWithParent),
+];
+
+/// Looks a word up in a table of (name, value).
+fn lookup<T: Copy>(table: &[(&[u8], T)], word: &[u8]) -> Option<T> {
+    table.iter().find(|(name, _)| *name == word).map(|&(_, v)| v)
+}
+
+fn run_option(word: &[u8]) -> Option<Opt> {
+    lookup(RUN_OPTIONS, word).or_else(|| FUTURE_OPTIONS.contains(&word).then_some(Opt::Future))
+}
+
 fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
-    // Values that came from the environment may be overridden once by argv.
-    let mut from_env = (plan.root.is_some(), true);
+    // NOOK_ROOT may be overridden once by --root; a second --root is an error.
+    let mut root_from_env = plan.root.is_some();
     let mut cur = Cursor { argv, next: start };
     let mut pending = Pending::default();
     let mut seen_propagation = false;
@@ -135,52 +170,55 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             cur.next -= 1;
             break;
         }
-        if pending_blocks(&pending, bytes) {
+        let opt = run_option(bytes);
+        if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
             return Err(Failure::usage("option", owner, "must come right before the operation it modifies")
                 .hint("e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
         }
-        match bytes {
-            b"--help" | b"-h" => {
+        let Some(opt) = opt else {
+            if init_option(&mut cur, arg, &mut plan.init)? {
+                continue;
+            }
+            return Err(Failure::usage("option", arg, "unknown option").hint("see nook --help"));
+        };
+        match opt {
+            Opt::Help => {
                 plan.program = Argv::empty();
                 return Ok(());
             }
-            b"--unshare-user" => plan.user.requested = true,
-            b"--map-root" => {
+            Opt::Version => return Err(Failure::usage("option", arg, "must come first")),
+            Opt::Future => return Err(Failure::usage("option", arg, "not supported by this build yet")),
+            Opt::UnshareUser => plan.user.requested = true,
+            Opt::MapRoot => {
                 set_once(&mut plan.user.map_user, 0, arg)?;
                 plan.user.requested = true;
             }
-            b"--map-user" => {
+            Opt::MapUser | Opt::MapGroup => {
                 let v = cur.value(arg)?;
-                set_once(&mut plan.user.map_user, number(arg, v, 10, u32::MAX as u64 - 1)? as u32, arg)?;
+                let id = number(arg, v, 10, u32::MAX as u64 - 1)? as u32;
+                let slot = if opt == Opt::MapUser { &mut plan.user.map_user } else { &mut plan.user.map_group };
+                set_once(slot, id, arg)?;
                 plan.user.requested = true;
             }
-            b"--map-group" => {
-                let v = cur.value(arg)?;
-                set_once(&mut plan.user.map_group, number(arg, v, 10, u32::MAX as u64 - 1)? as u32, arg)?;
-                plan.user.requested = true;
-            }
-            b"--uid-map" | b"--gid-map" => {
+            Opt::UidMap | Opt::GidMap => {
                 let v = cur.value(arg)?;
                 let range = id_range(arg, v)?;
-                let map = if bytes == b"--uid-map" { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
+                let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
                     return Err(Failure::usage("option", v, "overlaps an earlier range of the same map"));
                 }
                 map.push(range).map_err(|_| Failure::usage("option", arg, "too many ranges"))?;
                 plan.user.requested = true;
             }
-            b"--setgroups" => {
+            Opt::Setgroups => {
                 let v = cur.value(arg)?;
-                let allow = match v.to_bytes() {
-                    b"allow" => true,
-                    b"deny" => false,
-                    _ => return Err(Failure::usage("option", v, "is not allow or deny")),
-                };
+                let allow = lookup(&[(b"allow", true), (b"deny", false)], v.to_bytes())
+                    .ok_or_else(|| Failure::usage("option", v, "is not allow or deny"))?;
                 set_once(&mut plan.user.setgroups_allow, allow, arg)?;
                 plan.user.requested = true;
             }
-            b"--propagation" => {
+            Opt::Propagation => {
                 let v = cur.value(arg)?;
                 if seen_propagation {
                     return Err(Failure::usage("option", arg, "given twice"));
@@ -188,97 +226,76 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 seen_propagation = true;
                 plan.propagation = propagation(v)?;
             }
-            b"--root" => {
+            Opt::Root => {
                 let v = cur.path(arg)?;
-                if plan.root.is_some() && !from_env.0 {
+                if plan.root.is_some() && !root_from_env {
                     return Err(Failure::usage("option", arg, "given twice"));
                 }
-                from_env.0 = false;
+                root_from_env = false;
                 plan.root = Some(v);
             }
-            b"--keep-old-root" => {
+            Opt::KeepOldRoot => {
                 let v = cur.absolute(arg)?;
                 set_once(&mut plan.keep_old_root, v, arg)?;
             }
-            b"--ro-root" => plan.ro_root = true,
-            b"--bind" | b"--ro-bind" | b"--dev-bind" | b"--bind-try" | b"--ro-bind-try" | b"--dev-bind-try" => {
+            Opt::RoRoot => plan.ro_root = true,
+            Opt::Bind(kind, optional) => {
                 let src = cur.path(arg)?;
                 let dest = cur.absolute(arg)?;
-                let kind = match bytes {
-                    b"--ro-bind" | b"--ro-bind-try" => BindKind::ReadOnly,
-                    b"--dev-bind" | b"--dev-bind-try" => BindKind::Devices,
-                    _ => BindKind::ReadWrite,
-                };
-                push(plan, arg, Op::Bind { src, dest, kind, optional: bytes.ends_with(b"-try") })?;
+                push(plan, arg, Op::Bind { src, dest, kind, optional })?;
             }
-            b"--size" => {
+            Opt::Size => {
                 let v = cur.value(arg)?;
                 pending.size = Some((size(arg, v)?, arg));
             }
-            b"--perms" => {
+            Opt::Perms => {
                 let v = cur.value(arg)?;
                 pending.perms = Some((number(arg, v, 8, 0o7777)? as u32, arg));
             }
-            b"--tmpfs" => {
+            Opt::Tmpfs | Opt::Dir => {
                 let dest = cur.absolute(arg)?;
-                let op = Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms: pending.perms.map(|p| p.0) };
+                let perms = pending.perms.map(|p| p.0);
+                let op = match opt {
+                    Opt::Tmpfs => Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms },
+                    _ => Op::Dir { dest, perms },
+                };
                 pending = Pending::default();
                 push(plan, arg, op)?;
             }
-            b"--dir" => {
-                let dest = cur.absolute(arg)?;
-                let op = Op::Dir { dest, perms: pending.perms.map(|p| p.0) };
-                pending = Pending::default();
-                push(plan, arg, op)?;
-            }
-            b"--symlink" => {
+            Opt::Symlink => {
                 let target = cur.path(arg)?;
                 let link = cur.absolute(arg)?;
                 push(plan, arg, Op::Symlink { target, link })?;
             }
-            b"--remount-ro" => {
+            Opt::RemountRo => {
                 let dest = cur.absolute(arg)?;
                 push(plan, arg, Op::RemountRo { dest })?;
             }
-            b"--make-shared" | b"--make-slave" | b"--make-private" | b"--make-unbindable" => {
+            Opt::Make(kind) => {
                 let dest = cur.absolute(arg)?;
-                let kind = match bytes {
-                    b"--make-shared" => MakeKind::Shared,
-                    b"--make-slave" => MakeKind::Slave,
-                    b"--make-private" => MakeKind::Private,
-                    _ => MakeKind::Unbindable,
-                };
                 push(plan, arg, Op::Make { dest, kind })?;
             }
-            b"--chdir" => {
+            Opt::Chdir => {
                 let v = cur.absolute(arg)?;
                 set_once(&mut plan.chdir, v, arg)?;
             }
-            b"--clearenv" => env_edit(plan, arg, EnvEdit::Clear)?,
-            b"--setenv" => {
+            Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear)?,
+            Opt::Setenv => {
                 let name = env_name(arg, cur.value(arg)?)?;
                 let value = cur.value(arg)?;
                 env_edit(plan, arg, EnvEdit::Set { name, value })?;
             }
-            b"--unsetenv" => {
+            Opt::Unsetenv => {
                 let name = env_name(arg, cur.value(arg)?)?;
                 env_edit(plan, arg, EnvEdit::Unset { name })?;
             }
-            b"--unshare-pid" => plan.pid_ns = true,
-            b"--proc" => {
+            Opt::UnsharePid => plan.pid_ns = true,
+            Opt::Proc => {
                 let dest = cur.absolute(arg)?;
                 push(plan, arg, Op::Proc { dest })?;
             }
-            b"--no-init" => plan.no_init = true,
-            b"--die-with-parent" => plan.die_with_parent = true,
-            b"--version" | b"-V" => return Err(Failure::usage("option", arg, "must come first")),
-            _ if init_option(&mut cur, arg, &mut plan.init)? => {}
-            o if FUTURE_OPTIONS.contains(&o) => {
-                return Err(Failure::usage("option", arg, "not supported by this build yet"));
-            }
-            _ => {
-                return Err(Failure::usage("option", arg, "unknown option").hint("see nook --help"));
-            }
+            Opt::NoInit => plan.no_init = true,
+            Opt::DieWithParent => plan.die_with_parent = true,
         }
     }
     if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
@@ -286,8 +303,8 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     }
     let at = cur.next;
     if !plan.pid_ns {
-        if plan.ops.iter().any(|op| matches!(op, Op::Proc { .. })) {
-            return Err(Failure::new("mount proc on", plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })).map_or(c"/proc", |op| op.dest()), rustix::io::Errno::PERM)
+        if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
+            return Err(Failure::new("mount proc on", proc.dest(), rustix::io::Errno::PERM)
                 .hint("proc needs its own PID namespace; add --unshare-pid"));
         }
         if plan.init != crate::init::InitOptions::default() && !init_from_env(envp) {
@@ -307,30 +324,52 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     program(argv, at, plan)
 }
 
-/// The NOOK_* variables, read before argv so that argv wins.
+#[derive(Clone, Copy)]
+enum Var {
+    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Future,
+}
+
+const VARIABLES: &[(&[u8], Var)] = &[
+    (b"NOOK_ROOT", Var::Root), (b"NOOK_PROPAGATION", Var::Propagation), (b"NOOK_VERBOSE", Var::Verbose),
+    (b"NOOK_GRACE", Var::Grace), (b"NOOK_SIGNAL_GROUP", Var::SignalGroup), (b"NOOK_SUBREAPER", Var::Subreaper),
+    (b"NOOK_PDEATHSIG", Var::Pdeathsig), (b"NOOK_HOSTNAME", Var::Future),
+];
+
+/// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
+/// names are only stripped from the workload's environment, so a wrapper
+/// written for a newer nook still runs.
 fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
-        if !name.starts_with(b"NOOK_") {
-            continue;
-        }
-        match name {
-            b"NOOK_ROOT" => {
-                check_path(c"NOOK_ROOT", value)?;
+        let Some(var) = lookup(VARIABLES, name) else { continue };
+        // The variable's own name, for messages: the entry up to '='.
+        let label = Object::Text(match var {
+            Var::Root => "NOOK_ROOT",
+            Var::Propagation => "NOOK_PROPAGATION",
+            Var::Verbose => "NOOK_VERBOSE",
+            Var::Grace => "NOOK_GRACE",
+            Var::SignalGroup => "NOOK_SIGNAL_GROUP",
+            Var::Subreaper => "NOOK_SUBREAPER",
+            Var::Pdeathsig => "NOOK_PDEATHSIG",
+            Var::Future => "NOOK_HOSTNAME",
+        });
+        let bad = |detail: &'static str| Failure::usage("environment", label, detail);
+        match var {
+            Var::Root => {
+                if value.is_empty() {
+                    return Err(bad("empty path"));
+                }
                 plan.root = Some(value);
             }
-            b"NOOK_PROPAGATION" => plan.propagation = propagation(value)?,
-            b"NOOK_VERBOSE" => plan.verbose = number(c"NOOK_VERBOSE", value, 10, 3)? as u8,
-            b"NOOK_GRACE" => plan.init.grace = number(c"NOOK_GRACE", value, 10, MAX_GRACE)? as u32,
-            b"NOOK_SIGNAL_GROUP" => plan.init.signal_group = boolean(c"NOOK_SIGNAL_GROUP", value)?,
-            b"NOOK_SUBREAPER" => plan.init.subreaper = boolean(c"NOOK_SUBREAPER", value)?,
-            b"NOOK_PDEATHSIG" => plan.init.pdeathsig = Some(signal(c"NOOK_PDEATHSIG", value)?),
-            n if FUTURE_VARIABLES.contains(&n) => {
-                return Err(Failure::usage("environment", entry, "not supported by this build yet"));
+            Var::Propagation => plan.propagation = propagation(value)?,
+            Var::Verbose => plan.verbose = parse_number(value.to_bytes(), 10).filter(|&n| n <= 3).ok_or_else(|| bad("is not a number from 0 to 3"))? as u8,
+            Var::Grace => plan.init.grace = parse_number(value.to_bytes(), 10).filter(|&n| n <= MAX_GRACE).ok_or_else(|| bad("is not a number of seconds"))? as u32,
+            Var::SignalGroup => plan.init.signal_group = boolean(value).ok_or_else(|| bad("is not 0 or 1"))?,
+            Var::Subreaper => plan.init.subreaper = boolean(value).ok_or_else(|| bad("is not 0 or 1"))?,
+            Var::Pdeathsig => {
+                plan.init.pdeathsig = Some(crate::init::signal_number(value.to_bytes()).ok_or_else(|| bad("is not a signal name or number"))?)
             }
-            // Unknown NOOK_* names are only stripped from the workload's
-            // environment, so a wrapper written for a newer nook still runs.
-            _ => {}
+            Var::Future => return Err(bad("not supported by this build yet")),
         }
     }
     Ok(())
@@ -340,28 +379,41 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
 /// PID-1 stage when there is one, so `run` without --unshare-pid ignores them
 /// (a wrapper may export them for every nook it starts).
 fn init_from_env(envp: Argv) -> bool {
-    envp.iter().filter_map(split_env).any(|(name, _)| {
-        matches!(name, b"NOOK_GRACE" | b"NOOK_SIGNAL_GROUP" | b"NOOK_SUBREAPER" | b"NOOK_PDEATHSIG")
-    })
+    envp.iter()
+        .filter_map(split_env)
+        .any(|(name, _)| matches!(lookup(VARIABLES, name), Some(Var::Grace | Var::SignalGroup | Var::Subreaper | Var::Pdeathsig)))
 }
 
 /// The longest --grace: a day.
 const MAX_GRACE: u64 = 86_400;
 
+#[derive(Clone, Copy)]
+enum InitOpt {
+    SignalGroup, Subreaper, Grace, Pdeathsig,
+}
+
+const INIT_OPTIONS: &[(&[u8], InitOpt)] = &[
+    (b"--signal-group", InitOpt::SignalGroup), (b"--subreaper", InitOpt::Subreaper),
+    (b"--grace", InitOpt::Grace), (b"--pdeathsig", InitOpt::Pdeathsig),
+];
+
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
 fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::InitOptions) -> Result<'a, bool> {
-    match arg.to_bytes() {
-        b"--signal-group" => init.signal_group = true,
-        b"--subreaper" => init.subreaper = true,
-        b"--grace" => {
+    match lookup(INIT_OPTIONS, arg.to_bytes()) {
+        None => return Ok(false),
+        Some(InitOpt::SignalGroup) => init.signal_group = true,
+        Some(InitOpt::Subreaper) => init.subreaper = true,
+        Some(InitOpt::Grace) => {
             let v = cur.value(arg)?;
             init.grace = number(arg, v, 10, MAX_GRACE)? as u32;
         }
-        b"--pdeathsig" => {
+        Some(InitOpt::Pdeathsig) => {
             let v = cur.value(arg)?;
-            init.pdeathsig = Some(signal(arg, v)?);
+            init.pdeathsig = Some(
+                crate::init::signal_number(v.to_bytes())
+                    .ok_or_else(|| Failure::usage("option", option_or_value(arg, v), "is not a signal name or number"))?,
+            );
         }
-        _ => return Ok(false),
     }
     Ok(true)
 }
@@ -374,7 +426,7 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
         cur.next += 1;
         match arg.to_bytes() {
             b"--" => break,
-            b"--help" | b"-h" => return Ok(()),
+            _ if run_option(arg.to_bytes()) == Some(Opt::Help) => return Ok(()),
             a if a.first() != Some(&b'-') => {
                 cur.next -= 1;
                 break;
@@ -398,17 +450,12 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
     }
 }
 
-fn boolean<'a>(name: &'a CStr, v: &'a CStr) -> Result<'a, bool> {
-    match v.to_bytes() {
-        b"1" | b"true" | b"yes" | b"on" => Ok(true),
-        b"0" | b"false" | b"no" | b"off" | b"" => Ok(false),
-        _ => Err(Failure::usage("environment", name, "is not 0 or 1")),
-    }
-}
-
-fn signal<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
-    crate::init::signal_number(v.to_bytes())
-        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), "is not a signal name or number"))
+fn boolean(v: &CStr) -> Option<bool> {
+    const WORDS: &[(&[u8], bool)] = &[
+        (b"1", true), (b"true", true), (b"yes", true), (b"on", true),
+        (b"0", false), (b"false", false), (b"no", false), (b"off", false), (b"", false),
+    ];
+    lookup(WORDS, v.to_bytes())
 }
 
 /// Splits "NAME=value" into the name and a C string of the value.
@@ -429,10 +476,10 @@ fn basename(path: &CStr) -> &[u8] {
 
 /// Only --dir and --tmpfs take modifiers, and the other modifier may stand
 /// between: anything else breaks the pairing.
-fn pending_blocks(pending: &Pending, option: &[u8]) -> bool {
-    match option {
-        b"--tmpfs" | b"--size" | b"--perms" => false,
-        b"--dir" => pending.size.is_some(),
+fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
+    match opt {
+        Some(Opt::Tmpfs | Opt::Size | Opt::Perms) => false,
+        Some(Opt::Dir) => pending.size.is_some(),
         _ => pending.size.is_some() || pending.perms.is_some(),
     }
 }
@@ -461,15 +508,14 @@ fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
 }
 
 fn propagation(v: &CStr) -> Result<'_, Propagation> {
-    Ok(match v.to_bytes() {
-        b"private" => Propagation::Private,
-        b"slave" => Propagation::Slave,
-        b"shared" => Propagation::Shared,
-        b"unchanged" => Propagation::Unchanged,
-        _ => {
-            return Err(Failure::usage("propagation", v, "is not private, slave, shared or unchanged"));
-        }
-    })
+    const MODES: &[(&[u8], Propagation)] = &[
+        (b"private", Propagation::Private),
+        (b"slave", Propagation::Slave),
+        (b"shared", Propagation::Shared),
+        (b"unchanged", Propagation::Unchanged),
+    ];
+    lookup(MODES, v.to_bytes())
+        .ok_or_else(|| Failure::usage("propagation", v, "is not private, slave, shared or unchanged"))
 }
 
 /// An unsigned number in `radix`, at most `max`.

@@ -19,7 +19,7 @@ use crate::error::{EXIT_SETUP, Failure};
 use crate::raw::{self, Forked, SigSet};
 use rustix::io::Errno;
 use rustix::process::{Pid, WaitOptions};
-use rustix::time::{ClockId, Timespec};
+use rustix::time::Timespec;
 
 /// The PID-1 options shared by `init` and `run`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -202,8 +202,7 @@ fn signal_rest(pid1: bool, sig: i32) {
 }
 
 fn now() -> u64 {
-    let t = rustix::time::clock_gettime(ClockId::Monotonic);
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    raw::monotonic_ns()
 }
 
 /// Signal names for --pdeathsig: TERM, SIGTERM, 15, RTMIN, RTMIN+3, RTMAX-1.

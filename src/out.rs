@@ -25,6 +25,7 @@ impl Line {
         Line { buf: [0; 1024], len: 0, cut: false }
     }
 
+    #[inline(never)]
     pub fn bytes(&mut self, s: &[u8]) -> &mut Self {
         let room = self.buf.len() - 8 - self.len;
         let n = s.len().min(room);

@@ -210,3 +210,12 @@ pub fn set_parent_death_signal(sig: i32) -> Result<()> {
     const PR_SET_PDEATHSIG: usize = 1;
     check(unsafe { syscall6(k::__NR_prctl, PR_SET_PDEATHSIG, sig as usize, 0, 0, 0, 0) }).map(drop)
 }
+
+/// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds, as a plain system call:
+/// rustix's vDSO lookup costs kilobytes and nook reads the clock only while
+/// waiting out a grace period. See clock_gettime(2).
+pub fn monotonic_ns() -> u64 {
+    let mut ts = [0i64; 2];
+    unsafe { syscall6(k::__NR_clock_gettime, k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0, 0, 0, 0) };
+    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
+}
