@@ -43,7 +43,10 @@ pub fn main(argv: Argv, envp: Argv) -> i32 {
             help::print_version();
             0
         }
-        Ok(cli::Action::Run) => run::run(&plan, envp),
+        Ok(cli::Action::Run) => {
+            out::set_verbosity(plan.verbose);
+            run::run(&plan, envp)
+        }
         Ok(cli::Action::Init) => run::init_role(&plan, envp),
     }
 }

@@ -51,21 +51,11 @@ impl Line {
     }
 
     pub fn dec(&mut self, n: i64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut v = n.unsigned_abs();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
         if n < 0 {
             self.bytes(b"-");
         }
-        self.bytes(&digits[i..])
+        let mut digits = [0u8; 22];
+        self.bytes(crate::text::digits_of(n.unsigned_abs(), 10, &mut digits))
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -96,4 +86,21 @@ pub fn write_all(fd: i32, mut data: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// NOOK_VERBOSE: 0 silent, 1 each setup step, 2 also each PATH candidate,
+/// 3 the same (reserved). Set once at startup; nook is single-threaded.
+static VERBOSE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+pub fn set_verbosity(level: u8) {
+    VERBOSE.store(level, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints "nook: + STEP OBJECT" on stderr when NOOK_VERBOSE >= `level`.
+pub fn trace(level: u8, step: &str, object: &[u8]) {
+    if VERBOSE.load(core::sync::atomic::Ordering::Relaxed) >= level {
+        let mut line = Line::new();
+        line.str("nook: + ").str(step).str(" ").bytes(object);
+        line.emit(STDERR);
+    }
 }

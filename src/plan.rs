@@ -58,6 +58,21 @@ pub enum Op<'a> {
 }
 
 impl<'a> Op<'a> {
+    /// The option that asked for this operation, for traces.
+    pub fn name(&self) -> &'static str {
+        match *self {
+            Op::Bind { kind: BindKind::ReadWrite, .. } => "--bind",
+            Op::Bind { kind: BindKind::ReadOnly, .. } => "--ro-bind",
+            Op::Bind { kind: BindKind::Devices, .. } => "--dev-bind",
+            Op::Tmpfs { .. } => "--tmpfs",
+            Op::Dir { .. } => "--dir",
+            Op::Symlink { .. } => "--symlink",
+            Op::RemountRo { .. } => "--remount-ro",
+            Op::Make { .. } => "--make-*",
+            Op::Proc { .. } => "--proc",
+        }
+    }
+
     /// The path inside the new root this operation acts on.
     pub fn dest(&self) -> &'a CStr {
         match *self {

@@ -159,6 +159,7 @@ pub fn exec_program(program: Argv, env: &Environment, mask: Option<SigSet>) -> i
     if let Some(m) = mask {
         let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
     }
+    crate::out::trace(1, "exec", program.get(0).map_or(b"", |p| p.to_bytes()));
     let (status, failure) = process::exec(program, env);
     failure.report();
     status
@@ -186,6 +187,7 @@ fn enter_namespaces(plan: &RunPlan, extra: u32) -> Result<bool, i32> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,
     };
+    crate::out::trace(1, "unshare", if user_ns { b"user, mount and more namespaces" } else { b"mount and more namespaces" });
     if let Err(e) = Linux.unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(report(unshare_failure(e, user_ns)));

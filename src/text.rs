@@ -24,43 +24,18 @@ impl<const N: usize> Buf<N> {
     /// Appends bytes; past the capacity (one byte is kept for the NUL) the
     /// buffer is marked overflowed and [`Buf::as_cstr`] fails.
     pub fn push(&mut self, s: &[u8]) -> &mut Self {
-        if self.len + s.len() < N {
-            self.buf[self.len..self.len + s.len()].copy_from_slice(s);
-            self.len += s.len();
-        } else {
-            self.overflow = true;
-        }
+        push_into(&mut self.buf, &mut self.len, &mut self.overflow, s);
         self
     }
 
     pub fn dec(&mut self, n: u64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut v = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        self.push(&digits[i..])
+        let mut digits = [0u8; 22];
+        self.push(digits_of(n, 10, &mut digits))
     }
 
     pub fn octal(&mut self, n: u32) -> &mut Self {
-        let mut digits = [0u8; 11];
-        let mut i = digits.len();
-        let mut v = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 8) as u8;
-            v /= 8;
-            if v == 0 {
-                break;
-            }
-        }
-        self.push(&digits[i..])
+        let mut digits = [0u8; 22];
+        self.push(digits_of(n as u64, 8, &mut digits))
     }
 
     pub fn overflowed(&self) -> bool {
@@ -91,10 +66,44 @@ impl<const N: usize> Buf<N> {
     /// The contents as a C string: ENAMETOOLONG after an overflow, EINVAL
     /// when an interior NUL was pushed.
     pub fn as_cstr(&mut self) -> Result<&CStr, Errno> {
-        if self.overflow {
-            return Err(Errno::NAMETOOLONG);
-        }
-        self.buf[self.len] = 0;
-        CStr::from_bytes_with_nul(&self.buf[..=self.len]).map_err(|_| Errno::INVAL)
+        terminate(&mut self.buf, self.len, self.overflow)
     }
+}
+
+// The work is done once, outside the generic type, so that each buffer size
+// nook uses does not bring its own copy of the code.
+
+#[inline(never)]
+fn push_into(buf: &mut [u8], len: &mut usize, overflow: &mut bool, s: &[u8]) {
+    // One byte always stays free for the terminating NUL.
+    let end = *len + s.len();
+    if end < buf.len() {
+        buf[*len..end].copy_from_slice(s);
+        *len = end;
+    } else {
+        *overflow = true;
+    }
+}
+
+/// The digits of `n` in `radix`, right-aligned in `out`.
+#[inline(never)]
+pub fn digits_of(mut n: u64, radix: u64, out: &mut [u8; 22]) -> &[u8] {
+    let mut i = out.len();
+    loop {
+        i -= 1;
+        out[i] = b'0' + (n % radix) as u8;
+        n /= radix;
+        if n == 0 {
+            return &out[i..];
+        }
+    }
+}
+
+#[inline(never)]
+fn terminate(buf: &mut [u8], len: usize, overflow: bool) -> Result<&CStr, Errno> {
+    if overflow {
+        return Err(Errno::NAMETOOLONG);
+    }
+    buf[len] = 0;
+    CStr::from_bytes_with_nul(&buf[..=len]).map_err(|_| Errno::INVAL)
 }
