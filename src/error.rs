@@ -19,7 +19,6 @@ pub const EXIT_NOT_FOUND: i32 = 127;
 pub enum Object<'a> {
     Path(&'a CStr),
     Text(&'static str),
-    Number(i64),
 }
 
 impl<'a> From<&'a CStr> for Object<'a> {
@@ -76,7 +75,6 @@ impl<'a> Failure<'a> {
             }
             Object::Path(p) => line.bytes(p.to_bytes()),
             Object::Text(t) => line.str(t),
-            Object::Number(n) => line.dec(n),
         };
         line.str(": ").str(self.detail.unwrap_or_else(|| message(self.errno)));
         line.str(" (").str(name(self.errno)).str(")");

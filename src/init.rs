@@ -49,7 +49,7 @@ pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
             .map_err(|e| Failure::new("become", "child subreaper", e))?;
     }
     if let Some(sig) = opts.pdeathsig {
-        raw::set_parent_death_signal(sig).map_err(|e| Failure::new("set parent-death signal", crate::error::Object::Number(sig as i64), e))?;
+        raw::set_parent_death_signal(sig).map_err(|e| Failure::new("set", "--pdeathsig", e))?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod raw;
 pub mod record;
 pub mod root;
 pub mod run;
+pub mod selfcopy;
 pub mod sys;
 pub mod text;
 pub mod userns;

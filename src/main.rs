@@ -1,4 +1,4 @@
-//! The nook binary: musl's crt1 calls `main`; everything else is the library.
+//! The nook binary: musl's crt1 starts it; everything else is the library.
 #![no_std]
 #![no_main]
 
@@ -11,6 +11,24 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *co
     // and a null-terminated envp; both live as long as the process.
     let (argv, envp) = unsafe { (Argv::from_raw(argv, argc as usize), Argv::from_null_terminated(envp)) };
     nook::raw::exit_group(nook::main(argv, envp))
+}
+
+/// Replaces musl's own: crt1.o calls `__libc_start_main(main, argc, argv)`,
+/// and defining it here keeps musl's version (stdio, TLS and atexit setup,
+/// none of which nook uses: it calls no libc function but mem* and strlen)
+/// out of the static link. Saves about 1.5 KB.
+///
+/// # Safety
+/// Called once by crt1's `_start_c` with the kernel's argc and argv; envp
+/// follows argv's terminating null.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn __libc_start_main(
+    _main: usize,
+    argc: c_int,
+    argv: *const *const c_char,
+) -> c_int {
+    let envp = unsafe { argv.add(argc as usize + 1) };
+    main(argc, argv, envp)
 }
 
 #[panic_handler]

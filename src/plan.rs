@@ -140,6 +140,9 @@ pub struct RunPlan<'a> {
     pub die_with_parent: bool,
     /// The PID-1 stage's options (`run --unshare-pid` and `init`).
     pub init: InitOptions,
+    /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
+    /// nook as its init with every signal still blocked.
+    pub inherited_mask: Option<u64>,
 }
 
 impl<'a> RunPlan<'a> {
@@ -159,6 +162,7 @@ impl<'a> RunPlan<'a> {
             no_init: false,
             die_with_parent: false,
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
+            inherited_mask: None,
         }
     }
 }

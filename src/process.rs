@@ -86,8 +86,9 @@ impl<'a> Environment<'a> {
         })
     }
 
-    /// The null-terminated envp array for execve.
-    pub fn to_envp(&self, out: &mut Vec<*const c_char, { MAX_ENV + 1 }>) {
+    /// The null-terminated envp array for execve, with one `extra` C string
+    /// (nook's own, for a re-executed init) before the null.
+    pub fn to_envp(&self, out: &mut Vec<*const c_char, { MAX_ENV + 2 }>, extra: Option<*const c_char>) {
         out.clear();
         let base = self.arena.as_bytes().as_ptr();
         for e in self.entries.iter() {
@@ -96,6 +97,9 @@ impl<'a> Environment<'a> {
                 // SAFETY: `at` is within the arena, which outlives `out`'s use.
                 Entry::Built(at) => unsafe { base.add(at) as *const c_char },
             };
+            let _ = out.push(p);
+        }
+        if let Some(p) = extra {
             let _ = out.push(p);
         }
         let _ = out.push(core::ptr::null());
@@ -113,8 +117,8 @@ impl<'a> Environment<'a> {
 /// status PROTOCOL.md gives it: 127 not found, 126 not executable.
 pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     let name = program.get(0).unwrap_or(c"");
-    let mut envp: Vec<*const c_char, { MAX_ENV + 1 }> = Vec::new();
-    env.to_envp(&mut envp);
+    let mut envp: Vec<*const c_char, { MAX_ENV + 2 }> = Vec::new();
+    env.to_envp(&mut envp, None);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
         let f = Failure::new("exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");

@@ -219,3 +219,23 @@ pub fn monotonic_ns() -> u64 {
     unsafe { syscall6(k::__NR_clock_gettime, k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0, 0, 0, 0) };
     ts[0] as u64 * 1_000_000_000 + ts[1] as u64
 }
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: executes the file `fd`
+/// refers to (fexecve). Returns only on failure. See execveat(2).
+///
+/// # Safety
+/// As for [`execve`].
+pub unsafe fn execveat(fd: BorrowedFd<'_>, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    let ret = unsafe {
+        syscall6(
+            k::__NR_execveat,
+            fd.as_raw_fd() as usize,
+            c"".as_ptr() as usize,
+            argv as usize,
+            envp as usize,
+            k::AT_EMPTY_PATH as usize,
+            0,
+        )
+    };
+    Errno::from_raw_os_error(-ret as i32)
+}

@@ -84,14 +84,71 @@ fn container_init(plan: &RunPlan, user_ns: bool, env: &Environment, inherited_ma
         return EXIT_SETUP;
     }
     drop(alive);
+    // Copied while the host's /proc is still at hand; kept across the pivot.
+    let image = match (plan.no_init, crate::selfcopy::sealed_copy()) {
+        (true, _) => None,
+        (false, Ok(fd)) => Some(fd),
+        (false, Err(e)) => return report(Failure::new("copy nook into", "a sealed memfd", e)),
+    };
     if let Err(code) = build_tree(plan, user_ns) {
         return code;
     }
-    if plan.no_init {
-        return exec_program(plan.program, env, Some(inherited_mask));
+    match image {
+        None => exec_program(plan.program, env, Some(inherited_mask)),
+        Some(image) => exec_init(&image, plan, env, inherited_mask),
     }
-    supervise_program(plan.program, env, &plan.init, inherited_mask)
 }
+
+/// Becomes `nook init [OPTIONS] -- PROGRAM...`, run from the sealed copy.
+/// Signals stay blocked across the exec (none may be lost in between), so
+/// the mask PROGRAM must get travels in NOOK_INIT_SIGMASK, which `nook init`
+/// reads and, like every NOOK_* variable, keeps from PROGRAM.
+fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask: SigSet) -> i32 {
+    use core::ffi::c_char;
+    let mut numbers = crate::text::Buf::<96>::new();
+    let mask_at = numbers.len();
+    numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
+    let grace_at = numbers.len();
+    numbers.dec(plan.init.grace as u64).push(b"\0");
+    let pdeathsig_at = numbers.len();
+    numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
+    let base = numbers.as_bytes().as_ptr() as *const c_char;
+    let at = |offset: usize| unsafe { base.add(offset) };
+
+    let mut argv: heapless::Vec<*const c_char, { MAX_PROGRAM_ARGS + 12 }> = heapless::Vec::new();
+    let mut push = |p: *const c_char| argv.push(p).is_ok();
+    let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
+    if plan.init.signal_group {
+        fits &= push(c"--signal-group".as_ptr());
+    }
+    if plan.init.subreaper {
+        fits &= push(c"--subreaper".as_ptr());
+    }
+    if plan.init.grace > 0 {
+        fits &= push(c"--grace".as_ptr()) && push(at(grace_at));
+    }
+    if plan.init.pdeathsig.is_some() {
+        fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
+    }
+    fits &= push(c"--".as_ptr());
+    for arg in plan.program.iter() {
+        fits &= push(arg.as_ptr());
+    }
+    fits &= push(core::ptr::null());
+    if !fits {
+        return report(Failure::new("exec init for", "PROGRAM", Errno::TOOBIG));
+    }
+    let mut envp: heapless::Vec<*const c_char, { process::MAX_ENV + 2 }> = heapless::Vec::new();
+    env.to_envp(&mut envp, Some(at(mask_at)));
+    crate::out::trace(1, "exec", b"nook init (sealed copy)");
+    // SAFETY: argv and envp are null-terminated arrays of C strings that
+    // live until the exec.
+    let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp.as_ptr()) };
+    report(Failure::new("exec init from", "a sealed memfd", e))
+}
+
+/// Arguments of PROGRAM that the re-executed init can pass on.
+const MAX_PROGRAM_ARGS: usize = 4096;
 
 fn outer_nook_died(alive: &OwnedFd) -> bool {
     let mut byte = [0u8; 1];
@@ -105,7 +162,9 @@ pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
         Err(f) => return report(f),
     };
     match init::block_all_signals() {
-        Ok(mask) => supervise_program(plan.program, &env, &plan.init, mask),
+        // Re-executed by `run`, nook arrives with everything blocked and the
+        // mask to restore in NOOK_INIT_SIGMASK.
+        Ok(mask) => supervise_program(plan.program, &env, &plan.init, plan.inherited_mask.map_or(mask, SigSet)),
         Err(e) => report(Failure::new("block", "signals", e)),
     }
 }

@@ -1,0 +1,35 @@
+//! A sealed, anonymous copy of nook's own binary, for the init to run from.
+//!
+//! The init of `run --unshare-pid` is visible inside the container as PID 1,
+//! and /proc/1/exe would lead to the host's nook binary: a root user inside
+//! could open it and, once nothing executes it any more, write to it
+//! (runc's CVE-2019-5736). So the init re-executes itself from a memfd that
+//! holds a copy of the binary and is sealed against every change: /proc/1/exe
+//! then names only that copy, which nobody can write. The fresh exec also
+//! starts the init with a small address space of its own.
+
+use rustix::fd::OwnedFd;
+use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
+use rustix::io::Errno;
+
+/// Copies /proc/self/exe into a sealed memfd (close-on-exec).
+pub fn sealed_copy() -> Result<OwnedFd, Errno> {
+    let exe = rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let copy = rustix::fs::memfd_create(c"nook", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match rustix::io::read(&exe, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e),
+        };
+        let mut chunk = &buf[..n];
+        while !chunk.is_empty() {
+            let w = rustix::io::write(&copy, chunk)?;
+            chunk = &chunk[w..];
+        }
+    }
+    rustix::fs::fcntl_add_seals(&copy, SealFlags::SEAL | SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE)?;
+    Ok(copy)
+}
