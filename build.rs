@@ -15,7 +15,7 @@ fn main() {
     println!("cargo:rustc-link-arg-bins=-lc");
     // Size: no unwind tables (panic = "abort"), one RX segment without page
     // padding between code and rodata, no build id, no RELRO (a static
-    // non-PIE image has nothing to protect with it).
+    // non-PIE image has nothing to protect with it), no padding before data.
     let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("discard-eh-frame.ld");
     std::fs::write(&script, DISCARD_EH_FRAME).unwrap();
     for arg in [
@@ -23,6 +23,10 @@ fn main() {
         "-Wl,-z,noseparate-code",
         "-Wl,--build-id=none",
         "-Wl,-z,norelro",
+        // Place the data segment right after the code in the file rather
+        // than on the next page boundary (ld pads to save a page of memory
+        // when .bss is large, as nook's is).
+        "-Wl,-z,common-page-size=64",
         &format!("-Wl,-T,{}", script.display()),
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");

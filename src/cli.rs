@@ -5,7 +5,7 @@
 //! and one parse function, nothing else.
 
 use crate::error::{Failure, Object, Result};
-use crate::plan::{Argv, BindKind, EnvEdit, IdRange, MakeKind, Op, Propagation, RunPlan};
+use crate::plan::{Argv, BindKind, EnvEdit, IdRange, MakeKind, Op, Propagation, RunPlan, Setgroups};
 use core::ffi::CStr;
 
 /// What the command line asks nook to do.
@@ -50,7 +50,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         b"run" => parse_run(argv, 2, envp, plan)?,
         b"init" => {
             parse_init(argv, envp, plan)?;
-            return Ok(if plan.program.is_empty() { Action::Help } else { Action::Init });
+            return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
         role if FUTURE_ROLES.contains(&role) => {
             return Err(Failure::usage("role", first, "not supported by this build yet"));
@@ -65,7 +65,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
 }
 
 fn plan_action(plan: &RunPlan) -> Action {
-    if plan.program.is_empty() { Action::Help } else { Action::Run }
+    if plan.program().is_empty() { Action::Help } else { Action::Run }
 }
 
 /// A cursor over argv.
@@ -184,7 +184,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         };
         match opt {
             Opt::Help => {
-                plan.program = Argv::empty();
+                plan.program = None;
                 return Ok(());
             }
             Opt::Version => return Err(Failure::usage("option", arg, "must come first")),
@@ -213,9 +213,12 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::Setgroups => {
                 let v = cur.value(arg)?;
-                let allow = lookup(&[(b"allow", true), (b"deny", false)], v.to_bytes())
+                let choice = lookup(&[(b"allow", Setgroups::Allow), (b"deny", Setgroups::Deny)], v.to_bytes())
                     .ok_or_else(|| Failure::usage("option", v, "is not allow or deny"))?;
-                set_once(&mut plan.user.setgroups_allow, allow, arg)?;
+                if plan.user.setgroups != Setgroups::Unset {
+                    return Err(Failure::usage("option", arg, "given twice"));
+                }
+                plan.user.setgroups = choice;
                 plan.user.requested = true;
             }
             Opt::Propagation => {
@@ -446,7 +449,7 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
         None => Err(Failure::usage("usage", "PROGRAM", "no program given").hint("nook [OPTIONS] -- PROGRAM [ARG...]")),
         Some(p) if p.is_empty() => Err(Failure::usage("usage", "PROGRAM", "empty program name")),
         Some(_) => {
-            plan.program = argv.tail(at);
+            plan.program = Some(argv.tail(at));
             Ok(())
         }
     }

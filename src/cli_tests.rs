@@ -61,10 +61,10 @@ fn run_is_implied_by_a_leading_option_and_program_is_the_tail() {
     let env = Block::new(&[]);
     let plan = plan_of(&argv, &env);
     assert_eq!(plan.root, Some(c"r"));
-    let prog: Vec<_> = plan.program.iter().collect();
+    let prog: Vec<_> = plan.program().iter().collect();
     assert_eq!(prog, [c"/bin/sh", c"-c", c"echo --bind"]);
     // The tail is still null-terminated for execve.
-    assert!(unsafe { (*plan.program.as_ptr().add(3)).is_null() });
+    assert!(unsafe { (*plan.program().as_ptr().add(3)).is_null() });
 }
 
 #[test]
@@ -73,8 +73,8 @@ fn explicit_run_role_and_program_without_double_dash() {
     let env = Block::new(&[]);
     let plan = plan_of(&argv, &env);
     assert!(plan.ro_root);
-    assert_eq!(plan.program.get(0), Some(c"ls"));
-    assert_eq!(plan.program.get(1), Some(c"-l"));
+    assert_eq!(plan.program().get(0), Some(c"ls"));
+    assert_eq!(plan.program().get(1), Some(c"-l"));
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn user_namespace_options() {
         [IdRange { inside: 0, outside: 1000, count: 1 }, IdRange { inside: 1, outside: 100000, count: 65536 }]
     );
     assert_eq!(plan.user.map_group, Some(5));
-    assert_eq!(plan.user.setgroups_allow, Some(true));
+    assert_eq!(plan.user.setgroups, crate::plan::Setgroups::Allow);
 }
 
 #[test]

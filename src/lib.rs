@@ -27,11 +27,21 @@ pub mod userns;
 
 use plan::{Argv, RunPlan};
 
+/// The binary's one plan. In .bss rather than on the stack: a stack frame
+/// this large is probed page by page, and every probed page would count in
+/// the resident memory of nook as PID 1; pages of .bss are touched only
+/// when a mount operation is actually stored.
+static mut PLAN: RunPlan<'static> = RunPlan::new();
+
 /// The whole program: argv and envp as the kernel gave them; returns the
 /// exit status (or does not return, having exec'd PROGRAM).
-pub fn main(argv: Argv, envp: Argv) -> i32 {
-    let mut plan = RunPlan::new();
-    match cli::parse(argv, envp, &mut plan) {
+///
+/// # Safety
+/// Called once, from the binary's single thread (it uses the one PLAN).
+pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
+    // SAFETY: the caller's contract: nothing else touches PLAN.
+    let plan = unsafe { &mut *core::ptr::addr_of_mut!(PLAN) };
+    match cli::parse(argv, envp, plan) {
         Err(f) => {
             f.report();
             error::EXIT_SETUP
@@ -46,8 +56,8 @@ pub fn main(argv: Argv, envp: Argv) -> i32 {
         }
         Ok(cli::Action::Run) => {
             out::set_verbosity(plan.verbose);
-            run::run(&plan, envp)
+            run::run(plan, envp)
         }
-        Ok(cli::Action::Init) => run::init_role(&plan, envp),
+        Ok(cli::Action::Init) => run::init_role(plan, envp),
     }
 }

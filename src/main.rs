@@ -10,7 +10,8 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *co
     // SAFETY: the kernel lays out argc strings followed by a null pointer,
     // and a null-terminated envp; both live as long as the process.
     let (argv, envp) = unsafe { (Argv::from_raw(argv, argc as usize), Argv::from_null_terminated(envp)) };
-    nook::raw::exit_group(nook::main(argv, envp))
+    // SAFETY: the one call, on the one thread.
+    nook::raw::exit_group(unsafe { nook::main(argv, envp) })
 }
 
 /// Replaces musl's own: crt1.o calls `__libc_start_main(main, argc, argv)`,

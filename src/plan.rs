@@ -96,7 +96,7 @@ pub struct IdRange {
 }
 
 /// The user namespace and its id maps.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserPlan {
     /// `--unshare-user`, or any mapping option (which needs one).
     pub requested: bool,
@@ -105,9 +105,18 @@ pub struct UserPlan {
     pub map_group: Option<u32>,
     pub uid_map: Vec<IdRange, MAX_ID_RANGES>,
     pub gid_map: Vec<IdRange, MAX_ID_RANGES>,
-    /// `--setgroups allow|deny`; None means deny for an unprivileged caller
-    /// and allow for a privileged one.
-    pub setgroups_allow: Option<bool>,
+    /// `--setgroups allow|deny`.
+    pub setgroups: Setgroups,
+}
+
+/// `--setgroups`, when given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Setgroups {
+    /// Deny for an unprivileged caller; as inherited for a privileged one.
+    #[default]
+    Unset,
+    Allow,
+    Deny,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +139,8 @@ pub struct RunPlan<'a> {
     pub env_edits: Vec<EnvEdit<'a>, MAX_ENV_EDITS>,
     /// PROGRAM and its arguments: a tail of the kernel's argv array, which the
     /// kernel terminates with a null pointer, so execve can take it as is.
-    pub program: Argv<'a>,
+    /// None until parsed: an all-zero plan can live in .bss (see `new`).
+    pub program: Option<Argv<'a>>,
     pub verbose: u8,
     /// `--unshare-pid`: nook forks, and the child is PID 1 inside.
     pub pid_ns: bool,
@@ -146,9 +156,18 @@ pub struct RunPlan<'a> {
 }
 
 impl<'a> RunPlan<'a> {
-    pub fn new() -> Self {
+    /// Const, and all zeros: the binary keeps its one plan in .bss, where
+    /// the pages of unused capacity are never touched (PID 1's memory).
+    pub const fn new() -> Self {
         RunPlan {
-            user: UserPlan::default(),
+            user: UserPlan {
+                requested: false,
+                map_user: None,
+                map_group: None,
+                uid_map: Vec::new(),
+                gid_map: Vec::new(),
+                setgroups: Setgroups::Unset,
+            },
             propagation: Propagation::Private,
             root: None,
             keep_old_root: None,
@@ -156,7 +175,7 @@ impl<'a> RunPlan<'a> {
             ops: Vec::new(),
             chdir: None,
             env_edits: Vec::new(),
-            program: Argv::empty(),
+            program: None,
             verbose: 0,
             pid_ns: false,
             no_init: false,
@@ -164,6 +183,13 @@ impl<'a> RunPlan<'a> {
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
             inherited_mask: None,
         }
+    }
+}
+
+impl<'a> RunPlan<'a> {
+    /// PROGRAM and its arguments (empty before parsing).
+    pub fn program(&self) -> Argv<'a> {
+        self.program.unwrap_or_else(Argv::empty)
     }
 }
 

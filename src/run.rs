@@ -8,7 +8,7 @@
 //! with the container's status.
 
 use crate::error::{EXIT_SETUP, Failure};
-use crate::init::{self, InitOptions};
+use crate::init;
 use crate::plan::{Argv, RunPlan};
 use crate::process::{self, Environment};
 use crate::raw::{self, Forked, SigSet};
@@ -20,6 +20,9 @@ use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 
 /// Carries out the plan. Returns the exit status (when it returns at all).
+/// Never inlined: its frame holds the workload's environment, which must
+/// not become part of every role's stack (PID 1's resident memory).
+#[inline(never)]
 pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
     let parent = rustix::process::getppid();
     // Built first: it can fail on input alone, before anything changes.
@@ -41,7 +44,7 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         if let Err(code) = enter_namespaces(plan, 0).and_then(|user_ns| build_tree(plan, user_ns)) {
             return code;
         }
-        return exec_program(plan.program, &env, None);
+        return exec_program(plan.program(), &env, None);
     }
     // From here every signal waits in the queue until nook relays it.
     let inherited_mask = match init::block_all_signals() {
@@ -94,7 +97,7 @@ fn container_init(plan: &RunPlan, user_ns: bool, env: &Environment, inherited_ma
         return code;
     }
     match image {
-        None => exec_program(plan.program, env, Some(inherited_mask)),
+        None => exec_program(plan.program(), env, Some(inherited_mask)),
         Some(image) => exec_init(&image, plan, env, inherited_mask),
     }
 }
@@ -131,7 +134,7 @@ fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask:
         fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
     }
     fits &= push(c"--".as_ptr());
-    for arg in plan.program.iter() {
+    for arg in plan.program().iter() {
         fits &= push(arg.as_ptr());
     }
     fits &= push(core::ptr::null());
@@ -155,28 +158,36 @@ fn outer_nook_died(alive: &OwnedFd) -> bool {
     matches!(rustix::io::read(alive, &mut byte), Ok(0))
 }
 
-/// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT.
+/// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what
+/// `run --unshare-pid` re-executes as its init).
+///
+/// The init's own stack stays small: PROGRAM's environment (a large
+/// structure) is built only in the forked child, so that none of its pages
+/// count in PID 1's resident memory.
+#[inline(never)]
 pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
-    let env = match Environment::new(envp, &plan.env_edits) {
-        Ok(env) => env,
-        Err(f) => return report(f),
+    let blocked = match init::block_all_signals() {
+        Ok(mask) => mask,
+        Err(e) => return report(Failure::new("block", "signals", e)),
     };
-    match init::block_all_signals() {
-        // Re-executed by `run`, nook arrives with everything blocked and the
-        // mask to restore in NOOK_INIT_SIGMASK.
-        Ok(mask) => supervise_program(plan.program, &env, &plan.init, plan.inherited_mask.map_or(mask, SigSet)),
-        Err(e) => report(Failure::new("block", "signals", e)),
+    // Re-executed by `run`, nook arrives with everything blocked and the
+    // mask to restore in NOOK_INIT_SIGMASK.
+    let inherited_mask = plan.inherited_mask.map_or(blocked, SigSet);
+    if let Err(f) = init::prepare(&plan.init) {
+        return report(f);
+    }
+    match init::spawn(|| start_program(plan, envp, inherited_mask)) {
+        Err(f) => report(f),
+        Ok(child) => init::supervise(child, &plan.init),
     }
 }
 
-/// The init loop around PROGRAM: shared with `nook init`.
-pub fn supervise_program(program: Argv, env: &Environment, opts: &InitOptions, inherited_mask: SigSet) -> i32 {
-    if let Err(f) = init::prepare(opts) {
-        return report(f);
-    }
-    match init::spawn(|| exec_program(program, env, Some(inherited_mask))) {
+/// PROGRAM's side of the fork in `nook init`.
+#[inline(never)]
+fn start_program(plan: &RunPlan, envp: Argv, inherited_mask: SigSet) -> i32 {
+    match Environment::new(envp, &plan.env_edits) {
+        Ok(env) => exec_program(plan.program(), &env, Some(inherited_mask)),
         Err(f) => report(f),
-        Ok(child) => init::supervise(child, opts),
     }
 }
 

@@ -11,7 +11,7 @@
 
 use crate::error::{Context, Failure, Result};
 use crate::out::write_all;
-use crate::plan::{IdRange, MAX_ID_RANGES, UserPlan};
+use crate::plan::{IdRange, MAX_ID_RANGES, Setgroups, UserPlan};
 use crate::raw::{self, Forked};
 use crate::text::Buf;
 use core::ffi::{CStr, c_char};
@@ -48,7 +48,12 @@ impl Maps {
         Maps {
             uid,
             gid,
-            setgroups: plan.setgroups_allow.or(if privileged { None } else { Some(false) }),
+            setgroups: match plan.setgroups {
+                Setgroups::Allow => Some(true),
+                Setgroups::Deny => Some(false),
+                Setgroups::Unset if privileged => None,
+                Setgroups::Unset => Some(false),
+            },
             outside_uid,
             outside_gid,
             privileged,
