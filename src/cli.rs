@@ -329,13 +329,14 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
 
 #[derive(Clone, Copy)]
 enum Var {
-    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, Future,
+    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Future,
 }
 
 const VARIABLES: &[(&[u8], Var)] = &[
     (b"NOOK_ROOT", Var::Root), (b"NOOK_PROPAGATION", Var::Propagation), (b"NOOK_VERBOSE", Var::Verbose),
     (b"NOOK_GRACE", Var::Grace), (b"NOOK_SIGNAL_GROUP", Var::SignalGroup), (b"NOOK_SUBREAPER", Var::Subreaper),
-    (b"NOOK_PDEATHSIG", Var::Pdeathsig), (b"NOOK_INIT_SIGMASK", Var::InitSigmask), (b"NOOK_HOSTNAME", Var::Future),
+    (b"NOOK_PDEATHSIG", Var::Pdeathsig), (b"NOOK_INIT_SIGMASK", Var::InitSigmask),
+    (b"NOOK_INIT_FOREGROUND", Var::InitForeground), (b"NOOK_HOSTNAME", Var::Future),
 ];
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
@@ -355,6 +356,7 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
             Var::Subreaper => "NOOK_SUBREAPER",
             Var::Pdeathsig => "NOOK_PDEATHSIG",
             Var::InitSigmask => "NOOK_INIT_SIGMASK",
+            Var::InitForeground => "NOOK_INIT_FOREGROUND",
             Var::Future => "NOOK_HOSTNAME",
         });
         let bad = |detail: &'static str| Failure::usage("environment", label, detail);
@@ -374,6 +376,7 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
                 plan.init.pdeathsig = Some(crate::init::signal_number(value.to_bytes()).ok_or_else(|| bad("is not a signal name or number"))?)
             }
             Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad("is not a signal mask"))?),
+            Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad("is not 0 or 1"))? as u8,
             Var::Future => return Err(bad("not supported by this build yet")),
         }
     }

@@ -54,13 +54,18 @@ pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
     Ok(())
 }
 
+/// Whether nook's process group owns the terminal on stdin. Inside a PID
+/// namespace both groups may be invisible (0): that is taken as a yes, the
+/// common case of a runtime that forked nook in the foreground.
+pub fn owns_terminal() -> bool {
+    matches!(raw::foreground_and_own_group(0), (Ok(fg), own) if fg == own)
+}
+
 /// Forks PROGRAM's process. In the child, `exec` runs with every signal
 /// still blocked and must restore the mask and exec (never return). The
-/// child gets its own process group and, when nook owns the terminal's
-/// foreground, takes it over (tini's isolate_child).
-pub fn spawn<'a>(exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
-    let stdin = unsafe { rustix::fd::BorrowedFd::borrow_raw(0) };
-    let foreground = rustix::termios::tcgetpgrp(stdin).is_ok_and(|p| p == rustix::process::getpgrp());
+/// child gets its own process group and, when `foreground` (nook owns the
+/// terminal), takes the terminal over (tini's isolate_child).
+pub fn spawn<'a>(foreground: bool, exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
     // SAFETY: single-threaded; the child only sets its group, then execs.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
         Forked::Child => {
@@ -68,6 +73,7 @@ pub fn spawn<'a>(exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
             if foreground {
                 // SIGTTOU is blocked, so a background group may take the
                 // foreground (tcsetpgrp(3)).
+                let stdin = unsafe { rustix::fd::BorrowedFd::borrow_raw(0) };
                 let _ = rustix::termios::tcsetpgrp(stdin, rustix::process::getpid());
             }
             raw::exit_group(exec())

@@ -153,6 +153,12 @@ pub struct RunPlan<'a> {
     /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
     /// nook as its init with every signal still blocked.
     pub inherited_mask: Option<u64>,
+    /// NOOK_INIT_FOREGROUND: whether the outer nook of `run` owned the
+    /// terminal (the re-executed init cannot tell from inside its namespace).
+    /// A u8 (0 unset, 1 no, 2 yes): an `Option<bool>`'s None is not zero,
+    /// and one non-zero byte would move the whole plan from .bss into the
+    /// binary.
+    pub inherited_foreground: u8,
 }
 
 impl<'a> RunPlan<'a> {
@@ -182,6 +188,7 @@ impl<'a> RunPlan<'a> {
             die_with_parent: false,
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
             inherited_mask: None,
+            inherited_foreground: 0,
         }
     }
 }

@@ -86,9 +86,9 @@ impl<'a> Environment<'a> {
         })
     }
 
-    /// The null-terminated envp array for execve, with one `extra` C string
+    /// The null-terminated envp array for execve, with `extra` C strings
     /// (nook's own, for a re-executed init) before the null.
-    pub fn to_envp(&self, out: &mut Vec<*const c_char, { MAX_ENV + 2 }>, extra: Option<*const c_char>) {
+    pub fn to_envp(&self, out: &mut Vec<*const c_char, { MAX_ENV + 3 }>, extra: &[*const c_char]) {
         out.clear();
         let base = self.arena.as_bytes().as_ptr();
         for e in self.entries.iter() {
@@ -99,7 +99,7 @@ impl<'a> Environment<'a> {
             };
             let _ = out.push(p);
         }
-        if let Some(p) = extra {
+        for &p in extra {
             let _ = out.push(p);
         }
         let _ = out.push(core::ptr::null());
@@ -117,8 +117,8 @@ impl<'a> Environment<'a> {
 /// status PROTOCOL.md gives it: 127 not found, 126 not executable.
 pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     let name = program.get(0).unwrap_or(c"");
-    let mut envp: Vec<*const c_char, { MAX_ENV + 2 }> = Vec::new();
-    env.to_envp(&mut envp, None);
+    let mut envp: Vec<*const c_char, { MAX_ENV + 3 }> = Vec::new();
+    env.to_envp(&mut envp, &[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
         let f = Failure::new("exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");

@@ -239,3 +239,16 @@ pub unsafe fn execveat(fd: BorrowedFd<'_>, argv: *const *const c_char, envp: *co
     };
     Errno::from_raw_os_error(-ret as i32)
 }
+
+/// The process group of the terminal's foreground on `fd` (ioctl
+/// TIOCGPGRP) and the caller's own (getpgrp), as the caller's PID
+/// namespace sees them: 0 for a group it cannot see, which rustix's Pid
+/// cannot express. See tcgetpgrp(3).
+pub fn foreground_and_own_group(fd: i32) -> (Result<i32>, i32) {
+    const TIOCGPGRP: usize = 0x540F;
+    let mut pgrp: i32 = 0;
+    let fg = check(unsafe { syscall6(k::__NR_ioctl, fd as usize, TIOCGPGRP, &mut pgrp as *mut i32 as usize, 0, 0, 0) })
+        .map(|_| pgrp);
+    let own = unsafe { syscall6(k::__NR_getpgrp, 0, 0, 0, 0, 0, 0) } as i32;
+    (fg, own)
+}

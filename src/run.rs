@@ -46,6 +46,9 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         }
         return exec_program(plan.program(), &env, None);
     }
+    // Decided here, where the terminal's groups are visible: inside the new
+    // PID namespace they are not.
+    let foreground = init::owns_terminal();
     // From here every signal waits in the queue until nook relays it.
     let inherited_mask = match init::block_all_signals() {
         Ok(m) => m,
@@ -68,7 +71,7 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         Err(e) => report(Failure::new("fork", "PID 1", e)),
         Ok(Forked::Child) => {
             drop(keep_alive);
-            raw::exit_group(container_init(plan, user_ns, &env, inherited_mask, alive))
+            raw::exit_group(container_init(plan, user_ns, &env, inherited_mask, foreground, alive))
         }
         Ok(Forked::Parent(child)) => {
             drop(alive);
@@ -80,7 +83,14 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
 }
 
 /// PID 1 of the new namespace: the mount tree, then PROGRAM.
-fn container_init(plan: &RunPlan, user_ns: bool, env: &Environment, inherited_mask: SigSet, alive: OwnedFd) -> i32 {
+fn container_init(
+    plan: &RunPlan,
+    user_ns: bool,
+    env: &Environment,
+    inherited_mask: SigSet,
+    foreground: bool,
+    alive: OwnedFd,
+) -> i32 {
     // The container must not outlive the outer nook, which reports its
     // status; SIGKILL to PID 1 takes the whole namespace down.
     if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || outer_nook_died(&alive) {
@@ -98,19 +108,22 @@ fn container_init(plan: &RunPlan, user_ns: bool, env: &Environment, inherited_ma
     }
     match image {
         None => exec_program(plan.program(), env, Some(inherited_mask)),
-        Some(image) => exec_init(&image, plan, env, inherited_mask),
+        Some(image) => exec_init(&image, plan, env, inherited_mask, foreground),
     }
 }
 
 /// Becomes `nook init [OPTIONS] -- PROGRAM...`, run from the sealed copy.
 /// Signals stay blocked across the exec (none may be lost in between), so
-/// the mask PROGRAM must get travels in NOOK_INIT_SIGMASK, which `nook init`
-/// reads and, like every NOOK_* variable, keeps from PROGRAM.
-fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask: SigSet) -> i32 {
+/// the mask PROGRAM must get travels in NOOK_INIT_SIGMASK, and whether the
+/// outer nook had the terminal's foreground in NOOK_INIT_FOREGROUND; `nook
+/// init` reads both and, like every NOOK_* variable, keeps them from PROGRAM.
+fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask: SigSet, foreground: bool) -> i32 {
     use core::ffi::c_char;
     let mut numbers = crate::text::Buf::<96>::new();
     let mask_at = numbers.len();
     numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
+    let foreground_at = numbers.len();
+    numbers.push(if foreground { b"NOOK_INIT_FOREGROUND=1\0" } else { b"NOOK_INIT_FOREGROUND=0\0" });
     let grace_at = numbers.len();
     numbers.dec(plan.init.grace as u64).push(b"\0");
     let pdeathsig_at = numbers.len();
@@ -141,8 +154,8 @@ fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask:
     if !fits {
         return report(Failure::new("exec init for", "PROGRAM", Errno::TOOBIG));
     }
-    let mut envp: heapless::Vec<*const c_char, { process::MAX_ENV + 2 }> = heapless::Vec::new();
-    env.to_envp(&mut envp, Some(at(mask_at)));
+    let mut envp: heapless::Vec<*const c_char, { process::MAX_ENV + 3 }> = heapless::Vec::new();
+    env.to_envp(&mut envp, &[at(mask_at), at(foreground_at)]);
     crate::out::trace(1, "exec", b"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
@@ -176,7 +189,11 @@ pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
     if let Err(f) = init::prepare(&plan.init) {
         return report(f);
     }
-    match init::spawn(|| start_program(plan, envp, inherited_mask)) {
+    let foreground = match plan.inherited_foreground {
+        0 => init::owns_terminal(),
+        told => told == 2,
+    };
+    match init::spawn(foreground, || start_program(plan, envp, inherited_mask)) {
         Err(f) => report(f),
         Ok(child) => init::supervise(child, &plan.init),
     }

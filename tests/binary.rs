@@ -1,0 +1,30 @@
+//! The shipped binary itself: static, and within the size budget (48 KiB).
+//!
+//! The budget is easy to lose by accident: one non-zero field in the plan's
+//! const initializer moves ~110 KB from .bss into the file. This test is a
+//! size check, not a timing one.
+
+use std::process::Command;
+
+const NOOK: &str = env!("CARGO_BIN_EXE_nook");
+const BUDGET: u64 = 48 * 1024;
+
+#[test]
+fn the_binary_is_static_and_within_48_kib() {
+    let size = std::fs::metadata(NOOK).unwrap().len();
+    // Only the release build is optimized for size.
+    if !cfg!(debug_assertions) {
+        assert!(size <= BUDGET, "{NOOK} is {size} bytes, over the {BUDGET}-byte budget");
+    }
+    let out = Command::new("file").arg(NOOK).output().expect("file(1)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("statically linked") || text.contains("static-pie"), "{text}");
+}
+
+#[test]
+fn version_names_the_package_version() {
+    let out = Command::new(NOOK).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(concat!("nook ", env!("CARGO_PKG_VERSION"), " (")), "{text}");
+}
