@@ -578,6 +578,12 @@ impl Running {
         self.stdin.as_mut().unwrap().write_all(data).unwrap();
     }
 
+    /// Whether the spawned process has exited (without reaping it for good:
+    /// [`Running::finish`] still reports its status).
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// Close stdin, wait (with the usual timeout), and check the host's mount
     /// table against the one before the start.
     pub fn finish(mut self) -> Out {

@@ -1,0 +1,1125 @@
+//! The PID-1 stage (issue 3), black-box against the built binary.
+//!
+//! Every behaviour runs in up to four modes (see [`Mode`]), each as root and
+//! as container-user:
+//!
+//! * `run`: `nook --unshare-pid --proc /proc --root ROOTFS -- PROGRAM`, where
+//!   nook's forked child is PID 1 and PROGRAM is PID 2;
+//! * `init_pid1`: `nook --unshare-pid --no-init ... -- /mnt/nook init -- PROGRAM`,
+//!   the init role as PID 1 of a namespace;
+//! * `unshare`: `unshare -Urpf --mount-proc nook init -- PROGRAM`, the init role
+//!   as PID 1 of a namespace that nook did not make;
+//! * `subreaper`: `nook init -- PROGRAM` on the host, a child subreaper.
+//!
+//! PROGRAM is busybox's sh in every mode (the rootfs's, also on the host), so
+//! the scripts mean the same everywhere. A test that needs to know when
+//! PROGRAM runs has it create a file in a scratch dir (bound at /mnt/s inside
+//! a `--root`); signals go to "the outer process" exactly as a user's `kill`
+//! would: the outer nook in `run` and `init_pid1`, nook itself in `subreaper`,
+//! and in `unshare` (whose `unshare --fork` forwards nothing) the nook that
+//! unshare started.
+
+#[macro_use]
+mod common;
+
+use common::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for something that should happen at once.
+const SOON: Duration = Duration::from_secs(5);
+
+// ------------------------------------------------------------------ modes
+
+/// Where nook's PID-1 stage runs (see the module comment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Run,
+    InitPid1,
+    Unshare,
+    Subreaper,
+}
+
+impl Mode {
+    /// The mode named by a test module (`in_modes!`).
+    fn named(name: &str) -> Mode {
+        match name {
+            "run" => Mode::Run,
+            "init_pid1" => Mode::InitPid1,
+            "unshare" => Mode::Unshare,
+            "subreaper" => Mode::Subreaper,
+            _ => panic!("unknown mode {name}"),
+        }
+    }
+
+    /// Whether nook is PID 1 of a PID namespace in this mode.
+    fn pid_ns(self) -> bool {
+        self != Mode::Subreaper
+    }
+
+    /// Whether PROGRAM runs inside the busybox rootfs.
+    fn rooted(self) -> bool {
+        matches!(self, Mode::Run | Mode::InitPid1)
+    }
+
+    /// The scratch dir `dir` as PROGRAM sees it.
+    fn inside(self, dir: &Path) -> String {
+        if self.rooted() {
+            "/mnt/s".into()
+        } else {
+            p(dir).into()
+        }
+    }
+
+    /// Busybox applet `name` as PROGRAM can name it.
+    fn tool(self, name: &str) -> String {
+        if self.rooted() {
+            format!("/bin/{name}")
+        } else {
+            format!("{}/bin/{name}", world().root())
+        }
+    }
+
+    /// PROGRAM = busybox `sh -c SCRIPT`.
+    fn sh(self, script: &str) -> Vec<String> {
+        vec![self.tool("sh"), "-c".into(), script.into()]
+    }
+
+    /// The whole command line: nook's PID-1 stage with `init_opts` (for `run`
+    /// given as run options) around PROGRAM, the scratch dir `dir` at
+    /// [`Mode::inside`].
+    fn argv(self, dir: &Path, init_opts: &[&str], program: &[String]) -> Vec<String> {
+        self.argv_with(dir, &[], init_opts, program)
+    }
+
+    /// Like [`Mode::argv`], with options of `run` (`run` and `init_pid1`
+    /// only).
+    fn argv_with(
+        self,
+        dir: &Path,
+        run_opts: &[&str],
+        init_opts: &[&str],
+        program: &[String],
+    ) -> Vec<String> {
+        let w = world();
+        let mut v: Vec<&str> = Vec::new();
+        let tree = [
+            "--proc",
+            "/proc",
+            "--root",
+            w.root(),
+            "--tmpfs",
+            "/dev",
+            "--dev-bind",
+            "/dev/null",
+            "/dev/null",
+            "--tmpfs",
+            "/mnt",
+            "--bind",
+            p(dir),
+            "/mnt/s",
+        ];
+        match self {
+            Mode::Run => {
+                v.extend([w.nook_path(), "--unshare-pid"]);
+                v.extend_from_slice(init_opts);
+                v.extend_from_slice(run_opts);
+                v.extend(tree);
+            }
+            Mode::InitPid1 => {
+                v.extend([w.nook_path(), "--unshare-pid", "--no-init"]);
+                v.extend_from_slice(run_opts);
+                v.extend(tree);
+                v.extend([
+                    "--ro-bind",
+                    w.nook_path(),
+                    "/mnt/nook",
+                    "--",
+                    "/mnt/nook",
+                    "init",
+                ]);
+                v.extend_from_slice(init_opts);
+            }
+            Mode::Unshare | Mode::Subreaper => {
+                assert!(run_opts.is_empty(), "run options in mode {self:?}");
+                if self == Mode::Unshare {
+                    v.extend(["unshare", "-Urpf", "--mount-proc"]);
+                }
+                v.extend([w.nook_path(), "init"]);
+                v.extend_from_slice(init_opts);
+            }
+        }
+        v.push("--");
+        let mut argv: Vec<String> = v.into_iter().map(str::to_string).collect();
+        argv.extend(program.iter().cloned());
+        argv
+    }
+}
+
+/// `in_modes!(NAME: [MODE, ...], ...)`: for each `fn NAME(who: Who, mode:
+/// Mode)`, the tests `NAME::MODE::as_root` and `NAME::MODE::as_user`.
+macro_rules! in_modes {
+    ($($name:ident: [$($mode:ident),+ $(,)?]),* $(,)?) => {
+        $(
+            mod $name {
+                $(
+                    fn $mode(who: $crate::common::Who) {
+                        super::$name(who, $crate::Mode::named(stringify!($mode)))
+                    }
+                )+
+                both!($($mode),+);
+            }
+        )*
+    };
+}
+
+// ------------------------------------------------------- host-side helpers
+
+/// A unique `sleep` duration of about 30 s that marks one run's processes on
+/// the host. Dropping it SIGKILLs whatever still carries it, so a failed test
+/// leaves nothing behind.
+struct Tag(String);
+
+impl Tag {
+    fn new() -> Tag {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        // Fixed width: no tag is a substring of another.
+        Tag(format!("30.{:07}{:05}", std::process::id(), n % 100_000))
+    }
+
+    /// The processes whose command line holds the tag.
+    fn pids(&self) -> Vec<u32> {
+        let Ok(entries) = fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| cmdline(*pid).iter().any(|a| a.contains(&self.0)))
+            .collect()
+    }
+
+    /// The live ones among [`Tag::pids`].
+    fn live_pids(&self) -> Vec<u32> {
+        self.pids().into_iter().filter(|p| alive(*p)).collect()
+    }
+
+    /// SIGKILLs every live process that carries the tag.
+    fn kill(&self) {
+        for _ in 0..3 {
+            let pids = self.live_pids();
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                send(pid, 9);
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl std::fmt::Display for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Drop for Tag {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// /proc/PID/stat after the command name: [state, ppid, pgrp, session,
+/// tty_nr, tpgid, ...].
+fn stat(pid: u32) -> Option<Vec<String>> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = text.get(text.rfind(')')? + 2..)?;
+    Some(rest.split_whitespace().map(str::to_string).collect())
+}
+
+/// Whether PID exists and is neither a zombie nor dead.
+fn alive(pid: u32) -> bool {
+    stat(pid).is_some_and(|f| f[0] != "Z" && f[0] != "X")
+}
+
+fn state(pid: u32) -> String {
+    match stat(pid) {
+        Some(f) => format!("state {} ppid {} pgrp {} tpgid {}", f[0], f[1], f[2], f[5]),
+        None => "gone".into(),
+    }
+}
+
+fn cmdline(pid: u32) -> Vec<String> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    raw.split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}
+
+/// PID's children, from every task's `children` file.
+fn children(pid: u32) -> Vec<u32> {
+    let mut kids = Vec::new();
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return kids;
+    };
+    for task in tasks.flatten() {
+        let text = fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        kids.extend(
+            text.split_whitespace()
+                .filter_map(|w| w.parse::<u32>().ok()),
+        );
+    }
+    kids
+}
+
+/// PID and everything below it.
+fn tree(pid: u32) -> Vec<u32> {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() {
+        let kids = children(all[i]);
+        all.extend(kids);
+        i += 1;
+    }
+    all
+}
+
+/// The open fds of PID, sorted.
+fn fds(pid: u32) -> Vec<u32> {
+    let mut v: Vec<u32> = fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// `kill -SIG PID` (a pid that is already gone is no error here).
+fn send(pid: u32, sig: i32) {
+    Command::new("kill")
+        .args([format!("-{sig}"), pid.to_string()])
+        .env("PATH", PATH)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run kill");
+}
+
+/// Polls `f` every 10 ms until it holds or `timeout` passes.
+fn until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A pid written to `path` by a shell (`echo $$ > path`).
+fn pid_in(path: &Path) -> Option<u32> {
+    let text = fs::read_to_string(path).ok()?;
+    text.strip_suffix('\n')?.trim().parse().ok()
+}
+
+fn lines_of(path: &Path) -> Vec<String> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Signal names for messages.
+fn signame(sig: i32) -> String {
+    const NAMES: [&str; 31] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+    ];
+    match sig {
+        1..=31 => format!("SIG{} ({sig})", NAMES[sig as usize - 1]),
+        _ => format!("signal {sig}"),
+    }
+}
+
+// ---------------------------------------------------------- a live container
+
+/// A nook run in progress, started through a shell that records the pid it
+/// execs into (the outer process) in DIR/outer.pid.
+struct Live {
+    mode: Mode,
+    /// None only while [`Live::fail`] tears the run down.
+    run: Option<Running>,
+    /// What the launcher exec'd: the outer nook (`run`, `init_pid1`),
+    /// `unshare`, or `nook init` (`subreaper`).
+    outer: u32,
+    dir: PathBuf,
+}
+
+impl Live {
+    /// Starts `argv` as `who`, from /.
+    fn start(who: Who, mode: Mode, dir: &Path, argv: Vec<String>) -> Live {
+        Live::start_with(who, mode, dir, "/", "", false, argv)
+    }
+
+    /// Like [`Live::start`], from `cwd`; `prelude` (shell commands ending in
+    /// `;`) runs in the launching shell first. With `pty`, under `script`: a
+    /// new pseudo-terminal is the controlling terminal and stdin, fed from the
+    /// test's pipe.
+    fn start_with(
+        who: Who,
+        mode: Mode,
+        dir: &Path,
+        cwd: &str,
+        prelude: &str,
+        pty: bool,
+        argv: Vec<String>,
+    ) -> Live {
+        let pidfile = dir.join("outer.pid");
+        let record = format!("echo $$ > {}", sh_quote(p(&pidfile)));
+        let run = if pty {
+            let cmd = format!("{prelude}{record}; exec {}", sh_join(&argv));
+            let script: Vec<String> = ["script", "-qec", &cmd, "/dev/null"]
+                .map(str::to_string)
+                .to_vec();
+            Run::argv(who, script)
+        } else {
+            Run::sh(who, &format!("{prelude}{record}; exec \"$@\""), &argv)
+        };
+        let mut run = run.cwd(cwd).spawn();
+        until(SOON, || pid_in(&pidfile).is_some() || run.has_exited());
+        if pid_in(&pidfile).is_none() {
+            let out = run.finish();
+            panic!("the launcher never recorded its pid in {pidfile:?}\n{out}");
+        }
+        let outer = pid_in(&pidfile).unwrap();
+        Live {
+            mode,
+            run: Some(run),
+            outer,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The one child of `pid` (waits for it to appear).
+    fn only_child(&mut self, pid: u32, what: &str) -> u32 {
+        let mut kids = Vec::new();
+        let found = until(SOON, || {
+            kids = children(pid);
+            kids.len() == 1
+        });
+        if !found {
+            let kids = children(pid);
+            self.fail(&format!(
+                "expected exactly one child ({what}) of pid {pid}, found {kids:?}"
+            ));
+        }
+        kids[0]
+    }
+
+    /// The nook process that acts as init (PID 1 or the subreaper), as a host
+    /// pid.
+    fn init(&mut self) -> u32 {
+        match self.mode {
+            Mode::Subreaper => self.outer,
+            _ => self.only_child(self.outer, "the init"),
+        }
+    }
+
+    /// Where a user's signal goes: the outer nook, or in `unshare` mode the
+    /// nook that unshare forked.
+    fn target(&mut self) -> u32 {
+        match self.mode {
+            Mode::Unshare => self.init(),
+            _ => self.outer,
+        }
+    }
+
+    /// PROGRAM, as a host pid.
+    fn program(&mut self) -> u32 {
+        let init = self.init();
+        self.only_child(init, "PROGRAM")
+    }
+
+    /// Waits for DIR/NAME, made by PROGRAM; fails the test when it does not
+    /// come.
+    fn ready(&mut self, name: &str) {
+        let path = self.dir.join(name);
+        if !self.running().wait_for(&path, SOON) {
+            self.fail(&format!("PROGRAM never created {}", p(&path)));
+        }
+    }
+
+    /// Whether DIR/NAME shows up within [`SOON`].
+    fn appears(&mut self, name: &str) -> bool {
+        let path = self.dir.join(name);
+        self.running().wait_for(&path, SOON)
+    }
+
+    fn running(&mut self) -> &mut Running {
+        self.run.as_mut().unwrap()
+    }
+
+    fn finish(mut self) -> Out {
+        self.run.take().unwrap().finish()
+    }
+
+    /// Like [`Live::finish`] for a run that should end at once (after a
+    /// signal): fails fast, saying `why`, when it is still running after
+    /// [`SOON`].
+    fn finish_soon(mut self, why: &str) -> Out {
+        if !until(SOON, || self.running().has_exited()) {
+            let outer = self.outer;
+            let states: Vec<String> = tree(outer)
+                .iter()
+                .map(|p| format!("{p} {:?}: {}", cmdline(*p).first(), state(*p)))
+                .collect();
+            self.fail(&format!(
+                "still running 5 s after {why}; processes: {states:?}"
+            ));
+        }
+        self.finish()
+    }
+
+    /// Kills everything the run started, then panics with `msg` and the run's
+    /// output.
+    fn fail(&mut self, msg: &str) -> ! {
+        let pids = tree(self.outer);
+        for pid in &pids {
+            send(*pid, 9);
+        }
+        let mut run = self.run.take().unwrap();
+        run.kill();
+        let out = run.finish();
+        panic!("[mode {:?}] {msg}\n{out}", self.mode);
+    }
+}
+
+// ------------------------------------------------------------- exit codes
+
+/// Every exit code 0..=255 passes through: 256 runs from one launcher shell.
+fn exit_codes(who: Who, mode: Mode) {
+    let dir = scratch(who, "codes");
+    let codes: Vec<u32> = (0..=255).collect();
+    let list: Vec<String> = codes.iter().map(u32::to_string).collect();
+    let argv = mode.argv(&dir, &[], &[mode.tool("sh"), "-c".into()]);
+    let script = format!(
+        "for c in {}; do \"$@\" \"exit $c\"; echo \"$c $?\"; done",
+        list.join(" ")
+    );
+    let out = Run::sh(who, &script, &argv).run();
+    out.ok();
+    let got = out.lines();
+    let wrong: Vec<&String> = got
+        .iter()
+        .filter(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            f.len() != 2 || f[0] != f[1]
+        })
+        .collect();
+    assert!(
+        wrong.is_empty() && got.len() == codes.len() && out.stderr.is_empty(),
+        "[mode {mode:?}] PROGRAM's exit codes must pass through (lines \"want got\"): \
+         wrong {wrong:?}, {} of {} results, stderr {:?}\nper call: {} 'exit N'\n{out}",
+        got.len(),
+        codes.len(),
+        out.stderr,
+        sh_join(&argv)
+    );
+}
+
+// ---------------------------------------------------------------- signals
+
+/// TERM, INT, HUP, USR1 and USR2 sent to the outer process reach PROGRAM,
+/// whose death by the signal becomes exit status 128+N (nook itself exits;
+/// it is not killed).
+fn terminating_signals(who: Who, mode: Mode) {
+    let mut problems = Vec::new();
+    for (sig, want) in [(15, 143), (2, 130), (1, 129), (10, 138), (12, 140)] {
+        let tag = Tag::new();
+        let dir = scratch(who, "sig");
+        let inside = mode.inside(&dir);
+        let program = mode.sh(&format!("touch {inside}/ready; exec sleep {tag}"));
+        let mut live = Live::start(who, mode, &dir, mode.argv(&dir, &[], &program));
+        live.ready("ready");
+        let target = live.target();
+        let started = Instant::now();
+        send(target, sig);
+        let out = live.finish_soon(&format!("{} to pid {target}", signame(sig)));
+        if out.status.code() != Some(want) {
+            problems.push(format!(
+                "{} sent to pid {target}: want exit status {want}, got {} after {:?}\n{out}",
+                signame(sig),
+                out.status,
+                started.elapsed()
+            ));
+        }
+        assert!(tag.live_pids().is_empty(), "PROGRAM outlived nook\n{out}");
+    }
+    assert!(
+        problems.is_empty(),
+        "[mode {mode:?}]\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Every catchable signal 1..=31 (not KILL, STOP, CHLD) and three realtime
+/// ones, sent one at a time to the outer process, reach PROGRAM, which traps
+/// each and appends its number to a file. The stop/continue signals and the
+/// ones whose default is to ignore are covered too because PROGRAM traps
+/// them.
+fn every_signal(who: Who, mode: Mode) {
+    let mut sigs: Vec<i32> = (1..=31).filter(|s| ![9, 17, 19].contains(s)).collect();
+    sigs.extend([34, 40, 64]);
+    let tag = Tag::new();
+    let dir = scratch(who, "every");
+    let inside = mode.inside(&dir);
+    let traps: Vec<String> = sigs
+        .iter()
+        .map(|s| format!("trap 'echo {s} >> {inside}/got' {s}"))
+        .collect();
+    let script = format!(
+        "sleep {tag} & k=$!\n{}\ntouch {inside}/ready\n\
+         while [ ! -e {inside}/stop ] && kill -0 $k; do wait $k; done\n\
+         kill $k; exit 77\n",
+        traps.join("\n")
+    );
+    let program = mode.sh(&script);
+    let mut live = Live::start(who, mode, &dir, mode.argv(&dir, &[], &program));
+    live.ready("ready");
+    let target = live.target();
+    let got_file = dir.join("got");
+    let mut missing = Vec::new();
+    for &sig in &sigs {
+        send(target, sig);
+        // Once one is missing, the rest get less patience (fail fast).
+        let patience = if missing.is_empty() { 2000 } else { 300 };
+        let seen = until(Duration::from_millis(patience), || {
+            lines_of(&got_file).iter().any(|l| *l == sig.to_string())
+        });
+        if !seen {
+            missing.push(signame(sig));
+        }
+    }
+    fs::write(dir.join("stop"), "").unwrap();
+    send(target, 10);
+    let out = live.finish_soon(&format!(
+        "SIGUSR1 to pid {target} (PROGRAM exits on it once DIR/stop exists); \
+         signals PROGRAM missed: {missing:?}"
+    ));
+    let got = lines_of(&got_file);
+    assert!(
+        missing.is_empty(),
+        "[mode {mode:?}] signals sent to pid {target} never reached PROGRAM: {}\n\
+         PROGRAM saw, in order: {got:?}\n{out}",
+        missing.join(", ")
+    );
+    out.code(77);
+    let want: Vec<String> = sigs.iter().map(i32::to_string).collect();
+    assert_eq!(
+        got[..want.len().min(got.len())],
+        want[..],
+        "[mode {mode:?}] PROGRAM saw the signals out of order or twice\n{out}"
+    );
+}
+
+/// --signal-group: TERM reaches PROGRAM's whole process group, so the child
+/// of a PROGRAM that survives TERM (a shell with a trap) dies too. Without
+/// it, only PROGRAM gets the signal and the child sleeps on.
+fn signal_group(who: Who, mode: Mode) {
+    for group in [true, false] {
+        let tag = Tag::new();
+        let dir = scratch(who, "group");
+        let inside = mode.inside(&dir);
+        // In group mode the sleep would last 30 s unless TERM kills it.
+        let sleep = if group { tag.to_string() } else { "2".into() };
+        let script = format!(
+            "trap 'echo sh-trapped-TERM' TERM; touch {inside}/ready; sleep {sleep}; \
+             echo sleep-status $?"
+        );
+        let opts: &[&str] = if group { &["--signal-group"] } else { &[] };
+        let mut live = Live::start(who, mode, &dir, mode.argv(&dir, opts, &mode.sh(&script)));
+        live.ready("ready");
+        // The shell is waiting for its sleep: let the sleep start.
+        let init = live.init();
+        let prog = live.only_child(init, "PROGRAM");
+        let mut sleep_pid = None;
+        let sleeping = until(SOON, || {
+            sleep_pid = children(prog)
+                .into_iter()
+                .find(|k| cmdline(*k).first().is_some_and(|a| a.ends_with("sleep")));
+            sleep_pid.is_some()
+        });
+        if !sleeping {
+            live.fail("PROGRAM's sleep never started");
+        }
+        let sleep_pid = sleep_pid.unwrap();
+        let target = live.target();
+        let started = Instant::now();
+        send(target, 15);
+        if group && !until(SOON, || !alive(sleep_pid)) {
+            let msg = format!(
+                "with --signal-group, TERM to pid {target} did not kill the child (pid \
+                 {sleep_pid}, {}) of PROGRAM (pid {prog}, {})",
+                state(sleep_pid),
+                state(prog)
+            );
+            live.fail(&msg);
+        }
+        let out = live.finish();
+        let took = started.elapsed();
+        let lines = out.lines();
+        let want_sleep = if group {
+            "sleep-status 143"
+        } else {
+            "sleep-status 0"
+        };
+        assert!(
+            out.status.code() == Some(0)
+                && lines.iter().any(|l| l == "sh-trapped-TERM")
+                && lines.iter().any(|l| l == want_sleep),
+            "[mode {mode:?}] TERM to pid {target} {}: PROGRAM (a shell trapping TERM) must \
+             see it and its sleep must print {want_sleep:?}; exit 0 (after {took:?})\n{out}",
+            if group {
+                "with --signal-group"
+            } else {
+                "without --signal-group"
+            }
+        );
+        if group {
+            assert!(
+                took < Duration::from_secs(10),
+                "[mode {mode:?}] the sleep was not killed at once ({took:?})\n{out}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- zombies
+
+/// Orphans are reparented to nook (PID 1 or the subreaper), and a burst of
+/// 1,000 of them exiting at once leaves no zombie behind. The orphans are
+/// `cat`s reading a FIFO (through a read end they inherit) whose only writer
+/// PROGRAM holds: while it is open they are all alive (and counted as nook's
+/// children); closing it ends them together, so their SIGCHLDs merge.
+fn orphan_burst(who: Who, mode: Mode) {
+    let dir = scratch(who, "orphans");
+    let inside = mode.inside(&dir);
+    let script = format!(
+        r#"f={inside}/fifo
+mkfifo $f
+exec 3<>$f 4<$f
+i=0
+while [ $i -lt 1000 ]; do ( cat <&4 3>&- 4<&- >/dev/null 2>&1 & ); i=$((i+1)); done
+count() {{ cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp=$PPID -v me=$$ '$4 == pp && $1 != me' | wc -l; }}
+echo "parent $PPID"
+echo "orphans $(count)"
+exec 3>&- 4<&-
+n=0
+while :; do
+  left=$(count)
+  [ "$left" -eq 0 ] && break
+  n=$((n+1)); [ $n -ge 100 ] && break
+  sleep 0.05
+done
+echo "left $left"
+"#
+    );
+    let live = Live::start(who, mode, &dir, mode.argv(&dir, &[], &mode.sh(&script)));
+    // As a subreaper, nook init is the launched process itself.
+    let outer = live.outer;
+    let out = live.finish();
+    let parent = if mode.pid_ns() {
+        "1".to_string()
+    } else {
+        outer.to_string()
+    };
+    assert_eq!(
+        out.lines(),
+        vec![
+            format!("parent {parent}"),
+            "orphans 1000".into(),
+            "left 0".into()
+        ],
+        "[mode {mode:?}] 1,000 orphans must be nook's children (pid {parent} as PROGRAM sees \
+         it), and all of them reaped within 5 s of their exit (\"left\" counts nook's \
+         children other than PROGRAM, zombies included)\n{out}"
+    );
+    out.ok();
+}
+
+// ------------------------------------------------------------- the process
+
+/// `echo $$` prints 2 (PROGRAM is PID 2 under nook), 1 with --no-init. As a
+/// subreaper, PROGRAM's parent is nook.
+fn pid_numbers(who: Who, mode: Mode) {
+    let dir = scratch(who, "pids");
+    let script = "echo $$; echo $PPID; cat /proc/$PPID/comm";
+    let live = Live::start(who, mode, &dir, mode.argv(&dir, &[], &mode.sh(script)));
+    let outer = live.outer;
+    let out = live.finish();
+    let lines = out.ok_lines();
+    // PID 1 of `run` runs from a sealed memfd copy, named "memfd:nook".
+    let nook_comm = lines
+        .get(2)
+        .is_some_and(|c| c == "nook" || c == "memfd:nook");
+    let (own, parent) = if mode.pid_ns() {
+        ("2".to_string(), "1".to_string())
+    } else {
+        let own = lines.first().cloned().unwrap_or_default();
+        assert!(
+            own != "1" && own != "2",
+            "PROGRAM must not be in a new PID namespace\n{out}"
+        );
+        (own, outer.to_string())
+    };
+    assert!(
+        lines.len() == 3 && lines[0] == own && lines[1] == parent && nook_comm,
+        "[mode {mode:?}] `echo $$; echo $PPID; cat /proc/$PPID/comm` inside: want {own}, \
+         {parent}, nook\n{out}"
+    );
+    if mode == Mode::Run {
+        let w = world();
+        let argv = [
+            "--unshare-pid",
+            "--no-init",
+            "--proc",
+            "/proc",
+            "--root",
+            w.root(),
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo $$",
+        ];
+        nook(who, &argv).ok().stdout_is("1\n");
+    }
+}
+
+/// `ps` inside sees PID 1 (nook) and itself (PID 2), nothing of the host.
+fn ps_inside(who: Who, mode: Mode) {
+    let dir = scratch(who, "ps");
+    let program = [mode.tool("ps"), "-o".into(), "pid,comm".into()];
+    let out = Run::argv(who, mode.argv(&dir, &[], &program)).run();
+    let rows: Vec<String> = out.words_lines();
+    // PID 1 of `run` runs from a sealed memfd copy, named "memfd:nook".
+    let init_ok = rows
+        .get(1)
+        .is_some_and(|r| r == "1 nook" || r == "1 memfd:nook");
+    assert!(
+        out.code == 0
+            && rows.len() == 3
+            && rows[0] == "PID COMMAND"
+            && init_ok
+            && rows[2] == "2 ps",
+        "[mode {mode:?}] `ps -o pid,comm` inside must list only nook (1) and ps (2)\n{out}"
+    );
+}
+
+/// Under a pseudo-terminal PROGRAM is in the foreground: it reads a line from
+/// the terminal, and Ctrl-C kills it with SIGINT (exit 130).
+fn pty_ctrl_c(who: Who, mode: Mode) {
+    let tag = Tag::new();
+    let dir = scratch(who, "pty");
+    let inside = mode.inside(&dir);
+    let script =
+        format!("touch {inside}/ready; read x; echo got:$x; touch {inside}/read; sleep {tag}");
+    let argv = mode.argv(&dir, &[], &mode.sh(&script));
+    let mut live = Live::start_with(who, mode, &dir, "/", "", true, argv);
+    live.ready("ready");
+    live.running().write_stdin(b"hello\n");
+    if !live.appears("read") {
+        let prog = live.program();
+        let init = live.init();
+        let msg = format!(
+            "PROGRAM never read the line typed on the terminal. PROGRAM (pid {prog}): {}; \
+             init (pid {init}): {}; outer (pid {}): {}",
+            state(prog),
+            state(init),
+            live.outer,
+            state(live.outer)
+        );
+        live.fail(&msg);
+    }
+    live.running().write_stdin(b"\x03");
+    let out = live.finish_soon("Ctrl-C on the terminal");
+    assert!(
+        out.status.code() == Some(130) && out.stdout.contains("got:hello"),
+        "[mode {mode:?}] under a pty: want \"got:hello\" and exit status 130 after Ctrl-C\n{out}"
+    );
+}
+
+/// PROGRAM keeps the working directory nook gives it (run: --chdir; init:
+/// the one it was started in).
+fn working_directory(who: Who, mode: Mode) {
+    let dir = scratch(who, "cwd");
+    let pwd = [mode.tool("pwd")];
+    let cases: Vec<(Vec<String>, String, &str)> = match mode {
+        Mode::Run | Mode::InitPid1 => vec![
+            (
+                mode.argv_with(&dir, &["--chdir", "/etc"], &[], &pwd),
+                "/".into(),
+                "/etc",
+            ),
+            (
+                mode.argv_with(&dir, &["--chdir", "/tmp"], &[], &pwd),
+                "/".into(),
+                "/tmp",
+            ),
+            (mode.argv(&dir, &[], &pwd), p(&dir).into(), "/"),
+        ],
+        Mode::Unshare | Mode::Subreaper => vec![
+            (mode.argv(&dir, &[], &pwd), p(&dir).into(), p(&dir)),
+            (mode.argv(&dir, &[], &pwd), "/".into(), "/"),
+        ],
+    };
+    for (argv, cwd, want) in cases {
+        Run::argv(who, argv)
+            .cwd(&cwd)
+            .run()
+            .ok()
+            .stdout_is(&format!("{want}\n"));
+    }
+}
+
+/// The init holds only fds 0, 1 and 2 and sits at /, though started with
+/// extra inherited fds; PROGRAM gets only 0, 1 and 2 as well, and keeps its
+/// working directory.
+fn init_fds(who: Who, mode: Mode) {
+    let tag = Tag::new();
+    let dir = scratch(who, "fds");
+    let inside = mode.inside(&dir);
+    let launcher_fds = dir.join("launcher-fds");
+    let prelude = format!(
+        "exec 5</dev/null 7>/dev/null 9>&1; ls /proc/$$/fd > {}; ",
+        sh_quote(p(&launcher_fds))
+    );
+    let program = mode.sh(&format!("touch {inside}/ready; exec sleep {tag}"));
+    let (argv, cwd, prog_cwd) = match mode {
+        Mode::Run | Mode::InitPid1 => (
+            mode.argv_with(&dir, &["--chdir", "/etc"], &[], &program),
+            "/".to_string(),
+            "/etc".to_string(),
+        ),
+        _ => (
+            mode.argv(&dir, &[], &program),
+            p(&dir).to_string(),
+            p(&dir).to_string(),
+        ),
+    };
+    let mut live = Live::start_with(who, mode, &dir, &cwd, &prelude, false, argv);
+    live.ready("ready");
+    let launched: Vec<String> = lines_of(&launcher_fds);
+    for fd in ["5", "7", "9"] {
+        assert!(
+            launched.iter().any(|l| l == fd),
+            "the launcher did not hold fd {fd}: {launched:?}"
+        );
+    }
+    let init = live.init();
+    let prog = live.program();
+    let exec_done = until(SOON, || {
+        cmdline(prog).first().is_some_and(|a| a.ends_with("sleep"))
+    });
+    let settled = until(SOON, || {
+        fds(init) == [0, 1, 2]
+            && fs::read_link(format!("/proc/{init}/cwd")).is_ok_and(|c| c == Path::new("/"))
+    });
+    let (init_fds, init_cwd) = (fds(init), fs::read_link(format!("/proc/{init}/cwd")));
+    let (prog_fds, prog_cwd_now) = (fds(prog), fs::read_link(format!("/proc/{prog}/cwd")));
+    let target = live.target();
+    send(target, 15);
+    let out = live.finish_soon(&format!("SIGTERM to pid {target}"));
+    assert!(
+        exec_done,
+        "[mode {mode:?}] PROGRAM never exec'd sleep\n{out}"
+    );
+    assert!(
+        settled,
+        "[mode {mode:?}] the init (pid {init}) must hold only fds [0, 1, 2] and sit at /: \
+         fds {init_fds:?}, cwd {init_cwd:?}\n{out}"
+    );
+    assert_eq!(
+        prog_fds,
+        [0, 1, 2],
+        "[mode {mode:?}] PROGRAM (pid {prog}) must hold only fds 0, 1, 2\n{out}"
+    );
+    assert_eq!(
+        prog_cwd_now.ok(),
+        Some(PathBuf::from(&prog_cwd)),
+        "[mode {mode:?}] PROGRAM's working directory\n{out}"
+    );
+    assert_eq!(out.status.code(), Some(143), "[mode {mode:?}] TERM\n{out}");
+}
+
+// ------------------------------------------------------------ parent death
+
+/// Starts `argv` in the background of a launcher shell (as `who`) that
+/// records its own pid and nook's, and waits; PROGRAM must create DIR/ready.
+/// Returns the run, the launcher's pid and nook's pid.
+fn launch_in_background(who: Who, dir: &Path, argv: &[String]) -> (Running, u32, u32) {
+    let script = format!(
+        "echo $$ > {d}/launcher; \"$@\" & echo $! > {d}/nook; wait",
+        d = sh_quote(p(dir))
+    );
+    let mut run = Run::sh(who, &script, argv).spawn();
+    if !run.wait_for(&dir.join("ready"), SOON) {
+        run.kill();
+        panic!("PROGRAM never started: {}", run.desc);
+    }
+    let launcher = pid_in(&dir.join("launcher")).expect("launcher pid");
+    let nook = pid_in(&dir.join("nook")).expect("nook pid");
+    assert_eq!(
+        stat(nook).map(|f| f[1].clone()),
+        Some(launcher.to_string()),
+        "nook's parent must be the launcher"
+    );
+    (run, launcher, nook)
+}
+
+/// `nook init --pdeathsig TERM`: when the launcher is SIGKILLed, nook gets
+/// TERM, forwards it to PROGRAM and exits. Without --pdeathsig nook outlives
+/// the launcher (so the signal really comes from --pdeathsig).
+fn pdeathsig(who: Who) {
+    for with in [true, false] {
+        let tag = Tag::new();
+        let dir = scratch(who, "pdeath");
+        let d = p(&dir);
+        let script = format!(
+            "trap 'echo TERM > {d}/term; kill $k; exit 0' TERM; sleep {tag} & k=$!; \
+             touch {d}/ready; wait"
+        );
+        let opts: &[&str] = if with { &["--pdeathsig", "TERM"] } else { &[] };
+        let argv = Mode::Subreaper.argv(&dir, opts, &Mode::Subreaper.sh(&script));
+        let (run, launcher, nook_pid) = launch_in_background(who, &dir, &argv);
+        send(launcher, 9);
+        if with {
+            let gone = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
+            let term = dir.join("term").exists();
+            let left: Vec<String> = tag
+                .live_pids()
+                .iter()
+                .map(|p| format!("{p} {:?}", cmdline(*p)))
+                .collect();
+            // Whatever is left holds the run's stdout: end it before waiting.
+            tag.kill();
+            let out = run.finish();
+            assert!(
+                gone && term,
+                "after SIGKILL to the launcher (pid {launcher}) of `{}`: PROGRAM got TERM: \
+                 {term}; nook (pid {nook_pid}) exited: {}; left: {left:?}\n{out}",
+                sh_join(&argv),
+                !alive(nook_pid)
+            );
+        } else {
+            thread::sleep(Duration::from_secs(1));
+            let survived = alive(nook_pid) && !dir.join("term").exists();
+            send(nook_pid, 15);
+            let ended = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
+            // Whatever is left holds the run's stdout: end it before waiting.
+            tag.kill();
+            let out = run.finish();
+            assert!(
+                survived && ended && dir.join("term").exists(),
+                "without --pdeathsig nook must outlive its launcher (did: {survived}) and still \
+                 forward TERM (ended: {ended})\n{out}"
+            );
+        }
+    }
+}
+
+/// `run --unshare-pid --die-with-parent`: SIGKILL to the launcher takes down
+/// the outer nook, PID 1 and PROGRAM. Without the option they live on.
+fn die_with_parent(who: Who) {
+    let w = world();
+    for with in [true, false] {
+        let tag = Tag::new();
+        let dir = scratch(who, "dwp");
+        let mut argv: Vec<String> = vec![w.nook_path().into(), "--unshare-pid".into()];
+        if with {
+            argv.push("--die-with-parent".into());
+        }
+        let rest = [
+            "--proc",
+            "/proc",
+            "--root",
+            w.root(),
+            "--bind",
+            p(&dir),
+            "/mnt",
+            "--",
+            "/bin/sh",
+            "-c",
+        ];
+        argv.extend(rest.map(str::to_string));
+        argv.push(format!("touch /mnt/ready; exec sleep {tag}"));
+        let (run, launcher, outer) = launch_in_background(who, &dir, &argv);
+        // The outer nook, PID 1 and PROGRAM (once it has exec'd sleep).
+        let mut all = Vec::new();
+        let complete = until(SOON, || {
+            all = tree(outer);
+            all.len() == 3
+                && cmdline(all[2])
+                    .first()
+                    .is_some_and(|a| a.ends_with("sleep"))
+        });
+        assert!(complete, "expected nook, PID 1 and sleep: {all:?}");
+        send(launcher, 9);
+        if with {
+            let gone = until(SOON, || all.iter().all(|p| !alive(*p)));
+            let states: Vec<String> = all.iter().map(|p| format!("{p}: {}", state(*p))).collect();
+            // Whatever is left holds the run's stdout: end it before waiting.
+            tag.kill();
+            let out = run.finish();
+            assert!(
+                gone,
+                "after SIGKILL to the launcher (pid {launcher}) of `{}`, the outer nook, PID 1 \
+                 and PROGRAM must die: {states:?}\n{out}",
+                sh_join(&argv)
+            );
+        } else {
+            thread::sleep(Duration::from_secs(1));
+            let survived = all.iter().all(|p| alive(*p));
+            send(outer, 15);
+            let ended = until(SOON, || all.iter().all(|p| !alive(*p)));
+            // Whatever is left holds the run's stdout: end it before waiting.
+            tag.kill();
+            let out = run.finish();
+            assert!(
+                survived && ended,
+                "without --die-with-parent the container outlives its launcher (did: \
+                 {survived}) and TERM still ends it (ended: {ended})\n{out}"
+            );
+        }
+    }
+}
+
+in_modes!(
+    exit_codes: [run, init_pid1, unshare, subreaper],
+    terminating_signals: [run, init_pid1, unshare, subreaper],
+    every_signal: [run, init_pid1, unshare, subreaper],
+    signal_group: [run, init_pid1, unshare, subreaper],
+    orphan_burst: [run, init_pid1, unshare, subreaper],
+    pid_numbers: [run, init_pid1, unshare, subreaper],
+    ps_inside: [run, init_pid1, unshare],
+    pty_ctrl_c: [run, init_pid1, unshare, subreaper],
+    working_directory: [run, init_pid1, unshare, subreaper],
+    init_fds: [run, init_pid1, unshare, subreaper],
+);
+
+both!(pdeathsig, die_with_parent);
