@@ -675,6 +675,68 @@ fn propagation_modes(who: Who) {
     );
 }
 
+/// Run by `unshare -m` / `unshare -Urm`: PROPAGATION_ROOT.sh NOOK DIR ROOTFS
+/// [NOOK-OPTION...]. The same experiment with --root: the rootfs is bound
+/// under a shared tmpfs, and a tmpfs mounted on its /mnt after the container
+/// started must (shared, slave) or must not (private) show inside. With
+/// --root and `shared`, pivot_root refuses shared mounts, so this checks that
+/// nook still gets the container going and keeps the propagation.
+const PROPAGATION_ROOT_SH: &str = r#"set -eu
+nook=$1 d=$2 rootfs=$3
+shift 3
+mkdir -p "$d/m"
+mount -t tmpfs nook-it-prop "$d/m"
+mount --make-shared "$d/m"
+mkdir "$d/m/root"
+mount --rbind "$rootfs" "$d/m/root"
+"$nook" --root "$d/m/root" "$@" -- /bin/sh -c 'sleep 1.5; ls /mnt' &
+pid=$!
+sleep 0.3
+mount -t tmpfs nook-it-late "$d/m/root/mnt"
+touch "$d/m/root/mnt/late-marker"
+wait $pid
+"#;
+
+/// --propagation with --root: a mount made on the host under the rootfs after
+/// the container started is visible inside with shared and slave, and not
+/// with private.
+fn propagation_with_root(who: Who) {
+    let w = world();
+    let holder = scratch(who, "propagation-root");
+    let script = holder.join("propagation-root.sh");
+    write(who, &script, PROPAGATION_ROOT_SH);
+    let cases: &[(&str, bool)] = &[("shared", true), ("slave", true), ("private", false)];
+    let mut failures = Vec::new();
+    for (i, (mode, visible)) in cases.iter().enumerate() {
+        let d = holder.join(format!("case{i}"));
+        mkdir(who, &d);
+        let mut argv: Vec<String> = match who {
+            Who::Root => vec!["unshare".into(), "-m".into()],
+            Who::User => vec!["unshare".into(), "-Urm".into()],
+        };
+        argv.extend(["/bin/sh".into(), p(&script).into(), w.nook_path().into(), p(&d).into(), p(&w.rootfs).into()]);
+        if who == Who::User {
+            argv.extend(["--unshare-user".into(), "--setgroups".into(), "deny".into()]);
+        }
+        // The container lists /mnt 1.5 s in; the late mount comes at 0.3 s.
+        argv.extend(["--propagation".into(), mode.to_string()]);
+        let out = Run::argv(who, argv).run();
+        if out.code != 0 {
+            failures.push(format!("--propagation {mode}: the run failed\n{out}"));
+            continue;
+        }
+        let seen = out.stdout.contains("late-marker");
+        if seen != *visible {
+            failures.push(format!(
+                "--propagation {mode}: the host's late mount under the rootfs is {} inside (expected {})\n{out}",
+                if seen { "visible" } else { "invisible" },
+                if *visible { "visible" } else { "invisible" },
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// --make-shared/-slave/-private/-unbindable, in argv order, show in the
 /// optional fields of /proc/self/mountinfo inside.
 fn make_propagation_flags(who: Who) {
@@ -1208,6 +1270,7 @@ both!(
     remount_ro_keeps_locked_flags,
     ro_root,
     propagation_modes,
+    propagation_with_root,
     make_propagation_flags,
     keep_old_root,
     exit_codes,
