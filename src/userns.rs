@@ -77,36 +77,23 @@ impl Maps {
     /// `via_tools` routes the non-self maps of an unprivileged caller through
     /// newuidmap/newgidmap.
     fn install<'a>(&self, pid: Option<i32>, via_tools: bool) -> Result<'a, ()> {
-        let mut dir = Buf::<32>::new();
-        match pid {
-            Some(p) => dir.push(b"/proc/").dec(p as u64),
-            None => dir.push(b"/proc/self"),
-        };
-        let dir_len = dir.len();
-        let mut path = |leaf: &[u8]| {
-            dir.truncate(dir_len);
-            dir.push(leaf);
-            let mut copy = Buf::<48>::new();
-            copy.push(dir.as_bytes());
-            copy
-        };
         let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
         let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && self.setgroups == Some(false));
         if uid_tool {
             run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
         } else {
-            write_map(path(b"/uid_map").as_cstr().at("write", "uid_map")?, &self.uid, "uid_map")?;
+            write_map(proc_file(pid, b"/uid_map").as_cstr().at("write", "uid_map")?, &self.uid, "uid_map")?;
         }
         // setgroups must be settled before gid_map is written.
         // newgidmap decides "allow" itself; "deny" must come first.
         if let Some(allow) = self.setgroups.filter(|&allow| !(allow && gid_tool)) {
             let word: &[u8] = if allow { b"allow" } else { b"deny" };
-            write_file(path(b"/setgroups").as_cstr().at("write", "setgroups")?, word).at("write", "setgroups")?;
+            write_file(proc_file(pid, b"/setgroups").as_cstr().at("write", "setgroups")?, word).at("write", "setgroups")?;
         }
         if gid_tool {
             run_map_tool(c"newgidmap", pid.unwrap_or(0), &self.gid)
         } else {
-            write_map(path(b"/gid_map").as_cstr().at("write", "gid_map")?, &self.gid, "gid_map")
+            write_map(proc_file(pid, b"/gid_map").as_cstr().at("write", "gid_map")?, &self.gid, "gid_map")
         }
     }
 
@@ -130,6 +117,17 @@ impl Maps {
     pub fn install_self<'a>(&self) -> Result<'a, ()> {
         self.install(None, false)
     }
+}
+
+/// /proc/PID/LEAF, or /proc/self/LEAF.
+fn proc_file(pid: Option<i32>, leaf: &[u8]) -> Buf<48> {
+    let mut path = Buf::new();
+    match pid {
+        Some(p) => path.push(b"/proc/").dec(p as u64),
+        None => path.push(b"/proc/self"),
+    };
+    path.push(leaf);
+    path
 }
 
 fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a, ()> {
