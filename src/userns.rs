@@ -99,7 +99,20 @@ impl Maps {
 
     /// After the maps exist: if the caller's own id is not mapped but 0 is,
     /// become 0 inside, so the setup (and PROGRAM) runs as a mapped user.
+    /// Also checks that `--setgroups allow` held: newgidmap denies setgroups
+    /// when the gid map holds no range of /etc/subgid, and an unprivileged
+    /// self-map can only be written with it denied.
     pub fn settle_identity<'a>(&self) -> Result<'a, ()> {
+        if self.setgroups == Some(true) {
+            let mut word = [0u8; 8];
+            let fd = rustix::fs::open(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+                .at("read", "setgroups")?;
+            let n = rustix::io::read(&fd, &mut word).at("read", "setgroups")?;
+            if word[..n].starts_with(b"deny") {
+                return Err(Failure::new("--setgroups", "allow", Errno::PERM)
+                    .hint("unprivileged, it needs a --gid-map range from /etc/subgid"));
+            }
+        }
         let maps_root = |m: &[IdRange]| m.iter().any(|r| r.inside == 0);
         let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
         if !covers(&self.gid, self.outside_gid) && maps_root(&self.gid) {

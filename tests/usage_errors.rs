@@ -203,6 +203,23 @@ fn unprivileged_map_outside_subuid_fails_cleanly() {
     unprivileged_map_outside_subuid();
 }
 
+/// Unprivileged, `--setgroups allow` cannot hold with a self-map (the kernel
+/// and newgidmap deny setgroups then): nook refuses instead of running with
+/// setgroups silently denied. With a --gid-map range from /etc/subgid it holds.
+#[test]
+fn unprivileged_setgroups_allow_holds_or_fails_cleanly() {
+    let w = world();
+    let out = Run::nook(Who::User, &["--setgroups", "allow", "--", "/bin/cat", "/proc/self/setgroups"]).run();
+    out.usage_error();
+    assert!(out.stderr.contains("--setgroups allow"), "{out}");
+    let own = format!("0:{}:1", w.gid);
+    let range = format!("1:{}:1000", w.subgid.0);
+    let args = ["--gid-map", &own, "--gid-map", &range, "--setgroups", "allow", "--", "/bin/cat", "/proc/self/setgroups"];
+    let out = Run::nook(Who::User, &args).run();
+    out.ok();
+    assert_eq!(out.stdout.trim(), "allow", "{out}");
+}
+
 /// --version prints "nook VERSION ..." on one line.
 fn version(who: Who) {
     let out = nook(who, &["--version"]);
