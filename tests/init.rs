@@ -1123,3 +1123,432 @@ in_modes!(
 );
 
 both!(pdeathsig, die_with_parent);
+
+// ------------------------------------------------------------------- grace
+
+/// How the child that PROGRAM leaves behind takes TERM.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnTerm {
+    /// Its trap writes DIR/termed and exits 0.
+    Exit,
+    /// Its trap does nothing (`trap ':' TERM`): it lives on.
+    Shrug,
+}
+
+/// What [`leave_child`] saw.
+struct Left {
+    out: Out,
+    /// From the moment the test let PROGRAM exit (DIR/go) to the end of the
+    /// run.
+    took: Duration,
+    dir: PathBuf,
+    /// On the child's command line; dropping it kills what is left.
+    tag: Tag,
+}
+
+impl Left {
+    /// Whether the child's TERM trap wrote DIR/termed.
+    fn termed(&self) -> bool {
+        fs::read_to_string(self.dir.join("termed")).is_ok_and(|t| t == "termed\n")
+    }
+
+    /// The live processes carrying the tag (the child, if it survived).
+    fn survivors(&self) -> Vec<String> {
+        self.tag
+            .live_pids()
+            .iter()
+            .map(|p| format!("{p} {:?}: {}", cmdline(*p).first(), state(*p)))
+            .collect()
+    }
+}
+
+/// PROGRAM starts a background child (a subshell with a [`Tag`] on its
+/// command line, stdio on /dev/null, sleeping in steps of 0.1 s) that takes
+/// TERM as `on_term` says, waits for the test's go (DIR/go) and exits 3.
+/// `env` is exported to nook by the launching shell. Returns once the run has
+/// ended (failing after 20 s).
+fn leave_child(
+    who: Who,
+    mode: Mode,
+    init_opts: &[&str],
+    env: &[(&str, &str)],
+    on_term: OnTerm,
+) -> Left {
+    let tag = Tag::new();
+    let dir = scratch(who, "grace");
+    let inside = mode.inside(&dir);
+    let trap = match on_term {
+        OnTerm::Exit => format!("echo termed > {inside}/termed; exit 0"),
+        OnTerm::Shrug => ":".to_string(),
+    };
+    let script = format!(
+        ": {tag}\n\
+         ( trap '{trap}' TERM; touch {inside}/ready; while :; do sleep 0.1; done ) \
+         </dev/null >/dev/null 2>&1 &\n\
+         while [ ! -e {inside}/go ]; do sleep 0.01; done\n\
+         exit 3\n"
+    );
+    let prelude: String = env
+        .iter()
+        .map(|(k, v)| format!("export {k}={}; ", sh_quote(v)))
+        .collect();
+    let argv = mode.argv(&dir, init_opts, &mode.sh(&script));
+    let mut live = Live::start_with(who, mode, &dir, "/", &prelude, false, argv);
+    live.ready("ready");
+    let started = Instant::now();
+    fs::write(dir.join("go"), "").unwrap();
+    if !until(Duration::from_secs(20), || live.running().has_exited()) {
+        let left: Vec<String> = tag
+            .live_pids()
+            .iter()
+            .map(|p| format!("{p} {:?}: {}", cmdline(*p).first(), state(*p)))
+            .collect();
+        live.fail(&format!(
+            "nook was still running 20 s after PROGRAM was let go to exit 3; tagged \
+             processes: {left:?}"
+        ));
+    }
+    let out = live.finish();
+    let took = started.elapsed();
+    Left {
+        out,
+        took,
+        dir,
+        tag,
+    }
+}
+
+/// `--grace 10`: after PROGRAM exits 3, its left-over child gets TERM (its
+/// trap writes DIR/termed and exits); nook exits 3 as soon as nothing is
+/// left, far sooner than 10 s.
+fn grace_term(who: Who, mode: Mode) {
+    let left = leave_child(who, mode, &["--grace", "10"], &[], OnTerm::Exit);
+    let (out, took, survivors) = (&left.out, left.took, left.survivors());
+    assert!(
+        out.code == 3 && left.termed() && took < Duration::from_secs(5) && survivors.is_empty(),
+        "[mode {mode:?}] with --grace 10, PROGRAM's left-over child must get TERM (its trap \
+         wrote DIR/termed: {}), and nook exit 3 (got {}) as soon as the child is gone (took \
+         {took:?}, want < 5 s); left alive: {survivors:?}\n{out}",
+        left.termed(),
+        out.code
+    );
+}
+
+/// A child that survives TERM: with `opts`/`env` meaning a grace of 1 s, nook
+/// exits 3 after at least 1 s (and well before 4 s), and the child is gone.
+fn check_grace_kill(who: Who, mode: Mode, opts: &[&str], env: &[(&str, &str)], how: &str) {
+    let left = leave_child(who, mode, opts, env, OnTerm::Shrug);
+    let (out, took) = (&left.out, left.took);
+    // As PID 1 the kernel ends the namespace with it; as a subreaper nook
+    // must have killed and reaped the child before exiting.
+    let mut survivors = left.survivors();
+    if mode.pid_ns() {
+        until(Duration::from_secs(1), || {
+            survivors = left.survivors();
+            survivors.is_empty()
+        });
+    }
+    assert!(
+        out.code == 3
+            && took >= Duration::from_secs(1)
+            && took < Duration::from_secs(4)
+            && survivors.is_empty(),
+        "[mode {mode:?}] with {how}, a left-over child that shrugs off TERM must be KILLed \
+         after the grace: want exit 3 (got {}) after 1 s to 4 s (took {took:?}) and the child \
+         gone (left alive: {survivors:?})\n{out}",
+        out.code
+    );
+}
+
+/// `--grace 1` against a child that traps TERM and carries on.
+fn grace_kill(who: Who, mode: Mode) {
+    check_grace_kill(who, mode, &["--grace", "1"], &[], "--grace 1");
+}
+
+/// NOOK_GRACE=1 equals --grace 1.
+fn env_grace(who: Who, mode: Mode) {
+    check_grace_kill(who, mode, &[], &[("NOOK_GRACE", "1")], "NOOK_GRACE=1");
+}
+
+/// Without a grace (the default, or `--grace 0`, which wins over
+/// NOOK_GRACE=30): as PID 1 nook KILLs what PROGRAM left at once (no TERM:
+/// the child's trap never writes DIR/termed); as a subreaper it leaves it be
+/// (it outlives nook, untouched).
+fn grace_default(who: Who, mode: Mode) {
+    let mut cases: Vec<(&[&str], &[(&str, &str)], &str)> = vec![(&[], &[], "no --grace")];
+    // In init_pid1 the variable would reach only the outer nook (--no-init).
+    if mode != Mode::InitPid1 {
+        cases.push((
+            &["--grace", "0"],
+            &[("NOOK_GRACE", "30")],
+            "NOOK_GRACE=30 and --grace 0 (argv wins)",
+        ));
+    }
+    for (opts, env, how) in cases {
+        let left = leave_child(who, mode, opts, env, OnTerm::Exit);
+        let (out, took) = (&left.out, left.took);
+        if mode.pid_ns() {
+            let mut survivors = left.survivors();
+            until(Duration::from_secs(1), || {
+                survivors = left.survivors();
+                survivors.is_empty()
+            });
+            assert!(
+                out.code == 3
+                    && !left.termed()
+                    && survivors.is_empty()
+                    && took < Duration::from_secs(4),
+                "[mode {mode:?}] with {how}, PID 1 must SIGKILL PROGRAM's left-over child at \
+                 once, without TERM: want exit 3 (got {}) within 4 s (took {took:?}), no \
+                 DIR/termed (termed: {}), nothing left (left alive: {survivors:?})\n{out}",
+                out.code,
+                left.termed()
+            );
+        } else {
+            // Were it TERMed, its trap would run within 0.1 s.
+            thread::sleep(Duration::from_millis(500));
+            let survivors = left.survivors();
+            assert!(
+                out.code == 3
+                    && !left.termed()
+                    && survivors.len() == 1
+                    && took < Duration::from_secs(4),
+                "[mode {mode:?}] with {how}, nook as a subreaper must exit 3 (got {}) at once \
+                 (took {took:?}, want < 4 s) and leave PROGRAM's child alone: want it alive \
+                 (tagged processes alive: {survivors:?}) and never TERMed (termed: {})\n{out}",
+                out.code,
+                left.termed()
+            );
+        }
+    }
+}
+
+// ------------------------------------------------- what PROGRAM inherits
+
+/// PROGRAM starts with the signal mask and the ignored signals nook
+/// inherited: a python launcher blocks USR2 and ignores HUP (python itself
+/// ignores PIPE and XFSZ), prints its SigBlk and SigIgn, and execs the
+/// command line; PROGRAM (busybox grep) prints its own.
+fn inherited_signals(who: Who, mode: Mode) {
+    let dir = scratch(who, "sigmask");
+    let launcher = "import os, signal, sys\n\
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})\n\
+                    signal.signal(signal.SIGHUP, signal.SIG_IGN)\n\
+                    for line in open('/proc/self/status'):\n\
+                    \x20   if line.startswith(('SigBlk:', 'SigIgn:')):\n\
+                    \x20       sys.stdout.write('launcher ' + line)\n\
+                    sys.stdout.flush()\n\
+                    os.execvp(sys.argv[1], sys.argv[1:])\n";
+    let program = [
+        mode.tool("grep"),
+        "-E".into(),
+        "^Sig(Blk|Ign):".into(),
+        "/proc/self/status".into(),
+    ];
+    let mut argv: Vec<String> = vec!["python3".into(), "-c".into(), launcher.into()];
+    argv.extend(mode.argv(&dir, &[], &program));
+    let out = Run::argv(who, argv).run();
+    let lines = out.ok_lines();
+    let field = |prefix: &str| -> Option<u64> {
+        let line = lines.iter().find(|l| l.starts_with(prefix))?;
+        u64::from_str_radix(line[prefix.len()..].trim(), 16).ok()
+    };
+    let (lb, li) = (field("launcher SigBlk:"), field("launcher SigIgn:"));
+    let (pb, pi) = (field("SigBlk:"), field("SigIgn:"));
+    assert!(
+        lb.is_some_and(|m| m & 0x800 != 0) && li.is_some_and(|m| m & 0x1 != 0),
+        "[mode {mode:?}] the launcher did not block USR2 and ignore HUP\n{out}"
+    );
+    assert!(
+        lines.len() == 4 && pb == lb && pi == li,
+        "[mode {mode:?}] PROGRAM must start with the launcher's signal mask (SigBlk \
+         {lb:x?}, got {pb:x?}) and ignored signals (SigIgn {li:x?}, got {pi:x?})\n{out}"
+    );
+}
+
+// ------------------------------------------------------------ environment
+
+/// NOOK_SIGNAL_GROUP=1 equals --signal-group: TERM reaches PROGRAM's whole
+/// group, so the 30 s sleep of a shell that traps TERM dies at once.
+fn env_signal_group(who: Who, mode: Mode) {
+    let tag = Tag::new();
+    let dir = scratch(who, "envgroup");
+    let inside = mode.inside(&dir);
+    let script = format!(
+        "trap 'echo sh-trapped-TERM' TERM; touch {inside}/ready; sleep {tag}; \
+         echo sleep-status $?"
+    );
+    let argv = mode.argv(&dir, &[], &mode.sh(&script));
+    let prelude = "export NOOK_SIGNAL_GROUP=1; ";
+    let mut live = Live::start_with(who, mode, &dir, "/", prelude, false, argv);
+    live.ready("ready");
+    let init = live.init();
+    let prog = live.only_child(init, "PROGRAM");
+    let mut sleep_pid = None;
+    let sleeping = until(SOON, || {
+        sleep_pid = children(prog)
+            .into_iter()
+            .find(|k| cmdline(*k).first().is_some_and(|a| a.ends_with("sleep")));
+        sleep_pid.is_some()
+    });
+    if !sleeping {
+        live.fail("PROGRAM's sleep never started");
+    }
+    let sleep_pid = sleep_pid.unwrap();
+    let target = live.target();
+    send(target, 15);
+    if !until(SOON, || !alive(sleep_pid)) {
+        let msg = format!(
+            "with NOOK_SIGNAL_GROUP=1, TERM to pid {target} did not kill the child (pid \
+             {sleep_pid}, {}) of PROGRAM (pid {prog}, {})",
+            state(sleep_pid),
+            state(prog)
+        );
+        live.fail(&msg);
+    }
+    let out = live.finish();
+    let lines = out.lines();
+    assert!(
+        out.code == 0
+            && lines.iter().any(|l| l == "sh-trapped-TERM")
+            && lines.iter().any(|l| l == "sleep-status 143"),
+        "[mode {mode:?}] with NOOK_SIGNAL_GROUP=1, TERM to pid {target}: PROGRAM (a shell \
+         trapping TERM) must see it and its sleep die of it; exit 0\n{out}"
+    );
+}
+
+/// `--subreaper` and NOOK_SUBREAPER=1 are accepted: PROGRAM runs, exit 0.
+fn subreaper_accepted(who: Who, mode: Mode) {
+    let dir = scratch(who, "subreaper");
+    let program = mode.sh("echo ran");
+    let runs = [
+        Run::argv(who, mode.argv(&dir, &["--subreaper"], &program)),
+        Run::argv(who, mode.argv(&dir, &[], &program)).env("NOOK_SUBREAPER", "1"),
+    ];
+    for run in runs {
+        run.run().ok().stdout_is("ran\n");
+    }
+}
+
+/// No NOOK_* variable reaches PROGRAM: neither the caller's (known or not)
+/// nor NOOK_INIT_SIGMASK / NOOK_INIT_FOREGROUND, which `run` hands to the
+/// init it re-executes. Other variables pass.
+fn env_hidden(who: Who, mode: Mode) {
+    let dir = scratch(who, "envhidden");
+    let program = [mode.tool("env")];
+    let vars = [
+        ("NOOK_GRACE", "0"),
+        ("NOOK_SIGNAL_GROUP", "0"),
+        ("NOOK_SUBREAPER", "0"),
+        ("NOOK_PDEATHSIG", "TERM"),
+        ("NOOK_VERBOSE", "0"),
+        ("NOOK_PROPAGATION", "private"),
+        ("NOOK_INIT_SIGMASK", "0"),
+        ("NOOK_INIT_FOREGROUND", "0"),
+        ("NOOK_FROM_A_NEWER_NOOK", "1"),
+    ];
+    let plain = Run::argv(who, mode.argv(&dir, &[], &program)).env("KEEP_ME", "1");
+    let mut with_vars = plain.clone();
+    for (k, v) in vars {
+        with_vars = with_vars.env(k, v);
+    }
+    for run in [plain, with_vars] {
+        let out = run.run();
+        let lines = out.ok_lines();
+        let leaked: Vec<&String> = lines.iter().filter(|l| l.starts_with("NOOK_")).collect();
+        assert!(
+            leaked.is_empty() && lines.iter().any(|l| l == "KEEP_ME=1"),
+            "[mode {mode:?}] PROGRAM's environment must hold no NOOK_* variable (leaked: \
+             {leaked:?}) but keep KEEP_ME=1\n{out}"
+        );
+    }
+}
+
+/// NOOK_PDEATHSIG=TERM equals --pdeathsig TERM (see [`pdeathsig`]): when the
+/// launcher is SIGKILLed, nook gets TERM, forwards it to PROGRAM and exits.
+fn env_pdeathsig(who: Who) {
+    let tag = Tag::new();
+    let dir = scratch(who, "envpdeath");
+    let d = p(&dir);
+    let script = format!(
+        "trap 'echo TERM > {d}/term; kill $k; exit 0' TERM; sleep {tag} & k=$!; \
+         touch {d}/ready; wait"
+    );
+    // `env` execs nook: the launcher's $! is nook's pid.
+    let mut argv: Vec<String> = vec!["env".into(), "NOOK_PDEATHSIG=TERM".into()];
+    argv.extend(Mode::Subreaper.argv(&dir, &[], &Mode::Subreaper.sh(&script)));
+    let (run, launcher, nook_pid) = launch_in_background(who, &dir, &argv);
+    send(launcher, 9);
+    let gone = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
+    let term = dir.join("term").exists();
+    let left: Vec<String> = tag
+        .live_pids()
+        .iter()
+        .map(|p| format!("{p} {:?}", cmdline(*p)))
+        .collect();
+    // Whatever is left holds the run's stdout: end it before waiting.
+    tag.kill();
+    let out = run.finish();
+    assert!(
+        gone && term,
+        "after SIGKILL to the launcher (pid {launcher}) of `{}`: PROGRAM got TERM: {term}; \
+         nook (pid {nook_pid}) exited: {}; left: {left:?}\n{out}",
+        sh_join(&argv),
+        !alive(nook_pid)
+    );
+}
+
+// ------------------------------------------------------------ bad values
+
+/// A PID-1 option or variable whose value does not parse: exit 125 and one
+/// "nook: " line on stderr, PROGRAM never runs.
+fn bad_init_values(who: Who) {
+    let cases: [(&[&str], &[(&str, &str)]); 7] = [
+        (&["init", "--grace", "x", "--", "true"], &[]),
+        (&["init", "--", "true"], &[("NOOK_GRACE", "x")]),
+        (&["init", "--pdeathsig", "NOPE", "--", "true"], &[]),
+        (
+            &[
+                "--unshare-pid",
+                "--signal-group",
+                "--grace",
+                "-1",
+                "--",
+                "true",
+            ],
+            &[],
+        ),
+        (&["init", "--", "true"], &[("NOOK_PDEATHSIG", "NOPE")]),
+        (&["init", "--", "true"], &[("NOOK_SIGNAL_GROUP", "maybe")]),
+        (&["--unshare-pid", "--", "true"], &[("NOOK_GRACE", "-1")]),
+    ];
+    let mut problems = Vec::new();
+    for (args, env) in cases {
+        let mut run = Run::nook(who, args);
+        for (k, v) in env {
+            run = run.env(k, v);
+        }
+        let out = run.run_collect();
+        if let Some(problem) = out.nook_failure_problem(NOOK_FAILED) {
+            problems.push(format!("{problem}\n{out}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "want exit 125 and one \"nook: \" line on stderr:\n{}",
+        problems.join("\n")
+    );
+}
+
+in_modes!(
+    grace_term: [run, init_pid1, unshare, subreaper],
+    grace_kill: [run, init_pid1, unshare, subreaper],
+    env_grace: [run, unshare, subreaper],
+    grace_default: [run, init_pid1, unshare, subreaper],
+    inherited_signals: [run, init_pid1, unshare, subreaper],
+    env_signal_group: [run, unshare, subreaper],
+    subreaper_accepted: [run, init_pid1, unshare, subreaper],
+    env_hidden: [run, init_pid1, unshare, subreaper],
+);
+
+both!(env_pdeathsig, bad_init_values);
