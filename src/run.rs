@@ -301,7 +301,7 @@ fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
 fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
     Failure::new("unshare", if user_ns { "user and mount namespaces" } else { "mount namespace" }, e).hint_if(
         e == Errno::PERM || e == Errno::NOSPC,
-        "unprivileged user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, user.max_user_namespaces)",
+        "user namespaces may be disabled (sysctl user.max_user_namespaces)",
     )
 }
 
