@@ -54,27 +54,38 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         Ok(m) => m,
         Err(e) => return report(Failure::new("block", "signals", e)),
     };
-    let user_ns = match enter_namespaces(plan, k::CLONE_NEWPID) {
-        Ok(u) => u,
-        Err(code) => return code,
-    };
-    // The child learns that the outer nook died from EOF on this pipe: the
-    // one race PR_SET_PDEATHSIG alone cannot close.
-    let flags = rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK;
-    let (alive, keep_alive) = match rustix::pipe::pipe_with(flags) {
+    // The child is born in its namespaces (clone, not unshare), so the outer
+    // nook stays in the caller's: it can write the child's id maps itself
+    // when they need a writer outside, with no helper process.
+    let privileged = has_sys_admin();
+    let user_ns = plan.user.requested || !privileged;
+    let maps = if user_ns { Some(Maps::new(&plan.user, privileged)) } else { None };
+    let flags = k::CLONE_NEWNS | k::CLONE_NEWPID | if user_ns { k::CLONE_NEWUSER } else { 0 };
+    // The child waits on this pipe for one byte: the go-ahead once its maps
+    // exist. EOF instead means the outer nook died or gave up, the one race
+    // PR_SET_PDEATHSIG alone cannot close.
+    let (go, keep_alive) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
         Ok(p) => p,
         Err(e) => return report(Failure::new("create pipe for", "PID 1", e)),
     };
     // SAFETY: single-threaded; the child runs setup and then execs or
     // supervises, and never returns into the caller's frames.
-    match unsafe { raw::fork(0) } {
-        Err(e) => report(Failure::new("fork", "PID 1", e)),
+    match unsafe { raw::fork(flags as u64) } {
+        Err(e) => report(unshare_failure(e, user_ns)),
         Ok(Forked::Child) => {
             drop(keep_alive);
-            raw::exit_group(container_init(plan, user_ns, &env, inherited_mask, foreground, alive))
+            raw::exit_group(container_init(plan, maps.as_ref(), &env, inherited_mask, foreground, go))
         }
         Ok(Forked::Parent(child)) => {
-            drop(alive);
+            drop(go);
+            if let Some(m) = maps.as_ref().filter(|m| !m.self_writable()) {
+                if let Err(f) = m.install_for(child) {
+                    let _ = raw::kill(child, k::SIGKILL as i32);
+                    let _ = crate::userns::wait_for(child);
+                    return report(f);
+                }
+            }
+            crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
             let status = relay_signals(child);
             drop(keep_alive);
             status
@@ -85,18 +96,25 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
 /// PID 1 of the new namespace: the mount tree, then PROGRAM.
 fn container_init(
     plan: &RunPlan,
-    user_ns: bool,
+    maps: Option<&Maps>,
     env: &Environment,
     inherited_mask: SigSet,
     foreground: bool,
-    alive: OwnedFd,
+    go: OwnedFd,
 ) -> i32 {
     // The container must not outlive the outer nook, which reports its
     // status; SIGKILL to PID 1 takes the whole namespace down.
-    if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || outer_nook_died(&alive) {
+    if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || !go_ahead(&go) {
         return EXIT_SETUP;
     }
-    drop(alive);
+    drop(go);
+    if let Some(m) = maps {
+        let installed = if m.self_writable() { m.install_self() } else { Ok(()) };
+        if let Err(f) = installed.and_then(|()| m.settle_identity()) {
+            return report(f);
+        }
+    }
+    let user_ns = maps.is_some();
     // Copied while the host's /proc is still at hand; kept across the pivot.
     let image = match (plan.no_init, crate::selfcopy::sealed_copy()) {
         (true, _) => None,
@@ -166,9 +184,15 @@ fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask:
 /// Arguments of PROGRAM that the re-executed init can pass on.
 const MAX_PROGRAM_ARGS: usize = 4096;
 
-fn outer_nook_died(alive: &OwnedFd) -> bool {
+/// Blocks until the outer nook says go (true), or is gone (EOF: false).
+fn go_ahead(go: &OwnedFd) -> bool {
     let mut byte = [0u8; 1];
-    matches!(rustix::io::read(alive, &mut byte), Ok(0))
+    loop {
+        match rustix::io::read(go, &mut byte) {
+            Err(Errno::INTR) => {}
+            r => return r == Ok(1),
+        }
+    }
 }
 
 /// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what

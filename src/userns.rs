@@ -126,6 +126,13 @@ impl Maps {
         Ok(())
     }
 
+    /// Writes the maps of process `pid`, a child born in the namespace, from
+    /// the parent namespace: directly when privileged, else through
+    /// newuidmap/newgidmap.
+    pub fn install_for<'a>(&self, pid: i32) -> Result<'a, ()> {
+        self.install(Some(pid), true)
+    }
+
     /// Writes the maps from inside, right after unshare (the simple case).
     pub fn install_self<'a>(&self) -> Result<'a, ()> {
         self.install(None, false)
