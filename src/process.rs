@@ -131,8 +131,9 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     }
     let path = env.get(b"PATH").unwrap_or(DEFAULT_PATH);
     let mut denied = false;
+    let mut full = Buf::<4096>::new();
     for dir in path.split(|&c| c == b':') {
-        let mut full = Buf::<4096>::new();
+        full.clear();
         // An empty PATH element means the working directory.
         full.push(if dir.is_empty() { b"." } else { dir }).push(b"/").push(name.to_bytes());
         let Ok(candidate) = full.as_cstr() else { continue };
