@@ -107,10 +107,11 @@ impl<T> Context<T> for core::result::Result<T, Errno> {
 }
 
 macro_rules! errnos {
-    ($($name:ident $text:literal,)*) => {
+    ($($name:ident $c_name:literal $text:literal,)*) => {
         /// (errno, "ENAME", strerror text): one table searched in one loop,
-        /// smaller than a `match` per function.
-        const ERRNOS: &[(Errno, &str, &str)] = &[$((Errno::$name, concat!("E", stringify!($name)), $text),)*];
+        /// smaller than a `match` per function. The C names are spelled out:
+        /// rustix's differ for some (ACCESS is EACCES, TOOBIG is E2BIG).
+        const ERRNOS: &[(Errno, &str, &str)] = &[$((Errno::$name, $c_name, $text),)*];
     };
 }
 
@@ -130,41 +131,41 @@ pub fn message(e: Errno) -> &'static str {
 }
 
 errnos! {
-    PERM "Operation not permitted",
-    NOENT "No such file or directory",
-    SRCH "No such process",
-    INTR "Interrupted system call",
-    IO "Input/output error",
-    NXIO "No such device or address",
-    TOOBIG "Argument list too long",
-    NOEXEC "Exec format error",
-    BADF "Bad file descriptor",
-    CHILD "No child processes",
-    AGAIN "Resource temporarily unavailable",
-    NOMEM "Cannot allocate memory",
-    ACCESS "Permission denied",
-    FAULT "Bad address",
-    BUSY "Device or resource busy",
-    EXIST "File exists",
-    XDEV "Invalid cross-device link",
-    NODEV "No such device",
-    NOTDIR "Not a directory",
-    ISDIR "Is a directory",
-    INVAL "Invalid argument",
-    MFILE "Too many open files",
-    NOTTY "Inappropriate ioctl for device",
-    TXTBSY "Text file busy",
-    FBIG "File too large",
-    NOSPC "No space left on device",
-    ROFS "Read-only file system",
-    PIPE "Broken pipe",
-    RANGE "Numerical result out of range",
-    NAMETOOLONG "File name too long",
-    NOSYS "Function not implemented",
-    NOTEMPTY "Directory not empty",
-    LOOP "Too many levels of symbolic links",
-    OVERFLOW "Value too large for defined data type",
-    NOTSUP "Operation not supported",
+    PERM "EPERM" "Operation not permitted",
+    NOENT "ENOENT" "No such file or directory",
+    SRCH "ESRCH" "No such process",
+    INTR "EINTR" "Interrupted system call",
+    IO "EIO" "Input/output error",
+    NXIO "ENXIO" "No such device or address",
+    TOOBIG "E2BIG" "Argument list too long",
+    NOEXEC "ENOEXEC" "Exec format error",
+    BADF "EBADF" "Bad file descriptor",
+    CHILD "ECHILD" "No child processes",
+    AGAIN "EAGAIN" "Resource temporarily unavailable",
+    NOMEM "ENOMEM" "Cannot allocate memory",
+    ACCESS "EACCES" "Permission denied",
+    FAULT "EFAULT" "Bad address",
+    BUSY "EBUSY" "Device or resource busy",
+    EXIST "EEXIST" "File exists",
+    XDEV "EXDEV" "Invalid cross-device link",
+    NODEV "ENODEV" "No such device",
+    NOTDIR "ENOTDIR" "Not a directory",
+    ISDIR "EISDIR" "Is a directory",
+    INVAL "EINVAL" "Invalid argument",
+    MFILE "EMFILE" "Too many open files",
+    NOTTY "ENOTTY" "Inappropriate ioctl for device",
+    TXTBSY "ETXTBSY" "Text file busy",
+    FBIG "EFBIG" "File too large",
+    NOSPC "ENOSPC" "No space left on device",
+    ROFS "EROFS" "Read-only file system",
+    PIPE "EPIPE" "Broken pipe",
+    RANGE "ERANGE" "Numerical result out of range",
+    NAMETOOLONG "ENAMETOOLONG" "File name too long",
+    NOSYS "ENOSYS" "Function not implemented",
+    NOTEMPTY "ENOTEMPTY" "Directory not empty",
+    LOOP "ELOOP" "Too many levels of symbolic links",
+    OVERFLOW "EOVERFLOW" "Value too large for defined data type",
+    NOTSUP "ENOTSUP" "Operation not supported",
 }
 
 #[cfg(test)]
@@ -191,6 +192,13 @@ mod tests {
     fn usage_errors_carry_their_own_text() {
         let f = Failure::usage("option", c"--bogus", "unknown option");
         assert_eq!(text(&f), "nook: option --bogus: unknown option (EINVAL)");
+    }
+
+    #[test]
+    fn errno_names_are_the_c_names() {
+        assert_eq!(name(Errno::ACCESS), "EACCES");
+        assert_eq!(name(Errno::TOOBIG), "E2BIG");
+        assert_eq!(name(Errno::NOENT), "ENOENT");
     }
 
     #[test]

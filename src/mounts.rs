@@ -154,7 +154,9 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
         // Lost a race with another creator, or a dangling symlink sits there:
         // the open below decides.
         Err(Errno::EXIST) => {}
-        r => r.at("create", dest)?,
+        r => r.at("create", dest).map_err(|e| {
+            e.hint_if(matches!(e.errno, Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
+        })?,
     }
     sys.open_in_root(root, dest, Open::Path).at("open", dest)
 }

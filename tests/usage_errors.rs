@@ -220,6 +220,17 @@ fn unprivileged_setgroups_allow_holds_or_fails_cleanly() {
     assert_eq!(out.stdout.trim(), "allow", "{out}");
 }
 
+/// A mount point missing from a rootfs the caller may not write: one line
+/// with the C errno name and what to do, and nothing changed.
+#[test]
+fn unwritable_root_missing_dest_fails_cleanly() {
+    let w = world();
+    let out = Run::nook(Who::User, &["--root", w.root(), "--tmpfs", "/no-such-mount-point", "--", "/bin/true"]).run();
+    out.usage_error();
+    assert!(out.stderr.contains("(EACCES)"), "{out}");
+    assert!(out.stderr.contains("create DEST in it first"), "{out}");
+}
+
 /// --version prints "nook VERSION ..." on one line.
 fn version(who: Who) {
     let out = nook(who, &["--version"]);
