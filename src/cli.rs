@@ -35,10 +35,8 @@ const FUTURE_OPTIONS: &[&[u8]] = &[
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
-    if let Some(name) = argv.get(0).map(basename) {
-        if name == b"switch_root" {
-            return Err(Failure::usage("role", "switch-root", "not supported by this build yet"));
-        }
+    if argv.get(0).map(basename) == Some(b"switch_root") {
+        return Err(Failure::usage("role", "switch-root", "not supported by this build yet"));
     }
     let first = match argv.get(1) {
         None => return Err(Failure::usage("usage", "PROGRAM", "nothing to run").hint("see nook --help")),

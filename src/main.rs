@@ -5,8 +5,11 @@
 use core::ffi::{c_char, c_int};
 use nook::plan::Argv;
 
+/// # Safety
+/// Called by crt1 (through `__libc_start_main` below) with the kernel's
+/// argc, argv and envp.
 #[unsafe(no_mangle)]
-pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
+pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     // SAFETY: the kernel lays out argc strings followed by a null pointer,
     // and a null-terminated envp; both live as long as the process.
     let (argv, envp) = unsafe { (Argv::from_raw(argv, argc as usize), Argv::from_null_terminated(envp)) };
@@ -29,7 +32,7 @@ pub unsafe extern "C" fn __libc_start_main(
     argv: *const *const c_char,
 ) -> c_int {
     let envp = unsafe { argv.add(argc as usize + 1) };
-    main(argc, argv, envp)
+    unsafe { main(argc, argv, envp) }
 }
 
 #[panic_handler]

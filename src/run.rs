@@ -78,12 +78,12 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         }
         Ok(Forked::Parent(child)) => {
             drop(go);
-            if let Some(m) = maps.as_ref().filter(|m| !m.self_writable()) {
-                if let Err(f) = m.install_for(child) {
-                    let _ = raw::kill(child, k::SIGKILL as i32);
-                    let _ = crate::userns::wait_for(child);
-                    return report(f);
-                }
+            if let Some(m) = maps.as_ref().filter(|m| !m.self_writable())
+                && let Err(f) = m.install_for(child)
+            {
+                let _ = raw::kill(child, k::SIGKILL as i32);
+                let _ = crate::userns::wait_for(child);
+                return report(f);
             }
             crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
             let status = relay_signals(child);
@@ -305,7 +305,11 @@ fn enter_namespaces(plan: &RunPlan, extra: u32) -> Result<bool, i32> {
     }
     if let Some(m) = &maps {
         match helper {
-            Some(h) => h.finish().map_err(|()| EXIT_SETUP)?,
+            Some(h) => {
+                if !h.finish() {
+                    return Err(EXIT_SETUP);
+                }
+            }
             None => m.install_self().map_err(report)?,
         }
         m.settle_identity().map_err(report)?;

@@ -284,14 +284,11 @@ impl Helper {
         }
     }
 
-    /// Tells the helper to write the maps and waits for it. Its own error
-    /// line has been printed when this fails.
-    pub fn finish(self) -> core::result::Result<(), ()> {
+    /// Tells the helper to write the maps and waits for it. False when it
+    /// failed; its own error line has been printed then.
+    pub fn finish(self) -> bool {
         let sent = write_all(self.go.as_fd().as_raw_fd(), b"1");
         drop(self.go);
-        match wait_for(self.pid) {
-            Ok(0) if sent => Ok(()),
-            _ => Err(()),
-        }
+        sent && wait_for(self.pid) == Ok(0)
     }
 }
