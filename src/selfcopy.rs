@@ -15,7 +15,13 @@ use rustix::io::Errno;
 /// Copies /proc/self/exe into a sealed memfd (close-on-exec).
 pub fn sealed_copy() -> Result<OwnedFd, Errno> {
     let exe = rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
-    let copy = rustix::fs::memfd_create(c"nook", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    // MFD_EXEC: with sysctl vm.memfd_noexec=1 a memfd is otherwise sealed
+    // against exec (Linux 6.3+); older kernels refuse the flag (EINVAL).
+    let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+    let copy = match rustix::fs::memfd_create(c"nook", flags | MemfdFlags::EXEC) {
+        Err(Errno::INVAL) => rustix::fs::memfd_create(c"nook", flags)?,
+        r => r?,
+    };
     // In the kernel, without a round trip through nook's memory.
     loop {
         match rustix::fs::sendfile(&copy, &exe, None, 1 << 20) {
