@@ -310,7 +310,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         }
         if plan.init != crate::init::InitOptions::default() && !init_from_env(envp) {
             return Err(Failure::usage("option", "--grace/--signal-group/--subreaper/--pdeathsig", "needs --unshare-pid")
-                .hint("without a PID namespace nook execs PROGRAM itself; use nook init for a reaper"));
+                .hint("or use nook init"));
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {

@@ -66,9 +66,21 @@ pub fn owns_terminal() -> bool {
 /// child gets its own process group and, when `foreground` (nook owns the
 /// terminal), takes the terminal over (tini's isolate_child).
 pub fn spawn<'a>(foreground: bool, exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
+    // Like tini, the init ignores SIGTTIN and SIGTTOU (it never touches the
+    // terminal once PROGRAM has it); PROGRAM gets back what nook inherited.
+    // Ignored *and* blocked, a TTIN or TTOU sent to nook is still queued
+    // and forwarded.
+    let job_control = [linux_raw_sys::general::SIGTTIN as i32, linux_raw_sys::general::SIGTTOU as i32];
+    let mut inherited = [[0usize; 4]; 2];
+    for (sig, old) in job_control.iter().zip(inherited.iter_mut()) {
+        let _ = raw::sigaction(*sig, &raw::IGNORE, old);
+    }
     // SAFETY: single-threaded; the child only sets its group, then execs.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
         Forked::Child => {
+            for (sig, old) in job_control.iter().zip(inherited.iter()) {
+                let _ = raw::sigaction(*sig, old, &mut [0; 4]);
+            }
             let _ = rustix::process::setpgid(None, None);
             if foreground {
                 // SIGTTOU is blocked, so a background group may take the

@@ -45,7 +45,7 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
         Op::Symlink { target, link } => symlink(sys, root, target, link),
         Op::Proc { dest } => {
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC) as u64;
-            let proc_hint = "proc needs its own PID namespace (--unshare-pid) and, in a user namespace, a fully visible /proc on the host";
+            let proc_hint = "proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
             let fs = sys.new_filesystem(c"proc", &[], attrs).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, proc_hint))?;
             let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
             sys.attach(&fs, &target).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, proc_hint))

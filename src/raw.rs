@@ -253,3 +253,17 @@ pub fn foreground_and_own_group(fd: i32) -> (Result<i32>, i32) {
     let own = unsafe { syscall6(k::__NR_getpgrp, 0, 0, 0, 0, 0, 0) } as i32;
     (fg, own)
 }
+
+/// A kernel `struct sigaction` on x86_64: handler, flags, restorer, mask.
+pub type SigAction = [usize; 4];
+/// Disposition SIG_IGN, no flags.
+pub const IGNORE: SigAction = [1, 0, 0, 0];
+
+/// `rt_sigaction(sig, new, old, 8)`: only for SIG_IGN/SIG_DFL-style
+/// dispositions (no handler code, so no restorer). See sigaction(2).
+pub fn sigaction(sig: i32, new: &SigAction, old: &mut SigAction) -> Result<()> {
+    check(unsafe {
+        syscall6(k::__NR_rt_sigaction, sig as usize, new.as_ptr() as usize, old.as_mut_ptr() as usize, 8, 0, 0)
+    })
+    .map(drop)
+}

@@ -85,7 +85,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
     crate::out::trace(1, "pivot_root into", dir.to_bytes());
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
         Failure::new("pivot_root into", dir, e)
-            .hint_if(e == Errno::INVAL, "the current root cannot be pivoted (an initramfs rootfs, or a shared mount); try --propagation private")
+            .hint_if(e == Errno::INVAL, "an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")
     })?;
     if plan.keep_old_root.is_none() {
         // pivot_root(".", ".") stacked the old root on top of the new one, at

@@ -298,7 +298,7 @@ fn enter_namespaces(plan: &RunPlan, extra: u32) -> Result<bool, i32> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,
     };
-    crate::out::trace(1, "unshare", if user_ns { b"user, mount and more namespaces" } else { b"mount and more namespaces" });
+    crate::out::trace(1, "unshare", b"namespaces");
     if let Err(e) = Linux.unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(report(unshare_failure(e, user_ns)));
@@ -337,7 +337,7 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 /// mount the host locked.
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno == Errno::PERM && f.hint.is_none() {
-        f.hint("inside a user namespace the host's locked mounts and flags (nosuid, nodev, ro) cannot be undone")
+        f.hint("a user namespace cannot undo the host's locked mounts and flags")
     } else {
         f
     }

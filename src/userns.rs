@@ -158,7 +158,7 @@ fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a,
     write_file(path, text.as_bytes()).map_err(|e| {
         Failure::new("write", what, e).hint_if(
             e == Errno::PERM,
-            "mapping ids other than your own needs privilege or /etc/subuid and /etc/subgid ranges (newuidmap)",
+            "other ids need privilege, or ranges in /etc/subuid and /etc/subgid",
         )
     })
 }

@@ -62,3 +62,59 @@ fn old_root_is_unreachable(who: Who) {
 }
 
 both!(proc_1_exe_is_not_writable, old_root_is_unreachable);
+
+/// The init ignores SIGTTIN and SIGTTOU, as tini does, while PROGRAM gets
+/// the dispositions nook inherited (here: not ignored). Checked on `nook
+/// init` as a subreaper and on PID 1 of `run --unshare-pid`, from the host's
+/// /proc while PROGRAM sleeps.
+fn init_ignores_job_control_signals(who: Who) {
+    const TTIN_TTOU: u64 = (1 << 20) | (1 << 21);
+    let w = world();
+    let root = p(&w.rootfs);
+    // A tag per caller and case, so no sleeper of another test is found.
+    let tag = |case: u32| format!("3.{}{}{case}", std::process::id(), who as u32);
+    let (tag1, tag2) = (tag(1), tag(2));
+    for (label, args, tag) in [
+        ("nook init", vec!["init", "--", "/bin/sleep", &tag1], &tag1),
+        ("run --unshare-pid", vec!["--unshare-pid", "--root", root, "--", "/bin/sleep", &tag2], &tag2),
+    ] {
+        let mut running = Run::nook(who, &args).spawn();
+        let sleeper = wait_for_process(tag);
+        let init = parent_of(sleeper);
+        let ignored = |pid: u32| {
+            let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+            let hex = status.lines().find_map(|l| l.strip_prefix("SigIgn:")).unwrap().trim().to_string();
+            u64::from_str_radix(&hex, 16).unwrap()
+        };
+        let (init_ign, program_ign) = (ignored(init), ignored(sleeper));
+        // A subreaper with no grace leaves PROGRAM be: end it here.
+        let _ = std::process::Command::new("kill").arg("-9").arg(sleeper.to_string()).status();
+        running.kill();
+        assert_eq!(init_ign & TTIN_TTOU, TTIN_TTOU, "{label}: the init (pid {init}) should ignore TTIN and TTOU");
+        assert_eq!(program_ign & TTIN_TTOU, 0, "{label}: PROGRAM (pid {sleeper}) must not inherit the init's ignores");
+    }
+}
+
+/// The pid of the one process whose command line contains `tag`.
+fn wait_for_process(tag: &str) -> u32 {
+    for _ in 0..200 {
+        for entry in fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.starts_with("/bin/sleep") && cmdline.contains(tag) {
+                return pid;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no process with {tag} appeared");
+}
+
+fn parent_of(pid: u32) -> u32 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    after.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+both!(init_ignores_job_control_signals);
