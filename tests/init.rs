@@ -638,6 +638,23 @@ fn every_signal(who: Who, mode: Mode) {
     );
 }
 
+/// The pids of PROGRAM and of its `sleep` child, once that runs.
+fn programs_sleep(live: &mut Live) -> (u32, u32) {
+    let init = live.init();
+    let prog = live.only_child(init, "PROGRAM");
+    let mut sleep_pid = None;
+    let sleeping = until(SOON, || {
+        sleep_pid = children(prog)
+            .into_iter()
+            .find(|k| cmdline(*k).first().is_some_and(|a| a.ends_with("sleep")));
+        sleep_pid.is_some()
+    });
+    if !sleeping {
+        live.fail("PROGRAM's sleep never started");
+    }
+    (prog, sleep_pid.unwrap())
+}
+
 /// --signal-group: TERM reaches PROGRAM's whole process group, so the child
 /// of a PROGRAM that survives TERM (a shell with a trap) dies too. Without
 /// it, only PROGRAM gets the signal and the child sleeps on.
@@ -656,19 +673,7 @@ fn signal_group(who: Who, mode: Mode) {
         let mut live = Live::start(who, mode, &dir, mode.argv(&dir, opts, &mode.sh(&script)));
         live.ready("ready");
         // The shell is waiting for its sleep: let the sleep start.
-        let init = live.init();
-        let prog = live.only_child(init, "PROGRAM");
-        let mut sleep_pid = None;
-        let sleeping = until(SOON, || {
-            sleep_pid = children(prog)
-                .into_iter()
-                .find(|k| cmdline(*k).first().is_some_and(|a| a.ends_with("sleep")));
-            sleep_pid.is_some()
-        });
-        if !sleeping {
-            live.fail("PROGRAM's sleep never started");
-        }
-        let sleep_pid = sleep_pid.unwrap();
+        let (prog, sleep_pid) = programs_sleep(&mut live);
         let target = live.target();
         let started = Instant::now();
         send(target, 15);
@@ -1382,19 +1387,7 @@ fn env_signal_group(who: Who, mode: Mode) {
     let prelude = "export NOOK_SIGNAL_GROUP=1; ";
     let mut live = Live::start_with(who, mode, &dir, "/", prelude, false, argv);
     live.ready("ready");
-    let init = live.init();
-    let prog = live.only_child(init, "PROGRAM");
-    let mut sleep_pid = None;
-    let sleeping = until(SOON, || {
-        sleep_pid = children(prog)
-            .into_iter()
-            .find(|k| cmdline(*k).first().is_some_and(|a| a.ends_with("sleep")));
-        sleep_pid.is_some()
-    });
-    if !sleeping {
-        live.fail("PROGRAM's sleep never started");
-    }
-    let sleep_pid = sleep_pid.unwrap();
+    let (prog, sleep_pid) = programs_sleep(&mut live);
     let target = live.target();
     send(target, 15);
     if !until(SOON, || !alive(sleep_pid)) {
