@@ -1279,17 +1279,16 @@ fn env_grace(who: Who, mode: Mode) {
 /// NOOK_GRACE=30): as PID 1 nook KILLs what PROGRAM left at once (no TERM:
 /// the child's trap never writes DIR/termed); as a subreaper it leaves it be
 /// (it outlives nook, untouched).
+/// Extra nook options and environment variables for one case.
+type Args<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
 fn grace_default(who: Who, mode: Mode) {
-    let mut cases: Vec<(&[&str], &[(&str, &str)], &str)> = vec![(&[], &[], "no --grace")];
+    let mut cases: Vec<(Args, &str)> = vec![((&[], &[]), "no --grace")];
     // In init_pid1 the variable would reach only the outer nook (--no-init).
     if mode != Mode::InitPid1 {
-        cases.push((
-            &["--grace", "0"],
-            &[("NOOK_GRACE", "30")],
-            "NOOK_GRACE=30 and --grace 0 (argv wins)",
-        ));
+        cases.push(((&["--grace", "0"], &[("NOOK_GRACE", "30")]), "NOOK_GRACE=30 and --grace 0 (argv wins)"));
     }
-    for (opts, env, how) in cases {
+    for ((opts, env), how) in cases {
         let left = leave_child(who, mode, opts, env, OnTerm::Exit);
         let (out, took) = (&left.out, left.took);
         if mode.pid_ns() {
@@ -1496,7 +1495,7 @@ fn env_pdeathsig(who: Who) {
 /// A PID-1 option or variable whose value does not parse: exit 125 and one
 /// "nook: " line on stderr, PROGRAM never runs.
 fn bad_init_values(who: Who) {
-    let cases: [(&[&str], &[(&str, &str)]); 7] = [
+    let cases: [Args; 7] = [
         (&["init", "--grace", "x", "--", "true"], &[]),
         (&["init", "--", "true"], &[("NOOK_GRACE", "x")]),
         (&["init", "--pdeathsig", "NOPE", "--", "true"], &[]),

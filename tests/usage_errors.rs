@@ -160,13 +160,11 @@ fn bad_invocations_fail_cleanly(who: Who) {
         }
         let out = run.run_collect();
         let mut problem = out.nook_failure_problem(NOOK_FAILED);
-        if problem.is_none() {
-            if let Some(errno) = c.errno {
-                if !out.stderr.contains(errno) {
+        if problem.is_none()
+            && let Some(errno) = c.errno
+                && !out.stderr.contains(errno) {
                     problem = Some(format!("stderr lacks {errno}"));
                 }
-            }
-        }
         if let Some(problem) = problem {
             failures.push(format!("* {}: {problem}\n{out}", c.what));
         }

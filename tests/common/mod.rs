@@ -269,7 +269,7 @@ fn ensure_subid(file: &str, uid: u32) -> (u32, u32) {
     } else {
         "\n"
     };
-    write!(f, "{sep}{USER}:{start}:65536\n").unwrap();
+    writeln!(f, "{sep}{USER}:{start}:65536").unwrap();
     set_mode(Path::new(file), 0o644);
     (start as u32, 65536)
 }
@@ -879,9 +879,7 @@ pub fn mount_points(mountinfo: &str) -> Vec<String> {
 /// The mountinfo line whose mount point is `mp` (the last one: the top mount).
 pub fn mountinfo_line<'a>(mountinfo: &'a str, mp: &str) -> Option<&'a str> {
     mountinfo
-        .lines()
-        .filter(|l| l.split(' ').nth(4) == Some(mp))
-        .last()
+        .lines().rfind(|l| l.split(' ').nth(4) == Some(mp))
 }
 
 /// The optional fields of a mountinfo line (between field 6 and " - ").
