@@ -158,6 +158,9 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     let mut cur = Cursor { argv, next: start };
     let mut pending = Pending::default();
     let mut seen_propagation = false;
+    // The PID-1 option given on argv, if any: refused without --unshare-pid
+    // (the same variables in the environment are ignored then).
+    let mut init_on_argv = None;
     while let Some(arg) = argv.get(cur.next) {
         cur.next += 1;
         let bytes = arg.to_bytes();
@@ -176,6 +179,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         }
         let Some(opt) = opt else {
             if init_option(&mut cur, arg, &mut plan.init)? {
+                init_on_argv = Some(arg);
                 continue;
             }
             return Err(Failure::usage("option", arg, "unknown option").hint("see nook --help"));
@@ -308,9 +312,8 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             return Err(Failure::new("mount proc on", proc.dest(), rustix::io::Errno::PERM)
                 .hint("proc needs its own PID namespace; add --unshare-pid"));
         }
-        if plan.init != crate::init::InitOptions::default() && !init_from_env(envp) {
-            return Err(Failure::usage("option", "--grace/--signal-group/--subreaper/--pdeathsig", "needs --unshare-pid")
-                .hint("or use nook init"));
+        if let Some(option) = init_on_argv {
+            return Err(Failure::usage("option", option, "needs --unshare-pid").hint("or use nook init"));
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
@@ -330,11 +333,11 @@ enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Future,
 }
 
-const VARIABLES: &[(&[u8], Var)] = &[
-    (b"NOOK_ROOT", Var::Root), (b"NOOK_PROPAGATION", Var::Propagation), (b"NOOK_VERBOSE", Var::Verbose),
-    (b"NOOK_GRACE", Var::Grace), (b"NOOK_SIGNAL_GROUP", Var::SignalGroup), (b"NOOK_SUBREAPER", Var::Subreaper),
-    (b"NOOK_PDEATHSIG", Var::Pdeathsig), (b"NOOK_INIT_SIGMASK", Var::InitSigmask),
-    (b"NOOK_INIT_FOREGROUND", Var::InitForeground), (b"NOOK_HOSTNAME", Var::Future),
+const VARIABLES: &[(&str, Var)] = &[
+    ("NOOK_ROOT", Var::Root), ("NOOK_PROPAGATION", Var::Propagation), ("NOOK_VERBOSE", Var::Verbose),
+    ("NOOK_GRACE", Var::Grace), ("NOOK_SIGNAL_GROUP", Var::SignalGroup), ("NOOK_SUBREAPER", Var::Subreaper),
+    ("NOOK_PDEATHSIG", Var::Pdeathsig), ("NOOK_INIT_SIGMASK", Var::InitSigmask),
+    ("NOOK_INIT_FOREGROUND", Var::InitForeground), ("NOOK_HOSTNAME", Var::Future),
 ];
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
@@ -343,20 +346,8 @@ const VARIABLES: &[(&[u8], Var)] = &[
 fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
-        let Some(var) = lookup(VARIABLES, name) else { continue };
-        // The variable's own name, for messages: the entry up to '='.
-        let label = Object::Text(match var {
-            Var::Root => "NOOK_ROOT",
-            Var::Propagation => "NOOK_PROPAGATION",
-            Var::Verbose => "NOOK_VERBOSE",
-            Var::Grace => "NOOK_GRACE",
-            Var::SignalGroup => "NOOK_SIGNAL_GROUP",
-            Var::Subreaper => "NOOK_SUBREAPER",
-            Var::Pdeathsig => "NOOK_PDEATHSIG",
-            Var::InitSigmask => "NOOK_INIT_SIGMASK",
-            Var::InitForeground => "NOOK_INIT_FOREGROUND",
-            Var::Future => "NOOK_HOSTNAME",
-        });
+        // The table's name doubles as the object of error messages.
+        let Some(&(label, var)) = VARIABLES.iter().find(|(known, _)| known.as_bytes() == name) else { continue };
         let bad = |detail: &'static str| Failure::usage("environment", label, detail);
         match var {
             Var::Root => {
@@ -379,15 +370,6 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
         }
     }
     Ok(())
-}
-
-/// Whether any of the init variables is set: those only configure the
-/// PID-1 stage when there is one, so `run` without --unshare-pid ignores them
-/// (a wrapper may export them for every nook it starts).
-fn init_from_env(envp: Argv) -> bool {
-    envp.iter()
-        .filter_map(split_env)
-        .any(|(name, _)| matches!(lookup(VARIABLES, name), Some(Var::Grace | Var::SignalGroup | Var::Subreaper | Var::Pdeathsig)))
 }
 
 /// The longest --grace: a day.

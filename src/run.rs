@@ -2,10 +2,10 @@
 //!
 //! Without a PID namespace nook execs PROGRAM itself: no nook process is
 //! left behind, and PROGRAM's exit status is the container's. With
-//! `--unshare-pid` nook forks once: the child is PID 1 inside, builds the
-//! mount tree (procfs must be mounted from inside the new PID namespace),
-//! and stays as PROGRAM's init; the outer nook relays signals and exits
-//! with the container's status.
+//! `--unshare-pid` nook clones once: the child is PID 1 inside, builds the
+//! mount tree (procfs must be mounted from inside the new PID namespace)
+//! and re-executes itself from a sealed copy as PROGRAM's init; the outer
+//! nook relays signals and exits with the container's status.
 
 use crate::error::{EXIT_SETUP, Failure};
 use crate::init;
@@ -41,7 +41,7 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         }
     }
     if !plan.pid_ns {
-        if let Err(code) = enter_namespaces(plan, 0).and_then(|user_ns| build_tree(plan, user_ns)) {
+        if let Err(code) = enter_namespaces(plan).and_then(|user_ns| build_tree(plan, user_ns)) {
             return code;
         }
         return exec_program(plan.program(), &env, None);
@@ -57,9 +57,8 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
     // The child is born in its namespaces (clone, not unshare), so the outer
     // nook stays in the caller's: it can write the child's id maps itself
     // when they need a writer outside, with no helper process.
-    let privileged = has_sys_admin();
-    let user_ns = plan.user.requested || !privileged;
-    let maps = if user_ns { Some(Maps::new(&plan.user, privileged)) } else { None };
+    let maps = user_namespace(plan);
+    let user_ns = maps.is_some();
     let flags = k::CLONE_NEWNS | k::CLONE_NEWPID | if user_ns { k::CLONE_NEWUSER } else { 0 };
     // The child waits on this pipe for one byte: the go-ahead once its maps
     // exist. EOF instead means the outer nook died or gave up, the one race
@@ -116,10 +115,14 @@ fn container_init(
     }
     let user_ns = maps.is_some();
     // Copied while the host's /proc is still at hand; kept across the pivot.
-    let image = match (plan.no_init, crate::selfcopy::sealed_copy()) {
-        (true, _) => None,
-        (false, Ok(fd)) => Some(fd),
-        (false, Err(e)) => return report(Failure::new("copy nook into", "a sealed memfd", e)),
+    // With --no-init PROGRAM is PID 1 and needs no copy.
+    let image = if plan.no_init {
+        None
+    } else {
+        match crate::selfcopy::sealed_copy() {
+            Ok(fd) => Some(fd),
+            Err(e) => return report(Failure::new("copy nook into", "a sealed memfd", e)),
+        }
     };
     if let Err(code) = build_tree(plan, user_ns) {
         return code;
@@ -281,19 +284,20 @@ fn report(f: Failure) -> i32 {
     EXIT_SETUP
 }
 
-/// unshare the user (when needed), mount and `extra` namespaces, and
-/// install the id maps. Ok tells whether a user namespace was made; Err
-/// carries the exit status, the error line printed.
-fn enter_namespaces(plan: &RunPlan, extra: u32) -> Result<bool, i32> {
+/// The id maps of the user namespace to create, or None for none: one is
+/// made when asked for, and always for a caller without CAP_SYS_ADMIN.
+fn user_namespace(plan: &RunPlan) -> Option<Maps> {
     let privileged = has_sys_admin();
-    let user_ns = plan.user.requested || !privileged;
-    let mut flags = k::CLONE_NEWNS | extra;
-    let maps = if user_ns {
-        flags |= k::CLONE_NEWUSER;
-        Some(Maps::new(&plan.user, privileged))
-    } else {
-        None
-    };
+    (plan.user.requested || !privileged).then(|| Maps::new(&plan.user, privileged))
+}
+
+/// unshare the user (when needed) and mount namespaces, and install the id
+/// maps. Ok tells whether a user namespace was made; Err carries the exit
+/// status, the error line printed.
+fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
+    let maps = user_namespace(plan);
+    let user_ns = maps.is_some();
+    let flags = k::CLONE_NEWNS | if user_ns { k::CLONE_NEWUSER } else { 0 };
     let helper = match &maps {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,

@@ -269,7 +269,7 @@ impl Helper {
                 drop(go);
                 let mut byte = [0u8; 1];
                 let code = match rustix::io::read(&wait_end, &mut byte) {
-                    Ok(1) => match maps.install(Some(parent), true) {
+                    Ok(1) => match maps.install_for(parent) {
                         Ok(()) => 0,
                         Err(f) => {
                             f.report();
