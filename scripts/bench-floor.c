@@ -4,8 +4,15 @@
  * --proc /proc --tmpfs /dev -- PROGRAM`: the floor that scripts/bench
  * measures nook's launch latency against. No option parsing, no checks beyond
  * the return codes, no cleanup; PROGRAM is exec'd as PID 1 of the new PID
- * namespace. Built static: musl-gcc -O2 -static bench-floor.c.
- * bench-floor-init.c is the same with a PID-1 parent kept around. */
+ * namespace.
+ *
+ * Built with -DKEEP_INIT it is the floor of nook's default `--unshare-pid`
+ * (an init kept as PID 1): PID 1 forks once more, the grandchild execs
+ * PROGRAM, and PID 1 waits for it (reaping anything else that dies on the
+ * way) and exits with its status. No signal forwarding: a floor, not a
+ * usable init.
+ *
+ * Built static: musl-gcc -O2 -static [-DKEEP_INIT] bench-floor.c. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -25,9 +32,19 @@ static void put(const char *path, const char *s) {
     close(fd);
 }
 
+/* Wait for PID, reaping every other child on the way; its exit code. */
+static int wait_for(pid_t pid) {
+    int status;
+    pid_t got;
+    do {
+        got = wait(&status);
+        if (got < 0) die("wait");
+    } while (got != pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv) {
     char map[64];
-    int status;
     if (argc < 3) { fputs("usage: bench-floor ROOT PROGRAM [ARG...]\n", stderr); return 2; }
     unsigned uid = getuid(), gid = getgid();
     /* User, mount and PID namespace; the caller's ids become 0 inside. */
@@ -48,9 +65,18 @@ int main(int argc, char **argv) {
         if (syscall(SYS_pivot_root, ".", ".")) die("pivot_root");
         if (umount2(".", MNT_DETACH)) die("umount old root");
         if (chdir("/")) die("chdir /");
-        execv(argv[2], argv + 2);
+#ifdef KEEP_INIT
+        pid_t prog = fork();                 /* PID 2: PROGRAM */
+        if (prog < 0) die("fork");
+        if (prog == 0) {
+            execv(argv[2], argv + 2);
+            die("execv");
+        }
+        _exit(wait_for(prog));               /* PID 1 stays until it exits */
+#else
+        execv(argv[2], argv + 2);            /* PROGRAM is PID 1 */
         die("execv");
+#endif
     }
-    if (waitpid(pid, &status, 0) < 0) die("waitpid");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return wait_for(pid);
 }
