@@ -997,6 +997,37 @@ fn launch_in_background(who: Who, dir: &Path, argv: &[String]) -> (Running, u32,
     (run, launcher, nook)
 }
 
+/// PROGRAM of the parent-death tests: a shell that writes DIR/term when TERM
+/// reaches it, then ends its tagged sleep and exits.
+fn pdeath_program(dir: &Path, tag: &Tag) -> String {
+    let d = p(dir);
+    format!("trap 'echo TERM > {d}/term; kill $k; exit 0' TERM; sleep {tag} & k=$!; touch {d}/ready; wait")
+}
+
+/// SIGKILLs the launcher of `argv` and asserts that nook's parent-death
+/// signal fired: PROGRAM got TERM, and nook and everything tagged are gone.
+fn assert_pdeathsig_fires(who: Who, dir: &Path, tag: &Tag, argv: &[String]) {
+    let (run, launcher, nook_pid) = launch_in_background(who, dir, argv);
+    send(launcher, 9);
+    let gone = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
+    let term = dir.join("term").exists();
+    let left: Vec<String> = tag
+        .live_pids()
+        .iter()
+        .map(|p| format!("{p} {:?}", cmdline(*p)))
+        .collect();
+    // Whatever is left holds the run's stdout: end it before waiting.
+    tag.kill();
+    let out = run.finish();
+    assert!(
+        gone && term,
+        "after SIGKILL to the launcher (pid {launcher}) of `{}`: PROGRAM got TERM: {term}; \
+         nook (pid {nook_pid}) exited: {}; left: {left:?}\n{out}",
+        sh_join(argv),
+        !alive(nook_pid)
+    );
+}
+
 /// `nook init --pdeathsig TERM`: when the launcher is SIGKILLed, nook gets
 /// TERM, forwards it to PROGRAM and exits. Without --pdeathsig nook outlives
 /// the launcher (so the signal really comes from --pdeathsig).
@@ -1004,34 +1035,14 @@ fn pdeathsig(who: Who) {
     for with in [true, false] {
         let tag = Tag::new();
         let dir = scratch(who, "pdeath");
-        let d = p(&dir);
-        let script = format!(
-            "trap 'echo TERM > {d}/term; kill $k; exit 0' TERM; sleep {tag} & k=$!; \
-             touch {d}/ready; wait"
-        );
+        let script = pdeath_program(&dir, &tag);
         let opts: &[&str] = if with { &["--pdeathsig", "TERM"] } else { &[] };
         let argv = Mode::Subreaper.argv(&dir, opts, &Mode::Subreaper.sh(&script));
-        let (run, launcher, nook_pid) = launch_in_background(who, &dir, &argv);
-        send(launcher, 9);
         if with {
-            let gone = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
-            let term = dir.join("term").exists();
-            let left: Vec<String> = tag
-                .live_pids()
-                .iter()
-                .map(|p| format!("{p} {:?}", cmdline(*p)))
-                .collect();
-            // Whatever is left holds the run's stdout: end it before waiting.
-            tag.kill();
-            let out = run.finish();
-            assert!(
-                gone && term,
-                "after SIGKILL to the launcher (pid {launcher}) of `{}`: PROGRAM got TERM: \
-                 {term}; nook (pid {nook_pid}) exited: {}; left: {left:?}\n{out}",
-                sh_join(&argv),
-                !alive(nook_pid)
-            );
+            assert_pdeathsig_fires(who, &dir, &tag, &argv);
         } else {
+            let (run, launcher, nook_pid) = launch_in_background(who, &dir, &argv);
+            send(launcher, 9);
             thread::sleep(Duration::from_secs(1));
             let survived = alive(nook_pid) && !dir.join("term").exists();
             send(nook_pid, 15);
@@ -1461,33 +1472,11 @@ fn env_hidden(who: Who, mode: Mode) {
 fn env_pdeathsig(who: Who) {
     let tag = Tag::new();
     let dir = scratch(who, "envpdeath");
-    let d = p(&dir);
-    let script = format!(
-        "trap 'echo TERM > {d}/term; kill $k; exit 0' TERM; sleep {tag} & k=$!; \
-         touch {d}/ready; wait"
-    );
+    let script = pdeath_program(&dir, &tag);
     // `env` execs nook: the launcher's $! is nook's pid.
     let mut argv: Vec<String> = vec!["env".into(), "NOOK_PDEATHSIG=TERM".into()];
     argv.extend(Mode::Subreaper.argv(&dir, &[], &Mode::Subreaper.sh(&script)));
-    let (run, launcher, nook_pid) = launch_in_background(who, &dir, &argv);
-    send(launcher, 9);
-    let gone = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
-    let term = dir.join("term").exists();
-    let left: Vec<String> = tag
-        .live_pids()
-        .iter()
-        .map(|p| format!("{p} {:?}", cmdline(*p)))
-        .collect();
-    // Whatever is left holds the run's stdout: end it before waiting.
-    tag.kill();
-    let out = run.finish();
-    assert!(
-        gone && term,
-        "after SIGKILL to the launcher (pid {launcher}) of `{}`: PROGRAM got TERM: {term}; \
-         nook (pid {nook_pid}) exited: {}; left: {left:?}\n{out}",
-        sh_join(&argv),
-        !alive(nook_pid)
-    );
+    assert_pdeathsig_fires(who, &dir, &tag, &argv);
 }
 
 // ------------------------------------------------------------ bad values
