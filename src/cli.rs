@@ -13,6 +13,7 @@ use core::ffi::CStr;
 pub enum Action {
     Run,
     Init,
+    Enter,
     Help,
     Version,
 }
@@ -22,15 +23,10 @@ const PATH_MAX: usize = 4096;
 
 /// The roles of PROTOCOL.md that later work will bring; until then they are
 /// refused by name rather than mistaken for a PROGRAM.
-const FUTURE_ROLES: &[&[u8]] = &[b"enter", b"switch-root", b"boot", b"mounts"];
+const FUTURE_ROLES: &[&[u8]] = &[b"switch-root", b"boot", b"mounts"];
 
-/// Options PROTOCOL.md defines that this build does not carry out yet. They
-/// are refused, never silently accepted.
-const FUTURE_OPTIONS: &[&[u8]] = &[
-    b"--unshare-uts", b"--unshare-ipc", b"--unshare-net", b"--unshare-cgroup", b"--unshare-time",
-    b"--unshare-all", b"--hostname", b"--sys", b"--dev", b"--mqueue", b"--cap-drop", b"--cap-add",
-    b"--new-session", b"--info-fd", b"--json-status-fd", b"--block-fd", b"--sync-fd",
-];
+/// HOST_NAME_MAX.
+const HOSTNAME_MAX: usize = 64;
 
 
 /// Parses argv (argv[0] included) and envp into `plan`.
@@ -46,6 +42,10 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         _ if run_option(first.to_bytes()) == Some(Opt::Help) => return Ok(Action::Help),
         _ if run_option(first.to_bytes()) == Some(Opt::Version) => return Ok(Action::Version),
         b"run" => parse_run(argv, 2, envp, plan)?,
+        b"enter" => {
+            parse_enter(argv, envp, plan)?;
+            return Ok(if plan.program().is_empty() { Action::Help } else { Action::Enter });
+        }
         b"init" => {
             parse_init(argv, envp, plan)?;
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
@@ -121,8 +121,20 @@ struct Pending<'a> {
 enum Opt {
     Help, Version, UnshareUser, MapRoot, MapUser, MapGroup, UidMap, GidMap, Setgroups, Propagation,
     Root, KeepOldRoot, RoRoot, Bind(BindKind, bool), Size, Perms, Tmpfs, Dir, Symlink, RemountRo,
-    Make(MakeKind), Chdir, Clearenv, Setenv, Unsetenv, UnsharePid, Proc, NoInit, DieWithParent, Future,
+    Make(MakeKind), Chdir, Clearenv, Setenv, Unsetenv, UnsharePid, Proc, NoInit, DieWithParent,
+    Unshare(u32), UnshareAll, Hostname, Dev, Sys, Mqueue, CapDrop, CapAdd, NewSession, Fd(FdKind), Pid,
 }
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FdKind {
+    Info, JsonStatus, Block, Sync,
+}
+
+use linux_raw_sys::general as k;
+
+/// The namespaces of `--unshare-all` beyond user, mount and PID.
+pub const ALL_NAMESPACES: u32 =
+    k::CLONE_NEWUTS | k::CLONE_NEWIPC | k::CLONE_NEWNET | k::CLONE_NEWCGROUP | k::CLONE_NEWTIME;
 
 const RUN_OPTIONS: &[(&[u8], Opt)] = &[
     (b"--help", Opt::Help), (b"-h", Opt::Help), (b"--version", Opt::Version), (b"-V", Opt::Version),
@@ -140,6 +152,13 @@ const RUN_OPTIONS: &[(&[u8], Opt)] = &[
     (b"--chdir", Opt::Chdir), (b"--clearenv", Opt::Clearenv), (b"--setenv", Opt::Setenv),
     (b"--unsetenv", Opt::Unsetenv), (b"--unshare-pid", Opt::UnsharePid), (b"--proc", Opt::Proc),
     (b"--no-init", Opt::NoInit), (b"--die-with-parent", Opt::DieWithParent),
+    (b"--unshare-uts", Opt::Unshare(k::CLONE_NEWUTS)), (b"--unshare-ipc", Opt::Unshare(k::CLONE_NEWIPC)),
+    (b"--unshare-net", Opt::Unshare(k::CLONE_NEWNET)), (b"--unshare-cgroup", Opt::Unshare(k::CLONE_NEWCGROUP)),
+    (b"--unshare-time", Opt::Unshare(k::CLONE_NEWTIME)), (b"--unshare-all", Opt::UnshareAll),
+    (b"--hostname", Opt::Hostname), (b"--dev", Opt::Dev), (b"--sys", Opt::Sys), (b"--mqueue", Opt::Mqueue),
+    (b"--cap-drop", Opt::CapDrop), (b"--cap-add", Opt::CapAdd), (b"--new-session", Opt::NewSession),
+    (b"--info-fd", Opt::Fd(FdKind::Info)), (b"--json-status-fd", Opt::Fd(FdKind::JsonStatus)),
+    (b"--block-fd", Opt::Fd(FdKind::Block)), (b"--sync-fd", Opt::Fd(FdKind::Sync)), (b"--pid", Opt::Pid),
 ];
 
 /// Looks a word up in a table of (name, value).
@@ -148,7 +167,7 @@ fn lookup<T: Copy>(table: &[(&[u8], T)], word: &[u8]) -> Option<T> {
 }
 
 fn run_option(word: &[u8]) -> Option<Opt> {
-    lookup(RUN_OPTIONS, word).or_else(|| FUTURE_OPTIONS.contains(&word).then_some(Opt::Future))
+    lookup(RUN_OPTIONS, word)
 }
 
 fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
@@ -190,7 +209,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 return Ok(());
             }
             Opt::Version => return Err(Failure::usage("option", arg, "must come first")),
-            Opt::Future => return Err(Failure::usage("option", arg, "not supported by this build yet")),
+            Opt::Pid => return Err(Failure::usage("option", arg, "belongs to nook enter")),
             Opt::UnshareUser => plan.user.requested = true,
             Opt::MapRoot => {
                 set_once(&mut plan.user.map_user, 0, arg)?;
@@ -280,33 +299,69 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 let dest = cur.absolute(arg)?;
                 push(plan, arg, Op::Make { dest, kind })?;
             }
-            Opt::Chdir => {
-                let v = cur.absolute(arg)?;
-                set_once(&mut plan.chdir, v, arg)?;
-            }
-            Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear)?,
-            Opt::Setenv => {
-                let name = env_name(arg, cur.value(arg)?)?;
-                let value = cur.value(arg)?;
-                env_edit(plan, arg, EnvEdit::Set { name, value })?;
-            }
-            Opt::Unsetenv => {
-                let name = env_name(arg, cur.value(arg)?)?;
-                env_edit(plan, arg, EnvEdit::Unset { name })?;
-            }
+            Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
             Opt::UnsharePid => plan.pid_ns = true,
-            Opt::Proc => {
+            Opt::Proc | Opt::Dev | Opt::Sys | Opt::Mqueue => {
                 let dest = cur.absolute(arg)?;
-                push(plan, arg, Op::Proc { dest })?;
+                let op = match opt {
+                    Opt::Proc => Op::Proc { dest },
+                    Opt::Dev => Op::Dev { dest },
+                    Opt::Sys => Op::Sys { dest },
+                    _ => Op::Mqueue { dest },
+                };
+                push(plan, arg, op)?;
             }
             Opt::NoInit => plan.no_init = true,
             Opt::DieWithParent => plan.die_with_parent = true,
+            Opt::Unshare(flag) => plan.namespaces |= flag,
+            Opt::UnshareAll => {
+                plan.namespaces |= ALL_NAMESPACES;
+                plan.pid_ns = true;
+                plan.user.requested = true;
+            }
+            Opt::Hostname => {
+                let v = cur.value(arg)?;
+                set_hostname(plan, arg, v, false)?;
+            }
+            Opt::CapDrop | Opt::CapAdd => {
+                let v = cur.value(arg)?;
+                let mask = crate::caps::parse(v.to_bytes())
+                    .ok_or_else(|| Failure::usage("option", option_or_value(arg, v), "is not a capability name or ALL"))?;
+                let edit = plan.caps.get_or_insert_default();
+                if opt == Opt::CapDrop {
+                    edit.drop |= mask;
+                    edit.add &= !mask;
+                } else {
+                    edit.add |= mask;
+                    edit.drop &= !mask;
+                }
+            }
+            Opt::NewSession => plan.init.new_session = true,
+            Opt::Fd(kind) => {
+                let fd = open_fd(arg, cur.value(arg)?)?;
+                let slot = match kind {
+                    FdKind::Info => &mut plan.fds.info,
+                    FdKind::JsonStatus => &mut plan.fds.json_status,
+                    FdKind::Block => &mut plan.fds.block,
+                    FdKind::Sync => &mut plan.fds.sync,
+                };
+                set_once(slot, fd, arg)?;
+            }
         }
     }
     if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
         return Err(Failure::usage("option", owner, "is not followed by the operation it modifies"));
     }
     let at = cur.next;
+    if plan.namespaces & k::CLONE_NEWIPC == 0
+        && let Some(mq) = plan.ops.iter().find(|op| matches!(op, Op::Mqueue { .. }))
+    {
+        return Err(Failure::new("mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
+            .hint("mqueue needs its own IPC namespace; add --unshare-ipc"));
+    }
+    if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
+        return Err(Failure::usage("option", "--hostname", "needs --unshare-uts"));
+    }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
             return Err(Failure::new("mount proc on", proc.dest(), rustix::io::Errno::PERM)
@@ -328,16 +383,95 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     program(argv, at, plan)
 }
 
+/// `--chdir` and the environment edits: shared by `run` and `enter`.
+fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    match opt {
+        Opt::Chdir => {
+            let v = cur.absolute(arg)?;
+            set_once(&mut plan.chdir, v, arg)
+        }
+        Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear),
+        Opt::Setenv => {
+            let name = env_name(arg, cur.value(arg)?)?;
+            let value = cur.value(arg)?;
+            env_edit(plan, arg, EnvEdit::Set { name, value })
+        }
+        _ => {
+            let name = env_name(arg, cur.value(arg)?)?;
+            env_edit(plan, arg, EnvEdit::Unset { name })
+        }
+    }
+}
+
+/// `--hostname` or NOOK_HOSTNAME: argv wins, once.
+fn set_hostname<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, name: &'a CStr, from_env: bool) -> Result<'a, ()> {
+    if name.is_empty() || name.to_bytes().len() > HOSTNAME_MAX {
+        return Err(Failure::usage("option", option_or_value(option, name), "is not a host name of 1 to 64 bytes"));
+    }
+    if !from_env && plan.hostname.is_some() && !plan.hostname_from_env {
+        return Err(Failure::usage("option", option, "given twice"));
+    }
+    plan.hostname_from_env = from_env;
+    plan.hostname = Some(name);
+    Ok(())
+}
+
+/// A file descriptor number that must be open now.
+fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
+    let fd = number(option, v, 10, i32::MAX as u64)? as i32;
+    // SAFETY: only queried (fcntl F_GETFD); nook does not take ownership.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new("option", option, e).hint("the fd is not open"))?;
+    Ok(fd)
+}
+
+/// `nook enter --pid PID [--chdir DIR] [--clearenv] [--setenv VAR VALUE]
+/// [--unsetenv VAR] [--] PROGRAM [ARG...]`
+fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    apply_environment(envp, plan)?;
+    let mut cur = Cursor { argv, next: 2 };
+    while let Some(arg) = argv.get(cur.next) {
+        cur.next += 1;
+        let bytes = arg.to_bytes();
+        if bytes == b"--" {
+            break;
+        }
+        if bytes.first() != Some(&b'-') {
+            cur.next -= 1;
+            break;
+        }
+        match run_option(bytes) {
+            Some(Opt::Help) => return Ok(()),
+            Some(Opt::Pid) => {
+                let v = cur.value(arg)?;
+                number(arg, v, 10, i32::MAX as u64)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| Failure::usage("option", option_or_value(arg, v), "is not a process id"))?;
+                set_once(&mut plan.enter_pid, v, arg)?;
+            }
+            Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
+            _ => return Err(Failure::usage("option", arg, "unknown enter option").hint("see nook --help")),
+        }
+    }
+    if plan.enter_pid.is_none() {
+        return Err(Failure::usage("option", "--pid", "is required").hint("nook enter --pid PID -- PROGRAM"));
+    }
+    program(argv, cur.next, plan)
+}
+
 #[derive(Clone, Copy)]
 enum Var {
-    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Future,
+    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Hostname,
+    ExecFailFd,
 }
 
 const VARIABLES: &[(&str, Var)] = &[
     ("NOOK_ROOT", Var::Root), ("NOOK_PROPAGATION", Var::Propagation), ("NOOK_VERBOSE", Var::Verbose),
     ("NOOK_GRACE", Var::Grace), ("NOOK_SIGNAL_GROUP", Var::SignalGroup), ("NOOK_SUBREAPER", Var::Subreaper),
     ("NOOK_PDEATHSIG", Var::Pdeathsig), ("NOOK_INIT_SIGMASK", Var::InitSigmask),
-    ("NOOK_INIT_FOREGROUND", Var::InitForeground), ("NOOK_HOSTNAME", Var::Future),
+    ("NOOK_INIT_FOREGROUND", Var::InitForeground), ("NOOK_HOSTNAME", Var::Hostname),
+    ("NOOK_INIT_EXEC_FAIL_FD", Var::ExecFailFd),
 ];
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
@@ -366,7 +500,8 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
             }
             Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad("is not a signal mask"))?),
             Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad("is not 0 or 1"))? as u8,
-            Var::Future => return Err(bad("not supported by this build yet")),
+            Var::Hostname => set_hostname(plan, c"NOOK_HOSTNAME", value, true)?,
+            Var::ExecFailFd => plan.exec_fail_fd = Some(parse_number(value.to_bytes(), 10).filter(|&n| n <= i32::MAX as u64).ok_or_else(|| bad("is not an fd"))? as i32),
         }
     }
     Ok(())
@@ -377,11 +512,11 @@ const MAX_GRACE: u64 = 86_400;
 
 #[derive(Clone, Copy)]
 enum InitOpt {
-    SignalGroup, Subreaper, Grace, Pdeathsig,
+    SignalGroup, Subreaper, NewSession, Grace, Pdeathsig,
 }
 
 const INIT_OPTIONS: &[(&[u8], InitOpt)] = &[
-    (b"--signal-group", InitOpt::SignalGroup), (b"--subreaper", InitOpt::Subreaper),
+    (b"--signal-group", InitOpt::SignalGroup), (b"--subreaper", InitOpt::Subreaper), (b"--new-session", InitOpt::NewSession),
     (b"--grace", InitOpt::Grace), (b"--pdeathsig", InitOpt::Pdeathsig),
 ];
 
@@ -391,6 +526,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
         None => return Ok(false),
         Some(InitOpt::SignalGroup) => init.signal_group = true,
         Some(InitOpt::Subreaper) => init.subreaper = true,
+        Some(InitOpt::NewSession) => init.new_session = true,
         Some(InitOpt::Grace) => {
             let v = cur.value(arg)?;
             init.grace = number(arg, v, 10, MAX_GRACE)? as u32;

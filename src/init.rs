@@ -32,6 +32,8 @@ pub struct InitOptions {
     pub subreaper: bool,
     /// The signal nook gets when its parent dies.
     pub pdeathsig: Option<i32>,
+    /// PROGRAM starts a new session (setsid) instead of a process group.
+    pub new_session: bool,
 }
 
 /// Blocks every signal; returns the mask nook inherited, which PROGRAM gets
@@ -65,7 +67,7 @@ pub fn owns_terminal() -> bool {
 /// still blocked and must restore the mask and exec (never return). The
 /// child gets its own process group and, when `foreground` (nook owns the
 /// terminal), takes the terminal over (tini's isolate_child).
-pub fn spawn<'a>(foreground: bool, exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
+pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
     // Like tini, the init ignores SIGTTIN and SIGTTOU (it never touches the
     // terminal once PROGRAM has it); PROGRAM gets back what nook inherited.
     // Ignored *and* blocked, a TTIN or TTOU sent to nook is still queued
@@ -81,6 +83,11 @@ pub fn spawn<'a>(foreground: bool, exec: impl FnOnce() -> i32) -> Result<i32, Fa
             for (sig, old) in job_control.iter().zip(inherited.iter()) {
                 let _ = raw::sigaction(*sig, old, &mut [0; 4]);
             }
+            if new_session {
+                // No controlling terminal, so no TIOCSTI into the caller's.
+                let _ = rustix::process::setsid();
+                raw::exit_group(exec())
+            }
             let _ = rustix::process::setpgid(None, None);
             if foreground {
                 // SIGTTOU is blocked, so a background group may take the
@@ -90,6 +97,7 @@ pub fn spawn<'a>(foreground: bool, exec: impl FnOnce() -> i32) -> Result<i32, Fa
             }
             raw::exit_group(exec())
         }
+        Forked::Parent(child) if new_session => Ok(child),
         Forked::Parent(child) => {
             // Also from this side, so that a group signal sent before the
             // child ran cannot miss. Fails harmlessly once it has exec'd.

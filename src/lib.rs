@@ -7,7 +7,11 @@
 //! The library is `no_std` so the binary stays small; its unit tests use std.
 #![cfg_attr(not(test), no_std)]
 
+pub mod caps;
 pub mod cli;
+pub mod devfs;
+pub mod enter;
+pub mod isolate;
 pub mod error;
 pub mod help;
 pub mod init;
@@ -59,5 +63,9 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             run::run(plan, envp)
         }
         Ok(cli::Action::Init) => run::init_role(plan, envp),
+        Ok(cli::Action::Enter) => {
+            out::set_verbosity(plan.verbose);
+            enter::enter(plan)
+        }
     }
 }

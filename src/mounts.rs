@@ -50,6 +50,20 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
             sys.attach(&fs, &target).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, proc_hint))
         }
+        Op::Dev { dest } => crate::devfs::mount_dev(sys, root, dest),
+        Op::Sys { dest } => {
+            let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | k::MOUNT_ATTR_RDONLY) as u64;
+            let hint = "sysfs in a user namespace needs its own network namespace; add --unshare-net";
+            let fs = sys.new_filesystem(c"sysfs", &[], attrs).at("mount sysfs on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, hint))?;
+            let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
+            sys.attach(&fs, &target).at("mount sysfs on", dest)
+        }
+        Op::Mqueue { dest } => {
+            let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC) as u64;
+            let fs = sys.new_filesystem(c"mqueue", &[], attrs).at("mount mqueue on", dest)?;
+            let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
+            sys.attach(&fs, &target).at("mount mqueue on", dest)
+        }
         Op::RemountRo { dest } => {
             let fd = sys.open_in_root(root, dest, Open::Path).at("remount read-only", dest)?;
             let attr = MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };

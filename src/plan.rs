@@ -55,6 +55,12 @@ pub enum Op<'a> {
     Make { dest: &'a CStr, kind: MakeKind },
     /// `--proc`: a procfs of the new PID namespace.
     Proc { dest: &'a CStr },
+    /// `--dev`: a minimal /dev (see devfs.rs).
+    Dev { dest: &'a CStr },
+    /// `--sys`: a read-only sysfs.
+    Sys { dest: &'a CStr },
+    /// `--mqueue`: a POSIX message queue filesystem.
+    Mqueue { dest: &'a CStr },
 }
 
 impl<'a> Op<'a> {
@@ -70,6 +76,9 @@ impl<'a> Op<'a> {
             Op::RemountRo { .. } => "--remount-ro",
             Op::Make { .. } => "--make-*",
             Op::Proc { .. } => "--proc",
+            Op::Dev { .. } => "--dev",
+            Op::Sys { .. } => "--sys",
+            Op::Mqueue { .. } => "--mqueue",
         }
     }
 
@@ -81,7 +90,10 @@ impl<'a> Op<'a> {
             | Op::Dir { dest, .. }
             | Op::RemountRo { dest }
             | Op::Make { dest, .. }
-            | Op::Proc { dest } => dest,
+            | Op::Proc { dest }
+            | Op::Dev { dest }
+            | Op::Sys { dest }
+            | Op::Mqueue { dest } => dest,
             Op::Symlink { link, .. } => link,
         }
     }
@@ -119,6 +131,26 @@ pub enum Setgroups {
     Deny,
 }
 
+/// Capability changes: the caller's set, minus `drop`, plus `add`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CapEdit {
+    pub drop: u64,
+    pub add: u64,
+}
+
+/// File descriptors a wrapper hands nook (bwrap's protocol).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct WrapperFds {
+    /// One JSON object about the container, then closed.
+    pub info: Option<i32>,
+    /// JSON lines: the same object first, `{"exit-code": N}` last.
+    pub json_status: Option<i32>,
+    /// Read one byte (or EOF) before PROGRAM starts.
+    pub block: Option<i32>,
+    /// Held open while the container lives.
+    pub sync: Option<i32>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnvEdit<'a> {
     Clear,
@@ -148,6 +180,23 @@ pub struct RunPlan<'a> {
     pub no_init: bool,
     /// `--die-with-parent`.
     pub die_with_parent: bool,
+    /// CLONE_NEW* flags of the namespaces asked for beyond user, mount and
+    /// PID (`--unshare-uts` ... `--unshare-time`).
+    pub namespaces: u32,
+    /// `--hostname` (or NOOK_HOSTNAME).
+    pub hostname: Option<&'a CStr>,
+    /// Whether `hostname` came from NOOK_HOSTNAME (argv may override it).
+    pub hostname_from_env: bool,
+    /// NOOK_INIT_EXEC_FAIL_FD: where the re-executed init reports that
+    /// PROGRAM could not be executed (for `--json-status-fd`).
+    pub exec_fail_fd: Option<i32>,
+    /// `--cap-drop`/`--cap-add`, folded left to right; None leaves the
+    /// capabilities as the namespace gives them.
+    pub caps: Option<CapEdit>,
+    /// The wrapper fds (`--info-fd` ...), as bwrap has them.
+    pub fds: WrapperFds,
+    /// `enter --pid`: the process whose namespaces to join.
+    pub enter_pid: Option<&'a CStr>,
     /// The PID-1 stage's options (`run --unshare-pid` and `init`).
     pub init: InitOptions,
     /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
@@ -186,7 +235,14 @@ impl<'a> RunPlan<'a> {
             pid_ns: false,
             no_init: false,
             die_with_parent: false,
-            init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
+            namespaces: 0,
+            hostname: None,
+            hostname_from_env: false,
+            exec_fail_fd: None,
+            caps: None,
+            fds: WrapperFds { info: None, json_status: None, block: None, sync: None },
+            enter_pid: None,
+            init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None, new_session: false },
             inherited_mask: None,
             inherited_foreground: 0,
         }

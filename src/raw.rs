@@ -55,8 +55,18 @@ pub enum Forked {
 /// rely on it (nook calls none: all its system calls go through rustix or
 /// this module).
 pub unsafe fn fork(extra_flags: u64) -> Result<Forked> {
-    let flags = extra_flags | k::SIGCHLD as u64;
-    let ret = unsafe { syscall6(k::__NR_clone, flags as usize, 0, 0, 0, 0, 0) };
+    let ret = if extra_flags & k::CLONE_NEWTIME as u64 != 0 {
+        // CLONE_NEWTIME shares its bit with clone(2)'s exit signal: only
+        // clone3(2) can create a time namespace for the child. (clone(2)
+        // stays the default: some seccomp profiles refuse clone3.)
+        let mut args = [0u64; 8];
+        args[0] = extra_flags;
+        args[4] = k::SIGCHLD as u64;
+        unsafe { syscall6(k::__NR_clone3, args.as_ptr() as usize, core::mem::size_of_val(&args), 0, 0, 0, 0) }
+    } else {
+        let flags = extra_flags | k::SIGCHLD as u64;
+        unsafe { syscall6(k::__NR_clone, flags as usize, 0, 0, 0, 0, 0) }
+    };
     match check(ret)? {
         0 => Ok(Forked::Child),
         pid => Ok(Forked::Parent(pid as i32)),
@@ -266,4 +276,53 @@ pub fn sigaction(sig: i32, new: &SigAction, old: &mut SigAction) -> Result<()> {
         syscall6(k::__NR_rt_sigaction, sig as usize, new.as_ptr() as usize, old.as_mut_ptr() as usize, 8, 0, 0)
     })
     .map(drop)
+}
+
+/// `prctl(option, arg2, arg3, 0, 0)` for the integer-only options. See prctl(2).
+pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<()> {
+    check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) }).map(drop)
+}
+
+/// capget(2) (or capset(2) when `write`) of this thread, version 3: two
+/// `{effective, permitted, inheritable}` words, low 32 capabilities first.
+pub fn capget_capset(write: bool, data: &mut [[u32; 3]; 2]) -> Result<()> {
+    const VERSION_3: u32 = 0x2008_0522;
+    let mut header = [VERSION_3, 0];
+    let nr = if write { k::__NR_capset } else { k::__NR_capget };
+    check(unsafe { syscall6(nr, header.as_mut_ptr() as usize, data.as_mut_ptr() as usize, 0, 0, 0, 0) }).map(drop)
+}
+
+/// Brings the loopback interface of the current network namespace up:
+/// `ioctl(SIOCGIFFLAGS)`, then `SIOCSIFFLAGS` with IFF_UP, on a throwaway
+/// datagram socket. See netdevice(7).
+pub fn loopback_up() -> Result<()> {
+    const SIOCGIFFLAGS: usize = 0x8913;
+    const SIOCSIFFLAGS: usize = 0x8914;
+    const IFF_UP: u16 = 1;
+    const AF_INET: usize = 2;
+    const SOCK_DGRAM: usize = 2;
+    let fd = check(unsafe { syscall6(k::__NR_socket, AF_INET, SOCK_DGRAM | k::O_CLOEXEC as usize, 0, 0, 0, 0) })?;
+    // SAFETY: a new fd nothing else owns; closed when `_socket` drops.
+    let _socket: rustix::fd::OwnedFd = unsafe { rustix::fd::FromRawFd::from_raw_fd(fd as RawFd) };
+    // struct ifreq: the name in 16 bytes, then a 24-byte union whose first
+    // field is the flags.
+    let mut ifreq = [0u8; 40];
+    ifreq[..2].copy_from_slice(b"lo");
+    let req = ifreq.as_mut_ptr() as usize;
+    check(unsafe { syscall6(k::__NR_ioctl, fd, SIOCGIFFLAGS, req, 0, 0, 0) })?;
+    let flags = u16::from_ne_bytes([ifreq[16], ifreq[17]]) | IFF_UP;
+    ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
+    check(unsafe { syscall6(k::__NR_ioctl, fd, SIOCSIFFLAGS, req, 0, 0, 0) }).map(drop)
+}
+
+/// `close(fd)` of a raw fd nook does not own as an OwnedFd (the wrapper's
+/// fds). See close(2).
+pub fn close(fd: i32) -> Result<()> {
+    check(unsafe { syscall6(k::__NR_close, fd as usize, 0, 0, 0, 0, 0) }).map(drop)
+}
+
+/// `setns(fd, nstype)`: joins the namespaces of a pidfd (every type in
+/// `nstype` at once, Linux 5.8+) or of one /proc/PID/ns/* file. See setns(2).
+pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {
+    check(unsafe { syscall6(k::__NR_setns, fd.as_raw_fd() as usize, nstype as usize, 0, 0, 0, 0) }).map(drop)
 }

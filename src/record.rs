@@ -157,6 +157,11 @@ impl Sys for Recorder {
         Ok(self.handle(format!("tree:{what}")))
     }
 
+    fn clone_terminal(&mut self) -> Result<Option<Handle>> {
+        self.call("clone-terminal".into())?;
+        Ok(None)
+    }
+
     fn is_dir(&mut self, fd: &Handle) -> Result<bool> {
         let name = self.name(fd).trim_start_matches("tree:").to_string();
         Ok(!self.files.contains(&name))

@@ -41,10 +41,7 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         }
     }
     if !plan.pid_ns {
-        if let Err(code) = enter_namespaces(plan).and_then(|user_ns| build_tree(plan, user_ns)) {
-            return code;
-        }
-        return exec_program(plan.program(), &env, None);
+        return run_here(plan, &env);
     }
     // Decided here, where the terminal's groups are visible: inside the new
     // PID namespace they are not.
@@ -59,7 +56,13 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
     // when they need a writer outside, with no helper process.
     let maps = user_namespace(plan);
     let user_ns = maps.is_some();
-    let flags = k::CLONE_NEWNS | k::CLONE_NEWPID | if user_ns { k::CLONE_NEWUSER } else { 0 };
+    let flags = created_namespaces(plan, user_ns) | k::CLONE_NEWPID;
+    // PROGRAM's exec happens two processes down, in the init: a byte on this
+    // pipe tells the outer nook that it never happened.
+    let exec_failed = match exec_failure_pipe(plan) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     // The child waits on this pipe for one byte: the go-ahead once its maps
     // exist. EOF instead means the outer nook died or gave up, the one race
     // PR_SET_PDEATHSIG alone cannot close.
@@ -73,7 +76,16 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         Err(e) => report(unshare_failure(e, user_ns)),
         Ok(Forked::Child) => {
             drop(keep_alive);
-            raw::exit_group(container_init(plan, maps.as_ref(), &env, inherited_mask, foreground, go))
+            // The outer nook writes the wrapper's JSON and holds --sync-fd;
+            // PID 1 must not keep them open (a reader waits for EOF).
+            close_wrapper_fds(plan, false);
+            let exec_fail_fd = exec_failed.map(|(r, w)| {
+                drop(r);
+                w
+            });
+            let code = container_init(plan, maps.as_ref(), &env, inherited_mask, foreground, go, exec_fail_fd.as_ref());
+            report_exec_failure(exec_fail_fd.as_ref());
+            raw::exit_group(code)
         }
         Ok(Forked::Parent(child)) => {
             drop(go);
@@ -84,10 +96,16 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
                 let _ = crate::userns::wait_for(child);
                 return report(f);
             }
+            // Before the go-ahead: PID 1 is alive for sure, so its
+            // namespaces can be read.
+            let mut proc_pid = crate::text::Buf::<16>::new();
+            proc_pid.dec(child as u64);
+            announce(plan, child, proc_pid.as_bytes(), flags, false);
             crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
+            let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
             drop(keep_alive);
-            status
+            finish_status(plan, status, exec_failed.as_ref())
         }
     }
 }
@@ -100,6 +118,7 @@ fn container_init(
     inherited_mask: SigSet,
     foreground: bool,
     go: OwnedFd,
+    exec_fail_fd: Option<&OwnedFd>,
 ) -> i32 {
     // The container must not outlive the outer nook, which reports its
     // status; SIGKILL to PID 1 takes the whole namespace down.
@@ -113,6 +132,9 @@ fn container_init(
             return report(f);
         }
     }
+    if let Err(f) = crate::isolate::configure(plan) {
+        return report(f);
+    }
     let user_ns = maps.is_some();
     // Copied while the host's /proc is still at hand; kept across the pivot.
     // With --no-init PROGRAM is PID 1 and needs no copy.
@@ -124,12 +146,12 @@ fn container_init(
             Err(e) => return report(Failure::new("copy nook into", "a sealed memfd", e)),
         }
     };
-    if let Err(code) = build_tree(plan, user_ns) {
+    if let Err(code) = build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)) {
         return code;
     }
     match image {
-        None => exec_program(plan.program(), env, Some(inherited_mask)),
-        Some(image) => exec_init(&image, plan, env, inherited_mask, foreground),
+        None => exec_program(plan, env, Some(inherited_mask)),
+        Some(image) => exec_init(&image, plan, env, inherited_mask, foreground, exec_fail_fd),
     }
 }
 
@@ -138,9 +160,31 @@ fn container_init(
 /// the mask PROGRAM must get travels in NOOK_INIT_SIGMASK, and whether the
 /// outer nook had the terminal's foreground in NOOK_INIT_FOREGROUND; `nook
 /// init` reads both and, like every NOOK_* variable, keeps them from PROGRAM.
-fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask: SigSet, foreground: bool) -> i32 {
+fn exec_init(
+    image: &OwnedFd,
+    plan: &RunPlan,
+    env: &Environment,
+    inherited_mask: SigSet,
+    foreground: bool,
+    exec_fail_fd: Option<&OwnedFd>,
+) -> i32 {
     use core::ffi::c_char;
-    let mut numbers = crate::text::Buf::<96>::new();
+    use rustix::fd::AsRawFd;
+    if let Err(f) = drop_privileges(plan) {
+        return report(f);
+    }
+    // Only the fd that reports a failed exec crosses into the init.
+    let mut fail_fd = None;
+    if let Err(e) = raw::cloexec_range(3, u32::MAX).and_then(|()| match exec_fail_fd {
+        Some(fd) => {
+            fail_fd = Some(fd.as_raw_fd());
+            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty())
+        }
+        None => Ok(()),
+    }) {
+        return report(Failure::new("close-on-exec", "fds from 3", e));
+    }
+    let mut numbers = crate::text::Buf::<160>::new();
     let mask_at = numbers.len();
     numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
     let foreground_at = numbers.len();
@@ -149,6 +193,8 @@ fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask:
     numbers.dec(plan.init.grace as u64).push(b"\0");
     let pdeathsig_at = numbers.len();
     numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
+    let fail_fd_at = numbers.len();
+    numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(fail_fd.unwrap_or(0) as u64).push(b"\0");
     let base = numbers.as_bytes().as_ptr() as *const c_char;
     let at = |offset: usize| unsafe { base.add(offset) };
 
@@ -160,6 +206,9 @@ fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask:
     }
     if plan.init.subreaper {
         fits &= push(c"--subreaper".as_ptr());
+    }
+    if plan.init.new_session {
+        fits &= push(c"--new-session".as_ptr());
     }
     if plan.init.grace > 0 {
         fits &= push(c"--grace".as_ptr()) && push(at(grace_at));
@@ -176,7 +225,11 @@ fn exec_init(image: &OwnedFd, plan: &RunPlan, env: &Environment, inherited_mask:
         return report(Failure::new("exec init for", "PROGRAM", Errno::TOOBIG));
     }
     let mut envp: heapless::Vec<*const c_char, { process::MAX_ENV + 3 }> = heapless::Vec::new();
-    env.to_envp(&mut envp, &[at(mask_at), at(foreground_at)]);
+    if fail_fd.is_some() {
+        env.to_envp(&mut envp, &[at(mask_at), at(foreground_at), at(fail_fd_at)]);
+    } else {
+        env.to_envp(&mut envp, &[at(mask_at), at(foreground_at)]);
+    }
     crate::out::trace(1, "exec", b"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
@@ -220,7 +273,7 @@ pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
         0 => init::owns_terminal(),
         told => told == 2,
     };
-    match init::spawn(foreground, || start_program(plan, envp, inherited_mask)) {
+    match init::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
         Err(f) => report(f),
         Ok(child) => init::supervise(child, &plan.init),
     }
@@ -229,15 +282,20 @@ pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
 /// PROGRAM's side of the fork in `nook init`.
 #[inline(never)]
 fn start_program(plan: &RunPlan, envp: Argv, inherited_mask: SigSet) -> i32 {
-    match Environment::new(envp, &plan.env_edits) {
-        Ok(env) => exec_program(plan.program(), &env, Some(inherited_mask)),
+    let code = match Environment::new(envp, &plan.env_edits) {
+        Ok(env) => exec_program(plan, &env, Some(inherited_mask)),
         Err(f) => report(f),
+    };
+    if let Some(fd) = plan.exec_fail_fd {
+        crate::out::write_all(fd, b"!");
     }
+    code
 }
 
-/// The outer nook of `--unshare-pid`: forwards every signal it gets to PID
-/// 1 inside, and exits with its status.
-fn relay_signals(child: i32) -> i32 {
+/// The outer nook of `--unshare-pid` (and the monitor of `run` without
+/// it): forwards every signal it gets to the container's first process,
+/// and returns its status.
+pub fn relay_signals(child: i32) -> i32 {
     let all = SigSet::full();
     loop {
         match raw::sigtimedwait(&all, None) {
@@ -258,17 +316,36 @@ fn relay_signals(child: i32) -> i32 {
     }
 }
 
-/// The last steps before PROGRAM: no_new_privs, no stray fds, the inherited
-/// signal mask, then exec. Returns the exit status after a failed exec.
-pub fn exec_program(program: Argv, env: &Environment, mask: Option<SigSet>) -> i32 {
+/// The last steps before PROGRAM: no_new_privs, no stray fds, a new
+/// session, the capabilities, the inherited signal mask, then exec.
+/// Returns the exit status after a failed exec.
+pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> i32 {
+    let program = plan.program();
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
     if let Err(e) = rustix::thread::set_no_new_privs(true) {
         return report(Failure::new("set", "no_new_privs", e));
     }
-    // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM.
+    // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM;
+    // but PROGRAM is the container without a PID namespace, so it holds
+    // --sync-fd.
     if let Err(e) = raw::cloexec_range(3, u32::MAX) {
         return report(Failure::new("close-on-exec", "fds from 3", e));
+    }
+    if let Some(fd) = plan.fds.sync.filter(|_| !plan.pid_ns) {
+        // SAFETY: checked open by the parser; only its flags change.
+        let _ = rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty());
+    }
+    // A new session has no controlling terminal: PROGRAM cannot push input
+    // into the caller's with TIOCSTI. The init's spawn already made one.
+    if plan.init.new_session
+        && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
+        && let Err(e) = rustix::process::setsid()
+    {
+        return report(Failure::new("start", "a new session", e));
+    }
+    if let Err(f) = drop_privileges(plan) {
+        return report(f);
     }
     if let Some(m) = mask {
         let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
@@ -277,6 +354,139 @@ pub fn exec_program(program: Argv, env: &Environment, mask: Option<SigSet>) -> i
     let (status, failure) = process::exec(program, env);
     failure.report();
     status
+}
+
+/// `--cap-drop`/`--cap-add`, the last privileged step.
+fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
+    match &plan.caps {
+        Some(edit) => crate::caps::apply(edit),
+        None => Ok(()),
+    }
+}
+
+/// `run` without a PID namespace: nook becomes PROGRAM, or, when a
+/// wrapper wants PROGRAM's exit status (`--json-status-fd`) or a new
+/// session (which a process-group leader cannot start), forks it and
+/// waits as its monitor.
+fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
+    let user_ns = match enter_namespaces(plan) {
+        Ok(user_ns) => user_ns,
+        Err(code) => return code,
+    };
+    let flags = created_namespaces(plan, user_ns);
+    if plan.fds.json_status.is_none() && !plan.init.new_session {
+        let pid = rustix::process::getpid().as_raw_nonzero().get();
+        // The time namespace is entered at exec: report time_for_children.
+        announce(plan, pid, b"self", flags, true);
+        return build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, None));
+    }
+    let mask = match init::block_all_signals() {
+        Ok(m) => m,
+        Err(e) => return report(Failure::new("block", "signals", e)),
+    };
+    let exec_failed = match exec_failure_pipe(plan) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    // SAFETY: single-threaded; the child execs or exits.
+    match unsafe { raw::fork(0) } {
+        Err(e) => report(Failure::new("fork", "PROGRAM", e)),
+        Ok(Forked::Child) => {
+            close_wrapper_fds(plan, true);
+            let exec_fail_fd = exec_failed.map(|(_, w)| w);
+            let code = build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
+            report_exec_failure(exec_fail_fd.as_ref());
+            raw::exit_group(code)
+        }
+        Ok(Forked::Parent(child)) => {
+            let exec_failed = exec_failed.map(|(r, _)| r);
+            // The monitor shares the child's namespaces (the child already
+            // entered the time namespace, the monitor will not): read its own,
+            // which cannot vanish with a quickly exiting child.
+            announce(plan, child, b"self", flags, true);
+            let status = relay_signals(child);
+            finish_status(plan, status, exec_failed.as_ref())
+        }
+    }
+}
+
+/// The CLONE_NEW* flags of every namespace `run` makes.
+fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
+    k::CLONE_NEWNS | plan.namespaces | if user_ns { k::CLONE_NEWUSER } else { 0 }
+}
+
+/// Writes the container's pid and namespaces to `--info-fd` (then closes
+/// it) and as the first line of `--json-status-fd`.
+fn announce(plan: &RunPlan, child: i32, proc_pid: &[u8], flags: u32, time_pending: bool) {
+    if plan.fds.info.is_none() && plan.fds.json_status.is_none() {
+        return;
+    }
+    let mut json = crate::text::Buf::<512>::new();
+    crate::isolate::describe(&mut json, child, proc_pid, flags, time_pending);
+    if let Some(fd) = plan.fds.info {
+        crate::out::write_all(fd, json.as_bytes());
+        let _ = raw::close(fd);
+    }
+    if let Some(fd) = plan.fds.json_status {
+        crate::out::write_all(fd, json.as_bytes());
+    }
+}
+
+/// The last line of `--json-status-fd`, unless PROGRAM never ran.
+fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> i32 {
+    if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
+        // Every writer is gone by now: one byte means failure, EOF success.
+        let mut byte = [0u8; 1];
+        if rustix::io::read(pipe, &mut byte) == Ok(0) {
+            let mut line = crate::text::Buf::<40>::new();
+            line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
+            crate::out::write_all(fd, line.as_bytes());
+        }
+    }
+    status
+}
+
+/// With `--json-status-fd`: a pipe whose write end reports a PROGRAM that
+/// could not be executed.
+fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i32> {
+    if plan.fds.json_status.is_none() {
+        return Ok(None);
+    }
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map(Some)
+        .map_err(|e| report(Failure::new("create pipe for", "--json-status-fd", e)))
+}
+
+fn report_exec_failure(fd: Option<&OwnedFd>) {
+    if let Some(fd) = fd {
+        crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
+    }
+}
+
+/// The container side closes the fds its parent answers for: the JSON
+/// ones always, --sync-fd unless it is the container's own to hold.
+fn close_wrapper_fds(plan: &RunPlan, keep_sync: bool) {
+    for fd in [plan.fds.info, plan.fds.json_status, plan.fds.sync.filter(|_| !keep_sync)].into_iter().flatten() {
+        let _ = raw::close(fd);
+    }
+}
+
+/// `--block-fd`: PROGRAM starts after one byte, or EOF, arrives.
+fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
+    let Some(fd) = plan.fds.block else { return Ok(()) };
+    crate::out::trace(1, "wait for", b"--block-fd");
+    let mut byte = [0u8; 1];
+    // SAFETY: checked open by the parser; read only.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    loop {
+        match rustix::io::read(borrowed, &mut byte) {
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(report(Failure::new("read", "--block-fd", e))),
+            Ok(_) => break,
+        }
+    }
+    let _ = raw::close(fd);
+    Ok(())
 }
 
 fn report(f: Failure) -> i32 {
@@ -297,7 +507,7 @@ fn user_namespace(plan: &RunPlan) -> Option<Maps> {
 fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
     let maps = user_namespace(plan);
     let user_ns = maps.is_some();
-    let flags = k::CLONE_NEWNS | if user_ns { k::CLONE_NEWUSER } else { 0 };
+    let flags = created_namespaces(plan, user_ns);
     let helper = match &maps {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,
@@ -318,6 +528,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
         }
         m.settle_identity().map_err(report)?;
     }
+    crate::isolate::configure(plan).map_err(report)?;
     Ok(user_ns)
 }
 

@@ -47,6 +47,9 @@ pub trait Sys {
     /// of the mount tree at `path` (relative to `dir`, or `dir` itself when
     /// `path` is empty).
     fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
+    /// open_tree(0 or 1, "", AT_EMPTY_PATH | OPEN_TREE_CLONE): a detached
+    /// bind of the terminal on stdin (else stdout), or None without one.
+    fn clone_terminal(&mut self) -> Result<Option<Self::Fd>>;
     /// Whether the object behind `fd` is a directory (statx).
     fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
     /// fsopen + fsconfig(key=value...) + FSCONFIG_CMD_CREATE + fsmount: a
@@ -121,6 +124,18 @@ impl Sys for Linux {
             Some(d) => rustix::mount::open_tree(d, path, flags),
             None => rustix::mount::open_tree(rustix::fs::CWD, path, flags),
         }
+    }
+
+    fn clone_terminal(&mut self) -> Result<Option<OwnedFd>> {
+        for fd in [0, 1] {
+            // SAFETY: stdin and stdout stay open for nook's lifetime.
+            let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+            if rustix::termios::isatty(fd) {
+                let flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_EMPTY_PATH;
+                return rustix::mount::open_tree(fd, c"", flags).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     fn is_dir(&mut self, fd: &OwnedFd) -> Result<bool> {

@@ -1,0 +1,206 @@
+//! `nook enter --pid PID [--] PROGRAM...`: PROGRAM joins a running
+//! container, as nsenter(1) does with all its namespaces, root and cwd.
+//!
+//! Kernel rules this relies on:
+//! - setns(pidfd, types) joins several namespaces of a process at once and
+//!   atomically (Linux 5.8); with a user namespace among them, the others
+//!   are checked against the capabilities gained in it. Older kernels take
+//!   one /proc/PID/ns/* fd per call, the user namespace first.
+//! - Joining a PID namespace moves only the caller's future children into
+//!   it, so nook forks for PROGRAM and waits for it.
+//! - Everything of the host that is needed (the target's environment, root
+//!   and cwd) is read or opened before the mount namespace changes.
+
+use crate::error::{Context, EXIT_SETUP, Failure, Result};
+use crate::plan::{Argv, RunPlan};
+use crate::process::{Environment, MAX_ENV};
+use crate::raw::{self, Forked};
+use crate::text::Buf;
+use core::ffi::c_char;
+use linux_raw_sys::general as k;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+
+/// The target's environment, read from /proc/PID/environ (in .bss: its
+/// pages are touched only as far as the environment reaches).
+static mut ENVIRON: [u8; 256 * 1024] = [0; 256 * 1024];
+
+/// The namespaces to join, the user namespace first (for the fallback).
+const NAMESPACES: [(&[u8], u32); 8] = [
+    (b"user", k::CLONE_NEWUSER),
+    (b"mnt", k::CLONE_NEWNS),
+    (b"pid", k::CLONE_NEWPID),
+    (b"uts", k::CLONE_NEWUTS),
+    (b"ipc", k::CLONE_NEWIPC),
+    (b"net", k::CLONE_NEWNET),
+    (b"cgroup", k::CLONE_NEWCGROUP),
+    (b"time", k::CLONE_NEWTIME),
+];
+
+#[inline(never)]
+pub fn enter(plan: &RunPlan) -> i32 {
+    match prepare_and_join(plan) {
+        Err(f) => {
+            f.report();
+            EXIT_SETUP
+        }
+        Ok(code) => code,
+    }
+}
+
+fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
+    let pid_text = plan.enter_pid.unwrap_or(c"0");
+    let pid = crate::cli::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
+    let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new("enter process", pid_text, Errno::SRCH))?;
+    let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
+        .map_err(|e| Failure::new("enter process", pid_text, e))?;
+    let gone = |f: Failure<'a>| f.hint_if(f.errno == Errno::SRCH || f.errno == Errno::NOENT, "the target has exited");
+
+    // SAFETY: single-threaded, and ENVIRON is used only here, once.
+    let environ = unsafe { &mut *core::ptr::addr_of_mut!(ENVIRON) };
+    let env_len = read_proc(pid, b"environ", environ).map_err(|e| gone(Failure::new("read environment of", pid_text, e)))?;
+    if env_len == environ.len() {
+        return Err(Failure::new("read environment of", pid_text, Errno::TOOBIG));
+    }
+    let root = open_proc_dir(pid, b"root").map_err(|e| gone(Failure::new("open root of", pid_text, e)))?;
+    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new("open working directory of", pid_text, e)))?;
+    let mut flags = 0;
+    for (name, flag) in NAMESPACES {
+        match (ns_inode(b"self", name), ns_inode_of(pid, name)) {
+            (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
+            _ => {}
+        }
+    }
+    let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
+
+    crate::out::trace(1, "setns", pid_text.to_bytes());
+    join(&pidfd, pid, flags).map_err(|e| {
+        gone(Failure::new("join namespaces of", pid_text, e))
+            .hint_if(e == Errno::PERM, "not permitted: the target belongs to another user or its user namespace is not yours")
+    })?;
+    if let Some((uid, gid)) = ids {
+        become_ids(uid, gid).at("take the user of", pid_text)?;
+    }
+    rustix::process::fchdir(&root).at("enter root of", pid_text)?;
+    rustix::process::chroot(c".").at("enter root of", pid_text)?;
+    match plan.chdir {
+        Some(dir) => rustix::process::chdir(dir).at("chdir to", dir)?,
+        None => rustix::process::fchdir(&cwd).at("enter working directory of", pid_text)?,
+    }
+    drop((root, cwd, pidfd));
+
+    let mut pointers: heapless::Vec<*const c_char, { MAX_ENV + 1 }> = heapless::Vec::new();
+    for entry in environ[..env_len].split_inclusive(|&b| b == 0).filter(|e| e.len() > 1 && e.ends_with(b"\0")) {
+        pointers.push(entry.as_ptr() as *const c_char).map_err(|_| Failure::new("read environment of", pid_text, Errno::TOOBIG))?;
+    }
+    let count = pointers.len();
+    let _ = pointers.push(core::ptr::null());
+    // SAFETY: NUL-terminated strings in ENVIRON, then a null pointer.
+    let envp = unsafe { Argv::from_raw(pointers.as_ptr(), count) };
+    let env = Environment::new(envp, &plan.env_edits)?;
+
+    let mask = crate::init::block_all_signals().map_err(|e| Failure::new("block", "signals", e))?;
+    // SAFETY: single-threaded; the child execs or exits.
+    match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
+        Forked::Child => raw::exit_group(crate::run::exec_program(plan, &env, Some(mask))),
+        Forked::Parent(child) => Ok(crate::run::relay_signals(child)),
+    }
+}
+
+/// setns with the pidfd, or one namespace file at a time where the kernel
+/// predates pidfd setns (EINVAL).
+fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno> {
+    match raw::setns(pidfd.as_fd(), flags) {
+        Err(Errno::INVAL) if flags != 0 => {}
+        r => return r,
+    }
+    // Opened first: once in the target's mount namespace, its /proc is gone.
+    let mut files: [Option<OwnedFd>; 8] = Default::default();
+    for (slot, (name, flag)) in files.iter_mut().zip(NAMESPACES) {
+        if flags & flag != 0 {
+            let mut path = Buf::<48>::new();
+            path.push(b"ns/").push(name);
+            *slot = Some(open_proc(pid, path.as_bytes(), OFlags::RDONLY)?);
+        }
+    }
+    for (file, (_, flag)) in files.iter().zip(NAMESPACES) {
+        if let Some(fd) = file {
+            raw::setns(fd.as_fd(), flag)?;
+        }
+    }
+    Ok(())
+}
+
+/// The target's effective uid and gid as its own user namespace sees them,
+/// from /proc/PID/status and its maps (both in the caller's terms).
+fn target_ids(pid: i32) -> Option<(u32, u32)> {
+    let mut status = [0u8; 4096];
+    let n = read_proc(pid, b"status", &mut status).ok()?;
+    let status = &status[..n];
+    let effective = |key: &[u8]| {
+        let line = status.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
+        line[key.len()..].split(|&b| b == b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::cli::parse_number(f, 10))
+    };
+    let inside = |map: &[u8], outside: u64| {
+        let mut buf = [0u8; 2048];
+        let n = read_proc(pid, map, &mut buf).ok()?;
+        buf[..n].split(|&b| b == b'\n').find_map(|line| {
+            let mut f = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).map(|f| crate::cli::parse_number(f, 10));
+            let (first, lower, count) = (f.next()??, f.next()??, f.next()??);
+            (outside >= lower && outside - lower < count).then(|| (first + outside - lower) as u32)
+        })
+    };
+    Some((inside(b"uid_map", effective(b"Uid:")?)?, inside(b"gid_map", effective(b"Gid:")?)?))
+}
+
+/// Becomes `uid`/`gid` inside the joined user namespace, without the
+/// caller's supplementary groups (when the namespace allows setgroups).
+fn become_ids(uid: u32, gid: u32) -> core::result::Result<(), Errno> {
+    use rustix::process::{Gid, Uid};
+    if rustix::process::getuid().as_raw() == uid && rustix::process::getgid().as_raw() == gid {
+        return Ok(());
+    }
+    let _ = rustix::thread::set_thread_groups(&[]);
+    let g = Gid::from_raw(gid);
+    rustix::thread::set_thread_res_gid(g, g, g)?;
+    let u = Uid::from_raw(uid);
+    rustix::thread::set_thread_res_uid(u, u, u)
+}
+
+fn ns_inode(proc_pid: &[u8], name: &[u8]) -> Option<u64> {
+    let mut path = Buf::<48>::new();
+    path.push(b"/proc/").push(proc_pid).push(b"/ns/").push(name);
+    rustix::fs::stat(path.as_cstr().ok()?).ok().map(|st| st.st_ino)
+}
+
+fn ns_inode_of(pid: i32, name: &[u8]) -> Option<u64> {
+    let mut digits = Buf::<16>::new();
+    digits.dec(pid as u64);
+    ns_inode(digits.as_bytes(), name)
+}
+
+fn open_proc(pid: i32, entry: &[u8], flags: OFlags) -> core::result::Result<OwnedFd, Errno> {
+    let mut path = Buf::<48>::new();
+    path.push(b"/proc/").dec(pid as u64).push(b"/").push(entry);
+    rustix::fs::open(path.as_cstr()?, flags | OFlags::CLOEXEC, Mode::empty())
+}
+
+fn open_proc_dir(pid: i32, entry: &[u8]) -> core::result::Result<OwnedFd, Errno> {
+    open_proc(pid, entry, OFlags::PATH | OFlags::DIRECTORY)
+}
+
+/// Reads a whole /proc/PID file into `buf`; returns its length.
+fn read_proc(pid: i32, entry: &[u8], buf: &mut [u8]) -> core::result::Result<usize, Errno> {
+    let fd = open_proc(pid, entry, OFlags::RDONLY)?;
+    let mut len = 0;
+    while len < buf.len() {
+        match rustix::io::read(&fd, &mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
+}

@@ -1,0 +1,59 @@
+//! The namespaces beyond user, mount and PID: what is set up inside them
+//! (host name, loopback), and how a wrapper learns which were made.
+
+use crate::error::Failure;
+use crate::plan::RunPlan;
+use crate::text::Buf;
+use linux_raw_sys::general as k;
+
+/// Configures the new UTS and network namespaces from inside them.
+pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
+    if let Some(name) = plan.hostname {
+        crate::out::trace(1, "sethostname", name.to_bytes());
+        rustix::system::sethostname(name.to_bytes()).map_err(|e| Failure::new("set hostname", name, e))?;
+    }
+    if plan.namespaces & k::CLONE_NEWNET != 0 {
+        // A new network namespace has only `lo`, and it is down: without it
+        // even 127.0.0.1 is unreachable.
+        crate::out::trace(1, "bring up", b"lo");
+        crate::raw::loopback_up().map_err(|e| Failure::new("bring up", "loopback interface lo", e))?;
+    }
+    Ok(())
+}
+
+/// bwrap's JSON keys, in its order, with the /proc/PID/ns entry and the
+/// clone flag of each. CLONE_NEWNS stands for "always": run always makes a
+/// mount namespace.
+const NAMESPACES: [(&str, &[u8], u32); 8] = [
+    ("cgroup", b"cgroup", k::CLONE_NEWCGROUP),
+    ("ipc", b"ipc", k::CLONE_NEWIPC),
+    ("mnt", b"mnt", k::CLONE_NEWNS),
+    ("net", b"net", k::CLONE_NEWNET),
+    ("pid", b"pid", k::CLONE_NEWPID),
+    ("uts", b"uts", k::CLONE_NEWUTS),
+    ("time", b"time", k::CLONE_NEWTIME),
+    ("user", b"user", k::CLONE_NEWUSER),
+];
+
+/// The JSON object of `--info-fd` and the first line of
+/// `--json-status-fd`: `{"child-pid": N, "cgroup-namespace": INODE, ...}`
+/// for the namespaces in `flags`, read from /proc/`proc_pid`/ns. A process
+/// that unshared a time namespace enters it only at exec: its
+/// `time_for_children` is the one to report (`time_pending`).
+pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_pid: &[u8], flags: u32, time_pending: bool) {
+    json.push(b"{\"child-pid\": ").dec(child_pid as u64);
+    for (key, entry, flag) in NAMESPACES {
+        if flags & flag == 0 {
+            continue;
+        }
+        let mut path = Buf::<64>::new();
+        path.push(b"/proc/").push(proc_pid).push(b"/ns/").push(entry);
+        if flag == k::CLONE_NEWTIME && time_pending {
+            path.push(b"_for_children");
+        }
+        let Ok(path) = path.as_cstr() else { continue };
+        let Ok(st) = rustix::fs::stat(path) else { continue };
+        json.push(b", \"").push(key.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
+    }
+    json.push(b"}\n");
+}
