@@ -5,6 +5,7 @@ use crate::out::{Line, STDOUT, write_all};
 const HELP: &str = "\
 usage: nook [run] [OPTIONS] [--] PROGRAM [ARG...]
        nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]
+       nook enter --pid PID [OPTIONS] [--] PROGRAM [ARG...]
        nook --help | --version
 
 A container by hand: user and mount namespaces, a root bound onto itself
@@ -53,7 +54,8 @@ PID 1 (nook init, and run --unshare-pid) reaps zombies, forwards signals:
   --pdeathsig SIGNAL\tsignal for nook when its parent dies
 
 NOOK_ROOT, NOOK_PROPAGATION, NOOK_GRACE, NOOK_SIGNAL_GROUP, NOOK_SUBREAPER,
-NOOK_PDEATHSIG equal the options (argv wins); NOOK_VERBOSE=1|2 traces.
+NOOK_PDEATHSIG, NOOK_HOSTNAME equal the options (argv wins); NOOK_VERBOSE=1|2
+traces.
 
 Exit: PROGRAM's, 128+N if killed by signal N; 125 nook failed, 126 PROGRAM
 not executable, 127 not found.
