@@ -392,6 +392,10 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
     match unsafe { raw::fork(0) } {
         Err(e) => report(Failure::new("fork", "PROGRAM", e)),
         Ok(Forked::Child) => {
+            // The monitor's pdeathsig is not inherited: PROGRAM dies with it.
+            if plan.die_with_parent {
+                let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
+            }
             close_wrapper_fds(plan, true);
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
             let code = build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));

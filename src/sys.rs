@@ -47,8 +47,8 @@ pub trait Sys {
     /// of the mount tree at `path` (relative to `dir`, or `dir` itself when
     /// `path` is empty).
     fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
-    /// open_tree(0 or 1, "", AT_EMPTY_PATH | OPEN_TREE_CLONE): a detached
-    /// bind of the terminal on stdin (else stdout), or None without one.
+    /// open_tree(OPEN_TREE_CLONE) of the terminal on stdin (else stdout),
+    /// by its path: a detached bind of it, or None without one.
     fn clone_terminal(&mut self) -> Result<Option<Self::Fd>>;
     /// Whether the object behind `fd` is a directory (statx).
     fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
@@ -129,11 +129,28 @@ impl Sys for Linux {
     fn clone_terminal(&mut self) -> Result<Option<OwnedFd>> {
         for fd in [0, 1] {
             // SAFETY: stdin and stdout stay open for nook's lifetime.
-            let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-            if rustix::termios::isatty(fd) {
-                let flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_EMPTY_PATH;
-                return rustix::mount::open_tree(fd, c"", flags).map(Some);
+            let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+            if !rustix::termios::isatty(borrowed) {
+                continue;
             }
+            // The terminal's mount belongs to the caller's mount namespace,
+            // and open_tree clones only mounts of our own: go by its path in
+            // our copy of the tree, and only if it is the same device there.
+            let mut link = crate::text::Buf::<32>::new();
+            link.push(b"/proc/self/fd/").dec(fd as u64);
+            let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 256];
+            let (path, _) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_cstr()?, &mut raw)?;
+            let mut path_buf = crate::text::Buf::<256>::new();
+            let path = path_buf.push(path).as_cstr()?;
+            let same = match (rustix::fs::fstat(borrowed), rustix::fs::stat(path)) {
+                (Ok(a), Ok(b)) => a.st_rdev == b.st_rdev,
+                _ => false,
+            };
+            if !same {
+                return Ok(None);
+            }
+            let flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC;
+            return rustix::mount::open_tree(rustix::fs::CWD, path, flags).map(Some);
         }
         Ok(None)
     }
