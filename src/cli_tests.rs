@@ -395,3 +395,52 @@ fn symlink_and_dir_with_perms() {
     assert!(calls.contains(&"chmod /d 700".to_string()), "{calls:?}");
     assert!(calls.contains(&"symlink link -> ../x in /s".to_string()), "{calls:?}");
 }
+
+#[test]
+fn dev_binds_six_host_nodes_into_a_fresh_tmpfs_with_its_own_devpts() {
+    let (calls, err) = record(&["--root", "/r", "--dev", "/dev", "--", "p"], |_| {});
+    assert_eq!(err, None);
+    let dev: Vec<&str> = calls.iter().map(String::as_str).skip_while(|c| !c.starts_with("new-fs tmpfs")).collect();
+    assert_eq!(dev[0], "new-fs tmpfs mode=755 +nosuid,noexec", "{calls:#?}");
+    for node in ["null", "zero", "full", "random", "urandom", "tty"] {
+        let clone = format!("clone-tree /dev/{node}");
+        let at = dev.iter().position(|c| *c == clone).unwrap_or_else(|| panic!("{clone} missing: {calls:#?}"));
+        // Bound read-write but nosuid/noexec, onto a file made inside the tmpfs.
+        assert_eq!(dev[at + 1], format!("setattr tree:/dev/{node} +nosuid,noexec"));
+        assert!(dev[at + 2..].iter().any(|c| c.starts_with("attach tree:/dev/") && c.contains(&format!("/dev/{node}"))), "{calls:#?}");
+    }
+    for link in ["fd -> /proc/self/fd", "stdin -> /proc/self/fd/0", "core -> /proc/kcore", "ptmx -> pts/ptmx"] {
+        assert!(dev.contains(&format!("symlink {link} in /dev").as_str()), "{link}: {calls:#?}");
+    }
+    assert!(dev.contains(&"new-fs tmpfs mode=1777 +nosuid,nodev"), "{calls:#?}");
+    assert!(dev.contains(&"new-fs devpts ptmxmode=0666,mode=620 +nosuid,noexec"), "{calls:#?}");
+    assert!(dev.contains(&"clone-terminal"), "{calls:#?}");
+    // All of it before the pivot: the host's nodes are reachable only then.
+    let pivot = calls.iter().position(|c| c == "pivot_root . .").unwrap();
+    assert!(calls.iter().position(|c| c == "clone-terminal").unwrap() < pivot);
+}
+
+#[test]
+fn sys_is_read_only_and_mqueue_is_its_own_filesystem() {
+    let (calls, err) = record(&["--unshare-net", "--unshare-ipc", "--sys", "/sys", "--mqueue", "/dev/mqueue", "--", "p"], |_| {});
+    assert_eq!(err, None);
+    assert!(calls.contains(&"new-fs sysfs  +ro,nosuid,nodev,noexec".to_string()), "{calls:#?}");
+    assert!(calls.contains(&"new-fs mqueue  +nosuid,nodev,noexec".to_string()), "{calls:#?}");
+    let (_, err) = record(&["--unshare-net", "--sys", "/sys", "--", "p"], |r| r.fail.push(("new-fs sysfs".into(), rustix::io::Errno::PERM)));
+    assert!(err.unwrap().ends_with("(EPERM): sysfs in a user namespace needs its own network namespace; add --unshare-net"));
+}
+
+#[test]
+fn namespace_options_fold_into_clone_flags_and_caps_fold_left_to_right() {
+    use linux_raw_sys::general as k;
+    let argv = Block::new(&["nook", "--unshare-uts", "--unshare-net", "--cap-drop", "ALL", "--cap-add", "CAP_CHOWN", "--cap-drop", "chown", "--cap-add", "net_raw", "--", "p"]);
+    let env = Block::new(&[]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!(plan.namespaces, k::CLONE_NEWUTS | k::CLONE_NEWNET);
+    let caps = plan.caps.unwrap();
+    assert_eq!((caps.drop, caps.add), (!(1u64 << 13), 1 << 13));
+    let argv = Block::new(&["nook", "--unshare-all", "--", "p"]);
+    let plan = plan_of(&argv, &env);
+    assert!(plan.pid_ns && plan.user.requested);
+    assert_eq!(plan.namespaces, crate::cli::ALL_NAMESPACES);
+}
