@@ -104,7 +104,10 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
         Forked::Child => raw::exit_group(crate::run::exec_program(plan, &env, Some(mask))),
-        Forked::Parent(child) => Ok(crate::run::relay_signals(child)),
+        Forked::Parent(child) => {
+            crate::run::hide_from_container();
+            Ok(crate::run::relay_signals(child))
+        }
     }
 }
 

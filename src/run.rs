@@ -403,6 +403,7 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
             raw::exit_group(code)
         }
         Ok(Forked::Parent(child)) => {
+            hide_from_container();
             let exec_failed = exec_failed.map(|(r, _)| r);
             // The monitor shares the child's namespaces (the child already
             // entered the time namespace, the monitor will not): read its own,
@@ -412,6 +413,16 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
             finish_status(plan, status, exec_failed.as_ref())
         }
     }
+}
+
+/// A nook that waits beside a container sharing its PID namespace (the
+/// monitor here, the parent of `enter`) is visible to it in /proc, and its
+/// /proc/PID/exe is the host's binary (runc's CVE-2019-5736). Non-dumpable,
+/// it can be opened only with CAP_SYS_PTRACE in the host's user namespace:
+/// the container's root cannot, unless it is the host's root.
+pub fn hide_from_container() {
+    const PR_SET_DUMPABLE: u32 = 4;
+    let _ = raw::prctl(PR_SET_DUMPABLE, 0, 0);
 }
 
 /// The CLONE_NEW* flags of every namespace `run` makes.
