@@ -71,9 +71,9 @@ impl<'a> Failure<'a> {
         match self.object {
             // Keep room for the errno: cut an overlong path in the middle of the line.
             Object::Path(p) if p.to_bytes().len() > MAX_OBJECT => {
-                line.bytes(&p.to_bytes()[..MAX_OBJECT]).str("...")
+                line.user_bytes(&p.to_bytes()[..MAX_OBJECT]).str("...")
             }
-            Object::Path(p) => line.bytes(p.to_bytes()),
+            Object::Path(p) => line.user_bytes(p.to_bytes()),
             Object::Text(t) => line.str(t),
         };
         line.str(": ").str(self.detail.unwrap_or_else(|| message(self.errno)));

@@ -5,7 +5,7 @@
 //! the mount tree going through the `sys` seam. `run` strings them together.
 //!
 //! The library is `no_std` so the binary stays small; its unit tests use std.
-#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(any(test, feature = "fuzzing")), no_std)]
 
 pub mod caps;
 pub mod cli;
@@ -20,7 +20,9 @@ pub mod out;
 pub mod plan;
 pub mod process;
 pub mod raw;
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod record;
 pub mod root;
 pub mod run;

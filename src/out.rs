@@ -42,6 +42,24 @@ impl Line {
         self.bytes(s.as_bytes())
     }
 
+    /// Bytes from the user (a path, an option), with control characters
+    /// written as `\xHH`: an error stays one line, and a terminal escape
+    /// in an argument is shown, not obeyed.
+    pub fn user_bytes(&mut self, s: &[u8]) -> &mut Self {
+        for chunk in s.split_inclusive(|&b| b < 0x20 || b == 0x7f) {
+            match chunk.split_last() {
+                Some((&last, head)) if last < 0x20 || last == 0x7f => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.bytes(head).bytes(&[b'\\', b'x', HEX[(last >> 4) as usize], HEX[(last & 15) as usize]]);
+                }
+                _ => {
+                    self.bytes(chunk);
+                }
+            }
+        }
+        self
+    }
+
     /// Appends bytes in the small reserve kept behind the cut, so the
     /// closing text always fits.
     fn raw(&mut self, s: &[u8]) {
