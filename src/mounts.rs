@@ -164,15 +164,24 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
         Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode),
         Missing::File(mode) => sys.make_file(&parent_fd, name, mode),
     };
-    match made {
+    let created = match made {
         // Lost a race with another creator, or a dangling symlink sits there:
         // the open below decides.
-        Err(Errno::EXIST) => {}
-        r => r.at("create", dest).map_err(|e| {
-            e.hint_if(matches!(e.errno, Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
-        })?,
+        Err(Errno::EXIST) => false,
+        r => {
+            r.at("create", dest).map_err(|e| {
+                e.hint_if(matches!(e.errno, Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
+            })?;
+            true
+        }
+    };
+    let fd = sys.open_in_root(root, dest, Open::Path).at("open", dest)?;
+    // What nook created must be what it opens: a swap in between (by a
+    // process sharing the rootfs) shows as the wrong type.
+    if created && sys.is_dir(&fd).at("verify", dest)? != matches!(missing, Missing::Dir(_)) {
+        return Err(Failure::new("verify created", dest, Errno::EXIST).hint("it was replaced while nook created it"));
     }
-    sys.open_in_root(root, dest, Open::Path).at("open", dest)
+    Ok(fd)
 }
 
 /// Opens a directory inside the root, creating each missing component from

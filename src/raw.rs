@@ -326,3 +326,11 @@ pub fn close(fd: i32) -> Result<()> {
 pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {
     check(unsafe { syscall6(k::__NR_setns, fd.as_raw_fd() as usize, nstype as usize, 0, 0, 0, 0) }).map(drop)
 }
+
+/// `getcwd(buf, len)`: the working directory's path as the kernel sees it,
+/// including the "(unreachable)" prefix glibc hides. Returns its length
+/// without the NUL. See getcwd(2).
+pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
+    let n = check(unsafe { syscall6(k::__NR_getcwd, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0) })?;
+    Ok(n.saturating_sub(1))
+}

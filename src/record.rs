@@ -199,6 +199,7 @@ impl Sys for Recorder {
         self.call(format!("mkfile {} in {d} {mode:o}", s(name)))?;
         let full = if d == "/" { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
         self.missing.retain(|m| m != &full);
+        self.files.push(full);
         Ok(())
     }
 
@@ -235,6 +236,10 @@ impl Sys for Recorder {
 
     fn chdir(&mut self, path: &CStr) -> Result<()> {
         self.call(format!("chdir {}", s(path)))
+    }
+
+    fn check_cwd(&mut self) -> Result<()> {
+        self.call("check-cwd".into())
     }
 
     fn fd_path(&mut self, fd: &Handle, buf: &mut [u8]) -> Result<usize> {

@@ -96,7 +96,10 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
         sys.change_propagation(c"/", P::SHARED).at("set propagation of", c"/")?;
     }
     let workdir = plan.chdir.unwrap_or(c"/");
-    sys.chdir(workdir).at("chdir to", workdir)
+    sys.chdir(workdir).at("chdir to", workdir)?;
+    // Belt and braces: nothing of the old root may stay reachable through
+    // the working directory.
+    sys.check_cwd().at("verify working directory", workdir)
 }
 
 /// Makes slaves (non-recursively) of every mount on the canonical path of

@@ -79,6 +79,9 @@ pub trait Sys {
     fn detach(&mut self, path: &CStr) -> Result<()>;
     /// chdir(2).
     fn chdir(&mut self, path: &CStr) -> Result<()>;
+    /// getcwd(2) must name a path under the current root: the kernel
+    /// prefixes "(unreachable)" to a directory outside it (ENOENT here).
+    fn check_cwd(&mut self) -> Result<()>;
     /// The canonical host path of a directory fd (readlink /proc/self/fd/N),
     /// copied into `buf`; returns its length.
     fn fd_path(&mut self, fd: &Self::Fd, buf: &mut [u8]) -> Result<usize>;
@@ -224,6 +227,12 @@ impl Sys for Linux {
 
     fn chdir(&mut self, path: &CStr) -> Result<()> {
         rustix::process::chdir(path)
+    }
+
+    fn check_cwd(&mut self) -> Result<()> {
+        let mut buf = [0u8; 4096];
+        let n = raw::getcwd(&mut buf)?;
+        if buf[..n].first() == Some(&b'/') { Ok(()) } else { Err(Errno::NOENT) }
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
