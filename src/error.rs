@@ -70,10 +70,7 @@ impl<'a> Failure<'a> {
         line.str("nook: ").str(self.step).str(" ");
         match self.object {
             // Keep room for the errno: cut an overlong path in the middle of the line.
-            Object::Path(p) if p.to_bytes().len() > MAX_OBJECT => {
-                line.user_bytes(&p.to_bytes()[..MAX_OBJECT]).str("...")
-            }
-            Object::Path(p) => line.user_bytes(p.to_bytes()),
+            Object::Path(p) => line.user_bytes(p.to_bytes(), MAX_OBJECT),
             Object::Text(t) => line.str(t),
         };
         line.str(": ").str(self.detail.unwrap_or_else(|| message(self.errno)));
@@ -214,5 +211,15 @@ mod tests {
         let t = text(&f);
         assert!(t.len() <= 1024, "{}", t.len());
         assert!(t.contains("..."));
+    }
+
+    #[test]
+    fn control_bytes_are_escaped_and_the_line_stays_bounded() {
+        let f = Failure::usage("option", c"--a\nb\x1b[2J", "unknown option");
+        assert_eq!(text(&f), "nook: option --a\\x0ab\\x1b[2J: unknown option (EINVAL)");
+        // Each control byte grows fourfold: the fuzzer's crash (found 2026-11-29).
+        let noisy = std::ffi::CString::new(vec![1u8; 3000]).unwrap();
+        let t = text(&Failure::new("bind", noisy.as_c_str(), Errno::NOENT));
+        assert!(t.len() <= 1024 && t.ends_with("(ENOENT)"), "{t}");
     }
 }

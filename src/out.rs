@@ -27,7 +27,7 @@ impl Line {
 
     #[inline(never)]
     pub fn bytes(&mut self, s: &[u8]) -> &mut Self {
-        let room = self.buf.len() - 8 - self.len;
+        let room = (self.buf.len() - 8).saturating_sub(self.len);
         let n = s.len().min(room);
         self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
         self.len += n;
@@ -42,19 +42,20 @@ impl Line {
         self.bytes(s.as_bytes())
     }
 
-    /// Bytes from the user (a path, an option), with control characters
-    /// written as `\xHH`: an error stays one line, and a terminal escape
-    /// in an argument is shown, not obeyed.
-    pub fn user_bytes(&mut self, s: &[u8]) -> &mut Self {
-        for chunk in s.split_inclusive(|&b| b < 0x20 || b == 0x7f) {
-            match chunk.split_last() {
-                Some((&last, head)) if last < 0x20 || last == 0x7f => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.bytes(head).bytes(&[b'\\', b'x', HEX[(last >> 4) as usize], HEX[(last & 15) as usize]]);
-                }
-                _ => {
-                    self.bytes(chunk);
-                }
+    /// Bytes from the user (a path, an option), at most `limit` bytes of
+    /// output, with control characters written as `\xHH`: an error stays
+    /// one line, and a terminal escape in an argument is shown, not obeyed.
+    pub fn user_bytes(&mut self, s: &[u8], limit: usize) -> &mut Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let end = self.len + limit;
+        for &b in s {
+            if self.len >= end {
+                return self.bytes(b"...");
+            }
+            if b < 0x20 || b == 0x7f {
+                self.bytes(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            } else {
+                self.bytes(&[b]);
             }
         }
         self
