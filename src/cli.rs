@@ -359,6 +359,9 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         return Err(Failure::new("mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
             .hint("mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
+    if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
+        return Err(Failure::usage("option", "--json-status-fd", "must differ from --info-fd (which is closed after its one line)"));
+    }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
         return Err(Failure::usage("option", "--hostname", "needs --unshare-uts"));
     }

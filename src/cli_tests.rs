@@ -198,6 +198,7 @@ fn every_mistake_is_one_usage_error() {
         (&["--block-fd", "987654", "--", "p"], &[], "EBADF"),
         (&["--sync-fd", "-1", "--", "p"], &[], "number"),
         (&["--pid", "1", "--", "p"], &[], "belongs to nook enter"),
+        (&["--info-fd", "2", "--json-status-fd", "2", "--", "p"], &[], "must differ"),
         (&["enter", "p"], &[], "--pid"),
         (&["enter", "--pid", "0", "p"], &[], "process id"),
         (&["enter", "--pid", "x", "p"], &[], "process id"),

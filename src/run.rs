@@ -100,7 +100,11 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
             // namespaces can be read.
             let mut proc_pid = crate::text::Buf::<16>::new();
             proc_pid.dec(child as u64);
-            announce(plan, child, proc_pid.as_bytes(), flags, false);
+            if let Err(f) = announce(plan, child, proc_pid.as_bytes(), flags, false) {
+                let _ = raw::kill(child, k::SIGKILL as i32);
+                let _ = crate::userns::wait_for(child);
+                return report(f);
+            }
             crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
             let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
@@ -377,7 +381,9 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
     if plan.fds.json_status.is_none() && !plan.init.new_session {
         let pid = rustix::process::getpid().as_raw_nonzero().get();
         // The time namespace is entered at exec: report time_for_children.
-        announce(plan, pid, b"self", flags, true);
+        if let Err(f) = announce(plan, pid, b"self", flags, true) {
+            return report(f);
+        }
         return build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, None));
     }
     let mask = match init::block_all_signals() {
@@ -388,14 +394,24 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // PROGRAM waits until the wrapper has been told (as PID 1 does).
+    let (go, told) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
+        Ok(p) => p,
+        Err(e) => return report(Failure::new("create pipe for", "PROGRAM", e)),
+    };
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) } {
         Err(e) => report(Failure::new("fork", "PROGRAM", e)),
         Ok(Forked::Child) => {
+            drop(told);
             // The monitor's pdeathsig is not inherited: PROGRAM dies with it.
             if plan.die_with_parent {
                 let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
             }
+            if !go_ahead(&go) {
+                raw::exit_group(EXIT_SETUP);
+            }
+            drop(go);
             close_wrapper_fds(plan, true);
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
             let code = build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
@@ -408,7 +424,14 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
             // The monitor shares the child's namespaces (the child already
             // entered the time namespace, the monitor will not): read its own,
             // which cannot vanish with a quickly exiting child.
-            announce(plan, child, b"self", flags, true);
+            drop(go);
+            if let Err(f) = announce(plan, child, b"self", flags, true) {
+                let _ = raw::kill(child, k::SIGKILL as i32);
+                let _ = crate::userns::wait_for(child);
+                return report(f);
+            }
+            crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&told), b"1");
+            drop(told);
             let status = relay_signals(child);
             finish_status(plan, status, exec_failed.as_ref())
         }
@@ -432,19 +455,51 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
 
 /// Writes the container's pid and namespaces to `--info-fd` (then closes
 /// it) and as the first line of `--json-status-fd`.
-fn announce(plan: &RunPlan, child: i32, proc_pid: &[u8], flags: u32, time_pending: bool) {
+/// A wrapper that cannot be told is a setup failure: PROGRAM does not start.
+fn announce(plan: &RunPlan, child: i32, proc_pid: &[u8], flags: u32, time_pending: bool) -> Result<(), Failure<'static>> {
     if plan.fds.info.is_none() && plan.fds.json_status.is_none() {
-        return;
+        return Ok(());
     }
     let mut json = crate::text::Buf::<512>::new();
     crate::isolate::describe(&mut json, child, proc_pid, flags, time_pending);
     if let Some(fd) = plan.fds.info {
-        crate::out::write_all(fd, json.as_bytes());
+        let written = write_to_wrapper(fd, json.as_bytes());
         let _ = raw::close(fd);
+        written.map_err(|e| Failure::new("write", "--info-fd", e))?;
     }
     if let Some(fd) = plan.fds.json_status {
-        crate::out::write_all(fd, json.as_bytes());
+        write_to_wrapper(fd, json.as_bytes()).map_err(|e| Failure::new("write", "--json-status-fd", e))?;
     }
+    Ok(())
+}
+
+/// write(2) all of `data` to a wrapper's fd. A reader that went away is
+/// EPIPE, not a SIGPIPE that would kill nook without a word: the signal is
+/// ignored for the write (and, where nook blocks every signal, taken off
+/// the queue so it is not relayed to the container).
+fn write_to_wrapper(fd: i32, mut data: &[u8]) -> Result<(), Errno> {
+    let pipe = k::SIGPIPE as i32;
+    let mut old = [0usize; 4];
+    raw::sigaction(pipe, &raw::IGNORE, &mut old)?;
+    // SAFETY: checked open by the parser; nook only writes to it.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    let mut result = Ok(());
+    while !data.is_empty() {
+        match rustix::io::write(borrowed, data) {
+            Ok(n) => data = &data[n..],
+            Err(Errno::INTR) => {}
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    if result == Err(Errno::PIPE) {
+        let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+        let _ = raw::sigtimedwait(&SigSet::empty().with(pipe), Some(&zero));
+    }
+    let _ = raw::sigaction(pipe, &old, &mut [0; 4]);
+    result
 }
 
 /// The last line of `--json-status-fd`, unless PROGRAM never ran.
@@ -455,7 +510,10 @@ fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> 
         if rustix::io::read(pipe, &mut byte) == Ok(0) {
             let mut line = crate::text::Buf::<40>::new();
             line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
-            crate::out::write_all(fd, line.as_bytes());
+            // PROGRAM has run: from here nook only warns.
+            if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
+                Failure::new("write", "--json-status-fd", e).report();
+            }
         }
     }
     status
