@@ -1,8 +1,9 @@
 /* bench-floor ROOT PROGRAM [ARG...]
  *
  * The bare syscall sequence of `nook --unshare-pid --no-init --root ROOT
- * --proc /proc --tmpfs /dev -- PROGRAM`: the floor that scripts/bench
- * measures nook's launch latency against. No option parsing, no checks beyond
+ * --proc /proc --dev /dev -- PROGRAM`: the floor that scripts/bench
+ * measures nook's launch latency against. Its /dev is nook's (and bwrap's)
+ * minimal one, made with the old mount API: see make_dev. No option parsing, no checks beyond
  * the return codes, no cleanup; PROGRAM is exec'd as PID 1 of the new PID
  * namespace.
  *
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +33,55 @@ static void put(const char *path, const char *s) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s)) die(path);
     close(fd);
+}
+
+/* An empty file PATH (mode 0444) to bind a node onto, as nook makes it. */
+static void make_file(const char *path) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0) die(path);
+    close(fd);
+}
+
+/* Binds the host's node HOST onto the file DEST, nosuid and noexec like
+ * nook's (the old API needs a second, remount call for the flags, and must
+ * repeat those the kernel locked: LOCKED, from the host's /dev). */
+static void bind_node(const char *host, const char *dest, unsigned long locked) {
+    make_file(dest);
+    if (mount(host, dest, NULL, MS_BIND, NULL)) die(host);
+    if (mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC | locked, NULL)) die(dest);
+}
+
+/* nook's --dev DEST (relative to the new root, before the pivot): a tmpfs;
+ * six nodes bound from the host; the symlinks; shm; a new devpts instance;
+ * the terminal as console when stdin or stdout is one (never in the bench). */
+static void make_dev(void) {
+    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const links[][2] = {
+        {"/proc/self/fd", "dev/fd"}, {"/proc/self/fd/0", "dev/stdin"}, {"/proc/self/fd/1", "dev/stdout"},
+        {"/proc/self/fd/2", "dev/stderr"}, {"/proc/kcore", "dev/core"}, {"pts/ptmx", "dev/ptmx"},
+    };
+    char host[16];
+    struct statvfs sv;
+    if (statvfs("/dev/null", &sv)) die("statvfs /dev/null");
+    unsigned long locked = sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755")) die("dev");
+    for (unsigned i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+        snprintf(host, sizeof host, "/dev/%s", nodes[i]);
+        bind_node(host, host + 1, locked);   /* "/dev/null" onto "dev/null" */
+    }
+    for (unsigned i = 0; i < sizeof links / sizeof *links; i++)
+        if (symlink(links[i][0], links[i][1])) die(links[i][1]);
+    if (mkdir("dev/shm", 0755)) die("mkdir dev/shm");
+    if (mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")) die("dev/shm");
+    if (mkdir("dev/pts", 0755)) die("mkdir dev/pts");
+    if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")) die("dev/pts");
+    for (int fd = 0; fd < 2; fd++) {
+        const char *tty = ttyname(fd);       /* isatty, readlink, same device */
+        if (!tty) continue;
+        make_file("dev/console");
+        if (mount(tty, "dev/console", NULL, MS_BIND, NULL)) die("dev/console");
+        break;
+    }
 }
 
 /* Wait for PID, reaping every other child on the way; its exit code. */
@@ -61,7 +113,7 @@ int main(int argc, char **argv) {
         if (mount(argv[1], argv[1], NULL, MS_BIND | MS_REC, NULL)) die("bind root");
         if (chdir(argv[1])) die("chdir root");
         if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) die("proc");
-        if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID, "mode=0755")) die("dev");
+        make_dev();
         if (syscall(SYS_pivot_root, ".", ".")) die("pivot_root");
         if (umount2(".", MNT_DETACH)) die("umount old root");
         if (chdir("/")) die("chdir /");

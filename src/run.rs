@@ -623,11 +623,12 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 
 /// An EPERM from a mount inside a user namespace usually means a flag or
 /// mount the host locked.
+/// ENOSYS there is a kernel older than the mount API nook is built on.
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno == Errno::PERM && f.hint.is_none() {
         f.hint("a user namespace cannot undo the host's locked mounts and flags")
     } else {
-        f
+        f.hint_if(f.errno == Errno::NOSYS, "nook needs Linux 5.12 or later (open_tree, fsmount, mount_setattr, openat2)")
     }
 }
 

@@ -1,6 +1,8 @@
-//! Bad invocations of `nook run` (issue 2): each must exit 125 with exactly one
-//! line on stderr starting with "nook: ", print nothing on stdout, and leave
-//! the host's mount table byte-identical. Plus --help and --version.
+//! Bad invocations of `nook run` (issue 2), extended to issue 5's catalogue of
+//! malformed input: each must exit 125 with exactly one line on stderr
+//! starting with "nook: ", print nothing on stdout, and leave the host's
+//! mount table byte-identical. Plus the plan's limits that are not errors,
+//! --help and --version.
 
 #[macro_use]
 mod common;
@@ -41,6 +43,14 @@ fn bad_invocations() -> Vec<Case> {
     let r = w.root();
     let file = format!("{r}/etc/passwd");
     let t = "/bin/true";
+    // PATH_MAX is 4096 with the NUL: 4096 bytes cannot name anything.
+    let long = format!("/{}", "x".repeat(4095));
+    let links = scratch(Who::Root, "links");
+    std::os::unix::fs::symlink("b", links.join("a")).unwrap();
+    std::os::unix::fs::symlink("a", links.join("b")).unwrap();
+    std::os::unix::fs::symlink("nowhere", links.join("dangling")).unwrap();
+    let loop_root = format!("{}/a", p(&links));
+    let dangling = format!("{}/dangling", p(&links));
     vec![
         // Unknown things.
         case("unknown option", &["--bogus-option", "--", t]),
@@ -145,13 +155,69 @@ fn bad_invocations() -> Vec<Case> {
             &["--root", r, "--chdir", "/nonexistent-dir", "--", t],
         )
         .errno("ENOENT"),
+        // Issue 5's catalogue (hardening): empty and overlong values, sheer
+        // volume, duplicates, hostile roots, and the full-isolation options.
+        case("empty --tmpfs", &["--tmpfs", "", "--", t]),
+        case("empty --bind DEST", &["--bind", "/tmp", "", "--", t]),
+        case("empty PROGRAM", &["--", ""]),
+        case("--root longer than PATH_MAX", &["--root", &long, "--", t]).errno("ENAMETOOLONG"),
+        case("--bind SRC longer than PATH_MAX", &["--bind", &long, "/mnt", "--", t]).errno("ENAMETOOLONG"),
+        case("--tmpfs longer than PATH_MAX", &["--tmpfs", &long, "--", t]).errno("ENAMETOOLONG"),
+        owned("10,000 `--dir /d` pairs (past the 2048-operation plan)", dirs(10_000)),
+        owned("2049 mount operations", dirs(2049)),
+        case("--chdir given twice", &["--chdir", "/", "--chdir", "/tmp", "--", t]),
+        case("--root given twice", &["--root", r, "--root", r, "--", t]),
+        case("--root is a symlink loop", &["--root", &loop_root, "--", t]).errno("ELOOP"),
+        case("--root is a dangling symlink", &["--root", &dangling, "--", t]).errno("ENOENT"),
+        case("--bind-try SRC fine, DEST relative", &["--bind-try", "/nonexistent", "rel", "--", t]),
+        case("--dev-bind SRC missing", &["--dev-bind", "/nonexistent-nook-src", "/mnt", "--", t]).errno("ENOENT"),
+        case("--uid-map 0:0:0 (empty range)", &["--uid-map", "0:0:0", "--", t]),
+        case("--uid-map past 2^32", &["--uid-map", "4294967295:0:2", "--", t]),
+        case("--uid-map ranges overlapping inside", &["--uid-map", "0:100000:10", "--uid-map", "5:200000:1", "--", t]),
+        case("--gid-map ranges overlapping outside", &["--gid-map", "0:100000:10", "--gid-map", "20:100005:1", "--", t]),
+        case("--map-user with --uid-map", &["--map-user", "5", "--uid-map", "0:0:1", "--", t]),
+        case("--pdeathsig SIGBOGUS", &["--unshare-pid", "--pdeathsig", "SIGBOGUS", "--", t]),
+        case("--pdeathsig 65", &["--unshare-pid", "--pdeathsig", "65", "--", t]),
+        case("--pdeathsig without --unshare-pid", &["--pdeathsig", "TERM", "--", t]),
+        case("--grace not a number", &["--unshare-pid", "--grace", "soon", "--", t]),
+        case("--info-fd not open", &["--info-fd", "987", "--", t]).errno("EBADF"),
+        case("--json-status-fd not open", &["--json-status-fd", "987", "--", t]).errno("EBADF"),
+        case("--block-fd -1", &["--block-fd", "-1", "--", t]),
+        case("--hostname without --unshare-uts", &["--hostname", "box", "--", t]),
+        case("--hostname empty", &["--unshare-uts", "--hostname", "", "--", t]),
+        case("--hostname of 65 bytes", &["--unshare-uts", "--hostname", &"h".repeat(65), "--", t]),
+        case("--cap-drop CAP_BOGUS", &["--cap-drop", "CAP_BOGUS", "--", t]),
+        case("--cap-add bogus", &["--cap-add", "bogus", "--", t]),
+        case("--mqueue without --unshare-ipc", &["--mqueue", "/dev/mqueue", "--", t]).errno("EPERM"),
+        case("--proc without --unshare-pid", &["--proc", "/proc", "--", t]).errno("EPERM"),
+        case("--keep-old-root without --root", &["--keep-old-root", "/old", "--", t]),
+        case("--setenv NAME with =", &["--setenv", "A=B", "c", "--", t]),
+        case("--pid belongs to enter", &["--pid", "1", "--", t]),
+        case("enter without --pid", &["enter", "--", t]),
+        case("enter --pid 0", &["enter", "--pid", "0", "--", t]),
+        case("enter --pid not a number", &["enter", "--pid", "12ab", "--", t]),
+        case("enter with a run option", &["enter", "--pid", "1", "--root", "/", "--", t]),
+        case("init with an unknown option", &["init", "--bogus", "--", t]),
+        case("a future role", &["switch-root", "/new", "/sbin/init"]),
     ]
+}
+
+/// A case whose argv is built rather than written out.
+fn owned(what: &'static str, args: Vec<String>) -> Case {
+    Case { what, args, env: Vec::new(), errno: None }
+}
+
+/// `--dir /d` N times, then a PROGRAM: N mount operations.
+fn dirs(n: usize) -> Vec<String> {
+    let mut args: Vec<String> = (0..n).flat_map(|_| ["--dir".to_string(), "/d".to_string()]).collect();
+    args.extend(["--".to_string(), "/bin/true".to_string()]);
+    args
 }
 
 /// Run every bad invocation; report all that misbehave at once.
 fn bad_invocations_fail_cleanly(who: Who) {
     let cases = bad_invocations();
-    assert!(cases.len() >= 20);
+    assert!(cases.len() >= 40, "issue 5 wants at least 40 cases");
     let mut failures = Vec::new();
     for c in &cases {
         let mut run = Run::nook(who, &c.args);
@@ -176,6 +242,37 @@ fn bad_invocations_fail_cleanly(who: Who) {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// The plan's edges that are not errors: exactly 2048 mount operations fit,
+/// and PROGRAM may have 10,000 arguments.
+fn capacity_is_not_an_error(who: Who) {
+    let w = world();
+    let mut ops = args(&["--root", w.root(), "--tmpfs", "/tmp"]);
+    for i in 0..2047 {
+        ops.extend(["--dir".to_string(), format!("/tmp/{i}")]);
+    }
+    ops.extend(args(&["--", "/bin/sh", "-c", "ls /tmp | wc -l"]));
+    Run::nook(who, &ops).run().ok().stdout_is("2047\n");
+    ten_thousand_program_args(who, &[]);
+}
+
+/// The same 10,000 arguments with --unshare-pid, where the init is
+/// re-executed with PROGRAM's argv and must pass them all on.
+fn ten_thousand_program_args_with_pid_namespace(who: Who) {
+    ten_thousand_program_args(who, &["--unshare-pid"]);
+}
+
+fn ten_thousand_program_args(who: Who, extra: &[&str]) {
+    let mut argv = args(&["--root", world().root()]);
+    argv.extend(args(extra));
+    argv.extend(args(&["--", "/bin/sh", "-c", "echo $# ${9999}", "sh"]));
+    argv.extend((1..=10_000).map(|i| i.to_string()));
+    Run::nook(who, &argv).run().ok().stdout_is("10000 9999\n");
+}
+
+fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
 }
 
 /// Without privileges, a map outside the caller's subordinate ranges is a
@@ -259,4 +356,10 @@ fn help(who: Who) {
     }
 }
 
-both!(bad_invocations_fail_cleanly, version, help);
+both!(
+    bad_invocations_fail_cleanly,
+    capacity_is_not_an_error,
+    ten_thousand_program_args_with_pid_namespace,
+    version,
+    help
+);
