@@ -64,7 +64,7 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
 }
 
 fn prctl(option: u32, arg: u32, arg3: u32) -> Result<(), Errno> {
-    crate::raw::prctl(option, arg as usize, arg3 as usize)
+    crate::raw::prctl(option, arg as usize, arg3 as usize).map(drop)
 }
 
 /// capget(2): the permitted set.

@@ -98,12 +98,13 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let _ = pointers.push(core::ptr::null());
     // SAFETY: NUL-terminated strings in ENVIRON, then a null pointer.
     let envp = unsafe { Argv::from_raw(pointers.as_ptr(), count) };
-    let env = Environment::new(envp, &plan.env_edits)?;
+    // SAFETY: the one environment of this process.
+    let env = unsafe { Environment::shared(envp, &plan.env_edits) }?;
 
     let mask = crate::init::block_all_signals().map_err(|e| Failure::new("block", "signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
-        Forked::Child => raw::exit_group(crate::run::exec_program(plan, &env, Some(mask))),
+        Forked::Child => raw::exit_group(crate::run::exec_program(plan, env, Some(mask))),
         Forked::Parent(child) => {
             crate::run::hide_from_container();
             Ok(crate::run::relay_signals(child))

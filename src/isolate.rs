@@ -37,22 +37,23 @@ const NAMESPACES: [(&str, &[u8], u32); 8] = [
 
 /// The JSON object of `--info-fd` and the first line of
 /// `--json-status-fd`: `{"child-pid": N, "cgroup-namespace": INODE, ...}`
-/// for the namespaces in `flags`, read from /proc/`proc_pid`/ns. A process
-/// that unshared a time namespace enters it only at exec: its
-/// `time_for_children` is the one to report (`time_pending`).
-pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_pid: &[u8], flags: u32, time_pending: bool) {
+/// for the namespaces in `flags`, read through `proc_self` (this process's
+/// /proc directory). A process that unshared a time namespace enters it only
+/// at exec, and one that is inside it has it as its children's too: so
+/// `time_for_children` is the one to report.
+pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32) {
     json.push(b"{\"child-pid\": ").dec(child_pid as u64);
     for (key, entry, flag) in NAMESPACES {
         if flags & flag == 0 {
             continue;
         }
-        let mut path = Buf::<64>::new();
-        path.push(b"/proc/").push(proc_pid).push(b"/ns/").push(entry);
-        if flag == k::CLONE_NEWTIME && time_pending {
+        let mut path = Buf::<48>::new();
+        path.push(b"ns/").push(entry);
+        if flag == k::CLONE_NEWTIME {
             path.push(b"_for_children");
         }
         let Ok(path) = path.as_cstr() else { continue };
-        let Ok(st) = rustix::fs::stat(path) else { continue };
+        let Ok(st) = rustix::fs::statat(proc_self, path, rustix::fs::AtFlags::empty()) else { continue };
         json.push(b", \"").push(key.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
     }
     json.push(b"}\n");

@@ -29,9 +29,40 @@ pub struct Environment<'a> {
     arena: Buf<SETENV_BYTES>,
 }
 
+/// The one environment a process execs with, in .bss: as a local it was a
+/// 96 KB stack frame, probed page by page on every launch.
+static mut SHARED: Environment<'static> = Environment { entries: Vec::new(), arena: Buf::new() };
+
+/// The envp array handed to execve, in .bss for the same reason.
+static mut ENVP: [*const c_char; MAX_ENV + 4] = [core::ptr::null(); MAX_ENV + 4];
+
+impl Environment<'static> {
+    /// Builds the process's environment in its static slot.
+    ///
+    /// # Safety
+    /// At most once per process (a forked child has its own copy), and the
+    /// result is the only reference to the slot.
+    pub unsafe fn shared<'b>(envp: Argv<'static>, edits: &[EnvEdit<'b>]) -> Result<&'static Environment<'static>, Failure<'b>> {
+        // SAFETY: the caller's contract.
+        let env = unsafe { &mut *core::ptr::addr_of_mut!(SHARED) };
+        env.fill(envp, edits)?;
+        Ok(env)
+    }
+}
+
 impl<'a> Environment<'a> {
-    pub fn new<'b>(envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<Self, Failure<'b>> {
-        let mut env = Environment { entries: Vec::new(), arena: Buf::new() };
+    /// A separate environment (tests, the fuzzer).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub fn new<'b>(envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<std::boxed::Box<Self>, Failure<'b>> {
+        let mut env = std::boxed::Box::new(Environment { entries: Vec::new(), arena: Buf::new() });
+        env.fill(envp, edits)?;
+        Ok(env)
+    }
+
+    fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
+        let env = self;
+        env.entries.clear();
+        env.arena.clear();
         for entry in envp.iter() {
             if entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
@@ -53,7 +84,7 @@ impl<'a> Environment<'a> {
                 }
             }
         }
-        Ok(env)
+        Ok(())
     }
 
     fn entry(&self, e: &Entry<'a>) -> &[u8] {
@@ -87,22 +118,27 @@ impl<'a> Environment<'a> {
     }
 
     /// The null-terminated envp array for execve, with `extra` C strings
-    /// (nook's own, for a re-executed init) before the null.
-    pub fn to_envp(&self, out: &mut Vec<*const c_char, { MAX_ENV + 3 }>, extra: &[*const c_char]) {
-        out.clear();
+    /// (nook's own, for a re-executed init, at most 3) before the null. It
+    /// lives in one static array: build it once, right before exec.
+    pub fn to_envp(&self, extra: &[*const c_char]) -> *const *const c_char {
+        // SAFETY: single-threaded; the array is only read by execve after.
+        let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
         let base = self.arena.as_bytes().as_ptr();
+        let mut n = 0;
         for e in self.entries.iter() {
-            let p = match *e {
+            out[n] = match *e {
                 Entry::Inherited(c) => c.as_ptr(),
-                // SAFETY: `at` is within the arena, which outlives `out`'s use.
+                // SAFETY: `at` is within the arena, which outlives the exec.
                 Entry::Built(at) => unsafe { base.add(at) as *const c_char },
             };
-            let _ = out.push(p);
+            n += 1;
         }
-        for &p in extra {
-            let _ = out.push(p);
+        for &p in extra.iter().take(3) {
+            out[n] = p;
+            n += 1;
         }
-        let _ = out.push(core::ptr::null());
+        out[n] = core::ptr::null();
+        out.as_ptr()
     }
 
     /// Variable names and values as text, for tests.
@@ -117,8 +153,7 @@ impl<'a> Environment<'a> {
 /// status PROTOCOL.md gives it: 127 not found, 126 not executable.
 pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     let name = program.get(0).unwrap_or(c"");
-    let mut envp: Vec<*const c_char, { MAX_ENV + 3 }> = Vec::new();
-    env.to_envp(&mut envp, &[]);
+    let envp = env.to_envp(&[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
         let f = Failure::new("exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");
@@ -126,7 +161,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     };
     if name.to_bytes().contains(&b'/') {
         // SAFETY: argv and envp are null-terminated arrays of C strings.
-        let e = unsafe { raw::execve(name, program.as_ptr(), envp.as_ptr()) };
+        let e = unsafe { raw::execve(name, program.as_ptr(), envp) };
         return fail(e, false);
     }
     let path = env.get(b"PATH").unwrap_or(DEFAULT_PATH);
@@ -139,7 +174,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
         let Ok(candidate) = full.as_cstr() else { continue };
         crate::out::trace(2, "try", candidate.to_bytes());
         // SAFETY: as above.
-        match unsafe { raw::execve(candidate, program.as_ptr(), envp.as_ptr()) } {
+        match unsafe { raw::execve(candidate, program.as_ptr(), envp) } {
             Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG => {}
             Errno::ACCESS => denied = true,
             e => return fail(e, true),

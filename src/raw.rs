@@ -279,8 +279,9 @@ pub fn sigaction(sig: i32, new: &SigAction, old: &mut SigAction) -> Result<()> {
 }
 
 /// `prctl(option, arg2, arg3, 0, 0)` for the integer-only options. See prctl(2).
-pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<()> {
-    check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) }).map(drop)
+/// Returns what the kernel returned (the value, for the PR_GET_* options).
+pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<usize> {
+    check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) })
 }
 
 /// capget(2) (or capset(2) when `write`) of this thread, version 3: two

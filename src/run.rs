@@ -9,7 +9,7 @@
 
 use crate::error::{EXIT_SETUP, Failure};
 use crate::init;
-use crate::plan::{Argv, RunPlan};
+use crate::plan::{Argv, Op, RunPlan};
 use crate::process::{self, Environment};
 use crate::raw::{self, Forked, SigSet};
 use crate::root;
@@ -23,10 +23,11 @@ use rustix::io::Errno;
 /// Never inlined: its frame holds the workload's environment, which must
 /// not become part of every role's stack (PID 1's resident memory).
 #[inline(never)]
-pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
+pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let parent = rustix::process::getppid();
     // Built first: it can fail on input alone, before anything changes.
-    let env = match Environment::new(envp, &plan.env_edits) {
+    // SAFETY: the one environment of this process.
+    let env = match unsafe { Environment::shared(envp, &plan.env_edits) } {
         Ok(env) => env,
         Err(f) => return report(f),
     };
@@ -41,7 +42,7 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         }
     }
     if !plan.pid_ns {
-        return run_here(plan, &env);
+        return run_here(plan, env);
     }
     // Decided here, where the terminal's groups are visible: inside the new
     // PID namespace they are not.
@@ -70,37 +71,34 @@ pub fn run(plan: &RunPlan, envp: Argv) -> i32 {
         Ok(p) => p,
         Err(e) => return report(Failure::new("create pipe for", "PID 1", e)),
     };
+
     // SAFETY: single-threaded; the child runs setup and then execs or
     // supervises, and never returns into the caller's frames.
     match unsafe { raw::fork(flags as u64) } {
         Err(e) => report(unshare_failure(e, user_ns)),
         Ok(Forked::Child) => {
             drop(keep_alive);
-            // The outer nook writes the wrapper's JSON and holds --sync-fd;
-            // PID 1 must not keep them open (a reader waits for EOF).
-            close_wrapper_fds(plan, false);
+            // The outer nook holds --sync-fd: PID 1 must not keep it open.
+            if let Some(fd) = plan.fds.sync {
+                let _ = raw::close(fd);
+            }
             let exec_fail_fd = exec_failed.map(|(r, w)| {
                 drop(r);
                 w
             });
-            let code = container_init(plan, maps.as_ref(), &env, inherited_mask, foreground, go, exec_fail_fd.as_ref());
+            let code = container_init(plan, maps.as_ref(), env, inherited_mask, foreground, go, exec_fail_fd.as_ref());
             report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
         Ok(Forked::Parent(child)) => {
             drop(go);
+            // PID 1 writes the info itself; nook's copy must not delay EOF.
+            if let Some(fd) = plan.fds.info {
+                let _ = raw::close(fd);
+            }
             if let Some(m) = maps.as_ref().filter(|m| !m.self_writable())
                 && let Err(f) = m.install_for(child)
             {
-                let _ = raw::kill(child, k::SIGKILL as i32);
-                let _ = crate::userns::wait_for(child);
-                return report(f);
-            }
-            // Before the go-ahead: PID 1 is alive for sure, so its
-            // namespaces can be read.
-            let mut proc_pid = crate::text::Buf::<16>::new();
-            proc_pid.dec(child as u64);
-            if let Err(f) = announce(plan, child, proc_pid.as_bytes(), flags, false) {
                 let _ = raw::kill(child, k::SIGKILL as i32);
                 let _ = crate::userns::wait_for(child);
                 return report(f);
@@ -150,7 +148,7 @@ fn container_init(
             Err(e) => return report(Failure::new("copy nook into", "a sealed memfd", e)),
         }
     };
-    if let Err(code) = build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)) {
+    if let Err(code) = finish_setup(plan, user_ns) {
         return code;
     }
     match image {
@@ -202,8 +200,17 @@ fn exec_init(
     let base = numbers.as_bytes().as_ptr() as *const c_char;
     let at = |offset: usize| unsafe { base.add(offset) };
 
-    let mut argv: heapless::Vec<*const c_char, { MAX_PROGRAM_ARGS + 12 }> = heapless::Vec::new();
-    let mut push = |p: *const c_char| argv.push(p).is_ok();
+    // SAFETY: single-threaded; the array is only read by execveat after.
+    let argv = unsafe { &mut *core::ptr::addr_of_mut!(INIT_ARGV) };
+    let mut used = 0;
+    let mut push = |p: *const c_char| {
+        let fits = used < argv.len();
+        if fits {
+            argv[used] = p;
+            used += 1;
+        }
+        fits
+    };
     let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
     if plan.init.signal_group {
         fits &= push(c"--signal-group".as_ptr());
@@ -228,21 +235,23 @@ fn exec_init(
     if !fits {
         return report(Failure::new("exec init for", "PROGRAM", Errno::TOOBIG));
     }
-    let mut envp: heapless::Vec<*const c_char, { process::MAX_ENV + 3 }> = heapless::Vec::new();
-    if fail_fd.is_some() {
-        env.to_envp(&mut envp, &[at(mask_at), at(foreground_at), at(fail_fd_at)]);
+    let envp = if fail_fd.is_some() {
+        env.to_envp(&[at(mask_at), at(foreground_at), at(fail_fd_at)])
     } else {
-        env.to_envp(&mut envp, &[at(mask_at), at(foreground_at)]);
-    }
+        env.to_envp(&[at(mask_at), at(foreground_at)])
+    };
     crate::out::trace(1, "exec", b"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
-    let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp.as_ptr()) };
+    let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
     report(Failure::new("exec init from", "a sealed memfd", e))
 }
 
-/// Arguments of PROGRAM that the re-executed init can pass on.
-const MAX_PROGRAM_ARGS: usize = 4096;
+/// The re-executed init's argv, in .bss: room for as many arguments as
+/// execve itself accepts with an 8 MiB stack (ARG_MAX is a quarter of it,
+/// and each argument costs its pointer and at least 2 bytes), without a
+/// stack frame of that size.
+static mut INIT_ARGV: [*const core::ffi::c_char; 1 << 18] = [core::ptr::null(); 1 << 18];
 
 /// Blocks until the outer nook says go (true), or is gone (EOF: false).
 fn go_ahead(go: &OwnedFd) -> bool {
@@ -262,7 +271,7 @@ fn go_ahead(go: &OwnedFd) -> bool {
 /// structure) is built only in the forked child, so that none of its pages
 /// count in PID 1's resident memory.
 #[inline(never)]
-pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
+pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let blocked = match init::block_all_signals() {
         Ok(mask) => mask,
         Err(e) => return report(Failure::new("block", "signals", e)),
@@ -285,9 +294,10 @@ pub fn init_role(plan: &RunPlan, envp: Argv) -> i32 {
 
 /// PROGRAM's side of the fork in `nook init`.
 #[inline(never)]
-fn start_program(plan: &RunPlan, envp: Argv, inherited_mask: SigSet) -> i32 {
-    let code = match Environment::new(envp, &plan.env_edits) {
-        Ok(env) => exec_program(plan, &env, Some(inherited_mask)),
+fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) -> i32 {
+    // SAFETY: the one environment of this (forked) process.
+    let code = match unsafe { Environment::shared(envp, &plan.env_edits) } {
+        Ok(env) => exec_program(plan, env, Some(inherited_mask)),
         Err(f) => report(f),
     };
     if let Some(fd) = plan.exec_fail_fd {
@@ -377,14 +387,8 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
         Ok(user_ns) => user_ns,
         Err(code) => return code,
     };
-    let flags = created_namespaces(plan, user_ns);
     if plan.fds.json_status.is_none() && !plan.init.new_session {
-        let pid = rustix::process::getpid().as_raw_nonzero().get();
-        // The time namespace is entered at exec: report time_for_children.
-        if let Err(f) = announce(plan, pid, b"self", flags, true) {
-            return report(f);
-        }
-        return build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, None));
+        return finish_setup(plan, user_ns).map_or_else(|code| code, |()| exec_program(plan, env, None));
     }
     let mask = match init::block_all_signals() {
         Ok(m) => m,
@@ -394,44 +398,26 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    // PROGRAM waits until the wrapper has been told (as PID 1 does).
-    let (go, told) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
-        Ok(p) => p,
-        Err(e) => return report(Failure::new("create pipe for", "PROGRAM", e)),
-    };
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) } {
         Err(e) => report(Failure::new("fork", "PROGRAM", e)),
         Ok(Forked::Child) => {
-            drop(told);
             // The monitor's pdeathsig is not inherited: PROGRAM dies with it.
             if plan.die_with_parent {
                 let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
             }
-            if !go_ahead(&go) {
-                raw::exit_group(EXIT_SETUP);
-            }
-            drop(go);
-            close_wrapper_fds(plan, true);
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
-            let code = build_tree(plan, user_ns).and_then(|()| wait_for_go(plan)).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
+            let code = finish_setup(plan, user_ns).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
             report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
         Ok(Forked::Parent(child)) => {
             hide_from_container();
-            let exec_failed = exec_failed.map(|(r, _)| r);
-            // The monitor shares the child's namespaces (the child already
-            // entered the time namespace, the monitor will not): read its own,
-            // which cannot vanish with a quickly exiting child.
-            drop(go);
-            if let Err(f) = announce(plan, child, b"self", flags, true) {
-                let _ = raw::kill(child, k::SIGKILL as i32);
-                let _ = crate::userns::wait_for(child);
-                return report(f);
+            // PROGRAM's process writes the info itself.
+            if let Some(fd) = plan.fds.info {
+                let _ = raw::close(fd);
             }
-            crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&told), b"1");
-            drop(told);
+            let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
             finish_status(plan, status, exec_failed.as_ref())
         }
@@ -453,22 +439,66 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
     k::CLONE_NEWNS | plan.namespaces | if user_ns { k::CLONE_NEWUSER } else { 0 }
 }
 
-/// Writes the container's pid and namespaces to `--info-fd` (then closes
-/// it) and as the first line of `--json-status-fd`.
-/// A wrapper that cannot be told is a setup failure: PROGRAM does not start.
-fn announce(plan: &RunPlan, child: i32, proc_pid: &[u8], flags: u32, time_pending: bool) -> Result<(), Failure<'static>> {
-    if plan.fds.info.is_none() && plan.fds.json_status.is_none() {
-        return Ok(());
+/// The container process's last steps before exec: the mount tree, the
+/// lock on it, the wrapper's JSON, the wait on `--block-fd`.
+fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
+    let announcing = plan.fds.info.is_some() || plan.fds.json_status.is_some();
+    // The host's /proc is at hand only before the pivot; the container may
+    // have none. Closed on exec like every fd of nook's.
+    let proc_self = if (user_ns && promises_read_only(plan)) || announcing {
+        let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        Some(rustix::fs::open(c"/proc/self", flags, rustix::fs::Mode::empty()).map_err(|e| report(Failure::new("open", "/proc/self", e)))?)
+    } else {
+        None
+    };
+    // This process's pid as the caller sees it: /proc/self of the host's procfs.
+    let mut pid_text = [core::mem::MaybeUninit::<u8>::uninit(); 16];
+    let pid = match announcing {
+        true => rustix::fs::readlinkat_raw(rustix::fs::CWD, c"/proc/self", &mut pid_text)
+            .map_or(0, |(got, _)| crate::cli::parse_number(got, 10).unwrap_or(0) as i32),
+        false => 0,
+    };
+    build_tree(plan, user_ns)?;
+    if let (true, Some(proc_self)) = (user_ns && promises_read_only(plan), &proc_self) {
+        crate::userns::lock_mounts(proc_self).map_err(report)?;
     }
+    if let (true, Some(proc_self)) = (announcing, &proc_self) {
+        let mut flags = created_namespaces(plan, user_ns);
+        if plan.pid_ns {
+            flags |= k::CLONE_NEWPID;
+        }
+        announce(plan, pid, proc_self, flags).map_err(report)?;
+    }
+    drop(proc_self);
+    wait_for_go(plan)
+}
+
+/// Whether the plan makes anything read-only that the workload, root of its
+/// user namespace, could otherwise simply remount read-write: then the tree
+/// is locked (see `userns::lock_mounts`). Locking has visible effects (the
+/// workload sees identity id maps, cannot unmount what nook mounted, and
+/// its shared mounts become slaves), so it is done only for that promise.
+fn promises_read_only(plan: &RunPlan) -> bool {
+    plan.ro_root
+        || plan.ops.iter().any(|op| {
+            matches!(op, Op::Bind { kind: crate::plan::BindKind::ReadOnly, .. } | Op::RemountRo { .. } | Op::Sys { .. })
+        })
+}
+
+/// Writes the container's pid and namespaces to `--info-fd` and as the first
+/// line of `--json-status-fd`, then closes both here (the monitor or the
+/// outer nook keeps the status fd for the last line). Written by the
+/// container's first process itself, after setup, so the namespaces are its
+/// final ones. A wrapper that cannot be told is a setup failure.
+fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
     let mut json = crate::text::Buf::<512>::new();
-    crate::isolate::describe(&mut json, child, proc_pid, flags, time_pending);
-    if let Some(fd) = plan.fds.info {
-        let written = write_to_wrapper(fd, json.as_bytes());
-        let _ = raw::close(fd);
-        written.map_err(|e| Failure::new("write", "--info-fd", e))?;
-    }
-    if let Some(fd) = plan.fds.json_status {
-        write_to_wrapper(fd, json.as_bytes()).map_err(|e| Failure::new("write", "--json-status-fd", e))?;
+    crate::isolate::describe(&mut json, child, proc_self, flags);
+    for (fd, name) in [(plan.fds.info, "--info-fd"), (plan.fds.json_status, "--json-status-fd")] {
+        if let Some(fd) = fd {
+            let written = write_to_wrapper(fd, json.as_bytes());
+            let _ = raw::close(fd);
+            written.map_err(|e| Failure::new("write", name, e))?;
+        }
     }
     Ok(())
 }
@@ -533,14 +563,6 @@ fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i32> 
 fn report_exec_failure(fd: Option<&OwnedFd>) {
     if let Some(fd) = fd {
         crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
-    }
-}
-
-/// The container side closes the fds its parent answers for: the JSON
-/// ones always, --sync-fd unless it is the container's own to hold.
-fn close_wrapper_fds(plan: &RunPlan, keep_sync: bool) {
-    for fd in [plan.fds.info, plan.fds.json_status, plan.fds.sync.filter(|_| !keep_sync)].into_iter().flatten() {
-        let _ = raw::close(fd);
     }
 }
 

@@ -292,3 +292,118 @@ impl Helper {
         sent && wait_for(self.pid) == Ok(0)
     }
 }
+
+const ID_MAP_FILES: [(&CStr, &str); 2] = [(c"uid_map", "uid_map"), (c"gid_map", "gid_map")];
+
+/// Locks the finished mount tree against the workload: a second user and
+/// mount namespace, nested in the container's, with the same ids.
+///
+/// Kernel rules this relies on (mount_namespaces(7), user_namespaces(7)):
+/// - When a mount namespace is copied into one owned by a less privileged
+///   user namespace, every mount's flags (read-only, nosuid, nodev, noexec,
+///   atime) are locked, and its submounts can no longer be unmounted.
+///   Without this, root of the container's own user namespace could simply
+///   `mount -o remount,rw` what `--ro-root` or `--ro-bind` made read-only.
+///   (bwrap's second user namespace serves the same end.)
+/// - Only a process of the parent namespace with CAP_SETUID there may
+///   write a map of several ids; the process itself, once inside, may map
+///   just its own uid and gid (gid only with setgroups denied). So a
+///   container of one uid and one gid maps itself; one with ranges gets a
+///   helper, forked just before and still root of the container's
+///   namespace (it takes one PID there).
+///
+/// `proc_self` is this process's /proc directory, opened before the pivot
+/// (the container may have no procfs).
+pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
+    use rustix::fs::{Mode, OFlags};
+    const FILES: [(&CStr, &str); 2] = ID_MAP_FILES;
+    let mut maps = [Buf::<4096>::new(), Buf::<4096>::new()];
+    let mut single = true;
+    for (text, (file, label)) in maps.iter_mut().zip(FILES) {
+        let fd = rustix::fs::openat(proc_self, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at("read", label)?;
+        let mut current = [0u8; 4096];
+        let n = rustix::io::read(&fd, &mut current).at("read", label)?;
+        // "inside outside count" of the container → "inside inside count".
+        let mut lines = 0;
+        for line in current[..n].split(|&b| b == b'\n') {
+            let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+            if let (Some(inside), Some(_), Some(count)) = (fields.next(), fields.next(), fields.next()) {
+                text.push(inside).push(b" ").push(inside).push(b" ").push(count).push(b"\n");
+                lines += 1;
+                single &= count == b"1";
+            }
+        }
+        single &= lines == 1;
+    }
+    // A process that changed its uid (settle_identity) is not dumpable, and
+    // its /proc files then belong to the host's root, whom a helper cannot
+    // override: dumpable for the few steps of the write.
+    const PR_GET_DUMPABLE: u32 = 3;
+    const PR_SET_DUMPABLE: u32 = 4;
+    let dumpable = raw::prctl(PR_GET_DUMPABLE, 0, 0).unwrap_or(0);
+    let _ = raw::prctl(PR_SET_DUMPABLE, 1, 0);
+    let locked = if single { nest_self(proc_self, &maps) } else { nest(proc_self, &maps) };
+    let _ = raw::prctl(PR_SET_DUMPABLE, dumpable, 0);
+    locked
+}
+
+fn unshare_nested<'a>() -> Result<'a, ()> {
+    crate::out::trace(1, "lock mounts", b"nested user and mount namespaces");
+    // SAFETY: single-threaded, and no CLONE_FILES.
+    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER | rustix::thread::UnshareFlags::NEWNS) }
+        .at("lock mounts: unshare", "user and mount namespaces")
+}
+
+fn write_at<'a>(dir: &OwnedFd, file: &CStr, label: &'static str, data: &[u8]) -> Result<'a, ()> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::openat(dir, file, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty()).at("lock mounts: write", label)?;
+    match rustix::io::write(&fd, data).at("lock mounts: write", label)? {
+        n if n == data.len() => Ok(()),
+        _ => Err(Failure::new("lock mounts: write", label, Errno::IO)),
+    }
+}
+
+/// One uid and one gid: the process maps itself in the nested namespace.
+fn nest_self<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
+    unshare_nested()?;
+    write_at(proc_self, c"uid_map", "uid_map", maps[0].as_bytes())?;
+    write_at(proc_self, c"setgroups", "setgroups", b"deny")?;
+    write_at(proc_self, c"gid_map", "gid_map", maps[1].as_bytes())
+}
+
+/// Ranges: a helper in the container's namespace writes the maps.
+fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
+    const FILES: [(&CStr, &str); 2] = ID_MAP_FILES;
+    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at("lock mounts: create pipe for", "id maps")?;
+    // SAFETY: single-threaded; the child only writes two files and exits.
+    let helper = match unsafe { raw::fork(0) }.at("lock mounts: fork helper for", "id maps")? {
+        Forked::Child => {
+            drop(go);
+            let mut byte = [0u8; 1];
+            if rustix::io::read(&wait_end, &mut byte) != Ok(1) {
+                raw::exit_group(0); // nook gave up before unsharing
+            }
+            for (text, (file, label)) in maps.iter().zip(FILES) {
+                if let Err(f) = write_at(proc_self, file, label, text.as_bytes()) {
+                    f.report();
+                    raw::exit_group(crate::error::EXIT_SETUP);
+                }
+            }
+            raw::exit_group(0)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(wait_end);
+    if let Err(f) = unshare_nested() {
+        drop(go); // the helper exits quietly
+        let _ = wait_for(helper);
+        return Err(f);
+    }
+    let sent = write_all(go.as_fd().as_raw_fd(), b"1");
+    drop(go);
+    if !sent || wait_for(helper) != Ok(0) {
+        // The helper has said why.
+        raw::exit_group(crate::error::EXIT_SETUP);
+    }
+    Ok(())
+}
