@@ -4,9 +4,11 @@
 //! Each role has its own option table; a new role adds one arm to [`parse`]
 //! and one parse function, nothing else.
 
-use crate::error::{Failure, Object, Result};
-use crate::plan::{Argv, BindKind, EnvEdit, IdRange, MakeKind, Op, Propagation, RunPlan, Setgroups};
+use crate::error::{Failure, Result};
+use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
+pub use crate::values::parse_number;
+use crate::values::{boolean, id_range, lookup, number, option_or_value, overlaps, propagation, size};
 
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -161,10 +163,6 @@ const RUN_OPTIONS: &[(&[u8], Opt)] = &[
     (b"--block-fd", Opt::Fd(FdKind::Block)), (b"--sync-fd", Opt::Fd(FdKind::Sync)), (b"--pid", Opt::Pid),
 ];
 
-/// Looks a word up in a table of (name, value).
-fn lookup<T: Copy>(table: &[(&[u8], T)], word: &[u8]) -> Option<T> {
-    table.iter().find(|(name, _)| *name == word).map(|&(_, v)| v)
-}
 
 fn run_option(word: &[u8]) -> Option<Opt> {
     lookup(RUN_OPTIONS, word)
@@ -577,14 +575,6 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
     }
 }
 
-fn boolean(v: &CStr) -> Option<bool> {
-    const WORDS: &[(&[u8], bool)] = &[
-        (b"1", true), (b"true", true), (b"yes", true), (b"on", true),
-        (b"0", false), (b"false", false), (b"no", false), (b"off", false), (b"", false),
-    ];
-    lookup(WORDS, v.to_bytes())
-}
-
 /// Splits "NAME=value" into the name and a C string of the value.
 pub fn split_env(entry: &CStr) -> Option<(&[u8], &CStr)> {
     let bytes = entry.to_bytes_with_nul();
@@ -632,79 +622,6 @@ fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
         return Err(Failure::usage("option", option, "needs a variable name without ="));
     }
     Ok(name)
-}
-
-fn propagation(v: &CStr) -> Result<'_, Propagation> {
-    const MODES: &[(&[u8], Propagation)] = &[
-        (b"private", Propagation::Private),
-        (b"slave", Propagation::Slave),
-        (b"shared", Propagation::Shared),
-        (b"unchanged", Propagation::Unchanged),
-    ];
-    lookup(MODES, v.to_bytes())
-        .ok_or_else(|| Failure::usage("propagation", v, "is not private, slave, shared or unchanged"))
-}
-
-/// An unsigned number in `radix`, at most `max`.
-fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) -> Result<'a, u64> {
-    parse_number(v.to_bytes(), radix)
-        .filter(|&n| n <= max)
-        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), bad_number_text(radix)))
-}
-
-fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> Object<'a> {
-    if v.is_empty() { Object::Path(option) } else { Object::Path(v) }
-}
-
-fn bad_number_text(radix: u32) -> &'static str {
-    if radix == 8 { "is not an octal mode up to 7777" } else { "is not a number in range" }
-}
-
-pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        let v = (d as char).to_digit(radix)?;
-        n = n.checked_mul(radix as u64)?.checked_add(v as u64)?;
-    }
-    Some(n)
-}
-
-/// BYTES, optionally with a k, m or g suffix (powers of 1024).
-fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
-    let b = v.to_bytes();
-    let (digits, shift) = match b.last() {
-        Some(b'k' | b'K') => (&b[..b.len() - 1], 10),
-        Some(b'm' | b'M') => (&b[..b.len() - 1], 20),
-        Some(b'g' | b'G') => (&b[..b.len() - 1], 30),
-        _ => (b, 0),
-    };
-    parse_number(digits, 10)
-        .and_then(|n| n.checked_mul(1 << shift))
-        .filter(|&n| n > 0)
-        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), "is not a size in bytes"))
-}
-
-/// IN:OUT:COUNT
-fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange> {
-    let bad = || Failure::usage("option", option_or_value(option, v), "is not IN:OUT:COUNT");
-    let mut parts = v.to_bytes().split(|&c| c == b':');
-    let mut field = || parts.next().and_then(|p| parse_number(p, 10)).filter(|&n| n <= u32::MAX as u64);
-    let (inside, outside, count) = (field().ok_or_else(bad)?, field().ok_or_else(bad)?, field().ok_or_else(bad)?);
-    if parts.next().is_some() || count == 0 || inside + count > 1 << 32 || outside + count > 1 << 32 {
-        return Err(bad());
-    }
-    Ok(IdRange { inside: inside as u32, outside: outside as u32, count: count as u32 })
-}
-
-fn overlaps(a: &IdRange, b: &IdRange) -> bool {
-    let meet = |a0: u32, b0: u32| {
-        let (a0, b0) = (a0 as u64, b0 as u64);
-        a0 < b0 + b.count as u64 && b0 < a0 + a.count as u64
-    };
-    meet(a.inside, b.inside) || meet(a.outside, b.outside)
 }
 
 #[cfg(test)]

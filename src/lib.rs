@@ -30,6 +30,8 @@ pub mod selfcopy;
 pub mod sys;
 pub mod text;
 pub mod userns;
+pub mod values;
+pub mod wrapper;
 
 use plan::{Argv, RunPlan};
 

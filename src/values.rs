@@ -1,0 +1,95 @@
+//! The values of options and variables: numbers, sizes, id ranges, modes,
+//! words. Each returns the usage error that names the option (or, when
+//! given, the value) on a mistake.
+
+use crate::error::{Failure, Object, Result};
+use crate::plan::{IdRange, Propagation};
+use core::ffi::CStr;
+
+/// Looks a word up in a table of (name, value). Matching through tables
+/// (rather than a `match` on byte strings, which compiles to a byte-by-byte
+/// compare per arm) keeps the binary small.
+pub(crate) fn lookup<T: Copy>(table: &[(&[u8], T)], word: &[u8]) -> Option<T> {
+    table.iter().find(|(name, _)| *name == word).map(|&(_, v)| v)
+}
+
+pub(crate) fn boolean(v: &CStr) -> Option<bool> {
+    const WORDS: &[(&[u8], bool)] = &[
+        (b"1", true), (b"true", true), (b"yes", true), (b"on", true),
+        (b"0", false), (b"false", false), (b"no", false), (b"off", false), (b"", false),
+    ];
+    lookup(WORDS, v.to_bytes())
+}
+
+pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
+    const MODES: &[(&[u8], Propagation)] = &[
+        (b"private", Propagation::Private),
+        (b"slave", Propagation::Slave),
+        (b"shared", Propagation::Shared),
+        (b"unchanged", Propagation::Unchanged),
+    ];
+    lookup(MODES, v.to_bytes())
+        .ok_or_else(|| Failure::usage("propagation", v, "is not private, slave, shared or unchanged"))
+}
+
+/// An unsigned number in `radix`, at most `max`.
+pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) -> Result<'a, u64> {
+    parse_number(v.to_bytes(), radix)
+        .filter(|&n| n <= max)
+        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), bad_number_text(radix)))
+}
+
+pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> Object<'a> {
+    if v.is_empty() { Object::Path(option) } else { Object::Path(v) }
+}
+
+pub(crate) fn bad_number_text(radix: u32) -> &'static str {
+    if radix == 8 { "is not an octal mode up to 7777" } else { "is not a number in range" }
+}
+
+pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        let v = (d as char).to_digit(radix)?;
+        n = n.checked_mul(radix as u64)?.checked_add(v as u64)?;
+    }
+    Some(n)
+}
+
+/// BYTES, optionally with a k, m or g suffix (powers of 1024).
+pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
+    let b = v.to_bytes();
+    let (digits, shift) = match b.last() {
+        Some(b'k' | b'K') => (&b[..b.len() - 1], 10),
+        Some(b'm' | b'M') => (&b[..b.len() - 1], 20),
+        Some(b'g' | b'G') => (&b[..b.len() - 1], 30),
+        _ => (b, 0),
+    };
+    parse_number(digits, 10)
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), "is not a size in bytes"))
+}
+
+/// IN:OUT:COUNT
+pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange> {
+    let bad = || Failure::usage("option", option_or_value(option, v), "is not IN:OUT:COUNT");
+    let mut parts = v.to_bytes().split(|&c| c == b':');
+    let mut field = || parts.next().and_then(|p| parse_number(p, 10)).filter(|&n| n <= u32::MAX as u64);
+    let (inside, outside, count) = (field().ok_or_else(bad)?, field().ok_or_else(bad)?, field().ok_or_else(bad)?);
+    if parts.next().is_some() || count == 0 || inside + count > 1 << 32 || outside + count > 1 << 32 {
+        return Err(bad());
+    }
+    Ok(IdRange { inside: inside as u32, outside: outside as u32, count: count as u32 })
+}
+
+pub(crate) fn overlaps(a: &IdRange, b: &IdRange) -> bool {
+    let meet = |a0: u32, b0: u32| {
+        let (a0, b0) = (a0 as u64, b0 as u64);
+        a0 < b0 + b.count as u64 && b0 < a0 + a.count as u64
+    };
+    meet(a.inside, b.inside) || meet(a.outside, b.outside)
+}

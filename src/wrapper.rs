@@ -1,0 +1,110 @@
+//! The file-descriptor protocol of shell wrappers, with bwrap's keys:
+//! `--info-fd`, `--json-status-fd`, `--block-fd` (`--sync-fd` needs no code
+//! beyond being kept open by the right process; see run.rs).
+
+use crate::error::Failure;
+use crate::plan::RunPlan;
+use crate::raw::{self, SigSet};
+use crate::run::report;
+use linux_raw_sys::general as k;
+use rustix::fd::OwnedFd;
+use rustix::io::Errno;
+
+/// Writes the container's pid and namespaces to `--info-fd` and as the first
+/// line of `--json-status-fd`, then closes both here (the monitor or the
+/// outer nook keeps the status fd for the last line). Written by the
+/// container's first process itself, after setup, so the namespaces are its
+/// final ones. A wrapper that cannot be told is a setup failure.
+pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
+    let mut json = crate::text::Buf::<512>::new();
+    crate::isolate::describe(&mut json, child, proc_self, flags);
+    for (fd, name) in [(plan.fds.info, "--info-fd"), (plan.fds.json_status, "--json-status-fd")] {
+        if let Some(fd) = fd {
+            let written = write_to_wrapper(fd, json.as_bytes());
+            let _ = raw::close(fd);
+            written.map_err(|e| Failure::new("write", name, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// write(2) all of `data` to a wrapper's fd. A reader that went away is
+/// EPIPE, not a SIGPIPE that would kill nook without a word: the signal is
+/// ignored for the write (and, where nook blocks every signal, taken off
+/// the queue so it is not relayed to the container).
+fn write_to_wrapper(fd: i32, mut data: &[u8]) -> Result<(), Errno> {
+    let pipe = k::SIGPIPE as i32;
+    let mut old = [0usize; 4];
+    raw::sigaction(pipe, &raw::IGNORE, &mut old)?;
+    // SAFETY: checked open by the parser; nook only writes to it.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    let mut result = Ok(());
+    while !data.is_empty() {
+        match rustix::io::write(borrowed, data) {
+            Ok(n) => data = &data[n..],
+            Err(Errno::INTR) => {}
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    if result == Err(Errno::PIPE) {
+        let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+        let _ = raw::sigtimedwait(&SigSet::empty().with(pipe), Some(&zero));
+    }
+    let _ = raw::sigaction(pipe, &old, &mut [0; 4]);
+    result
+}
+
+/// The last line of `--json-status-fd`, unless PROGRAM never ran.
+pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> i32 {
+    if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
+        // Every writer is gone by now: one byte means failure, EOF success.
+        let mut byte = [0u8; 1];
+        if rustix::io::read(pipe, &mut byte) == Ok(0) {
+            let mut line = crate::text::Buf::<40>::new();
+            line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
+            // PROGRAM has run: from here nook only warns.
+            if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
+                Failure::new("write", "--json-status-fd", e).report();
+            }
+        }
+    }
+    status
+}
+
+/// With `--json-status-fd`: a pipe whose write end reports a PROGRAM that
+/// could not be executed.
+pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i32> {
+    if plan.fds.json_status.is_none() {
+        return Ok(None);
+    }
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map(Some)
+        .map_err(|e| report(Failure::new("create pipe for", "--json-status-fd", e)))
+}
+
+pub fn report_exec_failure(fd: Option<&OwnedFd>) {
+    if let Some(fd) = fd {
+        crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
+    }
+}
+
+/// `--block-fd`: PROGRAM starts after one byte, or EOF, arrives.
+pub fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
+    let Some(fd) = plan.fds.block else { return Ok(()) };
+    crate::out::trace(1, "wait for", b"--block-fd");
+    let mut byte = [0u8; 1];
+    // SAFETY: checked open by the parser; read only.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    loop {
+        match rustix::io::read(borrowed, &mut byte) {
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(report(Failure::new("read", "--block-fd", e))),
+            Ok(_) => break,
+        }
+    }
+    let _ = raw::close(fd);
+    Ok(())
+}
