@@ -14,8 +14,7 @@ mod common;
 use common::*;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -24,57 +23,6 @@ const SOON: Duration = Duration::from_secs(5);
 
 /// The namespaces enter joins, as /proc/PID/ns names.
 const NAMESPACES: [&str; 8] = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup", "time"];
-
-/// A unique `sleep` duration of about 30 s naming one container's processes;
-/// dropping it SIGKILLs them.
-struct Tag(String);
-
-impl Tag {
-    fn new() -> Tag {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        Tag(format!("30.{:07}{:05}", std::process::id(), n % 100_000))
-    }
-
-    /// The processes whose command line holds the tag (launchers included).
-    fn pids(&self) -> Vec<u32> {
-        self.matching(|cmdline| cmdline.contains(&self.0))
-    }
-
-    /// Whether `/bin/sleep TAG` itself runs: the container is set up (the
-    /// info line comes earlier, before the mount tree is built).
-    fn sleeping(&self) -> bool {
-        !self.matching(|cmdline| cmdline == format!("/bin/sleep\0{}\0", self.0)).is_empty()
-    }
-
-    fn matching(&self, f: impl Fn(&str) -> bool) -> Vec<u32> {
-        let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
-        entries
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| {
-                let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                f(&String::from_utf8_lossy(&raw))
-            })
-            .collect()
-    }
-
-    fn kill(&self) {
-        for _ in 0..3 {
-            for pid in self.pids() {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).env("PATH", PATH)
-                    .stderr(Stdio::null()).status();
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Tag {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// Polls `f` every 10 ms until it holds or SOON passes.
 fn until(mut f: impl FnMut() -> bool) -> bool {
@@ -126,7 +74,7 @@ impl Container {
         args.extend(argv);
         let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
         let read = || fs::read_to_string(&info).unwrap_or_default();
-        let ready = until(|| run.has_exited() || (read().ends_with('\n') && tag.sleeping()));
+        let ready = until(|| run.has_exited() || (read().ends_with('\n') && sleeping(&tag)));
         let pid = child_pid(&read());
         if !ready || run.has_exited() || pid.is_none() {
             run.kill();
@@ -436,4 +384,10 @@ fn root_enters_users_container() {
     let out = c.enter(Who::Root, &[], &["/bin/sh", "-c", REPORT]);
     check_report(&c, &out, "inside", "/");
     c.stop();
+}
+
+/// Whether `/bin/sleep TAG` itself runs: the container is set up and PROGRAM
+/// has started.
+fn sleeping(tag: &Tag) -> bool {
+    !tag.matching(|cmdline| cmdline == format!("/bin/sleep\0{}\0", tag.0)).is_empty()
 }

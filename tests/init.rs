@@ -26,7 +26,6 @@ use common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -178,63 +177,6 @@ macro_rules! in_modes {
 }
 
 // ------------------------------------------------------- host-side helpers
-
-/// A unique `sleep` duration of about 30 s that marks one run's processes on
-/// the host. Dropping it SIGKILLs whatever still carries it, so a failed test
-/// leaves nothing behind.
-struct Tag(String);
-
-impl Tag {
-    fn new() -> Tag {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        // Fixed width: no tag is a substring of another.
-        Tag(format!("30.{:07}{:05}", std::process::id(), n % 100_000))
-    }
-
-    /// The processes whose command line holds the tag.
-    fn pids(&self) -> Vec<u32> {
-        let Ok(entries) = fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| cmdline(*pid).iter().any(|a| a.contains(&self.0)))
-            .collect()
-    }
-
-    /// The live ones among [`Tag::pids`].
-    fn live_pids(&self) -> Vec<u32> {
-        self.pids().into_iter().filter(|p| alive(*p)).collect()
-    }
-
-    /// SIGKILLs every live process that carries the tag.
-    fn kill(&self) {
-        for _ in 0..3 {
-            let pids = self.live_pids();
-            if pids.is_empty() {
-                break;
-            }
-            for pid in pids {
-                send(pid, 9);
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl std::fmt::Display for Tag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Drop for Tag {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// /proc/PID/stat after the command name: [state, ppid, pgrp, session,
 /// tty_nr, tpgid, ...].

@@ -887,3 +887,77 @@ pub fn optional_fields(line: &str) -> Vec<String> {
     let head = line.split(" - ").next().unwrap_or("");
     head.split(' ').skip(6).map(str::to_string).collect()
 }
+
+/// A unique `sleep` duration of about 30 s naming one test's processes on
+/// the host. Dropping it SIGKILLs whatever still carries it, so a failed test
+/// leaves nothing behind.
+pub struct Tag(pub String);
+
+impl Tag {
+    pub fn new() -> Tag {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        // Fixed width: no tag is a substring of another.
+        Tag(format!("30.{:07}{:05}", std::process::id(), n % 100_000))
+    }
+
+    /// The processes whose raw command line (NUL-separated) passes `f`.
+    pub fn matching(&self, f: impl Fn(&str) -> bool) -> Vec<u32> {
+        let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                f(&String::from_utf8_lossy(&raw))
+            })
+            .collect()
+    }
+
+    /// The processes whose command line holds the tag (launchers included).
+    pub fn pids(&self) -> Vec<u32> {
+        self.matching(|cmdline| cmdline.contains(&self.0))
+    }
+
+    /// The live ones (neither zombie nor dead) among [`Tag::pids`].
+    pub fn live_pids(&self) -> Vec<u32> {
+        self.pids().into_iter().filter(|p| pid_alive(*p)).collect()
+    }
+
+    /// SIGKILLs every live process that carries the tag.
+    pub fn kill(&self) {
+        for _ in 0..3 {
+            let pids = self.live_pids();
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .env("PATH", PATH)
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tag {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether PID exists and is neither a zombie nor dead (/proc/PID/stat).
+pub fn pid_alive(pid: u32) -> bool {
+    let Ok(text) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let state = text.rfind(')').and_then(|i| text.get(i + 2..i + 3));
+    !matches!(state, None | Some("Z") | Some("X"))
+}
