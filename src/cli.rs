@@ -75,6 +75,18 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    /// The next option. None at the end, after `--` (consumed), or at the
+    /// first word that is not an option (left for PROGRAM).
+    fn next_option(&mut self) -> Option<&'a CStr> {
+        let arg = self.argv.get(self.next)?;
+        let bytes = arg.to_bytes();
+        if bytes.first() != Some(&b'-') {
+            return None;
+        }
+        self.next += 1;
+        (bytes != b"--").then_some(arg)
+    }
+
     fn value(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
         let v = self.argv.get(self.next).ok_or_else(|| Failure::usage("option", option, "missing value"))?;
         self.next += 1;
@@ -178,17 +190,8 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     // The PID-1 option given on argv, if any: refused without --unshare-pid
     // (the same variables in the environment are ignored then).
     let mut init_on_argv = None;
-    while let Some(arg) = argv.get(cur.next) {
-        cur.next += 1;
-        let bytes = arg.to_bytes();
-        if bytes == b"--" {
-            break;
-        }
-        if bytes.first() != Some(&b'-') {
-            cur.next -= 1;
-            break;
-        }
-        let opt = run_option(bytes);
+    while let Some(arg) = cur.next_option() {
+        let opt = run_option(arg.to_bytes());
         if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
             return Err(Failure::usage("option", owner, "must come right before the operation it modifies")
@@ -431,17 +434,8 @@ fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
 fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
     let mut cur = Cursor { argv, next: 2 };
-    while let Some(arg) = argv.get(cur.next) {
-        cur.next += 1;
-        let bytes = arg.to_bytes();
-        if bytes == b"--" {
-            break;
-        }
-        if bytes.first() != Some(&b'-') {
-            cur.next -= 1;
-            break;
-        }
-        match run_option(bytes) {
+    while let Some(arg) = cur.next_option() {
+        match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
             Some(Opt::Pid) => {
                 let v = cur.value(arg)?;
@@ -547,15 +541,9 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
 fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
     let mut cur = Cursor { argv, next: 2 };
-    while let Some(arg) = argv.get(cur.next) {
-        cur.next += 1;
-        match arg.to_bytes() {
-            b"--" => break,
-            _ if run_option(arg.to_bytes()) == Some(Opt::Help) => return Ok(()),
-            a if a.first() != Some(&b'-') => {
-                cur.next -= 1;
-                break;
-            }
+    while let Some(arg) = cur.next_option() {
+        match run_option(arg.to_bytes()) {
+            Some(Opt::Help) => return Ok(()),
             _ if init_option(&mut cur, arg, &mut plan.init)? => {}
             _ => return Err(Failure::usage("option", arg, "unknown init option").hint("see nook --help")),
         }
