@@ -20,8 +20,8 @@ use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 
 /// Carries out the plan. Returns the exit status (when it returns at all).
-/// Never inlined: its frame holds the workload's environment, which must
-/// not become part of every role's stack (PID 1's resident memory).
+/// Never inlined: its frames must not become part of every role's stack
+/// (PID 1's resident memory).
 #[inline(never)]
 pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let parent = rustix::process::getppid();
@@ -397,13 +397,17 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let monitor = rustix::process::getpid();
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) } {
         Err(e) => report(Failure::new("fork", "PROGRAM", e)),
         Ok(Forked::Child) => {
-            // The monitor's pdeathsig is not inherited: PROGRAM dies with it.
-            if plan.die_with_parent {
-                let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
+            // The monitor's pdeathsig is not inherited: PROGRAM dies with it
+            // (and at once if the monitor is already gone).
+            if plan.die_with_parent
+                && (raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || rustix::process::getppid() != Some(monitor))
+            {
+                raw::exit_group(EXIT_SETUP);
             }
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
             let code = finish_setup(plan, user_ns).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));

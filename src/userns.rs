@@ -383,10 +383,11 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
             if rustix::io::read(&wait_end, &mut byte) != Ok(1) {
                 raw::exit_group(0); // nook gave up before unsharing
             }
+            // The errno travels back as the exit status: nook reports it, in
+            // one line.
             for (text, (file, label)) in maps.iter().zip(FILES) {
                 if let Err(f) = write_at(proc_self, file, label, text.as_bytes()) {
-                    f.report();
-                    raw::exit_group(crate::error::EXIT_SETUP);
+                    raw::exit_group(f.errno.raw_os_error());
                 }
             }
             raw::exit_group(0)
@@ -401,9 +402,9 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     }
     let sent = write_all(go.as_fd().as_raw_fd(), b"1");
     drop(go);
-    if !sent || wait_for(helper) != Ok(0) {
-        // The helper has said why.
-        raw::exit_group(crate::error::EXIT_SETUP);
+    match wait_for(helper) {
+        Ok(0) if sent => Ok(()),
+        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new("lock mounts: write", "id maps", Errno::from_raw_os_error(errno))),
+        _ => Err(Failure::new("lock mounts: write", "id maps", Errno::PIPE)),
     }
-    Ok(())
 }
