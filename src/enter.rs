@@ -55,7 +55,10 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new("enter process", pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new("enter process", pid_text, e))?;
-    let gone = |f: Failure<'a>| f.hint_if(f.errno == Errno::SRCH || f.errno == Errno::NOENT, "the target has exited");
+    let gone = |f: Failure<'a>| {
+        f.hint_if(f.errno == Errno::SRCH || f.errno == Errno::NOENT, "the target has exited")
+            .hint_if(f.errno == Errno::ACCESS || f.errno == Errno::PERM, "not permitted: the target belongs to another user")
+    };
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
     let environ = unsafe { &mut *core::ptr::addr_of_mut!(ENVIRON) };
