@@ -78,7 +78,7 @@ pub fn print_help() {
             }
             b'\n' => {
                 line.bytes(b"\n");
-                write_all(STDOUT, line.as_bytes());
+                let _ = write_all(STDOUT, line.as_bytes());
                 line = Line::new();
                 width = 0;
             }
@@ -92,5 +92,5 @@ pub fn print_help() {
 
 pub fn print_version() {
     let text = concat!("nook ", env!("CARGO_PKG_VERSION"), " (", env!("NOOK_GIT_HASH"), ")\n");
-    write_all(STDOUT, text.as_bytes());
+    let _ = write_all(STDOUT, text.as_bytes());
 }

@@ -37,7 +37,7 @@ pub unsafe extern "C" fn __libc_start_main(
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    nook::out::write_all(2, b"nook: internal error (panic)\n");
+    let _ = nook::out::write_all(2, b"nook: internal error (panic)\n");
     nook::raw::exit_group(nook::error::EXIT_SETUP)
 }
 

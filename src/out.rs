@@ -87,24 +87,24 @@ impl Line {
         if self.len == 0 || self.buf[self.len - 1] != b'\n' {
             self.raw(b"\n");
         }
-        write_all(fd, &self.buf[..self.len]);
+        let _ = write_all(fd, &self.buf[..self.len]);
     }
 }
 
 /// Writes everything, retrying on EINTR and short writes.
-pub fn write_all(fd: i32, mut data: &[u8]) -> bool {
+pub fn write_all(fd: i32, mut data: &[u8]) -> Result<(), rustix::io::Errno> {
     // SAFETY: fds 0-2 and the wrapper fds named by the user are borrowed only
     // for the duration of the write.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     while !data.is_empty() {
         match rustix::io::write(fd, data) {
-            Ok(0) => return false,
+            Ok(0) => return Err(rustix::io::Errno::IO),
             Ok(n) => data = &data[n..],
             Err(rustix::io::Errno::INTR) => {}
-            Err(_) => return false,
+            Err(e) => return Err(e),
         }
     }
-    true
+    Ok(())
 }
 
 /// NOOK_VERBOSE: 0 silent, 1 each setup step, 2 also each PATH candidate,

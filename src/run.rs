@@ -102,7 +102,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 let _ = crate::userns::wait_for(child);
                 return report(f);
             }
-            crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
+            let _ = crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
             let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
             drop(keep_alive);
@@ -300,7 +300,7 @@ fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) ->
         Err(f) => report(f),
     };
     if let Some(fd) = plan.exec_fail_fd {
-        crate::out::write_all(fd, b"!");
+        let _ = crate::out::write_all(fd, b"!");
     }
     code
 }

@@ -287,7 +287,7 @@ impl Helper {
     /// Tells the helper to write the maps and waits for it. False when it
     /// failed; its own error line has been printed then.
     pub fn finish(self) -> bool {
-        let sent = write_all(self.go.as_fd().as_raw_fd(), b"1");
+        let sent = write_all(self.go.as_fd().as_raw_fd(), b"1").is_ok();
         drop(self.go);
         sent && wait_for(self.pid) == Ok(0)
     }
@@ -400,7 +400,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
         let _ = wait_for(helper);
         return Err(f);
     }
-    let sent = write_all(go.as_fd().as_raw_fd(), b"1");
+    let sent = write_all(go.as_fd().as_raw_fd(), b"1").is_ok();
     drop(go);
     match wait_for(helper) {
         Ok(0) if sent => Ok(()),

@@ -32,23 +32,11 @@ pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> 
 /// EPIPE, not a SIGPIPE that would kill nook without a word: the signal is
 /// ignored for the write (and, where nook blocks every signal, taken off
 /// the queue so it is not relayed to the container).
-fn write_to_wrapper(fd: i32, mut data: &[u8]) -> Result<(), Errno> {
+fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
     let pipe = k::SIGPIPE as i32;
     let mut old = [0usize; 4];
     raw::sigaction(pipe, &raw::IGNORE, &mut old)?;
-    // SAFETY: checked open by the parser; nook only writes to it.
-    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    let mut result = Ok(());
-    while !data.is_empty() {
-        match rustix::io::write(borrowed, data) {
-            Ok(n) => data = &data[n..],
-            Err(Errno::INTR) => {}
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
-        }
-    }
+    let result = crate::out::write_all(fd, data);
     if result == Err(Errno::PIPE) {
         let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
         let _ = raw::sigtimedwait(&SigSet::empty().with(pipe), Some(&zero));
@@ -87,7 +75,7 @@ pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i
 
 pub fn report_exec_failure(fd: Option<&OwnedFd>) {
     if let Some(fd) = fd {
-        crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
+        let _ = crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
     }
 }
 
