@@ -218,8 +218,22 @@ pub fn kill(pid: i32, sig: i32) -> Result<()> {
 
 /// `prctl(PR_SET_PDEATHSIG, sig)`: any signal number. See PR_SET_PDEATHSIG(2const).
 pub fn set_parent_death_signal(sig: i32) -> Result<()> {
-    const PR_SET_PDEATHSIG: usize = 1;
-    check(unsafe { syscall6(k::__NR_prctl, PR_SET_PDEATHSIG, sig as usize, 0, 0, 0, 0) }).map(drop)
+    const PR_SET_PDEATHSIG: u32 = 1;
+    prctl(PR_SET_PDEATHSIG, sig as usize, 0).map(drop)
+}
+
+const PR_GET_DUMPABLE: u32 = 3;
+const PR_SET_DUMPABLE: u32 = 4;
+
+/// `prctl(PR_GET_DUMPABLE)`: 0 (not dumpable), 1 or 2. See PR_GET_DUMPABLE(2const).
+pub fn dumpable() -> usize {
+    prctl(PR_GET_DUMPABLE, 0, 0).unwrap_or(0)
+}
+
+/// `prctl(PR_SET_DUMPABLE, value)`: also decides who owns /proc/PID/* and
+/// who may open /proc/PID/exe. See PR_SET_DUMPABLE(2const).
+pub fn set_dumpable(value: usize) {
+    let _ = prctl(PR_SET_DUMPABLE, value, 0);
 }
 
 /// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds, as a plain system call:

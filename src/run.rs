@@ -433,8 +433,7 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
 /// it can be opened only with CAP_SYS_PTRACE in the host's user namespace:
 /// the container's root cannot, unless it is the host's root.
 pub fn hide_from_container() {
-    const PR_SET_DUMPABLE: u32 = 4;
-    let _ = raw::prctl(PR_SET_DUMPABLE, 0, 0);
+    raw::set_dumpable(0);
 }
 
 /// The CLONE_NEW* flags of every namespace `run` makes.

@@ -338,12 +338,10 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
     // A process that changed its uid (settle_identity) is not dumpable, and
     // its /proc files then belong to the host's root, whom a helper cannot
     // override: dumpable for the few steps of the write.
-    const PR_GET_DUMPABLE: u32 = 3;
-    const PR_SET_DUMPABLE: u32 = 4;
-    let dumpable = raw::prctl(PR_GET_DUMPABLE, 0, 0).unwrap_or(0);
-    let _ = raw::prctl(PR_SET_DUMPABLE, 1, 0);
+    let dumpable = raw::dumpable();
+    raw::set_dumpable(1);
     let locked = if single { nest_self(proc_self, &maps) } else { nest(proc_self, &maps) };
-    let _ = raw::prctl(PR_SET_DUMPABLE, dumpable, 0);
+    raw::set_dumpable(dumpable);
     locked
 }
 
