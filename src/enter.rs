@@ -15,7 +15,9 @@ use crate::error::{Context, EXIT_SETUP, Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use crate::process::{Environment, MAX_ENV};
 use crate::raw::{self, Forked};
+use crate::isolate::NAMESPACES;
 use crate::text::Buf;
+use crate::userns::proc_file;
 use core::ffi::c_char;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, OwnedFd};
@@ -26,17 +28,6 @@ use rustix::io::Errno;
 /// pages are touched only as far as the environment reaches).
 static mut ENVIRON: [u8; 256 * 1024] = [0; 256 * 1024];
 
-/// The namespaces to join, the user namespace first (for the fallback).
-const NAMESPACES: [(&[u8], u32); 8] = [
-    (b"user", k::CLONE_NEWUSER),
-    (b"mnt", k::CLONE_NEWNS),
-    (b"pid", k::CLONE_NEWPID),
-    (b"uts", k::CLONE_NEWUTS),
-    (b"ipc", k::CLONE_NEWIPC),
-    (b"net", k::CLONE_NEWNET),
-    (b"cgroup", k::CLONE_NEWCGROUP),
-    (b"time", k::CLONE_NEWTIME),
-];
 
 #[inline(never)]
 pub fn enter(plan: &RunPlan) -> i32 {
@@ -70,7 +61,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new("open working directory of", pid_text, e)))?;
     let mut flags = 0;
     for (name, flag) in NAMESPACES {
-        match (ns_inode(b"self", name), ns_inode_of(pid, name)) {
+        match (ns_inode(None, name), ns_inode(Some(pid), name)) {
             (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
             _ => {}
         }
@@ -127,13 +118,16 @@ fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno
     for (slot, (name, flag)) in files.iter_mut().zip(NAMESPACES) {
         if flags & flag != 0 {
             let mut path = Buf::<48>::new();
-            path.push(b"ns/").push(name);
+            path.push(b"ns/").push(name.as_bytes());
             *slot = Some(open_proc(pid, path.as_bytes(), OFlags::RDONLY)?);
         }
     }
-    for (file, (_, flag)) in files.iter().zip(NAMESPACES) {
-        if let Some(fd) = file {
-            raw::setns(fd.as_fd(), flag)?;
+    // The user namespace first: it grants the capabilities the others need.
+    for user_pass in [true, false] {
+        for (file, (_, flag)) in files.iter().zip(NAMESPACES) {
+            if let Some(fd) = file.as_ref().filter(|_| (flag == k::CLONE_NEWUSER) == user_pass) {
+                raw::setns(fd.as_fd(), flag)?;
+            }
         }
     }
     Ok(())
@@ -175,21 +169,16 @@ fn become_ids(uid: u32, gid: u32) -> core::result::Result<(), Errno> {
     rustix::thread::set_thread_res_uid(u, u, u)
 }
 
-fn ns_inode(proc_pid: &[u8], name: &[u8]) -> Option<u64> {
-    let mut path = Buf::<48>::new();
-    path.push(b"/proc/").push(proc_pid).push(b"/ns/").push(name);
+/// The inode of /proc/PID/ns/NAME (PID None: this process).
+fn ns_inode(pid: Option<i32>, name: &str) -> Option<u64> {
+    let mut path = proc_file(pid, b"/ns/");
+    path.push(name.as_bytes());
     rustix::fs::stat(path.as_cstr().ok()?).ok().map(|st| st.st_ino)
 }
 
-fn ns_inode_of(pid: i32, name: &[u8]) -> Option<u64> {
-    let mut digits = Buf::<16>::new();
-    digits.dec(pid as u64);
-    ns_inode(digits.as_bytes(), name)
-}
-
 fn open_proc(pid: i32, entry: &[u8], flags: OFlags) -> core::result::Result<OwnedFd, Errno> {
-    let mut path = Buf::<48>::new();
-    path.push(b"/proc/").dec(pid as u64).push(b"/").push(entry);
+    let mut path = proc_file(Some(pid), b"/");
+    path.push(entry);
     rustix::fs::open(path.as_cstr()?, flags | OFlags::CLOEXEC, Mode::empty())
 }
 

@@ -21,18 +21,18 @@ pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     Ok(())
 }
 
-/// bwrap's JSON keys, in its order, with the /proc/PID/ns entry and the
-/// clone flag of each. CLONE_NEWNS stands for "always": run always makes a
-/// mount namespace.
-const NAMESPACES: [(&str, &[u8], u32); 8] = [
-    ("cgroup", b"cgroup", k::CLONE_NEWCGROUP),
-    ("ipc", b"ipc", k::CLONE_NEWIPC),
-    ("mnt", b"mnt", k::CLONE_NEWNS),
-    ("net", b"net", k::CLONE_NEWNET),
-    ("pid", b"pid", k::CLONE_NEWPID),
-    ("uts", b"uts", k::CLONE_NEWUTS),
-    ("time", b"time", k::CLONE_NEWTIME),
-    ("user", b"user", k::CLONE_NEWUSER),
+/// Every namespace type: its /proc/PID/ns entry (also the stem of bwrap's
+/// JSON key, in bwrap's order) and its clone flag. For the JSON, CLONE_NEWNS
+/// stands for "always": run always makes a mount namespace.
+pub const NAMESPACES: [(&str, u32); 8] = [
+    ("cgroup", k::CLONE_NEWCGROUP),
+    ("ipc", k::CLONE_NEWIPC),
+    ("mnt", k::CLONE_NEWNS),
+    ("net", k::CLONE_NEWNET),
+    ("pid", k::CLONE_NEWPID),
+    ("uts", k::CLONE_NEWUTS),
+    ("time", k::CLONE_NEWTIME),
+    ("user", k::CLONE_NEWUSER),
 ];
 
 /// The JSON object of `--info-fd` and the first line of
@@ -43,18 +43,18 @@ const NAMESPACES: [(&str, &[u8], u32); 8] = [
 /// `time_for_children` is the one to report.
 pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32) {
     json.push(b"{\"child-pid\": ").dec(child_pid as u64);
-    for (key, entry, flag) in NAMESPACES {
+    for (name, flag) in NAMESPACES {
         if flags & flag == 0 {
             continue;
         }
         let mut path = Buf::<48>::new();
-        path.push(b"ns/").push(entry);
+        path.push(b"ns/").push(name.as_bytes());
         if flag == k::CLONE_NEWTIME {
             path.push(b"_for_children");
         }
         let Ok(path) = path.as_cstr() else { continue };
         let Ok(st) = rustix::fs::statat(proc_self, path, rustix::fs::AtFlags::empty()) else { continue };
-        json.push(b", \"").push(key.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
+        json.push(b", \"").push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
     }
     json.push(b"}\n");
 }

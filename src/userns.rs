@@ -140,7 +140,8 @@ impl Maps {
 }
 
 /// /proc/PID/LEAF, or /proc/self/LEAF.
-fn proc_file(pid: Option<i32>, leaf: &[u8]) -> Buf<48> {
+/// "/proc/PID" (or "/proc/self") followed by `leaf`.
+pub(crate) fn proc_file(pid: Option<i32>, leaf: &[u8]) -> Buf<48> {
     let mut path = Buf::new();
     match pid {
         Some(p) => path.push(b"/proc/").dec(p as u64),
