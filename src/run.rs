@@ -91,10 +91,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         }
         Ok(Forked::Parent(child)) => {
             drop(go);
-            // PID 1 writes the info itself; nook's copy must not delay EOF.
-            if let Some(fd) = plan.fds.info {
-                let _ = raw::close(fd);
-            }
+            crate::wrapper::leave_info_to_container(plan);
             if let Some(m) = maps.as_ref().filter(|m| !m.self_writable())
                 && let Err(f) = m.install_for(child)
             {
@@ -175,15 +172,9 @@ fn exec_init(
         return report(f);
     }
     // Only the fd that reports a failed exec crosses into the init.
-    let mut fail_fd = None;
-    if let Err(e) = raw::cloexec_range(3, u32::MAX).and_then(|()| match exec_fail_fd {
-        Some(fd) => {
-            fail_fd = Some(fd.as_raw_fd());
-            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty())
-        }
-        None => Ok(()),
-    }) {
-        return report(Failure::new("close-on-exec", "fds from 3", e));
+    let fail_fd = exec_fail_fd.map(|fd| fd.as_raw_fd());
+    if let Err(f) = close_on_exec_but(fail_fd) {
+        return report(f);
     }
     let mut numbers = crate::text::Buf::<160>::new();
     let mask_at = numbers.len();
@@ -342,12 +333,8 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
     // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM;
     // but PROGRAM is the container without a PID namespace, so it holds
     // --sync-fd.
-    if let Err(e) = raw::cloexec_range(3, u32::MAX) {
-        return report(Failure::new("close-on-exec", "fds from 3", e));
-    }
-    if let Some(fd) = plan.fds.sync.filter(|_| !plan.pid_ns) {
-        // SAFETY: checked open by the parser; only its flags change.
-        let _ = rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty());
+    if let Err(f) = close_on_exec_but(plan.fds.sync.filter(|_| !plan.pid_ns)) {
+        return report(f);
     }
     // A new session has no controlling terminal: PROGRAM cannot push input
     // into the caller's with TIOCSTI. The init's spawn already made one.
@@ -367,6 +354,18 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
     let (status, failure) = process::exec(program, env);
     failure.report();
     status
+}
+
+/// Marks every fd from 3 close-on-exec except `keep`, the one that must
+/// cross the exec.
+fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
+    raw::cloexec_range(3, u32::MAX)
+        .and_then(|()| match keep {
+            // SAFETY: an fd nook checked open; only its flags change.
+            Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),
+            None => Ok(()),
+        })
+        .map_err(|e| Failure::new("close-on-exec", "fds from 3", e))
 }
 
 /// `--cap-drop`/`--cap-add`, the last privileged step.
@@ -416,10 +415,7 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
         }
         Ok(Forked::Parent(child)) => {
             hide_from_container();
-            // PROGRAM's process writes the info itself.
-            if let Some(fd) = plan.fds.info {
-                let _ = raw::close(fd);
-            }
+            crate::wrapper::leave_info_to_container(plan);
             let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
             crate::wrapper::finish_status(plan, status, exec_failed.as_ref())
@@ -447,7 +443,8 @@ fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
     let announcing = plan.fds.info.is_some() || plan.fds.json_status.is_some();
     // The host's /proc is at hand only before the pivot; the container may
     // have none. Closed on exec like every fd of nook's.
-    let proc_self = if (user_ns && promises_read_only(plan)) || announcing {
+    let lock = user_ns && promises_read_only(plan);
+    let proc_self = if lock || announcing {
         let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
         Some(rustix::fs::open(c"/proc/self", flags, rustix::fs::Mode::empty()).map_err(|e| report(Failure::new("open", "/proc/self", e)))?)
     } else {
@@ -461,7 +458,7 @@ fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
         false => 0,
     };
     build_tree(plan, user_ns)?;
-    if let (true, Some(proc_self)) = (user_ns && promises_read_only(plan), &proc_self) {
+    if let (true, Some(proc_self)) = (lock, &proc_self) {
         crate::userns::lock_mounts(proc_self).map_err(report)?;
     }
     if let (true, Some(proc_self)) = (announcing, &proc_self) {

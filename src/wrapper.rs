@@ -73,6 +73,15 @@ pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i
         .map_err(|e| report(Failure::new("create pipe for", "--json-status-fd", e)))
 }
 
+/// The side that stays outside (the outer nook, the monitor) closes its copy
+/// of `--info-fd`: the container's first process writes the info, and the
+/// reader's EOF must not wait for nook.
+pub fn leave_info_to_container(plan: &RunPlan) {
+    if let Some(fd) = plan.fds.info {
+        let _ = raw::close(fd);
+    }
+}
+
 pub fn report_exec_failure(fd: Option<&OwnedFd>) {
     if let Some(fd) = fd {
         let _ = crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
