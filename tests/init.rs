@@ -258,6 +258,19 @@ fn send(pid: u32, sig: i32) {
         .expect("run kill");
 }
 
+/// With signals forwarded to the group (`how`), the TERM just sent to
+/// `target` must kill PROGRAM's child too.
+fn expect_child_killed(live: &mut Live, how: &str, target: u32, prog: u32, sleep_pid: u32) {
+    if !until(SOON, || !alive(sleep_pid)) {
+        let msg = format!(
+            "with {how}, TERM to pid {target} did not kill the child (pid {sleep_pid}, {}) of PROGRAM (pid {prog}, {})",
+            state(sleep_pid),
+            state(prog)
+        );
+        live.fail(&msg);
+    }
+}
+
 /// Polls `f` every 10 ms until it holds or `timeout` passes.
 fn until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
@@ -619,14 +632,8 @@ fn signal_group(who: Who, mode: Mode) {
         let target = live.target();
         let started = Instant::now();
         send(target, 15);
-        if group && !until(SOON, || !alive(sleep_pid)) {
-            let msg = format!(
-                "with --signal-group, TERM to pid {target} did not kill the child (pid \
-                 {sleep_pid}, {}) of PROGRAM (pid {prog}, {})",
-                state(sleep_pid),
-                state(prog)
-            );
-            live.fail(&msg);
+        if group {
+            expect_child_killed(&mut live, "--signal-group", target, prog, sleep_pid);
         }
         let out = live.finish();
         let took = started.elapsed();
@@ -1342,15 +1349,7 @@ fn env_signal_group(who: Who, mode: Mode) {
     let (prog, sleep_pid) = programs_sleep(&mut live);
     let target = live.target();
     send(target, 15);
-    if !until(SOON, || !alive(sleep_pid)) {
-        let msg = format!(
-            "with NOOK_SIGNAL_GROUP=1, TERM to pid {target} did not kill the child (pid \
-             {sleep_pid}, {}) of PROGRAM (pid {prog}, {})",
-            state(sleep_pid),
-            state(prog)
-        );
-        live.fail(&msg);
-    }
+    expect_child_killed(&mut live, "NOOK_SIGNAL_GROUP=1", target, prog, sleep_pid);
     let out = live.finish();
     let lines = out.lines();
     assert!(
