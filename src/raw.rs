@@ -349,3 +349,15 @@ pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
     let n = check(unsafe { syscall6(k::__NR_getcwd, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0) })?;
     Ok(n.saturating_sub(1))
 }
+
+/// Waits for one byte on `fd`, retrying on EINTR: Ok(1) for a byte, Ok(0) at
+/// EOF. The go-ahead and block pipes between nook's processes use it.
+pub fn read_byte(fd: BorrowedFd<'_>) -> Result<usize> {
+    let mut byte = [0u8; 1];
+    loop {
+        match rustix::io::read(fd, &mut byte) {
+            Err(Errno::INTR) => {}
+            r => return r,
+        }
+    }
+}

@@ -245,13 +245,7 @@ static mut INIT_ARGV: [*const core::ffi::c_char; 1 << 18] = [core::ptr::null(); 
 
 /// Blocks until the outer nook says go (true), or is gone (EOF: false).
 fn go_ahead(go: &OwnedFd) -> bool {
-    let mut byte = [0u8; 1];
-    loop {
-        match rustix::io::read(go, &mut byte) {
-            Err(Errno::INTR) => {}
-            r => return r == Ok(1),
-        }
-    }
+    raw::read_byte(rustix::fd::AsFd::as_fd(go)) == Ok(1)
 }
 
 /// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what

@@ -268,8 +268,7 @@ impl Helper {
         match unsafe { raw::fork(0) }.at("fork helper for", "id maps")? {
             Forked::Child => {
                 drop(go);
-                let mut byte = [0u8; 1];
-                let code = match rustix::io::read(&wait_end, &mut byte) {
+                let code = match raw::read_byte(wait_end.as_fd()) {
                     Ok(1) => match maps.install_for(parent) {
                         Ok(()) => 0,
                         Err(f) => {
@@ -378,8 +377,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     let helper = match unsafe { raw::fork(0) }.at("lock mounts: fork helper for", "id maps")? {
         Forked::Child => {
             drop(go);
-            let mut byte = [0u8; 1];
-            if rustix::io::read(&wait_end, &mut byte) != Ok(1) {
+            if raw::read_byte(wait_end.as_fd()) != Ok(1) {
                 raw::exit_group(0); // nook gave up before unsharing
             }
             // The errno travels back as the exit status: nook reports it, in

@@ -49,8 +49,7 @@ fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
 pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> i32 {
     if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
         // Every writer is gone by now: one byte means failure, EOF success.
-        let mut byte = [0u8; 1];
-        if rustix::io::read(pipe, &mut byte) == Ok(0) {
+        if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
             let mut line = crate::text::Buf::<40>::new();
             line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
             // PROGRAM has run: from here nook only warns.
@@ -92,16 +91,9 @@ pub fn report_exec_failure(fd: Option<&OwnedFd>) {
 pub fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
     crate::out::trace(1, "wait for", b"--block-fd");
-    let mut byte = [0u8; 1];
     // SAFETY: checked open by the parser; read only.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    loop {
-        match rustix::io::read(borrowed, &mut byte) {
-            Err(Errno::INTR) => {}
-            Err(e) => return Err(report(Failure::new("read", "--block-fd", e))),
-            Ok(_) => break,
-        }
-    }
+    raw::read_byte(borrowed).map_err(|e| report(Failure::new("read", "--block-fd", e)))?;
     let _ = raw::close(fd);
     Ok(())
 }
