@@ -165,8 +165,13 @@ fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a,
 }
 
 fn write_file(path: &CStr, data: &[u8]) -> core::result::Result<(), Errno> {
+    write_file_at(rustix::fs::CWD, path, data)
+}
+
+/// Writes a /proc file (relative to `dir`) in the one write these files take.
+fn write_file_at(dir: rustix::fd::BorrowedFd<'_>, path: &CStr, data: &[u8]) -> core::result::Result<(), Errno> {
     use rustix::fs::{Mode, OFlags};
-    let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let fd = rustix::fs::openat(dir, path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
     // These proc files take the whole text in one write.
     let n = rustix::io::write(&fd, data)?;
     if n != data.len() { Err(Errno::IO) } else { Ok(()) }
@@ -353,12 +358,7 @@ fn unshare_nested<'a>() -> Result<'a, ()> {
 }
 
 fn write_at<'a>(dir: &OwnedFd, file: &CStr, label: &'static str, data: &[u8]) -> Result<'a, ()> {
-    use rustix::fs::{Mode, OFlags};
-    let fd = rustix::fs::openat(dir, file, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty()).at("lock mounts: write", label)?;
-    match rustix::io::write(&fd, data).at("lock mounts: write", label)? {
-        n if n == data.len() => Ok(()),
-        _ => Err(Failure::new("lock mounts: write", label, Errno::IO)),
-    }
+    write_file_at(dir.as_fd(), file, data).at("lock mounts: write", label)
 }
 
 /// One uid and one gid: the process maps itself in the nested namespace.
