@@ -473,8 +473,19 @@ fn read_only_holds_against_the_workload(who: Who) {
         d = p(&d)
     );
     let userns: &[&str] = if who == Who::Root { &["--unshare-user"] } else { &[] };
+    // Id ranges take the other way of mapping the nested namespace (a helper
+    // writes the maps), so they are tried as well.
+    let w = world();
+    let (outside, sub) = if who == Who::Root { (0, 100_000) } else { (w.uid, w.subuid.0) };
+    let uid_maps = [format!("0:{outside}:1"), format!("1:{sub}:1000")];
+    let (goutside, gsub) = if who == Who::Root { (0, 100_000) } else { (w.gid, w.subgid.0) };
+    let gid_maps = [format!("0:{goutside}:1"), format!("1:{gsub}:1000")];
+    let ranges = [
+        "--uid-map", uid_maps[0].as_str(), "--uid-map", uid_maps[1].as_str(),
+        "--gid-map", gid_maps[0].as_str(), "--gid-map", gid_maps[1].as_str(),
+    ];
     let mut failures = Vec::new();
-    for caps in [&["--cap-drop", "ALL"][..], &[]] {
+    for caps in [&["--cap-drop", "ALL"][..], &[], &ranges[..]] {
         let mut argv = userns.to_vec();
         argv.extend_from_slice(caps);
         argv.extend(["--unshare-pid", "--proc", "/proc", "--root", p(&r), "--ro-root"]);
