@@ -182,8 +182,10 @@ fn run_option(word: &[u8]) -> Option<Opt> {
 
 fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
-    // NOOK_ROOT may be overridden once by --root; a second --root is an error.
+    // NOOK_ROOT and NOOK_HOSTNAME may be overridden once by the option; a
+    // second one on argv is an error.
     let mut root_from_env = plan.root.is_some();
+    let mut hostname_from_env = plan.hostname.is_some();
     let mut cur = Cursor { argv, next: start };
     let mut pending = Pending::default();
     let mut seen_propagation = false;
@@ -322,7 +324,11 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::Hostname => {
                 let v = cur.value(arg)?;
-                set_hostname(plan, arg, v, false)?;
+                if plan.hostname.is_some() && !hostname_from_env {
+                    return Err(Failure::usage("option", arg, "given twice"));
+                }
+                hostname_from_env = false;
+                plan.hostname = Some(hostname(arg, v)?);
             }
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value(arg)?;
@@ -407,17 +413,12 @@ fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut 
     }
 }
 
-/// `--hostname` or NOOK_HOSTNAME: argv wins, once.
-fn set_hostname<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, name: &'a CStr, from_env: bool) -> Result<'a, ()> {
+/// The value of `--hostname` or NOOK_HOSTNAME.
+fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || name.to_bytes().len() > HOSTNAME_MAX {
         return Err(Failure::usage("option", option_or_value(option, name), "is not a host name of 1 to 64 bytes"));
     }
-    if !from_env && plan.hostname.is_some() && !plan.hostname_from_env {
-        return Err(Failure::usage("option", option, "given twice"));
-    }
-    plan.hostname_from_env = from_env;
-    plan.hostname = Some(name);
-    Ok(())
+    Ok(name)
 }
 
 /// A file descriptor number that must be open now.
@@ -495,7 +496,7 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
             }
             Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad("is not a signal mask"))?),
             Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad("is not 0 or 1"))? as u8,
-            Var::Hostname => set_hostname(plan, c"NOOK_HOSTNAME", value, true)?,
+            Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
             Var::ExecFailFd => plan.exec_fail_fd = Some(parse_number(value.to_bytes(), 10).filter(|&n| n <= i32::MAX as u64).ok_or_else(|| bad("is not an fd"))? as i32),
         }
     }

@@ -185,8 +185,6 @@ pub struct RunPlan<'a> {
     pub namespaces: u32,
     /// `--hostname` (or NOOK_HOSTNAME).
     pub hostname: Option<&'a CStr>,
-    /// Whether `hostname` came from NOOK_HOSTNAME (argv may override it).
-    pub hostname_from_env: bool,
     /// NOOK_INIT_EXEC_FAIL_FD: where the re-executed init reports that
     /// PROGRAM could not be executed (for `--json-status-fd`).
     pub exec_fail_fd: Option<i32>,
@@ -237,7 +235,6 @@ impl<'a> RunPlan<'a> {
             die_with_parent: false,
             namespaces: 0,
             hostname: None,
-            hostname_from_env: false,
             exec_fail_fd: None,
             caps: None,
             fds: WrapperFds { info: None, json_status: None, block: None, sync: None },
