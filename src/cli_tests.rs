@@ -233,7 +233,7 @@ fn more_operations_than_the_plan_holds_is_a_usage_error() {
     let env = Block::new(&[]);
     let mut plan = RunPlan::new();
     let err = parse_with(&argv, &env, &mut plan).unwrap_err();
-    assert_eq!(err.detail, Some("more mount operations than nook holds (2048)"));
+    assert_eq!(err.detail(), Some("more mount operations than nook holds (2048)"));
 }
 
 // --- The syscall sequence a plan produces, through the recording seam. ---

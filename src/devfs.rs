@@ -72,6 +72,6 @@ fn attach_at<'a, S: Sys>(
     let mut path = Buf::<4096>::new();
     path.push(dest.to_bytes()).push(name);
     let path = path.as_cstr().at(step, dest)?;
-    let target = ensure(sys, root, path, missing).map_err(|f| Failure::new(step, dest, f.errno))?;
+    let target = ensure(sys, root, path, missing).map_err(|f| Failure::new(step, dest, f.errno()))?;
     sys.attach(mount, &target).at(step, dest)
 }

@@ -47,8 +47,8 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new("enter process", pid_text, e))?;
     let gone = |f: Failure<'a>| {
-        f.hint_if(f.errno == Errno::SRCH || f.errno == Errno::NOENT, "the target has exited")
-            .hint_if(f.errno == Errno::ACCESS || f.errno == Errno::PERM, "not permitted: the target belongs to another user")
+        f.hint_if(f.errno() == Errno::SRCH || f.errno() == Errno::NOENT, "the target has exited")
+            .hint_if(f.errno() == Errno::ACCESS || f.errno() == Errno::PERM, "not permitted: the target belongs to another user")
     };
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.

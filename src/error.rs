@@ -5,6 +5,7 @@
 
 use crate::out::{Line, STDERR};
 use core::ffi::CStr;
+use core::marker::PhantomData;
 use rustix::io::Errno;
 
 /// Exit status when nook itself fails before PROGRAM starts.
@@ -14,51 +15,105 @@ pub const EXIT_CANNOT_EXEC: i32 = 126;
 /// PROGRAM was not found.
 pub const EXIT_NOT_FOUND: i32 = 127;
 
-/// What a step acted on: a path or name from argv, or a fixed word.
+/// What a step acted on: a path or name from argv, or a fixed word. Both
+/// print the same way (a fixed word has no control bytes to escape and is
+/// far shorter than the cut), so the bytes are all a failure keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Object<'a> {
-    Path(&'a CStr),
-    Text(&'static str),
-}
+pub struct Object<'a>(pub &'a [u8]);
 
 impl<'a> From<&'a CStr> for Object<'a> {
     fn from(p: &'a CStr) -> Self {
-        Object::Path(p)
+        Object(p.to_bytes())
     }
 }
 
 impl From<&'static str> for Object<'_> {
     fn from(s: &'static str) -> Self {
-        Object::Text(s)
+        Object(s.as_bytes())
     }
 }
 
 const MAX_OBJECT: usize = 600;
 
-/// A failed step. `detail` replaces strerror's text for usage errors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Failure<'a> {
-    pub step: &'static str,
-    pub object: Object<'a>,
-    pub errno: Errno,
-    pub detail: Option<&'static str>,
-    pub hint: Option<&'static str>,
-}
+/// A failed step: the step, the object, the errno, and optionally a hint
+/// and a `detail` that replaces strerror's text for usage errors.
+///
+/// A failure ends nook (it is reported and nook exits 125), so there is only
+/// ever one that matters: the latest. It is written down once, in [`SLOT`],
+/// and `Failure` is only the token that says so. Every `Result` then stays
+/// as small as its value (a `Result<OwnedFd, Failure>` is one register)
+/// rather than carrying some 80 bytes through every `?`. The token borrows
+/// the object for `'a`, so the object it reports is still alive.
+#[derive(Clone, Copy)]
+pub struct Failure<'a>(PhantomData<&'a [u8]>);
 
 pub type Result<'a, T> = core::result::Result<T, Failure<'a>>;
 
+/// What the slot holds. The object's lifetime is erased here; the
+/// `Failure<'a>` token that reads it carries it.
+#[derive(Clone, Copy)]
+struct Record {
+    step: &'static str,
+    object: *const [u8],
+    errno: Errno,
+    detail: Option<&'static str>,
+    hint: Option<&'static str>,
+}
+
+const EMPTY: Record = Record { step: "", object: &[], errno: Errno::INVAL, detail: None, hint: None };
+
+/// The binary's one slot: nook is single-threaded (a forked child has its
+/// own copy).
+#[cfg(not(any(test, feature = "fuzzing")))]
+static mut SLOT: Record = EMPTY;
+
+#[cfg(not(any(test, feature = "fuzzing")))]
+fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
+    // SAFETY: single-threaded, and no reference to the slot outlives `f`.
+    f(unsafe { &mut *core::ptr::addr_of_mut!(SLOT) })
+}
+
+// Unit tests run on many threads: each has its own slot.
+#[cfg(any(test, feature = "fuzzing"))]
+std::thread_local! {
+    static SLOT: core::cell::Cell<Record> = const { core::cell::Cell::new(EMPTY) };
+}
+
+#[cfg(any(test, feature = "fuzzing"))]
+fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
+    SLOT.with(|slot| {
+        let mut record = slot.get();
+        let out = f(&mut record);
+        slot.set(record);
+        out
+    })
+}
+
+/// Writes a failure down: one out-of-line call per site instead of the
+/// whole record built inline.
+#[cold]
+#[inline(never)]
+fn record<'a>(step: &'static str, object: &'a [u8], errno: Errno, detail: Option<&'static str>) -> Failure<'a> {
+    with_slot(|r| *r = Record { step, object, errno, detail, hint: None });
+    Failure(PhantomData)
+}
+
 impl<'a> Failure<'a> {
+    #[inline]
     pub fn new(step: &'static str, object: impl Into<Object<'a>>, errno: Errno) -> Self {
-        Failure { step, object: object.into(), errno, detail: None, hint: None }
+        record(step, object.into().0, errno, None)
     }
 
     /// A usage error: nothing was changed yet.
+    #[inline]
     pub fn usage(step: &'static str, object: impl Into<Object<'a>>, detail: &'static str) -> Self {
-        Failure { step, object: object.into(), errno: Errno::INVAL, detail: Some(detail), hint: None }
+        record(step, object.into().0, Errno::INVAL, Some(detail))
     }
 
-    pub fn hint(mut self, hint: &'static str) -> Self {
-        self.hint = Some(hint);
+    #[cold]
+    #[inline(never)]
+    pub fn hint(self, hint: &'static str) -> Self {
+        with_slot(|r| r.hint = Some(hint));
         self
     }
 
@@ -66,20 +121,32 @@ impl<'a> Failure<'a> {
         if cond { self.hint(hint) } else { self }
     }
 
+    pub fn errno(&self) -> Errno {
+        with_slot(|r| r.errno)
+    }
+
+    pub fn has_hint(&self) -> bool {
+        with_slot(|r| r.hint.is_some())
+    }
+
+    pub fn detail(&self) -> Option<&'static str> {
+        with_slot(|r| r.detail)
+    }
+
     pub fn render(&self, line: &mut Line) {
-        line.str("nook: ").str(self.step).str(" ");
-        match self.object {
-            // Keep room for the errno: cut an overlong path in the middle of the line.
-            Object::Path(p) => line.user_bytes(p.to_bytes(), MAX_OBJECT),
-            Object::Text(t) => line.str(t),
-        };
-        line.str(": ").str(self.detail.unwrap_or_else(|| message(self.errno)));
-        line.str(" (").str(name(self.errno));
-        if lookup(self.errno).is_none() {
-            line.dec(self.errno.raw_os_error() as i64);
+        let r = with_slot(|r| *r);
+        // SAFETY: the object was borrowed for 'a, which this token outlives.
+        let object: &'a [u8] = unsafe { &*r.object };
+        line.str("nook: ").str(r.step).str(" ");
+        // Keep room for the errno: cut an overlong path in the middle of the line.
+        line.user_bytes(object, MAX_OBJECT);
+        line.str(": ").str(r.detail.unwrap_or_else(|| message(r.errno)));
+        line.str(" (").str(name(r.errno));
+        if lookup(r.errno).is_none() {
+            line.dec(r.errno.raw_os_error() as i64);
         }
         line.str(")");
-        if let Some(h) = self.hint {
+        if let Some(h) = r.hint {
             line.str(": ").str(h);
         }
     }
@@ -89,6 +156,15 @@ impl<'a> Failure<'a> {
         let mut line = Line::new();
         self.render(&mut line);
         line.emit(STDERR);
+    }
+}
+
+/// The rendered line, for test failures.
+impl core::fmt::Debug for Failure<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut line = Line::new();
+        self.render(&mut line);
+        f.write_str(core::str::from_utf8(line.as_bytes()).unwrap_or("nook: (not UTF-8)"))
     }
 }
 

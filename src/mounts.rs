@@ -46,15 +46,15 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
         Op::Proc { dest } => {
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC) as u64;
             let proc_hint = "proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
-            let fs = sys.new_filesystem(c"proc", &[], attrs).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, proc_hint))?;
+            let fs = sys.new_filesystem(c"proc", &[], attrs).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno() == Errno::PERM, proc_hint))?;
             let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-            sys.attach(&fs, &target).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, proc_hint))
+            sys.attach(&fs, &target).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno() == Errno::PERM, proc_hint))
         }
         Op::Dev { dest } => crate::devfs::mount_dev(sys, root, dest),
         Op::Sys { dest } => {
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | k::MOUNT_ATTR_RDONLY) as u64;
             let hint = "sysfs in a user namespace needs its own network namespace; add --unshare-net";
-            let fs = sys.new_filesystem(c"sysfs", &[], attrs).at("mount sysfs on", dest).map_err(|e| e.hint_if(e.errno == Errno::PERM, hint))?;
+            let fs = sys.new_filesystem(c"sysfs", &[], attrs).at("mount sysfs on", dest).map_err(|e| e.hint_if(e.errno() == Errno::PERM, hint))?;
             let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
             sys.attach(&fs, &target).at("mount sysfs on", dest)
         }
@@ -69,7 +69,7 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             let attr = MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
             sys.set_mount_attr(&fd, true, attr)
                 .at("remount read-only", dest)
-                .map_err(|e| e.hint_if(e.errno == Errno::INVAL, "it is not a mount point; bind it first"))
+                .map_err(|e| e.hint_if(e.errno() == Errno::INVAL, "it is not a mount point; bind it first"))
         }
         Op::Make { dest, kind } => {
             let fd = sys.open_in_root(root, dest, Open::Path).at("change propagation of", dest)?;
@@ -82,7 +82,7 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             let attr = MountAttr { propagation: propagation as u64, ..MountAttr::default() };
             sys.set_mount_attr(&fd, false, attr)
                 .at("change propagation of", dest)
-                .map_err(|e| e.hint_if(e.errno == Errno::INVAL, "it is not a mount point; bind it first"))
+                .map_err(|e| e.hint_if(e.errno() == Errno::INVAL, "it is not a mount point; bind it first"))
         }
     }
 }
@@ -170,7 +170,7 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
         Err(Errno::EXIST) => false,
         r => {
             r.at("create", dest).map_err(|e| {
-                e.hint_if(matches!(e.errno, Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
+                e.hint_if(matches!(e.errno(), Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
             })?;
             true
         }

@@ -541,10 +541,10 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 /// mount the host locked.
 /// ENOSYS there is a kernel older than the mount API nook is built on.
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
-    if user_ns && f.errno == Errno::PERM && f.hint.is_none() {
+    if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
         f.hint("a user namespace cannot undo the host's locked mounts and flags")
     } else {
-        f.hint_if(f.errno == Errno::NOSYS, "nook needs Linux 5.12 or later (open_tree, fsmount, mount_setattr, openat2)")
+        f.hint_if(f.errno() == Errno::NOSYS, "nook needs Linux 5.12 or later (open_tree, fsmount, mount_setattr, openat2)")
     }
 }
 

@@ -384,7 +384,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
             // one line.
             for (text, (file, label)) in maps.iter().zip(FILES) {
                 if let Err(f) = write_at(proc_self, file, label, text.as_bytes()) {
-                    raw::exit_group(f.errno.raw_os_error());
+                    raw::exit_group(f.errno().raw_os_error());
                 }
             }
             raw::exit_group(0)

@@ -40,7 +40,7 @@ pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) ->
 }
 
 pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> Object<'a> {
-    if v.is_empty() { Object::Path(option) } else { Object::Path(v) }
+    Object::from(if v.is_empty() { option } else { v })
 }
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static str {
