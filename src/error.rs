@@ -140,9 +140,11 @@ impl<'a> Failure<'a> {
         line.str("nook: ").str(r.step).str(" ");
         // Keep room for the errno: cut an overlong path in the middle of the line.
         line.user_bytes(object, MAX_OBJECT);
-        line.str(": ").str(r.detail.unwrap_or_else(|| message(r.errno)));
-        line.str(" (").str(name(r.errno));
-        if lookup(r.errno).is_none() {
+        let known = lookup(r.errno);
+        let (name, message) = known.unwrap_or(UNKNOWN);
+        line.str(": ").str(r.detail.unwrap_or(message));
+        line.str(" (").str(name);
+        if known.is_none() {
             line.dec(r.errno.raw_os_error() as i64);
         }
         line.str(")");
@@ -181,27 +183,37 @@ impl<T> Context<T> for core::result::Result<T, Errno> {
 
 macro_rules! errnos {
     ($($name:ident $c_name:literal $text:literal,)*) => {
-        /// (errno, "ENAME", strerror text): one table searched in one loop,
-        /// smaller than a `match` per function. The C names are spelled out:
-        /// rustix's differ for some (ACCESS is EACCES, TOOBIG is E2BIG).
-        const ERRNOS: &[(Errno, &str, &str)] = &[$((Errno::$name, $c_name, $text),)*];
+        /// The errnos a container setup meets, searched in one loop. The C
+        /// names are spelled out: rustix's differ for some (ACCESS is
+        /// EACCES, TOOBIG is E2BIG).
+        const CODES: &[Errno] = &[$(Errno::$name,)*];
+        /// Each one's C name and strerror text, in table order, in one
+        /// string: "EPERM\0Operation not permitted\0ENOENT\0...". A table of
+        /// slices would spend 32 bytes of pointers and lengths on each.
+        const TEXTS: &str = concat!($($c_name, "\0", $text, "\0",)*);
     };
 }
 
-fn lookup(e: Errno) -> Option<&'static (Errno, &'static str, &'static str)> {
-    ERRNOS.iter().find(|entry| entry.0 == e)
+/// The errno's C name and strerror text, if the table holds it.
+fn lookup(e: Errno) -> Option<(&'static str, &'static str)> {
+    let i = CODES.iter().position(|&c| c == e)?;
+    let mut words = TEXTS.split('\0').skip(2 * i);
+    Some((words.next()?, words.next()?))
 }
 
 /// The errno's symbolic name, e.g. "EPERM" (the table holds the ones a
 /// container setup meets; others print as "E?" with their number).
 pub fn name(e: Errno) -> &'static str {
-    lookup(e).map_or("E?", |entry| entry.1)
+    lookup(e).unwrap_or(UNKNOWN).0
 }
 
 /// strerror's text for the errno.
 pub fn message(e: Errno) -> &'static str {
-    lookup(e).map_or("Unknown error", |entry| entry.2)
+    lookup(e).unwrap_or(UNKNOWN).1
 }
+
+/// The name and text of an errno the table lacks.
+const UNKNOWN: (&str, &str) = ("E?", "Unknown error");
 
 errnos! {
     PERM "EPERM" "Operation not permitted",
