@@ -8,7 +8,7 @@ use crate::error::{Failure, Result};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
 pub use crate::values::parse_number;
-use crate::values::{boolean, id_range, lookup, number, option_or_value, overlaps, propagation, size};
+use crate::values::{Words, boolean, id_range, number, option_or_value, overlaps, propagation, size, words};
 
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -150,34 +150,33 @@ use linux_raw_sys::general as k;
 pub const ALL_NAMESPACES: u32 =
     k::CLONE_NEWUTS | k::CLONE_NEWIPC | k::CLONE_NEWNET | k::CLONE_NEWCGROUP | k::CLONE_NEWTIME;
 
-const RUN_OPTIONS: &[(&[u8], Opt)] = &[
-    (b"--help", Opt::Help), (b"-h", Opt::Help), (b"--version", Opt::Version), (b"-V", Opt::Version),
-    (b"--unshare-user", Opt::UnshareUser), (b"--map-root", Opt::MapRoot), (b"--map-user", Opt::MapUser),
-    (b"--map-group", Opt::MapGroup), (b"--uid-map", Opt::UidMap), (b"--gid-map", Opt::GidMap),
-    (b"--setgroups", Opt::Setgroups), (b"--propagation", Opt::Propagation), (b"--root", Opt::Root),
-    (b"--keep-old-root", Opt::KeepOldRoot), (b"--ro-root", Opt::RoRoot),
-    (b"--bind", Opt::Bind(BindKind::ReadWrite, false)), (b"--bind-try", Opt::Bind(BindKind::ReadWrite, true)),
-    (b"--ro-bind", Opt::Bind(BindKind::ReadOnly, false)), (b"--ro-bind-try", Opt::Bind(BindKind::ReadOnly, true)),
-    (b"--dev-bind", Opt::Bind(BindKind::Devices, false)), (b"--dev-bind-try", Opt::Bind(BindKind::Devices, true)),
-    (b"--size", Opt::Size), (b"--perms", Opt::Perms), (b"--tmpfs", Opt::Tmpfs), (b"--dir", Opt::Dir),
-    (b"--symlink", Opt::Symlink), (b"--remount-ro", Opt::RemountRo),
-    (b"--make-shared", Opt::Make(MakeKind::Shared)), (b"--make-slave", Opt::Make(MakeKind::Slave)),
-    (b"--make-private", Opt::Make(MakeKind::Private)), (b"--make-unbindable", Opt::Make(MakeKind::Unbindable)),
-    (b"--chdir", Opt::Chdir), (b"--clearenv", Opt::Clearenv), (b"--setenv", Opt::Setenv),
-    (b"--unsetenv", Opt::Unsetenv), (b"--unshare-pid", Opt::UnsharePid), (b"--proc", Opt::Proc),
-    (b"--no-init", Opt::NoInit), (b"--die-with-parent", Opt::DieWithParent),
-    (b"--unshare-uts", Opt::Unshare(k::CLONE_NEWUTS)), (b"--unshare-ipc", Opt::Unshare(k::CLONE_NEWIPC)),
-    (b"--unshare-net", Opt::Unshare(k::CLONE_NEWNET)), (b"--unshare-cgroup", Opt::Unshare(k::CLONE_NEWCGROUP)),
-    (b"--unshare-time", Opt::Unshare(k::CLONE_NEWTIME)), (b"--unshare-all", Opt::UnshareAll),
-    (b"--hostname", Opt::Hostname), (b"--dev", Opt::Dev), (b"--sys", Opt::Sys), (b"--mqueue", Opt::Mqueue),
-    (b"--cap-drop", Opt::CapDrop), (b"--cap-add", Opt::CapAdd), (b"--new-session", Opt::NewSession),
-    (b"--info-fd", Opt::Fd(FdKind::Info)), (b"--json-status-fd", Opt::Fd(FdKind::JsonStatus)),
-    (b"--block-fd", Opt::Fd(FdKind::Block)), (b"--sync-fd", Opt::Fd(FdKind::Sync)), (b"--pid", Opt::Pid),
+const RUN_OPTIONS: Words<Opt> = words![
+    "--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version,
+    "--unshare-user" => Opt::UnshareUser, "--map-root" => Opt::MapRoot, "--map-user" => Opt::MapUser,
+    "--map-group" => Opt::MapGroup, "--uid-map" => Opt::UidMap, "--gid-map" => Opt::GidMap,
+    "--setgroups" => Opt::Setgroups, "--propagation" => Opt::Propagation, "--root" => Opt::Root,
+    "--keep-old-root" => Opt::KeepOldRoot, "--ro-root" => Opt::RoRoot,
+    "--bind" => Opt::Bind(BindKind::ReadWrite, false), "--bind-try" => Opt::Bind(BindKind::ReadWrite, true),
+    "--ro-bind" => Opt::Bind(BindKind::ReadOnly, false), "--ro-bind-try" => Opt::Bind(BindKind::ReadOnly, true),
+    "--dev-bind" => Opt::Bind(BindKind::Devices, false), "--dev-bind-try" => Opt::Bind(BindKind::Devices, true),
+    "--size" => Opt::Size, "--perms" => Opt::Perms, "--tmpfs" => Opt::Tmpfs, "--dir" => Opt::Dir,
+    "--symlink" => Opt::Symlink, "--remount-ro" => Opt::RemountRo, "--make-shared" => Opt::Make(MakeKind::Shared),
+    "--make-slave" => Opt::Make(MakeKind::Slave), "--make-private" => Opt::Make(MakeKind::Private),
+    "--make-unbindable" => Opt::Make(MakeKind::Unbindable), "--chdir" => Opt::Chdir, "--clearenv" => Opt::Clearenv,
+    "--setenv" => Opt::Setenv, "--unsetenv" => Opt::Unsetenv, "--unshare-pid" => Opt::UnsharePid,
+    "--proc" => Opt::Proc, "--no-init" => Opt::NoInit, "--die-with-parent" => Opt::DieWithParent,
+    "--unshare-uts" => Opt::Unshare(k::CLONE_NEWUTS), "--unshare-ipc" => Opt::Unshare(k::CLONE_NEWIPC),
+    "--unshare-net" => Opt::Unshare(k::CLONE_NEWNET), "--unshare-cgroup" => Opt::Unshare(k::CLONE_NEWCGROUP),
+    "--unshare-time" => Opt::Unshare(k::CLONE_NEWTIME), "--unshare-all" => Opt::UnshareAll,
+    "--hostname" => Opt::Hostname, "--dev" => Opt::Dev, "--sys" => Opt::Sys, "--mqueue" => Opt::Mqueue,
+    "--cap-drop" => Opt::CapDrop, "--cap-add" => Opt::CapAdd, "--new-session" => Opt::NewSession,
+    "--info-fd" => Opt::Fd(FdKind::Info), "--json-status-fd" => Opt::Fd(FdKind::JsonStatus),
+    "--block-fd" => Opt::Fd(FdKind::Block), "--sync-fd" => Opt::Fd(FdKind::Sync), "--pid" => Opt::Pid,
 ];
 
 
 fn run_option(word: &[u8]) -> Option<Opt> {
-    lookup(RUN_OPTIONS, word)
+    RUN_OPTIONS.find(word)
 }
 
 fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
@@ -237,7 +236,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::Setgroups => {
                 let v = cur.value(arg)?;
-                let choice = lookup(&[(b"allow", Setgroups::Allow), (b"deny", Setgroups::Deny)], v.to_bytes())
+                let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
                     .ok_or_else(|| Failure::usage("option", v, "is not allow or deny"))?;
                 if plan.user.setgroups != Setgroups::Unset {
                     return Err(Failure::usage("option", arg, "given twice"));
@@ -462,12 +461,12 @@ enum Var {
     ExecFailFd,
 }
 
-const VARIABLES: &[(&str, Var)] = &[
-    ("NOOK_ROOT", Var::Root), ("NOOK_PROPAGATION", Var::Propagation), ("NOOK_VERBOSE", Var::Verbose),
-    ("NOOK_GRACE", Var::Grace), ("NOOK_SIGNAL_GROUP", Var::SignalGroup), ("NOOK_SUBREAPER", Var::Subreaper),
-    ("NOOK_PDEATHSIG", Var::Pdeathsig), ("NOOK_INIT_SIGMASK", Var::InitSigmask),
-    ("NOOK_INIT_FOREGROUND", Var::InitForeground), ("NOOK_HOSTNAME", Var::Hostname),
-    ("NOOK_INIT_EXEC_FAIL_FD", Var::ExecFailFd),
+const VARIABLES: Words<Var> = words![
+    "NOOK_ROOT" => Var::Root, "NOOK_PROPAGATION" => Var::Propagation, "NOOK_VERBOSE" => Var::Verbose,
+    "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
+    "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::InitSigmask,
+    "NOOK_INIT_FOREGROUND" => Var::InitForeground, "NOOK_HOSTNAME" => Var::Hostname,
+    "NOOK_INIT_EXEC_FAIL_FD" => Var::ExecFailFd,
 ];
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
@@ -476,9 +475,8 @@ const VARIABLES: &[(&str, Var)] = &[
 fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
-        // The table's name doubles as the object of error messages.
-        let Some(&(label, var)) = VARIABLES.iter().find(|(known, _)| known.as_bytes() == name) else { continue };
-        let bad = |detail: &'static str| Failure::usage("environment", label, detail);
+        let Some(var) = VARIABLES.find(name) else { continue };
+        let bad = |detail: &'static str| Failure::usage("environment", name, detail);
         match var {
             Var::Root => {
                 if value.is_empty() {
@@ -511,14 +509,13 @@ enum InitOpt {
     SignalGroup, Subreaper, NewSession, Grace, Pdeathsig,
 }
 
-const INIT_OPTIONS: &[(&[u8], InitOpt)] = &[
-    (b"--signal-group", InitOpt::SignalGroup), (b"--subreaper", InitOpt::Subreaper), (b"--new-session", InitOpt::NewSession),
-    (b"--grace", InitOpt::Grace), (b"--pdeathsig", InitOpt::Pdeathsig),
+const INIT_OPTIONS: Words<InitOpt> = words![
+    "--signal-group" => InitOpt::SignalGroup, "--subreaper" => InitOpt::Subreaper, "--new-session" => InitOpt::NewSession, "--grace" => InitOpt::Grace, "--pdeathsig" => InitOpt::Pdeathsig,
 ];
 
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
 fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::InitOptions) -> Result<'a, bool> {
-    match lookup(INIT_OPTIONS, arg.to_bytes()) {
+    match INIT_OPTIONS.find(arg.to_bytes()) {
         None => return Ok(false),
         Some(InitOpt::SignalGroup) => init.signal_group = true,
         Some(InitOpt::Subreaper) => init.subreaper = true,

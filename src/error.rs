@@ -27,6 +27,12 @@ impl<'a> From<&'a CStr> for Object<'a> {
     }
 }
 
+impl<'a> From<&'a [u8]> for Object<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Object(b)
+    }
+}
+
 impl From<&'static str> for Object<'_> {
     fn from(s: &'static str) -> Self {
         Object(s.as_bytes())

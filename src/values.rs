@@ -6,29 +6,53 @@ use crate::error::{Failure, Object, Result};
 use crate::plan::{IdRange, Propagation};
 use core::ffi::CStr;
 
-/// Looks a word up in a table of (name, value). Matching through tables
-/// (rather than a `match` on byte strings, which compiles to a byte-by-byte
-/// compare per arm) keeps the binary small.
-pub(crate) fn lookup<T: Copy>(table: &[(&[u8], T)], word: &[u8]) -> Option<T> {
-    table.iter().find(|(name, _)| *name == word).map(|&(_, v)| v)
+/// A table of words and their values, the words packed in one string
+/// ("--help\0-h\0..."): a table of (slice, value) pairs would spend 16
+/// bytes of pointer and length on each word. Built with [`words!`].
+pub(crate) struct Words<T: 'static> {
+    pub names: &'static str,
+    pub values: &'static [T],
+}
+
+/// `words!["private" => Propagation::Private, ...]`: a [`Words`] table.
+macro_rules! words {
+    ($($word:literal => $value:expr),* $(,)?) => {
+        $crate::values::Words { names: concat!($($word, "\0"),*), values: &[$($value),*] }
+    };
+}
+pub(crate) use words;
+
+impl<T: Copy> Words<T> {
+    /// The value of `word`. Matching through a table (rather than a `match`
+    /// on byte strings, which compiles to a byte-by-byte compare per arm)
+    /// keeps the binary small.
+    pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
+        self.values.get(index_of(self.names, word)?).copied()
+    }
+}
+
+/// Where `word` stands among the NUL-terminated `names`.
+#[inline(never)]
+fn index_of(names: &str, word: &[u8]) -> Option<usize> {
+    names.as_bytes().split(|&b| b == 0).position(|name| name == word)
 }
 
 pub(crate) fn boolean(v: &CStr) -> Option<bool> {
-    const WORDS: &[(&[u8], bool)] = &[
-        (b"1", true), (b"true", true), (b"yes", true), (b"on", true),
-        (b"0", false), (b"false", false), (b"no", false), (b"off", false), (b"", false),
+    const WORDS: Words<bool> = words![
+        "1" => true, "true" => true, "yes" => true, "on" => true,
+        "0" => false, "false" => false, "no" => false, "off" => false, "" => false,
     ];
-    lookup(WORDS, v.to_bytes())
+    WORDS.find(v.to_bytes())
 }
 
 pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
-    const MODES: &[(&[u8], Propagation)] = &[
-        (b"private", Propagation::Private),
-        (b"slave", Propagation::Slave),
-        (b"shared", Propagation::Shared),
-        (b"unchanged", Propagation::Unchanged),
+    const MODES: Words<Propagation> = words![
+        "private" => Propagation::Private,
+        "slave" => Propagation::Slave,
+        "shared" => Propagation::Shared,
+        "unchanged" => Propagation::Unchanged,
     ];
-    lookup(MODES, v.to_bytes())
+    MODES.find(v.to_bytes())
         .ok_or_else(|| Failure::usage("propagation", v, "is not private, slave, shared or unchanged"))
 }
 
