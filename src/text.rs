@@ -2,13 +2,21 @@
 //! "key=value" entries without an allocator.
 
 use core::ffi::CStr;
+use core::ops::{Deref, DerefMut};
 use rustix::io::Errno;
 
-pub struct Buf<const N: usize> {
-    buf: [u8; N],
+/// The bytes, over storage `B`: `[u8; N]` to own them ([`Buf`]), `[u8]` to
+/// work on them. The methods are written once, for `Buffer<[u8]>`, which
+/// every `Buf<N>` derefs to: each buffer size nook uses does not bring its
+/// own copy of the code.
+pub struct Buffer<B: ?Sized> {
     len: usize,
     overflow: bool,
+    buf: B,
 }
+
+/// A buffer of N bytes (one is kept for the NUL).
+pub type Buf<const N: usize> = Buffer<[u8; N]>;
 
 impl<const N: usize> Default for Buf<N> {
     fn default() -> Self {
@@ -18,16 +26,40 @@ impl<const N: usize> Default for Buf<N> {
 
 impl<const N: usize> Buf<N> {
     pub const fn new() -> Self {
-        Buf { buf: [0; N], len: 0, overflow: false }
+        Buffer { len: 0, overflow: false, buf: [0; N] }
     }
+}
 
+impl<const N: usize> Deref for Buf<N> {
+    type Target = Buffer<[u8]>;
+    fn deref(&self) -> &Buffer<[u8]> {
+        self
+    }
+}
+
+impl<const N: usize> DerefMut for Buf<N> {
+    fn deref_mut(&mut self) -> &mut Buffer<[u8]> {
+        self
+    }
+}
+
+impl Buffer<[u8]> {
     /// Appends bytes; past the capacity (one byte is kept for the NUL) the
-    /// buffer is marked overflowed and [`Buf::as_cstr`] fails.
+    /// buffer is marked overflowed and [`Buffer::as_cstr`] fails.
+    #[inline(never)]
     pub fn push(&mut self, s: &[u8]) -> &mut Self {
-        push_into(&mut self.buf, &mut self.len, &mut self.overflow, s);
+        // One byte always stays free for the terminating NUL.
+        let end = self.len + s.len();
+        if end < self.buf.len() {
+            self.buf[self.len..end].copy_from_slice(s);
+            self.len = end;
+        } else {
+            self.overflow = true;
+        }
         self
     }
 
+    #[inline(never)]
     pub fn dec(&mut self, n: u64) -> &mut Self {
         let mut digits = [0u8; 22];
         self.push(digits_of(n, 10, &mut digits))
@@ -65,23 +97,13 @@ impl<const N: usize> Buf<N> {
 
     /// The contents as a C string: ENAMETOOLONG after an overflow, EINVAL
     /// when an interior NUL was pushed.
+    #[inline(never)]
     pub fn as_cstr(&mut self) -> Result<&CStr, Errno> {
-        terminate(&mut self.buf, self.len, self.overflow)
-    }
-}
-
-// The work is done once, outside the generic type, so that each buffer size
-// nook uses does not bring its own copy of the code.
-
-#[inline(never)]
-fn push_into(buf: &mut [u8], len: &mut usize, overflow: &mut bool, s: &[u8]) {
-    // One byte always stays free for the terminating NUL.
-    let end = *len + s.len();
-    if end < buf.len() {
-        buf[*len..end].copy_from_slice(s);
-        *len = end;
-    } else {
-        *overflow = true;
+        if self.overflow {
+            return Err(Errno::NAMETOOLONG);
+        }
+        self.buf[self.len] = 0;
+        CStr::from_bytes_with_nul(&self.buf[..=self.len]).map_err(|_| Errno::INVAL)
     }
 }
 
@@ -97,13 +119,4 @@ pub fn digits_of(mut n: u64, radix: u64, out: &mut [u8; 22]) -> &[u8] {
             return &out[i..];
         }
     }
-}
-
-#[inline(never)]
-fn terminate(buf: &mut [u8], len: usize, overflow: bool) -> Result<&CStr, Errno> {
-    if overflow {
-        return Err(Errno::NAMETOOLONG);
-    }
-    buf[len] = 0;
-    CStr::from_bytes_with_nul(&buf[..=len]).map_err(|_| Errno::INVAL)
 }
