@@ -88,7 +88,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn value(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
-        let v = self.argv.get(self.next).ok_or_else(|| Failure::usage("option", option, "missing value"))?;
+        let v = self.argv.get(self.next).ok_or_else(|| Failure::option(option, "missing value"))?;
         self.next += 1;
         Ok(v)
     }
@@ -104,7 +104,7 @@ impl<'a> Cursor<'a> {
     fn absolute(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
         let v = self.path(option)?;
         if v.to_bytes()[0] != b'/' {
-            return Err(Failure::usage("option", option, "needs an absolute path")
+            return Err(Failure::option(option, "needs an absolute path")
                 .hint("paths inside the container start with /"));
         }
         Ok(v)
@@ -113,7 +113,7 @@ impl<'a> Cursor<'a> {
 
 fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
     if v.is_empty() {
-        return Err(Failure::usage("option", option, "empty path"));
+        return Err(Failure::option(option, "empty path"));
     }
     if v.to_bytes().len() >= PATH_MAX {
         return Err(Failure::new("option", option, rustix::io::Errno::NAMETOOLONG));
@@ -195,7 +195,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         let opt = run_option(arg.to_bytes());
         if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
-            return Err(Failure::usage("option", owner, "must come right before the operation it modifies")
+            return Err(Failure::option(owner, "must come right before the operation it modifies")
                 .hint("e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
         }
         let Some(opt) = opt else {
@@ -203,15 +203,15 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 init_on_argv = Some(arg);
                 continue;
             }
-            return Err(Failure::usage("option", arg, "unknown option").hint("see nook --help"));
+            return Err(Failure::option(arg, "unknown option").hint("see nook --help"));
         };
         match opt {
             Opt::Help => {
                 plan.program = None;
                 return Ok(());
             }
-            Opt::Version => return Err(Failure::usage("option", arg, "must come first")),
-            Opt::Pid => return Err(Failure::usage("option", arg, "belongs to nook enter")),
+            Opt::Version => return Err(Failure::option(arg, "must come first")),
+            Opt::Pid => return Err(Failure::option(arg, "belongs to nook enter")),
             Opt::UnshareUser => plan.user.requested = true,
             Opt::MapRoot => {
                 set_once(&mut plan.user.map_user, 0, arg)?;
@@ -229,17 +229,17 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 let range = id_range(arg, v)?;
                 let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
-                    return Err(Failure::usage("option", v, "overlaps an earlier range of the same map"));
+                    return Err(Failure::option(v, "overlaps an earlier range of the same map"));
                 }
-                map.push(range).map_err(|_| Failure::usage("option", arg, "too many ranges"))?;
+                map.push(range).map_err(|_| Failure::option(arg, "too many ranges"))?;
                 plan.user.requested = true;
             }
             Opt::Setgroups => {
                 let v = cur.value(arg)?;
                 let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
-                    .ok_or_else(|| Failure::usage("option", v, "is not allow or deny"))?;
+                    .ok_or_else(|| Failure::option(v, "is not allow or deny"))?;
                 if plan.user.setgroups != Setgroups::Unset {
-                    return Err(Failure::usage("option", arg, "given twice"));
+                    return Err(Failure::option(arg, "given twice"));
                 }
                 plan.user.setgroups = choice;
                 plan.user.requested = true;
@@ -247,7 +247,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Propagation => {
                 let v = cur.value(arg)?;
                 if seen_propagation {
-                    return Err(Failure::usage("option", arg, "given twice"));
+                    return Err(Failure::option(arg, "given twice"));
                 }
                 seen_propagation = true;
                 plan.propagation = propagation(v)?;
@@ -255,7 +255,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Root => {
                 let v = cur.path(arg)?;
                 if plan.root.is_some() && !root_from_env {
-                    return Err(Failure::usage("option", arg, "given twice"));
+                    return Err(Failure::option(arg, "given twice"));
                 }
                 root_from_env = false;
                 plan.root = Some(v);
@@ -324,7 +324,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Hostname => {
                 let v = cur.value(arg)?;
                 if plan.hostname.is_some() && !hostname_from_env {
-                    return Err(Failure::usage("option", arg, "given twice"));
+                    return Err(Failure::option(arg, "given twice"));
                 }
                 hostname_from_env = false;
                 plan.hostname = Some(hostname(arg, v)?);
@@ -332,7 +332,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value(arg)?;
                 let mask = crate::caps::parse(v.to_bytes())
-                    .ok_or_else(|| Failure::usage("option", option_or_value(arg, v), "is not a capability name or ALL"))?;
+                    .ok_or_else(|| Failure::option(option_or_value(arg, v), "is not a capability name or ALL"))?;
                 let edit = plan.caps.get_or_insert_default();
                 if opt == Opt::CapDrop {
                     edit.drop |= mask;
@@ -356,7 +356,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         }
     }
     if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
-        return Err(Failure::usage("option", owner, "is not followed by the operation it modifies"));
+        return Err(Failure::option(owner, "is not followed by the operation it modifies"));
     }
     let at = cur.next;
     if plan.namespaces & k::CLONE_NEWIPC == 0
@@ -366,10 +366,10 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             .hint("mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
-        return Err(Failure::usage("option", "--json-status-fd", "must differ from --info-fd (which is closed after its one line)"));
+        return Err(Failure::option("--json-status-fd", "must differ from --info-fd (which is closed after its one line)"));
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::usage("option", "--hostname", "needs --unshare-uts"));
+        return Err(Failure::option("--hostname", "needs --unshare-uts"));
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
@@ -377,17 +377,17 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 .hint("proc needs its own PID namespace; add --unshare-pid"));
         }
         if let Some(option) = init_on_argv {
-            return Err(Failure::usage("option", option, "needs --unshare-pid").hint("or use nook init"));
+            return Err(Failure::option(option, "needs --unshare-pid").hint("or use nook init"));
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
-        return Err(Failure::usage("option", "--keep-old-root", "needs --root"));
+        return Err(Failure::option("--keep-old-root", "needs --root"));
     }
     if plan.user.map_user.is_some() && !plan.user.uid_map.is_empty() {
-        return Err(Failure::usage("option", "--map-user", "conflicts with --uid-map"));
+        return Err(Failure::option("--map-user", "conflicts with --uid-map"));
     }
     if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
-        return Err(Failure::usage("option", "--map-group", "conflicts with --gid-map"));
+        return Err(Failure::option("--map-group", "conflicts with --gid-map"));
     }
     program(argv, at, plan)
 }
@@ -415,7 +415,7 @@ fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut 
 /// The value of `--hostname` or NOOK_HOSTNAME.
 fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || name.to_bytes().len() > HOSTNAME_MAX {
-        return Err(Failure::usage("option", option_or_value(option, name), "is not a host name of 1 to 64 bytes"));
+        return Err(Failure::option(option_or_value(option, name), "is not a host name of 1 to 64 bytes"));
     }
     Ok(name)
 }
@@ -442,15 +442,15 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
                 number(arg, v, 10, i32::MAX as u64)
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(|| Failure::usage("option", option_or_value(arg, v), "is not a process id"))?;
+                    .ok_or_else(|| Failure::option(option_or_value(arg, v), "is not a process id"))?;
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
-            _ => return Err(Failure::usage("option", arg, "unknown enter option").hint("see nook --help")),
+            _ => return Err(Failure::option(arg, "unknown enter option").hint("see nook --help")),
         }
     }
     if plan.enter_pid.is_none() {
-        return Err(Failure::usage("option", "--pid", "is required").hint("nook enter --pid PID -- PROGRAM"));
+        return Err(Failure::option("--pid", "is required").hint("nook enter --pid PID -- PROGRAM"));
     }
     program(argv, cur.next, plan)
 }
@@ -528,7 +528,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
             let v = cur.value(arg)?;
             init.pdeathsig = Some(
                 crate::init::signal_number(v.to_bytes())
-                    .ok_or_else(|| Failure::usage("option", option_or_value(arg, v), "is not a signal name or number"))?,
+                    .ok_or_else(|| Failure::option(option_or_value(arg, v), "is not a signal name or number"))?,
             );
         }
     }
@@ -543,7 +543,7 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
         match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
             _ if init_option(&mut cur, arg, &mut plan.init)? => {}
-            _ => return Err(Failure::usage("option", arg, "unknown init option").hint("see nook --help")),
+            _ => return Err(Failure::option(arg, "unknown init option").hint("see nook --help")),
         }
     }
     program(argv, cur.next, plan)
@@ -589,23 +589,23 @@ fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
 
 fn set_once<'a, T>(slot: &mut Option<T>, value: T, option: &'a CStr) -> Result<'a, ()> {
     if slot.is_some() {
-        return Err(Failure::usage("option", option, "given twice"));
+        return Err(Failure::option(option, "given twice"));
     }
     *slot = Some(value);
     Ok(())
 }
 
 fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
-    plan.ops.push(op).map_err(|_| Failure::usage("option", option, "more mount operations than nook holds (2048)"))
+    plan.ops.push(op).map_err(|_| Failure::option(option, "more mount operations than nook holds (2048)"))
 }
 
 fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> Result<'a, ()> {
-    plan.env_edits.push(edit).map_err(|_| Failure::usage("option", option, "too many environment edits (256)"))
+    plan.env_edits.push(edit).map_err(|_| Failure::option(option, "too many environment edits (256)"))
 }
 
 fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || name.to_bytes().contains(&b'=') {
-        return Err(Failure::usage("option", option, "needs a variable name without ="));
+        return Err(Failure::option(option, "needs a variable name without ="));
     }
     Ok(name)
 }

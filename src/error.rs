@@ -104,6 +104,12 @@ fn record<'a>(step: &'static str, object: &'a [u8], errno: Errno, detail: Option
     Failure(PhantomData)
 }
 
+#[cold]
+#[inline(never)]
+fn record_option<'a>(object: &'a [u8], detail: &'static str) -> Failure<'a> {
+    record("option", object, Errno::INVAL, Some(detail))
+}
+
 impl<'a> Failure<'a> {
     #[inline]
     pub fn new(step: &'static str, object: impl Into<Object<'a>>, errno: Errno) -> Self {
@@ -114,6 +120,13 @@ impl<'a> Failure<'a> {
     #[inline]
     pub fn usage(step: &'static str, object: impl Into<Object<'a>>, detail: &'static str) -> Self {
         record(step, object.into().0, Errno::INVAL, Some(detail))
+    }
+
+    /// A usage error of an option or its value (step "option"), the most
+    /// common kind: one call with fewer arguments.
+    #[inline]
+    pub fn option(object: impl Into<Object<'a>>, detail: &'static str) -> Self {
+        record_option(object.into().0, detail)
     }
 
     #[cold]
@@ -281,7 +294,7 @@ mod tests {
 
     #[test]
     fn usage_errors_carry_their_own_text() {
-        let f = Failure::usage("option", c"--bogus", "unknown option");
+        let f = Failure::option(c"--bogus", "unknown option");
         assert_eq!(text(&f), "nook: option --bogus: unknown option (EINVAL)");
     }
 
@@ -309,7 +322,7 @@ mod tests {
 
     #[test]
     fn control_bytes_are_escaped_and_the_line_stays_bounded() {
-        let f = Failure::usage("option", c"--a\nb\x1b[2J", "unknown option");
+        let f = Failure::option(c"--a\nb\x1b[2J", "unknown option");
         assert_eq!(text(&f), "nook: option --a\\x0ab\\x1b[2J: unknown option (EINVAL)");
         // Each control byte grows fourfold: the fuzzer's crash (found 2026-11-29).
         let noisy = std::ffi::CString::new(vec![1u8; 3000]).unwrap();

@@ -60,7 +60,7 @@ pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
 pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) -> Result<'a, u64> {
     parse_number(v.to_bytes(), radix)
         .filter(|&n| n <= max)
-        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), bad_number_text(radix)))
+        .ok_or_else(|| Failure::option(option_or_value(option, v), bad_number_text(radix)))
 }
 
 pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> Object<'a> {
@@ -95,12 +95,12 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     parse_number(digits, 10)
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|&n| n > 0)
-        .ok_or_else(|| Failure::usage("option", option_or_value(option, v), "is not a size in bytes"))
+        .ok_or_else(|| Failure::option(option_or_value(option, v), "is not a size in bytes"))
 }
 
 /// IN:OUT:COUNT
 pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange> {
-    let bad = || Failure::usage("option", option_or_value(option, v), "is not IN:OUT:COUNT");
+    let bad = || Failure::option(option_or_value(option, v), "is not IN:OUT:COUNT");
     let mut parts = v.to_bytes().split(|&c| c == b':');
     let mut field = || parts.next().and_then(|p| parse_number(p, 10)).filter(|&n| n <= u32::MAX as u64);
     let (inside, outside, count) = (field().ok_or_else(bad)?, field().ok_or_else(bad)?, field().ok_or_else(bad)?);
