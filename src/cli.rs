@@ -563,10 +563,9 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
 
 /// Splits "NAME=value" into the name and a C string of the value.
 pub fn split_env(entry: &CStr) -> Option<(&[u8], &CStr)> {
-    let bytes = entry.to_bytes_with_nul();
+    let bytes = entry.to_bytes();
     let eq = bytes.iter().position(|&b| b == b'=')?;
-    let value = CStr::from_bytes_with_nul(&bytes[eq + 1..]).ok()?;
-    Some((&bytes[..eq], value))
+    Some((&bytes[..eq], crate::text::c_tail(entry, eq + 1)))
 }
 
 fn basename(path: &CStr) -> &[u8] {

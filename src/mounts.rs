@@ -11,7 +11,7 @@ use crate::error::{Context, Failure, Result};
 use crate::plan::{BindKind, MakeKind, Op};
 use crate::raw::MountAttr;
 use crate::sys::{Open, Sys};
-use crate::text::Buf;
+use crate::text::{Buf, c_tail};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -139,7 +139,6 @@ fn symlink<'a, S: Sys>(sys: &mut S, root: &S::Fd, target: &'a CStr, link: &'a CS
     let mut buf = Buf::<4096>::new();
     let parent = buf.push(parent).as_cstr().at("create symlink", link)?;
     let dir = ensure_dir(sys, root, parent, link)?;
-    let name = CStr::from_bytes_with_nul(name).map_err(|_| Failure::new("symlink", link, Errno::INVAL))?;
     match sys.make_symlink(target, &dir, name) {
         // Already there and the same: setting up twice is not an error.
         Err(Errno::EXIST) if sys.symlink_points_to(&dir, name, target).unwrap_or(false) => Ok(()),
@@ -154,12 +153,11 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
         Err(Errno::NOENT) => {}
         r => return r.at("open", dest),
     }
-    let (parent, name_with_nul) = split_last(dest);
+    let (parent, name) = split_last(dest);
     let mut buf = Buf::<4096>::new();
     buf.push(parent);
     let parent_path = buf.as_cstr().at("open", dest)?;
     let parent_fd = ensure_dir(sys, root, parent_path, dest)?;
-    let name = CStr::from_bytes_with_nul(name_with_nul).map_err(|_| Failure::new("open", dest, Errno::INVAL))?;
     let made = match missing {
         Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode),
         Missing::File(mode) => sys.make_file(&parent_fd, name, mode),
@@ -209,9 +207,8 @@ fn ensure_dir<'a, S: Sys>(sys: &mut S, root: &S::Fd, path: &CStr, object: &'a CS
     Ok(dir)
 }
 
-/// Splits "/a/b/c" into ("/a/b", "c\0"). The parent of "/x" is "/".
-fn split_last(path: &CStr) -> (&[u8], &[u8]) {
-    let with_nul = path.to_bytes_with_nul();
+/// Splits "/a/b/c" into ("/a/b", "c"). The parent of "/x" is "/".
+fn split_last(path: &CStr) -> (&[u8], &CStr) {
     let bytes = path.to_bytes();
     // Ignore trailing slashes: "/a/b/" names b.
     let mut end = bytes.len();
@@ -219,8 +216,8 @@ fn split_last(path: &CStr) -> (&[u8], &[u8]) {
         end -= 1;
     }
     match bytes[..end].iter().rposition(|&c| c == b'/') {
-        Some(0) => (b"/", &with_nul[1..]),
-        Some(i) => (&bytes[..i], &with_nul[i + 1..]),
-        None => (b"/", with_nul),
+        Some(0) => (b"/", c_tail(path, 1)),
+        Some(i) => (&bytes[..i], c_tail(path, i + 1)),
+        None => (b"/", path),
     }
 }

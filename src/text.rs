@@ -102,8 +102,24 @@ impl Buffer<[u8]> {
         if self.overflow {
             return Err(Errno::NAMETOOLONG);
         }
+        let text = &self.buf[..self.len];
+        if text.contains(&0) {
+            return Err(Errno::INVAL);
+        }
         self.buf[self.len] = 0;
-        CStr::from_bytes_with_nul(&self.buf[..=self.len]).map_err(|_| Errno::INVAL)
+        // SAFETY: NUL-terminated just now, and no NUL before.
+        Ok(unsafe { CStr::from_bytes_with_nul_unchecked(&self.buf[..=self.len]) })
+    }
+}
+
+/// The C string from byte `at` of `s` on ("" past its end). Cheaper than
+/// `CStr::from_bytes_with_nul`, which searches again for what a suffix of
+/// a C string already guarantees.
+pub fn c_tail(s: &CStr, at: usize) -> &CStr {
+    match s.to_bytes_with_nul().get(at..) {
+        // SAFETY: a suffix of a C string, its NUL included, holds no other NUL.
+        Some(tail) if !tail.is_empty() => unsafe { CStr::from_bytes_with_nul_unchecked(tail) },
+        _ => c"",
     }
 }
 
