@@ -161,8 +161,8 @@ impl<'a> Failure<'a> {
         line.user_bytes(object, MAX_OBJECT);
         let known = lookup(r.errno);
         let (name, message) = known.unwrap_or(UNKNOWN);
-        line.str(": ").str(r.detail.unwrap_or(message));
-        line.str(" (").str(name);
+        line.str(": ").bytes(r.detail.map_or(message, str::as_bytes));
+        line.str(" (").bytes(name);
         if known.is_none() {
             line.dec(r.errno.raw_os_error() as i64);
         }
@@ -214,25 +214,25 @@ macro_rules! errnos {
 }
 
 /// The errno's C name and strerror text, if the table holds it.
-fn lookup(e: Errno) -> Option<(&'static str, &'static str)> {
+fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
     let i = CODES.iter().position(|&c| c == e)?;
-    let mut words = TEXTS.split('\0').skip(2 * i);
+    let mut words = TEXTS.as_bytes().split(|&b| b == 0).skip(2 * i);
     Some((words.next()?, words.next()?))
 }
 
 /// The errno's symbolic name, e.g. "EPERM" (the table holds the ones a
 /// container setup meets; others print as "E?" with their number).
 pub fn name(e: Errno) -> &'static str {
-    lookup(e).unwrap_or(UNKNOWN).0
+    core::str::from_utf8(lookup(e).unwrap_or(UNKNOWN).0).unwrap_or("")
 }
 
 /// strerror's text for the errno.
 pub fn message(e: Errno) -> &'static str {
-    lookup(e).unwrap_or(UNKNOWN).1
+    core::str::from_utf8(lookup(e).unwrap_or(UNKNOWN).1).unwrap_or("")
 }
 
 /// The name and text of an errno the table lacks.
-const UNKNOWN: (&str, &str) = ("E?", "Unknown error");
+const UNKNOWN: (&[u8], &[u8]) = (b"E?", b"Unknown error");
 
 errnos! {
     PERM "EPERM" "Operation not permitted",
