@@ -2,13 +2,18 @@
 //! "key=value" entries without an allocator.
 
 use core::ffi::CStr;
+use core::mem::MaybeUninit;
 use core::ops::{Deref, DerefMut};
 use rustix::io::Errno;
 
-/// The bytes, over storage `B`: `[u8; N]` to own them ([`Buf`]), `[u8]` to
-/// work on them. The methods are written once, for `Buffer<[u8]>`, which
-/// every `Buf<N>` derefs to: each buffer size nook uses does not bring its
-/// own copy of the code.
+/// The bytes, over storage `B`: an array to own them ([`Buf`]), a slice to
+/// work on them. The methods are written once, for the slice, which every
+/// `Buf<N>` derefs to: each buffer size nook uses does not bring its own
+/// copy of the code.
+///
+/// The storage starts uninitialized (zeroing a 4 KiB path buffer costs
+/// code at every site, and time); only the first `len` bytes are ever
+/// read, and each was written before `len` grew over it.
 pub struct Buffer<B: ?Sized> {
     len: usize,
     overflow: bool,
@@ -16,7 +21,7 @@ pub struct Buffer<B: ?Sized> {
 }
 
 /// A buffer of N bytes (one is kept for the NUL).
-pub type Buf<const N: usize> = Buffer<[u8; N]>;
+pub type Buf<const N: usize> = Buffer<[MaybeUninit<u8>; N]>;
 
 impl<const N: usize> Default for Buf<N> {
     fn default() -> Self {
@@ -26,24 +31,24 @@ impl<const N: usize> Default for Buf<N> {
 
 impl<const N: usize> Buf<N> {
     pub const fn new() -> Self {
-        Buffer { len: 0, overflow: false, buf: [0; N] }
+        Buffer { len: 0, overflow: false, buf: [MaybeUninit::uninit(); N] }
     }
 }
 
 impl<const N: usize> Deref for Buf<N> {
-    type Target = Buffer<[u8]>;
-    fn deref(&self) -> &Buffer<[u8]> {
+    type Target = Buffer<[MaybeUninit<u8>]>;
+    fn deref(&self) -> &Buffer<[MaybeUninit<u8>]> {
         self
     }
 }
 
 impl<const N: usize> DerefMut for Buf<N> {
-    fn deref_mut(&mut self) -> &mut Buffer<[u8]> {
+    fn deref_mut(&mut self) -> &mut Buffer<[MaybeUninit<u8>]> {
         self
     }
 }
 
-impl Buffer<[u8]> {
+impl Buffer<[MaybeUninit<u8>]> {
     /// Appends bytes; past the capacity (one byte is kept for the NUL) the
     /// buffer is marked overflowed and [`Buffer::as_cstr`] fails.
     #[inline(never)]
@@ -51,7 +56,9 @@ impl Buffer<[u8]> {
         // One byte always stays free for the terminating NUL.
         let end = self.len + s.len();
         if end < self.buf.len() {
-            self.buf[self.len..end].copy_from_slice(s);
+            // SAFETY: `s` fits in the storage from `len` on (checked above),
+            // and a borrowed `s` cannot overlap the storage borrowed mutably.
+            unsafe { core::ptr::copy_nonoverlapping(s.as_ptr(), self.buf.as_mut_ptr().add(self.len).cast(), s.len()) };
             self.len = end;
         } else {
             self.overflow = true;
@@ -92,7 +99,8 @@ impl Buffer<[u8]> {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        // SAFETY: the first `len` bytes were written (see the type).
+        unsafe { core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len) }
     }
 
     /// The contents as a C string: ENAMETOOLONG after an overflow, EINVAL
@@ -102,13 +110,13 @@ impl Buffer<[u8]> {
         if self.overflow {
             return Err(Errno::NAMETOOLONG);
         }
-        let text = &self.buf[..self.len];
-        if text.contains(&0) {
+        if self.as_bytes().contains(&0) {
             return Err(Errno::INVAL);
         }
-        self.buf[self.len] = 0;
-        // SAFETY: NUL-terminated just now, and no NUL before.
-        Ok(unsafe { CStr::from_bytes_with_nul_unchecked(&self.buf[..=self.len]) })
+        // `push` always leaves this one byte free.
+        self.buf[self.len] = MaybeUninit::new(0);
+        // SAFETY: `len` bytes written and a NUL after them, none before.
+        Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len + 1)) })
     }
 }
 
