@@ -140,6 +140,15 @@ impl<'a> Failure<'a> {
         if cond { self.hint(hint) } else { self }
     }
 
+    /// The hint, if there is one and the failure's errno is `errno`.
+    #[inline(never)]
+    pub fn hint_on(self, errno: Errno, hint: Option<&'static str>) -> Self {
+        match hint {
+            Some(h) if self.errno() == errno => self.hint(h),
+            _ => self,
+        }
+    }
+
     pub fn errno(&self) -> Errno {
         with_slot(|r| r.errno)
     }

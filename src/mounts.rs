@@ -43,49 +43,43 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             Ok(())
         }
         Op::Symlink { target, link } => symlink(sys, root, target, link),
-        Op::Proc { dest } => {
-            let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC) as u64;
-            let proc_hint = "proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
-            let fs = sys.new_filesystem(c"proc", &[], attrs).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno() == Errno::PERM, proc_hint))?;
+        Op::Proc { dest } | Op::Sys { dest } | Op::Mqueue { dest } => {
+            // The filesystem, its extra flag, the step, and the hint for an
+            // EPERM from creating it (and, for proc, from attaching it).
+            let (fstype, read_only, step, hint, attach_hint) = match *op {
+                Op::Proc { .. } => (c"proc", 0, "mount proc on", Some(PROC_HINT), Some(PROC_HINT)),
+                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, "mount sysfs on", Some(SYSFS_HINT), None),
+                _ => (c"mqueue", 0, "mount mqueue on", None, None),
+            };
+            let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
+            let fs = sys.new_filesystem(fstype, &[], attrs).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))?;
             let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-            sys.attach(&fs, &target).at("mount proc on", dest).map_err(|e| e.hint_if(e.errno() == Errno::PERM, proc_hint))
+            sys.attach(&fs, &target).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, attach_hint))
         }
         Op::Dev { dest } => crate::devfs::mount_dev(sys, root, dest),
-        Op::Sys { dest } => {
-            let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | k::MOUNT_ATTR_RDONLY) as u64;
-            let hint = "sysfs in a user namespace needs its own network namespace; add --unshare-net";
-            let fs = sys.new_filesystem(c"sysfs", &[], attrs).at("mount sysfs on", dest).map_err(|e| e.hint_if(e.errno() == Errno::PERM, hint))?;
-            let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-            sys.attach(&fs, &target).at("mount sysfs on", dest)
-        }
-        Op::Mqueue { dest } => {
-            let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC) as u64;
-            let fs = sys.new_filesystem(c"mqueue", &[], attrs).at("mount mqueue on", dest)?;
-            let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-            sys.attach(&fs, &target).at("mount mqueue on", dest)
-        }
-        Op::RemountRo { dest } => {
-            let fd = sys.open_in_root(root, dest, Open::Path).at("remount read-only", dest)?;
-            let attr = MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
-            sys.set_mount_attr(&fd, true, attr)
-                .at("remount read-only", dest)
-                .map_err(|e| e.hint_if(e.errno() == Errno::INVAL, "it is not a mount point; bind it first"))
-        }
-        Op::Make { dest, kind } => {
-            let fd = sys.open_in_root(root, dest, Open::Path).at("change propagation of", dest)?;
-            let propagation = match kind {
-                MakeKind::Shared => k::MS_SHARED,
-                MakeKind::Slave => k::MS_SLAVE,
-                MakeKind::Private => k::MS_PRIVATE,
-                MakeKind::Unbindable => k::MS_UNBINDABLE,
+        Op::RemountRo { dest } | Op::Make { dest, .. } => {
+            let (step, recursive, attr) = match *op {
+                Op::Make { kind, .. } => {
+                    let propagation = match kind {
+                        MakeKind::Shared => k::MS_SHARED,
+                        MakeKind::Slave => k::MS_SLAVE,
+                        MakeKind::Private => k::MS_PRIVATE,
+                        MakeKind::Unbindable => k::MS_UNBINDABLE,
+                    };
+                    ("change propagation of", false, MountAttr { propagation: propagation as u64, ..MountAttr::default() })
+                }
+                _ => ("remount read-only", true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
             };
-            let attr = MountAttr { propagation: propagation as u64, ..MountAttr::default() };
-            sys.set_mount_attr(&fd, false, attr)
-                .at("change propagation of", dest)
-                .map_err(|e| e.hint_if(e.errno() == Errno::INVAL, "it is not a mount point; bind it first"))
+            let fd = sys.open_in_root(root, dest, Open::Path).at(step, dest)?;
+            sys.set_mount_attr(&fd, recursive, attr)
+                .at(step, dest)
+                .map_err(|e| e.hint_on(Errno::INVAL, Some("it is not a mount point; bind it first")))
         }
     }
 }
+
+const PROC_HINT: &str = "proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
+const SYSFS_HINT: &str = "sysfs in a user namespace needs its own network namespace; add --unshare-net";
 
 fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
     // A detached, recursive copy of the source: its locked submounts come
