@@ -34,10 +34,10 @@ const HOSTNAME_MAX: usize = 64;
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     if argv.get(0).map(basename) == Some(b"switch_root") {
-        return Err(Failure::usage("role", "switch-root", "not supported by this build yet"));
+        return Err(Failure::usage(c"role", "switch-root", "not supported by this build yet"));
     }
     let first = match argv.get(1) {
-        None => return Err(Failure::usage("usage", "PROGRAM", "nothing to run").hint("see nook --help")),
+        None => return Err(Failure::usage(c"usage", "PROGRAM", "nothing to run").hint("see nook --help")),
         Some(a) => a,
     };
     match first.to_bytes() {
@@ -53,11 +53,11 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
         role if FUTURE_ROLES.contains(&role) => {
-            return Err(Failure::usage("role", first, "not supported by this build yet"));
+            return Err(Failure::usage(c"role", first, "not supported by this build yet"));
         }
         arg if arg.first() == Some(&b'-') => parse_run(argv, 1, envp, plan)?,
         _ => {
-            return Err(Failure::usage("role", first, "unknown role")
+            return Err(Failure::usage(c"role", first, "unknown role")
                 .hint("to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
         }
     }
@@ -116,7 +116,7 @@ fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
         return Err(Failure::option(option, "empty path"));
     }
     if v.to_bytes().len() >= PATH_MAX {
-        return Err(Failure::new("option", option, rustix::io::Errno::NAMETOOLONG));
+        return Err(Failure::new(c"option", option, rustix::io::Errno::NAMETOOLONG));
     }
     Ok(())
 }
@@ -362,7 +362,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     if plan.namespaces & k::CLONE_NEWIPC == 0
         && let Some(mq) = plan.ops.iter().find(|op| matches!(op, Op::Mqueue { .. }))
     {
-        return Err(Failure::new("mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
+        return Err(Failure::new(c"mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
             .hint("mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
@@ -373,7 +373,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
-            return Err(Failure::new("mount proc on", proc.dest(), rustix::io::Errno::PERM)
+            return Err(Failure::new(c"mount proc on", proc.dest(), rustix::io::Errno::PERM)
                 .hint("proc needs its own PID namespace; add --unshare-pid"));
         }
         if let Some(option) = init_on_argv {
@@ -425,7 +425,7 @@ fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
     let fd = number(option, v, 10, i32::MAX as u64)? as i32;
     // SAFETY: only queried (fcntl F_GETFD); nook does not take ownership.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new("option", option, e).hint("the fd is not open"))?;
+    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new(c"option", option, e).hint("the fd is not open"))?;
     Ok(fd)
 }
 
@@ -476,7 +476,7 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
     for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
         let Some(var) = VARIABLES.find(name) else { continue };
-        let bad = |detail: &'static str| Failure::usage("environment", name, detail);
+        let bad = |detail: &'static str| Failure::usage(c"environment", name, detail);
         match var {
             Var::Root => {
                 if value.is_empty() {
@@ -552,8 +552,8 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
 /// PROGRAM [ARG...] from argv[at], which must name something.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
-        None => Err(Failure::usage("usage", "PROGRAM", "no program given").hint("nook [OPTIONS] -- PROGRAM [ARG...]")),
-        Some(p) if p.is_empty() => Err(Failure::usage("usage", "PROGRAM", "empty program name")),
+        None => Err(Failure::usage(c"usage", "PROGRAM", "no program given").hint("nook [OPTIONS] -- PROGRAM [ARG...]")),
+        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", "PROGRAM", "empty program name")),
         Some(_) => {
             plan.program = Some(argv.tail(at));
             Ok(())

@@ -8,7 +8,7 @@
 //!   (the old `newinstance` option is implied), so the container's ptys
 //!   are its own, numbered from 0, and ptmx comes with it.
 
-use crate::error::{Context, Failure, Result};
+use crate::error::{Context, Failure, Result, Step};
 use crate::mounts::{DIR_MODE, FILE_MODE, Missing, ensure};
 use crate::raw::MountAttr;
 use crate::sys::{Open, Sys};
@@ -32,29 +32,29 @@ const LINKS: [(&CStr, &CStr); 6] = [
 const NOSUID_NOEXEC: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC) as u64;
 
 pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Result<'a, ()> {
-    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC).at("create tmpfs for", dest)?;
-    attach_at(sys, root, dest, b"", &fs, Missing::Dir(DIR_MODE), "mount tmpfs on")?;
+    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC).at(c"create tmpfs for", dest)?;
+    attach_at(sys, root, dest, b"", &fs, Missing::Dir(DIR_MODE), c"mount tmpfs on")?;
     for host in NODES {
-        let tree = sys.clone_tree(None, host).at("bind device", host)?;
+        let tree = sys.clone_tree(None, host).at(c"bind device", host)?;
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
-        sys.set_mount_attr(&tree, false, attr).at("set flags of device", host)?;
+        sys.set_mount_attr(&tree, false, attr).at(c"set flags of device", host)?;
         let name = &host.to_bytes()[4..];
-        attach_at(sys, root, dest, name, &tree, Missing::File(FILE_MODE), "bind device into")?;
+        attach_at(sys, root, dest, name, &tree, Missing::File(FILE_MODE), c"bind device into")?;
     }
-    let dir = sys.open_in_root(root, dest, Open::Directory).at("open", dest)?;
+    let dir = sys.open_in_root(root, dest, Open::Directory).at(c"open", dest)?;
     for (target, name) in LINKS {
-        sys.make_symlink(target, &dir, name).at("create symlink in", dest)?;
+        sys.make_symlink(target, &dir, name).at(c"create symlink in", dest)?;
     }
     let shm = sys
         .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
-        .at("create tmpfs for shm in", dest)?;
-    attach_at(sys, root, dest, b"/shm", &shm, Missing::Dir(DIR_MODE), "mount shm in")?;
+        .at(c"create tmpfs for shm in", dest)?;
+    attach_at(sys, root, dest, b"/shm", &shm, Missing::Dir(DIR_MODE), c"mount shm in")?;
     let pts = sys
         .new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
-        .at("mount devpts in", dest)?;
-    attach_at(sys, root, dest, b"/pts", &pts, Missing::Dir(DIR_MODE), "mount devpts in")?;
-    if let Some(tty) = sys.clone_terminal().at("bind terminal into", dest)? {
-        attach_at(sys, root, dest, b"/console", &tty, Missing::File(FILE_MODE), "bind console into")?;
+        .at(c"mount devpts in", dest)?;
+    attach_at(sys, root, dest, b"/pts", &pts, Missing::Dir(DIR_MODE), c"mount devpts in")?;
+    if let Some(tty) = sys.clone_terminal().at(c"bind terminal into", dest)? {
+        attach_at(sys, root, dest, b"/console", &tty, Missing::File(FILE_MODE), c"bind console into")?;
     }
     Ok(())
 }
@@ -67,7 +67,7 @@ fn attach_at<'a, S: Sys>(
     name: &[u8],
     mount: &S::Fd,
     missing: Missing,
-    step: &'static str,
+    step: Step,
 ) -> Result<'a, ()> {
     let mut path = Buf::<4096>::new();
     path.push(dest.to_bytes()).push(name);

@@ -43,9 +43,9 @@ pub fn enter(plan: &RunPlan) -> i32 {
 fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let pid_text = plan.enter_pid.unwrap_or(c"0");
     let pid = crate::cli::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
-    let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new("enter process", pid_text, Errno::SRCH))?;
+    let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
-        .map_err(|e| Failure::new("enter process", pid_text, e))?;
+        .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
     let gone = |f: Failure<'a>| {
         f.hint_if(f.errno() == Errno::SRCH || f.errno() == Errno::NOENT, "the target has exited")
             .hint_if(f.errno() == Errno::ACCESS || f.errno() == Errno::PERM, "not permitted: the target belongs to another user")
@@ -53,12 +53,12 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
     let environ = unsafe { &mut *core::ptr::addr_of_mut!(ENVIRON) };
-    let env_len = read_proc(pid, b"environ", environ).map_err(|e| gone(Failure::new("read environment of", pid_text, e)))?;
+    let env_len = read_proc(pid, b"environ", environ).map_err(|e| gone(Failure::new(c"read environment of", pid_text, e)))?;
     if env_len == environ.len() {
-        return Err(Failure::new("read environment of", pid_text, Errno::TOOBIG));
+        return Err(Failure::new(c"read environment of", pid_text, Errno::TOOBIG));
     }
-    let root = open_proc_dir(pid, b"root").map_err(|e| gone(Failure::new("open root of", pid_text, e)))?;
-    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new("open working directory of", pid_text, e)))?;
+    let root = open_proc_dir(pid, b"root").map_err(|e| gone(Failure::new(c"open root of", pid_text, e)))?;
+    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new(c"open working directory of", pid_text, e)))?;
     let mut flags = 0;
     for (name, flag) in NAMESPACES {
         match (ns_inode(None, name), ns_inode(Some(pid), name)) {
@@ -70,23 +70,23 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
 
     crate::out::trace(1, "setns", pid_text.to_bytes());
     join(&pidfd, pid, flags).map_err(|e| {
-        gone(Failure::new("join namespaces of", pid_text, e))
+        gone(Failure::new(c"join namespaces of", pid_text, e))
             .hint_if(e == Errno::PERM, "not permitted: the target belongs to another user or its user namespace is not yours")
     })?;
     if let Some((uid, gid)) = ids {
-        become_ids(uid, gid).at("take the user of", pid_text)?;
+        become_ids(uid, gid).at(c"take the user of", pid_text)?;
     }
-    rustix::process::fchdir(&root).at("enter root of", pid_text)?;
-    rustix::process::chroot(c".").at("enter root of", pid_text)?;
+    rustix::process::fchdir(&root).at(c"enter root of", pid_text)?;
+    rustix::process::chroot(c".").at(c"enter root of", pid_text)?;
     match plan.chdir {
-        Some(dir) => rustix::process::chdir(dir).at("chdir to", dir)?,
-        None => rustix::process::fchdir(&cwd).at("enter working directory of", pid_text)?,
+        Some(dir) => rustix::process::chdir(dir).at(c"chdir to", dir)?,
+        None => rustix::process::fchdir(&cwd).at(c"enter working directory of", pid_text)?,
     }
     drop((root, cwd, pidfd));
 
     let mut pointers: heapless::Vec<*const c_char, { MAX_ENV + 1 }> = heapless::Vec::new();
     for entry in environ[..env_len].split_inclusive(|&b| b == 0).filter(|e| e.len() > 1 && e.ends_with(b"\0")) {
-        pointers.push(entry.as_ptr() as *const c_char).map_err(|_| Failure::new("read environment of", pid_text, Errno::TOOBIG))?;
+        pointers.push(entry.as_ptr() as *const c_char).map_err(|_| Failure::new(c"read environment of", pid_text, Errno::TOOBIG))?;
     }
     let count = pointers.len();
     let _ = pointers.push(core::ptr::null());
@@ -95,9 +95,9 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: the one environment of this process.
     let env = unsafe { Environment::shared(envp, &plan.env_edits) }?;
 
-    let mask = crate::init::block_all_signals().map_err(|e| Failure::new("block", "signals", e))?;
+    let mask = crate::init::block_all_signals().map_err(|e| Failure::new(c"block", "signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
-    match unsafe { raw::fork(0) }.map_err(|e| Failure::new("fork", "PROGRAM", e))? {
+    match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", "PROGRAM", e))? {
         Forked::Child => raw::exit_group(crate::run::exec_program(plan, env, Some(mask))),
         Forked::Parent(child) => {
             crate::run::hide_from_container();

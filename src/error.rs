@@ -4,7 +4,7 @@
 //! `nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid`
 
 use crate::out::{Line, STDERR};
-use core::ffi::CStr;
+use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
 use rustix::io::Errno;
 
@@ -41,6 +41,11 @@ impl From<&'static str> for Object<'_> {
 
 const MAX_OBJECT: usize = 600;
 
+/// What nook was doing, e.g. `c"mount proc on"`: a C string literal, so
+/// that each of the some 200 places that report a failure passes one
+/// pointer rather than a pointer and a length.
+pub type Step = &'static CStr;
+
 /// A failed step: the step, the object, the errno, and optionally a hint
 /// and a `detail` that replaces strerror's text for usage errors.
 ///
@@ -59,14 +64,14 @@ pub type Result<'a, T> = core::result::Result<T, Failure<'a>>;
 /// `Failure<'a>` token that reads it carries it.
 #[derive(Clone, Copy)]
 struct Record {
-    step: &'static str,
+    step: *const c_char,
     object: *const [u8],
     errno: Errno,
     detail: Option<&'static str>,
     hint: Option<&'static str>,
 }
 
-const EMPTY: Record = Record { step: "", object: &[], errno: Errno::INVAL, detail: None, hint: None };
+const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: None, hint: None };
 
 /// The binary's one slot: nook is single-threaded (a forked child has its
 /// own copy).
@@ -99,7 +104,7 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 /// whole record built inline.
 #[cold]
 #[inline(never)]
-fn record<'a>(step: &'static str, object: &'a [u8], errno: Errno, detail: Option<&'static str>) -> Failure<'a> {
+fn record<'a>(step: *const c_char, object: &'a [u8], errno: Errno, detail: Option<&'static str>) -> Failure<'a> {
     with_slot(|r| *r = Record { step, object, errno, detail, hint: None });
     Failure(PhantomData)
 }
@@ -107,19 +112,19 @@ fn record<'a>(step: &'static str, object: &'a [u8], errno: Errno, detail: Option
 #[cold]
 #[inline(never)]
 fn record_option<'a>(object: &'a [u8], detail: &'static str) -> Failure<'a> {
-    record("option", object, Errno::INVAL, Some(detail))
+    record(c"option".as_ptr(), object, Errno::INVAL, Some(detail))
 }
 
 impl<'a> Failure<'a> {
     #[inline]
-    pub fn new(step: &'static str, object: impl Into<Object<'a>>, errno: Errno) -> Self {
-        record(step, object.into().0, errno, None)
+    pub fn new(step: Step, object: impl Into<Object<'a>>, errno: Errno) -> Self {
+        record(step.as_ptr(), object.into().0, errno, None)
     }
 
     /// A usage error: nothing was changed yet.
     #[inline]
-    pub fn usage(step: &'static str, object: impl Into<Object<'a>>, detail: &'static str) -> Self {
-        record(step, object.into().0, Errno::INVAL, Some(detail))
+    pub fn usage(step: Step, object: impl Into<Object<'a>>, detail: &'static str) -> Self {
+        record(step.as_ptr(), object.into().0, Errno::INVAL, Some(detail))
     }
 
     /// A usage error of an option or its value (step "option"), the most
@@ -165,7 +170,9 @@ impl<'a> Failure<'a> {
         let r = with_slot(|r| *r);
         // SAFETY: the object was borrowed for 'a, which this token outlives.
         let object: &'a [u8] = unsafe { &*r.object };
-        line.str("nook: ").str(r.step).str(" ");
+        // SAFETY: `step` comes from a `Step`, a static C string.
+        let step = unsafe { CStr::from_ptr(r.step) };
+        line.str("nook: ").bytes(step.to_bytes()).str(" ");
         // Keep room for the errno: cut an overlong path in the middle of the line.
         line.user_bytes(object, MAX_OBJECT);
         let known = lookup(r.errno);
@@ -200,11 +207,11 @@ impl core::fmt::Debug for Failure<'_> {
 
 /// Attaches a step and object to a bare errno.
 pub trait Context<T> {
-    fn at<'a>(self, step: &'static str, object: impl Into<Object<'a>>) -> Result<'a, T>;
+    fn at<'a>(self, step: Step, object: impl Into<Object<'a>>) -> Result<'a, T>;
 }
 
 impl<T> Context<T> for core::result::Result<T, Errno> {
-    fn at<'a>(self, step: &'static str, object: impl Into<Object<'a>>) -> Result<'a, T> {
+    fn at<'a>(self, step: Step, object: impl Into<Object<'a>>) -> Result<'a, T> {
         self.map_err(|e| Failure::new(step, object, e))
     }
 }
@@ -293,7 +300,7 @@ mod tests {
 
     #[test]
     fn renders_the_protocol_example() {
-        let f = Failure::new("mount proc on", c"/proc", Errno::PERM)
+        let f = Failure::new(c"mount proc on", c"/proc", Errno::PERM)
             .hint("proc needs its own PID namespace; add --unshare-pid");
         assert_eq!(
             text(&f),
@@ -316,14 +323,14 @@ mod tests {
 
     #[test]
     fn an_errno_outside_the_table_prints_its_number() {
-        let f = Failure::new("frob", c"/x", Errno::from_raw_os_error(133));
+        let f = Failure::new(c"frob", c"/x", Errno::from_raw_os_error(133));
         assert_eq!(text(&f), "nook: frob /x: Unknown error (E?133)");
     }
 
     #[test]
     fn an_overlong_object_is_cut_but_the_errno_survives() {
         let long = std::ffi::CString::new(vec![b'a'; 5000]).unwrap();
-        let f = Failure::new("bind", long.as_c_str(), Errno::NAMETOOLONG);
+        let f = Failure::new(c"bind", long.as_c_str(), Errno::NAMETOOLONG);
         let t = text(&f);
         assert!(t.len() <= 1024, "{}", t.len());
         assert!(t.contains("..."));
@@ -335,7 +342,7 @@ mod tests {
         assert_eq!(text(&f), "nook: option --a\\x0ab\\x1b[2J: unknown option (EINVAL)");
         // Each control byte grows fourfold: the fuzzer's crash (found 2026-11-29).
         let noisy = std::ffi::CString::new(vec![1u8; 3000]).unwrap();
-        let t = text(&Failure::new("bind", noisy.as_c_str(), Errno::NOENT));
+        let t = text(&Failure::new(c"bind", noisy.as_c_str(), Errno::NOENT));
         assert!(t.len() <= 1024 && t.ends_with("(ENOENT)"), "{t}");
     }
 }

@@ -37,8 +37,8 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             let fd = ensure(sys, root, dest, Missing::Dir(perms.unwrap_or(DIR_MODE)))?;
             if let Some(mode) = perms {
                 drop(fd);
-                let fd = sys.open_in_root(root, dest, Open::DirectoryForChmod).at("open directory", dest)?;
-                sys.chmod(&fd, mode).at("chmod", dest)?;
+                let fd = sys.open_in_root(root, dest, Open::DirectoryForChmod).at(c"open directory", dest)?;
+                sys.chmod(&fd, mode).at(c"chmod", dest)?;
             }
             Ok(())
         }
@@ -47,9 +47,9 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             // The filesystem, its extra flag, the step, and the hint for an
             // EPERM from creating it (and, for proc, from attaching it).
             let (fstype, read_only, step, hint, attach_hint) = match *op {
-                Op::Proc { .. } => (c"proc", 0, "mount proc on", Some(PROC_HINT), Some(PROC_HINT)),
-                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, "mount sysfs on", Some(SYSFS_HINT), None),
-                _ => (c"mqueue", 0, "mount mqueue on", None, None),
+                Op::Proc { .. } => (c"proc", 0, c"mount proc on", Some(PROC_HINT), Some(PROC_HINT)),
+                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, c"mount sysfs on", Some(SYSFS_HINT), None),
+                _ => (c"mqueue", 0, c"mount mqueue on", None, None),
             };
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
             let fs = sys.new_filesystem(fstype, &[], attrs).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))?;
@@ -66,9 +66,9 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
                         MakeKind::Private => k::MS_PRIVATE,
                         MakeKind::Unbindable => k::MS_UNBINDABLE,
                     };
-                    ("change propagation of", false, MountAttr { propagation: propagation as u64, ..MountAttr::default() })
+                    (c"change propagation of", false, MountAttr { propagation: propagation as u64, ..MountAttr::default() })
                 }
-                _ => ("remount read-only", true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
+                _ => (c"remount read-only", true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
             };
             let fd = sys.open_in_root(root, dest, Open::Path).at(step, dest)?;
             sys.set_mount_attr(&fd, recursive, attr)
@@ -87,12 +87,12 @@ fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, ki
     let tree = match sys.clone_tree(None, src) {
         Err(Errno::NOENT) if optional => return Ok(()),
         Err(e) => {
-            return Err(Failure::new("bind source", src, e)
+            return Err(Failure::new(c"bind source", src, e)
                 .hint_if(e == Errno::NOENT, "it does not exist on the host; use the -try variant to skip it"));
         }
         Ok(t) => t,
     };
-    let missing = if sys.is_dir(&tree).at("stat bind source", src)? {
+    let missing = if sys.is_dir(&tree).at(c"stat bind source", src)? {
         Missing::Dir(DIR_MODE)
     } else {
         Missing::File(FILE_MODE)
@@ -106,37 +106,37 @@ fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, ki
     }
     // Recursive, so a read-only bind leaves no writable submount. Setting
     // bits never clears the ones the kernel locked.
-    sys.set_mount_attr(&tree, true, MountAttr { set, ..MountAttr::default() }).at("set flags of bind", src)?;
-    sys.attach(&tree, &target).at("bind mount on", dest)
+    sys.set_mount_attr(&tree, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
+    sys.attach(&tree, &target).at(c"bind mount on", dest)
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
     let mut mode = Buf::<16>::new();
     mode.octal(perms.unwrap_or(DIR_MODE));
     let mut bytes = Buf::<24>::new();
-    let mode = mode.as_cstr().at("tmpfs mode", dest)?;
+    let mode = mode.as_cstr().at(c"tmpfs mode", dest)?;
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
     let fs = match size {
         Some(n) => {
-            let n = bytes.dec(n).as_cstr().at("tmpfs size", dest)?;
+            let n = bytes.dec(n).as_cstr().at(c"tmpfs size", dest)?;
             sys.new_filesystem(c"tmpfs", &[(c"mode", mode), (c"size", n)], attrs)
         }
         None => sys.new_filesystem(c"tmpfs", &[(c"mode", mode)], attrs),
     }
-    .at("create tmpfs for", dest)?;
+    .at(c"create tmpfs for", dest)?;
     let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-    sys.attach(&fs, &target).at("mount tmpfs on", dest)
+    sys.attach(&fs, &target).at(c"mount tmpfs on", dest)
 }
 
 fn symlink<'a, S: Sys>(sys: &mut S, root: &S::Fd, target: &'a CStr, link: &'a CStr) -> Result<'a, ()> {
     let (parent, name) = split_last(link);
     let mut buf = Buf::<4096>::new();
-    let parent = buf.push(parent).as_cstr().at("create symlink", link)?;
+    let parent = buf.push(parent).as_cstr().at(c"create symlink", link)?;
     let dir = ensure_dir(sys, root, parent, link)?;
     match sys.make_symlink(target, &dir, name) {
         // Already there and the same: setting up twice is not an error.
         Err(Errno::EXIST) if sys.symlink_points_to(&dir, name, target).unwrap_or(false) => Ok(()),
-        r => r.at("create symlink", link),
+        r => r.at(c"create symlink", link),
     }
 }
 
@@ -145,12 +145,12 @@ fn symlink<'a, S: Sys>(sys: &mut S, root: &S::Fd, target: &'a CStr, link: &'a CS
 pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Missing) -> Result<'a, S::Fd> {
     match sys.open_in_root(root, dest, Open::Path) {
         Err(Errno::NOENT) => {}
-        r => return r.at("open", dest),
+        r => return r.at(c"open", dest),
     }
     let (parent, name) = split_last(dest);
     let mut buf = Buf::<4096>::new();
     buf.push(parent);
-    let parent_path = buf.as_cstr().at("open", dest)?;
+    let parent_path = buf.as_cstr().at(c"open", dest)?;
     let parent_fd = ensure_dir(sys, root, parent_path, dest)?;
     let made = match missing {
         Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode),
@@ -161,17 +161,17 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
         // the open below decides.
         Err(Errno::EXIST) => false,
         r => {
-            r.at("create", dest).map_err(|e| {
+            r.at(c"create", dest).map_err(|e| {
                 e.hint_if(matches!(e.errno(), Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
             })?;
             true
         }
     };
-    let fd = sys.open_in_root(root, dest, Open::Path).at("open", dest)?;
+    let fd = sys.open_in_root(root, dest, Open::Path).at(c"open", dest)?;
     // What nook created must be what it opens: a swap in between (by a
     // process sharing the rootfs) shows as the wrong type.
-    if created && sys.is_dir(&fd).at("verify", dest)? != matches!(missing, Missing::Dir(_)) {
-        return Err(Failure::new("verify created", dest, Errno::EXIST).hint("it was replaced while nook created it"));
+    if created && sys.is_dir(&fd).at(c"verify", dest)? != matches!(missing, Missing::Dir(_)) {
+        return Err(Failure::new(c"verify created", dest, Errno::EXIST).hint("it was replaced while nook created it"));
     }
     Ok(fd)
 }
@@ -183,20 +183,20 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
 fn ensure_dir<'a, S: Sys>(sys: &mut S, root: &S::Fd, path: &CStr, object: &'a CStr) -> Result<'a, S::Fd> {
     match sys.open_in_root(root, path, Open::Directory) {
         Err(Errno::NOENT) => {}
-        r => return r.at("open parent directory of", object),
+        r => return r.at(c"open parent directory of", object),
     }
-    let mut dir = sys.open_in_root(root, c"/", Open::Directory).at("open root for", object)?;
+    let mut dir = sys.open_in_root(root, c"/", Open::Directory).at(c"open root for", object)?;
     let mut prefix = Buf::<4096>::new();
     for component in path.to_bytes().split(|&c| c == b'/').filter(|c| !c.is_empty()) {
         prefix.push(b"/").push(component);
         let mut name = Buf::<256>::new();
-        let name = name.push(component).as_cstr().at("create parent directory of", object)?;
+        let name = name.push(component).as_cstr().at(c"create parent directory of", object)?;
         match sys.make_dir(&dir, name, DIR_MODE) {
             Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(Failure::new("create parent directory of", object, e)),
+            Err(e) => return Err(Failure::new(c"create parent directory of", object, e)),
         }
-        let here = prefix.as_cstr().at("open parent directory of", object)?;
-        dir = sys.open_in_root(root, here, Open::Directory).at("open parent directory of", object)?;
+        let here = prefix.as_cstr().at(c"open parent directory of", object)?;
+        dir = sys.open_in_root(root, here, Open::Directory).at(c"open parent directory of", object)?;
     }
     Ok(dir)
 }

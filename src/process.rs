@@ -67,7 +67,7 @@ impl<'a> Environment<'a> {
             if entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
             }
-            env.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new("build", "environment", Errno::TOOBIG))?;
+            env.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", "environment", Errno::TOOBIG))?;
         }
         for edit in edits {
             match *edit {
@@ -78,9 +78,9 @@ impl<'a> Environment<'a> {
                     let at = env.arena.len();
                     env.arena.push(name.to_bytes()).push(b"=").push(value.to_bytes()).push(b"\0");
                     if env.arena.overflowed() {
-                        return Err(Failure::new("--setenv", name, Errno::TOOBIG));
+                        return Err(Failure::new(c"--setenv", name, Errno::TOOBIG));
                     }
-                    env.entries.push(Entry::Built(at)).map_err(|_| Failure::new("--setenv", name, Errno::TOOBIG))?;
+                    env.entries.push(Entry::Built(at)).map_err(|_| Failure::new(c"--setenv", name, Errno::TOOBIG))?;
                 }
             }
         }
@@ -156,7 +156,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     let envp = env.to_envp(&[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
-        let f = Failure::new("exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");
+        let f = Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");
         (status, f)
     };
     if name.to_bytes().contains(&b'/') {

@@ -29,17 +29,17 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     };
     if let Some(flag) = whole_tree {
         crate::out::trace(1, "propagation", b"/ (recursive)");
-        sys.change_propagation(c"/", flag | P::REC).at("set propagation of", c"/")?;
+        sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
     }
     match plan.root {
         None => {
             // The seed's first experiment: the host's tree, in a namespace
             // of our own. DESTs still resolve as if inside a root: `/`.
-            let root = sys.open_host_dir(c"/").at("open", c"/")?;
+            let root = sys.open_host_dir(c"/").at(c"open", c"/")?;
             for op in plan.ops.iter() {
                 mounts::apply(sys, &root, op)?;
             }
-            sys.chdir(plan.chdir.unwrap_or(c"/")).at("chdir to", plan.chdir.unwrap_or(c"/"))
+            sys.chdir(plan.chdir.unwrap_or(c"/")).at(c"chdir to", plan.chdir.unwrap_or(c"/"))
         }
         Some(dir) => build_root(sys, plan, dir),
     }
@@ -47,7 +47,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
 
 fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Result<'a, ()> {
     let host = sys.open_host_dir(dir).map_err(|e| {
-        Failure::new("open root", dir, e)
+        Failure::new(c"open root", dir, e)
             .hint_if(e == Errno::NOTDIR, "the root must be a directory")
             .hint_if(e == Errno::NOENT, "the root directory does not exist")
     })?;
@@ -60,16 +60,16 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
     }
     // Bind the root onto itself: pivot_root needs a mount point.
     crate::out::trace(1, "bind root onto itself", dir.to_bytes());
-    let root = sys.clone_tree(Some(&host), c"").at("bind root", dir)?;
-    sys.attach(&root, &host).at("bind root", dir)?;
+    let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
+    sys.attach(&root, &host).at(c"bind root", dir)?;
     drop(host);
     let read_only = MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
     if plan.ro_root {
         // Submounts that came with the root become read-only now; the root
         // itself only after the operations have created their mount points.
-        sys.set_mount_attr(&root, true, read_only).at("make read-only", dir)?;
+        sys.set_mount_attr(&root, true, read_only).at(c"make read-only", dir)?;
         let writable = MountAttr { clear: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
-        sys.set_mount_attr(&root, false, writable).at("make writable for setup", dir)?;
+        sys.set_mount_attr(&root, false, writable).at(c"make writable for setup", dir)?;
     }
     for op in plan.ops.iter() {
         mounts::apply(sys, &root, op)?;
@@ -79,43 +79,43 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
         None => None,
     };
     if plan.ro_root {
-        sys.set_mount_attr(&root, false, read_only).at("make read-only", dir)?;
+        sys.set_mount_attr(&root, false, read_only).at(c"make read-only", dir)?;
     }
-    sys.enter_dir(&root).at("chdir to root", dir)?;
+    sys.enter_dir(&root).at(c"chdir to root", dir)?;
     crate::out::trace(1, "pivot_root into", dir.to_bytes());
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
-        Failure::new("pivot_root into", dir, e)
+        Failure::new(c"pivot_root into", dir, e)
             .hint_if(e == Errno::INVAL, "an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")
     })?;
     if plan.keep_old_root.is_none() {
         // pivot_root(".", ".") stacked the old root on top of the new one, at
         // ".": detaching it leaves only the new root.
-        sys.detach(c".").at("detach old root", c"/")?;
+        sys.detach(c".").at(c"detach old root", c"/")?;
     }
     if shared {
-        sys.change_propagation(c"/", P::SHARED).at("set propagation of", c"/")?;
+        sys.change_propagation(c"/", P::SHARED).at(c"set propagation of", c"/")?;
     }
     let workdir = plan.chdir.unwrap_or(c"/");
-    sys.chdir(workdir).at("chdir to", workdir)?;
+    sys.chdir(workdir).at(c"chdir to", workdir)?;
     // Belt and braces: nothing of the old root may stay reachable through
     // the working directory.
-    sys.check_cwd().at("verify working directory", workdir)
+    sys.check_cwd().at(c"verify working directory", workdir)
 }
 
 /// Makes slaves (non-recursively) of every mount on the canonical path of
 /// the root, `/` included: whichever of them is the root's parent mount.
 fn make_ancestors_slaves<'a, S: Sys>(sys: &mut S, host: &S::Fd, dir: &'a CStr) -> Result<'a, ()> {
     let mut canonical = [0u8; 4096];
-    let n = sys.fd_path(host, &mut canonical).at("resolve root", dir)?;
+    let n = sys.fd_path(host, &mut canonical).at(c"resolve root", dir)?;
     let path = &canonical[..n];
     let mut prefix = Buf::<4096>::new();
     for end in (0..=n).filter(|&i| i == n || path[i] == b'/') {
         prefix.clear();
         prefix.push(if end == 0 { b"/" } else { &path[..end] });
-        let p = prefix.as_cstr().at("resolve root", dir)?;
+        let p = prefix.as_cstr().at(c"resolve root", dir)?;
         match sys.change_propagation(p, P::DOWNSTREAM) {
             Ok(()) | Err(Errno::INVAL) => {} // not a mount point
-            Err(e) => return Err(Failure::new("set propagation for root", dir, e)),
+            Err(e) => return Err(Failure::new(c"set propagation for root", dir, e)),
         }
     }
     Ok(())

@@ -82,18 +82,18 @@ impl Maps {
         if uid_tool {
             run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
         } else {
-            write_map(proc_file(pid, b"/uid_map").as_cstr().at("write", "uid_map")?, &self.uid, "uid_map")?;
+            write_map(proc_file(pid, b"/uid_map").as_cstr().at(c"write", "uid_map")?, &self.uid, "uid_map")?;
         }
         // setgroups must be settled before gid_map is written.
         // newgidmap decides "allow" itself; "deny" must come first.
         if let Some(allow) = self.setgroups.filter(|&allow| !(allow && gid_tool)) {
             let word: &[u8] = if allow { b"allow" } else { b"deny" };
-            write_file(proc_file(pid, b"/setgroups").as_cstr().at("write", "setgroups")?, word).at("write", "setgroups")?;
+            write_file(proc_file(pid, b"/setgroups").as_cstr().at(c"write", "setgroups")?, word).at(c"write", "setgroups")?;
         }
         if gid_tool {
             run_map_tool(c"newgidmap", pid.unwrap_or(0), &self.gid)
         } else {
-            write_map(proc_file(pid, b"/gid_map").as_cstr().at("write", "gid_map")?, &self.gid, "gid_map")
+            write_map(proc_file(pid, b"/gid_map").as_cstr().at(c"write", "gid_map")?, &self.gid, "gid_map")
         }
     }
 
@@ -106,10 +106,10 @@ impl Maps {
         if self.setgroups == Some(true) {
             let mut word = [0u8; 8];
             let fd = rustix::fs::open(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-                .at("read", "setgroups")?;
-            let n = rustix::io::read(&fd, &mut word).at("read", "setgroups")?;
+                .at(c"read", "setgroups")?;
+            let n = rustix::io::read(&fd, &mut word).at(c"read", "setgroups")?;
             if word[..n].starts_with(b"deny") {
-                return Err(Failure::new("--setgroups", "allow", Errno::PERM)
+                return Err(Failure::new(c"--setgroups", "allow", Errno::PERM)
                     .hint("unprivileged, it needs a --gid-map range from /etc/subgid"));
             }
         }
@@ -117,11 +117,11 @@ impl Maps {
         let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
         if !covers(&self.gid, self.outside_gid) && maps_root(&self.gid) {
             let g = rustix::process::Gid::from_raw(0);
-            rustix::thread::set_thread_res_gid(g, g, g).at("setresgid", "0")?;
+            rustix::thread::set_thread_res_gid(g, g, g).at(c"setresgid", "0")?;
         }
         if !covers(&self.uid, self.outside_uid) && maps_root(&self.uid) {
             let u = rustix::process::Uid::from_raw(0);
-            rustix::thread::set_thread_res_uid(u, u, u).at("setresuid", "0")?;
+            rustix::thread::set_thread_res_uid(u, u, u).at(c"setresuid", "0")?;
         }
         Ok(())
     }
@@ -157,7 +157,7 @@ fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a,
         text.dec(r.inside as u64).push(b" ").dec(r.outside as u64).push(b" ").dec(r.count as u64).push(b"\n");
     }
     write_file(path, text.as_bytes()).map_err(|e| {
-        Failure::new("write", what, e).hint_if(
+        Failure::new(c"write", what, e).hint_if(
             e == Errno::PERM,
             "other ids need privilege, or ranges in /etc/subuid and /etc/subgid",
         )
@@ -194,7 +194,7 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
         }
     }
     if strings.overflowed() {
-        return Err(Failure::new("run", name, Errno::TOOBIG));
+        return Err(Failure::new(c"run", name, Errno::TOOBIG));
     }
     let base = strings.as_bytes().as_ptr() as *const c_char;
     let mut argv: Vec<*const c_char, { 3 + 3 * MAX_ID_RANGES }> = Vec::new();
@@ -204,7 +204,7 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
     let _ = argv.push(core::ptr::null());
     let envp: [*const c_char; 1] = [core::ptr::null()];
     // SAFETY: single-threaded; the child only execs or exits.
-    match unsafe { raw::fork(0) }.at("fork for", name)? {
+    match unsafe { raw::fork(0) }.at(c"fork for", name)? {
         Forked::Child => {
             // nook reports the failure in its own single line.
             silence_stderr();
@@ -215,15 +215,15 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                     unsafe { raw::execve(p, argv.as_ptr(), envp.as_ptr()) };
                 }
             }
-            Failure::new("run", name, Errno::NOENT).hint("install Debian's uidmap package").report();
+            Failure::new(c"run", name, Errno::NOENT).hint("install Debian's uidmap package").report();
             raw::exit_group(crate::error::EXIT_SETUP);
         }
         Forked::Parent(child) => match wait_for(child) {
             Ok(0) => Ok(()),
-            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage("run", name, "could not be started")),
-            Ok(_) => Err(Failure::new("run", name, Errno::PERM)
+            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", name, "could not be started")),
+            Ok(_) => Err(Failure::new(c"run", name, Errno::PERM)
                 .hint("check that /etc/subuid and /etc/subgid give you these ranges")),
-            Err(e) => Err(Failure::new("wait for", name, e)),
+            Err(e) => Err(Failure::new(c"wait for", name, e)),
         },
     }
 }
@@ -267,10 +267,10 @@ impl Helper {
     /// Forks the helper. It blocks until [`Helper::finish`] says the
     /// namespace exists, and exits quietly if nook dies first.
     pub fn spawn<'a>(maps: &Maps) -> Result<'a, Helper> {
-        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at("create pipe for", "id maps")?;
+        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", "id maps")?;
         let parent = rustix::process::getpid().as_raw_nonzero().get();
         // SAFETY: single-threaded; the child only writes maps and exits.
-        match unsafe { raw::fork(0) }.at("fork helper for", "id maps")? {
+        match unsafe { raw::fork(0) }.at(c"fork helper for", "id maps")? {
             Forked::Child => {
                 drop(go);
                 let code = match raw::read_byte(wait_end.as_fd()) {
@@ -325,9 +325,9 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
     let mut maps = [Buf::<4096>::new(), Buf::<4096>::new()];
     let mut single = true;
     for (text, (file, label)) in maps.iter_mut().zip(FILES) {
-        let fd = rustix::fs::openat(proc_self, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at("read", label)?;
+        let fd = rustix::fs::openat(proc_self, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at(c"read", label)?;
         let mut current = [0u8; 4096];
-        let n = rustix::io::read(&fd, &mut current).at("read", label)?;
+        let n = rustix::io::read(&fd, &mut current).at(c"read", label)?;
         // "inside outside count" of the container → "inside inside count".
         let mut lines = 0;
         for line in current[..n].split(|&b| b == b'\n') {
@@ -354,11 +354,11 @@ fn unshare_nested<'a>() -> Result<'a, ()> {
     crate::out::trace(1, "lock mounts", b"nested user and mount namespaces");
     // SAFETY: single-threaded, and no CLONE_FILES.
     unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER | rustix::thread::UnshareFlags::NEWNS) }
-        .at("lock mounts: unshare", "user and mount namespaces")
+        .at(c"lock mounts: unshare", "user and mount namespaces")
 }
 
 fn write_at<'a>(dir: &OwnedFd, file: &CStr, label: &'static str, data: &[u8]) -> Result<'a, ()> {
-    write_file_at(dir.as_fd(), file, data).at("lock mounts: write", label)
+    write_file_at(dir.as_fd(), file, data).at(c"lock mounts: write", label)
 }
 
 /// One uid and one gid: the process maps itself in the nested namespace.
@@ -372,9 +372,9 @@ fn nest_self<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
 /// Ranges: a helper in the container's namespace writes the maps.
 fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     const FILES: [(&CStr, &str); 2] = ID_MAP_FILES;
-    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at("lock mounts: create pipe for", "id maps")?;
+    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"lock mounts: create pipe for", "id maps")?;
     // SAFETY: single-threaded; the child only writes two files and exits.
-    let helper = match unsafe { raw::fork(0) }.at("lock mounts: fork helper for", "id maps")? {
+    let helper = match unsafe { raw::fork(0) }.at(c"lock mounts: fork helper for", "id maps")? {
         Forked::Child => {
             drop(go);
             if raw::read_byte(wait_end.as_fd()) != Ok(1) {
@@ -401,7 +401,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     drop(go);
     match wait_for(helper) {
         Ok(0) if sent => Ok(()),
-        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new("lock mounts: write", "id maps", Errno::from_raw_os_error(errno))),
-        _ => Err(Failure::new("lock mounts: write", "id maps", Errno::PIPE)),
+        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new(c"lock mounts: write", "id maps", Errno::from_raw_os_error(errno))),
+        _ => Err(Failure::new(c"lock mounts: write", "id maps", Errno::PIPE)),
     }
 }

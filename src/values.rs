@@ -53,7 +53,7 @@ pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
         "unchanged" => Propagation::Unchanged,
     ];
     MODES.find(v.to_bytes())
-        .ok_or_else(|| Failure::usage("propagation", v, "is not private, slave, shared or unchanged"))
+        .ok_or_else(|| Failure::usage(c"propagation", v, "is not private, slave, shared or unchanged"))
 }
 
 /// An unsigned number in `radix`, at most `max`.
