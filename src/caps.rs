@@ -29,13 +29,19 @@ perfmon bpf checkpoint_restore";
 /// or of every capability for `ALL`.
 pub fn parse(name: &[u8]) -> Option<u64> {
     let bare = match name.get(..4) {
-        Some(p) if p.eq_ignore_ascii_case(b"cap_") => &name[4..],
+        Some(p) if same_word(p, b"cap_") => &name[4..],
         _ => name,
     };
-    if bare.eq_ignore_ascii_case(b"all") {
+    if same_word(bare, b"all") {
         return Some(u64::MAX);
     }
-    NAMES.split(' ').position(|n| n.as_bytes().eq_ignore_ascii_case(bare)).map(|i| 1 << i)
+    NAMES.as_bytes().split(|&c| c == b' ').position(|n| same_word(n, bare)).map(|i| 1 << i)
+}
+
+/// `a` and `b` equal but for ASCII case: a plain loop, where core's
+/// `eq_ignore_ascii_case` is unrolled into 300 bytes.
+fn same_word(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_ascii_lowercase() == y.to_ascii_lowercase())
 }
 
 /// Sets the bounding, effective, permitted, inheritable and ambient sets
