@@ -603,7 +603,7 @@ fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> 
 }
 
 fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
-    if name.is_empty() || name.to_bytes().contains(&b'=') {
+    if name.is_empty() || crate::text::has_byte(name.to_bytes(), b'=') {
         return Err(Failure::option(option, "needs a variable name without ="));
     }
     Ok(name)

@@ -159,7 +159,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
         let f = Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");
         (status, f)
     };
-    if name.to_bytes().contains(&b'/') {
+    if crate::text::has_byte(name.to_bytes(), b'/') {
         // SAFETY: argv and envp are null-terminated arrays of C strings.
         let e = unsafe { raw::execve(name, program.as_ptr(), envp) };
         return fail(e, false);

@@ -110,7 +110,7 @@ impl Buffer<[MaybeUninit<u8>]> {
         if self.overflow {
             return Err(Errno::NAMETOOLONG);
         }
-        if self.as_bytes().contains(&0) {
+        if has_byte(self.as_bytes(), 0) {
             return Err(Errno::INVAL);
         }
         // `push` always leaves this one byte free.
@@ -118,6 +118,12 @@ impl Buffer<[MaybeUninit<u8>]> {
         // SAFETY: `len` bytes written and a NUL after them, none before.
         Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len + 1)) })
     }
+}
+
+/// Whether `bytes` holds `byte`: a plain loop, where `<[u8]>::contains`
+/// brings core's 240-byte word-at-a-time memchr.
+pub fn has_byte(bytes: &[u8], byte: u8) -> bool {
+    bytes.iter().any(|&b| b == byte)
 }
 
 /// The C string from byte `at` of `s` on ("" past its end). Cheaper than
