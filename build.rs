@@ -6,7 +6,13 @@ use std::process::Command;
 /// still emits unwind tables: drop those of the Rust object. musl's
 /// crtbegin.o refers to its own, so they stay. INSERT keeps ld's default
 /// script for everything else.
-const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } } INSERT AFTER .text;\n";
+///
+/// The entry point is nook's own (see main.rs), so crt1's `_start` and what
+/// it called fall to --gc-sections; so do crtbegin's frame registration and
+/// TM-clone hooks once the init and fini arrays that call them are
+/// discarded. `.comment` holds only the toolchains' names.
+const DISCARD_EH_FRAME: &str =
+    "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.init_array) *(.fini_array) *(.comment) } } INSERT AFTER .text;\n";
 
 fn main() {
     // The libc crate only emits -lc for musl when built inside std; we use
@@ -27,6 +33,8 @@ fn main() {
         // than on the next page boundary (ld pads to save a page of memory
         // when .bss is large, as nook's is).
         "-Wl,-z,common-page-size=64",
+        // nook's own entry point: see main.rs.
+        "-Wl,-e,nook_start",
         &format!("-Wl,-T,{}", script.display()),
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");

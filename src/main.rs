@@ -1,38 +1,43 @@
-//! The nook binary: musl's crt1 starts it; everything else is the library.
+//! The nook binary: its own entry point; everything else is the library.
 #![no_std]
 #![no_main]
 
-use core::ffi::{c_char, c_int};
+use core::ffi::c_char;
 use nook::plan::Argv;
 
+// The ELF entry (build.rs links with `-e nook_start`): the kernel leaves
+// argc at the stack pointer, then argv's pointers, a null, and envp's.
+// musl's crt1 (`_start`, `_start_c`, `__libc_start_main`) and the compiler's
+// crtbegin/crtend (init and fini arrays, frame registration) did only that
+// plus setup nook never uses: nook calls no libc function but mem* and
+// strlen. Dropping them saves some 700 bytes.
+core::arch::global_asm!(
+    ".globl nook_start",
+    ".type nook_start, @function",
+    "nook_start:",
+    // The outermost frame, as the ABI asks.
+    "xor ebp, ebp",
+    "mov rdi, rsp",
+    // 16-byte aligned at the call, as the ABI asks (the kernel already
+    // aligns it; this is belt and braces).
+    "and rsp, -16",
+    "call {start}",
+    "ud2",
+    start = sym start,
+);
+
 /// # Safety
-/// Called by crt1 (through `__libc_start_main` below) with the kernel's
-/// argc, argv and envp.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
-    // SAFETY: the kernel lays out argc strings followed by a null pointer,
-    // and a null-terminated envp; both live as long as the process.
-    let (argv, envp) = unsafe { (Argv::from_raw(argv, argc as usize), Argv::from_null_terminated(envp)) };
+/// Called once, by `nook_start`, with the stack pointer the kernel gave.
+unsafe extern "C" fn start(stack: *const usize) -> ! {
+    // SAFETY: the kernel lays out argc, argc strings followed by a null
+    // pointer, and a null-terminated envp; all live as long as the process.
+    let (argv, envp) = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const c_char;
+        (Argv::from_raw(argv, argc), Argv::from_null_terminated(argv.add(argc + 1)))
+    };
     // SAFETY: the one call, on the one thread.
     nook::raw::exit_group(unsafe { nook::main(argv, envp) })
-}
-
-/// Replaces musl's own: crt1.o calls `__libc_start_main(main, argc, argv)`,
-/// and defining it here keeps musl's version (stdio, TLS and atexit setup,
-/// none of which nook uses: it calls no libc function but mem* and strlen)
-/// out of the static link. Saves about 1.5 KB.
-///
-/// # Safety
-/// Called once by crt1's `_start_c` with the kernel's argc and argv; envp
-/// follows argv's terminating null.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn __libc_start_main(
-    _main: usize,
-    argc: c_int,
-    argv: *const *const c_char,
-) -> c_int {
-    let envp = unsafe { argv.add(argc as usize + 1) };
-    unsafe { main(argc, argv, envp) }
 }
 
 #[panic_handler]
