@@ -2,28 +2,29 @@
 //! stamps the git hash into `nook --version`.
 use std::process::Command;
 
-/// nook never unwinds, yet the prebuilt libcore it is linked with (LTO)
-/// still emits unwind tables: drop those of the Rust object. musl's
-/// crtbegin.o refers to its own, so they stay. INSERT keeps ld's default
-/// script for everything else.
-///
-/// The entry point is nook's own (see main.rs), so crt1's `_start` and what
-/// it called fall to --gc-sections; so do crtbegin's frame registration and
-/// TM-clone hooks once the init and fini arrays that call them are
-/// discarded. `.comment` holds only the toolchains' names.
-const DISCARD_EH_FRAME: &str =
-    "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.init_array) *(.fini_array) *(.comment) } } INSERT AFTER .text;\n";
+/// Input sections the binary does without, ahead of ld's default script
+/// (INSERT keeps it for everything else):
+/// - unwind tables: nook never unwinds, yet the prebuilt libcore it is
+///   linked with (LTO) still emits them;
+/// - the C runtime's start files (crt1, crti/crtn, crtbegin/crtend): nook
+///   has its own entry point (see main.rs), and has no constructors,
+///   destructors or unwind tables for them to run or register;
+/// - `.comment`, the toolchains' names.
+/// (crt1.o is named by its sections: ld hangs the sections it makes itself,
+/// such as `.got.plt`, on the first input file.)
+const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *crt1.o(.text .text.*) *crti.o(*) \
+    *crtn.o(*) *crtbegin.o(*) *crtend.o(*) *(.comment) } } INSERT BEFORE .init;\n";
 
 fn main() {
-    // The libc crate only emits -lc for musl when built inside std; we use
-    // musl's crt1.o for startup and its mem* routines, so link libc.a into
-    // the binary ourselves (the musl target is static, so -lc is libc.a).
+    // The libc crate only emits -lc for musl when built inside std; nook
+    // uses musl's mem* routines and strlen, so link libc.a into the binary
+    // ourselves (the musl target is static, so -lc is libc.a).
     println!("cargo:rustc-link-arg-bins=-lc");
     // Size: no unwind tables (panic = "abort"), one RX segment without page
     // padding between code and rodata, no build id, no RELRO (a static
     // non-PIE image has nothing to protect with it), no padding before data.
-    let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("discard-eh-frame.ld");
-    std::fs::write(&script, DISCARD_EH_FRAME).unwrap();
+    let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("discard.ld");
+    std::fs::write(&script, DISCARD).unwrap();
     for arg in [
         "-Wl,--no-eh-frame-hdr",
         "-Wl,-z,noseparate-code",
