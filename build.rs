@@ -1,5 +1,5 @@
-//! Links musl's libc.a statically (a no_std binary gets no -lc from std) and
-//! stamps the git hash into `nook --version`.
+//! Links the binary without the C runtime, and stamps the git hash into
+//! `nook --version`.
 use std::process::Command;
 
 /// Input sections the binary does without, ahead of ld's default script
@@ -16,10 +16,8 @@ const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *crt1.o(.tex
     *crtn.o(*) *crtbegin.o(*) *crtend.o(*) *(.comment) } } INSERT BEFORE .init;\n";
 
 fn main() {
-    // The libc crate only emits -lc for musl when built inside std; nook
-    // uses musl's mem* routines and strlen, so link libc.a into the binary
-    // ourselves (the musl target is static, so -lc is libc.a).
-    println!("cargo:rustc-link-arg-bins=-lc");
+    // No libc: nook has its own entry point and the few C functions the
+    // compiler calls (see main.rs).
     // Size: no unwind tables (panic = "abort"), one RX segment without page
     // padding between code and rodata, no build id, no RELRO (a static
     // non-PIE image has nothing to protect with it), no padding before data.
