@@ -136,7 +136,16 @@ enum Opt {
     Help, Version, UnshareUser, MapRoot, MapUser, MapGroup, UidMap, GidMap, Setgroups, Propagation,
     Root, KeepOldRoot, RoRoot, Bind(BindKind, bool), Size, Perms, Tmpfs, Dir, Symlink, RemountRo,
     Make(MakeKind), Chdir, Clearenv, Setenv, Unsetenv, UnsharePid, Proc, NoInit, DieWithParent,
-    Unshare(u32), UnshareAll, Hostname, Dev, Sys, Mqueue, CapDrop, CapAdd, NewSession, Fd(FdKind), Pid,
+    Unshare(Bit), UnshareAll, Hostname, Dev, Sys, Mqueue, CapDrop, CapAdd, NewSession, Fd(FdKind), Pid,
+}
+
+/// A CLONE_NEW* flag as its bit number: a byte, where the flag would make
+/// every entry of the option table twice as large.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Bit(u8);
+
+const fn bit(flag: u32) -> Bit {
+    Bit(flag.trailing_zeros() as u8)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -165,9 +174,9 @@ const RUN_OPTIONS: Words<Opt> = words![
     "--make-unbindable" => Opt::Make(MakeKind::Unbindable), "--chdir" => Opt::Chdir, "--clearenv" => Opt::Clearenv,
     "--setenv" => Opt::Setenv, "--unsetenv" => Opt::Unsetenv, "--unshare-pid" => Opt::UnsharePid,
     "--proc" => Opt::Proc, "--no-init" => Opt::NoInit, "--die-with-parent" => Opt::DieWithParent,
-    "--unshare-uts" => Opt::Unshare(k::CLONE_NEWUTS), "--unshare-ipc" => Opt::Unshare(k::CLONE_NEWIPC),
-    "--unshare-net" => Opt::Unshare(k::CLONE_NEWNET), "--unshare-cgroup" => Opt::Unshare(k::CLONE_NEWCGROUP),
-    "--unshare-time" => Opt::Unshare(k::CLONE_NEWTIME), "--unshare-all" => Opt::UnshareAll,
+    "--unshare-uts" => Opt::Unshare(bit(k::CLONE_NEWUTS)), "--unshare-ipc" => Opt::Unshare(bit(k::CLONE_NEWIPC)),
+    "--unshare-net" => Opt::Unshare(bit(k::CLONE_NEWNET)), "--unshare-cgroup" => Opt::Unshare(bit(k::CLONE_NEWCGROUP)),
+    "--unshare-time" => Opt::Unshare(bit(k::CLONE_NEWTIME)), "--unshare-all" => Opt::UnshareAll,
     "--hostname" => Opt::Hostname, "--dev" => Opt::Dev, "--sys" => Opt::Sys, "--mqueue" => Opt::Mqueue,
     "--cap-drop" => Opt::CapDrop, "--cap-add" => Opt::CapAdd, "--new-session" => Opt::NewSession,
     "--info-fd" => Opt::Fd(FdKind::Info), "--json-status-fd" => Opt::Fd(FdKind::JsonStatus),
@@ -315,7 +324,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::NoInit => plan.no_init = true,
             Opt::DieWithParent => plan.die_with_parent = true,
-            Opt::Unshare(flag) => plan.namespaces |= flag,
+            Opt::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             Opt::UnshareAll => {
                 plan.namespaces |= ALL_NAMESPACES;
                 plan.pid_ns = true;
