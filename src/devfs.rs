@@ -12,29 +12,27 @@ use crate::error::{Context, Failure, Result, Step};
 use crate::mounts::{DIR_MODE, FILE_MODE, Missing, ensure};
 use crate::raw::MountAttr;
 use crate::sys::{Open, Sys};
-use crate::text::Buf;
+use crate::text::{Buf, c_strings};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 
-/// Bound from the host's /dev.
-const NODES: [&CStr; 6] = [c"/dev/null", c"/dev/zero", c"/dev/full", c"/dev/random", c"/dev/urandom", c"/dev/tty"];
+/// Bound from the host's /dev (C strings packed in one, see `c_strings`).
+const NODES: &[u8] = b"/dev/null\0/dev/zero\0/dev/full\0/dev/random\0/dev/urandom\0/dev/tty\0";
 
-/// (target, name) of the symlinks in DEST.
-const LINKS: [(&CStr, &CStr); 6] = [
-    (c"/proc/self/fd", c"fd"),
-    (c"/proc/self/fd/0", c"stdin"),
-    (c"/proc/self/fd/1", c"stdout"),
-    (c"/proc/self/fd/2", c"stderr"),
-    (c"/proc/kcore", c"core"),
-    (c"pts/ptmx", c"ptmx"),
-];
+/// The symlinks in DEST: each name, then its target.
+const LINKS: &[u8] = b"fd\0/proc/self/fd\0\
+    stdin\0/proc/self/fd/0\0\
+    stdout\0/proc/self/fd/1\0\
+    stderr\0/proc/self/fd/2\0\
+    core\0/proc/kcore\0\
+    ptmx\0pts/ptmx\0";
 
 const NOSUID_NOEXEC: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC) as u64;
 
 pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Result<'a, ()> {
     let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC).at(c"create tmpfs for", dest)?;
     attach_at(sys, root, dest, b"", &fs, Missing::Dir(DIR_MODE), c"mount tmpfs on")?;
-    for host in NODES {
+    for host in c_strings(NODES) {
         let tree = sys.clone_tree(None, host).at(c"bind device", host)?;
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
         sys.set_mount_attr(&tree, false, attr).at(c"set flags of device", host)?;
@@ -42,7 +40,8 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Resul
         attach_at(sys, root, dest, name, &tree, Missing::File(FILE_MODE), c"bind device into")?;
     }
     let dir = sys.open_in_root(root, dest, Open::Directory).at(c"open", dest)?;
-    for (target, name) in LINKS {
+    let mut links = c_strings(LINKS);
+    while let (Some(name), Some(target)) = (links.next(), links.next()) {
         sys.make_symlink(target, &dir, name).at(c"create symlink in", dest)?;
     }
     let shm = sys

@@ -126,6 +126,15 @@ pub fn has_byte(bytes: &[u8], byte: u8) -> bool {
     bytes.iter().any(|&b| b == byte)
 }
 
+/// The C strings packed one after another in `packed`, each ended by its
+/// NUL ("a\0b\0" → "a", "b"): one string costs no pointer and length per
+/// entry, as a table of C strings does.
+pub fn c_strings(packed: &[u8]) -> impl Iterator<Item = &CStr> {
+    packed.split_inclusive(|&b| b == 0).filter(|s| s.last() == Some(&0))
+        // SAFETY: each piece ends at its first NUL.
+        .map(|s| unsafe { CStr::from_bytes_with_nul_unchecked(s) })
+}
+
 /// The C string from byte `at` of `s` on ("" past its end). Cheaper than
 /// `CStr::from_bytes_with_nul`, which searches again for what a suffix of
 /// a C string already guarantees.
