@@ -23,9 +23,20 @@ pub enum Action {
 /// The kernel's PATH_MAX: longer paths cannot name anything.
 const PATH_MAX: usize = 4096;
 
-/// The roles of PROTOCOL.md that later work will bring; until then they are
-/// refused by name rather than mistaken for a PROGRAM.
-const FUTURE_ROLES: &[&[u8]] = &[b"switch-root", b"boot", b"mounts"];
+#[derive(Clone, Copy)]
+enum Role {
+    Run,
+    Enter,
+    Init,
+    /// The roles of PROTOCOL.md that later work will bring; until then they
+    /// are refused by name rather than mistaken for a PROGRAM.
+    Future,
+}
+
+const ROLES: Words<Role> = words![
+    "run" => Role::Run, "enter" => Role::Enter, "init" => Role::Init,
+    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Future,
+];
 
 /// HOST_NAME_MAX.
 const HOSTNAME_MAX: usize = 64;
@@ -40,22 +51,25 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         None => return Err(Failure::usage(c"usage", "PROGRAM", "nothing to run").hint("see nook --help")),
         Some(a) => a,
     };
-    match first.to_bytes() {
-        _ if run_option(first.to_bytes()) == Some(Opt::Help) => return Ok(Action::Help),
-        _ if run_option(first.to_bytes()) == Some(Opt::Version) => return Ok(Action::Version),
-        b"run" => parse_run(argv, 2, envp, plan)?,
-        b"enter" => {
+    match run_option(first.to_bytes()) {
+        Some(Opt::Help) => return Ok(Action::Help),
+        Some(Opt::Version) => return Ok(Action::Version),
+        _ => {}
+    }
+    match ROLES.find(first.to_bytes()) {
+        Some(Role::Run) => parse_run(argv, 2, envp, plan)?,
+        Some(Role::Enter) => {
             parse_enter(argv, envp, plan)?;
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Enter });
         }
-        b"init" => {
+        Some(Role::Init) => {
             parse_init(argv, envp, plan)?;
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
-        role if FUTURE_ROLES.contains(&role) => {
+        Some(Role::Future) => {
             return Err(Failure::usage(c"role", first, "not supported by this build yet"));
         }
-        arg if arg.first() == Some(&b'-') => parse_run(argv, 1, envp, plan)?,
+        None if first.to_bytes().first() == Some(&b'-') => parse_run(argv, 1, envp, plan)?,
         _ => {
             return Err(Failure::usage(c"role", first, "unknown role")
                 .hint("to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
