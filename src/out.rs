@@ -1,6 +1,7 @@
 //! Output without core::fmt: a fixed line buffer written with one write(2),
 //! so a message from nook never interleaves with the workload's output.
 
+use core::ffi::{CStr, c_char};
 use rustix::fd::BorrowedFd;
 
 pub const STDOUT: i32 = 1;
@@ -116,10 +117,20 @@ pub fn set_verbosity(level: u8) {
 }
 
 /// Prints "nook: + STEP OBJECT" on stderr when NOOK_VERBOSE >= `level`.
-pub fn trace(level: u8, step: &str, object: &[u8]) {
+/// The step is a C string literal, passed on as one pointer (as the steps
+/// of failures are).
+#[inline(always)]
+pub fn trace(level: u8, step: &'static CStr, object: &[u8]) {
+    trace_line(level, step.as_ptr(), object);
+}
+
+#[inline(never)]
+fn trace_line(level: u8, step: *const c_char, object: &[u8]) {
     if VERBOSE.load(core::sync::atomic::Ordering::Relaxed) >= level {
+        // SAFETY: from a &'static CStr (see `trace`).
+        let step = unsafe { CStr::from_ptr(step) };
         let mut line = Line::new();
-        line.str("nook: + ").str(step).str(" ").bytes(object);
+        line.str("nook: + ").bytes(step.to_bytes()).str(" ").bytes(object);
         line.emit(STDERR);
     }
 }

@@ -65,20 +65,20 @@ pub enum Op<'a> {
 
 impl<'a> Op<'a> {
     /// The option that asked for this operation, for traces.
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static CStr {
         match *self {
-            Op::Bind { kind: BindKind::ReadWrite, .. } => "--bind",
-            Op::Bind { kind: BindKind::ReadOnly, .. } => "--ro-bind",
-            Op::Bind { kind: BindKind::Devices, .. } => "--dev-bind",
-            Op::Tmpfs { .. } => "--tmpfs",
-            Op::Dir { .. } => "--dir",
-            Op::Symlink { .. } => "--symlink",
-            Op::RemountRo { .. } => "--remount-ro",
-            Op::Make { .. } => "--make-*",
-            Op::Proc { .. } => "--proc",
-            Op::Dev { .. } => "--dev",
-            Op::Sys { .. } => "--sys",
-            Op::Mqueue { .. } => "--mqueue",
+            Op::Bind { kind: BindKind::ReadWrite, .. } => c"--bind",
+            Op::Bind { kind: BindKind::ReadOnly, .. } => c"--ro-bind",
+            Op::Bind { kind: BindKind::Devices, .. } => c"--dev-bind",
+            Op::Tmpfs { .. } => c"--tmpfs",
+            Op::Dir { .. } => c"--dir",
+            Op::Symlink { .. } => c"--symlink",
+            Op::RemountRo { .. } => c"--remount-ro",
+            Op::Make { .. } => c"--make-*",
+            Op::Proc { .. } => c"--proc",
+            Op::Dev { .. } => c"--dev",
+            Op::Sys { .. } => c"--sys",
+            Op::Mqueue { .. } => c"--mqueue",
         }
     }
 
