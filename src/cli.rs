@@ -48,7 +48,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         return Err(Failure::usage(c"role", "switch-root", "not supported by this build yet"));
     }
     let first = match argv.get(1) {
-        None => return Err(Failure::usage(c"usage", "PROGRAM", "nothing to run").hint("see nook --help")),
+        None => return Err(Failure::usage(c"usage", "PROGRAM", "nothing to run").hint(c"see nook --help")),
         Some(a) => a,
     };
     match run_option(first.to_bytes()) {
@@ -72,7 +72,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         None if first.to_bytes().first() == Some(&b'-') => parse_run(argv, 1, envp, plan)?,
         _ => {
             return Err(Failure::usage(c"role", first, "unknown role")
-                .hint("to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
+                .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
         }
     }
     Ok(plan_action(plan))
@@ -119,7 +119,7 @@ impl<'a> Cursor<'a> {
         let v = self.path(option)?;
         if v.to_bytes()[0] != b'/' {
             return Err(Failure::option(option, "needs an absolute path")
-                .hint("paths inside the container start with /"));
+                .hint(c"paths inside the container start with /"));
         }
         Ok(v)
     }
@@ -219,14 +219,14 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
             return Err(Failure::option(owner, "must come right before the operation it modifies")
-                .hint("e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
+                .hint(c"e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
         }
         let Some(opt) = opt else {
             if init_option(&mut cur, arg, &mut plan.init)? {
                 init_on_argv = Some(arg);
                 continue;
             }
-            return Err(Failure::option(arg, "unknown option").hint("see nook --help"));
+            return Err(Failure::option(arg, "unknown option").hint(c"see nook --help"));
         };
         match opt {
             Opt::Help => {
@@ -386,7 +386,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         && let Some(mq) = plan.ops.iter().find(|op| matches!(op, Op::Mqueue { .. }))
     {
         return Err(Failure::new(c"mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
-            .hint("mqueue needs its own IPC namespace; add --unshare-ipc"));
+            .hint(c"mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
         return Err(Failure::option("--json-status-fd", "must differ from --info-fd (which is closed after its one line)"));
@@ -397,10 +397,10 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
             return Err(Failure::new(c"mount proc on", proc.dest(), rustix::io::Errno::PERM)
-                .hint("proc needs its own PID namespace; add --unshare-pid"));
+                .hint(c"proc needs its own PID namespace; add --unshare-pid"));
         }
         if let Some(option) = init_on_argv {
-            return Err(Failure::option(option, "needs --unshare-pid").hint("or use nook init"));
+            return Err(Failure::option(option, "needs --unshare-pid").hint(c"or use nook init"));
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
@@ -448,7 +448,7 @@ fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
     let fd = number(option, v, 10, i32::MAX as u64)? as i32;
     // SAFETY: only queried (fcntl F_GETFD); nook does not take ownership.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new(c"option", option, e).hint("the fd is not open"))?;
+    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new(c"option", option, e).hint(c"the fd is not open"))?;
     Ok(fd)
 }
 
@@ -469,11 +469,11 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
-            _ => return Err(Failure::option(arg, "unknown enter option").hint("see nook --help")),
+            _ => return Err(Failure::option(arg, "unknown enter option").hint(c"see nook --help")),
         }
     }
     if plan.enter_pid.is_none() {
-        return Err(Failure::option("--pid", "is required").hint("nook enter --pid PID -- PROGRAM"));
+        return Err(Failure::option("--pid", "is required").hint(c"nook enter --pid PID -- PROGRAM"));
     }
     program(argv, cur.next, plan)
 }
@@ -566,7 +566,7 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
         match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
             _ if init_option(&mut cur, arg, &mut plan.init)? => {}
-            _ => return Err(Failure::option(arg, "unknown init option").hint("see nook --help")),
+            _ => return Err(Failure::option(arg, "unknown init option").hint(c"see nook --help")),
         }
     }
     program(argv, cur.next, plan)
@@ -575,7 +575,7 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
 /// PROGRAM [ARG...] from argv[at], which must name something.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
-        None => Err(Failure::usage(c"usage", "PROGRAM", "no program given").hint("nook [OPTIONS] -- PROGRAM [ARG...]")),
+        None => Err(Failure::usage(c"usage", "PROGRAM", "no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
         Some(p) if p.is_empty() => Err(Failure::usage(c"usage", "PROGRAM", "empty program name")),
         Some(_) => {
             plan.program = Some(argv.tail(at));

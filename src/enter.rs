@@ -47,8 +47,8 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
     let gone = |f: Failure<'a>| {
-        f.hint_if(f.errno() == Errno::SRCH || f.errno() == Errno::NOENT, "the target has exited")
-            .hint_if(f.errno() == Errno::ACCESS || f.errno() == Errno::PERM, "not permitted: the target belongs to another user")
+        f.hint_if(f.errno() == Errno::SRCH || f.errno() == Errno::NOENT, c"the target has exited")
+            .hint_if(f.errno() == Errno::ACCESS || f.errno() == Errno::PERM, c"not permitted: the target belongs to another user")
     };
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
@@ -71,7 +71,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     crate::out::trace(1, c"setns", pid_text.to_bytes());
     join(&pidfd, pid, flags).map_err(|e| {
         gone(Failure::new(c"join namespaces of", pid_text, e))
-            .hint_if(e == Errno::PERM, "not permitted: the target belongs to another user or its user namespace is not yours")
+            .hint_if(e == Errno::PERM, c"not permitted: the target belongs to another user or its user namespace is not yours")
     })?;
     if let Some((uid, gid)) = ids {
         become_ids(uid, gid).at(c"take the user of", pid_text)?;

@@ -68,10 +68,11 @@ struct Record {
     object: *const [u8],
     errno: Errno,
     detail: Option<&'static str>,
-    hint: Option<&'static str>,
+    /// A static C string, or null for none.
+    hint: *const c_char,
 }
 
-const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: None, hint: None };
+const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: None, hint: core::ptr::null() };
 
 /// The binary's one slot: nook is single-threaded (a forked child has its
 /// own copy).
@@ -105,7 +106,7 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 #[cold]
 #[inline(never)]
 fn record<'a>(step: *const c_char, object: &'a [u8], errno: Errno, detail: Option<&'static str>) -> Failure<'a> {
-    with_slot(|r| *r = Record { step, object, errno, detail, hint: None });
+    with_slot(|r| *r = Record { step, object, errno, detail, hint: core::ptr::null() });
     Failure(PhantomData)
 }
 
@@ -136,18 +137,18 @@ impl<'a> Failure<'a> {
 
     #[cold]
     #[inline(never)]
-    pub fn hint(self, hint: &'static str) -> Self {
-        with_slot(|r| r.hint = Some(hint));
+    pub fn hint(self, hint: &'static CStr) -> Self {
+        with_slot(|r| r.hint = hint.as_ptr());
         self
     }
 
-    pub fn hint_if(self, cond: bool, hint: &'static str) -> Self {
+    pub fn hint_if(self, cond: bool, hint: &'static CStr) -> Self {
         if cond { self.hint(hint) } else { self }
     }
 
     /// The hint, if there is one and the failure's errno is `errno`.
     #[inline(never)]
-    pub fn hint_on(self, errno: Errno, hint: Option<&'static str>) -> Self {
+    pub fn hint_on(self, errno: Errno, hint: Option<&'static CStr>) -> Self {
         match hint {
             Some(h) if self.errno() == errno => self.hint(h),
             _ => self,
@@ -159,7 +160,7 @@ impl<'a> Failure<'a> {
     }
 
     pub fn has_hint(&self) -> bool {
-        with_slot(|r| r.hint.is_some())
+        with_slot(|r| !r.hint.is_null())
     }
 
     pub fn detail(&self) -> Option<&'static str> {
@@ -183,8 +184,9 @@ impl<'a> Failure<'a> {
             line.dec(r.errno.raw_os_error() as i64);
         }
         line.str(")");
-        if let Some(h) = r.hint {
-            line.str(": ").str(h);
+        if !r.hint.is_null() {
+            // SAFETY: from a &'static CStr (see `hint`).
+            line.str(": ").bytes(unsafe { CStr::from_ptr(r.hint) }.to_bytes());
         }
     }
 
@@ -301,7 +303,7 @@ mod tests {
     #[test]
     fn renders_the_protocol_example() {
         let f = Failure::new(c"mount proc on", c"/proc", Errno::PERM)
-            .hint("proc needs its own PID namespace; add --unshare-pid");
+            .hint(c"proc needs its own PID namespace; add --unshare-pid");
         assert_eq!(
             text(&f),
             "nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid"

@@ -73,13 +73,13 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             let fd = sys.open_in_root(root, dest, Open::Path).at(step, dest)?;
             sys.set_mount_attr(&fd, recursive, attr)
                 .at(step, dest)
-                .map_err(|e| e.hint_on(Errno::INVAL, Some("it is not a mount point; bind it first")))
+                .map_err(|e| e.hint_on(Errno::INVAL, Some(c"it is not a mount point; bind it first")))
         }
     }
 }
 
-const PROC_HINT: &str = "proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
-const SYSFS_HINT: &str = "sysfs in a user namespace needs its own network namespace; add --unshare-net";
+const PROC_HINT: &CStr = c"proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
+const SYSFS_HINT: &CStr = c"sysfs in a user namespace needs its own network namespace; add --unshare-net";
 
 fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
     // A detached, recursive copy of the source: its locked submounts come
@@ -88,7 +88,7 @@ fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, ki
         Err(Errno::NOENT) if optional => return Ok(()),
         Err(e) => {
             return Err(Failure::new(c"bind source", src, e)
-                .hint_if(e == Errno::NOENT, "it does not exist on the host; use the -try variant to skip it"));
+                .hint_if(e == Errno::NOENT, c"it does not exist on the host; use the -try variant to skip it"));
         }
         Ok(t) => t,
     };
@@ -162,7 +162,7 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
         Err(Errno::EXIST) => false,
         r => {
             r.at(c"create", dest).map_err(|e| {
-                e.hint_if(matches!(e.errno(), Errno::ACCESS | Errno::ROFS | Errno::PERM), "the root is not writable here: create DEST in it first")
+                e.hint_if(matches!(e.errno(), Errno::ACCESS | Errno::ROFS | Errno::PERM), c"the root is not writable here: create DEST in it first")
             })?;
             true
         }
@@ -171,7 +171,7 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
     // What nook created must be what it opens: a swap in between (by a
     // process sharing the rootfs) shows as the wrong type.
     if created && sys.is_dir(&fd).at(c"verify", dest)? != matches!(missing, Missing::Dir(_)) {
-        return Err(Failure::new(c"verify created", dest, Errno::EXIST).hint("it was replaced while nook created it"));
+        return Err(Failure::new(c"verify created", dest, Errno::EXIST).hint(c"it was replaced while nook created it"));
     }
     Ok(fd)
 }

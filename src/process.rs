@@ -156,7 +156,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
     let envp = env.to_envp(&[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
-        let f = Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, "not found in the container's PATH");
+        let f = Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, c"not found in the container's PATH");
         (status, f)
     };
     if crate::text::has_byte(name.to_bytes(), b'/') {

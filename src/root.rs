@@ -48,8 +48,8 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
 fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Result<'a, ()> {
     let host = sys.open_host_dir(dir).map_err(|e| {
         Failure::new(c"open root", dir, e)
-            .hint_if(e == Errno::NOTDIR, "the root must be a directory")
-            .hint_if(e == Errno::NOENT, "the root directory does not exist")
+            .hint_if(e == Errno::NOTDIR, c"the root must be a directory")
+            .hint_if(e == Errno::NOENT, c"the root directory does not exist")
     })?;
     let shared = plan.propagation == Propagation::Shared;
     if shared {
@@ -85,7 +85,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
     crate::out::trace(1, c"pivot_root into", dir.to_bytes());
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
         Failure::new(c"pivot_root into", dir, e)
-            .hint_if(e == Errno::INVAL, "an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")
+            .hint_if(e == Errno::INVAL, c"an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")
     })?;
     if plan.keep_old_root.is_none() {
         // pivot_root(".", ".") stacked the old root on top of the new one, at

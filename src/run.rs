@@ -533,7 +533,7 @@ fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
 fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
     Failure::new(c"unshare", if user_ns { "user and mount namespaces" } else { "mount namespace" }, e).hint_if(
         e == Errno::PERM || e == Errno::NOSPC,
-        "user namespaces may be disabled (sysctl user.max_user_namespaces)",
+        c"user namespaces may be disabled (sysctl user.max_user_namespaces)",
     )
 }
 
@@ -542,9 +542,9 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 /// ENOSYS there is a kernel older than the mount API nook is built on.
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
-        f.hint("a user namespace cannot undo the host's locked mounts and flags")
+        f.hint(c"a user namespace cannot undo the host's locked mounts and flags")
     } else {
-        f.hint_if(f.errno() == Errno::NOSYS, "nook needs Linux 5.12 or later (open_tree, fsmount, mount_setattr, openat2)")
+        f.hint_if(f.errno() == Errno::NOSYS, c"nook needs Linux 5.12 or later (open_tree, fsmount, mount_setattr, openat2)")
     }
 }
 

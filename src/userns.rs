@@ -110,7 +110,7 @@ impl Maps {
             let n = rustix::io::read(&fd, &mut word).at(c"read", "setgroups")?;
             if word[..n].starts_with(b"deny") {
                 return Err(Failure::new(c"--setgroups", "allow", Errno::PERM)
-                    .hint("unprivileged, it needs a --gid-map range from /etc/subgid"));
+                    .hint(c"unprivileged, it needs a --gid-map range from /etc/subgid"));
             }
         }
         let maps_root = |m: &[IdRange]| m.iter().any(|r| r.inside == 0);
@@ -159,7 +159,7 @@ fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a,
     write_file(path, text.as_bytes()).map_err(|e| {
         Failure::new(c"write", what, e).hint_if(
             e == Errno::PERM,
-            "other ids need privilege, or ranges in /etc/subuid and /etc/subgid",
+            c"other ids need privilege, or ranges in /etc/subuid and /etc/subgid",
         )
     })
 }
@@ -215,14 +215,14 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                     unsafe { raw::execve(p, argv.as_ptr(), envp.as_ptr()) };
                 }
             }
-            Failure::new(c"run", name, Errno::NOENT).hint("install Debian's uidmap package").report();
+            Failure::new(c"run", name, Errno::NOENT).hint(c"install Debian's uidmap package").report();
             raw::exit_group(crate::error::EXIT_SETUP);
         }
         Forked::Parent(child) => match wait_for(child) {
             Ok(0) => Ok(()),
             Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", name, "could not be started")),
             Ok(_) => Err(Failure::new(c"run", name, Errno::PERM)
-                .hint("check that /etc/subuid and /etc/subgid give you these ranges")),
+                .hint(c"check that /etc/subuid and /etc/subgid give you these ranges")),
             Err(e) => Err(Failure::new(c"wait for", name, e)),
         },
     }
