@@ -45,10 +45,10 @@ const HOSTNAME_MAX: usize = 64;
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     if argv.get(0).map(basename) == Some(b"switch_root") {
-        return Err(Failure::usage(c"role", "switch-root", "not supported by this build yet"));
+        return Err(Failure::usage(c"role", "switch-root", c"not supported by this build yet"));
     }
     let first = match argv.get(1) {
-        None => return Err(Failure::usage(c"usage", "PROGRAM", "nothing to run").hint(c"see nook --help")),
+        None => return Err(Failure::usage(c"usage", "PROGRAM", c"nothing to run").hint(c"see nook --help")),
         Some(a) => a,
     };
     match run_option(first.to_bytes()) {
@@ -67,11 +67,11 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
         Some(Role::Future) => {
-            return Err(Failure::usage(c"role", first, "not supported by this build yet"));
+            return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
         }
         None if first.to_bytes().first() == Some(&b'-') => parse_run(argv, 1, envp, plan)?,
         _ => {
-            return Err(Failure::usage(c"role", first, "unknown role")
+            return Err(Failure::usage(c"role", first, c"unknown role")
                 .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
         }
     }
@@ -102,7 +102,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn value(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
-        let v = self.argv.get(self.next).ok_or_else(|| Failure::option(option, "missing value"))?;
+        let v = self.argv.get(self.next).ok_or_else(|| Failure::option(option, c"missing value"))?;
         self.next += 1;
         Ok(v)
     }
@@ -118,7 +118,7 @@ impl<'a> Cursor<'a> {
     fn absolute(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
         let v = self.path(option)?;
         if v.to_bytes()[0] != b'/' {
-            return Err(Failure::option(option, "needs an absolute path")
+            return Err(Failure::option(option, c"needs an absolute path")
                 .hint(c"paths inside the container start with /"));
         }
         Ok(v)
@@ -127,7 +127,7 @@ impl<'a> Cursor<'a> {
 
 fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
     if v.is_empty() {
-        return Err(Failure::option(option, "empty path"));
+        return Err(Failure::option(option, c"empty path"));
     }
     if v.to_bytes().len() >= PATH_MAX {
         return Err(Failure::new(c"option", option, rustix::io::Errno::NAMETOOLONG));
@@ -218,7 +218,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         let opt = run_option(arg.to_bytes());
         if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
-            return Err(Failure::option(owner, "must come right before the operation it modifies")
+            return Err(Failure::option(owner, c"must come right before the operation it modifies")
                 .hint(c"e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
         }
         let Some(opt) = opt else {
@@ -226,15 +226,15 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 init_on_argv = Some(arg);
                 continue;
             }
-            return Err(Failure::option(arg, "unknown option").hint(c"see nook --help"));
+            return Err(Failure::option(arg, c"unknown option").hint(c"see nook --help"));
         };
         match opt {
             Opt::Help => {
                 plan.program = None;
                 return Ok(());
             }
-            Opt::Version => return Err(Failure::option(arg, "must come first")),
-            Opt::Pid => return Err(Failure::option(arg, "belongs to nook enter")),
+            Opt::Version => return Err(Failure::option(arg, c"must come first")),
+            Opt::Pid => return Err(Failure::option(arg, c"belongs to nook enter")),
             Opt::UnshareUser => plan.user.requested = true,
             Opt::MapRoot => {
                 set_once(&mut plan.user.map_user, 0, arg)?;
@@ -252,17 +252,17 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 let range = id_range(arg, v)?;
                 let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
-                    return Err(Failure::option(v, "overlaps an earlier range of the same map"));
+                    return Err(Failure::option(v, c"overlaps an earlier range of the same map"));
                 }
-                map.push(range).map_err(|_| Failure::option(arg, "too many ranges"))?;
+                map.push(range).map_err(|_| Failure::option(arg, c"too many ranges"))?;
                 plan.user.requested = true;
             }
             Opt::Setgroups => {
                 let v = cur.value(arg)?;
                 let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
-                    .ok_or_else(|| Failure::option(v, "is not allow or deny"))?;
+                    .ok_or_else(|| Failure::option(v, c"is not allow or deny"))?;
                 if plan.user.setgroups != Setgroups::Unset {
-                    return Err(Failure::option(arg, "given twice"));
+                    return Err(Failure::option(arg, c"given twice"));
                 }
                 plan.user.setgroups = choice;
                 plan.user.requested = true;
@@ -270,7 +270,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Propagation => {
                 let v = cur.value(arg)?;
                 if seen_propagation {
-                    return Err(Failure::option(arg, "given twice"));
+                    return Err(Failure::option(arg, c"given twice"));
                 }
                 seen_propagation = true;
                 plan.propagation = propagation(v)?;
@@ -278,7 +278,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Root => {
                 let v = cur.path(arg)?;
                 if plan.root.is_some() && !root_from_env {
-                    return Err(Failure::option(arg, "given twice"));
+                    return Err(Failure::option(arg, c"given twice"));
                 }
                 root_from_env = false;
                 plan.root = Some(v);
@@ -347,7 +347,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Hostname => {
                 let v = cur.value(arg)?;
                 if plan.hostname.is_some() && !hostname_from_env {
-                    return Err(Failure::option(arg, "given twice"));
+                    return Err(Failure::option(arg, c"given twice"));
                 }
                 hostname_from_env = false;
                 plan.hostname = Some(hostname(arg, v)?);
@@ -355,7 +355,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value(arg)?;
                 let mask = crate::caps::parse(v.to_bytes())
-                    .ok_or_else(|| Failure::option(option_or_value(arg, v), "is not a capability name or ALL"))?;
+                    .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a capability name or ALL"))?;
                 let edit = plan.caps.get_or_insert_default();
                 if opt == Opt::CapDrop {
                     edit.drop |= mask;
@@ -379,7 +379,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         }
     }
     if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
-        return Err(Failure::option(owner, "is not followed by the operation it modifies"));
+        return Err(Failure::option(owner, c"is not followed by the operation it modifies"));
     }
     let at = cur.next;
     if plan.namespaces & k::CLONE_NEWIPC == 0
@@ -389,10 +389,10 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             .hint(c"mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
-        return Err(Failure::option("--json-status-fd", "must differ from --info-fd (which is closed after its one line)"));
+        return Err(Failure::option("--json-status-fd", c"must differ from --info-fd (which is closed after its one line)"));
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option("--hostname", "needs --unshare-uts"));
+        return Err(Failure::option("--hostname", c"needs --unshare-uts"));
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
@@ -400,17 +400,17 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 .hint(c"proc needs its own PID namespace; add --unshare-pid"));
         }
         if let Some(option) = init_on_argv {
-            return Err(Failure::option(option, "needs --unshare-pid").hint(c"or use nook init"));
+            return Err(Failure::option(option, c"needs --unshare-pid").hint(c"or use nook init"));
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
-        return Err(Failure::option("--keep-old-root", "needs --root"));
+        return Err(Failure::option("--keep-old-root", c"needs --root"));
     }
     if plan.user.map_user.is_some() && !plan.user.uid_map.is_empty() {
-        return Err(Failure::option("--map-user", "conflicts with --uid-map"));
+        return Err(Failure::option("--map-user", c"conflicts with --uid-map"));
     }
     if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
-        return Err(Failure::option("--map-group", "conflicts with --gid-map"));
+        return Err(Failure::option("--map-group", c"conflicts with --gid-map"));
     }
     program(argv, at, plan)
 }
@@ -438,7 +438,7 @@ fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut 
 /// The value of `--hostname` or NOOK_HOSTNAME.
 fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || name.to_bytes().len() > HOSTNAME_MAX {
-        return Err(Failure::option(option_or_value(option, name), "is not a host name of 1 to 64 bytes"));
+        return Err(Failure::option(option_or_value(option, name), c"is not a host name of 1 to 64 bytes"));
     }
     Ok(name)
 }
@@ -465,15 +465,15 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
                 number(arg, v, 10, i32::MAX as u64)
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(|| Failure::option(option_or_value(arg, v), "is not a process id"))?;
+                    .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a process id"))?;
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
-            _ => return Err(Failure::option(arg, "unknown enter option").hint(c"see nook --help")),
+            _ => return Err(Failure::option(arg, c"unknown enter option").hint(c"see nook --help")),
         }
     }
     if plan.enter_pid.is_none() {
-        return Err(Failure::option("--pid", "is required").hint(c"nook enter --pid PID -- PROGRAM"));
+        return Err(Failure::option("--pid", c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
     }
     program(argv, cur.next, plan)
 }
@@ -499,26 +499,26 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
     for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
         let Some(var) = VARIABLES.find(name) else { continue };
-        let bad = |detail: &'static str| Failure::usage(c"environment", name, detail);
+        let bad = |detail: &'static CStr| Failure::usage(c"environment", name, detail);
         match var {
             Var::Root => {
                 if value.is_empty() {
-                    return Err(bad("empty path"));
+                    return Err(bad(c"empty path"));
                 }
                 plan.root = Some(value);
             }
             Var::Propagation => plan.propagation = propagation(value)?,
-            Var::Verbose => plan.verbose = parse_number(value.to_bytes(), 10).filter(|&n| n <= 3).ok_or_else(|| bad("is not a number from 0 to 3"))? as u8,
-            Var::Grace => plan.init.grace = parse_number(value.to_bytes(), 10).filter(|&n| n <= MAX_GRACE).ok_or_else(|| bad("is not a number of seconds"))? as u32,
-            Var::SignalGroup => plan.init.signal_group = boolean(value).ok_or_else(|| bad("is not 0 or 1"))?,
-            Var::Subreaper => plan.init.subreaper = boolean(value).ok_or_else(|| bad("is not 0 or 1"))?,
+            Var::Verbose => plan.verbose = parse_number(value.to_bytes(), 10).filter(|&n| n <= 3).ok_or_else(|| bad(c"is not a number from 0 to 3"))? as u8,
+            Var::Grace => plan.init.grace = parse_number(value.to_bytes(), 10).filter(|&n| n <= MAX_GRACE).ok_or_else(|| bad(c"is not a number of seconds"))? as u32,
+            Var::SignalGroup => plan.init.signal_group = boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))?,
+            Var::Subreaper => plan.init.subreaper = boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))?,
             Var::Pdeathsig => {
-                plan.init.pdeathsig = Some(crate::init::signal_number(value.to_bytes()).ok_or_else(|| bad("is not a signal name or number"))?)
+                plan.init.pdeathsig = Some(crate::init::signal_number(value.to_bytes()).ok_or_else(|| bad(c"is not a signal name or number"))?)
             }
-            Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad("is not a signal mask"))?),
-            Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad("is not 0 or 1"))? as u8,
+            Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad(c"is not a signal mask"))?),
+            Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))? as u8,
             Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
-            Var::ExecFailFd => plan.exec_fail_fd = Some(parse_number(value.to_bytes(), 10).filter(|&n| n <= i32::MAX as u64).ok_or_else(|| bad("is not an fd"))? as i32),
+            Var::ExecFailFd => plan.exec_fail_fd = Some(parse_number(value.to_bytes(), 10).filter(|&n| n <= i32::MAX as u64).ok_or_else(|| bad(c"is not an fd"))? as i32),
         }
     }
     Ok(())
@@ -551,7 +551,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
             let v = cur.value(arg)?;
             init.pdeathsig = Some(
                 crate::init::signal_number(v.to_bytes())
-                    .ok_or_else(|| Failure::option(option_or_value(arg, v), "is not a signal name or number"))?,
+                    .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a signal name or number"))?,
             );
         }
     }
@@ -566,7 +566,7 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
         match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
             _ if init_option(&mut cur, arg, &mut plan.init)? => {}
-            _ => return Err(Failure::option(arg, "unknown init option").hint(c"see nook --help")),
+            _ => return Err(Failure::option(arg, c"unknown init option").hint(c"see nook --help")),
         }
     }
     program(argv, cur.next, plan)
@@ -575,8 +575,8 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
 /// PROGRAM [ARG...] from argv[at], which must name something.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
-        None => Err(Failure::usage(c"usage", "PROGRAM", "no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
-        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", "PROGRAM", "empty program name")),
+        None => Err(Failure::usage(c"usage", "PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
+        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", "PROGRAM", c"empty program name")),
         Some(_) => {
             plan.program = Some(argv.tail(at));
             Ok(())
@@ -611,23 +611,23 @@ fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
 
 fn set_once<'a, T>(slot: &mut Option<T>, value: T, option: &'a CStr) -> Result<'a, ()> {
     if slot.is_some() {
-        return Err(Failure::option(option, "given twice"));
+        return Err(Failure::option(option, c"given twice"));
     }
     *slot = Some(value);
     Ok(())
 }
 
 fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
-    plan.ops.push(op).map_err(|_| Failure::option(option, "more mount operations than nook holds (2048)"))
+    plan.ops.push(op).map_err(|_| Failure::option(option, c"more mount operations than nook holds (2048)"))
 }
 
 fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> Result<'a, ()> {
-    plan.env_edits.push(edit).map_err(|_| Failure::option(option, "too many environment edits (256)"))
+    plan.env_edits.push(edit).map_err(|_| Failure::option(option, c"too many environment edits (256)"))
 }
 
 fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || crate::text::has_byte(name.to_bytes(), b'=') {
-        return Err(Failure::option(option, "needs a variable name without ="));
+        return Err(Failure::option(option, c"needs a variable name without ="));
     }
     Ok(name)
 }

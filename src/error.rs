@@ -67,12 +67,13 @@ struct Record {
     step: *const c_char,
     object: *const [u8],
     errno: Errno,
-    detail: Option<&'static str>,
+    /// A static C string, or null for none (strerror's text then).
+    detail: *const c_char,
     /// A static C string, or null for none.
     hint: *const c_char,
 }
 
-const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: None, hint: core::ptr::null() };
+const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: core::ptr::null(), hint: core::ptr::null() };
 
 /// The binary's one slot: nook is single-threaded (a forked child has its
 /// own copy).
@@ -105,34 +106,34 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 /// whole record built inline.
 #[cold]
 #[inline(never)]
-fn record<'a>(step: *const c_char, object: &'a [u8], errno: Errno, detail: Option<&'static str>) -> Failure<'a> {
+fn record<'a>(step: *const c_char, object: &'a [u8], errno: Errno, detail: *const c_char) -> Failure<'a> {
     with_slot(|r| *r = Record { step, object, errno, detail, hint: core::ptr::null() });
     Failure(PhantomData)
 }
 
 #[cold]
 #[inline(never)]
-fn record_option<'a>(object: &'a [u8], detail: &'static str) -> Failure<'a> {
-    record(c"option".as_ptr(), object, Errno::INVAL, Some(detail))
+fn record_option<'a>(object: &'a [u8], detail: *const c_char) -> Failure<'a> {
+    record(c"option".as_ptr(), object, Errno::INVAL, detail)
 }
 
 impl<'a> Failure<'a> {
     #[inline]
     pub fn new(step: Step, object: impl Into<Object<'a>>, errno: Errno) -> Self {
-        record(step.as_ptr(), object.into().0, errno, None)
+        record(step.as_ptr(), object.into().0, errno, core::ptr::null())
     }
 
     /// A usage error: nothing was changed yet.
     #[inline]
-    pub fn usage(step: Step, object: impl Into<Object<'a>>, detail: &'static str) -> Self {
-        record(step.as_ptr(), object.into().0, Errno::INVAL, Some(detail))
+    pub fn usage(step: Step, object: impl Into<Object<'a>>, detail: &'static CStr) -> Self {
+        record(step.as_ptr(), object.into().0, Errno::INVAL, detail.as_ptr())
     }
 
     /// A usage error of an option or its value (step "option"), the most
     /// common kind: one call with fewer arguments.
     #[inline]
-    pub fn option(object: impl Into<Object<'a>>, detail: &'static str) -> Self {
-        record_option(object.into().0, detail)
+    pub fn option(object: impl Into<Object<'a>>, detail: &'static CStr) -> Self {
+        record_option(object.into().0, detail.as_ptr())
     }
 
     #[cold]
@@ -164,7 +165,8 @@ impl<'a> Failure<'a> {
     }
 
     pub fn detail(&self) -> Option<&'static str> {
-        with_slot(|r| r.detail)
+        // SAFETY: from a &'static CStr (see Record).
+        with_slot(|r| (!r.detail.is_null()).then(|| unsafe { CStr::from_ptr(r.detail) }.to_str().ok()).flatten())
     }
 
     pub fn render(&self, line: &mut Line) {
@@ -178,7 +180,8 @@ impl<'a> Failure<'a> {
         line.user_bytes(object, MAX_OBJECT);
         let known = lookup(r.errno);
         let (name, message) = known.unwrap_or(UNKNOWN);
-        line.str(": ").bytes(r.detail.map_or(message, str::as_bytes));
+        // SAFETY: from a &'static CStr (see Record).
+        line.str(": ").bytes(if r.detail.is_null() { message } else { unsafe { CStr::from_ptr(r.detail) }.to_bytes() });
         line.str(" (").bytes(name);
         if known.is_none() {
             line.dec(r.errno.raw_os_error() as i64);
@@ -312,7 +315,7 @@ mod tests {
 
     #[test]
     fn usage_errors_carry_their_own_text() {
-        let f = Failure::option(c"--bogus", "unknown option");
+        let f = Failure::option(c"--bogus", c"unknown option");
         assert_eq!(text(&f), "nook: option --bogus: unknown option (EINVAL)");
     }
 
@@ -340,7 +343,7 @@ mod tests {
 
     #[test]
     fn control_bytes_are_escaped_and_the_line_stays_bounded() {
-        let f = Failure::option(c"--a\nb\x1b[2J", "unknown option");
+        let f = Failure::option(c"--a\nb\x1b[2J", c"unknown option");
         assert_eq!(text(&f), "nook: option --a\\x0ab\\x1b[2J: unknown option (EINVAL)");
         // Each control byte grows fourfold: the fuzzer's crash (found 2026-11-29).
         let noisy = std::ffi::CString::new(vec![1u8; 3000]).unwrap();

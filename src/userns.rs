@@ -220,7 +220,7 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
         }
         Forked::Parent(child) => match wait_for(child) {
             Ok(0) => Ok(()),
-            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", name, "could not be started")),
+            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", name, c"could not be started")),
             Ok(_) => Err(Failure::new(c"run", name, Errno::PERM)
                 .hint(c"check that /etc/subuid and /etc/subgid give you these ranges")),
             Err(e) => Err(Failure::new(c"wait for", name, e)),

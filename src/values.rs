@@ -53,7 +53,7 @@ pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
         "unchanged" => Propagation::Unchanged,
     ];
     MODES.find(v.to_bytes())
-        .ok_or_else(|| Failure::usage(c"propagation", v, "is not private, slave, shared or unchanged"))
+        .ok_or_else(|| Failure::usage(c"propagation", v, c"is not private, slave, shared or unchanged"))
 }
 
 /// An unsigned number in `radix`, at most `max`.
@@ -67,8 +67,8 @@ pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> Object<'a> {
     Object::from(if v.is_empty() { option } else { v })
 }
 
-pub(crate) fn bad_number_text(radix: u32) -> &'static str {
-    if radix == 8 { "is not an octal mode up to 7777" } else { "is not a number in range" }
+pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
+    if radix == 8 { c"is not an octal mode up to 7777" } else { c"is not a number in range" }
 }
 
 pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
@@ -95,12 +95,12 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     parse_number(digits, 10)
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|&n| n > 0)
-        .ok_or_else(|| Failure::option(option_or_value(option, v), "is not a size in bytes"))
+        .ok_or_else(|| Failure::option(option_or_value(option, v), c"is not a size in bytes"))
 }
 
 /// IN:OUT:COUNT
 pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange> {
-    let bad = || Failure::option(option_or_value(option, v), "is not IN:OUT:COUNT");
+    let bad = || Failure::option(option_or_value(option, v), c"is not IN:OUT:COUNT");
     let mut parts = v.to_bytes().split(|&c| c == b':');
     let mut field = || parts.next().and_then(|p| parse_number(p, 10)).filter(|&n| n <= u32::MAX as u64);
     let (inside, outside, count) = (field().ok_or_else(bad)?, field().ok_or_else(bad)?, field().ok_or_else(bad)?);
