@@ -100,14 +100,15 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
 
 /// IN:OUT:COUNT
 pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange> {
-    let bad = || Failure::option(option_or_value(option, v), c"is not IN:OUT:COUNT");
-    let mut parts = v.to_bytes().split(|&c| c == b':');
-    let mut field = || parts.next().and_then(|p| parse_number(p, 10)).filter(|&n| n <= u32::MAX as u64);
-    let (inside, outside, count) = (field().ok_or_else(bad)?, field().ok_or_else(bad)?, field().ok_or_else(bad)?);
-    if parts.next().is_some() || count == 0 || inside + count > 1 << 32 || outside + count > 1 << 32 {
-        return Err(bad());
+    let mut fields = v.to_bytes().split(|&c| c == b':').map(|f| parse_number(f, 10).filter(|&n| n <= u32::MAX as u64));
+    match (fields.next(), fields.next(), fields.next(), fields.next()) {
+        (Some(Some(inside)), Some(Some(outside)), Some(Some(count)), None)
+            if count > 0 && inside + count <= 1 << 32 && outside + count <= 1 << 32 =>
+        {
+            Ok(IdRange { inside: inside as u32, outside: outside as u32, count: count as u32 })
+        }
+        _ => Err(Failure::option(option_or_value(option, v), c"is not IN:OUT:COUNT")),
     }
-    Ok(IdRange { inside: inside as u32, outside: outside as u32, count: count as u32 })
 }
 
 pub(crate) fn overlaps(a: &IdRange, b: &IdRange) -> bool {
