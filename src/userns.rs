@@ -180,26 +180,20 @@ fn write_file_at(dir: rustix::fd::BorrowedFd<'_>, path: &CStr, data: &[u8]) -> c
 /// Runs newuidmap/newgidmap PID IN OUT COUNT... and waits for it.
 fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a, ()> {
     let name: &'static str = if tool == c"newuidmap" { "newuidmap" } else { "newgidmap" };
-    // argv as NUL-separated strings in one buffer, plus where each starts.
+    // argv as NUL-separated strings in one buffer.
     let mut strings = Buf::<2048>::new();
-    let mut offsets: Vec<usize, { 2 + 3 * MAX_ID_RANGES }> = Vec::new();
-    let _ = offsets.push(0);
-    strings.push(tool.to_bytes()).push(b"\0");
-    let _ = offsets.push(strings.len());
-    strings.dec(pid as u64).push(b"\0");
+    strings.push(tool.to_bytes()).push(b"\0").dec(pid as u64).push(b"\0");
     for r in map {
         for v in [r.inside, r.outside, r.count] {
-            let _ = offsets.push(strings.len());
             strings.dec(v as u64).push(b"\0");
         }
     }
     if strings.overflowed() {
         return Err(Failure::new(c"run", name, Errno::TOOBIG));
     }
-    let base = strings.as_bytes().as_ptr() as *const c_char;
     let mut argv: Vec<*const c_char, { 3 + 3 * MAX_ID_RANGES }> = Vec::new();
-    for off in offsets.iter() {
-        let _ = argv.push(unsafe { base.add(*off) });
+    for arg in strings.as_bytes().split_inclusive(|&b| b == 0) {
+        let _ = argv.push(arg.as_ptr() as *const c_char);
     }
     let _ = argv.push(core::ptr::null());
     let envp: [*const c_char; 1] = [core::ptr::null()];
