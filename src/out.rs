@@ -2,6 +2,7 @@
 //! so a message from nook never interleaves with the workload's output.
 
 use core::ffi::{CStr, c_char};
+use core::mem::MaybeUninit;
 use rustix::fd::BorrowedFd;
 
 pub const STDOUT: i32 = 1;
@@ -9,8 +10,10 @@ pub const STDERR: i32 = 2;
 
 /// One line (or a few) of output, built in place. Text past the capacity is
 /// cut and marked with "...", so an overlong path never hides the errno.
+/// The buffer starts uninitialized, as a `Buf`'s does: only the first `len`
+/// bytes are ever read, each written before `len` grew over it.
 pub struct Line {
-    buf: [u8; 1024],
+    buf: [MaybeUninit<u8>; 1024],
     len: usize,
     cut: bool,
 }
@@ -23,15 +26,14 @@ impl Default for Line {
 
 impl Line {
     pub const fn new() -> Self {
-        Line { buf: [0; 1024], len: 0, cut: false }
+        Line { buf: [MaybeUninit::uninit(); 1024], len: 0, cut: false }
     }
 
     #[inline(never)]
     pub fn bytes(&mut self, s: &[u8]) -> &mut Self {
         let room = (self.buf.len() - 8).saturating_sub(self.len);
         let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
-        self.len += n;
+        self.put(&s[..n]);
         if n < s.len() && !self.cut {
             self.cut = true;
             self.raw(b"...");
@@ -66,8 +68,18 @@ impl Line {
     /// closing text always fits.
     fn raw(&mut self, s: &[u8]) {
         let n = s.len().min(self.buf.len() - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
-        self.len += n;
+        self.put(&s[..n]);
+    }
+
+    /// Appends `s`, which the callers have cut to fit.
+    fn put(&mut self, s: &[u8]) {
+        let end = self.len + s.len();
+        if end <= self.buf.len() {
+            // SAFETY: `s` fits from `len` on (checked above); a borrowed `s`
+            // cannot overlap the buffer borrowed mutably.
+            unsafe { core::ptr::copy_nonoverlapping(s.as_ptr(), self.buf.as_mut_ptr().add(self.len).cast(), s.len()) };
+            self.len = end;
+        }
     }
 
     pub fn dec(&mut self, n: i64) -> &mut Self {
@@ -79,16 +91,17 @@ impl Line {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        // SAFETY: the first `len` bytes were written (see the type).
+        unsafe { core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len) }
     }
 
     /// Writes the line (adding the newline) to `fd`, ignoring errors: there
     /// is nowhere left to report them.
     pub fn emit(&mut self, fd: i32) {
-        if self.len == 0 || self.buf[self.len - 1] != b'\n' {
+        if self.as_bytes().last() != Some(&b'\n') {
             self.raw(b"\n");
         }
-        let _ = write_all(fd, &self.buf[..self.len]);
+        let _ = write_all(fd, self.as_bytes());
     }
 }
 
