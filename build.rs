@@ -12,8 +12,12 @@ use std::process::Command;
 /// - `.comment`, the toolchains' names.
 /// (crt1.o is named by its sections: ld hangs the sections it makes itself,
 /// such as `.got.plt`, on the first input file.)
+///
+/// Then one output section holds the code, the read-only data and the GOT
+/// (which a static image never writes: its addresses are fixed at link
+/// time): each output section costs a 64-byte header and its name.
 const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *crt1.o(.text .text.*) *crti.o(*) \
-    *crtn.o(*) *crtbegin.o(*) *crtend.o(*) *(.comment) } } INSERT BEFORE .init;\n";
+    *crtn.o(*) *crtbegin.o(*) *crtend.o(*) *(.comment) } .text : { *(.text .text.*) *(.rodata .rodata.*) *(.got .got.plt) } } INSERT BEFORE .init;\n";
 
 fn main() {
     // No libc: nook has its own entry point and the few C functions the
