@@ -73,23 +73,38 @@ struct Record {
     hint: *const c_char,
 }
 
-const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: core::ptr::null(), hint: core::ptr::null() };
-
 /// The binary's one slot: nook is single-threaded (a forked child has its
-/// own copy).
+/// own copy). Uninitialized until the first failure, so it takes no room in
+/// the file (.bss rather than .data); it is read only through a `Failure`,
+/// which exists only once a failure was written.
 #[cfg(not(any(test, feature = "fuzzing")))]
-static mut SLOT: Record = EMPTY;
+static mut SLOT: core::mem::MaybeUninit<Record> = core::mem::MaybeUninit::uninit();
+
+#[cfg(not(any(test, feature = "fuzzing")))]
+fn set_slot(record: Record) {
+    // SAFETY: single-threaded, and no reference to the slot is held here.
+    unsafe { (*core::ptr::addr_of_mut!(SLOT)).write(record) };
+}
 
 #[cfg(not(any(test, feature = "fuzzing")))]
 fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
-    // SAFETY: single-threaded, and no reference to the slot outlives `f`.
-    f(unsafe { &mut *core::ptr::addr_of_mut!(SLOT) })
+    // SAFETY: single-threaded, no reference to the slot outlives `f`, and
+    // the callers hold a `Failure`, so the slot was written.
+    f(unsafe { (*core::ptr::addr_of_mut!(SLOT)).assume_init_mut() })
 }
 
 // Unit tests run on many threads: each has its own slot.
 #[cfg(any(test, feature = "fuzzing"))]
 std::thread_local! {
     static SLOT: core::cell::Cell<Record> = const { core::cell::Cell::new(EMPTY) };
+}
+
+#[cfg(any(test, feature = "fuzzing"))]
+const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: core::ptr::null(), hint: core::ptr::null() };
+
+#[cfg(any(test, feature = "fuzzing"))]
+fn set_slot(record: Record) {
+    SLOT.with(|slot| slot.set(record));
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -107,7 +122,7 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 #[cold]
 #[inline(never)]
 fn record<'a>(step: *const c_char, object: &'a [u8], errno: Errno, detail: *const c_char) -> Failure<'a> {
-    with_slot(|r| *r = Record { step, object, errno, detail, hint: core::ptr::null() });
+    set_slot(Record { step, object, errno, detail, hint: core::ptr::null() });
     Failure(PhantomData)
 }
 
