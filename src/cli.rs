@@ -481,7 +481,7 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
 #[derive(Clone, Copy)]
 enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Hostname,
-    ExecFailFd,
+    ExecFailFd, MountApi,
 }
 
 const VARIABLES: Words<Var> = words![
@@ -489,7 +489,7 @@ const VARIABLES: Words<Var> = words![
     "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
     "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::InitSigmask,
     "NOOK_INIT_FOREGROUND" => Var::InitForeground, "NOOK_HOSTNAME" => Var::Hostname,
-    "NOOK_INIT_EXEC_FAIL_FD" => Var::ExecFailFd,
+    "NOOK_INIT_EXEC_FAIL_FD" => Var::ExecFailFd, "NOOK_MOUNT_API" => Var::MountApi,
 ];
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
@@ -518,6 +518,14 @@ fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, (
             Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad(c"is not a signal mask"))?),
             Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))? as u8,
             Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
+            Var::MountApi => {
+                plan.mount_api = match value.to_bytes() {
+                    b"auto" => crate::sys::MountApi::Auto,
+                    b"new" => crate::sys::MountApi::New,
+                    b"legacy" => crate::sys::MountApi::Legacy,
+                    _ => return Err(bad(c"is not auto, new or legacy")),
+                }
+            }
             Var::ExecFailFd => plan.exec_fail_fd = Some(parse_number(value.to_bytes(), 10).filter(|&n| n <= i32::MAX as u64).ok_or_else(|| bad(c"is not an fd"))? as i32),
         }
     }

@@ -139,6 +139,17 @@ fn nook_variables_set_defaults_and_argv_wins() {
 }
 
 #[test]
+fn nook_mount_api_chooses_the_mount_calls() {
+    use crate::sys::MountApi;
+    let argv = Block::new(&["nook", "--", "p"]);
+    assert_eq!(plan_of(&argv, &Block::new(&[])).mount_api, MountApi::Auto);
+    for (value, api) in [("auto", MountApi::Auto), ("new", MountApi::New), ("legacy", MountApi::Legacy)] {
+        let env = Block::new(&[&format!("NOOK_MOUNT_API={value}")]);
+        assert_eq!(plan_of(&argv, &env).mount_api, api);
+    }
+}
+
+#[test]
 fn help_and_version() {
     assert!(outcome(&["--help"], &[]).unwrap().starts_with("Help"));
     assert!(outcome(&["--version"], &[]).unwrap().starts_with("Version"));
@@ -212,6 +223,7 @@ fn every_mistake_is_one_usage_error() {
         (&["init"], &[], "no program"),
         (&["--", "p"], &["NOOK_PROPAGATION=up"], "is not private"),
         (&["--", "p"], &["NOOK_VERBOSE=9"], "number"),
+        (&["--", "p"], &["NOOK_MOUNT_API=fast"], "is not auto, new or legacy"),
         (&["--root", "/r", "--version"], &[], "must come first"),
     ];
     for (args, env, expect) in cases {

@@ -306,6 +306,7 @@ errnos! {
     LOOP "ELOOP" "Too many levels of symbolic links",
     OVERFLOW "EOVERFLOW" "Value too large for defined data type",
     NOTSUP "ENOTSUP" "Operation not supported",
+    STALE "ESTALE" "Stale file handle",
 }
 
 #[cfg(test)]

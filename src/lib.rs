@@ -12,6 +12,7 @@ pub mod cli;
 pub mod devfs;
 pub mod enter;
 pub mod isolate;
+pub mod legacy;
 pub mod error;
 pub mod help;
 pub mod init;

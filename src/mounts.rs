@@ -45,16 +45,17 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
         Op::Symlink { target, link } => symlink(sys, root, target, link),
         Op::Proc { dest } | Op::Sys { dest } | Op::Mqueue { dest } => {
             // The filesystem, its extra flag, the step, and the hint for an
-            // EPERM from creating it (and, for proc, from attaching it).
-            let (fstype, read_only, step, hint, attach_hint) = match *op {
-                Op::Proc { .. } => (c"proc", 0, c"mount proc on", Some(PROC_HINT), Some(PROC_HINT)),
-                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, c"mount sysfs on", Some(SYSFS_HINT), None),
-                _ => (c"mqueue", 0, c"mount mqueue on", None, None),
+            // EPERM from creating it or attaching it (with mount(2), in
+            // legacy.rs, the kernel's refusal comes only then).
+            let (fstype, read_only, step, hint) = match *op {
+                Op::Proc { .. } => (c"proc", 0, c"mount proc on", Some(PROC_HINT)),
+                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, c"mount sysfs on", Some(SYSFS_HINT)),
+                _ => (c"mqueue", 0, c"mount mqueue on", None),
             };
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
             let fs = sys.new_filesystem(fstype, &[], attrs).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))?;
             let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-            sys.attach(&fs, &target).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, attach_hint))
+            sys.attach(&fs, &target).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))
         }
         Op::Dev { dest } => crate::devfs::mount_dev(sys, root, dest),
         Op::RemountRo { dest } | Op::Make { dest, .. } => {

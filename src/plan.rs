@@ -206,6 +206,9 @@ pub struct RunPlan<'a> {
     /// and one non-zero byte would move the whole plan from .bss into the
     /// binary.
     pub inherited_foreground: u8,
+    /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
+    /// new, or legacy (mount(2) on /proc/self/fd/N paths).
+    pub mount_api: crate::sys::MountApi,
 }
 
 impl<'a> RunPlan<'a> {
@@ -242,6 +245,7 @@ impl<'a> RunPlan<'a> {
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None, new_session: false },
             inherited_mask: None,
             inherited_foreground: 0,
+            mount_api: crate::sys::MountApi::Auto,
         }
     }
 }

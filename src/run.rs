@@ -13,7 +13,7 @@ use crate::plan::{Argv, Op, RunPlan};
 use crate::process::{self, Environment};
 use crate::raw::{self, Forked, SigSet};
 use crate::root;
-use crate::sys::{Linux, Sys};
+use crate::sys::{Linux, MountApi, Sys};
 use crate::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
@@ -502,7 +502,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
         _ => None,
     };
     crate::out::trace(1, c"unshare", b"namespaces");
-    if let Err(e) = Linux.unshare(flags) {
+    if let Err(e) = Linux::new(MountApi::New).unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(report(unshare_failure(e, user_ns)));
     }
@@ -525,7 +525,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
 /// and files 0444 as promised; PROGRAM gets the caller's umask back.
 fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
     let umask = rustix::process::umask(rustix::fs::Mode::empty());
-    let built = root::build(&mut Linux, plan);
+    let built = root::build(&mut Linux::new(plan.mount_api), plan);
     rustix::process::umask(umask);
     built.map_err(|f| report(locked_hint(f, user_ns)))
 }
@@ -539,12 +539,13 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 
 /// An EPERM from a mount inside a user namespace usually means a flag or
 /// mount the host locked.
-/// ENOSYS there is a kernel older than the mount API nook is built on.
+/// ENOSYS there is a kernel without openat2, which nook cannot do without
+/// (the mount API itself has a mount(2) fallback).
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
         f.hint(c"a user namespace cannot undo the host's locked mounts and flags")
     } else {
-        f.hint_if(f.errno() == Errno::NOSYS, c"nook needs Linux 5.12 or later (open_tree, fsmount, mount_setattr, openat2)")
+        f.hint_if(f.errno() == Errno::NOSYS, c"nook needs openat2 (Linux 5.6 or later)")
     }
 }
 

@@ -87,8 +87,58 @@ pub trait Sys {
     fn fd_path(&mut self, fd: &Self::Fd, buf: &mut [u8]) -> Result<usize>;
 }
 
-/// The real kernel.
-pub struct Linux;
+/// The real kernel, through the new mount API or, where it is missing,
+/// through mount(2) on /proc/self/fd/N paths (`legacy.rs`).
+pub struct Linux {
+    legacy: bool,
+    /// With mount(2), a "detached mount" is only a promise until `attach`
+    /// makes it: the one not yet attached, by its handle's fd number.
+    pending: Pending,
+}
+
+enum Pending {
+    None,
+    /// A bind of the file the handle holds, and the flags to set once bound.
+    Bind { handle: i32, recursive: bool, attr: Option<(bool, MountAttr)> },
+    /// A new filesystem: its type, its "key=value,..." data and flags.
+    Filesystem { handle: i32, fstype: crate::text::Buf<16>, data: crate::text::Buf<256>, flags: u64 },
+}
+
+/// Which mount API `Linux` uses (NOOK_MOUNT_API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountApi {
+    /// The new one, unless the kernel (or a seccomp filter) lacks a call.
+    Auto,
+    New,
+    Legacy,
+}
+
+impl Linux {
+    pub fn new(api: MountApi) -> Self {
+        let legacy = match api {
+            MountApi::Auto => crate::legacy::new_api_missing(),
+            MountApi::New => false,
+            MountApi::Legacy => true,
+        };
+        if legacy {
+            crate::out::trace(1, c"mount API", b"mount(2) on /proc/self/fd/N");
+        }
+        Linux { legacy, pending: Pending::None }
+    }
+
+    /// A handle for a mount made later: an O_PATH fd of `path` (relative to
+    /// `dir`; `dir` itself when empty), following symlinks as open_tree does.
+    fn promise_bind(&mut self, dir: Option<&OwnedFd>, path: &CStr, recursive: bool) -> Result<OwnedFd> {
+        let flags = OFlags::PATH | OFlags::CLOEXEC;
+        let fd = match dir {
+            Some(d) if path.is_empty() => rustix::io::fcntl_dupfd_cloexec(d, 0)?,
+            Some(d) => rustix::fs::openat(d, path, flags, Mode::empty())?,
+            None => rustix::fs::open(path, flags, Mode::empty())?,
+        };
+        self.pending = Pending::Bind { handle: rustix::fd::AsRawFd::as_raw_fd(&fd), recursive, attr: None };
+        Ok(fd)
+    }
+}
 
 const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
 
@@ -119,6 +169,9 @@ impl Sys for Linux {
     }
 
     fn clone_tree(&mut self, dir: Option<&OwnedFd>, path: &CStr) -> Result<OwnedFd> {
+        if self.legacy {
+            return self.promise_bind(dir, path, true);
+        }
         let mut flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC | OpenTreeFlags::AT_RECURSIVE;
         if path.is_empty() {
             flags |= OpenTreeFlags::AT_EMPTY_PATH;
@@ -152,6 +205,9 @@ impl Sys for Linux {
             if !same {
                 return Ok(None);
             }
+            if self.legacy {
+                return self.promise_bind(None, path, false).map(Some);
+            }
             let flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC;
             return rustix::mount::open_tree(rustix::fs::CWD, path, flags).map(Some);
         }
@@ -164,6 +220,19 @@ impl Sys for Linux {
     }
 
     fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
+        if self.legacy {
+            let mut data = crate::text::Buf::<256>::new();
+            for (i, (key, value)) in options.iter().enumerate() {
+                data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
+            }
+            let mut name = crate::text::Buf::<16>::new();
+            name.push(fstype.to_bytes());
+            // Only a handle to pair with `attach`: the filesystem is made there.
+            let handle = rustix::fs::open(c"/", OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+            let fd = rustix::fd::AsRawFd::as_raw_fd(&handle);
+            self.pending = Pending::Filesystem { handle: fd, fstype: name, data, flags: attrs };
+            return Ok(handle);
+        }
         let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
         for (key, value) in options {
             rustix::mount::fsconfig_set_string(&fs, *key, *value)?;
@@ -174,10 +243,36 @@ impl Sys for Linux {
     }
 
     fn set_mount_attr(&mut self, fd: &OwnedFd, recursive: bool, attr: MountAttr) -> Result<()> {
-        raw::mount_setattr(fd.as_fd(), recursive, &attr)
+        if !self.legacy {
+            return raw::mount_setattr(fd.as_fd(), recursive, &attr);
+        }
+        match &mut self.pending {
+            Pending::Bind { handle, attr: later, .. } if *handle == rustix::fd::AsRawFd::as_raw_fd(fd) => {
+                *later = Some((recursive, attr));
+                Ok(())
+            }
+            _ => crate::legacy::set_attr(fd.as_fd(), recursive, &attr),
+        }
     }
 
     fn attach(&mut self, mount: &OwnedFd, dest: &OwnedFd) -> Result<()> {
+        if self.legacy {
+            let handle = rustix::fd::AsRawFd::as_raw_fd(mount);
+            return match core::mem::replace(&mut self.pending, Pending::None) {
+                Pending::Filesystem { handle: h, mut fstype, mut data, flags } if h == handle => {
+                    crate::legacy::mount_filesystem(fstype.as_cstr()?, &mut data, flags, dest.as_fd())
+                }
+                Pending::Bind { handle: h, recursive, attr } if h == handle => {
+                    let mounted = crate::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
+                    crate::legacy::move_onto(mounted, mount)?;
+                    match attr {
+                        Some((recursive, attr)) => crate::legacy::set_attr(mount.as_fd(), recursive, &attr),
+                        None => Ok(()),
+                    }
+                }
+                _ => Err(Errno::INVAL),
+            };
+        }
         let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
         rustix::mount::move_mount(mount, c"", dest, c"", flags)
     }

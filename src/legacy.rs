@@ -1,0 +1,290 @@
+//! The mount(2) fallback, for kernels and seccomp filters without the new
+//! mount API (open_tree, move_mount, fsopen and fsmount came in Linux 5.2,
+//! mount_setattr in 5.12; seccomp profiles that predate them, as container
+//! engines ship, answer ENOSYS).
+//!
+//! Mounts are still made by file descriptor: every source and target is
+//! named to mount(2) as /proc/self/fd/N of an fd nook resolved itself
+//! (inside the root, with openat2), and the kernel follows such a magic link
+//! to exactly that file, never through a symlink of the rootfs. What the
+//! new API does to a detached mount happens here once it is attached:
+//! - a new filesystem gets its flags in the mount(2) call itself;
+//! - a bind gets them with MS_REMOUNT | MS_BIND, on each submount too when
+//!   the change is recursive (found in /proc/self/mountinfo), keeping every
+//!   flag already set: in a user namespace the kernel refuses a remount that
+//!   would clear a locked one (mount_namespaces(7)). bwrap does the same.
+//! - the handle of a bind is moved (dup3) onto the mount it made, just as an
+//!   open_tree fd becomes the attached mount.
+//!
+//! Everything here runs before pivot_root, while /proc is the host's.
+
+use crate::raw::MountAttr;
+use crate::text::Buf;
+use core::ffi::CStr;
+use linux_raw_sys::general as k;
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
+use rustix::mount::MountFlags;
+
+type Result<T> = core::result::Result<T, Errno>;
+
+/// The per-mount flags a bind remount sets; the same bits in MOUNT_ATTR_*,
+/// MS_* and statfs's ST_*.
+const FLAG_BITS: u64 = (k::MS_RDONLY | k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC) as u64;
+
+/// "/proc/self/fd/N": the name mount(2) takes for an fd.
+fn fd_path(fd: BorrowedFd<'_>) -> Buf<32> {
+    let mut path = Buf::new();
+    path.push(b"/proc/self/fd/").dec(fd.as_raw_fd() as u64);
+    path
+}
+
+/// mount(fstype, fd, fstype, flags, "key=value,...") on top of `target`.
+pub fn mount_filesystem(fstype: &CStr, data: &mut Buf<256>, flags: u64, target: BorrowedFd<'_>) -> Result<()> {
+    let mut to = fd_path(target);
+    let data = if data.is_empty() { None } else { Some(data.as_cstr()?) };
+    rustix::mount::mount(c"none", to.as_cstr()?, fstype, MountFlags::from_bits_retain((flags & FLAG_BITS) as u32), data)
+}
+
+/// Binds `source` on top of `target` (recursively or not), then returns the
+/// new mount, checked to be the one just made.
+pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> Result<OwnedFd> {
+    let (mut from, mut to) = (fd_path(source), fd_path(target));
+    let rec = if recursive { k::MS_REC } else { 0 };
+    rustix::mount::mount(from.as_cstr()?, to.as_cstr()?, c"", MountFlags::from_bits_retain(k::MS_BIND | rec), None)?;
+    let mounted = mount_on(target)?;
+    // The new mount's root is the source, and it is a mount other than the
+    // one the target was on: anything else means the target's name was
+    // swapped in between.
+    let (a, b) = (rustix::fs::fstat(&mounted)?, rustix::fs::fstat(source)?);
+    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) || mount_id(mounted.as_fd())? == mount_id(target)? {
+        return Err(Errno::STALE);
+    }
+    Ok(mounted)
+}
+
+/// The mount now stacked on `covered`. A walk onto a name crosses into the
+/// mounts on it, while /proc/self/fd/N and "." stay below them; so look the
+/// name up again in the parent: `..` of a covered directory, or for a file
+/// its canonical parent path, walked without following any symlink.
+fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
+    let mut link = fd_path(covered);
+    let mut path = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+    let (path, _) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_cstr()?, &mut path)?;
+    let cut = path.iter().rposition(|&c| c == b'/').ok_or(Errno::BUSY)?;
+    let (dir, name) = (&path[..cut.max(1)], &path[cut + 1..]);
+    let no_links = ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let dir_flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let up = rustix::fs::openat(covered, c"..", dir_flags, Mode::empty());
+    if name.is_empty() {
+        // `/` has no name to look up, but `..` at the root stays there and
+        // then crosses into what is mounted on it (fs/namei.c, follow_dotdot).
+        return up;
+    }
+    let parent = match up {
+        Err(Errno::NOTDIR) => {
+            let mut dir_buf = Buf::<4096>::new();
+            rustix::fs::openat2(rustix::fs::CWD, dir_buf.push(dir).as_cstr()?, dir_flags, Mode::empty(), no_links)?
+        }
+        r => r?,
+    };
+    let mut name_buf = Buf::<256>::new();
+    let name = name_buf.push(name).as_cstr()?;
+    rustix::fs::openat2(&parent, name, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), no_links | ResolveFlags::BENEATH)
+}
+
+/// Replaces the file behind `handle` (an fd number nook owns) with `fd`.
+pub fn move_onto(fd: OwnedFd, handle: &OwnedFd) -> Result<()> {
+    // SAFETY: dup3 atomically replaces what the number refers to; the
+    // handle keeps owning the number, and ManuallyDrop keeps this second
+    // OwnedFd from closing it.
+    let mut slot = core::mem::ManuallyDrop::new(unsafe { OwnedFd::from_raw_fd(handle.as_raw_fd()) });
+    rustix::io::dup3(&fd, &mut slot, rustix::io::DupFlags::CLOEXEC)
+}
+
+/// The mount_setattr(2) of `attr` done with mount(2): on the mount `fd` is
+/// the root of and, with `recursive`, on every mount below it.
+pub fn set_attr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> Result<()> {
+    if attr.propagation != 0 {
+        let rec = if recursive { k::MS_REC as u64 } else { 0 };
+        let mut path = fd_path(fd);
+        rustix::mount::mount_change(path.as_cstr()?, rustix::mount::MountPropagationFlags::from_bits_retain((attr.propagation | rec) as u32))?;
+    }
+    if (attr.set | attr.clear) & FLAG_BITS == 0 {
+        return Ok(());
+    }
+    remount(fd, attr)?;
+    if recursive {
+        each_submount(fd, |sub| remount(sub, attr))?;
+    }
+    Ok(())
+}
+
+/// MS_REMOUNT | MS_BIND with the mount's current flags, changed by `attr`.
+fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
+    let now = rustix::fs::fstatfs(fd)?.f_flags as u64 & FLAG_BITS;
+    let want = (now | attr.set) & !attr.clear & FLAG_BITS;
+    if want == now {
+        return Ok(());
+    }
+    let mut path = fd_path(fd);
+    // No atime flag: a remount keeps the mount's atime setting.
+    rustix::mount::mount_remount(path.as_cstr()?, MountFlags::from_bits_retain(k::MS_BIND | want as u32), c"")
+}
+
+/// The mount id of the mount `fd` is on (the "mnt_id:" of its fdinfo, which
+/// every kernel with openat2 has; statx's STATX_MNT_ID came later).
+fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
+    let mut path = Buf::<40>::new();
+    path.push(b"/proc/self/fdinfo/").dec(fd.as_raw_fd() as u64);
+    let info = rustix::fs::open(path.as_cstr()?, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let mut buf = [0u8; 256];
+    let n = rustix::io::read(&info, &mut buf)?;
+    let at = buf[..n].windows(7).position(|w| w == b"mnt_id:").ok_or(Errno::NOSYS)? + 7;
+    let digits = buf[at..n].iter().skip_while(|c| c.is_ascii_whitespace()).take_while(|c| c.is_ascii_digit());
+    Ok(digits.fold(0u32, |id, &c| id.wrapping_mul(10).wrapping_add((c - b'0') as u32)))
+}
+
+/// How many mounts a recursive change can reach.
+const MAX_MOUNTS: usize = 4096;
+
+/// (mount id, parent id, below `top`) of each line of /proc/self/mountinfo.
+/// Legacy kernels only, so kept out of the common stack.
+static mut MOUNTS: [(u32, u32, bool); MAX_MOUNTS] = [(0, 0, false); MAX_MOUNTS];
+
+/// Calls `f` with each mount below the mount `top` is the root of, reached
+/// by its path inside `top` without following any symlink: a mount whose
+/// path does not resolve to it (a mount stacked on it hides it) is skipped.
+fn each_submount(top: BorrowedFd<'_>, mut f: impl FnMut(BorrowedFd<'_>) -> Result<()>) -> Result<()> {
+    // SAFETY: nook is single-threaded, and this is the table's one user.
+    let mounts = unsafe { &mut *core::ptr::addr_of_mut!(MOUNTS) };
+    let top_id = mount_id(top)?;
+    let mut count = 0;
+    let mut top_point = Buf::<4096>::new();
+    each_mountinfo_line(|fields| {
+        let (id, parent) = (number(fields[0]), number(fields[1]));
+        if id == top_id {
+            unescape(fields[4], &mut top_point);
+        }
+        *mounts.get_mut(count).ok_or(Errno::NOSPC)? = (id, parent, false);
+        count += 1;
+        Ok(())
+    })?;
+    // Mark the descendants of `top`; a moved mount may be listed before its
+    // parent, so repeat until nothing changes.
+    let mounts = &mut mounts[..count];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in 0..count {
+            let (_, parent, below) = mounts[i];
+            if !below && (parent == top_id || mounts.iter().any(|&(id, _, b)| b && id == parent)) {
+                mounts[i].2 = true;
+                changed = true;
+            }
+        }
+    }
+    let is_below = |id: u32| mounts.iter().any(|&(m, _, b)| b && m == id);
+    let prefix = top_point.len();
+    let mut point = Buf::<4096>::new();
+    each_mountinfo_line(|fields| {
+        if !is_below(number(fields[0])) {
+            return Ok(());
+        }
+        point.clear();
+        unescape(fields[4], &mut point);
+        let relative = point.as_bytes().get(prefix..).unwrap_or(b"");
+        let relative = relative.strip_prefix(b"/").unwrap_or(relative);
+        if relative.is_empty() || !point.as_bytes().starts_with(top_point.as_bytes()) {
+            return Ok(());
+        }
+        let mut name = Buf::<4096>::new();
+        let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        let sub = rustix::fs::openat2(top, name.push(relative).as_cstr()?, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), beneath)?;
+        if is_below(mount_id(sub.as_fd())?) { f(sub.as_fd()) } else { Ok(()) }
+    })
+}
+
+/// Reads /proc/self/mountinfo line by line, split into its first five
+/// fields (id, parent, major:minor, root, mount point).
+fn each_mountinfo_line(mut f: impl FnMut(&[&[u8]; 5]) -> Result<()>) -> Result<()> {
+    let file = rustix::fs::open(c"/proc/self/mountinfo", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let mut buf = [0u8; 8192];
+    let mut filled = 0;
+    loop {
+        let n = match rustix::io::read(&file, &mut buf[filled..]) {
+            Err(Errno::INTR) => continue,
+            r => r?,
+        };
+        filled += n;
+        let mut start = 0;
+        while let Some(end) = buf[start..filled].iter().position(|&c| c == b'\n') {
+            let mut fields = [&b""[..]; 5];
+            for (slot, field) in fields.iter_mut().zip(buf[start..start + end].split(|&c| c == b' ')) {
+                *slot = field;
+            }
+            f(&fields)?;
+            start += end + 1;
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        if start == 0 && filled == buf.len() {
+            return Err(Errno::NAMETOOLONG);
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+    }
+}
+
+fn number(field: &[u8]) -> u32 {
+    field.iter().fold(0u32, |n, &c| n.wrapping_mul(10).wrapping_add(c.wrapping_sub(b'0') as u32))
+}
+
+/// mountinfo writes space, tab, newline and backslash as \ooo.
+fn unescape(field: &[u8], out: &mut Buf<4096>) {
+    let mut i = 0;
+    while i < field.len() {
+        let octal = field.get(i + 1..i + 4).filter(|d| field[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match octal {
+            Some(d) => {
+                out.push(&[(d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0')]);
+                i += 4;
+            }
+            None => {
+                out.push(&field[i..i + 1]);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Whether this kernel (or the seccomp filter around nook) lacks one of
+/// the new mount API's calls: each is called with an fd of -1, which any
+/// kernel that has it refuses with another errno.
+pub fn new_api_missing() -> bool {
+    [k::__NR_open_tree, k::__NR_move_mount, k::__NR_fsopen, k::__NR_fsmount, k::__NR_mount_setattr]
+        .into_iter()
+        .any(|nr| crate::raw::answers_enosys(nr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescapes_mountinfo_octal() {
+        let mut out = Buf::<4096>::new();
+        unescape(br"/a\040b\134c\011", &mut out);
+        assert_eq!(out.as_bytes(), b"/a b\\c\t");
+        let mut out = Buf::<4096>::new();
+        unescape(br"/x\09", &mut out);
+        assert_eq!(out.as_bytes(), br"/x\09");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(b"1234"), 1234);
+    }
+}
