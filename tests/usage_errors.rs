@@ -125,6 +125,7 @@ fn bad_invocations() -> Vec<Case> {
         // The environment is parsed like argv.
         case("NOOK_PROPAGATION=bogus", &["--", t]).env("NOOK_PROPAGATION", "bogus"),
         case("NOOK_ROOT relative", &["--", t]).env("NOOK_ROOT", "relative/dir"),
+        case("NOOK_MOUNT_API=old", &["--", t]).env("NOOK_MOUNT_API", "old"),
         // Setup failures: still one line and 125, with the errno.
         case(
             "--root missing",

@@ -448,12 +448,14 @@ impl Run {
 
     pub fn argv(who: Who, argv: Vec<String>) -> Run {
         world();
-        Run {
-            who,
-            argv,
-            env: vec![("PATH".into(), PATH.into())],
-            cwd: "/".into(),
+        let mut env = vec![("PATH".into(), PATH.into())];
+        // scripts/test runs the mount-heavy suites a second time with
+        // NOOK_TEST_MOUNT_API=legacy: every nook they start then takes the
+        // mount(2) fallback.
+        if let Ok(api) = std::env::var("NOOK_TEST_MOUNT_API") {
+            env.push(("NOOK_MOUNT_API".into(), api));
         }
+        Run { who, argv, env, cwd: "/".into() }
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Run {
