@@ -122,12 +122,11 @@ pub fn set_attr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> Result
 }
 
 /// MS_REMOUNT | MS_BIND with the mount's current flags, changed by `attr`.
+/// Issued even when nothing changes: like mount_setattr, it then still
+/// refuses (EINVAL) a DEST that is not a mount point.
 fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
     let now = rustix::fs::fstatfs(fd)?.f_flags as u64 & FLAG_BITS;
     let want = (now | attr.set) & !attr.clear & FLAG_BITS;
-    if want == now {
-        return Ok(());
-    }
     let mut path = fd_path(fd);
     // No atime flag: a remount keeps the mount's atime setting.
     rustix::mount::mount_remount(path.as_cstr()?, MountFlags::from_bits_retain(k::MS_BIND | want as u32), c"")
