@@ -337,7 +337,6 @@ fn a_missing_dest_is_created_with_its_parents() {
             "mkdir b in /a 755",
             "open dir /a/b in host:/",
             "mkfile hostname in /a/b 444",
-            "open path /a/b/hostname in host:/",
             "setattr tree:/etc/hostname +nosuid,nodev recursive",
             "attach tree:/etc/hostname on /a/b/hostname",
             "chdir /",
@@ -413,7 +412,8 @@ fn symlink_and_dir_with_perms() {
 
 #[test]
 fn dev_binds_six_host_nodes_into_a_fresh_tmpfs_with_its_own_devpts() {
-    let (calls, err) = record(&["--root", "/r", "--dev", "/dev", "--", "p"], |_| {});
+    // The tmpfs is fresh: what nook makes in it is missing before.
+    let (calls, err) = record(&["--root", "/r", "--dev", "/dev", "--", "p"], |r| r.missing.extend(["/dev/shm".into(), "/dev/pts".into()]));
     assert_eq!(err, None);
     let dev: Vec<&str> = calls.iter().map(String::as_str).skip_while(|c| !c.starts_with("new-fs tmpfs")).collect();
     assert_eq!(dev[0], "new-fs tmpfs mode=755 +nosuid,noexec", "{calls:#?}");
@@ -422,13 +422,18 @@ fn dev_binds_six_host_nodes_into_a_fresh_tmpfs_with_its_own_devpts() {
         let at = dev.iter().position(|c| *c == clone).unwrap_or_else(|| panic!("{clone} missing: {calls:#?}"));
         // Bound read-write but nosuid/noexec, onto a file made inside the tmpfs.
         assert_eq!(dev[at + 1], format!("setattr tree:/dev/{node} +nosuid,noexec"));
-        assert!(dev[at + 2..].iter().any(|c| c.starts_with("attach tree:/dev/") && c.contains(&format!("/dev/{node}"))), "{calls:#?}");
+        assert_eq!(dev[at + 2], format!("mkfile {node} in /dev 444"), "{calls:#?}");
+        assert_eq!(dev[at + 3], format!("attach tree:/dev/{node} on /dev/{node}"), "{calls:#?}");
     }
     for link in ["fd -> /proc/self/fd", "stdin -> /proc/self/fd/0", "core -> /proc/kcore", "ptmx -> pts/ptmx"] {
         assert!(dev.contains(&format!("symlink {link} in /dev").as_str()), "{link}: {calls:#?}");
     }
     assert!(dev.contains(&"new-fs tmpfs mode=1777 +nosuid,nodev"), "{calls:#?}");
     assert!(dev.contains(&"new-fs devpts ptmxmode=0666,mode=620 +nosuid,noexec"), "{calls:#?}");
+    for (fs, name) in [("tmpfs", "shm"), ("devpts", "pts")] {
+        let at = dev.iter().position(|c| *c == format!("mkdir {name} in /dev 755")).unwrap_or_else(|| panic!("{calls:#?}"));
+        assert_eq!(dev[at + 1..at + 3], [format!("open child-dir {name} in /dev"), format!("attach fs:{fs} on /dev/{name}")], "{calls:#?}");
+    }
     assert!(dev.contains(&"clone-terminal"), "{calls:#?}");
     // All of it before the pivot: the host's nodes are reachable only then.
     let pivot = calls.iter().position(|c| c == "pivot_root . .").unwrap();

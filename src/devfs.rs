@@ -8,11 +8,11 @@
 //!   (the old `newinstance` option is implied), so the container's ptys
 //!   are its own, numbered from 0, and ptmx comes with it.
 
-use crate::error::{Context, Failure, Result, Step};
+use crate::error::{Context, Failure, Result};
 use crate::mounts::{DIR_MODE, FILE_MODE, Missing, ensure};
 use crate::raw::MountAttr;
 use crate::sys::{Open, Sys};
-use crate::text::{Buf, c_strings};
+use crate::text::{c_strings, c_tail};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 
@@ -31,15 +31,20 @@ const NOSUID_NOEXEC: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC) as u64;
 
 pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Result<'a, ()> {
     let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC).at(c"create tmpfs for", dest)?;
-    attach_at(sys, root, dest, b"", &fs, Missing::Dir(DIR_MODE), c"mount tmpfs on")?;
+    let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE)).map_err(|f| Failure::new(c"mount tmpfs on", dest, f.errno()))?;
+    sys.attach(&fs, &target).at(c"mount tmpfs on", dest)?;
+    // Everything below goes into that fresh tmpfs, which nothing else can
+    // reach yet: each entry is created by name in it, and mounted on by the
+    // fd that created it.
+    let dir = sys.open_in_root(root, dest, Open::Directory).at(c"open", dest)?;
     for host in c_strings(NODES) {
         let tree = sys.clone_tree(None, host).at(c"bind device", host)?;
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
         sys.set_mount_attr(&tree, false, attr).at(c"set flags of device", host)?;
-        let name = &host.to_bytes()[4..];
-        attach_at(sys, root, dest, name, &tree, Missing::File(FILE_MODE), c"bind device into")?;
+        // "null" of "/dev/null".
+        let node = sys.make_file(&dir, c_tail(host, 5), FILE_MODE).at(c"bind device into", dest)?;
+        sys.attach(&tree, &node).at(c"bind device into", dest)?;
     }
-    let dir = sys.open_in_root(root, dest, Open::Directory).at(c"open", dest)?;
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
         sys.make_symlink(target, &dir, name).at(c"create symlink in", dest)?;
@@ -47,30 +52,21 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Resul
     let shm = sys
         .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
         .at(c"create tmpfs for shm in", dest)?;
-    attach_at(sys, root, dest, b"/shm", &shm, Missing::Dir(DIR_MODE), c"mount shm in")?;
+    attach_in(sys, &dir, c"shm", &shm).at(c"mount shm in", dest)?;
     let pts = sys
         .new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
         .at(c"mount devpts in", dest)?;
-    attach_at(sys, root, dest, b"/pts", &pts, Missing::Dir(DIR_MODE), c"mount devpts in")?;
+    attach_in(sys, &dir, c"pts", &pts).at(c"mount devpts in", dest)?;
     if let Some(tty) = sys.clone_terminal().at(c"bind terminal into", dest)? {
-        attach_at(sys, root, dest, b"/console", &tty, Missing::File(FILE_MODE), c"bind console into")?;
+        let console = sys.make_file(&dir, c"console", FILE_MODE).at(c"bind console into", dest)?;
+        sys.attach(&tty, &console).at(c"bind console into", dest)?;
     }
     Ok(())
 }
 
-/// Attaches `mount` at DEST + `name`, creating the mount point.
-fn attach_at<'a, S: Sys>(
-    sys: &mut S,
-    root: &S::Fd,
-    dest: &'a CStr,
-    name: &[u8],
-    mount: &S::Fd,
-    missing: Missing,
-    step: Step,
-) -> Result<'a, ()> {
-    let mut path = Buf::<4096>::new();
-    path.push(dest.to_bytes()).push(name);
-    let path = path.as_cstr().at(step, dest)?;
-    let target = ensure(sys, root, path, missing).map_err(|f| Failure::new(step, dest, f.errno()))?;
-    sys.attach(mount, &target).at(step, dest)
+/// A new directory `name` in `dir`, with `mount` attached on it.
+fn attach_in<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr, mount: &S::Fd) -> crate::sys::Result<()> {
+    sys.make_dir(dir, name, DIR_MODE)?;
+    let point = sys.open_child_dir(dir, name)?;
+    sys.attach(mount, &point)
 }

@@ -154,27 +154,26 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Mi
     let parent_path = buf.as_cstr().at(c"open", dest)?;
     let parent_fd = ensure_dir(sys, root, parent_path, dest)?;
     let made = match missing {
-        Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode),
-        Missing::File(mode) => sys.make_file(&parent_fd, name, mode),
+        Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode).map(|()| None),
+        Missing::File(mode) => sys.make_file(&parent_fd, name, mode).map(Some),
     };
-    let created = match made {
+    match made {
+        // What nook just created, by the fd that created it (a file), or
+        // as the one component it names, never through a symlink (a
+        // directory): a swap in between fails instead of redirecting.
+        Ok(Some(file)) => Ok(file),
+        Ok(None) => sys
+            .open_child_dir(&parent_fd, name)
+            .at(c"verify created", dest)
+            .map_err(|e| e.hint(c"it was replaced while nook created it")),
         // Lost a race with another creator, or a dangling symlink sits there:
-        // the open below decides.
-        Err(Errno::EXIST) => false,
-        r => {
-            r.at(c"create", dest).map_err(|e| {
-                e.hint_if(matches!(e.errno(), Errno::ACCESS | Errno::ROFS | Errno::PERM), c"the root is not writable here: create DEST in it first")
-            })?;
-            true
-        }
-    };
-    let fd = sys.open_in_root(root, dest, Open::Path).at(c"open", dest)?;
-    // What nook created must be what it opens: a swap in between (by a
-    // process sharing the rootfs) shows as the wrong type.
-    if created && sys.is_dir(&fd).at(c"verify", dest)? != matches!(missing, Missing::Dir(_)) {
-        return Err(Failure::new(c"verify created", dest, Errno::EXIST).hint(c"it was replaced while nook created it"));
+        // resolve it inside the root like any existing DEST.
+        Err(Errno::EXIST) => sys.open_in_root(root, dest, Open::Path).at(c"open", dest),
+        Err(e) => Err(Failure::new(c"create", dest, e).hint_if(
+            matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
+            c"the root is not writable here: create DEST in it first",
+        )),
     }
-    Ok(fd)
 }
 
 /// Opens a directory inside the root, creating each missing component from

@@ -194,13 +194,23 @@ impl Sys for Recorder {
         if existed { Err(Errno::EXIST) } else { Ok(()) }
     }
 
-    fn make_file(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<()> {
+    fn open_child_dir(&mut self, dir: &Handle, name: &CStr) -> Result<Handle> {
+        let d = self.name(dir).to_string();
+        self.call(format!("open child-dir {} in {d}", s(name)))?;
+        let full = if d == "/" || d.starts_with("host:") { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        if !self.exists(&full) {
+            return Err(Errno::NOENT);
+        }
+        Ok(self.handle(full))
+    }
+
+    fn make_file(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<Handle> {
         let d = self.name(dir).to_string();
         self.call(format!("mkfile {} in {d} {mode:o}", s(name)))?;
-        let full = if d == "/" { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        let full = if d == "/" || d.starts_with("host:") { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
         self.missing.retain(|m| m != &full);
-        self.files.push(full);
-        Ok(())
+        self.files.push(full.clone());
+        Ok(self.handle(full))
     }
 
     fn make_symlink(&mut self, target: &CStr, dir: &Handle, name: &CStr) -> Result<()> {

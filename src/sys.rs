@@ -62,8 +62,12 @@ pub trait Sys {
     fn attach(&mut self, mount: &Self::Fd, dest: &Self::Fd) -> Result<()>;
     /// mkdirat(dir, name, mode).
     fn make_dir(&mut self, dir: &Self::Fd, name: &CStr, mode: u32) -> Result<()>;
-    /// openat(dir, name, O_CREAT | O_EXCL | O_NOFOLLOW, mode), then close.
-    fn make_file(&mut self, dir: &Self::Fd, name: &CStr, mode: u32) -> Result<()>;
+    /// openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW): one component,
+    /// which must be a directory itself (not a symlink to one).
+    fn open_child_dir(&mut self, dir: &Self::Fd, name: &CStr) -> Result<Self::Fd>;
+    /// openat(dir, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, mode): the
+    /// file just created, by the fd that created it.
+    fn make_file(&mut self, dir: &Self::Fd, name: &CStr, mode: u32) -> Result<Self::Fd>;
     /// symlinkat(target, dir, name).
     fn make_symlink(&mut self, target: &CStr, dir: &Self::Fd, name: &CStr) -> Result<()>;
     /// readlinkat(dir, name): whether the link there points at `target`.
@@ -281,9 +285,14 @@ impl Sys for Linux {
         rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(mode))
     }
 
-    fn make_file(&mut self, dir: &OwnedFd, name: &CStr, mode: u32) -> Result<()> {
+    fn open_child_dir(&mut self, dir: &OwnedFd, name: &CStr) -> Result<OwnedFd> {
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        rustix::fs::openat(dir, name, flags, Mode::empty())
+    }
+
+    fn make_file(&mut self, dir: &OwnedFd, name: &CStr, mode: u32) -> Result<OwnedFd> {
         let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
-        rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(mode)).map(drop)
+        rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(mode))
     }
 
     fn make_symlink(&mut self, target: &CStr, dir: &OwnedFd, name: &CStr) -> Result<()> {
