@@ -31,6 +31,7 @@ fn main() {
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
+    pack_help();
     let hash = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()
@@ -43,4 +44,41 @@ fn main() {
     println!("cargo:rustc-env=NOOK_GIT_HASH={hash}");
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs");
+}
+
+/// `nook --help`'s text (src/help.txt) is stored packed (see help.rs): each
+/// run of 3 to 18 bytes that already occurred at most 2047 bytes before
+/// becomes two bytes, 0x80 | (length - 3) << 3 | distance >> 8, then the
+/// low byte of the distance. The text is ASCII, so the high bit marks
+/// them. Greedy longest match: the text roughly halves.
+fn pack_help() {
+    const MIN: usize = 3;
+    const MAX: usize = MIN + 15;
+    const WINDOW: usize = 2047;
+    println!("cargo:rerun-if-changed=src/help.txt");
+    let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let text = std::fs::read(dir.join("src/help.txt")).unwrap();
+    assert!(text.is_ascii(), "src/help.txt must be ASCII");
+    let mut packed = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let (mut best_len, mut best_dist) = (0, 0);
+        for start in i.saturating_sub(WINDOW)..i {
+            let len = (0..MAX.min(text.len() - i)).take_while(|&k| text[start + k] == text[i + k]).count();
+            if len > best_len {
+                (best_len, best_dist) = (len, i - start);
+            }
+        }
+        if best_len >= MIN {
+            packed.push(0x80 | ((best_len - MIN) << 3) as u8 | (best_dist >> 8) as u8);
+            packed.push(best_dist as u8);
+            i += best_len;
+        } else {
+            packed.push(text[i]);
+            i += 1;
+        }
+    }
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
+    std::fs::write(out.join("help.packed"), &packed).unwrap();
+    std::fs::write(out.join("help_len.rs"), format!("{}\n", text.len())).unwrap();
 }

@@ -2,64 +2,36 @@
 
 use crate::out::{Line, STDOUT, write_all};
 
-const HELP: &str = "\
-usage: nook [run] [OPTIONS] [--] PROGRAM [ARG...]
-       nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]
-       nook enter --pid PID [OPTIONS] [--] PROGRAM [ARG...]
-       nook --help | --version
+/// The text of src/help.txt, packed by build.rs (`pack_help`): bytes below
+/// 0x80 stand for themselves; a byte from 0x80 and the next one repeat
+/// `3 + (b >> 3 & 15)` bytes from `(b & 7) << 8 | next` bytes back.
+const HELP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/help.packed"));
+const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
 
-A container by hand: user and mount namespaces, a root bound onto itself
-and pivoted into, then PROGRAM. `run` may be omitted before an option.
-
-Namespaces and identity:
-  --unshare-user\tnew user namespace (implied without CAP_SYS_ADMIN)
-  --map-root\tmap your uid/gid to 0 inside (the default)
-  --map-user UID\tmap your uid to UID inside
-  --map-group GID\tmap your gid to GID inside
-  --uid-map IN:OUT:COUNT\ta uid range, repeatable (newuidmap if unprivileged)
-  --gid-map IN:OUT:COUNT\ta gid range, likewise
-  --setgroups allow|deny\tsetgroups(2) inside (deny when unprivileged)
-  --unshare-pid\ta PID namespace; nook stays PID 1 (init below)
-
-The root and mounts (DEST always resolves inside the new root):
-  --propagation MODE\tprivate (default), slave, shared or unchanged
-  --root DIR\tbind DIR onto itself, pivot_root into it
-  --keep-old-root DIR\tkeep the old root mounted at DIR inside
-  --ro-root\tmake the new root read-only after all mounts
-  --bind SRC DEST\tbind mount (nosuid, nodev); also --bind-try
-  --ro-bind SRC DEST\tread-only bind, recursively; also --ro-bind-try
-  --dev-bind SRC DEST\tbind with device access; also --dev-bind-try
-  --size BYTES\tsize of the next --tmpfs (k, m, g suffixes)
-  --perms OCTAL\tmode of the next --tmpfs or --dir
-  --tmpfs DEST\tmount a tmpfs
-  --proc DEST\tmount a procfs (needs --unshare-pid)
-  --dir DEST\tcreate a directory
-  --symlink TARGET LINK\tcreate a symlink
-  --remount-ro DEST\tmake a mount read-only, recursively
-  --make-shared DEST\tper-mount propagation, in order; also
-  --make-slave DEST\t  --make-private, --make-unbindable
-
-The process:
-  --chdir DIR\tworking directory inside (default /)
-  --clearenv\tstart PROGRAM with an empty environment
-  --setenv VAR VALUE\tset a variable
-  --unsetenv VAR\tremove a variable
-  --die-with-parent\tdie with the process that started nook
-  --no-init\tPROGRAM itself is PID 1
-
-PID 1 (nook init, and run --unshare-pid) reaps zombies, forwards signals:
-  --signal-group\tforward to PROGRAM's process group
-  --grace SECONDS\tthen TERM the rest, wait, KILL (default 0)
-  --subreaper\tbecome a child subreaper (automatic if not PID 1)
-  --pdeathsig SIGNAL\tsignal for nook when its parent dies
-
-NOOK_ROOT, NOOK_PROPAGATION, NOOK_GRACE, NOOK_SIGNAL_GROUP, NOOK_SUBREAPER,
-NOOK_PDEATHSIG, NOOK_HOSTNAME equal the options (argv wins); NOOK_VERBOSE=1|2
-traces.
-
-Exit: PROGRAM's, 128+N if killed by signal N; 125 nook failed, 126 PROGRAM
-not executable, 127 not found.
-";
+/// The text of `nook --help`, unpacked into `out`.
+fn unpack(out: &mut [u8; HELP_LEN]) {
+    let mut len = 0;
+    let mut i = 0;
+    while i < HELP.len() && len < out.len() {
+        let b = HELP[i];
+        i += 1;
+        if b < 0x80 {
+            out[len] = b;
+            len += 1;
+        } else {
+            let count = 3 + (b >> 3 & 15) as usize;
+            let from = len.wrapping_sub(((b & 7) as usize) << 8 | *HELP.get(i).unwrap_or(&0) as usize);
+            i += 1;
+            // Byte by byte: a run may overlap what it repeats.
+            for k in 0..count {
+                if let (Some(&c), true) = (out.get(from.wrapping_add(k)), len < out.len()) {
+                    out[len] = c;
+                    len += 1;
+                }
+            }
+        }
+    }
+}
 
 /// The description column: HELP marks it with a tab, expanded here, which
 /// keeps a kilobyte of padding out of the binary.
@@ -68,7 +40,9 @@ const COLUMN: usize = 28;
 pub fn print_help() {
     let mut line = Line::new();
     let mut width = 0;
-    for &b in HELP.as_bytes() {
+    let mut text = [0u8; HELP_LEN];
+    unpack(&mut text);
+    for &b in text.iter() {
         match b {
             b'\t' => {
                 while width < COLUMN {
