@@ -47,9 +47,9 @@ fn same_word(a: &[u8], b: &[u8]) -> bool {
 /// Sets the bounding, effective, permitted, inheritable and ambient sets
 /// all to (what nook holds − drop) + add.
 pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
-    let held = get().map_err(|e| Failure::new(c"read", "capabilities", e))?;
+    let held = get().map_err(|e| Failure::new(c"read", c"capabilities", e))?;
     if edit.add & !held != 0 && edit.add != u64::MAX {
-        return Err(Failure::new(c"--cap-add", "a capability nook does not hold", Errno::PERM));
+        return Err(Failure::new(c"--cap-add", c"a capability nook does not hold", Errno::PERM));
     }
     let want = (held & !edit.drop) | (edit.add & held);
     for cap in 0..64 {
@@ -57,14 +57,14 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
             match prctl(PR_CAPBSET_DROP, cap, 0) {
                 // Past the kernel's last capability.
                 Err(Errno::INVAL) => break,
-                r => r.map_err(|e| Failure::new(c"drop from bounding set", "capabilities", e))?,
+                r => r.map_err(|e| Failure::new(c"drop from bounding set", c"capabilities", e))?,
             }
         }
     }
-    set(want).map_err(|e| Failure::new(c"set", "capabilities", e))?;
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", "ambient capabilities", e))?;
+    set(want).map_err(|e| Failure::new(c"set", c"capabilities", e))?;
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", c"ambient capabilities", e))?;
     for cap in (0..64).filter(|c| want & (1 << c) != 0) {
-        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap).map_err(|e| Failure::new(c"raise", "ambient capabilities", e))?;
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap).map_err(|e| Failure::new(c"raise", c"ambient capabilities", e))?;
     }
     Ok(())
 }

@@ -45,10 +45,10 @@ const HOSTNAME_MAX: usize = 64;
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     if argv.get(0).map(basename) == Some(b"switch_root") {
-        return Err(Failure::usage(c"role", "switch-root", c"not supported by this build yet"));
+        return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
     }
     let first = match argv.get(1) {
-        None => return Err(Failure::usage(c"usage", "PROGRAM", c"nothing to run").hint(c"see nook --help")),
+        None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
         Some(a) => a,
     };
     match run_option(first.to_bytes()) {
@@ -389,10 +389,10 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             .hint(c"mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
-        return Err(Failure::option("--json-status-fd", c"must differ from --info-fd (which is closed after its one line)"));
+        return Err(Failure::option(c"--json-status-fd", c"must differ from --info-fd (which is closed after its one line)"));
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option("--hostname", c"needs --unshare-uts"));
+        return Err(Failure::option(c"--hostname", c"needs --unshare-uts"));
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
@@ -404,13 +404,13 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
-        return Err(Failure::option("--keep-old-root", c"needs --root"));
+        return Err(Failure::option(c"--keep-old-root", c"needs --root"));
     }
     if plan.user.map_user.is_some() && !plan.user.uid_map.is_empty() {
-        return Err(Failure::option("--map-user", c"conflicts with --uid-map"));
+        return Err(Failure::option(c"--map-user", c"conflicts with --uid-map"));
     }
     if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
-        return Err(Failure::option("--map-group", c"conflicts with --gid-map"));
+        return Err(Failure::option(c"--map-group", c"conflicts with --gid-map"));
     }
     program(argv, at, plan)
 }
@@ -473,7 +473,7 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
         }
     }
     if plan.enter_pid.is_none() {
-        return Err(Failure::option("--pid", c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
+        return Err(Failure::option(c"--pid", c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
     }
     program(argv, cur.next, plan)
 }
@@ -498,7 +498,7 @@ const VARIABLES: Words<Var> = words![
 fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
-        let Some(var) = VARIABLES.find(name) else { continue };
+        let Some((name, var)) = VARIABLES.find_named(name) else { continue };
         let bad = |detail: &'static CStr| Failure::usage(c"environment", name, detail);
         match var {
             Var::Root => {
@@ -583,8 +583,8 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
 /// PROGRAM [ARG...] from argv[at], which must name something.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
-        None => Err(Failure::usage(c"usage", "PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
-        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", "PROGRAM", c"empty program name")),
+        None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
+        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", c"empty program name")),
         Some(_) => {
             plan.program = Some(argv.tail(at));
             Ok(())

@@ -95,9 +95,9 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: the one environment of this process.
     let env = unsafe { Environment::shared(envp, &plan.env_edits) }?;
 
-    let mask = crate::init::block_all_signals().map_err(|e| Failure::new(c"block", "signals", e))?;
+    let mask = crate::init::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
-    match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", "PROGRAM", e))? {
+    match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
         Forked::Child => raw::exit_group(crate::run::exec_program(plan, env, Some(mask))),
         Forked::Parent(child) => {
             crate::run::hide_from_container();

@@ -15,30 +15,7 @@ pub const EXIT_CANNOT_EXEC: i32 = 126;
 /// PROGRAM was not found.
 pub const EXIT_NOT_FOUND: i32 = 127;
 
-/// What a step acted on: a path or name from argv, or a fixed word. Both
-/// print the same way (a fixed word has no control bytes to escape and is
-/// far shorter than the cut), so the bytes are all a failure keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Object<'a>(pub &'a [u8]);
-
-impl<'a> From<&'a CStr> for Object<'a> {
-    fn from(p: &'a CStr) -> Self {
-        Object(p.to_bytes())
-    }
-}
-
-impl<'a> From<&'a [u8]> for Object<'a> {
-    fn from(b: &'a [u8]) -> Self {
-        Object(b)
-    }
-}
-
-impl From<&'static str> for Object<'_> {
-    fn from(s: &'static str) -> Self {
-        Object(s.as_bytes())
-    }
-}
-
+/// The most an object takes of the line, so the errno always fits.
 const MAX_OBJECT: usize = 600;
 
 /// What nook was doing, e.g. `c"mount proc on"`: a C string literal, so
@@ -56,16 +33,18 @@ pub type Step = &'static CStr;
 /// rather than carrying some 80 bytes through every `?`. The token borrows
 /// the object for `'a`, so the object it reports is still alive.
 #[derive(Clone, Copy)]
-pub struct Failure<'a>(PhantomData<&'a [u8]>);
+pub struct Failure<'a>(PhantomData<&'a CStr>);
 
 pub type Result<'a, T> = core::result::Result<T, Failure<'a>>;
 
-/// What the slot holds. The object's lifetime is erased here; the
-/// `Failure<'a>` token that reads it carries it.
+/// What the slot holds: every text as a C string, passed and kept as one
+/// pointer. The object's lifetime is erased here; the `Failure<'a>` token
+/// that reads it carries it.
 #[derive(Clone, Copy)]
 struct Record {
     step: *const c_char,
-    object: *const [u8],
+    /// What the step acted on: a path or name from argv, or a fixed word.
+    object: *const c_char,
     errno: Errno,
     /// A static C string, or null for none (strerror's text then).
     detail: *const c_char,
@@ -100,7 +79,7 @@ std::thread_local! {
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
-const EMPTY: Record = Record { step: c"".as_ptr(), object: &[], errno: Errno::INVAL, detail: core::ptr::null(), hint: core::ptr::null() };
+const EMPTY: Record = Record { step: c"".as_ptr(), object: c"".as_ptr(), errno: Errno::INVAL, detail: core::ptr::null(), hint: core::ptr::null() };
 
 #[cfg(any(test, feature = "fuzzing"))]
 fn set_slot(record: Record) {
@@ -121,34 +100,34 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 /// whole record built inline.
 #[cold]
 #[inline(never)]
-fn record<'a>(step: *const c_char, object: &'a [u8], errno: Errno, detail: *const c_char) -> Failure<'a> {
+fn record<'a>(step: *const c_char, object: *const c_char, errno: Errno, detail: *const c_char) -> Failure<'a> {
     set_slot(Record { step, object, errno, detail, hint: core::ptr::null() });
     Failure(PhantomData)
 }
 
 #[cold]
 #[inline(never)]
-fn record_option<'a>(object: &'a [u8], detail: *const c_char) -> Failure<'a> {
+fn record_option<'a>(object: *const c_char, detail: *const c_char) -> Failure<'a> {
     record(c"option".as_ptr(), object, Errno::INVAL, detail)
 }
 
 impl<'a> Failure<'a> {
     #[inline]
-    pub fn new(step: Step, object: impl Into<Object<'a>>, errno: Errno) -> Self {
-        record(step.as_ptr(), object.into().0, errno, core::ptr::null())
+    pub fn new(step: Step, object: &'a CStr, errno: Errno) -> Self {
+        record(step.as_ptr(), object.as_ptr(), errno, core::ptr::null())
     }
 
     /// A usage error: nothing was changed yet.
     #[inline]
-    pub fn usage(step: Step, object: impl Into<Object<'a>>, detail: &'static CStr) -> Self {
-        record(step.as_ptr(), object.into().0, Errno::INVAL, detail.as_ptr())
+    pub fn usage(step: Step, object: &'a CStr, detail: &'static CStr) -> Self {
+        record(step.as_ptr(), object.as_ptr(), Errno::INVAL, detail.as_ptr())
     }
 
     /// A usage error of an option or its value (step "option"), the most
     /// common kind: one call with fewer arguments.
     #[inline]
-    pub fn option(object: impl Into<Object<'a>>, detail: &'static CStr) -> Self {
-        record_option(object.into().0, detail.as_ptr())
+    pub fn option(object: &'a CStr, detail: &'static CStr) -> Self {
+        record_option(object.as_ptr(), detail.as_ptr())
     }
 
     #[cold]
@@ -187,7 +166,7 @@ impl<'a> Failure<'a> {
     pub fn render(&self, line: &mut Line) {
         let r = with_slot(|r| *r);
         // SAFETY: the object was borrowed for 'a, which this token outlives.
-        let object: &'a [u8] = unsafe { &*r.object };
+        let object = unsafe { CStr::from_ptr(r.object) }.to_bytes();
         // SAFETY: `step` comes from a `Step`, a static C string.
         let step = unsafe { CStr::from_ptr(r.step) };
         line.str("nook: ").bytes(step.to_bytes()).str(" ");
@@ -227,11 +206,11 @@ impl core::fmt::Debug for Failure<'_> {
 
 /// Attaches a step and object to a bare errno.
 pub trait Context<T> {
-    fn at<'a>(self, step: Step, object: impl Into<Object<'a>>) -> Result<'a, T>;
+    fn at<'a>(self, step: Step, object: &'a CStr) -> Result<'a, T>;
 }
 
 impl<T> Context<T> for core::result::Result<T, Errno> {
-    fn at<'a>(self, step: Step, object: impl Into<Object<'a>>) -> Result<'a, T> {
+    fn at<'a>(self, step: Step, object: &'a CStr) -> Result<'a, T> {
         self.map_err(|e| Failure::new(step, object, e))
     }
 }

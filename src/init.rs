@@ -48,10 +48,10 @@ pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
     let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
     if !pid1 || opts.subreaper {
         rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
-            .map_err(|e| Failure::new(c"become", "child subreaper", e))?;
+            .map_err(|e| Failure::new(c"become", c"child subreaper", e))?;
     }
     if let Some(sig) = opts.pdeathsig {
-        raw::set_parent_death_signal(sig).map_err(|e| Failure::new(c"set", "--pdeathsig", e))?;
+        raw::set_parent_death_signal(sig).map_err(|e| Failure::new(c"set", c"--pdeathsig", e))?;
     }
     Ok(())
 }
@@ -78,7 +78,7 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
         let _ = raw::sigaction(*sig, &raw::IGNORE, old);
     }
     // SAFETY: single-threaded; the child only sets its group, then execs.
-    match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", "PROGRAM", e))? {
+    match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
         Forked::Child => {
             for (sig, old) in job_control.iter().zip(inherited.iter()) {
                 let _ = raw::sigaction(*sig, old, &mut [0; 4]);

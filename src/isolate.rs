@@ -16,7 +16,7 @@ pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
         // A new network namespace has only `lo`, and it is down: without it
         // even 127.0.0.1 is unreachable.
         crate::out::trace(1, c"bring up", b"lo");
-        crate::raw::loopback_up().map_err(|e| Failure::new(c"bring up", "loopback interface lo", e))?;
+        crate::raw::loopback_up().map_err(|e| Failure::new(c"bring up", c"loopback interface lo", e))?;
     }
     Ok(())
 }

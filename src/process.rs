@@ -67,7 +67,7 @@ impl<'a> Environment<'a> {
             if entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
             }
-            env.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", "environment", Errno::TOOBIG))?;
+            env.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
         }
         for edit in edits {
             match *edit {

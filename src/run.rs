@@ -35,10 +35,10 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
         if let Err(e) = raw::set_parent_death_signal(k::SIGKILL as i32) {
-            return report(Failure::new(c"set parent-death signal", "SIGKILL", e));
+            return report(Failure::new(c"set parent-death signal", c"SIGKILL", e));
         }
         if rustix::process::getppid() != parent {
-            return report(Failure::new(c"watch parent", "(already exited)", Errno::SRCH));
+            return report(Failure::new(c"watch parent", c"(already exited)", Errno::SRCH));
         }
     }
     if !plan.pid_ns {
@@ -50,7 +50,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // From here every signal waits in the queue until nook relays it.
     let inherited_mask = match init::block_all_signals() {
         Ok(m) => m,
-        Err(e) => return report(Failure::new(c"block", "signals", e)),
+        Err(e) => return report(Failure::new(c"block", c"signals", e)),
     };
     // The child is born in its namespaces (clone, not unshare), so the outer
     // nook stays in the caller's: it can write the child's id maps itself
@@ -69,7 +69,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // PR_SET_PDEATHSIG alone cannot close.
     let (go, keep_alive) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
         Ok(p) => p,
-        Err(e) => return report(Failure::new(c"create pipe for", "PID 1", e)),
+        Err(e) => return report(Failure::new(c"create pipe for", c"PID 1", e)),
     };
     // SAFETY: single-threaded; the child runs setup and then execs or
     // supervises, and never returns into the caller's frames.
@@ -141,7 +141,7 @@ fn container_init(
     } else {
         match crate::selfcopy::sealed_copy() {
             Ok(fd) => Some(fd),
-            Err(e) => return report(Failure::new(c"copy nook into", "a sealed memfd", e)),
+            Err(e) => return report(Failure::new(c"copy nook into", c"a sealed memfd", e)),
         }
     };
     if let Err(code) = finish_setup(plan, user_ns) {
@@ -223,7 +223,7 @@ fn exec_init(
     }
     fits &= push(core::ptr::null());
     if !fits {
-        return report(Failure::new(c"exec init for", "PROGRAM", Errno::TOOBIG));
+        return report(Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG));
     }
     let envp = if fail_fd.is_some() {
         env.to_envp(&[at(mask_at), at(foreground_at), at(fail_fd_at)])
@@ -234,7 +234,7 @@ fn exec_init(
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
     let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
-    report(Failure::new(c"exec init from", "a sealed memfd", e))
+    report(Failure::new(c"exec init from", c"a sealed memfd", e))
 }
 
 /// The re-executed init's argv, in .bss: room for as many arguments as
@@ -258,7 +258,7 @@ fn go_ahead(go: &OwnedFd) -> bool {
 pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let blocked = match init::block_all_signals() {
         Ok(mask) => mask,
-        Err(e) => return report(Failure::new(c"block", "signals", e)),
+        Err(e) => return report(Failure::new(c"block", c"signals", e)),
     };
     // Re-executed by `run`, nook arrives with everything blocked and the
     // mask to restore in NOOK_INIT_SIGMASK.
@@ -322,7 +322,7 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
     if let Err(e) = rustix::thread::set_no_new_privs(true) {
-        return report(Failure::new(c"set", "no_new_privs", e));
+        return report(Failure::new(c"set", c"no_new_privs", e));
     }
     // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM;
     // but PROGRAM is the container without a PID namespace, so it holds
@@ -336,7 +336,7 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
         && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
         && let Err(e) = rustix::process::setsid()
     {
-        return report(Failure::new(c"start", "a new session", e));
+        return report(Failure::new(c"start", c"a new session", e));
     }
     if let Err(f) = drop_privileges(plan) {
         return report(f);
@@ -359,7 +359,7 @@ fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
             Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),
             None => Ok(()),
         })
-        .map_err(|e| Failure::new(c"close-on-exec", "fds from 3", e))
+        .map_err(|e| Failure::new(c"close-on-exec", c"fds from 3", e))
 }
 
 /// `--cap-drop`/`--cap-add`, the last privileged step.
@@ -384,7 +384,7 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
     }
     let mask = match init::block_all_signals() {
         Ok(m) => m,
-        Err(e) => return report(Failure::new(c"block", "signals", e)),
+        Err(e) => return report(Failure::new(c"block", c"signals", e)),
     };
     let exec_failed = match crate::wrapper::exec_failure_pipe(plan) {
         Ok(p) => p,
@@ -393,7 +393,7 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
     let monitor = rustix::process::getpid();
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) } {
-        Err(e) => report(Failure::new(c"fork", "PROGRAM", e)),
+        Err(e) => report(Failure::new(c"fork", c"PROGRAM", e)),
         Ok(Forked::Child) => {
             // The monitor's pdeathsig is not inherited: PROGRAM dies with it
             // (and at once if the monitor is already gone).
@@ -440,7 +440,7 @@ fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
     let lock = user_ns && promises_read_only(plan);
     let proc_self = if lock || announcing {
         let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-        Some(rustix::fs::open(c"/proc/self", flags, rustix::fs::Mode::empty()).map_err(|e| report(Failure::new(c"open", "/proc/self", e)))?)
+        Some(rustix::fs::open(c"/proc/self", flags, rustix::fs::Mode::empty()).map_err(|e| report(Failure::new(c"open", c"/proc/self", e)))?)
     } else {
         None
     };
@@ -531,7 +531,7 @@ fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
 }
 
 fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
-    Failure::new(c"unshare", if user_ns { "user and mount namespaces" } else { "mount namespace" }, e).hint_if(
+    Failure::new(c"unshare", if user_ns { c"user and mount namespaces" } else { c"mount namespace" }, e).hint_if(
         e == Errno::PERM || e == Errno::NOSPC,
         c"user namespaces may be disabled (sysctl user.max_user_namespaces)",
     )

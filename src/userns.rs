@@ -82,18 +82,18 @@ impl Maps {
         if uid_tool {
             run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
         } else {
-            write_map(proc_file(pid, b"/uid_map").as_cstr().at(c"write", "uid_map")?, &self.uid, "uid_map")?;
+            write_map(proc_file(pid, b"/uid_map").as_cstr().at(c"write", c"uid_map")?, &self.uid, c"uid_map")?;
         }
         // setgroups must be settled before gid_map is written.
         // newgidmap decides "allow" itself; "deny" must come first.
         if let Some(allow) = self.setgroups.filter(|&allow| !(allow && gid_tool)) {
             let word: &[u8] = if allow { b"allow" } else { b"deny" };
-            write_file(proc_file(pid, b"/setgroups").as_cstr().at(c"write", "setgroups")?, word).at(c"write", "setgroups")?;
+            write_file(proc_file(pid, b"/setgroups").as_cstr().at(c"write", c"setgroups")?, word).at(c"write", c"setgroups")?;
         }
         if gid_tool {
             run_map_tool(c"newgidmap", pid.unwrap_or(0), &self.gid)
         } else {
-            write_map(proc_file(pid, b"/gid_map").as_cstr().at(c"write", "gid_map")?, &self.gid, "gid_map")
+            write_map(proc_file(pid, b"/gid_map").as_cstr().at(c"write", c"gid_map")?, &self.gid, c"gid_map")
         }
     }
 
@@ -106,10 +106,10 @@ impl Maps {
         if self.setgroups == Some(true) {
             let mut word = [0u8; 8];
             let fd = rustix::fs::open(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-                .at(c"read", "setgroups")?;
-            let n = rustix::io::read(&fd, &mut word).at(c"read", "setgroups")?;
+                .at(c"read", c"setgroups")?;
+            let n = rustix::io::read(&fd, &mut word).at(c"read", c"setgroups")?;
             if word[..n].starts_with(b"deny") {
-                return Err(Failure::new(c"--setgroups", "allow", Errno::PERM)
+                return Err(Failure::new(c"--setgroups", c"allow", Errno::PERM)
                     .hint(c"unprivileged, it needs a --gid-map range from /etc/subgid"));
             }
         }
@@ -117,11 +117,11 @@ impl Maps {
         let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
         if !covers(&self.gid, self.outside_gid) && maps_root(&self.gid) {
             let g = rustix::process::Gid::from_raw(0);
-            rustix::thread::set_thread_res_gid(g, g, g).at(c"setresgid", "0")?;
+            rustix::thread::set_thread_res_gid(g, g, g).at(c"setresgid", c"0")?;
         }
         if !covers(&self.uid, self.outside_uid) && maps_root(&self.uid) {
             let u = rustix::process::Uid::from_raw(0);
-            rustix::thread::set_thread_res_uid(u, u, u).at(c"setresuid", "0")?;
+            rustix::thread::set_thread_res_uid(u, u, u).at(c"setresuid", c"0")?;
         }
         Ok(())
     }
@@ -151,7 +151,7 @@ pub(crate) fn proc_file(pid: Option<i32>, leaf: &[u8]) -> Buf<48> {
     path
 }
 
-fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static str) -> Result<'a, ()> {
+fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static CStr) -> Result<'a, ()> {
     let mut text = Buf::<4096>::new();
     for r in map {
         text.dec(r.inside as u64).push(b" ").dec(r.outside as u64).push(b" ").dec(r.count as u64).push(b"\n");
@@ -179,7 +179,7 @@ fn write_file_at(dir: rustix::fd::BorrowedFd<'_>, path: &CStr, data: &[u8]) -> c
 
 /// Runs newuidmap/newgidmap PID IN OUT COUNT... and waits for it.
 fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a, ()> {
-    let name: &'static str = if tool == c"newuidmap" { "newuidmap" } else { "newgidmap" };
+    let name = tool;
     // argv as NUL-separated strings in one buffer.
     let mut strings = Buf::<2048>::new();
     strings.push(tool.to_bytes()).push(b"\0").dec(pid as u64).push(b"\0");
@@ -261,10 +261,10 @@ impl Helper {
     /// Forks the helper. It blocks until [`Helper::finish`] says the
     /// namespace exists, and exits quietly if nook dies first.
     pub fn spawn<'a>(maps: &Maps) -> Result<'a, Helper> {
-        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", "id maps")?;
+        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", c"id maps")?;
         let parent = rustix::process::getpid().as_raw_nonzero().get();
         // SAFETY: single-threaded; the child only writes maps and exits.
-        match unsafe { raw::fork(0) }.at(c"fork helper for", "id maps")? {
+        match unsafe { raw::fork(0) }.at(c"fork helper for", c"id maps")? {
             Forked::Child => {
                 drop(go);
                 let code = match raw::read_byte(wait_end.as_fd()) {
@@ -292,7 +292,8 @@ impl Helper {
     }
 }
 
-const ID_MAP_FILES: [(&CStr, &str); 2] = [(c"uid_map", "uid_map"), (c"gid_map", "gid_map")];
+/// The id map files, in /proc/PID; each name is also what errors name.
+const ID_MAP_FILES: [&CStr; 2] = [c"uid_map", c"gid_map"];
 
 /// Locks the finished mount tree against the workload: a second user and
 /// mount namespace, nested in the container's, with the same ids.
@@ -315,13 +316,12 @@ const ID_MAP_FILES: [(&CStr, &str); 2] = [(c"uid_map", "uid_map"), (c"gid_map", 
 /// (the container may have no procfs).
 pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
     use rustix::fs::{Mode, OFlags};
-    const FILES: [(&CStr, &str); 2] = ID_MAP_FILES;
     let mut maps = [Buf::<4096>::new(), Buf::<4096>::new()];
     let mut single = true;
-    for (text, (file, label)) in maps.iter_mut().zip(FILES) {
-        let fd = rustix::fs::openat(proc_self, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at(c"read", label)?;
+    for (text, file) in maps.iter_mut().zip(ID_MAP_FILES) {
+        let fd = rustix::fs::openat(proc_self, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at(c"read", file)?;
         let mut current = [0u8; 4096];
-        let n = rustix::io::read(&fd, &mut current).at(c"read", label)?;
+        let n = rustix::io::read(&fd, &mut current).at(c"read", file)?;
         // "inside outside count" of the container → "inside inside count".
         let mut lines = 0;
         for line in current[..n].split(|&b| b == b'\n') {
@@ -348,27 +348,26 @@ fn unshare_nested<'a>() -> Result<'a, ()> {
     crate::out::trace(1, c"lock mounts", b"nested user and mount namespaces");
     // SAFETY: single-threaded, and no CLONE_FILES.
     unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER | rustix::thread::UnshareFlags::NEWNS) }
-        .at(c"lock mounts: unshare", "user and mount namespaces")
+        .at(c"lock mounts: unshare", c"user and mount namespaces")
 }
 
-fn write_at<'a>(dir: &OwnedFd, file: &CStr, label: &'static str, data: &[u8]) -> Result<'a, ()> {
-    write_file_at(dir.as_fd(), file, data).at(c"lock mounts: write", label)
+fn write_at<'a>(dir: &OwnedFd, file: &'static CStr, data: &[u8]) -> Result<'a, ()> {
+    write_file_at(dir.as_fd(), file, data).at(c"lock mounts: write", file)
 }
 
 /// One uid and one gid: the process maps itself in the nested namespace.
 fn nest_self<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     unshare_nested()?;
-    write_at(proc_self, c"uid_map", "uid_map", maps[0].as_bytes())?;
-    write_at(proc_self, c"setgroups", "setgroups", b"deny")?;
-    write_at(proc_self, c"gid_map", "gid_map", maps[1].as_bytes())
+    write_at(proc_self, c"uid_map", maps[0].as_bytes())?;
+    write_at(proc_self, c"setgroups", b"deny")?;
+    write_at(proc_self, c"gid_map", maps[1].as_bytes())
 }
 
 /// Ranges: a helper in the container's namespace writes the maps.
 fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
-    const FILES: [(&CStr, &str); 2] = ID_MAP_FILES;
-    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"lock mounts: create pipe for", "id maps")?;
+    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"lock mounts: create pipe for", c"id maps")?;
     // SAFETY: single-threaded; the child only writes two files and exits.
-    let helper = match unsafe { raw::fork(0) }.at(c"lock mounts: fork helper for", "id maps")? {
+    let helper = match unsafe { raw::fork(0) }.at(c"lock mounts: fork helper for", c"id maps")? {
         Forked::Child => {
             drop(go);
             if raw::read_byte(wait_end.as_fd()) != Ok(1) {
@@ -376,8 +375,8 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
             }
             // The errno travels back as the exit status: nook reports it, in
             // one line.
-            for (text, (file, label)) in maps.iter().zip(FILES) {
-                if let Err(f) = write_at(proc_self, file, label, text.as_bytes()) {
+            for (text, file) in maps.iter().zip(ID_MAP_FILES) {
+                if let Err(f) = write_at(proc_self, file, text.as_bytes()) {
                     raw::exit_group(f.errno().raw_os_error());
                 }
             }
@@ -395,7 +394,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     drop(go);
     match wait_for(helper) {
         Ok(0) if sent => Ok(()),
-        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new(c"lock mounts: write", "id maps", Errno::from_raw_os_error(errno))),
-        _ => Err(Failure::new(c"lock mounts: write", "id maps", Errno::PIPE)),
+        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new(c"lock mounts: write", c"id maps", Errno::from_raw_os_error(errno))),
+        _ => Err(Failure::new(c"lock mounts: write", c"id maps", Errno::PIPE)),
     }
 }

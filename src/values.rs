@@ -2,7 +2,7 @@
 //! words. Each returns the usage error that names the option (or, when
 //! given, the value) on a mistake.
 
-use crate::error::{Failure, Object, Result};
+use crate::error::{Failure, Result};
 use crate::plan::{IdRange, Propagation};
 use core::ffi::CStr;
 
@@ -27,14 +27,33 @@ impl<T: Copy> Words<T> {
     /// on byte strings, which compiles to a byte-by-byte compare per arm)
     /// keeps the binary small.
     pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
-        self.values.get(index_of(self.names, word)?).copied()
+        self.find_named(word).map(|(_, value)| value)
+    }
+
+    /// The value of `word`, and the table's own copy of the word as a C
+    /// string (for an error to name).
+    pub(crate) fn find_named(&self, word: &[u8]) -> Option<(&'static CStr, T)> {
+        let (index, at) = locate(self.names, word)?;
+        let value = *self.values.get(index)?;
+        let name = self.names.as_bytes().get(at..=at + word.len())?;
+        // SAFETY: the word as found in `names`, which ends it with a NUL
+        // (see `words!`) and holds none inside it.
+        Some((unsafe { CStr::from_bytes_with_nul_unchecked(name) }, value))
     }
 }
 
-/// Where `word` stands among the NUL-terminated `names`.
+/// Where `word` stands among the NUL-terminated `names`: its index, and
+/// the offset of its first byte.
 #[inline(never)]
-fn index_of(names: &str, word: &[u8]) -> Option<usize> {
-    names.as_bytes().split(|&b| b == 0).position(|name| name == word)
+fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
+    let mut at = 0;
+    for (index, name) in names.as_bytes().split(|&b| b == 0).enumerate() {
+        if name == word {
+            return Some((index, at));
+        }
+        at += name.len() + 1;
+    }
+    None
 }
 
 pub(crate) fn boolean(v: &CStr) -> Option<bool> {
@@ -63,8 +82,8 @@ pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) ->
         .ok_or_else(|| Failure::option(option_or_value(option, v), bad_number_text(radix)))
 }
 
-pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> Object<'a> {
-    Object::from(if v.is_empty() { option } else { v })
+pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> &'a CStr {
+    if v.is_empty() { option } else { v }
 }
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {

@@ -18,7 +18,7 @@ use rustix::io::Errno;
 pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
     let mut json = crate::text::Buf::<512>::new();
     crate::isolate::describe(&mut json, child, proc_self, flags);
-    for (fd, name) in [(plan.fds.info, "--info-fd"), (plan.fds.json_status, "--json-status-fd")] {
+    for (fd, name) in [(plan.fds.info, c"--info-fd"), (plan.fds.json_status, c"--json-status-fd")] {
         if let Some(fd) = fd {
             let written = write_to_wrapper(fd, json.as_bytes());
             let _ = raw::close(fd);
@@ -54,7 +54,7 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
             line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
             // PROGRAM has run: from here nook only warns.
             if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
-                Failure::new(c"write", "--json-status-fd", e).report();
+                Failure::new(c"write", c"--json-status-fd", e).report();
             }
         }
     }
@@ -69,7 +69,7 @@ pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i
     }
     rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
         .map(Some)
-        .map_err(|e| report(Failure::new(c"create pipe for", "--json-status-fd", e)))
+        .map_err(|e| report(Failure::new(c"create pipe for", c"--json-status-fd", e)))
 }
 
 /// The side that stays outside (the outer nook, the monitor) closes its copy
@@ -93,7 +93,7 @@ pub fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
     crate::out::trace(1, c"wait for", b"--block-fd");
     // SAFETY: checked open by the parser; read only.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    raw::read_byte(borrowed).map_err(|e| report(Failure::new(c"read", "--block-fd", e)))?;
+    raw::read_byte(borrowed).map_err(|e| report(Failure::new(c"read", c"--block-fd", e)))?;
     let _ = raw::close(fd);
     Ok(())
 }
