@@ -68,7 +68,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
     let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
 
-    crate::out::trace(1, c"setns", pid_text.to_bytes());
+    crate::out::trace(1, c"setns", pid_text);
     join(&pidfd, pid, flags).map_err(|e| {
         gone(Failure::new(c"join namespaces of", pid_text, e))
             .hint_if(e == Errno::PERM, c"not permitted: the target belongs to another user or its user namespace is not yours")

@@ -9,13 +9,13 @@ use linux_raw_sys::general as k;
 /// Configures the new UTS and network namespaces from inside them.
 pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     if let Some(name) = plan.hostname {
-        crate::out::trace(1, c"sethostname", name.to_bytes());
+        crate::out::trace(1, c"sethostname", name);
         rustix::system::sethostname(name.to_bytes()).map_err(|e| Failure::new(c"set hostname", name, e))?;
     }
     if plan.namespaces & k::CLONE_NEWNET != 0 {
         // A new network namespace has only `lo`, and it is down: without it
         // even 127.0.0.1 is unreachable.
-        crate::out::trace(1, c"bring up", b"lo");
+        crate::out::trace(1, c"bring up", c"lo");
         crate::raw::loopback_up().map_err(|e| Failure::new(c"bring up", c"loopback interface lo", e))?;
     }
     Ok(())

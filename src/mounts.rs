@@ -29,7 +29,7 @@ pub enum Missing {
 /// Applies one operation. `root` is the new root (or the host's `/` when the
 /// container keeps the host tree).
 pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, ()> {
-    crate::out::trace(1, op.name(), op.dest().to_bytes());
+    crate::out::trace(1, op.name(), op.dest());
     match *op {
         Op::Bind { src, dest, kind, optional } => bind(sys, root, src, dest, kind, optional),
         Op::Tmpfs { dest, size, perms } => tmpfs(sys, root, dest, size, perms),

@@ -130,20 +130,19 @@ pub fn set_verbosity(level: u8) {
 }
 
 /// Prints "nook: + STEP OBJECT" on stderr when NOOK_VERBOSE >= `level`.
-/// The step is a C string literal, passed on as one pointer (as the steps
-/// of failures are).
+/// Both are C strings, passed on as one pointer each (as failures' are).
 #[inline(always)]
-pub fn trace(level: u8, step: &'static CStr, object: &[u8]) {
-    trace_line(level, step.as_ptr(), object);
+pub fn trace(level: u8, step: &'static CStr, object: &CStr) {
+    trace_line(level, step.as_ptr(), object.as_ptr());
 }
 
 #[inline(never)]
-fn trace_line(level: u8, step: *const c_char, object: &[u8]) {
+fn trace_line(level: u8, step: *const c_char, object: *const c_char) {
     if VERBOSE.load(core::sync::atomic::Ordering::Relaxed) >= level {
-        // SAFETY: from a &'static CStr (see `trace`).
-        let step = unsafe { CStr::from_ptr(step) };
+        // SAFETY: from the C strings `trace` was given.
+        let (step, object) = unsafe { (CStr::from_ptr(step), CStr::from_ptr(object)) };
         let mut line = Line::new();
-        line.str("nook: + ").bytes(step.to_bytes()).str(" ").bytes(object);
+        line.str("nook: + ").bytes(step.to_bytes()).str(" ").bytes(object.to_bytes());
         line.emit(STDERR);
     }
 }

@@ -172,7 +172,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
         // An empty PATH element means the working directory.
         full.push(if dir.is_empty() { b"." } else { dir }).push(b"/").push(name.to_bytes());
         let Ok(candidate) = full.as_cstr() else { continue };
-        crate::out::trace(2, c"try", candidate.to_bytes());
+        crate::out::trace(2, c"try", candidate);
         // SAFETY: as above.
         match unsafe { raw::execve(candidate, program.as_ptr(), envp) } {
             Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG => {}

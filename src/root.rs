@@ -28,7 +28,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         Propagation::Unchanged => None,
     };
     if let Some(flag) = whole_tree {
-        crate::out::trace(1, c"propagation", b"/ (recursive)");
+        crate::out::trace(1, c"propagation", c"/ (recursive)");
         sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
     }
     match plan.root {
@@ -59,7 +59,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
         make_ancestors_slaves(sys, &host, dir)?;
     }
     // Bind the root onto itself: pivot_root needs a mount point.
-    crate::out::trace(1, c"bind root onto itself", dir.to_bytes());
+    crate::out::trace(1, c"bind root onto itself", dir);
     let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
     sys.attach(&root, &host).at(c"bind root", dir)?;
     drop(host);
@@ -82,7 +82,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
         sys.set_mount_attr(&root, false, read_only).at(c"make read-only", dir)?;
     }
     sys.enter_dir(&root).at(c"chdir to root", dir)?;
-    crate::out::trace(1, c"pivot_root into", dir.to_bytes());
+    crate::out::trace(1, c"pivot_root into", dir);
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
         Failure::new(c"pivot_root into", dir, e)
             .hint_if(e == Errno::INVAL, c"an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")

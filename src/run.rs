@@ -230,7 +230,7 @@ fn exec_init(
     } else {
         env.to_envp(&[at(mask_at), at(foreground_at)])
     };
-    crate::out::trace(1, c"exec", b"nook init (sealed copy)");
+    crate::out::trace(1, c"exec", c"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
     let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
@@ -344,7 +344,7 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
     if let Some(m) = mask {
         let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
     }
-    crate::out::trace(1, c"exec", program.get(0).map_or(b"", |p| p.to_bytes()));
+    crate::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
     let (status, failure) = process::exec(program, env);
     failure.report();
     status
@@ -501,7 +501,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,
     };
-    crate::out::trace(1, c"unshare", b"namespaces");
+    crate::out::trace(1, c"unshare", c"namespaces");
     if let Err(e) = Linux::new(MountApi::New).unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(report(unshare_failure(e, user_ns)));

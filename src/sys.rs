@@ -125,7 +125,7 @@ impl Linux {
             MountApi::Legacy => true,
         };
         if legacy {
-            crate::out::trace(1, c"mount API", b"mount(2) on /proc/self/fd/N");
+            crate::out::trace(1, c"mount API", c"mount(2) on /proc/self/fd/N");
         }
         Linux { legacy, pending: Pending::None }
     }

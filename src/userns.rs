@@ -345,7 +345,7 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
 }
 
 fn unshare_nested<'a>() -> Result<'a, ()> {
-    crate::out::trace(1, c"lock mounts", b"nested user and mount namespaces");
+    crate::out::trace(1, c"lock mounts", c"nested user and mount namespaces");
     // SAFETY: single-threaded, and no CLONE_FILES.
     unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER | rustix::thread::UnshareFlags::NEWNS) }
         .at(c"lock mounts: unshare", c"user and mount namespaces")

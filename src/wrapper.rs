@@ -90,7 +90,7 @@ pub fn report_exec_failure(fd: Option<&OwnedFd>) {
 /// `--block-fd`: PROGRAM starts after one byte, or EOF, arrives.
 pub fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
-    crate::out::trace(1, c"wait for", b"--block-fd");
+    crate::out::trace(1, c"wait for", c"--block-fd");
     // SAFETY: checked open by the parser; read only.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
     raw::read_byte(borrowed).map_err(|e| report(Failure::new(c"read", c"--block-fd", e)))?;
