@@ -167,23 +167,27 @@ impl<'a> Failure<'a> {
         let r = with_slot(|r| *r);
         // SAFETY: the object was borrowed for 'a, which this token outlives.
         let object = unsafe { CStr::from_ptr(r.object) }.to_bytes();
-        // SAFETY: `step` comes from a `Step`, a static C string.
-        let step = unsafe { CStr::from_ptr(r.step) };
-        line.str("nook: ").bytes(step.to_bytes()).str(" ");
+        // SAFETY: step, detail and hint are static C strings (see Record).
+        unsafe { line.str("nook: ").c_str(r.step).str(" ") };
         // Keep room for the errno: cut an overlong path in the middle of the line.
         line.user_bytes(object, MAX_OBJECT);
         let known = lookup(r.errno);
         let (name, message) = known.unwrap_or(UNKNOWN);
-        // SAFETY: from a &'static CStr (see Record).
-        line.str(": ").bytes(if r.detail.is_null() { message } else { unsafe { CStr::from_ptr(r.detail) }.to_bytes() });
+        line.str(": ");
+        if r.detail.is_null() {
+            line.bytes(message);
+        } else {
+            // SAFETY: as for the step.
+            unsafe { line.c_str(r.detail) };
+        }
         line.str(" (").bytes(name);
         if known.is_none() {
             line.dec(r.errno.raw_os_error() as i64);
         }
         line.str(")");
         if !r.hint.is_null() {
-            // SAFETY: from a &'static CStr (see `hint`).
-            line.str(": ").bytes(unsafe { CStr::from_ptr(r.hint) }.to_bytes());
+            // SAFETY: as for the step.
+            unsafe { line.str(": ").c_str(r.hint) };
         }
     }
 

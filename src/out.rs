@@ -45,6 +45,15 @@ impl Line {
         self.bytes(s.as_bytes())
     }
 
+    /// A C string, given as its pointer (as failures and traces keep them).
+    ///
+    /// # Safety
+    /// `s` points to a NUL-terminated string.
+    #[inline(never)]
+    pub unsafe fn c_str(&mut self, s: *const c_char) -> &mut Self {
+        self.bytes(unsafe { CStr::from_ptr(s) }.to_bytes())
+    }
+
     /// Bytes from the user (a path, an option), at most `limit` bytes of
     /// output, with control characters written as `\xHH`: an error stays
     /// one line, and a terminal escape in an argument is shown, not obeyed.
@@ -139,10 +148,9 @@ pub fn trace(level: u8, step: &'static CStr, object: &CStr) {
 #[inline(never)]
 fn trace_line(level: u8, step: *const c_char, object: *const c_char) {
     if VERBOSE.load(core::sync::atomic::Ordering::Relaxed) >= level {
-        // SAFETY: from the C strings `trace` was given.
-        let (step, object) = unsafe { (CStr::from_ptr(step), CStr::from_ptr(object)) };
         let mut line = Line::new();
-        line.str("nook: + ").bytes(step.to_bytes()).str(" ").bytes(object.to_bytes());
+        // SAFETY: the C strings `trace` was given.
+        unsafe { line.str("nook: + ").c_str(step).str(" ").c_str(object) };
         line.emit(STDERR);
     }
 }
