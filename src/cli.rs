@@ -82,10 +82,12 @@ fn plan_action(plan: &RunPlan) -> Action {
     if plan.program().is_empty() { Action::Help } else { Action::Run }
 }
 
-/// A cursor over argv.
+/// A cursor over argv. The values it reads belong to the option it read
+/// last, which their errors name.
 struct Cursor<'a> {
     argv: Argv<'a>,
     next: usize,
+    option: &'a CStr,
 }
 
 impl<'a> Cursor<'a> {
@@ -98,27 +100,28 @@ impl<'a> Cursor<'a> {
             return None;
         }
         self.next += 1;
+        self.option = arg;
         (bytes != b"--").then_some(arg)
     }
 
-    fn value(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
-        let v = self.argv.get(self.next).ok_or_else(|| Failure::option(option, c"missing value"))?;
+    fn value(&mut self) -> Result<'a, &'a CStr> {
+        let v = self.argv.get(self.next).ok_or_else(|| Failure::option(self.option, c"missing value"))?;
         self.next += 1;
         Ok(v)
     }
 
     /// A path value: non-empty, shorter than PATH_MAX.
-    fn path(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
-        let v = self.value(option)?;
-        check_path(option, v)?;
+    fn path(&mut self) -> Result<'a, &'a CStr> {
+        let v = self.value()?;
+        check_path(self.option, v)?;
         Ok(v)
     }
 
     /// A path that must be absolute: DEST and the like.
-    fn absolute(&mut self, option: &'a CStr) -> Result<'a, &'a CStr> {
-        let v = self.path(option)?;
+    fn absolute(&mut self) -> Result<'a, &'a CStr> {
+        let v = self.path()?;
         if v.to_bytes()[0] != b'/' {
-            return Err(Failure::option(option, c"needs an absolute path")
+            return Err(Failure::option(self.option, c"needs an absolute path")
                 .hint(c"paths inside the container start with /"));
         }
         Ok(v)
@@ -208,7 +211,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
     // second one on argv is an error.
     let mut root_from_env = plan.root.is_some();
     let mut hostname_from_env = plan.hostname.is_some();
-    let mut cur = Cursor { argv, next: start };
+    let mut cur = Cursor { argv, next: start, option: c"" };
     let mut pending = Pending::default();
     let mut seen_propagation = false;
     // The PID-1 option given on argv, if any: refused without --unshare-pid
@@ -241,14 +244,14 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.user.requested = true;
             }
             Opt::MapUser | Opt::MapGroup => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 let id = number(arg, v, 10, u32::MAX as u64 - 1)? as u32;
                 let slot = if opt == Opt::MapUser { &mut plan.user.map_user } else { &mut plan.user.map_group };
                 set_once(slot, id, arg)?;
                 plan.user.requested = true;
             }
             Opt::UidMap | Opt::GidMap => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 let range = id_range(arg, v)?;
                 let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
@@ -258,7 +261,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.user.requested = true;
             }
             Opt::Setgroups => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
                     .ok_or_else(|| Failure::option(v, c"is not allow or deny"))?;
                 if plan.user.setgroups != Setgroups::Unset {
@@ -268,7 +271,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.user.requested = true;
             }
             Opt::Propagation => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 if seen_propagation {
                     return Err(Failure::option(arg, c"given twice"));
                 }
@@ -276,7 +279,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.propagation = propagation(v)?;
             }
             Opt::Root => {
-                let v = cur.path(arg)?;
+                let v = cur.path()?;
                 if plan.root.is_some() && !root_from_env {
                     return Err(Failure::option(arg, c"given twice"));
                 }
@@ -284,25 +287,25 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.root = Some(v);
             }
             Opt::KeepOldRoot => {
-                let v = cur.absolute(arg)?;
+                let v = cur.absolute()?;
                 set_once(&mut plan.keep_old_root, v, arg)?;
             }
             Opt::RoRoot => plan.ro_root = true,
             Opt::Bind(kind, optional) => {
-                let src = cur.path(arg)?;
-                let dest = cur.absolute(arg)?;
+                let src = cur.path()?;
+                let dest = cur.absolute()?;
                 push(plan, arg, Op::Bind { src, dest, kind, optional })?;
             }
             Opt::Size => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 pending.size = Some((size(arg, v)?, arg));
             }
             Opt::Perms => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 pending.perms = Some((number(arg, v, 8, 0o7777)? as u32, arg));
             }
             Opt::Tmpfs | Opt::Dir => {
-                let dest = cur.absolute(arg)?;
+                let dest = cur.absolute()?;
                 let perms = pending.perms.map(|p| p.0);
                 let op = match opt {
                     Opt::Tmpfs => Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms },
@@ -312,22 +315,22 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 push(plan, arg, op)?;
             }
             Opt::Symlink => {
-                let target = cur.path(arg)?;
-                let link = cur.absolute(arg)?;
+                let target = cur.path()?;
+                let link = cur.absolute()?;
                 push(plan, arg, Op::Symlink { target, link })?;
             }
             Opt::RemountRo => {
-                let dest = cur.absolute(arg)?;
+                let dest = cur.absolute()?;
                 push(plan, arg, Op::RemountRo { dest })?;
             }
             Opt::Make(kind) => {
-                let dest = cur.absolute(arg)?;
+                let dest = cur.absolute()?;
                 push(plan, arg, Op::Make { dest, kind })?;
             }
             Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
             Opt::UnsharePid => plan.pid_ns = true,
             Opt::Proc | Opt::Dev | Opt::Sys | Opt::Mqueue => {
-                let dest = cur.absolute(arg)?;
+                let dest = cur.absolute()?;
                 let op = match opt {
                     Opt::Proc => Op::Proc { dest },
                     Opt::Dev => Op::Dev { dest },
@@ -345,7 +348,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.user.requested = true;
             }
             Opt::Hostname => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 if plan.hostname.is_some() && !hostname_from_env {
                     return Err(Failure::option(arg, c"given twice"));
                 }
@@ -353,7 +356,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 plan.hostname = Some(hostname(arg, v)?);
             }
             Opt::CapDrop | Opt::CapAdd => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 let mask = crate::caps::parse(v.to_bytes())
                     .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a capability name or ALL"))?;
                 let edit = plan.caps.get_or_insert_default();
@@ -367,7 +370,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::NewSession => plan.init.new_session = true,
             Opt::Fd(kind) => {
-                let fd = open_fd(arg, cur.value(arg)?)?;
+                let fd = open_fd(arg, cur.value()?)?;
                 let slot = match kind {
                     FdKind::Info => &mut plan.fds.info,
                     FdKind::JsonStatus => &mut plan.fds.json_status,
@@ -419,17 +422,17 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
 fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match opt {
         Opt::Chdir => {
-            let v = cur.absolute(arg)?;
+            let v = cur.absolute()?;
             set_once(&mut plan.chdir, v, arg)
         }
         Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear),
         Opt::Setenv => {
-            let name = env_name(arg, cur.value(arg)?)?;
-            let value = cur.value(arg)?;
+            let name = env_name(arg, cur.value()?)?;
+            let value = cur.value()?;
             env_edit(plan, arg, EnvEdit::Set { name, value })
         }
         _ => {
-            let name = env_name(arg, cur.value(arg)?)?;
+            let name = env_name(arg, cur.value()?)?;
             env_edit(plan, arg, EnvEdit::Unset { name })
         }
     }
@@ -456,12 +459,12 @@ fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
 /// [--unsetenv VAR] [--] PROGRAM [ARG...]`
 fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
-    let mut cur = Cursor { argv, next: 2 };
+    let mut cur = Cursor { argv, next: 2, option: c"" };
     while let Some(arg) = cur.next_option() {
         match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
             Some(Opt::Pid) => {
-                let v = cur.value(arg)?;
+                let v = cur.value()?;
                 number(arg, v, 10, i32::MAX as u64)
                     .ok()
                     .filter(|&n| n > 0)
@@ -552,11 +555,11 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
         Some(InitOpt::Subreaper) => init.subreaper = true,
         Some(InitOpt::NewSession) => init.new_session = true,
         Some(InitOpt::Grace) => {
-            let v = cur.value(arg)?;
+            let v = cur.value()?;
             init.grace = number(arg, v, 10, MAX_GRACE)? as u32;
         }
         Some(InitOpt::Pdeathsig) => {
-            let v = cur.value(arg)?;
+            let v = cur.value()?;
             init.pdeathsig = Some(
                 crate::init::signal_number(v.to_bytes())
                     .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a signal name or number"))?,
@@ -569,7 +572,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
 /// `nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]`
 fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
-    let mut cur = Cursor { argv, next: 2 };
+    let mut cur = Cursor { argv, next: 2, option: c"" };
     while let Some(arg) = cur.next_option() {
         match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
