@@ -41,7 +41,7 @@ pub fn parse(name: &[u8]) -> Option<u64> {
 /// `a` and `b` equal but for ASCII case: a plain loop, where core's
 /// `eq_ignore_ascii_case` is unrolled into 300 bytes.
 fn same_word(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_ascii_lowercase() == y.to_ascii_lowercase())
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
 /// Sets the bounding, effective, permitted, inheritable and ambient sets

@@ -122,6 +122,7 @@ impl Buffer<[MaybeUninit<u8>]> {
 
 /// Whether `bytes` holds `byte`: a plain loop, where `<[u8]>::contains`
 /// brings core's 240-byte word-at-a-time memchr.
+#[allow(clippy::manual_contains)]
 pub fn has_byte(bytes: &[u8], byte: u8) -> bool {
     bytes.iter().any(|&b| b == byte)
 }
