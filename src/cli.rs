@@ -499,38 +499,59 @@ const VARIABLES: Words<Var> = words![
 /// names are only stripped from the workload's environment, so a wrapper
 /// written for a newer nook still runs.
 fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
-    for entry in envp.iter() {
+    'entries: for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
         let Some((name, var)) = VARIABLES.find_named(name) else { continue };
-        let bad = |detail: &'static CStr| Failure::usage(c"environment", name, detail);
-        match var {
-            Var::Root => {
-                if value.is_empty() {
-                    return Err(bad(c"empty path"));
+        // What is wrong with the value, for the one error line below.
+        let detail: &'static CStr = 'bad: {
+            let number = |max: u64| parse_number(value.to_bytes(), 10).filter(|&n| n <= max);
+            match var {
+                Var::Root if value.is_empty() => break 'bad c"empty path",
+                Var::Root => plan.root = Some(value),
+                Var::Propagation => plan.propagation = propagation(value)?,
+                Var::Verbose => {
+                    let Some(n) = number(3) else { break 'bad c"is not a number from 0 to 3" };
+                    plan.verbose = n as u8;
                 }
-                plan.root = Some(value);
-            }
-            Var::Propagation => plan.propagation = propagation(value)?,
-            Var::Verbose => plan.verbose = parse_number(value.to_bytes(), 10).filter(|&n| n <= 3).ok_or_else(|| bad(c"is not a number from 0 to 3"))? as u8,
-            Var::Grace => plan.init.grace = parse_number(value.to_bytes(), 10).filter(|&n| n <= MAX_GRACE).ok_or_else(|| bad(c"is not a number of seconds"))? as u32,
-            Var::SignalGroup => plan.init.signal_group = boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))?,
-            Var::Subreaper => plan.init.subreaper = boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))?,
-            Var::Pdeathsig => {
-                plan.init.pdeathsig = Some(crate::init::signal_number(value.to_bytes()).ok_or_else(|| bad(c"is not a signal name or number"))?)
-            }
-            Var::InitSigmask => plan.inherited_mask = Some(parse_number(value.to_bytes(), 10).ok_or_else(|| bad(c"is not a signal mask"))?),
-            Var::InitForeground => plan.inherited_foreground = 1 + boolean(value).ok_or_else(|| bad(c"is not 0 or 1"))? as u8,
-            Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
-            Var::MountApi => {
-                plan.mount_api = match value.to_bytes() {
-                    b"auto" => crate::sys::MountApi::Auto,
-                    b"new" => crate::sys::MountApi::New,
-                    b"legacy" => crate::sys::MountApi::Legacy,
-                    _ => return Err(bad(c"is not auto, new or legacy")),
+                Var::Grace => {
+                    let Some(n) = number(MAX_GRACE) else { break 'bad c"is not a number of seconds" };
+                    plan.init.grace = n as u32;
+                }
+                Var::SignalGroup | Var::Subreaper | Var::InitForeground => {
+                    let Some(on) = boolean(value) else { break 'bad c"is not 0 or 1" };
+                    match var {
+                        Var::SignalGroup => plan.init.signal_group = on,
+                        Var::Subreaper => plan.init.subreaper = on,
+                        _ => plan.inherited_foreground = 1 + on as u8,
+                    }
+                }
+                Var::Pdeathsig => {
+                    let Some(sig) = crate::init::signal_number(value.to_bytes()) else {
+                        break 'bad c"is not a signal name or number";
+                    };
+                    plan.init.pdeathsig = Some(sig);
+                }
+                Var::InitSigmask => {
+                    let Some(mask) = number(u64::MAX) else { break 'bad c"is not a signal mask" };
+                    plan.inherited_mask = Some(mask);
+                }
+                Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
+                Var::ExecFailFd => {
+                    let Some(fd) = number(i32::MAX as u64) else { break 'bad c"is not an fd" };
+                    plan.exec_fail_fd = Some(fd as i32);
+                }
+                Var::MountApi => {
+                    plan.mount_api = match value.to_bytes() {
+                        b"auto" => crate::sys::MountApi::Auto,
+                        b"new" => crate::sys::MountApi::New,
+                        b"legacy" => crate::sys::MountApi::Legacy,
+                        _ => break 'bad c"is not auto, new or legacy",
+                    }
                 }
             }
-            Var::ExecFailFd => plan.exec_fail_fd = Some(parse_number(value.to_bytes(), 10).filter(|&n| n <= i32::MAX as u64).ok_or_else(|| bad(c"is not an fd"))? as i32),
-        }
+            continue 'entries;
+        };
+        return Err(Failure::usage(c"environment", name, detail));
     }
     Ok(())
 }
