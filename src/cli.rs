@@ -8,7 +8,7 @@ use crate::error::{Failure, Result};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
 pub use crate::values::parse_number;
-use crate::values::{Words, boolean, id_range, number, option_or_value, overlaps, propagation, size, words};
+use crate::values::{Words, id_range, number, option_or_value, overlaps, propagation, size, words};
 
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -481,81 +481,6 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
     program(argv, cur.next, plan)
 }
 
-#[derive(Clone, Copy)]
-enum Var {
-    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Hostname,
-    ExecFailFd, MountApi,
-}
-
-const VARIABLES: Words<Var> = words![
-    "NOOK_ROOT" => Var::Root, "NOOK_PROPAGATION" => Var::Propagation, "NOOK_VERBOSE" => Var::Verbose,
-    "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
-    "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::InitSigmask,
-    "NOOK_INIT_FOREGROUND" => Var::InitForeground, "NOOK_HOSTNAME" => Var::Hostname,
-    "NOOK_INIT_EXEC_FAIL_FD" => Var::ExecFailFd, "NOOK_MOUNT_API" => Var::MountApi,
-];
-
-/// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
-/// names are only stripped from the workload's environment, so a wrapper
-/// written for a newer nook still runs.
-fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
-    'entries: for entry in envp.iter() {
-        let Some((name, value)) = split_env(entry) else { continue };
-        let Some((name, var)) = VARIABLES.find_named(name) else { continue };
-        // What is wrong with the value, for the one error line below.
-        let detail: &'static CStr = 'bad: {
-            let number = |max: u64| parse_number(value.to_bytes(), 10).filter(|&n| n <= max);
-            match var {
-                Var::Root if value.is_empty() => break 'bad c"empty path",
-                Var::Root => plan.root = Some(value),
-                Var::Propagation => plan.propagation = propagation(value)?,
-                Var::Verbose => {
-                    let Some(n) = number(3) else { break 'bad c"is not a number from 0 to 3" };
-                    plan.verbose = n as u8;
-                }
-                Var::Grace => {
-                    let Some(n) = number(MAX_GRACE) else { break 'bad c"is not a number of seconds" };
-                    plan.init.grace = n as u32;
-                }
-                Var::SignalGroup | Var::Subreaper | Var::InitForeground => {
-                    let Some(on) = boolean(value) else { break 'bad c"is not 0 or 1" };
-                    match var {
-                        Var::SignalGroup => plan.init.signal_group = on,
-                        Var::Subreaper => plan.init.subreaper = on,
-                        _ => plan.inherited_foreground = 1 + on as u8,
-                    }
-                }
-                Var::Pdeathsig => {
-                    let Some(sig) = crate::init::signal_number(value.to_bytes()) else {
-                        break 'bad c"is not a signal name or number";
-                    };
-                    plan.init.pdeathsig = Some(sig);
-                }
-                Var::InitSigmask => {
-                    let Some(mask) = number(u64::MAX) else { break 'bad c"is not a signal mask" };
-                    plan.inherited_mask = Some(mask);
-                }
-                Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
-                Var::ExecFailFd => {
-                    let Some(fd) = number(i32::MAX as u64) else { break 'bad c"is not an fd" };
-                    plan.exec_fail_fd = Some(fd as i32);
-                }
-                Var::MountApi => {
-                    plan.mount_api = match value.to_bytes() {
-                        b"auto" => crate::sys::MountApi::Auto,
-                        b"new" => crate::sys::MountApi::New,
-                        b"legacy" => crate::sys::MountApi::Legacy,
-                        _ => break 'bad c"is not auto, new or legacy",
-                    }
-                }
-            }
-            continue 'entries;
-        };
-        return Err(Failure::usage(c"environment", name, detail));
-    }
-    Ok(())
-}
-
 /// The longest --grace: a day.
 const MAX_GRACE: u64 = 86_400;
 
@@ -663,6 +588,10 @@ fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     }
     Ok(name)
 }
+
+#[path = "cli_env.rs"]
+mod env;
+use env::apply_environment;
 
 #[cfg(test)]
 #[path = "cli_tests.rs"]
