@@ -3,6 +3,7 @@
 use super::{MAX_GRACE, hostname, split_env};
 use crate::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
+use crate::sys::MountApi;
 use crate::values::{Words, boolean, parse_number, propagation, words};
 use core::ffi::CStr;
 
@@ -19,6 +20,9 @@ const VARIABLES: Words<Var> = words![
     "NOOK_INIT_FOREGROUND" => Var::InitForeground, "NOOK_HOSTNAME" => Var::Hostname,
     "NOOK_INIT_EXEC_FAIL_FD" => Var::ExecFailFd, "NOOK_MOUNT_API" => Var::MountApi,
 ];
+
+/// NOOK_MOUNT_API's values (see sys::MountApi).
+const MOUNT_APIS: Words<MountApi> = words!["auto" => MountApi::Auto, "new" => MountApi::New, "legacy" => MountApi::Legacy];
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
 /// names are only stripped from the workload's environment, so a wrapper
@@ -66,12 +70,8 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                     plan.exec_fail_fd = Some(fd as i32);
                 }
                 Var::MountApi => {
-                    plan.mount_api = match value.to_bytes() {
-                        b"auto" => crate::sys::MountApi::Auto,
-                        b"new" => crate::sys::MountApi::New,
-                        b"legacy" => crate::sys::MountApi::Legacy,
-                        _ => break 'bad c"is not auto, new or legacy",
-                    }
+                    let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad c"is not auto, new or legacy" };
+                    plan.mount_api = api;
                 }
             }
             continue 'entries;
