@@ -545,7 +545,7 @@ fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
         f.hint(c"a user namespace cannot undo the host's locked mounts and flags")
     } else {
-        f.hint_if(f.errno() == Errno::NOSYS, c"nook needs openat2 (Linux 5.6 or later)")
+        f.hint_if(f.errno() == Errno::NOSYS, c"a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new")
     }
 }
 
