@@ -16,7 +16,6 @@
 mod common;
 
 use common::*;
-use std::path::Path;
 use std::process::Command;
 
 /// The plan: a tmpfs to hold mount points (the shared rootfs is read-only
@@ -29,7 +28,7 @@ use std::process::Command;
 /// difference is folded away: mount(2) makes the superblock of a new sysfs
 /// instance read-only as well, where fsmount's MOUNT_ATTR_RDONLY makes only
 /// the mount so (the mount is read-only either way, and is checked).
-fn plan(who: Who) -> Vec<String> {
+fn plan() -> Vec<String> {
     let root = world().root().to_string();
     let marker = world().marker.display().to_string();
     let mut v: Vec<String> = vec![
@@ -87,7 +86,6 @@ fn plan(who: Who) -> Vec<String> {
         marker,
         "/mnt/marker".into(),
     ]);
-    let _ = who;
     v
 }
 
@@ -109,7 +107,7 @@ stat -c '%a %n' /mnt /mnt/src/d
 "#;
 
 fn container(who: Who, api: Option<&str>) -> Out {
-    let mut argv = plan(who);
+    let mut argv = plan();
     argv.extend(["/bin/sh".into(), "-c".into(), PROBE.into()]);
     let run = Run::nook(who, &argv);
     let run = match api {
@@ -184,22 +182,21 @@ fn mountinfo_fields<'a>(info: &'a str, mp: &str) -> Option<(&'a str, &'a str)> {
     Some((opts, rest))
 }
 
-/// strace's fault injection stands in for a kernel (or seccomp filter)
-/// without the new mount API: each of its calls answers ENOSYS.
+/// `strace ... -einject=CALLS:error=ENOSYS nook`: strace's fault injection
+/// stands in for a kernel (or seccomp filter) without those calls.
+fn nook_without(calls: &str) -> Vec<String> {
+    assert!(which("strace"), "strace is needed (scripts/test installs it)");
+    ["strace", "-f", "-qq", "-o", "/dev/null", &format!("-einject={calls}:error=ENOSYS"), world().nook_path()]
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// Without the new mount API (each of its calls answers ENOSYS), nook
+/// chooses the fallback by itself and builds the same container.
 fn falls_back_when_the_kernel_lacks_the_new_api(who: Who) {
-    assert!(Path::new("/usr/bin/strace").exists() || which("strace"), "strace is needed (scripts/test installs it)");
-    let calls = "open_tree,move_mount,fsopen,fsmount,mount_setattr";
-    let mut argv: Vec<String> = vec![
-        "strace".into(),
-        "-f".into(),
-        "-qq".into(),
-        "-o".into(),
-        "/dev/null".into(),
-        format!("-etrace={calls}"),
-        format!("-einject={calls}:error=ENOSYS"),
-        world().nook_path().into(),
-    ];
-    argv.extend(plan(who));
+    let mut argv = nook_without("open_tree,move_mount,fsopen,fsmount,mount_setattr");
+    argv.extend(plan());
     argv.extend(["/bin/sh".into(), "-c".into(), PROBE.into()]);
     let out = Run::argv(who, argv).env("NOOK_VERBOSE", "1").run();
     out.ok();
@@ -211,16 +208,8 @@ fn falls_back_when_the_kernel_lacks_the_new_api(who: Who) {
 /// The new API, when asked for on a kernel without it, fails in one line
 /// naming the step (and the whole plan changed nothing on the host).
 fn new_api_forced_without_it_fails_cleanly(who: Who) {
-    let mut argv: Vec<String> = vec![
-        "strace".into(),
-        "-f".into(),
-        "-qq".into(),
-        "-o".into(),
-        "/dev/null".into(),
-        "-einject=open_tree:error=ENOSYS".into(),
-        world().nook_path().into(),
-    ];
-    argv.extend(plan(who));
+    let mut argv = nook_without("open_tree");
+    argv.extend(plan());
     argv.push("/bin/true".into());
     let out = Run::argv(who, argv).env("NOOK_MOUNT_API", "new").run();
     assert_eq!(out.code, 125, "{out}");
