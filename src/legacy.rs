@@ -35,9 +35,7 @@ const FLAG_BITS: u64 = (k::MS_RDONLY | k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC
 
 /// "/proc/self/fd/N": the name mount(2) takes for an fd.
 fn fd_path(fd: BorrowedFd<'_>) -> Buf<32> {
-    let mut path = Buf::new();
-    path.push(b"/proc/self/fd/").dec(fd.as_raw_fd() as u64);
-    path
+    crate::sys::proc_fd(fd.as_raw_fd())
 }
 
 /// mount(fstype, fd, fstype, flags, "key=value,...") on top of `target`.
@@ -69,9 +67,8 @@ pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> 
 /// name up again in the parent: `..` of a covered directory, or for a file
 /// its canonical parent path, walked without following any symlink.
 fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
-    let mut link = fd_path(covered);
     let mut path = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-    let (path, _) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_cstr()?, &mut path)?;
+    let path = crate::sys::fd_link(covered.as_raw_fd(), &mut path)?;
     let cut = path.iter().rposition(|&c| c == b'/').ok_or(Errno::BUSY)?;
     let (dir, name) = (&path[..cut.max(1)], &path[cut + 1..]);
     let no_links = ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;

@@ -144,6 +144,19 @@ impl Linux {
     }
 }
 
+/// "/proc/self/fd/N": a path that names exactly the file behind fd N,
+/// whatever its name is now (for calls that take only paths).
+pub(crate) fn proc_fd(fd: i32) -> crate::text::Buf<32> {
+    let mut path = crate::text::Buf::new();
+    path.push(b"/proc/self/fd/").dec(fd as u64);
+    path
+}
+
+/// Where fd N leads: readlink(/proc/self/fd/N), into `buf`.
+pub(crate) fn fd_link(fd: i32, buf: &mut [core::mem::MaybeUninit<u8>]) -> Result<&[u8]> {
+    Ok(rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(fd).as_cstr()?, buf)?.0)
+}
+
 const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
 
 impl Sys for Linux {
@@ -196,10 +209,8 @@ impl Sys for Linux {
             // The terminal's mount belongs to the caller's mount namespace,
             // and open_tree clones only mounts of our own: go by its path in
             // our copy of the tree, and only if it is the same device there.
-            let mut link = crate::text::Buf::<32>::new();
-            link.push(b"/proc/self/fd/").dec(fd as u64);
             let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 256];
-            let (path, _) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_cstr()?, &mut raw)?;
+            let path = fd_link(fd, &mut raw)?;
             let mut path_buf = crate::text::Buf::<256>::new();
             let path = path_buf.push(path).as_cstr()?;
             let same = match (rustix::fs::fstat(borrowed), rustix::fs::stat(path)) {
@@ -318,9 +329,7 @@ impl Sys for Linux {
             None => rustix::process::pivot_root(c".", c"."),
             Some(fd) => {
                 // The directory was resolved inside the root; name exactly it.
-                let mut link = crate::text::Buf::<32>::new();
-                link.push(b"/proc/self/fd/").dec(rustix::fd::AsRawFd::as_raw_fd(fd) as u64);
-                rustix::process::pivot_root(c".", link.as_cstr()?)
+                rustix::process::pivot_root(c".", proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?)
             }
         }
     }
@@ -340,10 +349,8 @@ impl Sys for Linux {
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
-        let mut link = crate::text::Buf::<32>::new();
-        link.push(b"/proc/self/fd/").dec(rustix::fd::AsRawFd::as_raw_fd(fd) as u64);
         let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-        let (got, _) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link.as_cstr()?, &mut raw)?;
+        let got = fd_link(rustix::fd::AsRawFd::as_raw_fd(fd), &mut raw)?;
         let n = got.len().min(buf.len());
         buf[..n].copy_from_slice(&got[..n]);
         Ok(n)
