@@ -608,12 +608,29 @@ touch "$d/go"
 wait $pid
 "#;
 
+/// `unshare -m` (as root) or `unshare -Urm` (as the user) running `sh
+/// SCRIPT NOOK ARGS...`, with the nook options every caller needs there: a
+/// user namespace below unshare's for the user, where shared mounts arrive
+/// as slaves. (--setgroups deny: unshare -r denied setgroups already;
+/// nested_user_namespace checks nook's default there.)
+fn in_own_mount_namespace(who: Who, script: &Path, args: &[&str]) -> Vec<String> {
+    let unshare = match who {
+        Who::Root => "-m",
+        Who::User => "-Urm",
+    };
+    let mut argv: Vec<String> = vec!["unshare".into(), unshare.into(), "/bin/sh".into(), p(script).into(), world().nook_path().into()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    if who == Who::User {
+        argv.extend(["--unshare-user".into(), "--setgroups".into(), "deny".into()]);
+    }
+    argv
+}
+
 /// Each --propagation mode is observable: a mount made outside after the
 /// container started shows up inside with shared, slave and unchanged, and not
 /// with private (the default). The host's / is private, so the test makes a
 /// shared mount of its own, in a mount namespace of its own.
 fn propagation_modes(who: Who) {
-    let w = world();
     let cases: &[(&[&str], bool)] = &[
         (&["--propagation", "shared"], true),
         (&["--propagation", "slave"], true),
@@ -628,22 +645,7 @@ fn propagation_modes(who: Who) {
     for (i, (opts, visible)) in cases.iter().enumerate() {
         let d = holder.join(format!("case{i}"));
         mkdir(who, &d);
-        let mut argv: Vec<String> = match who {
-            Who::Root => vec!["unshare".into(), "-m".into()],
-            Who::User => vec!["unshare".into(), "-Urm".into()],
-        };
-        argv.extend([
-            "/bin/sh".into(),
-            p(&script).into(),
-            w.nook_path().into(),
-            p(&d).into(),
-        ]);
-        if who == Who::User {
-            // A user namespace below unshare's: shared mounts arrive as
-            // slaves. (--setgroups deny: unshare -r denied setgroups already;
-            // nested_user_namespace checks nook's default there.)
-            argv.extend(["--unshare-user".into(), "--setgroups".into(), "deny".into()]);
-        }
+        let mut argv = in_own_mount_namespace(who, &script, &[p(&d)]);
         argv.extend(opts.iter().map(|o| o.to_string()));
         let out = Run::argv(who, argv).run();
         if out.code != 0 {
@@ -710,14 +712,7 @@ fn propagation_with_root(who: Who) {
     for (i, (mode, visible)) in cases.iter().enumerate() {
         let d = holder.join(format!("case{i}"));
         mkdir(who, &d);
-        let mut argv: Vec<String> = match who {
-            Who::Root => vec!["unshare".into(), "-m".into()],
-            Who::User => vec!["unshare".into(), "-Urm".into()],
-        };
-        argv.extend(["/bin/sh".into(), p(&script).into(), w.nook_path().into(), p(&d).into(), p(&w.rootfs).into()]);
-        if who == Who::User {
-            argv.extend(["--unshare-user".into(), "--setgroups".into(), "deny".into()]);
-        }
+        let mut argv = in_own_mount_namespace(who, &script, &[p(&d), p(&w.rootfs)]);
         // The container lists /mnt 1.5 s in; the late mount comes at 0.3 s.
         argv.extend(["--propagation".into(), mode.to_string()]);
         let out = Run::argv(who, argv).run();
