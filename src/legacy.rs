@@ -34,7 +34,7 @@ type Result<T> = core::result::Result<T, Errno>;
 const FLAG_BITS: u64 = (k::MS_RDONLY | k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC) as u64;
 
 /// "/proc/self/fd/N": the name mount(2) takes for an fd.
-fn fd_path(fd: BorrowedFd<'_>) -> Buf<32> {
+fn fd_path(fd: BorrowedFd<'_>) -> Buf<48> {
     crate::sys::proc_fd(fd.as_raw_fd())
 }
 
@@ -132,8 +132,8 @@ fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
 /// The mount id of the mount `fd` is on (the "mnt_id:" of its fdinfo, which
 /// every kernel with openat2 has; statx's STATX_MNT_ID came later).
 fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
-    let mut path = Buf::<40>::new();
-    path.push(b"/proc/self/fdinfo/").dec(fd.as_raw_fd() as u64);
+    let mut path = crate::userns::proc_file(None, b"/fdinfo/");
+    path.dec(fd.as_raw_fd() as u64);
     let info = rustix::fs::open(path.as_cstr()?, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
     let mut buf = [0u8; 256];
     let n = rustix::io::read(&info, &mut buf)?;

@@ -146,9 +146,9 @@ impl Linux {
 
 /// "/proc/self/fd/N": a path that names exactly the file behind fd N,
 /// whatever its name is now (for calls that take only paths).
-pub(crate) fn proc_fd(fd: i32) -> crate::text::Buf<32> {
-    let mut path = crate::text::Buf::new();
-    path.push(b"/proc/self/fd/").dec(fd as u64);
+pub(crate) fn proc_fd(fd: i32) -> crate::text::Buf<48> {
+    let mut path = crate::userns::proc_file(None, b"/fd/");
+    path.dec(fd as u64);
     path
 }
 
