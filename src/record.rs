@@ -167,7 +167,7 @@ impl Sys for Recorder {
         Ok(!self.files.contains(&name))
     }
 
-    fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Handle> {
+    fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Handle> {
         let opts: Vec<String> = options.iter().map(|(k, v)| format!("{}={}", s(k), s(v))).collect();
         let a = attr_text(&MountAttr { set: attrs, ..MountAttr::default() });
         self.call(format!("new-fs {} {} {a}", s(fstype), opts.join(",")))?;

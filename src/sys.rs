@@ -54,7 +54,7 @@ pub trait Sys {
     fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
     /// fsopen + fsconfig(key=value...) + FSCONFIG_CMD_CREATE + fsmount: a
     /// new, detached filesystem instance.
-    fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Self::Fd>;
+    fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Self::Fd>;
     /// mount_setattr(2) on the mount `fd` refers to.
     fn set_mount_attr(&mut self, fd: &Self::Fd, recursive: bool, attr: MountAttr) -> Result<()>;
     /// move_mount(mount, "", dest, "", F_EMPTY_PATH | T_EMPTY_PATH): attaches
@@ -105,7 +105,7 @@ enum Pending {
     /// A bind of the file the handle holds, and the flags to set once bound.
     Bind { handle: i32, recursive: bool, attr: Option<(bool, MountAttr)> },
     /// A new filesystem: its type, its "key=value,..." data and flags.
-    Filesystem { handle: i32, fstype: crate::text::Buf<16>, data: crate::text::Buf<256>, flags: u64 },
+    Filesystem { handle: i32, fstype: &'static CStr, data: crate::text::Buf<256>, flags: u64 },
 }
 
 /// Which mount API `Linux` uses (NOOK_MOUNT_API).
@@ -234,18 +234,16 @@ impl Sys for Linux {
         Ok(rustix::fs::FileType::from_raw_mode(st.stx_mode as u32) == rustix::fs::FileType::Directory)
     }
 
-    fn new_filesystem(&mut self, fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
+    fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
         if self.legacy {
             let mut data = crate::text::Buf::<256>::new();
             for (i, (key, value)) in options.iter().enumerate() {
                 data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
             }
-            let mut name = crate::text::Buf::<16>::new();
-            name.push(fstype.to_bytes());
             // Only a handle to pair with `attach`: the filesystem is made there.
             let handle = rustix::fs::open(c"/", OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
             let fd = rustix::fd::AsRawFd::as_raw_fd(&handle);
-            self.pending = Pending::Filesystem { handle: fd, fstype: name, data, flags: attrs };
+            self.pending = Pending::Filesystem { handle: fd, fstype, data, flags: attrs };
             return Ok(handle);
         }
         let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
@@ -274,8 +272,8 @@ impl Sys for Linux {
         if self.legacy {
             let handle = rustix::fd::AsRawFd::as_raw_fd(mount);
             return match core::mem::replace(&mut self.pending, Pending::None) {
-                Pending::Filesystem { handle: h, mut fstype, mut data, flags } if h == handle => {
-                    crate::legacy::mount_filesystem(fstype.as_cstr()?, &mut data, flags, dest.as_fd())
+                Pending::Filesystem { handle: h, fstype, mut data, flags } if h == handle => {
+                    crate::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())
                 }
                 Pending::Bind { handle: h, recursive, attr } if h == handle => {
                     let mounted = crate::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
