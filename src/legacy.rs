@@ -20,6 +20,7 @@
 
 use crate::raw::MountAttr;
 use crate::text::Buf;
+use crate::values::parse_number;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -138,8 +139,9 @@ fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
     let mut buf = [0u8; 256];
     let n = rustix::io::read(&info, &mut buf)?;
     let at = buf[..n].windows(7).position(|w| w == b"mnt_id:").ok_or(Errno::NOSYS)? + 7;
-    let digits = buf[at..n].iter().skip_while(|c| c.is_ascii_whitespace()).take_while(|c| c.is_ascii_digit());
-    Ok(digits.fold(0u32, |id, &c| id.wrapping_mul(10).wrapping_add((c - b'0') as u32)))
+    let value = buf[at..n].trim_ascii_start();
+    let end = value.iter().position(|c| !c.is_ascii_digit()).unwrap_or(value.len());
+    parse_number(&value[..end], 10).map(|id| id as u32).ok_or(Errno::NOSYS)
 }
 
 /// How many mounts a recursive change can reach.
@@ -234,8 +236,9 @@ fn each_mountinfo_line(mut f: impl FnMut(&[&[u8]; 5]) -> Result<()>) -> Result<(
     }
 }
 
+/// A mount id field of mountinfo (0, which no mount has, if malformed).
 fn number(field: &[u8]) -> u32 {
-    field.iter().fold(0u32, |n, &c| n.wrapping_mul(10).wrapping_add(c.wrapping_sub(b'0') as u32))
+    parse_number(field, 10).unwrap_or(0) as u32
 }
 
 /// mountinfo writes space, tab, newline and backslash as \ooo.
