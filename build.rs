@@ -8,6 +8,47 @@ use std::process::Command;
 /// script for everything else.
 const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } } INSERT AFTER .text;\n";
 
+/// Code that builds a container but never runs in PID 1's init: modules
+/// and single functions (`module::function`), matched by their symbols
+/// (Rust's default "legacy" mangling: `_ZN4nook6mounts5apply17h...E`).
+///
+/// It is linked into a segment of its own, 64 KiB from the rest, because a
+/// page fault on a file mapping maps every cached page of the same 64 KiB-
+/// aligned window ("fault-around", /sys/kernel/debug/fault_around_bytes):
+/// with one code segment, PID 1's first instruction made all of nook
+/// resident. Now PID 1 maps only the init's code and the read-only data.
+/// Put here a function PID 1 runs and `tests/init.rs` (`init_memory`) fails;
+/// leave one out and PID 1 only maps a few pages more.
+const SETUP_ONLY: &[&str] = &[
+    "mounts", "legacy", "userns", "enter", "isolate", "devfs", "root", "sys", "caps", "process", "wrapper",
+    "help", "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd",
+    "run::run", "run::container_init", "run::exec_init", "run::finish_setup", "run::build_tree",
+    "run::user_namespace", "run::enter_namespaces", "run::run_here", "run::unshare_failure", "run::locked_hint",
+    "run::hide_from_container", "run::relay_signals", "run::exec_program", "run::drop_privileges",
+];
+
+/// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
+/// mangling names `<nook::sys::Linux as nook::sys::Sys>::attach` as
+/// `_ZN60_$LT$nook..sys..Linux$u20$as$u20$...`).
+const SETUP_ONLY_IMPLS: &[&str] = &["sys::Linux"];
+
+/// The linker script: [`DISCARD_EH_FRAME`], and [`SETUP_ONLY`] in a
+/// segment that starts on the next 64 KiB boundary plus the file offset's
+/// place in its page, so the file needs no padding.
+fn linker_script() -> String {
+    let mut patterns = String::new();
+    for path in SETUP_ONLY {
+        let mangled: String = path.split("::").map(|part| format!("{}{part}", part.len())).collect();
+        patterns += &format!(" .text.*_ZN4nook{mangled}[0-9]*");
+    }
+    for path in SETUP_ONLY_IMPLS {
+        patterns += &format!(" .text.*_ZN*_$LT$nook..{}$u20$as$u20$*", path.replace("::", ".."));
+    }
+    format!(
+        "{DISCARD_EH_FRAME}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n"
+    )
+}
+
 fn main() {
     // The libc crate only emits -lc for musl when built inside std; we use
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
@@ -16,8 +57,8 @@ fn main() {
     // Size: no unwind tables (panic = "abort"), one RX segment without page
     // padding between code and rodata, no build id, no RELRO (a static
     // non-PIE image has nothing to protect with it), no padding before data.
-    let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("discard-eh-frame.ld");
-    std::fs::write(&script, DISCARD_EH_FRAME).unwrap();
+    let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("nook.ld");
+    std::fs::write(&script, linker_script()).unwrap();
     for arg in [
         "-Wl,--no-eh-frame-hdr",
         "-Wl,-z,noseparate-code",

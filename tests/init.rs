@@ -1074,8 +1074,77 @@ fn die_with_parent(who: Who) {
     }
 }
 
+// ----------------------------------------------------------------- memory
+
+/// The executable mappings of the binary that PID runs (the one mapped at
+/// 0x400000), as (resident kB, smaps line), and its peak resident memory
+/// (VmHWM) in kB.
+fn code_residency(pid: u32) -> (Vec<(u64, String)>, u64) {
+    let smaps = fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut maps: Vec<(u64, String)> = Vec::new();
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            maps.push((0, line.to_string()));
+        } else if let (Some(kb), Some(last)) = (line.strip_prefix("Rss:"), maps.last_mut()) {
+            last.0 = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+        }
+    }
+    let path = |line: &str| line.split_whitespace().skip(5).collect::<Vec<_>>().join(" ");
+    let binary = maps
+        .iter()
+        .find(|(_, l)| l.starts_with("00400000-"))
+        .map(|(_, l)| path(l))
+        .unwrap_or_default();
+    let code = maps
+        .into_iter()
+        .filter(|(_, l)| l.split_whitespace().nth(1) == Some("r-xp") && !binary.is_empty() && path(l) == binary)
+        .collect();
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(u64::MAX);
+    (code, hwm)
+}
+
+/// The init keeps little of nook resident: at most 64 kB at its peak (issue
+/// 6). The code that builds containers is linked into a segment of its own
+/// (build.rs, SETUP_ONLY), and no page of it may be mapped into the init,
+/// not even once it has forwarded a signal.
+fn init_memory(who: Who, mode: Mode) {
+    let tag = Tag::new();
+    let dir = scratch(who, "memory");
+    let inside = mode.inside(&dir);
+    let script = format!(
+        "trap 'touch {inside}/got' USR1\nsleep {tag} & k=$!\ntouch {inside}/ready\n\
+         while [ ! -e {inside}/stop ] && kill -0 $k; do wait $k; done\nkill $k\n"
+    );
+    let mut live = Live::start(who, mode, &dir, mode.argv(&dir, &[], &mode.sh(&script)));
+    live.ready("ready");
+    let target = live.target();
+    send(target, 10);
+    if !live.appears("got") {
+        live.fail("PROGRAM never got the SIGUSR1 sent to the outer process");
+    }
+    let init = live.init();
+    let (code, peak) = code_residency(init);
+    fs::write(dir.join("stop"), "").unwrap();
+    send(target, 10);
+    let out = live.finish_soon("SIGUSR1 (PROGRAM exits on it once DIR/stop exists)");
+    let shown: Vec<String> = code.iter().map(|(kb, l)| format!("{kb} kB resident: {l}")).collect();
+    assert!(
+        code.len() == 2 && code[1].0 == 0 && peak <= 64,
+        "[mode {mode:?}] the init (pid {init}) must map nook's code in two segments, none of the \
+         second (setup) resident, and peak at 64 kB at most; VmHWM {peak} kB, code:\n{}\n{out}",
+        shown.join("\n")
+    );
+}
+
 in_modes!(
     exit_codes: [run, init_pid1, unshare, subreaper],
+    init_memory: [run, init_pid1, unshare, subreaper],
     terminating_signals: [run, init_pid1, unshare, subreaper],
     every_signal: [run, init_pid1, unshare, subreaper],
     signal_group: [run, init_pid1, unshare, subreaper],
