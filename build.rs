@@ -54,9 +54,9 @@ fn main() {
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
     // the binary ourselves (the musl target is static, so -lc is libc.a).
     println!("cargo:rustc-link-arg-bins=-lc");
-    // Size: no unwind tables (panic = "abort"), one RX segment without page
-    // padding between code and rodata, no build id, no RELRO (a static
-    // non-PIE image has nothing to protect with it), no padding before data.
+    // Size: no unwind tables (panic = "abort"), no page padding between
+    // code and rodata, no build id, no RELRO (a static non-PIE image has
+    // nothing to protect with it), no padding before data.
     let script = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("nook.ld");
     std::fs::write(&script, linker_script()).unwrap();
     for arg in [
