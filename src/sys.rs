@@ -182,7 +182,19 @@ impl Sys for Linux {
             Open::Directory => OFlags::PATH | OFlags::DIRECTORY,
             Open::DirectoryForChmod => OFlags::RDONLY | OFlags::DIRECTORY,
         };
-        rustix::fs::openat2(root, path, flags | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE)
+        // A scoped lookup refuses a `..` it cannot prove safe: when a rename
+        // or a mount happened anywhere on the system meanwhile (global
+        // sequence counts, fs/namei.c handle_dots), openat2 answers EAGAIN
+        // and asks the caller to retry (openat2(2)). A busy host does that
+        // all the time, so retry; a bounded number of times, so that a host
+        // that never pauses cannot hold nook forever.
+        let mut retries = 0;
+        loop {
+            match rustix::fs::openat2(root, path, flags | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE) {
+                Err(Errno::AGAIN) if retries < 1000 => retries += 1,
+                r => return r,
+            }
+        }
     }
 
     fn clone_tree(&mut self, dir: Option<&OwnedFd>, path: &CStr) -> Result<OwnedFd> {

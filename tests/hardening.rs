@@ -138,6 +138,36 @@ fn symlink_dests_land_inside(who: Who) {
     assert_eq!(fs::read_link(r.join(&h[1..]).join("link-chain")).unwrap(), Path::new("/nowhere"));
 }
 
+/// A `..` in a DEST (here through `/up -> ../../..`) while the host is busy:
+/// a scoped openat2 answers EAGAIN when anything on the system was renamed or
+/// mounted during the lookup, and nook must retry rather than fail. A thread
+/// renames a file back and forth the whole time; without the retry most
+/// setups fail with "open /up/tmp/a/b: ... (EAGAIN)" (206 of 300 measured).
+fn dotdot_dests_survive_a_busy_host(who: Who) {
+    let r = rootfs_copy(who, "dotdot");
+    symlink("../".repeat(16), r.join("up")).unwrap();
+    own(who, &r);
+    let busy = scratch(Who::Root, "renames");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let renamer = {
+        let stop = stop.clone();
+        let (a, b) = (busy.join("a"), busy.join("b"));
+        fs::write(&a, "").unwrap();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                fs::rename(&a, &b).unwrap();
+                fs::rename(&b, &a).unwrap();
+            }
+        })
+    };
+    let argv = ["--root", p(&r), "--tmpfs", "/tmp", "--dir", "/up/tmp/a/b", "--", "/bin/test", "-d", "/tmp/a/b"];
+    let outs: Vec<Out> = (0..20).map(|_| nook(who, &argv)).collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    renamer.join().unwrap();
+    let failed: Vec<String> = outs.iter().filter(|o| o.code != 0).map(|o| o.to_string()).collect();
+    assert!(failed.is_empty(), "{} of 20 setups failed while the host renamed:\n{}", failed.len(), failed.join("\n"));
+}
+
 /// Dangling links and magic links as DEST: each run must fail cleanly and
 /// create nothing at the host path they name. `dangle -> H/planted` is the
 /// O_CREAT case: without O_EXCL|O_NOFOLLOW, creating the file DEST of a
@@ -503,6 +533,7 @@ fn read_only_holds_against_the_workload(who: Who) {
 
 both!(
     symlink_dests_land_inside,
+    dotdot_dests_survive_a_busy_host,
     dangling_and_magic_dests_fail,
     fds_and_cwd_are_clean,
     host_binary_unreachable_from_pid_namespace,
