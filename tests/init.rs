@@ -1134,8 +1134,11 @@ fn init_memory(who: Who, mode: Mode) {
     send(target, 10);
     let out = live.finish_soon("SIGUSR1 (PROGRAM exits on it once DIR/stop exists)");
     let shown: Vec<String> = code.iter().map(|(kb, l)| format!("{kb} kB resident: {l}")).collect();
+    // The 64 kB hold for the release build only: an unoptimized nook has
+    // several times the code (tests/binary.rs skips its budget likewise).
+    let peak_ok = peak <= 64 || cfg!(debug_assertions);
     assert!(
-        code.len() == 2 && code[1].0 == 0 && peak <= 64,
+        code.len() == 2 && code[1].0 == 0 && peak_ok,
         "[mode {mode:?}] the init (pid {init}) must map nook's code in two segments, none of the \
          second (setup) resident, and peak at 64 kB at most; VmHWM {peak} kB, code:\n{}\n{out}",
         shown.join("\n")
