@@ -15,6 +15,8 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Run a host command as root; fail loudly if it fails.
 fn host(argv: &[&str]) {
@@ -147,14 +149,21 @@ fn dotdot_dests_survive_a_busy_host(who: Who) {
     let r = rootfs_copy(who, "dotdot");
     symlink("../".repeat(16), r.join("up")).unwrap();
     own(who, &r);
+    /// Stops the renames when dropped, also when a run panics.
+    struct Stop(Arc<AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
     let busy = scratch(Who::Root, "renames");
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Stop(Arc::new(AtomicBool::new(false)));
     let renamer = {
-        let stop = stop.clone();
+        let stop = stop.0.clone();
         let (a, b) = (busy.join("a"), busy.join("b"));
         fs::write(&a, "").unwrap();
         std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 fs::rename(&a, &b).unwrap();
                 fs::rename(&b, &a).unwrap();
             }
@@ -162,7 +171,7 @@ fn dotdot_dests_survive_a_busy_host(who: Who) {
     };
     let argv = ["--root", p(&r), "--tmpfs", "/tmp", "--dir", "/up/tmp/a/b", "--", "/bin/test", "-d", "/tmp/a/b"];
     let outs: Vec<Out> = (0..20).map(|_| nook(who, &argv)).collect();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(stop);
     renamer.join().unwrap();
     let failed: Vec<String> = outs.iter().filter(|o| o.code != 0).map(|o| o.to_string()).collect();
     assert!(failed.is_empty(), "{} of 20 setups failed while the host renamed:\n{}", failed.len(), failed.join("\n"));
