@@ -1,8 +1,9 @@
 //! argv and NOOK_* → a plan. Options are read strictly left to right; every
 //! mistake is a usage error reported before anything changes.
 //!
-//! Each role has its own option table; a new role adds one arm to [`parse`]
-//! and one parse function, nothing else.
+//! Each role has its own option table; a new role adds its name to `ROLES`
+//! (and a `Role` variant), one arm to [`parse`] and one parse function,
+//! nothing else.
 
 use crate::error::{Failure, Result};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};

@@ -4,9 +4,9 @@
 //! - Inside a user namespace every new filesystem is nodev: device nodes
 //!   made with mknod there would never open. The six nodes are therefore
 //!   bind mounts of the host's, which keep their device-ness.
-//! - Each devpts mount made with the new mount API is a new instance
-//!   (the old `newinstance` option is implied), so the container's ptys
-//!   are its own, numbered from 0, and ptmx comes with it.
+//! - Each devpts mount is a new instance (since Linux 4.7 the old
+//!   `newinstance` option is implied, with either mount API), so the
+//!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
 use crate::error::{Context, Failure, Result};
 use crate::mounts::{DIR_MODE, FILE_MODE, Missing, ensure};

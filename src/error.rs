@@ -31,7 +31,8 @@ pub type Step = &'static CStr;
 /// and `Failure` is only the token that says so. Every `Result` then stays
 /// as small as its value (a `Result<OwnedFd, Failure>` is one register)
 /// rather than carrying some 80 bytes through every `?`. The token borrows
-/// the object for `'a`, so the object it reports is still alive.
+/// the object for `'a`, so the object it reports is still alive; a token
+/// kept while a later failure is recorded reports that later one.
 #[derive(Clone, Copy)]
 pub struct Failure<'a>(PhantomData<&'a CStr>);
 

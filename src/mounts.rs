@@ -4,8 +4,9 @@
 //! Every DEST is opened with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 //! relative to the root's fd, so `..` and symlinks (absolute or relative)
 //! resolve as if the root were `/`: nothing is ever created or mounted
-//! outside it. Mounts are attached by fd (move_mount), never by path, so a
-//! path swapped after the check cannot redirect them.
+//! outside it. Mounts are attached by fd (move_mount; without the new mount
+//! API, mount(2) on /proc/self/fd/N, see legacy.rs), never by a path looked
+//! up again, so a path swapped after the check cannot redirect them.
 
 use crate::error::{Context, Failure, Result};
 use crate::plan::{BindKind, MakeKind, Op};

@@ -251,9 +251,8 @@ fn go_ahead(go: &OwnedFd) -> bool {
 /// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what
 /// `run --unshare-pid` re-executes as its init).
 ///
-/// The init's own stack stays small: PROGRAM's environment (a large
-/// structure) is built only in the forked child, so that none of its pages
-/// count in PID 1's resident memory.
+/// PROGRAM's environment (a large structure in .bss) is built only in the
+/// forked child, so that none of its pages count in PID 1's resident memory.
 #[inline(never)]
 pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let blocked = match init::block_all_signals() {
@@ -436,7 +435,7 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
 fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
     let announcing = plan.fds.info.is_some() || plan.fds.json_status.is_some();
     // The host's /proc is at hand only before the pivot; the container may
-    // have none. Closed on exec like every fd of nook's.
+    // have none. Dropped before the exec (and close-on-exec regardless).
     let lock = user_ns && promises_read_only(plan);
     let proc_self = if lock || announcing {
         let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;

@@ -30,6 +30,11 @@ pub enum Open {
 
 /// The kernel calls of container setup. `Fd` is a real OwnedFd for
 /// [`Linux`] and a numbered handle for the recording double.
+///
+/// The mount calls are described as the new mount API makes them. When
+/// [`Linux`] falls back to mount(2) (legacy.rs), `clone_tree` and
+/// `new_filesystem` return a promise (`Pending`) and `set_mount_attr` on
+/// a bind only records its flags: `attach` keeps the promise.
 pub trait Sys {
     type Fd;
 

@@ -139,7 +139,6 @@ impl Maps {
     }
 }
 
-/// /proc/PID/LEAF, or /proc/self/LEAF.
 /// "/proc/PID" (or "/proc/self") followed by `leaf`.
 pub(crate) fn proc_file(pid: Option<i32>, leaf: &[u8]) -> Buf<48> {
     let mut path = Buf::new();
