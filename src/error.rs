@@ -159,6 +159,7 @@ impl<'a> Failure<'a> {
         with_slot(|r| !r.hint.is_null())
     }
 
+    #[cfg(test)]
     pub fn detail(&self) -> Option<&'static str> {
         // SAFETY: from a &'static CStr (see Record).
         with_slot(|r| (!r.detail.is_null()).then(|| unsafe { CStr::from_ptr(r.detail) }.to_str().ok()).flatten())
@@ -242,13 +243,9 @@ fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
 
 /// The errno's symbolic name, e.g. "EPERM" (the table holds the ones a
 /// container setup meets; others print as "E?" with their number).
+#[cfg(test)]
 pub fn name(e: Errno) -> &'static str {
     core::str::from_utf8(lookup(e).unwrap_or(UNKNOWN).0).unwrap_or("")
-}
-
-/// strerror's text for the errno.
-pub fn message(e: Errno) -> &'static str {
-    core::str::from_utf8(lookup(e).unwrap_or(UNKNOWN).1).unwrap_or("")
 }
 
 /// The name and text of an errno the table lacks.

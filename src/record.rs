@@ -34,6 +34,12 @@ fn s(c: &CStr) -> String {
     String::from_utf8_lossy(c.to_bytes()).into_owned()
 }
 
+/// The path of `name` in the directory the double calls `dir` (the new
+/// root and host directories both name their entries from `/`).
+fn child(dir: &str, name: &CStr) -> String {
+    if dir == "/" || dir.starts_with("host:") { format!("/{}", s(name)) } else { format!("{dir}/{}", s(name)) }
+}
+
 fn attr_text(a: &MountAttr) -> String {
     use linux_raw_sys::general as k;
     let names = |bits: u64| {
@@ -188,7 +194,7 @@ impl Sys for Recorder {
     fn make_dir(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<()> {
         let d = self.name(dir).to_string();
         self.call(format!("mkdir {} in {d} {mode:o}", s(name)))?;
-        let full = if d == "/" || d.starts_with("host:") { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        let full = child(&d, name);
         let existed = self.exists(&full);
         self.missing.retain(|m| m != &full);
         if existed { Err(Errno::EXIST) } else { Ok(()) }
@@ -197,7 +203,7 @@ impl Sys for Recorder {
     fn open_child_dir(&mut self, dir: &Handle, name: &CStr) -> Result<Handle> {
         let d = self.name(dir).to_string();
         self.call(format!("open child-dir {} in {d}", s(name)))?;
-        let full = if d == "/" || d.starts_with("host:") { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        let full = child(&d, name);
         if !self.exists(&full) {
             return Err(Errno::NOENT);
         }
@@ -207,7 +213,7 @@ impl Sys for Recorder {
     fn make_file(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<Handle> {
         let d = self.name(dir).to_string();
         self.call(format!("mkfile {} in {d} {mode:o}", s(name)))?;
-        let full = if d == "/" || d.starts_with("host:") { format!("/{}", s(name)) } else { format!("{d}/{}", s(name)) };
+        let full = child(&d, name);
         self.missing.retain(|m| m != &full);
         self.files.push(full.clone());
         Ok(self.handle(full))
