@@ -59,28 +59,26 @@ impl<'a> Environment<'a> {
         Ok(env)
     }
 
+    /// Fills an empty environment: a new one, or the shared one (built once).
     fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
-        let env = self;
-        env.entries.clear();
-        env.arena.clear();
         for entry in envp.iter() {
             if entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
             }
-            env.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
+            self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
         }
         for edit in edits {
             match *edit {
-                EnvEdit::Clear => env.entries.clear(),
-                EnvEdit::Unset { name } => env.remove(name.to_bytes()),
+                EnvEdit::Clear => self.entries.clear(),
+                EnvEdit::Unset { name } => self.remove(name.to_bytes()),
                 EnvEdit::Set { name, value } => {
-                    env.remove(name.to_bytes());
-                    let at = env.arena.len();
-                    env.arena.push(name.to_bytes()).push(b"=").push(value.to_bytes()).push(b"\0");
-                    if env.arena.overflowed() {
+                    self.remove(name.to_bytes());
+                    let at = self.arena.len();
+                    self.arena.push(name.to_bytes()).push(b"=").push(value.to_bytes()).push(b"\0");
+                    if self.arena.overflowed() {
                         return Err(Failure::new(c"--setenv", name, Errno::TOOBIG));
                     }
-                    env.entries.push(Entry::Built(at)).map_err(|_| Failure::new(c"--setenv", name, Errno::TOOBIG))?;
+                    self.entries.push(Entry::Built(at)).map_err(|_| Failure::new(c"--setenv", name, Errno::TOOBIG))?;
                 }
             }
         }

@@ -57,7 +57,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // when they need a writer outside, with no helper process.
     let maps = user_namespace(plan);
     let user_ns = maps.is_some();
-    let flags = created_namespaces(plan, user_ns) | k::CLONE_NEWPID;
+    let flags = created_namespaces(plan, user_ns);
     // PROGRAM's exec happens two processes down, in the init: a byte on this
     // pipe tells the outer nook that it never happened.
     let exec_failed = match crate::wrapper::exec_failure_pipe(plan) {
@@ -427,7 +427,8 @@ pub fn hide_from_container() {
 
 /// The CLONE_NEW* flags of every namespace `run` makes.
 fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
-    k::CLONE_NEWNS | plan.namespaces | if user_ns { k::CLONE_NEWUSER } else { 0 }
+    let pid_ns = if plan.pid_ns { k::CLONE_NEWPID } else { 0 };
+    k::CLONE_NEWNS | plan.namespaces | pid_ns | if user_ns { k::CLONE_NEWUSER } else { 0 }
 }
 
 /// The container process's last steps before exec: the mount tree, the
@@ -455,11 +456,7 @@ fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
         crate::userns::lock_mounts(proc_self).map_err(report)?;
     }
     if let (true, Some(proc_self)) = (announcing, &proc_self) {
-        let mut flags = created_namespaces(plan, user_ns);
-        if plan.pid_ns {
-            flags |= k::CLONE_NEWPID;
-        }
-        crate::wrapper::announce(plan, pid, proc_self, flags).map_err(report)?;
+        crate::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns)).map_err(report)?;
     }
     drop(proc_self);
     crate::wrapper::wait_for_go(plan)
