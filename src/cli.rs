@@ -281,11 +281,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::Root => {
                 let v = cur.path()?;
-                if plan.root.is_some() && !root_from_env {
-                    return Err(Failure::option(arg, c"given twice"));
-                }
-                root_from_env = false;
-                plan.root = Some(v);
+                set_over_env(&mut plan.root, &mut root_from_env, v, arg)?;
             }
             Opt::KeepOldRoot => {
                 let v = cur.absolute()?;
@@ -350,11 +346,8 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::Hostname => {
                 let v = cur.value()?;
-                if plan.hostname.is_some() && !hostname_from_env {
-                    return Err(Failure::option(arg, c"given twice"));
-                }
-                hostname_from_env = false;
-                plan.hostname = Some(hostname(arg, v)?);
+                set_over_env(&mut plan.hostname, &mut hostname_from_env, v, arg)?;
+                hostname(arg, v)?;
             }
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value()?;
@@ -573,6 +566,15 @@ fn set_once<'a, T>(slot: &mut Option<T>, value: T, option: &'a CStr) -> Result<'
     }
     *slot = Some(value);
     Ok(())
+}
+
+/// Like [`set_once`], but a value that came from a NOOK_* variable
+/// (`from_env`) gives way to argv, once.
+fn set_over_env<'a, T>(slot: &mut Option<T>, from_env: &mut bool, value: T, option: &'a CStr) -> Result<'a, ()> {
+    if core::mem::take(from_env) {
+        *slot = None;
+    }
+    set_once(slot, value, option)
 }
 
 fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
