@@ -9,7 +9,7 @@ use crate::error::{Failure, Result};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
 pub use crate::values::parse_number;
-use crate::values::{Words, id_range, number, option_or_value, overlaps, propagation, size, words};
+use crate::values::{Words, bad_value, id_range, number, overlaps, propagation, size, words};
 
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -352,7 +352,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value()?;
                 let mask = crate::caps::parse(v.to_bytes())
-                    .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a capability name or ALL"))?;
+                    .ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
                 let edit = plan.caps.get_or_insert_default();
                 if opt == Opt::CapDrop {
                     edit.drop |= mask;
@@ -435,7 +435,7 @@ fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut 
 /// The value of `--hostname` or NOOK_HOSTNAME.
 fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || name.to_bytes().len() > HOSTNAME_MAX {
-        return Err(Failure::option(option_or_value(option, name), c"is not a host name of 1 to 64 bytes"));
+        return Err(bad_value(option, name, c"is not a host name of 1 to 64 bytes"));
     }
     Ok(name)
 }
@@ -462,7 +462,7 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
                 number(arg, v, 10, i32::MAX as u64)
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a process id"))?;
+                    .ok_or_else(|| bad_value(arg, v, c"is not a process id"))?;
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
@@ -502,7 +502,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
             let v = cur.value()?;
             init.pdeathsig = Some(
                 crate::init::signal_number(v.to_bytes())
-                    .ok_or_else(|| Failure::option(option_or_value(arg, v), c"is not a signal name or number"))?,
+                    .ok_or_else(|| bad_value(arg, v, c"is not a signal name or number"))?,
             );
         }
     }

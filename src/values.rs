@@ -79,11 +79,13 @@ pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
 pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) -> Result<'a, u64> {
     parse_number(v.to_bytes(), radix)
         .filter(|&n| n <= max)
-        .ok_or_else(|| Failure::option(option_or_value(option, v), bad_number_text(radix)))
+        .ok_or_else(|| bad_value(option, v, bad_number_text(radix)))
 }
 
-pub(crate) fn option_or_value<'a>(option: &'a CStr, v: &'a CStr) -> &'a CStr {
-    if v.is_empty() { option } else { v }
+/// A usage error of a value that does not parse: it names the value, or
+/// the option when the value is empty.
+pub(crate) fn bad_value<'a>(option: &'a CStr, v: &'a CStr, detail: &'static CStr) -> Failure<'a> {
+    Failure::option(if v.is_empty() { option } else { v }, detail)
 }
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
@@ -114,7 +116,7 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     parse_number(digits, 10)
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|&n| n > 0)
-        .ok_or_else(|| Failure::option(option_or_value(option, v), c"is not a size in bytes"))
+        .ok_or_else(|| bad_value(option, v, c"is not a size in bytes"))
 }
 
 /// IN:OUT:COUNT
@@ -126,7 +128,7 @@ pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange>
         {
             Ok(IdRange { inside: inside as u32, outside: outside as u32, count: count as u32 })
         }
-        _ => Err(Failure::option(option_or_value(option, v), c"is not IN:OUT:COUNT")),
+        _ => Err(bad_value(option, v, c"is not IN:OUT:COUNT")),
     }
 }
 
