@@ -35,13 +35,13 @@ type Result<T> = core::result::Result<T, Errno>;
 const FLAG_BITS: u64 = (k::MS_RDONLY | k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC) as u64;
 
 /// "/proc/self/fd/N": the name mount(2) takes for an fd.
-fn fd_path(fd: BorrowedFd<'_>) -> Buf<48> {
+fn mount_name(fd: BorrowedFd<'_>) -> Buf<48> {
     crate::sys::proc_fd(fd.as_raw_fd())
 }
 
 /// mount(fstype, fd, fstype, flags, "key=value,...") on top of `target`.
 pub fn mount_filesystem(fstype: &CStr, data: &mut Buf<256>, flags: u64, target: BorrowedFd<'_>) -> Result<()> {
-    let mut to = fd_path(target);
+    let mut to = mount_name(target);
     let data = if data.is_empty() { None } else { Some(data.as_cstr()?) };
     rustix::mount::mount(c"none", to.as_cstr()?, fstype, MountFlags::from_bits_retain((flags & FLAG_BITS) as u32), data)
 }
@@ -49,7 +49,7 @@ pub fn mount_filesystem(fstype: &CStr, data: &mut Buf<256>, flags: u64, target: 
 /// Binds `source` on top of `target` (recursively or not), then returns the
 /// new mount, checked to be the one just made.
 pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> Result<OwnedFd> {
-    let (mut from, mut to) = (fd_path(source), fd_path(target));
+    let (mut from, mut to) = (mount_name(source), mount_name(target));
     let rec = if recursive { k::MS_REC } else { 0 };
     rustix::mount::mount(from.as_cstr()?, to.as_cstr()?, c"", MountFlags::from_bits_retain(k::MS_BIND | rec), None)?;
     let mounted = mount_on(target)?;
@@ -106,7 +106,7 @@ pub fn move_onto(fd: OwnedFd, handle: &OwnedFd) -> Result<()> {
 pub fn set_attr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> Result<()> {
     if attr.propagation != 0 {
         let rec = if recursive { k::MS_REC as u64 } else { 0 };
-        let mut path = fd_path(fd);
+        let mut path = mount_name(fd);
         rustix::mount::mount_change(path.as_cstr()?, rustix::mount::MountPropagationFlags::from_bits_retain((attr.propagation | rec) as u32))?;
     }
     if (attr.set | attr.clear) & FLAG_BITS == 0 {
@@ -125,7 +125,7 @@ pub fn set_attr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> Result
 fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
     let now = rustix::fs::fstatfs(fd)?.f_flags as u64 & FLAG_BITS;
     let want = (now | attr.set) & !attr.clear & FLAG_BITS;
-    let mut path = fd_path(fd);
+    let mut path = mount_name(fd);
     // No atime flag: a remount keeps the mount's atime setting.
     rustix::mount::mount_remount(path.as_cstr()?, MountFlags::from_bits_retain(k::MS_BIND | want as u32), c"")
 }
