@@ -178,7 +178,6 @@ fn write_file_at(dir: rustix::fd::BorrowedFd<'_>, path: &CStr, data: &[u8]) -> c
 
 /// Runs newuidmap/newgidmap PID IN OUT COUNT... and waits for it.
 fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a, ()> {
-    let name = tool;
     // argv as NUL-separated strings in one buffer.
     let mut strings = Buf::<2048>::new();
     strings.push(tool.to_bytes()).push(b"\0").dec(pid as u64).push(b"\0");
@@ -188,7 +187,7 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
         }
     }
     if strings.overflowed() {
-        return Err(Failure::new(c"run", name, Errno::TOOBIG));
+        return Err(Failure::new(c"run", tool, Errno::TOOBIG));
     }
     let mut argv: Vec<*const c_char, { 3 + 3 * MAX_ID_RANGES }> = Vec::new();
     for arg in strings.as_bytes().split_inclusive(|&b| b == 0) {
@@ -197,7 +196,7 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
     let _ = argv.push(core::ptr::null());
     let envp: [*const c_char; 1] = [core::ptr::null()];
     // SAFETY: single-threaded; the child only execs or exits.
-    match unsafe { raw::fork(0) }.at(c"fork for", name)? {
+    match unsafe { raw::fork(0) }.at(c"fork for", tool)? {
         Forked::Child => {
             // nook reports the failure in its own single line.
             silence_stderr();
@@ -208,15 +207,15 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                     unsafe { raw::execve(p, argv.as_ptr(), envp.as_ptr()) };
                 }
             }
-            Failure::new(c"run", name, Errno::NOENT).hint(c"install Debian's uidmap package").report();
+            Failure::new(c"run", tool, Errno::NOENT).hint(c"install Debian's uidmap package").report();
             raw::exit_group(crate::error::EXIT_SETUP);
         }
         Forked::Parent(child) => match wait_for(child) {
             Ok(0) => Ok(()),
-            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", name, c"could not be started")),
-            Ok(_) => Err(Failure::new(c"run", name, Errno::PERM)
+            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", tool, c"could not be started")),
+            Ok(_) => Err(Failure::new(c"run", tool, Errno::PERM)
                 .hint(c"check that /etc/subuid and /etc/subgid give you these ranges")),
-            Err(e) => Err(Failure::new(c"wait for", name, e)),
+            Err(e) => Err(Failure::new(c"wait for", tool, e)),
         },
     }
 }
@@ -357,9 +356,10 @@ fn write_at<'a>(dir: &OwnedFd, file: &'static CStr, data: &[u8]) -> Result<'a, (
 /// One uid and one gid: the process maps itself in the nested namespace.
 fn nest_self<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     unshare_nested()?;
-    write_at(proc_self, c"uid_map", maps[0].as_bytes())?;
+    let [uid_map, gid_map] = ID_MAP_FILES;
+    write_at(proc_self, uid_map, maps[0].as_bytes())?;
     write_at(proc_self, c"setgroups", b"deny")?;
-    write_at(proc_self, c"gid_map", maps[1].as_bytes())
+    write_at(proc_self, gid_map, maps[1].as_bytes())
 }
 
 /// Ranges: a helper in the container's namespace writes the maps.
