@@ -15,26 +15,9 @@ use common::*;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::thread;
-use std::time::{Duration, Instant};
-
-/// How long a test waits for something that should happen at once.
-const SOON: Duration = Duration::from_secs(5);
 
 /// The namespaces enter joins, as /proc/PID/ns names.
 const NAMESPACES: [&str; 8] = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup", "time"];
-
-/// Polls `f` every 10 ms until it holds or SOON passes.
-fn until(mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + SOON;
-    while !f() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
 
 /// The number after `"child-pid":` in an info line.
 fn child_pid(info: &str) -> Option<u32> {
@@ -74,7 +57,7 @@ impl Container {
         args.extend(argv);
         let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
         let read = || fs::read_to_string(&info).unwrap_or_default();
-        let ready = until(|| run.has_exited() || (read().ends_with('\n') && sleeping(&tag)));
+        let ready = until(SOON, || run.has_exited() || (read().ends_with('\n') && sleeping(&tag)));
         let pid = child_pid(&read());
         if !ready || run.has_exited() || pid.is_none() {
             run.kill();
@@ -258,7 +241,7 @@ fn enter_errors(who: Who) {
     let c = Container::start(who, &["--unshare-pid", "--proc", "/proc"]);
     let pid = c.pid;
     c.stop();
-    assert!(until(|| !Path::new(&format!("/proc/{pid}")).exists()), "pid {pid} lingers");
+    assert!(until(SOON, || !Path::new(&format!("/proc/{pid}")).exists()), "pid {pid} lingers");
     let out = Run::nook(who, &["enter", "--pid", &pid.to_string(), "--", "/bin/true"]).run_collect();
     let says = out.stderr.contains("No such process") || out.stderr.contains("ESRCH");
     if let Some(pr) = out.nook_failure_problem(NOOK_FAILED).or((!says).then(|| "no ESRCH".into())) {
@@ -292,7 +275,7 @@ fn enter_zombie(who: Who) {
             stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z'))
         }).map(str::to_string)
     };
-    if !until(|| zombie().is_some()) {
+    if !until(SOON, || zombie().is_some()) {
         tag.kill();
         panic!("no zombie appeared in the container\n{}", run.finish());
     }
@@ -330,7 +313,7 @@ fn enter_relays_signals(who: Who) {
     }
     let enter_pid = fs::read_to_string(&pidfile).unwrap().trim().to_string();
     Command::new("kill").args(["-TERM", &enter_pid]).env("PATH", PATH).status().unwrap();
-    if !until(|| run.has_exited()) {
+    if !until(SOON, || run.has_exited()) {
         run.kill();
         panic!("enter (pid {enter_pid}) still runs 5 s after SIGTERM\n{}", run.finish());
     }

@@ -19,20 +19,31 @@ fn digest(path: &std::path::Path) -> Vec<u8> {
     fs::read(path).unwrap()
 }
 
+/// The write attempts fail for any file being executed (ETXTBSY): what
+/// makes the copy safe once the init no longer runs it is its seals, which
+/// the workload's own handle on /proc/1/exe must show (F_GET_SEALS).
 fn proc_1_exe_is_not_writable(who: Who) {
     let w = world();
     let before = digest(&w.nook);
     let root = p(&w.rootfs);
     // Each attempt in a subshell: a failed redirection ends a shell.
-    let script = "ls -l /proc/1/exe; \
-                  if (echo tampered >> /proc/1/exe); then echo WROTE; fi; \
-                  if (: > /proc/1/exe); then echo TRUNCATED; fi; \
-                  if (exec 3<> /proc/1/exe); then echo OPENED-RW; fi; \
-                  if cp /bin/busybox /proc/1/exe; then echo REPLACED; fi; \
-                  exit 0";
-    let out = nook(who, &["--unshare-pid", "--proc", "/proc", "--root", root, "--", "/bin/sh", "-c", script]);
+    let script = format!(
+        "ls -l /proc/1/exe; {}; \
+         if (echo tampered >> /proc/1/exe); then echo WROTE; fi; \
+         if (: > /proc/1/exe); then echo TRUNCATED; fi; \
+         if (exec 3<> /proc/1/exe); then echo OPENED-RW; fi; \
+         if cp /bin/busybox /proc/1/exe; then echo REPLACED; fi; \
+         exit 0",
+        helper::command("/mnt/helper", "seals /proc/1/exe")
+    );
+    let helper = ["--tmpfs", "/mnt", "--ro-bind", helper::bin(), "/mnt/helper"];
+    let mut argv = vec!["--unshare-pid", "--proc", "/proc", "--root", root];
+    argv.extend(helper);
+    argv.extend(["--", "/bin/sh", "-c", &script]);
+    let out = nook(who, &argv);
     out.code(0);
     assert!(out.stdout.contains("memfd:nook"), "PID 1 should run from the sealed copy\n{out}");
+    assert!(helper::all_sealed(&out.stdout), "/proc/1/exe must carry F_SEAL_SEAL|SHRINK|GROW|WRITE\n{out}");
     for word in ["WROTE", "TRUNCATED", "OPENED-RW", "REPLACED"] {
         assert!(!out.stdout.contains(word), "/proc/1/exe was writable ({word})\n{out}");
     }
@@ -66,20 +77,19 @@ both!(proc_1_exe_is_not_writable, old_root_is_unreachable);
 /// The init ignores SIGTTIN and SIGTTOU, as tini does, while PROGRAM gets
 /// the dispositions nook inherited (here: not ignored). Checked on `nook
 /// init` as a subreaper and on PID 1 of `run --unshare-pid`, from the host's
-/// /proc while PROGRAM sleeps.
+/// /proc while PROGRAM sleeps. Then PROGRAM is killed: the init passes its
+/// death on (137), and the host's mount table is as before.
 fn init_ignores_job_control_signals(who: Who) {
     const TTIN_TTOU: u64 = (1 << 20) | (1 << 21);
     let w = world();
     let root = p(&w.rootfs);
-    // A tag per caller and case, so no sleeper of another test is found.
-    let tag = |case: u32| format!("3.{}{}{case}", std::process::id(), who as u32);
-    let (tag1, tag2) = (tag(1), tag(2));
+    let (tag1, tag2) = (Tag::new(), Tag::new());
     for (label, args, tag) in [
-        ("nook init", vec!["init", "--", "/bin/sleep", &tag1], &tag1),
-        ("run --unshare-pid", vec!["--unshare-pid", "--root", root, "--", "/bin/sleep", &tag2], &tag2),
+        ("nook init", vec!["init", "--", "/bin/sleep", &tag1.0], &tag1),
+        ("run --unshare-pid", vec!["--unshare-pid", "--root", root, "--", "/bin/sleep", &tag2.0], &tag2),
     ] {
-        let mut running = Run::nook(who, &args).spawn();
-        let sleeper = wait_for_process(tag);
+        let running = Run::nook(who, &args).spawn();
+        let sleeper = wait_for_sleeper(tag);
         let init = parent_of(sleeper);
         let ignored = |pid: u32| {
             let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -87,28 +97,22 @@ fn init_ignores_job_control_signals(who: Who) {
             u64::from_str_radix(&hex, 16).unwrap()
         };
         let (init_ign, program_ign) = (ignored(init), ignored(sleeper));
-        // A subreaper with no grace leaves PROGRAM be: end it here.
-        let _ = std::process::Command::new("kill").arg("-9").arg(sleeper.to_string()).status();
-        running.kill();
-        assert_eq!(init_ign & TTIN_TTOU, TTIN_TTOU, "{label}: the init (pid {init}) should ignore TTIN and TTOU");
-        assert_eq!(program_ign & TTIN_TTOU, 0, "{label}: PROGRAM (pid {sleeper}) must not inherit the init's ignores");
+        // Only PROGRAM: nook's own command line holds the tag too.
+        let _ = std::process::Command::new("kill").args(["-9", &sleeper.to_string()]).env("PATH", PATH).status();
+        let out = running.finish();
+        assert_eq!(init_ign & TTIN_TTOU, TTIN_TTOU, "{label}: the init (pid {init}) should ignore TTIN and TTOU\n{out}");
+        assert_eq!(program_ign & TTIN_TTOU, 0, "{label}: PROGRAM (pid {sleeper}) must not inherit the init's ignores\n{out}");
+        out.code(128 + 9);
     }
 }
 
-/// The pid of the one process whose command line contains `tag`.
-fn wait_for_process(tag: &str) -> u32 {
-    for _ in 0..200 {
-        for entry in fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            if cmdline.starts_with("/bin/sleep") && cmdline.contains(tag) {
-                return pid;
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+/// The pid of the one `/bin/sleep TAG`.
+fn wait_for_sleeper(tag: &Tag) -> u32 {
+    let sleepers = || tag.matching(|cmdline| cmdline == format!("/bin/sleep\0{tag}\0"));
+    if !until(SOON, || sleepers().len() == 1) {
+        panic!("no single process `/bin/sleep {tag}` appeared: {:?}", sleepers());
     }
-    panic!("no process with {tag} appeared");
+    sleepers()[0]
 }
 
 fn parent_of(pid: u32) -> u32 {

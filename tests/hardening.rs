@@ -275,34 +275,45 @@ fn fds_and_cwd_are_clean(who: Who) {
 
 /// With --unshare-pid, no process visible inside runs the host's nook: the
 /// probe stats /proc/N/exe of every pid and prints the ones whose DEV:INO is
-/// the host binary's. /proc/1/exe is the sealed memfd; writing through it
-/// fails; the binary's hash stays. As root this runs without a user
-/// namespace: root inside is real root. The control runs the same probe under
-/// `nook init` as PID 1 of `unshare -Urpf` (what a runtime that starts the
-/// host's nook as init would do): there it must find PID 1, which proves the
-/// probe sees the host binary when it is reachable.
+/// the host binary's. /proc/1/exe is the memfd, and the workload's own
+/// handle on it carries every seal (F_GET_SEALS, from inside): a write
+/// attempt alone would prove nothing, since the kernel refuses writes to any
+/// file being executed (ETXTBSY), sealed or not. Writing through it fails;
+/// the binary's hash stays. As root this runs without a user namespace: root
+/// inside is real root. The control runs the same probe under `nook init` as
+/// PID 1 of `unshare -Urpf` (what a runtime that starts the host's nook as
+/// init would do): there it must find PID 1, a file with no seals (EINVAL),
+/// which proves the probe sees the host binary when it is reachable.
 fn host_binary_unreachable_from_pid_namespace(who: Who) {
     let w = world();
     let before = sha(&w.nook);
     let host = dev_ino(&w.nook);
-    let probe = format!(
-        "for d in /proc/[0-9]*; do [ \"$(stat -L -c %d:%i $d/exe 2>&1)\" = {host} ] && echo HOST-BINARY-AT $d; done; \
-         ls -l /proc/1/exe; \
-         if (echo x >> /proc/1/exe); then echo WROTE; fi; \
-         if (exec 3<> /proc/1/exe); then echo OPENED-RW; fi; \
-         if (exec 3< /proc/1/exe; echo x >> /proc/self/fd/3); then echo WROTE-THROUGH-FD; fi; \
-         true"
-    );
-    let out = nook(who, &["--unshare-pid", "--proc", "/proc", "--root", w.root(), "--", "/bin/sh", "-c", &probe]);
+    let probe = |helper: &str| {
+        format!(
+            "for d in /proc/[0-9]*; do [ \"$(stat -L -c %d:%i $d/exe 2>&1)\" = {host} ] && echo HOST-BINARY-AT $d; done; \
+             ls -l /proc/1/exe; {seals}; \
+             if (echo x >> /proc/1/exe); then echo WROTE; fi; \
+             if (exec 3<> /proc/1/exe); then echo OPENED-RW; fi; \
+             if (exec 3< /proc/1/exe; echo x >> /proc/self/fd/3); then echo WROTE-THROUGH-FD; fi; \
+             true",
+            seals = helper::command(helper, "seals /proc/1/exe")
+        )
+    };
+    let argv = [
+        "--unshare-pid", "--proc", "/proc", "--root", w.root(), "--tmpfs", "/mnt", "--ro-bind", helper::bin(), "/mnt/helper",
+        "--", "/bin/sh", "-c", &probe("/mnt/helper"),
+    ];
+    let out = nook(who, &argv);
     out.ok().stdout_has("memfd:nook");
     for word in ["HOST-BINARY-AT", "WROTE", "OPENED-RW"] {
         assert!(!out.stdout.contains(word), "the host's nook is reachable ({word})\n{out}");
     }
+    assert!(helper::all_sealed(&out.stdout), "/proc/1/exe must carry F_SEAL_SEAL|SHRINK|GROW|WRITE\n{out}");
     assert_eq!(sha(&w.nook), before, "the host's nook binary changed\n{out}");
 
-    let control = args(&["unshare", "-Urpf", "--mount-proc", w.nook_path(), "init", "--", "/bin/sh", "-c", &probe]);
+    let control = args(&["unshare", "-Urpf", "--mount-proc", w.nook_path(), "init", "--", "/bin/sh", "-c", &probe(helper::bin())]);
     let out = Run::argv(who, control).run();
-    out.ok().stdout_has("HOST-BINARY-AT /proc/1\n");
+    out.ok().stdout_has("HOST-BINARY-AT /proc/1\n").stdout_has("seals-err fcntl 22\n");
     assert_eq!(sha(&w.nook), before);
 }
 

@@ -29,8 +29,6 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for something that should happen at once.
-const SOON: Duration = Duration::from_secs(5);
 
 // ------------------------------------------------------------------ modes
 
@@ -186,11 +184,6 @@ fn stat(pid: u32) -> Option<Vec<String>> {
     Some(rest.split_whitespace().map(str::to_string).collect())
 }
 
-/// Whether PID exists and is neither a zombie nor dead.
-fn alive(pid: u32) -> bool {
-    stat(pid).is_some_and(|f| f[0] != "Z" && f[0] != "X")
-}
-
 fn state(pid: u32) -> String {
     match stat(pid) {
         Some(f) => format!("state {} ppid {} pgrp {} tpgid {}", f[0], f[1], f[2], f[5]),
@@ -261,27 +254,13 @@ fn send(pid: u32, sig: i32) {
 /// With signals forwarded to the group (`how`), the TERM just sent to
 /// `target` must kill PROGRAM's child too.
 fn expect_child_killed(live: &mut Live, how: &str, target: u32, prog: u32, sleep_pid: u32) {
-    if !until(SOON, || !alive(sleep_pid)) {
+    if !until(SOON, || !pid_alive(sleep_pid)) {
         let msg = format!(
             "with {how}, TERM to pid {target} did not kill the child (pid {sleep_pid}, {}) of PROGRAM (pid {prog}, {})",
             state(sleep_pid),
             state(prog)
         );
         live.fail(&msg);
-    }
-}
-
-/// Polls `f` every 10 ms until it holds or `timeout` passes.
-fn until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -958,7 +937,7 @@ fn pdeath_program(dir: &Path, tag: &Tag) -> String {
 fn assert_pdeathsig_fires(who: Who, dir: &Path, tag: &Tag, argv: &[String]) {
     let (run, launcher, nook_pid) = launch_in_background(who, dir, argv);
     send(launcher, 9);
-    let gone = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
+    let gone = until(SOON, || !pid_alive(nook_pid) && tag.live_pids().is_empty());
     let term = dir.join("term").exists();
     let left: Vec<String> = tag
         .live_pids()
@@ -973,7 +952,7 @@ fn assert_pdeathsig_fires(who: Who, dir: &Path, tag: &Tag, argv: &[String]) {
         "after SIGKILL to the launcher (pid {launcher}) of `{}`: PROGRAM got TERM: {term}; \
          nook (pid {nook_pid}) exited: {}; left: {left:?}\n{out}",
         sh_join(argv),
-        !alive(nook_pid)
+        !pid_alive(nook_pid)
     );
 }
 
@@ -993,9 +972,9 @@ fn pdeathsig(who: Who) {
             let (run, launcher, nook_pid) = launch_in_background(who, &dir, &argv);
             send(launcher, 9);
             thread::sleep(Duration::from_secs(1));
-            let survived = alive(nook_pid) && !dir.join("term").exists();
+            let survived = pid_alive(nook_pid) && !dir.join("term").exists();
             send(nook_pid, 15);
-            let ended = until(SOON, || !alive(nook_pid) && tag.live_pids().is_empty());
+            let ended = until(SOON, || !pid_alive(nook_pid) && tag.live_pids().is_empty());
             // Whatever is left holds the run's stdout: end it before waiting.
             tag.kill();
             let out = run.finish();
@@ -1046,7 +1025,7 @@ fn die_with_parent(who: Who) {
         assert!(complete, "expected nook, PID 1 and sleep: {all:?}");
         send(launcher, 9);
         if with {
-            let gone = until(SOON, || all.iter().all(|p| !alive(*p)));
+            let gone = until(SOON, || all.iter().all(|p| !pid_alive(*p)));
             let states: Vec<String> = all.iter().map(|p| format!("{p}: {}", state(*p))).collect();
             // Whatever is left holds the run's stdout: end it before waiting.
             tag.kill();
@@ -1059,9 +1038,9 @@ fn die_with_parent(who: Who) {
             );
         } else {
             thread::sleep(Duration::from_secs(1));
-            let survived = all.iter().all(|p| alive(*p));
+            let survived = all.iter().all(|p| pid_alive(*p));
             send(outer, 15);
-            let ended = until(SOON, || all.iter().all(|p| !alive(*p)));
+            let ended = until(SOON, || all.iter().all(|p| !pid_alive(*p)));
             // Whatever is left holds the run's stdout: end it before waiting.
             tag.kill();
             let out = run.finish();

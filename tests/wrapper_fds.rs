@@ -21,8 +21,6 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for something that should happen at once.
-const SOON: Duration = Duration::from_secs(5);
 
 /// The info keys, the /proc/PID/ns entry each names, and the option that
 /// creates it ("" = always created).

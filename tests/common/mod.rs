@@ -16,6 +16,8 @@
 //! run succeeds or fails.
 #![allow(dead_code)]
 
+pub mod helper;
+
 use std::fmt;
 use std::fs;
 use std::io::{Read, Write};
@@ -857,16 +859,26 @@ pub fn nook(who: Who, args: &[&str]) -> Out {
     Run::nook(who, args).run()
 }
 
-/// Wait until `path` exists, polling; false on timeout.
-pub fn wait_for(path: &Path, timeout: Duration) -> bool {
+/// How long a test waits for something that should happen at once.
+pub const SOON: Duration = Duration::from_secs(5);
+
+/// Polls `f` every 10 ms until it holds or `timeout` passes.
+pub fn until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if path.exists() {
+    loop {
+        if f() {
             return true;
+        }
+        if Instant::now() > deadline {
+            return false;
         }
         thread::sleep(Duration::from_millis(10));
     }
-    path.exists()
+}
+
+/// Wait until `path` exists, polling; false on timeout.
+pub fn wait_for(path: &Path, timeout: Duration) -> bool {
+    until(timeout, || path.exists())
 }
 
 /// The mount points (field 5) of a mountinfo text, unescaped only for spaces.
