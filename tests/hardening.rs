@@ -507,24 +507,37 @@ fn locked_flags_survive(who: Who) {
 }
 
 /// The workload, with the capabilities nook leaves it by default (every one
-/// of its user namespace), tries to undo --ro-bind and --ro-root with `mount
-/// -o remount,rw,bind`. Read-only must hold: the rootfs here is a copy
-/// owned by the caller (root's, as root, whose uid 0 is mapped to 0), so once
-/// the mount is writable again nothing else stops the write. With --cap-drop
-/// ALL (the control) the remount is refused.
+/// of its user namespace), tries to undo --ro-bind and --ro-root: a remount
+/// of each that clears only read-only (the helper keeps the other flags, so
+/// no locked nosuid or nodev is what refuses it). The kernel must answer
+/// EPERM (MNT_LOCK_READONLY), and nothing reaches the host: the rootfs here
+/// is a copy owned by the caller (root's, as root, whose uid 0 is mapped to
+/// 0), so once the mount is writable again nothing else stops the write.
+/// The same with --cap-drop ALL (EPERM: no CAP_SYS_ADMIN) and with id ranges,
+/// which take the other way of mapping the nested namespace (a helper writes
+/// the maps).
+///
+/// The positive control is the same run without the read-only promise: the
+/// workload makes both mounts read-only itself, and the same remount makes
+/// them writable again, so the EPERM above is the lock's doing.
 fn read_only_holds_against_the_workload(who: Who) {
     let r = rootfs_copy(who, "undo");
+    fs::copy(helper::bin(), r.join("bin/nook-it-helper")).unwrap();
     own(who, &r);
     let s = scratch(who, "undo-src");
     let d = scratch(who, "undo-dest");
-    let undo = format!(
-        "mount -o remount,rw,bind {d} && touch {d}/f && echo UNDID-RO-BIND; \
-         mount -o remount,rw,bind / && touch /pwned && echo UNDID-RO-ROOT; true",
-        d = p(&d)
-    );
+    let h = |action: String| helper::command("/bin/nook-it-helper", &action);
+    let undo = |redo_ro: bool| {
+        let mut script = String::new();
+        for (mp, file, word) in [(p(&d), format!("{}/f", p(&d)), "WROTE-RO-BIND"), ("/", "/pwned".into(), "WROTE-RO-ROOT")] {
+            if redo_ro {
+                script += &format!("{}; ", h(format!("remount ro {mp}")));
+            }
+            script += &format!("{}; if touch {file}; then echo {word}; fi; ", h(format!("remount rw {mp}")));
+        }
+        script + "true"
+    };
     let userns: &[&str] = if who == Who::Root { &["--unshare-user"] } else { &[] };
-    // Id ranges take the other way of mapping the nested namespace (a helper
-    // writes the maps), so they are tried as well.
     let w = world();
     let (outside, sub) = if who == Who::Root { (0, 100_000) } else { (w.uid, w.subuid.0) };
     let uid_maps = [format!("0:{outside}:1"), format!("1:{sub}:1000")];
@@ -534,18 +547,49 @@ fn read_only_holds_against_the_workload(who: Who) {
         "--uid-map", uid_maps[0].as_str(), "--uid-map", uid_maps[1].as_str(),
         "--gid-map", gid_maps[0].as_str(), "--gid-map", gid_maps[1].as_str(),
     ];
-    let mut failures = Vec::new();
-    for caps in [&["--cap-drop", "ALL"][..], &[], &ranges[..]] {
+    let run = |caps: &[&str], promise: bool| {
         let mut argv = userns.to_vec();
         argv.extend_from_slice(caps);
-        argv.extend(["--unshare-pid", "--proc", "/proc", "--root", p(&r), "--ro-root"]);
-        argv.extend(["--ro-bind", p(&s), p(&d), "--", "/bin/sh", "-c", &undo]);
-        let out = nook(who, &argv);
+        argv.extend(["--unshare-pid", "--proc", "/proc", "--root", p(&r)]);
+        if promise {
+            argv.extend(["--ro-root", "--ro-bind", p(&s), p(&d)]);
+        } else {
+            argv.extend(["--bind", p(&s), p(&d)]);
+        }
+        let script = undo(!promise);
+        argv.extend(["--", "/bin/sh", "-c", &script]);
+        nook(who, &argv)
+    };
+    let mut failures = Vec::new();
+    for caps in [&["--cap-drop", "ALL"][..], &[], &ranges[..]] {
+        let out = run(caps, true);
         out.ok();
-        for (word, file) in [("UNDID-RO-BIND", s.join("f")), ("UNDID-RO-ROOT", r.join("pwned"))] {
+        for line in [format!("remount-err rw {} 1", p(&d)), "remount-err rw / 1".into()] {
+            if !out.lines().contains(&line) {
+                failures.push(format!("with caps {caps:?}: want {line:?} (EPERM)\n{out}"));
+            }
+        }
+        for (word, file) in [("WROTE-RO-BIND", s.join("f")), ("WROTE-RO-ROOT", r.join("pwned"))] {
             if out.stdout.contains(word) || file.exists() {
                 failures.push(format!("{word} with caps {caps:?}: {} written on the host\n{out}", p(&file)));
             }
+        }
+    }
+    for caps in [&[][..], &ranges[..]] {
+        let out = run(caps, false);
+        out.ok();
+        for mp in [p(&d), "/"] {
+            for line in [format!("remount-ok ro {mp}"), format!("remount-ok rw {mp}")] {
+                if !out.lines().contains(&line) {
+                    failures.push(format!("control with caps {caps:?}: want {line:?}\n{out}"));
+                }
+            }
+        }
+        for (word, file) in [("WROTE-RO-BIND", s.join("f")), ("WROTE-RO-ROOT", r.join("pwned"))] {
+            if !out.stdout.contains(word) || !file.exists() {
+                failures.push(format!("control with caps {caps:?}: {word} should have written {}\n{out}", p(&file)));
+            }
+            let _ = fs::remove_file(&file);
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
