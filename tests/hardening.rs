@@ -452,7 +452,10 @@ fn with_locked_mounts(who: Who, s: &Path, nook_args: &[&str]) -> Out {
     match who {
         Who::Root => argv.extend(inner),
         Who::User => {
-            let cmd = format!("exec env -i PATH={PATH} {}", sh_join(&inner));
+            // su's `env -i` would drop what Run passes (NOOK_MOUNT_API in
+            // scripts/test's legacy pass): name it again.
+            let api = std::env::var("NOOK_TEST_MOUNT_API").map(|a| format!("NOOK_MOUNT_API={} ", sh_quote(&a))).unwrap_or_default();
+            let cmd = format!("exec env -i PATH={PATH} {api}{}", sh_join(&inner));
             argv.extend(args(&["su", USER, "-s", "/bin/sh", "-c", &cmd]));
         }
     }

@@ -106,22 +106,39 @@ try touch /sys/f
 stat -c '%a %n' /mnt /mnt/src/d
 "#;
 
-fn container(who: Who, api: Option<&str>) -> Out {
+/// The line NOOK_VERBOSE=1 prints when nook takes the mount(2) fallback.
+const FALLBACK_TRACE: &str = "nook: + mount API mount(2) on /proc/self/fd/N\n";
+
+/// The plan and the probe through `api` (new or legacy), traced: the trace
+/// must show that the fallback ran exactly when it was asked for, or a
+/// comparison of the two would compare one API with itself.
+fn container(who: Who, api: &str) -> Out {
     let mut argv = plan();
     argv.extend(["/bin/sh".into(), "-c".into(), PROBE.into()]);
-    let run = Run::nook(who, &argv);
-    let run = match api {
-        Some(a) => run.env("NOOK_MOUNT_API", a),
-        None => run,
-    };
-    let out = run.run();
+    let out = Run::nook(who, &argv).env("NOOK_MOUNT_API", api).env("NOOK_VERBOSE", "1").run();
     out.ok();
+    assert_eq!(out.stderr.contains(FALLBACK_TRACE), api == "legacy", "NOOK_MOUNT_API={api}: the fallback's trace\n{out}");
     out
 }
 
+/// What scripts/test's second pass (NOOK_TEST_MOUNT_API=legacy) relies on:
+/// every nook a test starts through `Run`, as root and through su, gets the
+/// variable, and takes the fallback (the trace says so). In the first pass
+/// the variable is unset, and nook must not be told anything.
+fn the_test_pass_reaches_nook(who: Who) {
+    let out = Run::nook(who, &["--root", world().root(), "--tmpfs", "/mnt", "--", "/bin/true"]).env("NOOK_VERBOSE", "1").run();
+    out.ok();
+    match std::env::var("NOOK_TEST_MOUNT_API").ok().as_deref() {
+        Some("legacy") => assert!(out.stderr.contains(FALLBACK_TRACE), "the legacy pass did not reach nook\n{out}"),
+        Some("new") => assert!(!out.stderr.contains(FALLBACK_TRACE), "{out}"),
+        Some(other) => panic!("NOOK_TEST_MOUNT_API={other:?}: scripts/test sets only legacy"),
+        None => assert!(!out.cmd.contains("NOOK_MOUNT_API"), "NOOK_MOUNT_API set without NOOK_TEST_MOUNT_API\n{out}"),
+    }
+}
+
 fn same_tree_through_both_apis(who: Who) {
-    let new = container(who, Some("new"));
-    let legacy = container(who, Some("legacy"));
+    let new = container(who, "new");
+    let legacy = container(who, "legacy");
     assert_eq!(new.stdout, legacy.stdout, "mount(2) built another container than the new API\nnew API: {new}\nlegacy: {legacy}");
     // And the tree is the one promised, so "the same" is not "equally broken".
     for line in [
@@ -160,8 +177,9 @@ fn same_propagation_through_both_apis(who: Who) {
             "--tmpfs", "/mnt/u", "--make-unbindable", "/mnt/u", "--tmpfs", "/mnt/p", "--make-private", "/mnt/p",
             "/bin/sh", "-c", PROBE.lines().nth(1).unwrap(),
         ];
-        let out = Run::nook(who, &argv).env("NOOK_MOUNT_API", api).run();
+        let out = Run::nook(who, &argv).env("NOOK_MOUNT_API", api).env("NOOK_VERBOSE", "1").run();
         out.ok();
+        assert_eq!(out.stderr.contains(FALLBACK_TRACE), api == "legacy", "NOOK_MOUNT_API={api}: the fallback's trace\n{out}");
         out
     };
     let (new, legacy) = (run("new"), run("legacy"));
@@ -200,8 +218,8 @@ fn falls_back_when_the_kernel_lacks_the_new_api(who: Who) {
     argv.extend(["/bin/sh".into(), "-c".into(), PROBE.into()]);
     let out = Run::argv(who, argv).env("NOOK_VERBOSE", "1").run();
     out.ok();
-    assert!(out.stderr.contains("nook: + mount API mount(2) on /proc/self/fd/N"), "the fallback was not chosen\n{out}");
-    let reference = container(who, Some("new"));
+    assert!(out.stderr.contains(FALLBACK_TRACE), "the fallback was not chosen\n{out}");
+    let reference = container(who, "new");
     assert_eq!(out.stdout, reference.stdout, "the fallback built another container\n{out}\n{reference}");
 }
 
@@ -221,4 +239,10 @@ fn which(tool: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {tool}")]).env("PATH", PATH).output().map(|o| o.status.success()).unwrap_or(false)
 }
 
-both!(same_tree_through_both_apis, same_propagation_through_both_apis, falls_back_when_the_kernel_lacks_the_new_api, new_api_forced_without_it_fails_cleanly);
+both!(
+    same_tree_through_both_apis,
+    same_propagation_through_both_apis,
+    falls_back_when_the_kernel_lacks_the_new_api,
+    new_api_forced_without_it_fails_cleanly,
+    the_test_pass_reaches_nook,
+);
