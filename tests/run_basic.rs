@@ -677,12 +677,49 @@ fn propagation_modes(who: Who) {
     );
 }
 
+/// The ready/go handshake of a container with the shell that started it,
+/// through PROGRAM's stdin and stdout (two fifos in $d), so that it works
+/// with --root too: `start_container NOOK-ARGV... -- PROGRAM...` starts it
+/// in the background, where PROGRAM prints `ready` and then reads a line;
+/// the shell's `wait_ready` returns once `ready` came (and fails when nook
+/// exited first), `go` sends the line, and `finish` copies the rest of
+/// PROGRAM's stdout and returns nook's status. If the shell dies before `go`,
+/// PROGRAM reads EOF and goes on: nothing hangs.
+const HANDSHAKE_SH: &str = r#"
+start_container() {
+    mkfifo "$d/to-program" "$d/from-program"
+    "$@" < "$d/to-program" > "$d/from-program" &
+    container=$!
+    # The same order as the background's redirections: no deadlock.
+    exec 3> "$d/to-program" 4< "$d/from-program"
+}
+wait_ready() {
+    line=
+    read -r line <&4 || true
+    if [ "$line" != ready ]; then
+        echo "the container never got ready (it said \"$line\")" >&2
+        exec 3>&-
+        wait $container || exit $?
+        exit 99
+    fi
+}
+go() {
+    echo go >&3
+    exec 3>&-
+}
+finish() {
+    cat <&4
+    wait $container
+}
+"#;
+
 /// Run by `unshare -m` / `unshare -Urm`: PROPAGATION_ROOT.sh NOOK DIR ROOTFS
 /// [NOOK-OPTION...]. The same experiment with --root: the rootfs is bound
 /// under a shared tmpfs, and a tmpfs mounted on its /mnt after the container
-/// started must (shared, slave) or must not (private) show inside. With
-/// --root and `shared`, pivot_root refuses shared mounts, so this checks that
-/// nook still gets the container going and keeps the propagation.
+/// is up (it said `ready`) must (shared, slave) or must not (private) show
+/// inside, where PROGRAM lists /mnt once it is told `go`. With --root and
+/// `shared`, pivot_root refuses shared mounts, so this checks that nook
+/// still gets the container going and keeps the propagation.
 const PROPAGATION_ROOT_SH: &str = r#"set -eu
 nook=$1 d=$2 rootfs=$3
 shift 3
@@ -691,12 +728,12 @@ mount -t tmpfs nook-it-prop "$d/m"
 mount --make-shared "$d/m"
 mkdir "$d/m/root"
 mount --rbind "$rootfs" "$d/m/root"
-"$nook" --root "$d/m/root" "$@" -- /bin/sh -c 'sleep 1.5; ls /mnt' &
-pid=$!
-sleep 0.3
+start_container "$nook" --root "$d/m/root" "$@" -- /bin/sh -c 'echo ready; read -r go; ls /mnt'
+wait_ready
 mount -t tmpfs nook-it-late "$d/m/root/mnt"
 touch "$d/m/root/mnt/late-marker"
-wait $pid
+go
+finish
 "#;
 
 /// --propagation with --root: a mount made on the host under the rootfs after
@@ -706,14 +743,13 @@ fn propagation_with_root(who: Who) {
     let w = world();
     let holder = scratch(who, "propagation-root");
     let script = holder.join("propagation-root.sh");
-    write(who, &script, PROPAGATION_ROOT_SH);
+    write(who, &script, &format!("{HANDSHAKE_SH}{PROPAGATION_ROOT_SH}"));
     let cases: &[(&str, bool)] = &[("shared", true), ("slave", true), ("private", false)];
     let mut failures = Vec::new();
     for (i, (mode, visible)) in cases.iter().enumerate() {
         let d = holder.join(format!("case{i}"));
         mkdir(who, &d);
         let mut argv = in_own_mount_namespace(who, &script, &[p(&d), p(&w.rootfs)]);
-        // The container lists /mnt 1.5 s in; the late mount comes at 0.3 s.
         argv.extend(["--propagation".into(), mode.to_string()]);
         let out = Run::argv(who, argv).run();
         if out.code != 0 {
@@ -730,6 +766,74 @@ fn propagation_with_root(who: Who) {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Run by `unshare -m` / `unshare -Urm`: PROPAGATION_OUT.sh NOOK DIR
+/// [NOOK-OPTION...]. The other direction: DIR/m is a shared tmpfs of this
+/// namespace (standing in for a host whose / is shared, as on systemd
+/// machines; this one's is private, so leaks could not show). The
+/// container, over the host tree, gets `--tmpfs DIR/m/by-nook` and mounts
+/// DIR/m/by-workload itself; once it is ready, this shell prints the mount
+/// points it sees under DIR/m, then lets the container end.
+const PROPAGATION_OUT_SH: &str = r#"set -eu
+nook=$1 d=$2
+shift 2
+mkdir -p "$d/m"
+mount -t tmpfs nook-it-out "$d/m"
+mount --make-shared "$d/m"
+mkdir "$d/m/by-nook" "$d/m/by-workload"
+start_container "$nook" --tmpfs "$d/m/by-nook" "$@" -- /bin/sh -c '
+    mount -t tmpfs nook-it-inner "$1/m/by-workload" && echo ready; read -r go' sh "$d"
+wait_ready
+cut -d' ' -f5 /proc/self/mountinfo | grep "^$d/m/" | sed 's/^/outside: /' || true
+go
+finish
+"#;
+
+/// Mounts made inside never reach the caller, unless asked for: with the
+/// default (private) propagation, slave and private, neither nook's --tmpfs
+/// nor the workload's own mount shows outside, in a tree that is shared with
+/// the caller; with shared and unchanged they do (as root: a mount namespace
+/// in the same user namespace is a peer). For container-user (and root with
+/// --unshare-user) the kernel itself turns shared mounts into slaves when
+/// it copies them into a less privileged mount namespace, so nothing shows
+/// for any mode.
+fn inside_mounts_do_not_leak_out(who: Who) {
+    let holder = scratch(who, "propagation-out");
+    let script = holder.join("propagation-out.sh");
+    write(who, &script, &format!("{HANDSHAKE_SH}{PROPAGATION_OUT_SH}"));
+    let root = who == Who::Root;
+    let mut cases: Vec<(&[&str], bool)> = vec![
+        (&[], false),
+        (&["--propagation", "private"], false),
+        (&["--propagation", "slave"], false),
+        (&["--propagation", "shared"], root),
+        (&["--propagation", "unchanged"], root),
+    ];
+    if root {
+        // (container-user's runs have --unshare-user already.)
+        cases.push((&["--unshare-user", "--propagation", "shared"], false));
+    }
+    let mut failures = Vec::new();
+    for (i, (opts, leaks)) in cases.iter().enumerate() {
+        let d = holder.join(format!("case{i}"));
+        mkdir(who, &d);
+        let mut argv = in_own_mount_namespace(who, &script, &[p(&d)]);
+        argv.extend(opts.iter().map(|o| o.to_string()));
+        let out = Run::argv(who, argv).run();
+        if out.code != 0 {
+            failures.push(format!("{opts:?}: the run failed\n{out}"));
+            continue;
+        }
+        let m = format!("{}/m", p(&d));
+        let mut seen: Vec<String> = out.lines().iter().filter_map(|l| l.strip_prefix("outside: ").map(str::to_string)).collect();
+        seen.sort();
+        let want: Vec<String> = if *leaks { vec![format!("{m}/by-nook"), format!("{m}/by-workload")] } else { vec![] };
+        if seen != want {
+            failures.push(format!("{opts:?}: outside, the mounts under {m} are {seen:?} (expected {want:?})\n{out}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
 /// --make-shared/-slave/-private/-unbindable, in argv order, show in the
@@ -1266,6 +1370,7 @@ both!(
     ro_root,
     propagation_modes,
     propagation_with_root,
+    inside_mounts_do_not_leak_out,
     make_propagation_flags,
     keep_old_root,
     exit_codes,
