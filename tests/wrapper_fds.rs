@@ -519,10 +519,19 @@ fn block_fd(who: Who, pidns: bool) {
 
 // ---------------------------------------------------------------- --sync-fd
 
-/// --sync-fd: no EOF while the container runs, EOF once it has exited.
+/// --sync-fd: no EOF while the container runs, EOF once it has exited. fd 6
+/// itself: without a PID namespace PROGRAM is the container and holds it
+/// (the sync fifo); with one, the outer nook holds it, and neither PROGRAM
+/// nor PID 1 (seen in a /proc of the container's own) has a copy.
 fn sync_fd(who: Who, pidns: bool) {
     let dir = scratch(who, "sync");
-    let argv = nook_argv(pidns, &["--sync-fd", "6"], &waiting_program(&dir, 99, 3));
+    let fifo = format!("{}/sync.fifo", p(&dir));
+    let (opts, probe): (&[&str], _) = match pidns {
+        false => (&["--sync-fd", "6"], "echo \"self: $(readlink /proc/self/fd/6)\""),
+        true => (&["--sync-fd", "6", "--proc", "/proc"], "echo \"self: $(readlink /proc/self/fd/6)\"; echo \"init: $(readlink /proc/1/fd/6)\""),
+    };
+    let program = format!("{probe}; {}", waiting_program(&dir, 6, 3));
+    let argv = nook_argv(pidns, opts, &program);
     let mut live = Live::start(who, &dir, &fifo_launcher(6, "sync", "", ""), argv);
     live.wait("ready", "PROGRAM never started", |_| true);
     thread::sleep(Duration::from_millis(500));
@@ -532,6 +541,11 @@ fn sync_fd(who: Who, pidns: bool) {
     let out = live.finish();
     out.code(3);
     assert!(!out.stdout.contains("still open"), "{out}");
+    let want = match pidns {
+        false => vec![format!("self: {fifo}"), "fd6-inherited".into()],
+        true => vec!["self: ".into(), "init: ".into()],
+    };
+    assert_eq!(out.lines(), want, "who holds the sync fd\n{out}");
 }
 
 // ------------------------------------------------- all four, and bad fds
