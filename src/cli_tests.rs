@@ -346,7 +346,8 @@ fn a_missing_dest_is_created_with_its_parents() {
 
 #[test]
 fn ro_root_protects_submounts_first_and_the_root_last() {
-    let (calls, _) = record(&["--root", "/r", "--ro-root", "--dir", "/new", "--", "p"], |r| r.missing.push("/new".into()));
+    let (calls, err) = record(&["--root", "/r", "--ro-root", "--dir", "/new", "--", "p"], |r| r.missing.push("/new".into()));
+    assert_eq!(err, None, "{calls:?}");
     let interesting: Vec<_> = calls.iter().filter(|c| c.starts_with("setattr") || c.starts_with("mkdir")).cloned().collect();
     assert_eq!(
         interesting,
@@ -361,14 +362,16 @@ fn ro_root_protects_submounts_first_and_the_root_last() {
 
 #[test]
 fn keep_old_root_pivots_onto_a_directory_inside_and_does_not_detach() {
-    let (calls, _) = record(&["--root", "/r", "--keep-old-root", "/oldroot", "--", "p"], |_| {});
+    let (calls, err) = record(&["--root", "/r", "--keep-old-root", "/oldroot", "--", "p"], |_| {});
+    assert_eq!(err, None, "{calls:?}");
     assert!(calls.contains(&"pivot_root . /oldroot".to_string()), "{calls:?}");
     assert!(!calls.iter().any(|c| c.starts_with("detach")), "{calls:?}");
 }
 
 #[test]
 fn shared_propagation_slaves_the_pivot_path_then_shares_the_new_root() {
-    let (calls, _) = record(&["--propagation", "shared", "--root", "/srv/r", "--", "p"], |_| {});
+    let (calls, err) = record(&["--propagation", "shared", "--root", "/srv/r", "--", "p"], |_| {});
+    assert_eq!(err, None, "{calls:?}");
     assert_eq!(
         &calls[..6],
         ["propagation rshared /", "open-host /srv/r", "propagation slave /", "propagation slave /srv", "propagation slave /srv/r", "clone-tree host:/srv/r"]
@@ -378,7 +381,8 @@ fn shared_propagation_slaves_the_pivot_path_then_shares_the_new_root() {
 
 #[test]
 fn unchanged_propagation_touches_nothing_first() {
-    let (calls, _) = record(&["--propagation", "unchanged", "--", "p"], |_| {});
+    let (calls, err) = record(&["--propagation", "unchanged", "--", "p"], |_| {});
+    assert_eq!(err, None, "{calls:?}");
     assert_eq!(calls, ["open-host /", "chdir /"]);
 }
 
@@ -402,9 +406,10 @@ fn a_failure_stops_the_sequence_and_names_step_object_errno() {
 
 #[test]
 fn symlink_and_dir_with_perms() {
-    let (calls, _) = record(&["--perms", "700", "--dir", "/d", "--symlink", "../x", "/s/link", "--", "p"], |r| {
+    let (calls, err) = record(&["--perms", "700", "--dir", "/d", "--symlink", "../x", "/s/link", "--", "p"], |r| {
         r.missing.push("/d".into())
     });
+    assert_eq!(err, None, "{calls:?}");
     assert!(calls.contains(&"mkdir d in / 700".to_string()), "{calls:?}");
     assert!(calls.contains(&"chmod /d 700".to_string()), "{calls:?}");
     assert!(calls.contains(&"symlink link -> ../x in /s".to_string()), "{calls:?}");

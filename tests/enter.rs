@@ -252,23 +252,28 @@ fn enter_errors(who: Who) {
 
 /// A target that has exited but is not yet reaped (a zombie in the
 /// container: the `true` that the exec'd sleep never waits for) is refused
-/// with one line and 125.
+/// with one line and 125 that names it (and, as root, says it has exited),
+/// and PROGRAM
+/// (`touch /mnt/ran`, /mnt bound from the host) never runs. The control:
+/// the same enter into the live sleep does run it.
 fn enter_zombie(who: Who) {
     let w = world();
     let dir = scratch(who, "zombie");
+    let shared = scratch(who, "zombie-mnt");
     let info = dir.join("info");
     let tag = Tag::new();
     let script = format!("/bin/true & exec /bin/sleep {}", tag.0);
     // The shell gives a background job /dev/null as stdin.
     let dev = ["--tmpfs", "/dev", "--dev-bind", "/dev/null", "/dev/null"];
-    let mut argv = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3"];
+    let mut argv = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3", "--bind", p(&shared), "/mnt"];
     argv.extend(dev);
     argv.extend(["--", "/bin/sh", "-c", &script]);
     let mut args = vec![p(&info)];
     args.extend(argv);
     let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
+    let sleeper = || child_pid(&fs::read_to_string(&info).unwrap_or_default());
     let zombie = || {
-        let pid = child_pid(&fs::read_to_string(&info).unwrap_or_default())?;
+        let pid = sleeper()?;
         let kids = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
         kids.split_whitespace().find(|k| {
             let stat = fs::read_to_string(format!("/proc/{k}/stat")).unwrap_or_default();
@@ -280,11 +285,24 @@ fn enter_zombie(who: Who) {
         panic!("no zombie appeared in the container\n{}", run.finish());
     }
     let zpid = zombie().unwrap();
-    let out = Run::nook(who, &["enter", "--pid", &zpid, "--", "/bin/true"]).run_collect();
+    let touch = ["--", "/bin/touch", "/mnt/ran"];
+    let out = Run::nook(who, &[&["enter", "--pid", &zpid][..], &touch].concat()).run_collect();
+    let ran = shared.join("ran").exists();
+    let live = sleeper().unwrap().to_string();
+    let control = Run::nook(who, &[&["enter", "--pid", &live][..], &touch].concat()).run_collect();
     tag.kill();
     run.kill();
     let _ = run.finish();
-    out.usage_error();
+    out.usage_error().stderr_has(&format!(" of {zpid}: "));
+    // As container-user the kernel answers EACCES instead (procfs makes the
+    // files of a task without memory root's), and nook's hint for that
+    // names another user: only root's line is held to "exited".
+    if who == Who::Root {
+        out.stderr_has("the target has exited");
+    }
+    assert!(!ran, "PROGRAM ran in a zombie's namespaces\n{out}");
+    control.ok();
+    assert!(shared.join("ran").exists(), "control: enter into the live sleep did not run PROGRAM\n{control}");
 }
 
 /// enter takes the target's uid and gid in its user namespace: 1000:1000

@@ -1474,43 +1474,47 @@ fn env_pdeathsig(who: Who) {
 // ------------------------------------------------------------ bad values
 
 /// A PID-1 option or variable whose value does not parse: exit 125 and one
-/// "nook: " line on stderr, PROGRAM never runs.
+/// "nook: " line on stderr naming the value, and PROGRAM (`touch MARKER`)
+/// never runs. The control: the same invocations with good values do run it.
 fn bad_init_values(who: Who) {
-    let cases: [Args; 7] = [
-        (&["init", "--grace", "x", "--", "true"], &[]),
-        (&["init", "--", "true"], &[("NOOK_GRACE", "x")]),
-        (&["init", "--pdeathsig", "NOPE", "--", "true"], &[]),
-        (
-            &[
-                "--unshare-pid",
-                "--signal-group",
-                "--grace",
-                "-1",
-                "--",
-                "true",
-            ],
-            &[],
-        ),
-        (&["init", "--", "true"], &[("NOOK_PDEATHSIG", "NOPE")]),
-        (&["init", "--", "true"], &[("NOOK_SIGNAL_GROUP", "maybe")]),
-        (&["--unshare-pid", "--", "true"], &[("NOOK_GRACE", "-1")]),
+    let dir = scratch(who, "bad-init");
+    let marker = dir.join("ran");
+    let program = ["--", "/bin/touch", p(&marker)];
+    let cases: [(&[&str], &[(&str, &str)], &str, &[&str], &[(&str, &str)]); 7] = [
+        (&["init", "--grace", "x"], &[], "option x:", &["init", "--grace", "1"], &[]),
+        (&["init"], &[("NOOK_GRACE", "x")], "environment NOOK_GRACE:", &["init"], &[("NOOK_GRACE", "1")]),
+        (&["init", "--pdeathsig", "NOPE"], &[], "option NOPE:", &["init", "--pdeathsig", "TERM"], &[]),
+        (&["--unshare-pid", "--signal-group", "--grace", "-1"], &[], "option -1:", &["--unshare-pid", "--signal-group", "--grace", "1"], &[]),
+        (&["init"], &[("NOOK_PDEATHSIG", "NOPE")], "environment NOOK_PDEATHSIG:", &["init"], &[("NOOK_PDEATHSIG", "TERM")]),
+        (&["init"], &[("NOOK_SIGNAL_GROUP", "maybe")], "environment NOOK_SIGNAL_GROUP:", &["init"], &[("NOOK_SIGNAL_GROUP", "1")]),
+        (&["--unshare-pid"], &[("NOOK_GRACE", "-1")], "environment NOOK_GRACE:", &["--unshare-pid"], &[("NOOK_GRACE", "1")]),
     ];
-    let mut problems = Vec::new();
-    for (args, env) in cases {
-        let mut run = Run::nook(who, args);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut run = Run::nook(who, &[args, &program[..]].concat());
         for (k, v) in env {
             run = run.env(k, v);
         }
-        let out = run.run_collect();
+        run.run_collect()
+    };
+    let mut problems = Vec::new();
+    for (args, env, says, good_args, good_env) in cases {
+        let out = run(args, env);
         if let Some(problem) = out.nook_failure_problem(NOOK_FAILED) {
             problems.push(format!("{problem}\n{out}"));
+        } else if !out.stderr.starts_with(&format!("nook: {says}")) {
+            problems.push(format!("stderr does not start with \"nook: {says}\"\n{out}"));
         }
+        if marker.exists() {
+            problems.push(format!("PROGRAM ran\n{out}"));
+        }
+        let _ = fs::remove_file(&marker);
+        let control = run(good_args, good_env);
+        if control.code != 0 || !marker.exists() {
+            problems.push(format!("control: PROGRAM did not run with good values\n{control}"));
+        }
+        let _ = fs::remove_file(&marker);
     }
-    assert!(
-        problems.is_empty(),
-        "want exit 125 and one \"nook: \" line on stderr:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "want exit 125, one \"nook: \" line on stderr, and PROGRAM not run:\n{}", problems.join("\n"));
 }
 
 in_modes!(
