@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn write(who: Who, path: &Path, text: &str) {
@@ -574,109 +574,11 @@ fn ro_root(who: Who) {
 
 // ---------------------------------------------------------------- propagation
 
-/// Run by `unshare -m` (root) or `unshare -Urm` (container-user):
-/// PROPAGATION.sh NOOK DIR [NOOK-OPTION...]. It makes DIR/m a shared tmpfs,
-/// starts a container over the host tree, mounts DIR/m/sub after the container
-/// is up, and lets the container save its mountinfo to DIR/inside.
-const PROPAGATION_SH: &str = r#"set -eu
-nook=$1 d=$2
-shift 2
-mkdir -p "$d/m"
-mount -t tmpfs nook-it-prop "$d/m"
-mount --make-shared "$d/m"
-mkdir "$d/m/sub"
-"$nook" "$@" -- /bin/sh -c '
-    touch "$1/ready"
-    i=0
-    while [ ! -e "$1/go" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
-    cat /proc/self/mountinfo > "$1/inside"
-' sh "$d" &
-pid=$!
-i=0
-while [ ! -e "$d/ready" ] && kill -0 $pid 2>/dev/null && [ $i -lt 400 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-if [ ! -e "$d/ready" ]; then
-    echo "propagation.sh: the container never got ready" >&2
-    kill $pid 2>/dev/null || true
-    wait $pid || true
-    exit 99
-fi
-mount -t tmpfs nook-it-late "$d/m/sub"
-touch "$d/go"
-wait $pid
-"#;
-
-/// `unshare -m` (as root) or `unshare -Urm` (as the user) running `sh
-/// SCRIPT NOOK ARGS...`, with the nook options every caller needs there: a
-/// user namespace below unshare's for the user, where shared mounts arrive
-/// as slaves. (--setgroups deny: unshare -r denied setgroups already;
-/// nested_user_namespace checks nook's default there.)
-fn in_own_mount_namespace(who: Who, script: &Path, args: &[&str]) -> Vec<String> {
-    let unshare = match who {
-        Who::Root => "-m",
-        Who::User => "-Urm",
-    };
-    let mut argv: Vec<String> = vec!["unshare".into(), unshare.into(), "/bin/sh".into(), p(script).into(), world().nook_path().into()];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    if who == Who::User {
-        argv.extend(["--unshare-user".into(), "--setgroups".into(), "deny".into()]);
-    }
-    argv
-}
-
-/// Each --propagation mode is observable: a mount made outside after the
-/// container started shows up inside with shared, slave and unchanged, and not
-/// with private (the default). The host's / is private, so the test makes a
-/// shared mount of its own, in a mount namespace of its own.
-fn propagation_modes(who: Who) {
-    let cases: &[(&[&str], bool)] = &[
-        (&["--propagation", "shared"], true),
-        (&["--propagation", "slave"], true),
-        (&["--propagation", "unchanged"], true),
-        (&["--propagation", "private"], false),
-        (&[], false),
-    ];
-    let holder = scratch(who, "propagation");
-    let script = holder.join("propagation.sh");
-    write(who, &script, PROPAGATION_SH);
-    let mut failures = Vec::new();
-    for (i, (opts, visible)) in cases.iter().enumerate() {
-        let d = holder.join(format!("case{i}"));
-        mkdir(who, &d);
-        let mut argv = in_own_mount_namespace(who, &script, &[p(&d)]);
-        argv.extend(opts.iter().map(|o| o.to_string()));
-        let out = Run::argv(who, argv).run();
-        if out.code != 0 {
-            failures.push(format!("{opts:?}: the run failed\n{out}"));
-            continue;
-        }
-        let inside = fs::read_to_string(d.join("inside")).unwrap_or_default();
-        let m = format!("{}/m", p(&d));
-        let sub = format!("{m}/sub");
-        if mountinfo_line(&inside, &m).is_none() {
-            failures.push(format!("{opts:?}: {m} missing inside\n{inside}\n{out}"));
-            continue;
-        }
-        let seen = mountinfo_line(&inside, &sub).is_some();
-        if seen != *visible {
-            failures.push(format!(
-                "{opts:?}: the mount made outside on {sub} is {} inside (expected {})\n{inside}\n{out}",
-                if seen { "visible" } else { "invisible" },
-                if *visible { "visible" } else { "invisible" },
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} propagation cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
-}
-
+/// What the propagation scripts share (`$d` is their scratch dir).
+///
+/// `shared_m NAME SUB...`: a tmpfs NAME on $d/m, shared, holding the
+/// directories SUB.
+///
 /// The ready/go handshake of a container with the shell that started it,
 /// through PROGRAM's stdin and stdout (two fifos in $d), so that it works
 /// with --root too: `start_container NOOK-ARGV... -- PROGRAM...` starts it
@@ -685,7 +587,14 @@ fn propagation_modes(who: Who) {
 /// exited first), `go` sends the line, and `finish` copies the rest of
 /// PROGRAM's stdout and returns nook's status. If the shell dies before `go`,
 /// PROGRAM reads EOF and goes on: nothing hangs.
-const HANDSHAKE_SH: &str = r#"
+const PROPAGATION_FUNCTIONS: &str = r#"
+shared_m() {
+    mkdir -p "$d/m"
+    mount -t tmpfs "$1" "$d/m"
+    mount --make-shared "$d/m"
+    shift
+    for sub in "$@"; do mkdir "$d/m/$sub"; done
+}
 start_container() {
     mkfifo "$d/to-program" "$d/from-program"
     "$@" < "$d/to-program" > "$d/from-program" &
@@ -713,6 +622,111 @@ finish() {
 }
 "#;
 
+/// Run by `unshare -m` (root) or `unshare -Urm` (container-user):
+/// PROPAGATION.sh NOOK DIR [NOOK-OPTION...]. It makes DIR/m a shared tmpfs,
+/// starts a container over the host tree, mounts DIR/m/sub once the
+/// container is up, and then lets the container save its mountinfo to
+/// DIR/inside.
+const PROPAGATION_SH: &str = r#"set -eu
+nook=$1 d=$2
+shift 2
+shared_m nook-it-prop sub
+start_container "$nook" "$@" -- /bin/sh -c 'echo ready; read -r go; cat /proc/self/mountinfo > "$1/inside"' sh "$d"
+wait_ready
+mount -t tmpfs nook-it-late "$d/m/sub"
+go
+finish
+"#;
+
+/// `unshare -m` (as root) or `unshare -Urm` (as the user) running `sh
+/// SCRIPT NOOK ARGS...`, with the nook options every caller needs there: a
+/// user namespace below unshare's for the user, where shared mounts arrive
+/// as slaves. (--setgroups deny: unshare -r denied setgroups already;
+/// nested_user_namespace checks nook's default there.)
+fn in_own_mount_namespace(who: Who, script: &Path, args: &[&str]) -> Vec<String> {
+    let unshare = match who {
+        Who::Root => "-m",
+        Who::User => "-Urm",
+    };
+    let mut argv: Vec<String> = vec!["unshare".into(), unshare.into(), "/bin/sh".into(), p(script).into(), world().nook_path().into()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    if who == Who::User {
+        argv.extend(["--unshare-user".into(), "--setgroups".into(), "deny".into()]);
+    }
+    argv
+}
+
+/// Writes SCRIPT (after [`PROPAGATION_FUNCTIONS`]) to a scratch dir of
+/// `who`'s and runs it once per case, in a mount namespace of its own (see
+/// [`in_own_mount_namespace`]), as `SCRIPT NOOK DIR/caseI EXTRA... OPTS...`. Returns each case whose run succeeded,
+/// with its DIR/caseI and output; a failed run goes to `failures`.
+fn each_case<'c, T>(
+    who: Who,
+    name: &str,
+    script_text: &str,
+    extra: &[&str],
+    cases: &'c [(&'c [&'c str], T)],
+    failures: &mut Vec<String>,
+) -> Vec<(&'c [&'c str], &'c T, PathBuf, Out)> {
+    let holder = scratch(who, name);
+    let script = holder.join(format!("{name}.sh"));
+    write(who, &script, &format!("{PROPAGATION_FUNCTIONS}{script_text}"));
+    let mut done = Vec::new();
+    for (i, (opts, want)) in cases.iter().enumerate() {
+        let d = holder.join(format!("case{i}"));
+        mkdir(who, &d);
+        let mut args = vec![p(&d)];
+        args.extend_from_slice(extra);
+        let mut argv = in_own_mount_namespace(who, &script, &args);
+        argv.extend(opts.iter().map(|o| o.to_string()));
+        let out = Run::argv(who, argv).run();
+        if out.code != 0 {
+            failures.push(format!("{opts:?}: the run failed\n{out}"));
+            continue;
+        }
+        done.push((*opts, want, d, out));
+    }
+    done
+}
+
+/// "visible" or "invisible".
+fn visibility(seen: bool) -> &'static str {
+    if seen { "visible" } else { "invisible" }
+}
+
+/// Each --propagation mode is observable: a mount made outside after the
+/// container started shows up inside with shared, slave and unchanged, and not
+/// with private (the default). The host's / is private, so the test makes a
+/// shared mount of its own, in a mount namespace of its own.
+fn propagation_modes(who: Who) {
+    let cases: &[(&[&str], bool)] = &[
+        (&["--propagation", "shared"], true),
+        (&["--propagation", "slave"], true),
+        (&["--propagation", "unchanged"], true),
+        (&["--propagation", "private"], false),
+        (&[], false),
+    ];
+    let mut failures = Vec::new();
+    for (opts, visible, d, out) in each_case(who, "propagation", PROPAGATION_SH, &[], cases, &mut failures) {
+        let inside = fs::read_to_string(d.join("inside")).unwrap_or_default();
+        let m = format!("{}/m", p(&d));
+        let sub = format!("{m}/sub");
+        if mountinfo_line(&inside, &m).is_none() {
+            failures.push(format!("{opts:?}: {m} missing inside\n{inside}\n{out}"));
+            continue;
+        }
+        let seen = mountinfo_line(&inside, &sub).is_some();
+        if seen != *visible {
+            failures.push(format!(
+                "{opts:?}: the mount made outside on {sub} is {} inside (expected {})\n{inside}\n{out}",
+                visibility(seen),
+                visibility(*visible),
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} propagation cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
 /// Run by `unshare -m` / `unshare -Urm`: PROPAGATION_ROOT.sh NOOK DIR ROOTFS
 /// [NOOK-OPTION...]. The same experiment with --root: the rootfs is bound
 /// under a shared tmpfs, and a tmpfs mounted on its /mnt after the container
@@ -723,10 +737,7 @@ finish() {
 const PROPAGATION_ROOT_SH: &str = r#"set -eu
 nook=$1 d=$2 rootfs=$3
 shift 3
-mkdir -p "$d/m"
-mount -t tmpfs nook-it-prop "$d/m"
-mount --make-shared "$d/m"
-mkdir "$d/m/root"
+shared_m nook-it-prop root
 mount --rbind "$rootfs" "$d/m/root"
 start_container "$nook" --root "$d/m/root" "$@" -- /bin/sh -c 'echo ready; read -r go; ls /mnt'
 wait_ready
@@ -740,28 +751,16 @@ finish
 /// the container started is visible inside with shared and slave, and not
 /// with private.
 fn propagation_with_root(who: Who) {
-    let w = world();
-    let holder = scratch(who, "propagation-root");
-    let script = holder.join("propagation-root.sh");
-    write(who, &script, &format!("{HANDSHAKE_SH}{PROPAGATION_ROOT_SH}"));
-    let cases: &[(&str, bool)] = &[("shared", true), ("slave", true), ("private", false)];
+    let cases: &[(&[&str], bool)] =
+        &[(&["--propagation", "shared"], true), (&["--propagation", "slave"], true), (&["--propagation", "private"], false)];
     let mut failures = Vec::new();
-    for (i, (mode, visible)) in cases.iter().enumerate() {
-        let d = holder.join(format!("case{i}"));
-        mkdir(who, &d);
-        let mut argv = in_own_mount_namespace(who, &script, &[p(&d), p(&w.rootfs)]);
-        argv.extend(["--propagation".into(), mode.to_string()]);
-        let out = Run::argv(who, argv).run();
-        if out.code != 0 {
-            failures.push(format!("--propagation {mode}: the run failed\n{out}"));
-            continue;
-        }
+    for (opts, visible, _, out) in each_case(who, "propagation-root", PROPAGATION_ROOT_SH, &[world().root()], cases, &mut failures) {
         let seen = out.stdout.contains("late-marker");
         if seen != *visible {
             failures.push(format!(
-                "--propagation {mode}: the host's late mount under the rootfs is {} inside (expected {})\n{out}",
-                if seen { "visible" } else { "invisible" },
-                if *visible { "visible" } else { "invisible" },
+                "{opts:?}: the host's late mount under the rootfs is {} inside (expected {})\n{out}",
+                visibility(seen),
+                visibility(*visible),
             ));
         }
     }
@@ -778,10 +777,7 @@ fn propagation_with_root(who: Who) {
 const PROPAGATION_OUT_SH: &str = r#"set -eu
 nook=$1 d=$2
 shift 2
-mkdir -p "$d/m"
-mount -t tmpfs nook-it-out "$d/m"
-mount --make-shared "$d/m"
-mkdir "$d/m/by-nook" "$d/m/by-workload"
+shared_m nook-it-out by-nook by-workload
 start_container "$nook" --tmpfs "$d/m/by-nook" "$@" -- /bin/sh -c '
     mount -t tmpfs nook-it-inner "$1/m/by-workload" && echo ready; read -r go' sh "$d"
 wait_ready
@@ -799,9 +795,6 @@ finish
 /// it copies them into a less privileged mount namespace, so nothing shows
 /// for any mode.
 fn inside_mounts_do_not_leak_out(who: Who) {
-    let holder = scratch(who, "propagation-out");
-    let script = holder.join("propagation-out.sh");
-    write(who, &script, &format!("{HANDSHAKE_SH}{PROPAGATION_OUT_SH}"));
     let root = who == Who::Root;
     let mut cases: Vec<(&[&str], bool)> = vec![
         (&[], false),
@@ -815,16 +808,7 @@ fn inside_mounts_do_not_leak_out(who: Who) {
         cases.push((&["--unshare-user", "--propagation", "shared"], false));
     }
     let mut failures = Vec::new();
-    for (i, (opts, leaks)) in cases.iter().enumerate() {
-        let d = holder.join(format!("case{i}"));
-        mkdir(who, &d);
-        let mut argv = in_own_mount_namespace(who, &script, &[p(&d)]);
-        argv.extend(opts.iter().map(|o| o.to_string()));
-        let out = Run::argv(who, argv).run();
-        if out.code != 0 {
-            failures.push(format!("{opts:?}: the run failed\n{out}"));
-            continue;
-        }
+    for (opts, leaks, d, out) in each_case(who, "propagation-out", PROPAGATION_OUT_SH, &[], &cases, &mut failures) {
         let m = format!("{}/m", p(&d));
         let mut seen: Vec<String> = out.lines().iter().filter_map(|l| l.strip_prefix("outside: ").map(str::to_string)).collect();
         seen.sort();
