@@ -7,6 +7,7 @@
 //! The library is `no_std` so the binary stays small; its unit tests use std.
 #![cfg_attr(not(any(test, feature = "fuzzing")), no_std)]
 
+pub mod boot;
 pub mod caps;
 pub mod cli;
 pub mod devfs;

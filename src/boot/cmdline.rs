@@ -1,0 +1,443 @@
+//! The kernel command line (/proc/cmdline), as `nook boot` reads it.
+//!
+//! Words are split exactly as the kernel splits them ([`next_word`] is
+//! lib/cmdline.c's `next_arg`), so a value means here what it meant to the
+//! kernel: `param="a b"` is one word whose value is `a b`, a word that
+//! starts with a quote (`"param=a b"`) is quoted whole, and a quote
+//! elsewhere only stops spaces from splitting. There is no escape for a
+//! quote. Whitespace is the kernel's isspace: space, \t \n \v \f \r, and
+//! Latin-1's no-break space 0xA0 (lib/ctype.c).
+//!
+//! The parameters `nook boot` takes (each later one overrides an earlier
+//! one, as each kernel `__setup` handler overwrites its variable):
+//!
+//! | word | meaning |
+//! | --- | --- |
+//! | `root=/dev/NAME`, `root=MAJOR:MINOR` | the root device by name or number |
+//! | `root=UUID=`, `root=LABEL=`, `root=PARTUUID=` | by filesystem UUID, label or partition UUID |
+//! | `rootfstype=TYPE[,TYPE...]` | the filesystem types to try, in order |
+//! | `rootflags=OPTS` | the data string of the root's mount(2) |
+//! | `ro`, `rw` | read-only (the kernel's default) or read-write |
+//! | `rootwait`, `rootwait=SECONDS` | wait for the device forever, or that long |
+//! | `rootdelay=SECONDS` | how long to wait without rootwait (default 10) |
+//! | `init=PATH` | the root's init (default /sbin/init) |
+//! | `-- ARG...` | init's arguments; nothing after `--` is a parameter |
+//! | `MODULE.PARAM[=VALUE]` | a module's option, as modprobe applies it |
+//! | `modprobe.blacklist=`, `module_blacklist=` | modules not to load |
+//! | `nook.verbose`, `nook.verbose=LEVEL` | trace each step (LEVEL 0..3) |
+//!
+//! Every other word is the kernel's (console=, panic=, ...) and is ignored.
+
+use super::modules::name_eq;
+use super::parse_u32;
+
+/// At most this many words after `--`: the kernel's MAX_INIT_ARGS
+/// (CONFIG_INIT_ENV_ARG_LIMIT, 32), past which it panics at boot anyway.
+pub const MAX_INIT_ARGS: usize = 32;
+
+/// How long to wait for the root device without `rootwait` or `rootdelay=`.
+pub const DEFAULT_ROOT_DELAY: u32 = 10;
+
+/// The most verbose `nook.verbose=` level (as NOOK_VERBOSE's 0..3).
+pub const MAX_VERBOSE: u8 = 3;
+
+/// One word of the command line, split as the kernel's next_arg splits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Word<'a> {
+    /// The word as written, quotes and all.
+    pub raw: &'a [u8],
+    /// The text before the first `=` (all of it without one), unquoted.
+    pub param: &'a [u8],
+    /// The text after the first `=`, unquoted; None without an `=`.
+    pub value: Option<&'a [u8]>,
+}
+
+impl Word<'_> {
+    /// The length of `param=value` (or `param`): the text the kernel hands
+    /// on for a word after `--` (init/main.c's repair_env_string).
+    pub fn joined_len(&self) -> usize {
+        self.param.len() + self.value.map_or(0, |v| v.len() + 1)
+    }
+
+    /// Writes `param=value` (or `param`) at the start of `out`; returns its
+    /// length, or None when `out` is too short.
+    pub fn write_joined(&self, out: &mut [u8]) -> Option<usize> {
+        let len = self.joined_len();
+        let out = out.get_mut(..len)?;
+        let (head, tail) = out.split_at_mut(self.param.len());
+        head.copy_from_slice(self.param);
+        if let Some(value) = self.value {
+            tail[0] = b'=';
+            tail[1..].copy_from_slice(value);
+        }
+        Some(len)
+    }
+}
+
+/// The kernel's isspace (lib/ctype.c marks 9..=13, 32 and 160 as space).
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ' | 0xA0)
+}
+
+fn skip_spaces(mut text: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = text {
+        if !is_space(*first) {
+            break;
+        }
+        text = rest;
+    }
+    text
+}
+
+/// The first word of `text` and the text after it, or None when only
+/// whitespace is left. This is lib/cmdline.c's next_arg over a slice: the
+/// kernel writes NULs into the line to cut it; here the same cuts are
+/// subslices.
+pub fn next_word(text: &[u8]) -> Option<(Word<'_>, &[u8])> {
+    let text = skip_spaces(text);
+    if text.is_empty() {
+        return None;
+    }
+    // A word that starts with a quote is quoted whole: the quote is skipped
+    // and a quote at its end dropped.
+    let quoted = text[0] == b'"';
+    let body = if quoted { &text[1..] } else { text };
+    let mut in_quote = quoted;
+    // The first `=`; as in the kernel, one at index 0 does not count
+    // (`equals == 0` means "none yet").
+    let mut equals = 0;
+    let mut end = 0;
+    while end < body.len() {
+        let b = body[end];
+        if is_space(b) && !in_quote {
+            break;
+        }
+        if equals == 0 && b == b'=' {
+            equals = end;
+        }
+        if b == b'"' {
+            in_quote = !in_quote;
+        }
+        end += 1;
+    }
+    let ends_in_quote = end > 0 && body[end - 1] == b'"';
+    let (param, value) = if equals == 0 {
+        let param_end = if quoted && ends_in_quote { end - 1 } else { end };
+        (&body[..param_end], None)
+    } else {
+        // A value that starts with a quote loses it, and the word's last
+        // quote with it; so does the value of a word quoted whole.
+        let mut start = equals + 1;
+        let value_quoted = start < end && body[start] == b'"';
+        if value_quoted {
+            start += 1;
+        }
+        let mut value_end = if (value_quoted || quoted) && ends_in_quote { end - 1 } else { end };
+        if value_end < start {
+            value_end = start;
+        }
+        (&body[..equals], Some(&body[start..value_end]))
+    };
+    let raw = &text[..usize::from(quoted) + end];
+    Some((Word { raw, param, value }, &body[end..]))
+}
+
+/// The words of `text`, in order.
+pub fn words(text: &[u8]) -> Words<'_> {
+    Words { rest: text }
+}
+
+/// The iterator [`words`] returns.
+#[derive(Clone)]
+pub struct Words<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = Word<'a>;
+
+    fn next(&mut self) -> Option<Word<'a>> {
+        let (word, rest) = next_word(self.rest)?;
+        self.rest = rest;
+        Some(word)
+    }
+}
+
+/// The root device, as `root=` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root<'a> {
+    /// `root=/dev/NAME`: the whole path, `/dev/` included.
+    Path(&'a [u8]),
+    /// `root=MAJOR:MINOR`, in decimal.
+    Number { major: u32, minor: u32 },
+    /// `root=UUID=...`: a filesystem UUID, compared ignoring case.
+    Uuid(&'a [u8]),
+    /// `root=LABEL=...`: a filesystem label, compared exactly.
+    Label(&'a [u8]),
+    /// `root=PARTUUID=...`: a GPT partition GUID or an MBR `SSSSSSSS-NN`.
+    PartUuid(&'a [u8]),
+}
+
+/// How long to wait for the root device to appear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// `rootwait`: until it appears.
+    Forever,
+    /// Up to this many seconds (`rootwait=`, `rootdelay=` or the default).
+    Seconds(u32),
+}
+
+/// What is wrong with the command line: the parameter, the offending text
+/// and the rule it breaks, for a one-line error on the console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Error<'a> {
+    /// The parameter, as written before its `=` (`root`, `rootdelay`, ...).
+    pub param: &'static str,
+    /// The value (or the whole word) that is wrong.
+    pub value: &'a [u8],
+    /// What the parameter takes.
+    pub expected: &'static str,
+}
+
+/// The parameters of a command line that `nook boot` acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cmdline<'a> {
+    /// `root=`; None when the line has none.
+    pub root: Option<Root<'a>>,
+    /// `rootfstype=`: a comma-separated list (see [`Cmdline::fstypes`]).
+    pub fstype: Option<&'a [u8]>,
+    /// `rootflags=`: the data string for the root's mount(2).
+    pub flags: Option<&'a [u8]>,
+    /// `ro`/`rw`, the last one winning; read-only by default, as the
+    /// kernel's own root_mountflags (init/do_mounts.c) and initramfs-tools.
+    pub read_only: bool,
+    /// `rootwait` or `rootwait=SECONDS`.
+    pub rootwait: Option<Wait>,
+    /// `rootdelay=SECONDS`.
+    pub rootdelay: Option<u32>,
+    /// `init=`.
+    pub init: Option<&'a [u8]>,
+    /// `nook.verbose` (1) or `nook.verbose=LEVEL`; 0 without it.
+    pub verbose: u8,
+    /// The text before `--`, where the modules' options are.
+    params: &'a [u8],
+    /// The text after `--`: init's arguments.
+    init_args: &'a [u8],
+}
+
+/// A value that must not be empty.
+fn nonempty<'a>(param: &'static str, value: &'a [u8], expected: &'static str) -> Result<&'a [u8], Error<'a>> {
+    if value.is_empty() { Err(Error { param, value, expected }) } else { Ok(value) }
+}
+
+/// Seconds: a decimal number.
+fn seconds<'a>(param: &'static str, value: &'a [u8]) -> Result<u32, Error<'a>> {
+    parse_u32(value).ok_or(Error { param, value, expected: "a number of seconds" })
+}
+
+/// `root=`'s value.
+fn root(value: &[u8]) -> Result<Root<'_>, Error<'_>> {
+    let bad = |expected| Error { param: "root", value, expected };
+    let named = |prefix: &[u8]| value.strip_prefix(prefix).map(strip_quotes);
+    let root = if let Some(uuid) = named(b"UUID=") {
+        Root::Uuid(uuid)
+    } else if let Some(label) = named(b"LABEL=") {
+        Root::Label(label)
+    } else if let Some(partuuid) = named(b"PARTUUID=") {
+        if partuuid.contains(&b'/') {
+            // The kernel's own PARTUUID=.../PARTNROFF=N.
+            return Err(bad("PARTUUID=UUID (PARTNROFF= is not supported)"));
+        }
+        Root::PartUuid(partuuid)
+    } else if value.starts_with(b"/dev/") {
+        if value.len() == b"/dev/".len() {
+            return Err(bad("/dev/NAME with a NAME"));
+        }
+        Root::Path(value)
+    } else if let Some((major, minor)) = device_number(value) {
+        Root::Number { major, minor }
+    } else {
+        return Err(bad("/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID="));
+    };
+    if let Root::Uuid(v) | Root::Label(v) | Root::PartUuid(v) = root {
+        nonempty("root", v, "a UUID, LABEL or PARTUUID after the =")?;
+    }
+    Ok(root)
+}
+
+/// `MAJOR:MINOR` in decimal, as the kernel's devt_from_devnum reads it.
+fn device_number(text: &[u8]) -> Option<(u32, u32)> {
+    let colon = text.iter().position(|&b| b == b':')?;
+    Some((parse_u32(&text[..colon])?, parse_u32(&text[colon + 1..])?))
+}
+
+/// `LABEL="my root"`: the kernel strips only a quote that starts the value
+/// (`root="LABEL=my root"` arrives unquoted); one around the name after
+/// `LABEL=` is taken off here, so both spellings name the same label.
+fn strip_quotes(text: &[u8]) -> &[u8] {
+    match text {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => text,
+    }
+}
+
+impl<'a> Cmdline<'a> {
+    /// Parses a command line (the contents of /proc/cmdline; anything from
+    /// a NUL on is ignored).
+    pub fn parse(text: &'a [u8]) -> Result<Cmdline<'a>, Error<'a>> {
+        let text = match text.iter().position(|&b| b == 0) {
+            Some(nul) => &text[..nul],
+            None => text,
+        };
+        let mut line = Cmdline {
+            root: None,
+            fstype: None,
+            flags: None,
+            read_only: true,
+            rootwait: None,
+            rootdelay: None,
+            init: None,
+            verbose: 0,
+            params: text,
+            init_args: &[],
+        };
+        let mut rest = text;
+        while let Some((word, after)) = next_word(rest) {
+            match (word.param, word.value) {
+                // The kernel stops parsing at `--` (kernel/params.c
+                // parse_args) and gives the rest to init.
+                (b"--", None) => {
+                    line.params = &text[..text.len() - rest.len()];
+                    line.init_args = after;
+                    let count = words(after).count();
+                    if count > MAX_INIT_ARGS {
+                        return Err(Error { param: "--", value: after, expected: "at most 32 arguments for init" });
+                    }
+                    break;
+                }
+                (b"root", Some(v)) => line.root = Some(root(nonempty("root", v, "a device")?)?),
+                (b"rootfstype", Some(v)) => line.fstype = Some(nonempty("rootfstype", v, "a filesystem type")?),
+                (b"rootflags", Some(v)) => line.flags = Some(v),
+                (b"ro", None) => line.read_only = true,
+                (b"rw", None) => line.read_only = false,
+                (b"rootwait", None) => line.rootwait = Some(Wait::Forever),
+                (b"rootwait", Some(v)) => line.rootwait = Some(Wait::Seconds(seconds("rootwait", v)?)),
+                (b"rootdelay", Some(v)) => line.rootdelay = Some(seconds("rootdelay", v)?),
+                (b"init", Some(v)) => line.init = Some(nonempty("init", v, "the path of the root's init")?),
+                (b"nook.verbose", None) => line.verbose = 1,
+                (b"nook.verbose", Some(v)) => {
+                    line.verbose = match parse_u32(v) {
+                        Some(level) if level <= u32::from(MAX_VERBOSE) => level as u8,
+                        _ => return Err(Error { param: "nook.verbose", value: v, expected: "a level from 0 to 3" }),
+                    }
+                }
+                _ => {}
+            }
+            rest = after;
+        }
+        Ok(line)
+    }
+
+    /// How long to wait for the root device: forever or as long as
+    /// `rootwait` says, else up to `rootdelay=` (default 10 seconds).
+    pub fn wait(&self) -> Wait {
+        self.rootwait.unwrap_or(Wait::Seconds(self.rootdelay.unwrap_or(DEFAULT_ROOT_DELAY)))
+    }
+
+    /// The `rootfstype=` types to try, in order (the kernel's
+    /// mount_block_root splits the list at commas); empty without one.
+    pub fn fstypes(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.fstype.unwrap_or(&[]).split(|&b| b == b',').filter(|t| !t.is_empty())
+    }
+
+    /// The words after `--`, init's arguments, in order; each is handed on
+    /// as [`Word::write_joined`] writes it (`x="a b"` becomes `x=a b`).
+    pub fn init_args(&self) -> Words<'a> {
+        words(self.init_args)
+    }
+
+    /// The options the command line gives module `module`, in order, each
+    /// as modprobe hands it to the kernel: the text after `MODULE.` of a
+    /// word before `--`, quotes kept (the kernel's own parser of module
+    /// parameters strips them). `MODULE` compares with `-` and `_` alike.
+    ///
+    /// The rules are libkmod's (kmod_config_parse_kcmdline): the module
+    /// name ends at the first `.` and holds no `=`; the parameter name ends
+    /// at `=` and holds no `.`; a word that starts with a quote is no
+    /// module's.
+    pub fn module_options<'m>(&self, module: &'m [u8]) -> ModuleOptions<'a, 'm> {
+        ModuleOptions { words: words(self.params), module }
+    }
+
+    /// Writes the options for `module` into `out`, joined by spaces, as
+    /// finit_module's parameter string; returns the length, or None when
+    /// `out` is too short.
+    pub fn write_module_options(&self, module: &[u8], out: &mut [u8]) -> Option<usize> {
+        let mut len = 0;
+        for option in self.module_options(module) {
+            if len > 0 {
+                *out.get_mut(len)? = b' ';
+                len += 1;
+            }
+            out.get_mut(len..len + option.len())?.copy_from_slice(option);
+            len += option.len();
+        }
+        Some(len)
+    }
+
+    /// True when `modprobe.blacklist=` (which modprobe honours) or
+    /// `module_blacklist=` (which the kernel enforces with EPERM) lists
+    /// `module`, in a comma-separated list.
+    pub fn is_blacklisted(&self, module: &[u8]) -> bool {
+        words(self.params).any(|word| match (word.param, word.value) {
+            (b"modprobe.blacklist" | b"module_blacklist", Some(list)) => {
+                list.split(|&b| b == b',').any(|name| name_eq(name, module))
+            }
+            _ => false,
+        })
+    }
+}
+
+/// The iterator [`Cmdline::module_options`] returns.
+pub struct ModuleOptions<'a, 'm> {
+    words: Words<'a>,
+    module: &'m [u8],
+}
+
+impl<'a> Iterator for ModuleOptions<'a, '_> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        for word in self.words.by_ref() {
+            if let Some((name, option)) = module_option(word.raw)
+                && name_eq(name, self.module)
+            {
+                return Some(option);
+            }
+        }
+        None
+    }
+}
+
+/// A word's module name and option text, when it is `MODULE.PARAM[=VALUE]`.
+fn module_option(raw: &[u8]) -> Option<(&[u8], &[u8])> {
+    if raw.first() == Some(&b'"') {
+        return None;
+    }
+    let dot = raw.iter().position(|&b| b == b'.')?;
+    let (name, option) = (&raw[..dot], &raw[dot + 1..]);
+    let param = option.split(|&b| b == b'=').next().unwrap_or(&[]);
+    // A space can only be in a quoted value (libkmod ignores the word).
+    let odd = |b: &u8| is_space(*b) || *b == b'"';
+    if name.is_empty() || name.iter().any(|b| *b == b'=' || odd(b)) {
+        return None;
+    }
+    if param.is_empty() || param.iter().any(|b| *b == b'.' || odd(b)) {
+        return None;
+    }
+    Some((name, option))
+}
+
+#[cfg(test)]
+#[path = "cmdline_tests.rs"]
+mod tests;
