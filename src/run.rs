@@ -31,6 +31,9 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Ok(env) => env,
         Err(f) => return report(f),
     };
+    if let Err(f) = crate::isolate::leave_session_keyring() {
+        return report(f);
+    }
     if plan.die_with_parent {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.

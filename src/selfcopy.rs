@@ -33,3 +33,12 @@ pub fn sealed_copy() -> Result<OwnedFd, Errno> {
     rustix::fs::fcntl_add_seals(&copy, SealFlags::SEAL | SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE)?;
     Ok(copy)
 }
+
+/// Whether nook already runs from a sealed copy: /proc/self/exe then takes
+/// F_GET_SEALS (a file on disk refuses it, EINVAL) and is sealed against
+/// writes.
+pub fn running_sealed() -> bool {
+    rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .and_then(|exe| rustix::fs::fcntl_get_seals(&exe))
+        .is_ok_and(|seals| seals.contains(SealFlags::WRITE))
+}
