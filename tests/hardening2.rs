@@ -507,8 +507,78 @@ fn keyring_refusal_is_one_line(who: Who) {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+// ------------------------------------------------ part 4: forged lines
+
+/// Names a caller (or an image) may hand nook, each made to break a line
+/// or to drive the terminal: newline with a forged nook line after it, CR,
+/// ESC sequences, BEL, DEL, NEL, U+2028, U+2029, C1 CSI, a bidi override.
+const HOSTILE: [&str; 11] = [
+    "nl\nnook: exec /bin/evil: ok",
+    "cr\rnook: forged",
+    "esc\x1b[31mred\x1b]0;title\x07",
+    "nel\u{85}nook: forged",
+    "ls\u{2028}nook: forged",
+    "ps\u{2029}nook: forged",
+    "csi\u{9b}2J",
+    "del\x7fx",
+    "tab\tx\x0bx\x0cx",
+    "bidi\u{202e}live",
+    "back\\x0aslash",
+];
+
+/// Why `stderr` is not all nook's own lines: each must start with
+/// `nook: ` and hold nothing but printable ASCII.
+fn forged(stderr: &str) -> Option<String> {
+    if let Some(b) = stderr.bytes().find(|&b| b != b'\n' && !(0x20..0x7f).contains(&b)) {
+        return Some(format!("a raw byte {b:#04x} on stderr"));
+    }
+    stderr.lines().find(|l| !l.starts_with("nook: ")).map(|l| format!("a line not nook's: {l:?}"))
+}
+
+/// Each hostile name, in a DEST traced with NOOK_VERBOSE=2, as a PROGRAM
+/// that is not found (traced at each PATH candidate, then the error), in a
+/// missing --bind SRC, in an unknown option and in NOOK_ROOT: every byte on
+/// stderr is printable ASCII, every line starts with `nook: `, and the name
+/// is there, escaped (its first bytes are). Before the fix, traces printed
+/// DEST raw, and errors let NEL, U+2028 and U+2029 through.
+fn hostile_names_stay_escaped(who: Who) {
+    let w = world();
+    let mut base = vec!["--root", w.root()];
+    base.extend(userns(who));
+    let mut problems = Vec::new();
+    for name in HOSTILE {
+        let dest = format!("/tmp/{name}");
+        let missing = format!("/nonexistent/{name}");
+        let bogus = format!("--{name}");
+        let runs: Vec<(Vec<&str>, Vec<(&str, &str)>, i32)> = vec![
+            ([&base[..], &["--tmpfs", "/tmp", "--dir", &dest, "--", "true"]].concat(), vec![("NOOK_VERBOSE", "2")], 0),
+            ([&base[..], &["--", name]].concat(), vec![("NOOK_VERBOSE", "2")], 127),
+            ([&base[..], &["--bind", &missing, "/mnt", "--", "true"]].concat(), vec![("NOOK_VERBOSE", "1")], NOOK_FAILED),
+            (vec![&bogus, "--", "true"], vec![], NOOK_FAILED),
+            (vec!["--", "true"], vec![("NOOK_ROOT", &missing)], NOOK_FAILED),
+        ];
+        for (argv, env, code) in runs {
+            let mut run = Run::nook(who, &argv);
+            for (k, v) in env {
+                run = run.env(k, v);
+            }
+            let out = run.run_collect();
+            let shown = name.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap();
+            let problem = forged(&out.stderr)
+                .or_else(|| (out.code != code).then(|| format!("exit status {}, want {code}", out.code)))
+                .or_else(|| (!out.stderr.contains(&format!("{shown}\\x"))).then(|| "the name is not shown escaped".into()))
+                .or_else(|| out.mount_diff.clone());
+            if let Some(problem) = problem {
+                problems.push(format!("{name:?}: {problem}\n{out}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
 fn args(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-both!(enter_child_is_unreachable, enter_holds_nothing_of_the_host, session_keyring_stays_outside, keyring_refusal_is_one_line);
+both!(enter_child_is_unreachable, enter_holds_nothing_of_the_host, session_keyring_stays_outside, keyring_refusal_is_one_line,
+    hostile_names_stay_escaped);
