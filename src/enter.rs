@@ -67,25 +67,30 @@ pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
 /// - not the caller's session keyring (see `isolate::leave_session_keyring`).
 fn leave_the_host(argv: Argv, envp: Argv) -> Result<'static, ()> {
     raw::set_dumpable(0);
-    raw::close_from(3).map_err(|e| Failure::new(c"close", c"inherited fds", e))?;
+    raw::close_from(3).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
     if crate::selfcopy::running_sealed() {
         return crate::isolate::leave_session_keyring();
     }
     let copy = crate::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;
     // SAFETY: single-threaded, and only the execveat below reads it.
     let own = unsafe { &mut *core::ptr::addr_of_mut!(OWN_ENV) };
-    let mut n = 0;
+    let (mut n, mut too_many) = (0, false);
     for entry in envp.iter().filter(|e| e.to_bytes().starts_with(b"NOOK_")) {
-        if n + 1 == own.len() {
-            return Err(Failure::new(c"keep", c"NOOK_* variables", Errno::TOOBIG));
+        too_many = n + 1 == own.len();
+        if too_many {
+            break;
         }
         own[n] = entry.as_ptr();
         n += 1;
     }
     own[n] = core::ptr::null();
-    // SAFETY: argv as the kernel gave it, and `own`: null-terminated arrays
-    // of C strings that live until the exec.
-    let e = unsafe { raw::execveat(copy.as_fd(), argv.as_ptr(), own.as_ptr()) };
+    let e = match too_many {
+        // More NOOK_* variables than nook knows of, many times over.
+        true => Errno::TOOBIG,
+        // SAFETY: argv as the kernel gave it, and `own`: null-terminated
+        // arrays of C strings that live until the exec.
+        false => unsafe { raw::execveat(copy.as_fd(), argv.as_ptr(), own.as_ptr()) },
+    };
     Err(Failure::new(c"exec nook from", c"a sealed memfd", e))
 }
 
