@@ -15,8 +15,7 @@ use common::*;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a test waits for something that should happen at once.
 const SOON: Duration = Duration::from_secs(5);
@@ -25,15 +24,8 @@ const SOON: Duration = Duration::from_secs(5);
 const NAMESPACES: [&str; 8] = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup", "time"];
 
 /// Polls `f` every 10 ms until it holds or SOON passes.
-fn until(mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + SOON;
-    while !f() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    true
+fn until(f: impl FnMut() -> bool) -> bool {
+    poll_until(SOON, f)
 }
 
 /// The number after `"child-pid":` in an info line.

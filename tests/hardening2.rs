@@ -24,8 +24,7 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 unsafe extern "C" {
     fn syscall(number: c_long, ...) -> c_long;
@@ -229,15 +228,8 @@ fn userns(who: Who) -> &'static [&'static str] {
 }
 
 /// Polls `f` every 10 ms until it holds or SOON passes.
-fn until(mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + SOON;
-    while !f() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    true
+fn until(f: impl FnMut() -> bool) -> bool {
+    poll_until(SOON, f)
 }
 
 /// A container in the background: `nook --root ROOTFS --unshare-pid --proc

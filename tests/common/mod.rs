@@ -859,14 +859,19 @@ pub fn nook(who: Who, args: &[&str]) -> Out {
 
 /// Wait until `path` exists, polling; false on timeout.
 pub fn wait_for(path: &Path, timeout: Duration) -> bool {
+    poll_until(timeout, || path.exists())
+}
+
+/// Polls `f` every 10 ms until it holds (true) or `timeout` passes (false).
+pub fn poll_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if path.exists() {
-            return true;
+    while !f() {
+        if Instant::now() > deadline {
+            return false;
         }
         thread::sleep(Duration::from_millis(10));
     }
-    path.exists()
+    true
 }
 
 /// The mount points (field 5) of a mountinfo text, unescaped only for spaces.
