@@ -43,7 +43,7 @@ const KEYCTL_READ: c_long = 11;
 const KEY_SPEC_SESSION_KEYRING: c_long = -3;
 
 /// The description of the test's key, and its secret payload.
-const KEY_NAME: &str = "nook-it-key";
+const KEY_NAME: &std::ffi::CStr = c"nook-it-key";
 const KEY_PAYLOAD: &str = "nook-it-key-payload";
 
 /// How long a test waits for something that should happen at once.
@@ -77,10 +77,9 @@ fn errno() -> i32 {
 }
 
 fn add_key_then_exec() -> String {
-    let (kind, name) = (c"user", std::ffi::CString::new(KEY_NAME).unwrap());
     // SAFETY: C strings and a buffer of the length given.
     let serial = unsafe {
-        syscall(SYS_ADD_KEY, kind.as_ptr(), name.as_ptr(), KEY_PAYLOAD.as_ptr(), KEY_PAYLOAD.len(), KEY_SPEC_SESSION_KEYRING)
+        syscall(SYS_ADD_KEY, c"user".as_ptr(), KEY_NAME.as_ptr(), KEY_PAYLOAD.as_ptr(), KEY_PAYLOAD.len(), KEY_SPEC_SESSION_KEYRING)
     };
     if serial < 0 {
         return format!("add_key failed: errno {}\n", errno());
@@ -96,16 +95,17 @@ fn add_key_then_exec() -> String {
 
 fn read_key() -> String {
     let serial: c_long = std::env::var("H2_KEY").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let (kind, name) = (c"user", std::ffi::CString::new(KEY_NAME).unwrap());
+    let kind = c"user".as_ptr();
+    // Right after its call, while errno is still that call's.
     let verdict = |ret: c_long| if ret < 0 { format!("ERR {}", errno()) } else { format!("OK {ret}") };
     let mut buf = [0u8; 256];
     // SAFETY: each call gets C strings and a buffer of the length given.
     let read = unsafe { syscall(SYS_KEYCTL, KEYCTL_READ, serial, buf.as_mut_ptr(), buf.len()) };
-    let payload = if read > 0 { String::from_utf8_lossy(&buf[..(read as usize).min(buf.len())]).into_owned() } else { String::new() };
-    let search = unsafe { syscall(SYS_KEYCTL, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, kind.as_ptr(), name.as_ptr(), 0) };
-    let search = verdict(search);
-    let request = unsafe { syscall(SYS_REQUEST_KEY, kind.as_ptr(), name.as_ptr(), std::ptr::null::<c_char>(), 0) };
-    format!("read {} {payload}\nsearch {search}\nrequest {}\n", verdict(read), verdict(request))
+    let payload = String::from_utf8_lossy(&buf[..(read.max(0) as usize).min(buf.len())]).into_owned();
+    let read = verdict(read);
+    let search = verdict(unsafe { syscall(SYS_KEYCTL, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, kind, KEY_NAME.as_ptr(), 0) });
+    let request = verdict(unsafe { syscall(SYS_REQUEST_KEY, kind, KEY_NAME.as_ptr(), std::ptr::null::<c_char>(), 0) });
+    format!("read {read} {payload}\nsearch {search}\nrequest {request}\n")
 }
 
 /// The hostile workload of part 1. PIDs in a new PID namespace are handed
@@ -114,8 +114,9 @@ fn read_key() -> String {
 /// fds from 3 up, as fast as it can. It prints what it got, one finding a
 /// line (`environ PID TEXT`, `exe PID DEV:INO`, `fd PID DEV:INO`), then, once
 /// the test has created `stop`, `exe-write DEV:INO` for each exe it still
-/// holds and can reopen for writing (nothing runs that binary by then), and
-/// `caught N`: how many processes it saw alive.
+/// holds and can reopen for writing (nothing runs that binary by then),
+/// `caught N`: how many processes it saw alive, and `early N`: how many of
+/// those it saw before their exec (also kept in `early`, for the test).
 fn poll_proc(dir: &Path) -> String {
     // This process and its threads (libtest runs the test on one): each
     // has a /proc/TID too, listed or not.
@@ -293,7 +294,7 @@ impl Drop for Container {
 
 /// A workload that polls /proc for new PIDs (see [`poll_proc`]) races 200
 /// `nook enter` calls. Each caller holds a secret in its environment (one
-/// plain variable, one NOOK_* that nook itself reads), an fd 3 open on the
+/// plain variable, and one NOOK_*, which enter keeps), an fd 3 open on the
 /// host's marker file, and runs enter from a copy of nook it owns, which
 /// nothing else runs. The workload must get none of them: no environ with a
 /// secret, no fd on the marker, no exe that is the copy (let alone reopen it
