@@ -209,7 +209,12 @@ fn every_mistake_is_one_usage_error() {
         (&["--block-fd", "987654", "--", "p"], &[], "EBADF"),
         (&["--sync-fd", "-1", "--", "p"], &[], "number"),
         (&["--pid", "1", "--", "p"], &[], "belongs to nook enter"),
-        (&["--info-fd", "2", "--json-status-fd", "2", "--", "p"], &[], "must differ"),
+        // (--info-fd and --json-status-fd on one fd: tests/wrapper_fds.rs,
+        // which has an fd from 3 up to give.)
+        (&["--info-fd", "2", "--", "p"], &[], "cannot be 0, 1 or 2"),
+        (&["--json-status-fd", "1", "--", "p"], &[], "cannot be 0, 1 or 2"),
+        (&["--block-fd", "0", "--", "p"], &[], "cannot be 0, 1 or 2"),
+        (&["--sync-fd", "2", "--", "p"], &[], "cannot be 0, 1 or 2"),
         (&["enter", "p"], &[], "--pid"),
         (&["enter", "--pid", "0", "p"], &[], "process id"),
         (&["enter", "--pid", "x", "p"], &[], "process id"),

@@ -10,6 +10,10 @@
 //!   it, so nook forks for PROGRAM and waits for it.
 //! - Everything of the host that is needed (the target's environment, root
 //!   and cwd) is read or opened before the mount namespace changes.
+//! - A process that is not dumpable (PR_SET_DUMPABLE 0, kept across fork,
+//!   reset by execve) opens its /proc/PID/{environ,fd,exe,mem} and ptrace
+//!   only to holders of CAP_SYS_PTRACE in the user namespace it was
+//!   executed in: the caller's, not the container's, whose root lacks it.
 
 use crate::error::{Context, EXIT_SETUP, Failure, Result};
 use crate::plan::{Argv, RunPlan};
@@ -29,15 +33,65 @@ use rustix::io::Errno;
 static mut ENVIRON: [u8; 256 * 1024] = [0; 256 * 1024];
 
 
+/// Room for the caller's NOOK_* variables across the re-exec (see
+/// [`leave_the_host`]), in .bss.
+static mut OWN_ENV: [*const c_char; 64] = [core::ptr::null(); 64];
+
+/// `nook enter`, given the whole argv and envp (it re-executes itself).
 #[inline(never)]
-pub fn enter(plan: &RunPlan) -> i32 {
-    match prepare_and_join(plan) {
+pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
+    let joined = match leave_the_host(argv, envp) {
+        Ok(()) => prepare_and_join(plan),
+        Err(f) => Err(f),
+    };
+    match joined {
         Err(f) => {
             f.report();
             EXIT_SETUP
         }
         Ok(code) => code,
     }
+}
+
+/// Before the first setns, nothing of the caller's that nook holds may stay
+/// reachable from the container, in enter or in the child it forks there:
+/// - not dumpable (see the kernel rules above), from here on, in both;
+/// - no fd beyond 0-2: whatever the caller passed in is closed now;
+/// - not the host's binary: whatever runs in the container's PID namespace
+///   (the child until it execs PROGRAM; enter itself where the container
+///   shares the caller's) would let a root there who gets /proc/PID/exe
+///   reopen the binary for writing (runc's CVE-2019-5736). So enter first
+///   re-executes itself from a sealed copy, as run's init does, with the
+///   same argv and only the caller's NOOK_* variables: the rest of the
+///   caller's environment is not enter's to carry in;
+/// - not the caller's session keyring (see `isolate::leave_session_keyring`).
+fn leave_the_host(argv: Argv, envp: Argv) -> Result<'static, ()> {
+    raw::set_dumpable(0);
+    raw::close_from(3).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
+    if crate::selfcopy::running_sealed() {
+        return crate::isolate::leave_session_keyring();
+    }
+    let copy = crate::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;
+    // SAFETY: single-threaded, and only the execveat below reads it.
+    let own = unsafe { &mut *core::ptr::addr_of_mut!(OWN_ENV) };
+    let (mut n, mut too_many) = (0, false);
+    for entry in envp.iter().filter(|e| e.to_bytes().starts_with(b"NOOK_")) {
+        too_many = n + 1 == own.len();
+        if too_many {
+            break;
+        }
+        own[n] = entry.as_ptr();
+        n += 1;
+    }
+    own[n] = core::ptr::null();
+    let e = match too_many {
+        // More NOOK_* variables than nook knows of, many times over.
+        true => Errno::TOOBIG,
+        // SAFETY: argv as the kernel gave it, and `own`: null-terminated
+        // arrays of C strings that live until the exec.
+        false => unsafe { raw::execveat(copy.as_fd(), argv.as_ptr(), own.as_ptr()) },
+    };
+    Err(Failure::new(c"exec nook from", c"a sealed memfd", e))
 }
 
 fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
@@ -99,10 +153,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
         Forked::Child => raw::exit_group(crate::run::exec_program(plan, env, Some(mask))),
-        Forked::Parent(child) => {
-            crate::run::hide_from_container();
-            Ok(crate::run::relay_signals(child))
-        }
+        Forked::Parent(child) => Ok(crate::run::relay_signals(child)),
     }
 }
 

@@ -21,6 +21,19 @@ pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     Ok(())
 }
 
+/// Keyrings are not namespaced, and a session keyring is inherited across
+/// fork and exec: through the caller's, the workload could read, revoke or
+/// plant the caller's keys (a Kerberos `KEYRING:` cache, say). So `run` and
+/// `enter` join a new anonymous one before anything of the container runs,
+/// as runc does. A refusal (a seccomp filter, a kernel without keys) is an
+/// error: nook cannot tell what the workload could reach instead.
+pub fn leave_session_keyring() -> Result<(), Failure<'static>> {
+    crate::raw::join_new_session_keyring().map_err(|e| {
+        Failure::new(c"join", c"a new session keyring", e)
+            .hint(c"a seccomp filter (or a kernel without keys) refuses keyctl(2)")
+    })
+}
+
 /// Every namespace type: its /proc/PID/ns entry (also the stem of bwrap's
 /// JSON key, in bwrap's order) and its clone flag. For the JSON, CLONE_NEWNS
 /// stands for "always": run always makes a mount namespace.

@@ -71,7 +71,7 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
         Ok(cli::Action::Init) => run::init_role(plan, envp),
         Ok(cli::Action::Enter) => {
             out::set_verbosity(plan.verbose);
-            enter::enter(plan)
+            enter::enter(plan, argv, envp)
         }
     }
 }

@@ -54,9 +54,12 @@ impl Line {
         self.bytes(unsafe { CStr::from_ptr(s) }.to_bytes())
     }
 
-    /// Bytes from the user (a path, an option), at most `limit` bytes of
-    /// output, with control characters written as `\xHH`: an error stays
-    /// one line, and a terminal escape in an argument is shown, not obeyed.
+    /// Bytes from the caller or the container (a path, an option), at most
+    /// `limit` bytes of output, every byte but printable ASCII written as
+    /// `\xHH` (the backslash too, so the text reads back unambiguously): a
+    /// line stays one line for every splitter (newline, CR, NEL, U+2028,
+    /// U+2029 are all escaped), and a terminal escape, 7-bit or 8-bit (C1),
+    /// is shown, not obeyed.
     pub fn user_bytes(&mut self, s: &[u8], limit: usize) -> &mut Self {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let end = self.len + limit;
@@ -64,7 +67,7 @@ impl Line {
             if self.len >= end {
                 return self.bytes(b"...");
             }
-            if b < 0x20 || b == 0x7f {
+            if !(0x20..0x7f).contains(&b) || b == b'\\' {
                 self.bytes(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
             } else {
                 self.bytes(&[b]);
@@ -138,7 +141,8 @@ pub fn set_verbosity(level: u8) {
     VERBOSE.store(level, core::sync::atomic::Ordering::Relaxed);
 }
 
-/// Prints "nook: + STEP OBJECT" on stderr when NOOK_VERBOSE >= `level`.
+/// Prints "nook: + STEP OBJECT" on stderr when NOOK_VERBOSE >= `level`,
+/// the object escaped as an error's is (it is often a DEST or PROGRAM).
 /// Both are C strings, passed on as one pointer each (as failures' are).
 #[inline(always)]
 pub fn trace(level: u8, step: &'static CStr, object: &CStr) {
@@ -150,7 +154,39 @@ fn trace_line(level: u8, step: *const c_char, object: *const c_char) {
     if VERBOSE.load(core::sync::atomic::Ordering::Relaxed) >= level {
         let mut line = Line::new();
         // SAFETY: the C strings `trace` was given.
-        unsafe { line.str("nook: + ").c_str(step).str(" ").c_str(object) };
+        unsafe { line.str("nook: + ").c_str(step).str(" ").user_bytes(CStr::from_ptr(object).to_bytes(), 900) };
         line.emit(STDERR);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Line;
+
+    fn shown(bytes: &[u8]) -> std::string::String {
+        let mut line = Line::new();
+        line.user_bytes(bytes, 600);
+        std::string::String::from_utf8(line.as_bytes().to_vec()).unwrap()
+    }
+
+    /// Every line splitter and terminal escape a caller could put in a path,
+    /// shown as text; printable ASCII passes unchanged.
+    #[test]
+    fn caller_bytes_cannot_forge_a_line_or_an_escape() {
+        let table: &[(&[u8], &str)] = &[
+            (b"/usr/bin/env", "/usr/bin/env"),
+            (b"a\nnook: exec /bin/evil", "a\\x0anook: exec /bin/evil"),
+            (b"a\rb", "a\\x0db"),
+            (b"\x1b[2J\x1b]0;title\x07", "\\x1b[2J\\x1b]0;title\\x07"),
+            (b"a\xc2\x85b", "a\\xc2\\x85b"),
+            (b"a\xe2\x80\xa8b\xe2\x80\xa9c", "a\\xe2\\x80\\xa8b\\xe2\\x80\\xa9c"),
+            (b"\xc2\x9b31m\x9b31m", "\\xc2\\x9b31m\\x9b31m"),
+            (b"\x7f\x00\x0b\x0c", "\\x7f\\x00\\x0b\\x0c"),
+            (b"caf\xc3\xa9 \xe2\x80\xae", "caf\\xc3\\xa9 \\xe2\\x80\\xae"),
+            (b"a\\x0ab", "a\\x5cx0ab"),
+        ];
+        for (input, want) in table {
+            assert_eq!(shown(input), *want, "{input:?}");
+        }
     }
 }

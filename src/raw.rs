@@ -350,6 +350,15 @@ pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {
     check(unsafe { syscall6(k::__NR_setns, fd.as_raw_fd() as usize, nstype as usize, 0, 0, 0, 0) }).map(drop)
 }
 
+/// `keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)`: this process leaves its
+/// session keyring for a new anonymous one, so it possesses none of the keys
+/// it could reach through the old one. See keyctl_join_session_keyring(3).
+pub fn join_new_session_keyring() -> Result<()> {
+    const KEYCTL_JOIN_SESSION_KEYRING: usize = 1;
+    // SAFETY: a null name: the kernel reads no memory of ours.
+    check(unsafe { syscall6(k::__NR_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0, 0) }).map(drop)
+}
+
 /// `getcwd(buf, len)`: the working directory's path as the kernel sees it,
 /// including the "(unreachable)" prefix glibc hides. Returns its length
 /// without the NUL. See getcwd(2).

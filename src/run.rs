@@ -31,6 +31,9 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Ok(env) => env,
         Err(f) => return report(f),
     };
+    if let Err(f) = crate::isolate::leave_session_keyring() {
+        return report(f);
+    }
     if plan.die_with_parent {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
@@ -417,11 +420,11 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
 }
 
 /// A nook that waits beside a container sharing its PID namespace (the
-/// monitor here, the parent of `enter`) is visible to it in /proc, and its
+/// monitor) is visible to it in /proc, and its
 /// /proc/PID/exe is the host's binary (runc's CVE-2019-5736). Non-dumpable,
 /// it can be opened only with CAP_SYS_PTRACE in the host's user namespace:
 /// the container's root cannot, unless it is the host's root.
-pub fn hide_from_container() {
+fn hide_from_container() {
     raw::set_dumpable(0);
 }
 

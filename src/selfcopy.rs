@@ -12,6 +12,9 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
 use rustix::io::Errno;
 
+/// No write, no change of size, and no change of the seals themselves.
+const ALL_SEALS: SealFlags = SealFlags::SEAL.union(SealFlags::SHRINK).union(SealFlags::GROW).union(SealFlags::WRITE);
+
 /// Copies /proc/self/exe into a sealed memfd (close-on-exec).
 pub fn sealed_copy() -> Result<OwnedFd, Errno> {
     let exe = rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
@@ -30,6 +33,15 @@ pub fn sealed_copy() -> Result<OwnedFd, Errno> {
             Err(e) => return Err(e),
         }
     }
-    rustix::fs::fcntl_add_seals(&copy, SealFlags::SEAL | SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE)?;
+    rustix::fs::fcntl_add_seals(&copy, ALL_SEALS)?;
     Ok(copy)
+}
+
+/// Whether nook already runs from a copy sealed as [`sealed_copy`] seals
+/// it: /proc/self/exe then takes F_GET_SEALS (a file on disk refuses it,
+/// EINVAL) and holds every seal.
+pub fn running_sealed() -> bool {
+    rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .and_then(|exe| rustix::fs::fcntl_get_seals(&exe))
+        .is_ok_and(|seals| seals.contains(ALL_SEALS))
 }

@@ -657,4 +657,53 @@ fn unwritable_wrapper_fds(who: Who) {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-both!(bad_fds, unwritable_wrapper_fds);
+/// Issue 12 part 3: fds 0, 1 and 2 are PROGRAM's stdio, and each wrapper fd
+/// is closed or read by nook at a moment of its own (`--info-fd 2` closed
+/// stderr after the JSON; `--sync-fd 2` under --unshare-pid closed PID 1's
+/// stderr, so a setup error went unsaid). So each of the four options
+/// refuses 0, 1 and 2 with one line naming it, exit 125, PROGRAM not run,
+/// with and without a PID namespace. The way the hint gives (a new fd that
+/// is a copy: `3>&1`) works: the JSON reaches stdout and PROGRAM still has
+/// its stdio, and a setup error under `--sync-fd 3 3>&2` is still said.
+fn stdio_is_no_wrapper_fd(who: Who) {
+    let dir = scratch(who, "stdio");
+    let ran = dir.join("ran");
+    let mut problems = Vec::new();
+    for pidns in [false, true] {
+        for opt in ["--info-fd", "--json-status-fd", "--block-fd", "--sync-fd"] {
+            for fd in ["0", "1", "2"] {
+                let argv = nook_argv(pidns, &[opt, fd], &format!("touch {}", ran.display()));
+                let out = Run::argv(who, argv).run_collect();
+                match out.nook_failure_problem(NOOK_FAILED) {
+                    Some(pr) => problems.push(format!("{opt} {fd} (pid ns: {pidns}): {pr}\n{out}")),
+                    None if !out.stderr.contains(opt) || !out.stderr.contains("0, 1 or 2") => {
+                        problems.push(format!("{opt} {fd}: the line must name the option and the rule\n{out}"))
+                    }
+                    None if ran.exists() => problems.push(format!("{opt} {fd}: PROGRAM ran\n{out}")),
+                    None => {}
+                }
+            }
+        }
+        let probe = "echo ran; ls /proc/self/fd | tr '\\n' ' '; echo";
+        for (opt, redirect, want) in [
+            ("--info-fd", "3>&1", "\"child-pid\""),
+            ("--json-status-fd", "3>&1", "{\"exit-code\": 0}"),
+            ("--block-fd", "3</dev/null", "ran"),
+        ] {
+            let argv = nook_argv(pidns, &[opt, "3"], probe);
+            let out = Run::sh(who, &format!(r#"exec {redirect}; exec "$@""#), &argv).run();
+            let stdio = out.lines().iter().any(|l| l.starts_with("0 1 2 "));
+            if out.code != 0 || !out.stdout.contains("ran\n") || !out.stdout.contains(want) || !stdio {
+                problems.push(format!("{opt} 3 {redirect} (pid ns: {pidns}): want {want:?}, `ran` and fds 0 1 2 open\n{out}"));
+            }
+        }
+        let argv = nook_argv(pidns, &["--sync-fd", "3", "--bind", "/nonexistent-src", "/tmp"], "true");
+        let out = Run::sh(who, r#"exec 3>&2; exec "$@""#, &argv).run_collect();
+        if let Some(pr) = out.nook_failure_problem(NOOK_FAILED) {
+            problems.push(format!("a setup error under --sync-fd 3 3>&2 (pid ns: {pidns}): {pr}\n{out}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+both!(bad_fds, unwritable_wrapper_fds, stdio_is_no_wrapper_fd);
