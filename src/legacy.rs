@@ -52,12 +52,22 @@ pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> 
     let (mut from, mut to) = (mount_name(source), mount_name(target));
     let rec = if recursive { k::MS_REC } else { 0 };
     rustix::mount::mount(from.as_cstr()?, to.as_cstr()?, c"", MountFlags::from_bits_retain(k::MS_BIND | rec), None)?;
-    let mounted = mount_on(target)?;
-    // The new mount's root is the source, and it is a mount other than the
-    // one the target was on: anything else means the target's name was
-    // swapped in between.
+    let mounted = new_mount_on(target)?;
+    // The new mount's root is the source: anything else means the target's
+    // name was swapped in between.
     let (a, b) = (rustix::fs::fstat(&mounted)?, rustix::fs::fstat(source)?);
-    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) || mount_id(mounted.as_fd())? == mount_id(target)? {
+    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+        return Err(Errno::STALE);
+    }
+    Ok(mounted)
+}
+
+/// The mount just stacked on `target`, checked to be a mount other than
+/// the one the target is on: the same one means the target's name was
+/// swapped in between.
+pub fn new_mount_on(target: BorrowedFd<'_>) -> Result<OwnedFd> {
+    let mounted = mount_on(target)?;
+    if mount_id(mounted.as_fd())? == mount_id(target)? {
         return Err(Errno::STALE);
     }
     Ok(mounted)

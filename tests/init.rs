@@ -133,8 +133,10 @@ impl Mode {
                 v.extend([w.nook_path(), "--unshare-pid", "--no-init"]);
                 v.extend_from_slice(run_opts);
                 v.extend(tree);
+                // --bind: a read-only promise would print the real-root
+                // warning (nothing locks it without a user namespace).
                 v.extend([
-                    "--ro-bind",
+                    "--bind",
                     w.nook_path(),
                     "/mnt/nook",
                     "--",
