@@ -330,7 +330,6 @@ fn a_missing_dest_is_created_with_its_parents() {
         [
             "clone-tree /etc/hostname",
             "open path /a/b/hostname in tree:host:/r",
-            "open dir /a/b in tree:host:/r",
             "open dir / in tree:host:/r",
             "open dir /a in tree:host:/r",
             "mkdir a in / 755",

@@ -76,7 +76,8 @@ pub fn new_mount_on(target: BorrowedFd<'_>) -> Result<OwnedFd> {
 /// The mount now stacked on `covered`. A walk onto a name crosses into the
 /// mounts on it, while /proc/self/fd/N and "." stay below them; so look the
 /// name up again in the parent: `..` of a covered directory, or for a file
-/// its canonical parent path, walked without following any symlink.
+/// (or a directory nook may not search, whose `..` it cannot look up) its
+/// canonical parent path, walked without following any symlink.
 fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
     let mut path = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
     let path = crate::sys::fd_link(covered.as_raw_fd(), &mut path)?;
@@ -91,7 +92,7 @@ fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
         return up;
     }
     let parent = match up {
-        Err(Errno::NOTDIR) => {
+        Err(Errno::NOTDIR | Errno::ACCESS) => {
             let mut dir_buf = Buf::<4096>::new();
             rustix::fs::openat2(rustix::fs::CWD, dir_buf.push(dir).as_cstr()?, dir_flags, Mode::empty(), no_links)?
         }

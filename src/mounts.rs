@@ -192,17 +192,13 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, m
 }
 
 /// Opens the first `len` bytes of `object`, a directory inside the root,
-/// creating each missing component from the top down. Each component is
-/// created by fd in its already-resolved parent, so a symlink planted in
-/// the path cannot redirect the creation. Errors name `object`, the DEST
-/// the user gave.
+/// walking it from the top down (each prefix resolved inside the root) and
+/// creating each missing component. Each is created by fd in its
+/// already-resolved parent, so a symlink planted in the path cannot
+/// redirect the creation. Errors name `object`, the DEST the user gave.
 fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object: &'a CStr, len: usize) -> Result<'a, S::Fd> {
     let path = &object.to_bytes()[..len];
     let mut prefix = Buf::<4096>::new();
-    match sys.open_in_root(&tree.root, prefix.push(path).as_cstr().at(c"open parent directory of", object)?, Open::Directory) {
-        Err(Errno::NOENT) => {}
-        r => return r.at(c"open parent directory of", object),
-    }
     let mut dir = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open root for", object)?;
     for component in path.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
         let at = component.as_ptr() as usize - path.as_ptr() as usize;
