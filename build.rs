@@ -25,6 +25,7 @@ const SETUP_ONLY: &[&str] = &[
     "run::run", "run::container_init", "run::exec_init", "run::finish_setup", "run::build_tree",
     "run::user_namespace", "run::enter_namespaces", "run::run_here", "run::unshare_failure", "run::locked_hint",
     "run::hide_from_container", "run::relay_signals", "run::exec_program", "run::drop_privileges",
+    "run::promises_read_only", "run::announcing", "cli::Cursor::dest",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy

@@ -44,13 +44,22 @@ fn same_word(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
-/// Sets the bounding, effective, permitted, inheritable and ambient sets
-/// all to (what nook holds − drop) + add.
-pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
+/// What nook holds (the permitted set), checked to cover what `edit` adds
+/// (`ALL` adds only what is held). Also called before the mount tree is
+/// built, so that this mistake fails before anything changes.
+#[inline(never)]
+pub fn held<'a>(edit: &CapEdit) -> Result<u64, Failure<'a>> {
     let held = get().map_err(|e| Failure::new(c"read", c"capabilities", e))?;
     if edit.add & !held != 0 && edit.add != u64::MAX {
         return Err(Failure::new(c"--cap-add", c"a capability nook does not hold", Errno::PERM));
     }
+    Ok(held)
+}
+
+/// Sets the bounding, effective, permitted, inheritable and ambient sets
+/// all to (what nook holds − drop) + add.
+pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
+    let held = held(edit)?;
     let want = (held & !edit.drop) | (edit.add & held);
     for cap in 0..64 {
         if want & (1 << cap) == 0 {

@@ -127,6 +127,24 @@ impl<'a> Cursor<'a> {
         }
         Ok(v)
     }
+
+    /// The DEST of an operation that mounts or creates something: an
+    /// absolute path that does not name the root itself (`/`, `//`, `/.`,
+    /// `/..`), which is --root's. A mount on it would sit above the
+    /// process's root, unseen.
+    fn dest(&mut self) -> Result<'a, &'a CStr> {
+        let v = self.absolute()?;
+        // Only slashes and dots, never three dots in a row ("..." is a name).
+        let mut dots = 0;
+        if v.to_bytes().iter().all(|&c| {
+            dots = if c == b'.' { dots + 1 } else { 0 };
+            (c == b'/' || c == b'.') && dots < 3
+        }) {
+            return Err(Failure::option(self.option, c"cannot mount or create on / itself")
+                .hint(c"the root is --root DIR's (read-only host: --root / --ro-root)"));
+        }
+        Ok(v)
+    }
 }
 
 fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
@@ -290,7 +308,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::RoRoot => plan.ro_root = true,
             Opt::Bind(kind, optional) => {
                 let src = cur.path()?;
-                let dest = cur.absolute()?;
+                let dest = cur.dest()?;
                 push(plan, arg, Op::Bind { src, dest, kind, optional })?;
             }
             Opt::Size => {
@@ -302,7 +320,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 pending.perms = Some((number(arg, v, 8, 0o7777)? as u32, arg));
             }
             Opt::Tmpfs | Opt::Dir => {
-                let dest = cur.absolute()?;
+                let dest = cur.dest()?;
                 let perms = pending.perms.map(|p| p.0);
                 let op = match opt {
                     Opt::Tmpfs => Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms },
@@ -313,7 +331,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::Symlink => {
                 let target = cur.path()?;
-                let link = cur.absolute()?;
+                let link = cur.dest()?;
                 push(plan, arg, Op::Symlink { target, link })?;
             }
             Opt::RemountRo => {
@@ -327,7 +345,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
             Opt::UnsharePid => plan.pid_ns = true,
             Opt::Proc | Opt::Dev | Opt::Sys | Opt::Mqueue => {
-                let dest = cur.absolute()?;
+                let dest = cur.dest()?;
                 let op = match opt {
                     Opt::Proc => Op::Proc { dest },
                     Opt::Dev => Op::Dev { dest },

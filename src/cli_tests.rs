@@ -282,10 +282,11 @@ fn the_seed_walkthrough_as_syscalls() {
             "open-host /srv/root",
             "clone-tree host:/srv/root",
             "attach tree:host:/srv/root on host:/srv/root",
+            "open dir / in tree:host:/srv/root",
             "fchdir tree:host:/srv/root",
             "pivot_root . .",
             "detach .",
-            "chdir /",
+            "fchdir /",
             "check-cwd",
         ]
     );
@@ -312,10 +313,11 @@ fn operations_resolve_inside_the_root_and_mount_by_fd() {
             "new-fs tmpfs mode=755,size=4096 +nosuid,nodev",
             "open path /tmp in tree:host:/r",
             "attach fs:tmpfs on /tmp",
+            "open dir /tmp in tree:host:/r",
             "fchdir tree:host:/r",
             "pivot_root . .",
             "detach .",
-            "chdir /tmp",
+            "fchdir /tmp",
             "check-cwd",
         ]
     );
@@ -323,30 +325,120 @@ fn operations_resolve_inside_the_root_and_mount_by_fd() {
 
 #[test]
 fn a_missing_dest_is_created_with_its_parents() {
-    let (calls, err) = record(&["--bind", "/etc/hostname", "/a/b/hostname", "--", "p"], |r| {
+    let (calls, err) = record(&["--root", "/r", "--bind", "/etc/hostname", "/a/b/hostname", "--", "p"], |r| {
         r.files.push("/etc/hostname".into());
         r.missing.extend(["/a".into(), "/a/b".into(), "/a/b/hostname".into()]);
     });
     assert_eq!(err, None);
     assert_eq!(
-        calls,
+        calls[4..],
         [
-            "propagation rprivate /",
-            "open-host /",
             "clone-tree /etc/hostname",
-            "open path /a/b/hostname in host:/",
-            "open dir /a/b in host:/",
-            "open dir / in host:/",
+            "open path /a/b/hostname in tree:host:/r",
+            "open dir / in tree:host:/r",
+            "open dir /a in tree:host:/r",
             "mkdir a in / 755",
-            "open dir /a in host:/",
+            "open child-dir a in /",
+            "open dir /a/b in tree:host:/r",
             "mkdir b in /a 755",
-            "open dir /a/b in host:/",
+            "open child-dir b in /a",
             "mkfile hostname in /a/b 444",
             "setattr tree:/etc/hostname +nosuid,nodev recursive",
             "attach tree:/etc/hostname on /a/b/hostname",
-            "chdir /",
+            "open dir / in tree:host:/r",
+            "fchdir tree:host:/r",
+            "pivot_root . .",
+            "detach .",
+            "fchdir /",
+            "check-cwd",
         ]
     );
+}
+
+#[test]
+fn without_a_root_nook_creates_only_inside_its_own_filesystems() {
+    // The host's tree: a missing DEST is an error, and nothing is made.
+    let (calls, err) = record(&["--bind", "/etc", "/src/x", "--", "p"], |r| r.missing.extend(["/src".into(), "/src/x".into()]));
+    let err = err.unwrap();
+    assert!(err.starts_with("nook: create /src/x: No such file or directory (ENOENT): without --root"), "{err}");
+    assert!(!calls.iter().any(|c| c.starts_with("mkdir") || c.starts_with("mkfile")), "{calls:#?}");
+    for args in [&["--symlink", "t", "/l"][..], &["--dir", "/d"], &["--tmpfs", "/t"], &["--dev", "/dv"]] {
+        let mut argv = args.to_vec();
+        argv.extend(["--", "p"]);
+        let (calls, err) = record(&argv, |r| r.missing.extend(["/l".into(), "/d".into(), "/t".into(), "/dv".into()]));
+        assert!(err.unwrap().contains("without --root"), "{args:?}");
+        assert!(!calls.iter().any(|c| c.starts_with("mkdir") || c.starts_with("mkfile") || c.starts_with("symlink")), "{calls:#?}");
+    }
+    // Inside a tmpfs nook mounted it may, even through a parent made there.
+    let (calls, err) = record(&["--tmpfs", "/tmp", "--bind", "/etc", "/tmp/a/b", "--", "p"], |r| {
+        r.missing.extend(["/tmp/a".into(), "/tmp/a/b".into()])
+    });
+    assert_eq!(err, None);
+    assert!(calls.contains(&"mkdir a in /tmp 755".to_string()) && calls.contains(&"mkdir b in /tmp/a 755".to_string()), "{calls:#?}");
+    // ... but not beside it.
+    let (_, err) = record(&["--tmpfs", "/tmp", "--dir", "/tmpx", "--", "p"], |r| r.missing.push("/tmpx".into()));
+    assert!(err.unwrap().contains("without --root"));
+}
+
+#[test]
+fn a_failed_build_removes_what_it_created_newest_first() {
+    let (calls, err) = record(
+        &["--root", "/r", "--ro-root", "--dir", "/a/b", "--tmpfs", "/a", "--dir", "/a/t", "--symlink", "x", "/l", "--bind", "/nope", "/y", "--", "p"],
+        |r| r.missing.extend(["/a".into(), "/a/b".into(), "/a/t".into(), "/l".into(), "/nope".into()]),
+    );
+    assert!(err.unwrap().starts_with("nook: bind source /nope"));
+    let undo = calls.iter().position(|c| c == "setattr tree:host:/r -ro recursive").unwrap_or_else(|| panic!("{calls:#?}"));
+    assert_eq!(
+        calls[undo..],
+        [
+            // Read-only flags off; then each entry, newest first, with what
+            // is mounted on it detached first. /a/t is in nook's tmpfs: gone
+            // with the namespace, not recorded.
+            "setattr tree:host:/r -ro recursive",
+            "fchdir /",
+            "detach l",
+            "unlink l in /",
+            "fchdir /a",
+            "detach b",
+            "rmdir b in /a",
+            "fchdir /",
+            "detach a",
+            "detach a",
+            "rmdir a in /",
+        ]
+    );
+    // Nothing created, nothing to undo; success keeps the mount points.
+    let (calls, _) = record(&["--root", "/r", "--bind", "/nope", "/y", "--", "p"], |r| r.missing.push("/nope".into()));
+    assert!(!calls.iter().any(|c| c.starts_with("setattr") || c.starts_with("rmdir")), "{calls:#?}");
+    let (calls, err) = record(&["--root", "/r", "--dir", "/a", "--", "p"], |r| r.missing.push("/a".into()));
+    assert_eq!(err, None);
+    assert!(!calls.iter().any(|c| c.starts_with("rmdir")), "{calls:#?}");
+    // A missing --chdir fails before the pivot, and undoes; with
+    // --keep-old-root after it, and undoes too.
+    let (calls, err) = record(&["--root", "/r", "--dir", "/a", "--chdir", "/b", "--", "p"], |r| r.missing.extend(["/a".into(), "/b".into()]));
+    assert!(err.unwrap().starts_with("nook: chdir to /b"));
+    assert!(!calls.iter().any(|c| c.starts_with("pivot_root")), "{calls:#?}");
+    assert_eq!(calls.last().unwrap(), "rmdir a in /");
+    let (calls, err) = record(&["--root", "/r", "--keep-old-root", "/old", "--chdir", "/b", "--", "p"], |r| {
+        r.missing.push("/old".into());
+        r.fail.push(("chdir".into(), rustix::io::Errno::NOENT));
+    });
+    assert!(err.unwrap().starts_with("nook: chdir to /b"));
+    assert_eq!(calls[calls.len() - 3..], ["fchdir /", "detach old", "rmdir old in /"]);
+}
+
+#[test]
+fn more_new_entries_than_nook_can_remove_is_an_error_before_the_next() {
+    let dirs: Vec<String> = (0..=crate::mounts::MAX_CREATED).map(|i| format!("/d{i}")).collect();
+    let mut args = vec!["--root", "/r"];
+    for d in &dirs {
+        args.extend(["--dir", d]);
+    }
+    args.extend(["--", "p"]);
+    let (calls, err) = record(&args, |r| r.missing.extend(dirs.iter().cloned()));
+    assert!(err.unwrap().contains("create /d256: Too many open files (EMFILE): nook undoes at most 256"));
+    assert_eq!(calls.iter().filter(|c| c.starts_with("mkdir")).count(), crate::mounts::MAX_CREATED);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("rmdir")).count(), crate::mounts::MAX_CREATED);
 }
 
 #[test]
@@ -411,13 +503,16 @@ fn a_failure_stops_the_sequence_and_names_step_object_errno() {
 
 #[test]
 fn symlink_and_dir_with_perms() {
-    let (calls, err) = record(&["--perms", "700", "--dir", "/d", "--symlink", "../x", "/s/link", "--", "p"], |r| {
-        r.missing.push("/d".into())
+    let (calls, err) = record(&["--root", "/r", "--perms", "700", "--dir", "/d", "--symlink", "../x", "/s/link", "--", "p"], |r| {
+        r.missing.extend(["/d".into(), "/s".into(), "/s/link".into()])
     });
     assert_eq!(err, None, "{calls:?}");
     assert!(calls.contains(&"mkdir d in / 700".to_string()), "{calls:?}");
-    assert!(calls.contains(&"chmod /d 700".to_string()), "{calls:?}");
     assert!(calls.contains(&"symlink link -> ../x in /s".to_string()), "{calls:?}");
+    // An existing directory keeps its mode, as with bwrap.
+    let (calls, err) = record(&["--root", "/r", "--perms", "700", "--dir", "/d", "--", "p"], |_| {});
+    assert_eq!(err, None);
+    assert_eq!(calls[4..], ["open path /d in tree:host:/r", "open dir / in tree:host:/r", "fchdir tree:host:/r", "pivot_root . .", "detach .", "fchdir /", "check-cwd"]);
 }
 
 #[test]
@@ -427,13 +522,18 @@ fn dev_binds_six_host_nodes_into_a_fresh_tmpfs_with_its_own_devpts() {
     assert_eq!(err, None);
     let dev: Vec<&str> = calls.iter().map(String::as_str).skip_while(|c| !c.starts_with("new-fs tmpfs")).collect();
     assert_eq!(dev[0], "new-fs tmpfs mode=755 +nosuid,noexec", "{calls:#?}");
-    for node in ["null", "zero", "full", "random", "urandom", "tty"] {
-        let clone = format!("clone-tree /dev/{node}");
+    let nodes = ["null", "zero", "full", "random", "urandom", "tty"];
+    // The host's nodes and terminal are opened before the tmpfs covers them.
+    let before: Vec<String> = nodes.iter().map(|n| format!("open-host /dev/{n}")).chain(["open-terminal".into()]).collect();
+    let at = calls.iter().position(|c| c == "open-host /dev/null").unwrap_or_else(|| panic!("{calls:#?}"));
+    assert_eq!(calls[at..at + 7], before[..], "{calls:#?}");
+    for node in nodes {
+        let clone = format!("clone-tree host:/dev/{node}");
         let at = dev.iter().position(|c| *c == clone).unwrap_or_else(|| panic!("{clone} missing: {calls:#?}"));
         // Bound read-write but nosuid/noexec, onto a file made inside the tmpfs.
-        assert_eq!(dev[at + 1], format!("setattr tree:/dev/{node} +nosuid,noexec"));
+        assert_eq!(dev[at + 1], format!("setattr tree:host:/dev/{node} +nosuid,noexec"));
         assert_eq!(dev[at + 2], format!("mkfile {node} in /dev 444"), "{calls:#?}");
-        assert_eq!(dev[at + 3], format!("attach tree:/dev/{node} on /dev/{node}"), "{calls:#?}");
+        assert_eq!(dev[at + 3], format!("attach tree:host:/dev/{node} on /dev/{node}"), "{calls:#?}");
     }
     for link in ["fd -> /proc/self/fd", "stdin -> /proc/self/fd/0", "core -> /proc/kcore", "ptmx -> pts/ptmx"] {
         assert!(dev.contains(&format!("symlink {link} in /dev").as_str()), "{link}: {calls:#?}");
@@ -444,10 +544,9 @@ fn dev_binds_six_host_nodes_into_a_fresh_tmpfs_with_its_own_devpts() {
         let at = dev.iter().position(|c| *c == format!("mkdir {name} in /dev 755")).unwrap_or_else(|| panic!("{calls:#?}"));
         assert_eq!(dev[at + 1..at + 3], [format!("open child-dir {name} in /dev"), format!("attach fs:{fs} on /dev/{name}")], "{calls:#?}");
     }
-    assert!(dev.contains(&"clone-terminal"), "{calls:#?}");
     // All of it before the pivot: the host's nodes are reachable only then.
     let pivot = calls.iter().position(|c| c == "pivot_root . .").unwrap();
-    assert!(calls.iter().position(|c| c == "clone-terminal").unwrap() < pivot);
+    assert!(calls.iter().position(|c| c == "attach tree:host:/dev/tty on /dev/tty").unwrap() < pivot);
 }
 
 #[test]
@@ -473,4 +572,42 @@ fn namespace_options_fold_into_clone_flags_and_caps_fold_left_to_right() {
     let plan = plan_of(&argv, &env);
     assert!(plan.pid_ns && plan.user.requested);
     assert_eq!(plan.namespaces, crate::cli::ALL_NAMESPACES);
+}
+
+#[test]
+fn a_dest_of_the_root_and_sizes_tmpfs_reads_as_no_limit_are_usage_errors() {
+    let refused = "cannot mount or create on / itself (EINVAL): the root is --root DIR's (read-only host: --root / --ro-root)";
+    for args in [
+        &["--bind", "/a", "/"][..],
+        &["--ro-bind", "/", "/"],
+        &["--dev-bind-try", "/a", "//"],
+        &["--tmpfs", "/."],
+        &["--dir", "/.."],
+        &["--symlink", "t", "/./"],
+        &["--unshare-pid", "--proc", "/"],
+        &["--dev", "/"],
+        &["--unshare-net", "--sys", "/"],
+        &["--unshare-ipc", "--mqueue", "/"],
+    ] {
+        let mut argv = args.to_vec();
+        argv.extend(["--", "p"]);
+        let err = outcome(&argv, &[]).expect_err(&format!("{args:?}"));
+        assert!(err.ends_with(refused), "{args:?}: {err}");
+    }
+    // They act on the root itself, and so do these DESTs that only start at it.
+    for args in [&["--remount-ro", "/"][..], &["--make-slave", "/"], &["--tmpfs", "/..x"], &["--dir", "/a/.."]] {
+        let mut argv = args.to_vec();
+        argv.extend(["--", "p"]);
+        assert!(outcome(&argv, &[]).is_ok(), "{args:?}");
+    }
+    for size in ["18446744073709551615", "9223372036854775808", "8589934592g", "99999999999999999999", "0", "0k"] {
+        let err = outcome(&["--size", size, "--tmpfs", "/t", "--", "p"], &[]).expect_err(size);
+        assert!(err.contains("is not a size from 1 to 2^63-1 bytes"), "{size}: {err}");
+    }
+    for (size, bytes) in [("9223372036854775807", 9223372036854775807u64), ("8589934591g", 8589934591 << 30), ("1", 1)] {
+        let argv = Block::new(&["nook", "--size", size, "--tmpfs", "/t", "--", "p"]);
+        let env = Block::new(&[]);
+        let plan = plan_of(&argv, &env);
+        assert_eq!(plan.ops[0], Op::Tmpfs { dest: c"/t", size: Some(bytes), perms: None });
+    }
 }

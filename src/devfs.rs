@@ -4,16 +4,20 @@
 //! - Inside a user namespace every new filesystem is nodev: device nodes
 //!   made with mknod there would never open. The six nodes are therefore
 //!   bind mounts of the host's, which keep their device-ness.
+//! - A mount covers what was below it: without --root, the tmpfs on DEST
+//!   /dev hides the host's nodes. So they are opened first, and each bind
+//!   is cloned from its fd.
 //! - Each devpts mount is a new instance (since Linux 4.7 the old
 //!   `newinstance` option is implied, with either mount API), so the
 //!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
-use crate::error::{Context, Failure, Result};
-use crate::mounts::{DIR_MODE, FILE_MODE, Missing, ensure};
+use crate::error::{Context, Result};
+use crate::mounts::{DIR_MODE, FILE_MODE, Missing, Tree, ensure};
 use crate::raw::MountAttr;
 use crate::sys::{Open, Sys};
 use crate::text::{c_strings, c_tail};
 use core::ffi::CStr;
+use heapless::Vec;
 use linux_raw_sys::general as k;
 
 /// Bound from the host's /dev (C strings packed in one, see `c_strings`).
@@ -29,21 +33,29 @@ const LINKS: &[u8] = b"fd\0/proc/self/fd\0\
 
 const NOSUID_NOEXEC: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC) as u64;
 
-pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Result<'a, ()> {
+pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr) -> Result<'a, ()> {
+    // The host's nodes and terminal, opened before the tmpfs goes on: with
+    // DEST /dev and no --root, it covers them.
+    let mut host_nodes = Vec::<S::Fd, 6>::new();
+    for host in c_strings(NODES) {
+        let _ = host_nodes.push(sys.open_host(host, Open::Path).at(c"bind device", host)?);
+    }
+    let tty = sys.open_terminal().at(c"bind terminal into", dest)?;
     let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC).at(c"create tmpfs for", dest)?;
-    let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE)).map_err(|f| Failure::new(c"mount tmpfs on", dest, f.errno()))?;
+    let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
     sys.attach(&fs, &target).at(c"mount tmpfs on", dest)?;
+    tree.made_by_nook(sys, &fs);
     // Everything below goes into that fresh tmpfs, which nothing else can
     // reach yet: each entry is created by name in it, and mounted on by the
     // fd that created it.
-    let dir = sys.open_in_root(root, dest, Open::Directory).at(c"open", dest)?;
-    for host in c_strings(NODES) {
-        let tree = sys.clone_tree(None, host).at(c"bind device", host)?;
+    let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
+    for (host, node) in c_strings(NODES).zip(host_nodes.iter()) {
+        let bind = sys.clone_tree(Some(node), c"").at(c"bind device", host)?;
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
-        sys.set_mount_attr(&tree, false, attr).at(c"set flags of device", host)?;
+        sys.set_mount_attr(&bind, false, attr).at(c"set flags of device", host)?;
         // "null" of "/dev/null".
-        let node = sys.make_file(&dir, c_tail(host, 5), FILE_MODE).at(c"bind device into", dest)?;
-        sys.attach(&tree, &node).at(c"bind device into", dest)?;
+        let file = sys.make_file(&dir, c_tail(host, 5), FILE_MODE).at(c"bind device into", dest)?;
+        sys.attach(&bind, &file).at(c"bind device into", dest)?;
     }
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
@@ -57,9 +69,10 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr) -> Resul
         .new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
         .at(c"mount devpts in", dest)?;
     attach_in(sys, &dir, c"pts", &pts).at(c"mount devpts in", dest)?;
-    if let Some(tty) = sys.clone_terminal().at(c"bind terminal into", dest)? {
+    if let Some(tty) = tty {
+        let bind = sys.clone_tree(Some(&tty), c"").at(c"bind terminal into", dest)?;
         let console = sys.make_file(&dir, c"console", FILE_MODE).at(c"bind console into", dest)?;
-        sys.attach(&tty, &console).at(c"bind console into", dest)?;
+        sys.attach(&bind, &console).at(c"bind console into", dest)?;
     }
     Ok(())
 }

@@ -52,12 +52,22 @@ pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> 
     let (mut from, mut to) = (mount_name(source), mount_name(target));
     let rec = if recursive { k::MS_REC } else { 0 };
     rustix::mount::mount(from.as_cstr()?, to.as_cstr()?, c"", MountFlags::from_bits_retain(k::MS_BIND | rec), None)?;
-    let mounted = mount_on(target)?;
-    // The new mount's root is the source, and it is a mount other than the
-    // one the target was on: anything else means the target's name was
-    // swapped in between.
+    let mounted = new_mount_on(target)?;
+    // The new mount's root is the source: anything else means the target's
+    // name was swapped in between.
     let (a, b) = (rustix::fs::fstat(&mounted)?, rustix::fs::fstat(source)?);
-    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) || mount_id(mounted.as_fd())? == mount_id(target)? {
+    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+        return Err(Errno::STALE);
+    }
+    Ok(mounted)
+}
+
+/// The mount just stacked on `target`, checked to be a mount other than
+/// the one the target is on: the same one means the target's name was
+/// swapped in between.
+pub fn new_mount_on(target: BorrowedFd<'_>) -> Result<OwnedFd> {
+    let mounted = mount_on(target)?;
+    if mount_id(mounted.as_fd())? == mount_id(target)? {
         return Err(Errno::STALE);
     }
     Ok(mounted)
@@ -66,7 +76,8 @@ pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> 
 /// The mount now stacked on `covered`. A walk onto a name crosses into the
 /// mounts on it, while /proc/self/fd/N and "." stay below them; so look the
 /// name up again in the parent: `..` of a covered directory, or for a file
-/// its canonical parent path, walked without following any symlink.
+/// (or a directory nook may not search, whose `..` it cannot look up) its
+/// canonical parent path, walked without following any symlink.
 fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
     let mut path = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
     let path = crate::sys::fd_link(covered.as_raw_fd(), &mut path)?;
@@ -81,7 +92,7 @@ fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
         return up;
     }
     let parent = match up {
-        Err(Errno::NOTDIR) => {
+        Err(Errno::NOTDIR | Errno::ACCESS) => {
             let mut dir_buf = Buf::<4096>::new();
             rustix::fs::openat2(rustix::fs::CWD, dir_buf.push(dir).as_cstr()?, dir_flags, Mode::empty(), no_links)?
         }

@@ -14,36 +14,72 @@ use crate::raw::MountAttr;
 use crate::sys::{Open, Sys};
 use crate::text::{Buf, c_tail};
 use core::ffi::CStr;
+use heapless::Vec;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
 
 pub const DIR_MODE: u32 = 0o755;
 pub const FILE_MODE: u32 = 0o444;
+/// Filesystems nook mounts (tmpfs) that it may create in without --root.
+const MAX_MADE: usize = 64;
+/// New files, directories and symlinks outside those that a failed run
+/// removes again: each holds its parent's fd until the tree is built.
+pub const MAX_CREATED: usize = 256;
 
 /// What to create when DEST is missing.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Missing {
+pub enum Missing<'t> {
     Dir(u32),
     File(u32),
+    Link(&'t CStr),
 }
 
-/// Applies one operation. `root` is the new root (or the host's `/` when the
-/// container keeps the host tree).
-pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, ()> {
+/// One entry nook created: component `at..end` of `path`, in `parent`.
+struct Created<'a, Fd> {
+    parent: Fd,
+    path: &'a CStr,
+    at: u16,
+    end: u16,
+    dir: bool,
+}
+
+/// The tree the operations build, and what nook made in it.
+pub struct Tree<'a, S: Sys> {
+    /// The new root, or the host's `/` without --root.
+    pub root: S::Fd,
+    /// Without --root the tree is the host's own: nook creates nothing in
+    /// it, except inside filesystems that it mounted itself.
+    host: bool,
+    /// The st_dev of each filesystem nook mounted: what is created there
+    /// vanishes with the mount namespace.
+    made: Vec<u64, MAX_MADE>,
+    /// What nook created elsewhere (in --root's tree), oldest first.
+    created: Vec<Created<'a, S::Fd>, MAX_CREATED>,
+}
+
+impl<'a, S: Sys> Tree<'a, S> {
+    pub fn new(root: S::Fd, host: bool) -> Self {
+        Tree { root, host, made: Vec::new(), created: Vec::new() }
+    }
+
+    /// Notes a filesystem nook mounted (the handle of the mount). Past the
+    /// capacity it is treated as anyone's: fail closed.
+    pub fn made_by_nook(&mut self, sys: &mut S, fs: &S::Fd) {
+        if let Ok(dev) = sys.dev_of(fs) {
+            let _ = self.made.push(dev);
+        }
+    }
+}
+
+/// Applies one operation inside the tree.
+pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
     crate::out::trace(1, op.name(), op.dest());
     match *op {
-        Op::Bind { src, dest, kind, optional } => bind(sys, root, src, dest, kind, optional),
-        Op::Tmpfs { dest, size, perms } => tmpfs(sys, root, dest, size, perms),
-        Op::Dir { dest, perms } => {
-            let fd = ensure(sys, root, dest, Missing::Dir(perms.unwrap_or(DIR_MODE)))?;
-            if let Some(mode) = perms {
-                drop(fd);
-                let fd = sys.open_in_root(root, dest, Open::DirectoryForChmod).at(c"open directory", dest)?;
-                sys.chmod(&fd, mode).at(c"chmod", dest)?;
-            }
-            Ok(())
-        }
-        Op::Symlink { target, link } => symlink(sys, root, target, link),
+        Op::Bind { src, dest, kind, optional } => bind(sys, tree, src, dest, kind, optional),
+        Op::Tmpfs { dest, size, perms } => tmpfs(sys, tree, dest, size, perms),
+        // An existing directory stays as it is, mode and all (as bwrap).
+        Op::Dir { dest, perms } => ensure(sys, tree, dest, Missing::Dir(perms.unwrap_or(DIR_MODE))).map(drop),
+        Op::Symlink { target, link } => symlink(sys, tree, target, link),
         Op::Proc { dest } | Op::Sys { dest } | Op::Mqueue { dest } => {
             // The filesystem, its extra flag, the step, and the hint for an
             // EPERM from creating it or attaching it (with mount(2), in
@@ -55,10 +91,10 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
             };
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
             let fs = sys.new_filesystem(fstype, &[], attrs).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))?;
-            let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
+            let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
             sys.attach(&fs, &target).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))
         }
-        Op::Dev { dest } => crate::devfs::mount_dev(sys, root, dest),
+        Op::Dev { dest } => crate::devfs::mount_dev(sys, tree, dest),
         Op::RemountRo { dest } | Op::Make { dest, .. } => {
             let (step, recursive, attr) = match *op {
                 Op::Make { kind, .. } => {
@@ -72,7 +108,7 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
                 }
                 _ => (c"remount read-only", true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
             };
-            let fd = sys.open_in_root(root, dest, Open::Path).at(step, dest)?;
+            let fd = sys.open_in_root(&tree.root, dest, Open::Path).at(step, dest)?;
             sys.set_mount_attr(&fd, recursive, attr)
                 .at(step, dest)
                 .map_err(|e| e.hint_on(Errno::INVAL, Some(c"it is not a mount point; bind it first")))
@@ -83,10 +119,10 @@ pub fn apply<'a, S: Sys>(sys: &mut S, root: &S::Fd, op: &Op<'a>) -> Result<'a, (
 const PROC_HINT: &CStr = c"proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
 const SYSFS_HINT: &CStr = c"sysfs in a user namespace needs its own network namespace; add --unshare-net";
 
-fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
+fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
     // A detached, recursive copy of the source: its locked submounts come
     // along, and nothing is visible anywhere until it is attached.
-    let tree = match sys.clone_tree(None, src) {
+    let copy = match sys.clone_tree(None, src) {
         Err(Errno::NOENT) if optional => return Ok(()),
         Err(e) => {
             return Err(Failure::new(c"bind source", src, e)
@@ -94,12 +130,12 @@ fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, ki
         }
         Ok(t) => t,
     };
-    let missing = if sys.is_dir(&tree).at(c"stat bind source", src)? {
+    let missing = if sys.is_dir(&copy).at(c"stat bind source", src)? {
         Missing::Dir(DIR_MODE)
     } else {
         Missing::File(FILE_MODE)
     };
-    let target = ensure(sys, root, dest, missing)?;
+    let target = ensure(sys, tree, dest, missing)?;
     let mut set = k::MOUNT_ATTR_NOSUID as u64;
     match kind {
         BindKind::ReadWrite => set |= k::MOUNT_ATTR_NODEV as u64,
@@ -108,11 +144,11 @@ fn bind<'a, S: Sys>(sys: &mut S, root: &S::Fd, src: &'a CStr, dest: &'a CStr, ki
     }
     // Recursive, so a read-only bind leaves no writable submount. Setting
     // bits never clears the ones the kernel locked.
-    sys.set_mount_attr(&tree, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
-    sys.attach(&tree, &target).at(c"bind mount on", dest)
+    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
+    sys.attach(&copy, &target).at(c"bind mount on", dest)
 }
 
-fn tmpfs<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
+fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
     let mut mode = Buf::<16>::new();
     mode.octal(perms.unwrap_or(DIR_MODE));
     let mut bytes = Buf::<24>::new();
@@ -126,93 +162,156 @@ fn tmpfs<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, size: Option<u64
         None => sys.new_filesystem(c"tmpfs", &[(c"mode", mode)], attrs),
     }
     .at(c"create tmpfs for", dest)?;
-    let target = ensure(sys, root, dest, Missing::Dir(DIR_MODE))?;
-    sys.attach(&fs, &target).at(c"mount tmpfs on", dest)
+    let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
+    sys.attach(&fs, &target).at(c"mount tmpfs on", dest)?;
+    tree.made_by_nook(sys, &fs);
+    Ok(())
 }
 
-fn symlink<'a, S: Sys>(sys: &mut S, root: &S::Fd, target: &'a CStr, link: &'a CStr) -> Result<'a, ()> {
-    let (parent, name) = split_last(link);
-    let mut buf = Buf::<4096>::new();
-    let parent = buf.push(parent).as_cstr().at(c"create symlink", link)?;
-    let dir = ensure_dir(sys, root, parent, link)?;
-    match sys.make_symlink(target, &dir, name) {
-        // Already there and the same: setting up twice is not an error.
-        Err(Errno::EXIST) if sys.symlink_points_to(&dir, name, target).unwrap_or(false) => Ok(()),
-        r => r.at(c"create symlink", link),
+fn symlink<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, target: &'a CStr, link: &'a CStr) -> Result<'a, ()> {
+    let (at, end) = split_last(link);
+    let dir = ensure_dir(sys, tree, link, (at - 1).max(1))?;
+    // Already there and the same: setting up twice is not an error.
+    if sys.symlink_points_to(&dir, c_tail(link, at), target).unwrap_or(false) {
+        return Ok(());
     }
+    create(sys, tree, dir, link, at, end, Missing::Link(target)).map(drop)
 }
 
 /// Opens DEST inside the root, creating it (and its missing parents, as
 /// directories 0755) when absent.
-pub fn ensure<'a, S: Sys>(sys: &mut S, root: &S::Fd, dest: &'a CStr, missing: Missing) -> Result<'a, S::Fd> {
-    match sys.open_in_root(root, dest, Open::Path) {
+pub fn ensure<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, missing: Missing) -> Result<'a, S::Fd> {
+    match sys.open_in_root(&tree.root, dest, Open::Path) {
         Err(Errno::NOENT) => {}
         r => return r.at(c"open", dest),
     }
-    let (parent, name) = split_last(dest);
-    let mut buf = Buf::<4096>::new();
-    buf.push(parent);
-    let parent_path = buf.as_cstr().at(c"open", dest)?;
-    let parent_fd = ensure_dir(sys, root, parent_path, dest)?;
-    let made = match missing {
-        Missing::Dir(mode) => sys.make_dir(&parent_fd, name, mode).map(|()| None),
-        Missing::File(mode) => sys.make_file(&parent_fd, name, mode).map(Some),
-    };
-    match made {
-        // What nook just created, by the fd that created it (a file), or
-        // as the one component it names, never through a symlink (a
-        // directory): a swap in between fails instead of redirecting.
-        Ok(Some(file)) => Ok(file),
-        Ok(None) => sys
-            .open_child_dir(&parent_fd, name)
-            .at(c"verify created", dest)
-            .map_err(|e| e.hint(c"it was replaced while nook created it")),
-        // Lost a race with another creator, or a dangling symlink sits there:
-        // resolve it inside the root like any existing DEST.
-        Err(Errno::EXIST) => sys.open_in_root(root, dest, Open::Path).at(c"open", dest),
-        Err(e) => Err(Failure::new(c"create", dest, e).hint_if(
-            matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
-            c"the root is not writable here: create DEST in it first",
-        )),
-    }
+    let (at, end) = split_last(dest);
+    // The parent without the slash before the name ("/" for "/x").
+    let parent = ensure_dir(sys, tree, dest, (at - 1).max(1))?;
+    made(create(sys, tree, parent, dest, at, end, missing)?, dest)
 }
 
-/// Opens a directory inside the root, creating each missing component from
-/// the top down. Each component is created by fd in its already-resolved
-/// parent, so a symlink planted in the path cannot redirect the creation.
-/// Errors name `object`, the DEST the user gave.
-fn ensure_dir<'a, S: Sys>(sys: &mut S, root: &S::Fd, path: &CStr, object: &'a CStr) -> Result<'a, S::Fd> {
-    match sys.open_in_root(root, path, Open::Directory) {
-        Err(Errno::NOENT) => {}
-        r => return r.at(c"open parent directory of", object),
-    }
-    let mut dir = sys.open_in_root(root, c"/", Open::Directory).at(c"open root for", object)?;
+/// Opens the first `len` bytes of `object`, a directory inside the root,
+/// walking it from the top down (each prefix resolved inside the root) and
+/// creating each missing component. Each is created by fd in its
+/// already-resolved parent, so a symlink planted in the path cannot
+/// redirect the creation. Errors name `object`, the DEST the user gave.
+fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object: &'a CStr, len: usize) -> Result<'a, S::Fd> {
+    let path = &object.to_bytes()[..len];
     let mut prefix = Buf::<4096>::new();
-    for component in path.to_bytes().split(|&c| c == b'/').filter(|c| !c.is_empty()) {
-        prefix.push(b"/").push(component);
-        let mut name = Buf::<256>::new();
-        let name = name.push(component).as_cstr().at(c"create parent directory of", object)?;
-        match sys.make_dir(&dir, name, DIR_MODE) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => return Err(Failure::new(c"create parent directory of", object, e)),
-        }
-        let here = prefix.as_cstr().at(c"open parent directory of", object)?;
-        dir = sys.open_in_root(root, here, Open::Directory).at(c"open parent directory of", object)?;
+    let mut dir = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open root for", object)?;
+    for component in path.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
+        let at = component.as_ptr() as usize - path.as_ptr() as usize;
+        let end = at + component.len();
+        prefix.clear();
+        let here = prefix.push(&path[..end]).as_cstr().at(c"open parent directory of", object)?;
+        dir = match sys.open_in_root(&tree.root, here, Open::Directory) {
+            Err(Errno::NOENT) => made(create(sys, tree, dir, object, at, end, Missing::Dir(DIR_MODE))?, object)?,
+            r => r.at(c"open parent directory of", object)?,
+        };
     }
     Ok(dir)
 }
 
-/// Splits "/a/b/c" into ("/a/b", "c"). The parent of "/x" is "/".
-fn split_last(path: &CStr) -> (&[u8], &CStr) {
+/// The fd [`create`] returns for a directory or a file.
+fn made<'a, Fd>(fd: Option<Fd>, path: &'a CStr) -> Result<'a, Fd> {
+    fd.ok_or_else(|| Failure::new(c"create", path, Errno::EXIST))
+}
+
+/// Creates component `at..end` of `path` in `dir`, as `what`, and returns
+/// it by the fd that made it (a file) or reopened without following a
+/// symlink (a directory; None for a symlink): a swap in between fails
+/// instead of redirecting.
+///
+/// In the host's own tree this is refused, except inside a filesystem that
+/// nook mounted; anywhere else what is made is remembered, with `dir`, so
+/// that [`undo`] can remove it again.
+fn create<'a, S: Sys>(
+    sys: &mut S,
+    tree: &mut Tree<'a, S>,
+    dir: S::Fd,
+    path: &'a CStr,
+    at: usize,
+    end: usize,
+    what: Missing,
+) -> Result<'a, Option<S::Fd>> {
+    let mut name = Buf::<256>::new();
+    let name = name.push(&path.to_bytes()[at..end]).as_cstr().at(c"create", path)?;
+    let dev = sys.dev_of(&dir).at(c"create", path)?;
+    // A plain loop: `contains` is unrolled eightfold.
+    #[allow(clippy::manual_contains)]
+    let outside = !tree.made.iter().any(|&d| d == dev);
+    // In the host's tree, or past what `undo` can hold (an fd each).
+    if outside && (tree.host || tree.created.is_full()) {
+        return Err(Failure::new(c"create", path, if tree.host { Errno::NOENT } else { Errno::MFILE })
+            .hint(if tree.host {
+                c"without --root nook creates nothing on the host: create it, or mount a --tmpfs above it"
+            } else {
+                c"nook undoes at most 256 new entries: create some in the root first"
+            }));
+    }
+    let made = match what {
+        Missing::Dir(mode) => sys.make_dir(&dir, name, mode).map(|()| None),
+        Missing::File(mode) => sys.make_file(&dir, name, mode).map(Some),
+        Missing::Link(target) => sys.make_symlink(target, &dir, name).map(|()| None),
+    };
+    // EEXIST: something got there first (a racing creator, a dangling
+    // symlink); nook does not take it over.
+    let file = made.map_err(|e| {
+        Failure::new(c"create", path, e).hint_if(
+            matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
+            c"the root is not writable here: create DEST in it first",
+        )
+    })?;
+    let opened = match what {
+        Missing::Dir(_) => Some(sys.open_child_dir(&dir, name)),
+        _ => None,
+    };
+    if outside {
+        let is_dir = matches!(what, Missing::Dir(_));
+        let _ = tree.created.push(Created { parent: dir, path, at: at as u16, end: end as u16, dir: is_dir });
+    }
+    match opened {
+        None => Ok(file),
+        Some(r) => r.at(c"verify created", path).map(Some).map_err(|e| e.hint(c"it was replaced while nook created it")),
+    }
+}
+
+/// After a failed build in --root's tree: removes what [`create`] made
+/// there, newest first, each by its parent's fd and its name, never by a
+/// path. Whatever nook mounted on an entry is detached first (umount2 of
+/// the name, relative to the parent as working directory, without
+/// following a symlink), and read-only flags, which would refuse the
+/// removals, are cleared first (wherever the kernel has not locked them).
+/// Only this namespace's mounts change: nothing runs in it any more.
+pub fn undo<S: Sys>(sys: &mut S, tree: &mut Tree<'_, S>) {
+    if tree.created.is_empty() {
+        return;
+    }
+    let writable = MountAttr { clear: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
+    if sys.set_mount_attr(&tree.root, true, writable).is_err() {
+        let _ = sys.set_mount_attr(&tree.root, false, writable);
+    }
+    while let Some(made) = tree.created.pop() {
+        let mut name = Buf::<256>::new();
+        let Ok(name) = name.push(&made.path.to_bytes()[made.at as usize..made.end as usize]).as_cstr() else { continue };
+        if sys.enter_dir(&made.parent).is_ok() {
+            while sys.detach(name).is_ok() {}
+        }
+        let _ = sys.remove(&made.parent, name, made.dir);
+    }
+}
+
+/// Where the last component of "/a/b/c" is: its start and end ("c"; the
+/// parent is everything before the slash at its start). Trailing slashes
+/// are not part of it: "/a/b/" names b.
+fn split_last(path: &CStr) -> (usize, usize) {
     let bytes = path.to_bytes();
-    // Ignore trailing slashes: "/a/b/" names b.
     let mut end = bytes.len();
     while end > 1 && bytes[end - 1] == b'/' {
         end -= 1;
     }
-    match bytes[..end].iter().rposition(|&c| c == b'/') {
-        Some(0) => (b"/", c_tail(path, 1)),
-        Some(i) => (&bytes[..i], c_tail(path, i + 1)),
-        None => (b"/", path),
-    }
+    // An absolute path has a slash before its last component.
+    let at = bytes[..end].iter().rposition(|&c| c == b'/').map_or(1, |i| i + 1);
+    (at, end)
 }

@@ -42,7 +42,7 @@ impl Environment<'static> {
     /// # Safety
     /// At most once per process (a forked child has its own copy), and the
     /// result is the only reference to the slot.
-    pub unsafe fn shared<'b>(envp: Argv<'static>, edits: &[EnvEdit<'b>]) -> Result<&'static Environment<'static>, Failure<'b>> {
+    pub unsafe fn shared<'b>(envp: Argv<'static>, edits: &[EnvEdit<'b>]) -> Result<&'static mut Environment<'static>, Failure<'b>> {
         // SAFETY: the caller's contract.
         let env = unsafe { &mut *core::ptr::addr_of_mut!(SHARED) };
         env.fill(envp, edits)?;
@@ -72,17 +72,22 @@ impl<'a> Environment<'a> {
                 EnvEdit::Clear => self.entries.clear(),
                 EnvEdit::Unset { name } => self.remove(name.to_bytes()),
                 EnvEdit::Set { name, value } => {
-                    self.remove(name.to_bytes());
-                    let at = self.arena.len();
-                    self.arena.push(name.to_bytes()).push(b"=").push(value.to_bytes()).push(b"\0");
-                    if self.arena.overflowed() {
-                        return Err(Failure::new(c"--setenv", name, Errno::TOOBIG));
-                    }
-                    self.entries.push(Entry::Built(at)).map_err(|_| Failure::new(c"--setenv", name, Errno::TOOBIG))?;
+                    self.set(name.to_bytes(), value.to_bytes()).map_err(|e| Failure::new(c"--setenv", name, e))?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Sets NAME=VALUE in place of any earlier value; E2BIG when full.
+    pub fn set(&mut self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+        self.remove(name);
+        let at = self.arena.len();
+        self.arena.push(name).push(b"=").push(value).push(b"\0");
+        if self.arena.overflowed() {
+            return Err(Errno::TOOBIG);
+        }
+        self.entries.push(Entry::Built(at)).map_err(|_| Errno::TOOBIG)
     }
 
     fn entry(&self, e: &Entry<'a>) -> &[u8] {

@@ -24,6 +24,17 @@ pub struct Recorder {
     pub fail: Vec<(String, Errno)>,
     /// What each handle refers to, for readable records.
     names: Vec<String>,
+    /// Per handle: the st_dev of a new filesystem's handle (0 for others).
+    fs_devs: Vec<u64>,
+    /// Where each new filesystem was attached, and its st_dev: what
+    /// `dev_of` answers for paths below it (the host's are all 0).
+    mounted: Vec<(String, u64)>,
+    /// Symlinks made, as paths.
+    links: Vec<String>,
+    /// Every attach target's path, in order: what `detach` can take off.
+    attached: Vec<String>,
+    /// The working directory, as `enter_dir` set it.
+    cwd: String,
 }
 
 /// A handle: an index into the recorder's names.
@@ -82,6 +93,7 @@ impl Recorder {
     fn handle(&mut self, name: String) -> Handle {
         self.next_fd += 1;
         self.names.push(name);
+        self.fs_devs.push(0);
         Handle(self.next_fd - 1)
     }
 
@@ -124,13 +136,13 @@ impl Sys for Recorder {
         self.call(format!("propagation {kind} {}", s(path)))
     }
 
-    fn open_host_dir(&mut self, path: &CStr) -> Result<Handle> {
+    fn open_host(&mut self, path: &CStr, how: Open) -> Result<Handle> {
         let p = s(path);
         self.call(format!("open-host {p}"))?;
         if !self.exists(&p) {
             return Err(Errno::NOENT);
         }
-        if self.files.contains(&p) {
+        if how == Open::Directory && self.files.contains(&p) {
             return Err(Errno::NOTDIR);
         }
         Ok(self.handle(format!("host:{p}")))
@@ -142,7 +154,6 @@ impl Sys for Recorder {
         let how = match how {
             Open::Path => "path",
             Open::Directory => "dir",
-            Open::DirectoryForChmod => "dir-rw",
         };
         self.call(format!("open {how} {p} in {r}"))?;
         if !self.exists(&p) {
@@ -163,8 +174,8 @@ impl Sys for Recorder {
         Ok(self.handle(format!("tree:{what}")))
     }
 
-    fn clone_terminal(&mut self) -> Result<Option<Handle>> {
-        self.call("clone-terminal".into())?;
+    fn open_terminal(&mut self) -> Result<Option<Handle>> {
+        self.call("open-terminal".into())?;
         Ok(None)
     }
 
@@ -173,11 +184,24 @@ impl Sys for Recorder {
         Ok(!self.files.contains(&name))
     }
 
+    fn dev_of(&mut self, fd: &Handle) -> Result<u64> {
+        let own = self.fs_devs[fd.0 as usize];
+        if own != 0 {
+            return Ok(own);
+        }
+        // The newest filesystem mounted at or above the path.
+        let path = self.name(fd).to_string();
+        let below = |m: &str| path == m || path.starts_with(&format!("{}/", m.trim_end_matches('/')));
+        Ok(self.mounted.iter().rev().find(|(m, _)| below(m)).map_or(0, |&(_, dev)| dev))
+    }
+
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Handle> {
         let opts: Vec<String> = options.iter().map(|(k, v)| format!("{}={}", s(k), s(v))).collect();
         let a = attr_text(&MountAttr { set: attrs, ..MountAttr::default() });
         self.call(format!("new-fs {} {} {a}", s(fstype), opts.join(",")))?;
-        Ok(self.handle(format!("fs:{}", s(fstype))))
+        let h = self.handle(format!("fs:{}", s(fstype)));
+        self.fs_devs[h.0 as usize] = 100 + h.0 as u64;
+        Ok(h)
     }
 
     fn set_mount_attr(&mut self, fd: &Handle, recursive: bool, attr: MountAttr) -> Result<()> {
@@ -188,7 +212,13 @@ impl Sys for Recorder {
 
     fn attach(&mut self, mount: &Handle, dest: &Handle) -> Result<()> {
         let text = format!("attach {} on {}", self.name(mount), self.name(dest));
-        self.call(text)
+        self.call(text)?;
+        let dev = self.fs_devs[mount.0 as usize];
+        if dev != 0 {
+            self.mounted.push((self.name(dest).to_string(), dev));
+        }
+        self.attached.push(self.name(dest).to_string());
+        Ok(())
     }
 
     fn make_dir(&mut self, dir: &Handle, name: &CStr, mode: u32) -> Result<()> {
@@ -220,22 +250,28 @@ impl Sys for Recorder {
     }
 
     fn make_symlink(&mut self, target: &CStr, dir: &Handle, name: &CStr) -> Result<()> {
-        let text = format!("symlink {} -> {} in {}", s(name), s(target), self.name(dir));
-        self.call(text)
+        let d = self.name(dir).to_string();
+        self.call(format!("symlink {} -> {} in {d}", s(name), s(target)))?;
+        self.links.push(format!("{}={}", child(&d, name), s(target)));
+        Ok(())
     }
 
-    fn symlink_points_to(&mut self, _dir: &Handle, _name: &CStr, _target: &CStr) -> Result<bool> {
-        Ok(true)
+    /// Only links this recorder made (with the same target) are there.
+    fn symlink_points_to(&mut self, dir: &Handle, name: &CStr, target: &CStr) -> Result<bool> {
+        let link = format!("{}={}", child(self.name(dir), name), s(target));
+        Ok(self.links.contains(&link))
     }
 
-    fn chmod(&mut self, fd: &Handle, mode: u32) -> Result<()> {
-        let text = format!("chmod {} {mode:o}", self.name(fd));
+    fn remove(&mut self, dir: &Handle, name: &CStr, is_dir: bool) -> Result<()> {
+        let text = format!("{} {} in {}", if is_dir { "rmdir" } else { "unlink" }, s(name), self.name(dir));
         self.call(text)
     }
 
     fn enter_dir(&mut self, fd: &Handle) -> Result<()> {
         let text = format!("fchdir {}", self.name(fd));
-        self.call(text)
+        self.call(text)?;
+        self.cwd = self.name(fd).to_string();
+        Ok(())
     }
 
     fn pivot_root(&mut self, put_old: Option<&Handle>) -> Result<()> {
@@ -246,8 +282,18 @@ impl Sys for Recorder {
         self.call(text)
     }
 
+    /// "." always succeeds (the old root after pivot_root); a name in the
+    /// working directory only while something is attached there.
     fn detach(&mut self, path: &CStr) -> Result<()> {
-        self.call(format!("detach {}", s(path)))
+        self.call(format!("detach {}", s(path)))?;
+        if path == c"." {
+            return Ok(());
+        }
+        let full = child(&self.cwd, path);
+        let at = self.attached.iter().rposition(|a| *a == full).ok_or(Errno::INVAL)?;
+        self.attached.remove(at);
+        self.mounted.retain(|(m, _)| *m != full);
+        Ok(())
     }
 
     fn chdir(&mut self, path: &CStr) -> Result<()> {

@@ -6,10 +6,10 @@
 //! ever seen by the host.
 
 use crate::error::{Context, Failure, Result};
-use crate::mounts::{self, Missing};
+use crate::mounts::{self, Missing, Tree};
 use crate::plan::{Propagation, RunPlan};
 use crate::raw::MountAttr;
-use crate::sys::Sys;
+use crate::sys::{Open, Sys};
 use crate::text::Buf;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
@@ -31,57 +31,75 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         crate::out::trace(1, c"propagation", c"/ (recursive)");
         sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
     }
-    match plan.root {
-        None => {
-            // The seed's first experiment: the host's tree, in a namespace
-            // of our own. DESTs still resolve as if inside a root: `/`.
-            let root = sys.open_host_dir(c"/").at(c"open", c"/")?;
-            for op in plan.ops.iter() {
-                mounts::apply(sys, &root, op)?;
-            }
-            sys.chdir(plan.chdir.unwrap_or(c"/")).at(c"chdir to", plan.chdir.unwrap_or(c"/"))
+    let workdir = plan.chdir.unwrap_or(c"/");
+    let Some(dir) = plan.root else {
+        // The seed's first experiment: the host's tree, in a namespace of
+        // our own. DESTs still resolve as if inside a root: `/`.
+        let mut tree = Tree::new(sys.open_host(c"/", Open::Directory).at(c"open", c"/")?, true);
+        for op in plan.ops.iter() {
+            mounts::apply(sys, &mut tree, op)?;
         }
-        Some(dir) => build_root(sys, plan, dir),
+        return sys.chdir(workdir).at(c"chdir to", workdir);
+    };
+    let mut tree = Tree::new(bind_root(sys, plan, dir)?, false);
+    let built = build_root(sys, plan, dir, &mut tree);
+    if built.is_err() {
+        // A failed run leaves the root as it found it.
+        mounts::undo(sys, &mut tree);
     }
+    built
 }
 
-fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Result<'a, ()> {
-    let host = sys.open_host_dir(dir).map_err(|e| {
+/// The root bound onto itself (pivot_root needs a mount point), by fd.
+fn bind_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Result<'a, S::Fd> {
+    let host = sys.open_host(dir, Open::Directory).map_err(|e| {
         Failure::new(c"open root", dir, e)
             .hint_if(e == Errno::NOTDIR, c"the root must be a directory")
             .hint_if(e == Errno::NOENT, c"the root directory does not exist")
     })?;
-    let shared = plan.propagation == Propagation::Shared;
-    if shared {
+    if plan.propagation == Propagation::Shared {
         // pivot_root refuses a shared new root, a shared parent of it, and a
         // shared current root. Slaves are allowed and still receive what the
         // host mounts, so turn exactly those mounts into slaves.
         make_ancestors_slaves(sys, &host, dir)?;
     }
-    // Bind the root onto itself: pivot_root needs a mount point.
     crate::out::trace(1, c"bind root onto itself", dir);
     let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
     sys.attach(&root, &host).at(c"bind root", dir)?;
-    drop(host);
+    Ok(root)
+}
+
+/// The operations, the read-only root, pivot_root into it and the old
+/// root detached.
+fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: &mut Tree<'a, S>) -> Result<'a, ()> {
     let read_only = MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
     if plan.ro_root {
         // Submounts that came with the root become read-only now; the root
         // itself only after the operations have created their mount points.
-        sys.set_mount_attr(&root, true, read_only).at(c"make read-only", dir)?;
+        sys.set_mount_attr(&tree.root, true, read_only).at(c"make read-only", dir)?;
         let writable = MountAttr { clear: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
-        sys.set_mount_attr(&root, false, writable).at(c"make writable for setup", dir)?;
+        sys.set_mount_attr(&tree.root, false, writable).at(c"make writable for setup", dir)?;
     }
     for op in plan.ops.iter() {
-        mounts::apply(sys, &root, op)?;
+        mounts::apply(sys, tree, op)?;
     }
     let put_old = match plan.keep_old_root {
-        Some(keep) => Some(mounts::ensure(sys, &root, keep, Missing::Dir(mounts::DIR_MODE))?),
+        Some(keep) => Some(mounts::ensure(sys, tree, keep, Missing::Dir(mounts::DIR_MODE))?),
         None => None,
     };
+    // The working directory is resolved before the pivot, so that a
+    // missing one fails while the build can still be undone (after it, the
+    // mount(2) fallback has no /proc for that). With --keep-old-root it may
+    // lie in the old root, which appears only with the pivot.
+    let workdir = plan.chdir.unwrap_or(c"/");
+    let workdir_fd = match plan.keep_old_root {
+        None => Some(sys.open_in_root(&tree.root, workdir, Open::Directory).at(c"chdir to", workdir)?),
+        Some(_) => None,
+    };
     if plan.ro_root {
-        sys.set_mount_attr(&root, false, read_only).at(c"make read-only", dir)?;
+        sys.set_mount_attr(&tree.root, false, read_only).at(c"make read-only", dir)?;
     }
-    sys.enter_dir(&root).at(c"chdir to root", dir)?;
+    sys.enter_dir(&tree.root).at(c"chdir to root", dir)?;
     crate::out::trace(1, c"pivot_root into", dir);
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
         Failure::new(c"pivot_root into", dir, e)
@@ -92,11 +110,14 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Res
         // ".": detaching it leaves only the new root.
         sys.detach(c".").at(c"detach old root", c"/")?;
     }
-    if shared {
+    if plan.propagation == Propagation::Shared {
         sys.change_propagation(c"/", P::SHARED).at(c"set propagation of", c"/")?;
     }
-    let workdir = plan.chdir.unwrap_or(c"/");
-    sys.chdir(workdir).at(c"chdir to", workdir)?;
+    match workdir_fd {
+        Some(fd) => sys.enter_dir(&fd),
+        None => sys.chdir(workdir),
+    }
+    .at(c"chdir to", workdir)?;
     // Belt and braces: nothing of the old root may stay reachable through
     // the working directory.
     sys.check_cwd().at(c"verify working directory", workdir)

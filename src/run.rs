@@ -44,8 +44,22 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
             return report(Failure::new(c"watch parent", c"(already exited)", Errno::SRCH));
         }
     }
+    // The lock (userns::lock_mounts) and the wrapper's JSON read and write
+    // this process's /proc files: through the caller's /proc, opened before
+    // anything changes, since the tree nook builds may make its own /proc
+    // read-only (`--remount-ro /`), and then the id maps unwritable.
+    let proc = if promises_read_only(plan) || announcing(plan) {
+        let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        match rustix::fs::open(c"/proc", flags, rustix::fs::Mode::empty()) {
+            Ok(fd) => Some(fd),
+            Err(e) => return report(Failure::new(c"open", c"/proc", e)),
+        }
+    } else {
+        None
+    };
+    let proc = proc.as_ref();
     if !plan.pid_ns {
-        return run_here(plan, env);
+        return run_here(plan, env, proc);
     }
     // Decided here, where the terminal's groups are visible: inside the new
     // PID namespace they are not.
@@ -88,7 +102,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 drop(r);
                 w
             });
-            let code = container_init(plan, maps.as_ref(), env, inherited_mask, foreground, go, exec_fail_fd.as_ref());
+            let code = container_init(plan, maps.as_ref(), env, proc, inherited_mask, foreground, go, exec_fail_fd.as_ref());
             crate::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
@@ -112,10 +126,12 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
 }
 
 /// PID 1 of the new namespace: the mount tree, then PROGRAM.
+#[allow(clippy::too_many_arguments)]
 fn container_init(
     plan: &RunPlan,
     maps: Option<&Maps>,
-    env: &Environment,
+    env: &mut Environment,
+    proc: Option<&OwnedFd>,
     inherited_mask: SigSet,
     foreground: bool,
     go: OwnedFd,
@@ -147,7 +163,7 @@ fn container_init(
             Err(e) => return report(Failure::new(c"copy nook into", c"a sealed memfd", e)),
         }
     };
-    if let Err(code) = finish_setup(plan, user_ns) {
+    if let Err(code) = finish_setup(plan, user_ns, env, proc) {
         return code;
     }
     match image {
@@ -376,13 +392,13 @@ fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 /// wrapper wants PROGRAM's exit status (`--json-status-fd`) or a new
 /// session (which a process-group leader cannot start), forks it and
 /// waits as its monitor.
-fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
+fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i32 {
     let user_ns = match enter_namespaces(plan) {
         Ok(user_ns) => user_ns,
         Err(code) => return code,
     };
     if plan.fds.json_status.is_none() && !plan.init.new_session {
-        return finish_setup(plan, user_ns).map_or_else(|code| code, |()| exec_program(plan, env, None));
+        return finish_setup(plan, user_ns, env, proc).map_or_else(|code| code, |()| exec_program(plan, env, None));
     }
     let mask = match init::block_all_signals() {
         Ok(m) => m,
@@ -405,7 +421,7 @@ fn run_here(plan: &RunPlan, env: &Environment) -> i32 {
                 raw::exit_group(EXIT_SETUP);
             }
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
-            let code = finish_setup(plan, user_ns).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
+            let code = finish_setup(plan, user_ns, env, proc).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
             crate::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
@@ -435,34 +451,57 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
 }
 
 /// The container process's last steps before exec: the mount tree, the
-/// lock on it, the wrapper's JSON, the wait on `--block-fd`.
-fn finish_setup(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
-    let announcing = plan.fds.info.is_some() || plan.fds.json_status.is_some();
-    // The host's /proc is at hand only before the pivot; the container may
-    // have none. Dropped before the exec (and close-on-exec regardless).
-    let lock = user_ns && promises_read_only(plan);
-    let proc_self = if lock || announcing {
-        let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-        Some(rustix::fs::open(c"/proc/self", flags, rustix::fs::Mode::empty()).map_err(|e| report(Failure::new(c"open", c"/proc/self", e)))?)
-    } else {
-        None
+/// lock on it, PWD, the wrapper's JSON, the wait on `--block-fd`. `proc`
+/// is the caller's /proc (see `run`).
+fn finish_setup(plan: &RunPlan, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>) -> Result<(), i32> {
+    use rustix::fs::{Mode, OFlags};
+    // This process's /proc directory; dropped before the exec (and
+    // close-on-exec regardless).
+    let proc_self = match proc {
+        Some(proc) => Some(
+            rustix::fs::openat(proc, c"self", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+                .map_err(|e| report(Failure::new(c"open", c"/proc/self", e)))?,
+        ),
+        None => None,
     };
     // This process's pid as the caller sees it: /proc/self of the host's procfs.
     let mut pid_text = [core::mem::MaybeUninit::<u8>::uninit(); 16];
-    let pid = match announcing {
-        true => rustix::fs::readlinkat_raw(rustix::fs::CWD, c"/proc/self", &mut pid_text)
+    let pid = match proc {
+        Some(proc) if announcing(plan) => rustix::fs::readlinkat_raw(proc, c"self", &mut pid_text)
             .map_or(0, |(got, _)| crate::cli::parse_number(got, 10).unwrap_or(0) as i32),
-        false => 0,
+        _ => 0,
     };
+    // A --cap-add that cannot be honoured fails before anything is built.
+    plan.caps.as_ref().map_or(Ok(0), crate::caps::held).map_err(report)?;
     build_tree(plan, user_ns)?;
-    if let (true, Some(proc_self)) = (lock, &proc_self) {
+    // PROGRAM's PWD names where it starts, as given (as bwrap does).
+    env.set(b"PWD", plan.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| report(Failure::new(c"set", c"PWD", e)))?;
+    let read_only = promises_read_only(plan);
+    if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::userns::lock_mounts(proc_self).map_err(report)?;
     }
-    if let (true, Some(proc_self)) = (announcing, &proc_self) {
+    // Without a user namespace nothing locks the mounts: the workload keeps
+    // CAP_SYS_ADMIN over them, unless it is dropped.
+    if read_only && !user_ns && plan.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
+        let _ = crate::out::write_all(crate::out::STDERR, READ_ONLY_WARNING);
+    }
+    if let (true, Some(proc_self)) = (announcing(plan), &proc_self) {
         crate::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns)).map_err(report)?;
     }
     drop(proc_self);
     crate::wrapper::wait_for_go(plan)
+}
+
+/// capabilities(7): CAP_SYS_ADMIN is number 21.
+const CAP_SYS_ADMIN: u64 = 1 << 21;
+
+const READ_ONLY_WARNING: &[u8] =
+    b"nook: warning: no user namespace: the workload keeps CAP_SYS_ADMIN and can undo read-only; add --unshare-user or --cap-drop CAP_SYS_ADMIN\n";
+
+/// Whether a wrapper asked for the container's JSON (`--info-fd`,
+/// `--json-status-fd`).
+fn announcing(plan: &RunPlan) -> bool {
+    plan.fds.info.is_some() || plan.fds.json_status.is_some()
 }
 
 /// Whether the plan makes anything read-only that the workload, root of its

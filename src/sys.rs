@@ -24,8 +24,6 @@ pub enum Open {
     Path,
     /// O_PATH | O_DIRECTORY.
     Directory,
-    /// O_RDONLY | O_DIRECTORY: a directory whose mode can be changed.
-    DirectoryForChmod,
 }
 
 /// The kernel calls of container setup. `Fd` is a real OwnedFd for
@@ -42,9 +40,9 @@ pub trait Sys {
     fn unshare(&mut self, flags: u32) -> Result<()>;
     /// mount(NULL, path, NULL, MS_{SHARED,SLAVE,PRIVATE,UNBINDABLE}[|MS_REC], NULL).
     fn change_propagation(&mut self, path: &CStr, flags: MountPropagationFlags) -> Result<()>;
-    /// open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) on the host, following
+    /// open(path, O_PATH [| O_DIRECTORY] | O_CLOEXEC) on the host, following
     /// symlinks: the caller named this path.
-    fn open_host_dir(&mut self, path: &CStr) -> Result<Self::Fd>;
+    fn open_host(&mut self, path: &CStr, how: Open) -> Result<Self::Fd>;
     /// openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): `..` and
     /// symlinks, absolute or not, can never leave `root`.
     fn open_in_root(&mut self, root: &Self::Fd, path: &CStr, how: Open) -> Result<Self::Fd>;
@@ -52,11 +50,14 @@ pub trait Sys {
     /// of the mount tree at `path` (relative to `dir`, or `dir` itself when
     /// `path` is empty).
     fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
-    /// open_tree(OPEN_TREE_CLONE) of the terminal on stdin (else stdout),
-    /// by its path: a detached bind of it, or None without one.
-    fn clone_terminal(&mut self) -> Result<Option<Self::Fd>>;
+    /// An O_PATH fd of the terminal on stdin (else stdout), opened by its
+    /// path, or None without one.
+    fn open_terminal(&mut self) -> Result<Option<Self::Fd>>;
     /// Whether the object behind `fd` is a directory (statx).
     fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
+    /// The st_dev of the filesystem `fd` is on (fstat): which filesystem
+    /// instance it is.
+    fn dev_of(&mut self, fd: &Self::Fd) -> Result<u64>;
     /// fsopen + fsconfig(key=value...) + FSCONFIG_CMD_CREATE + fsmount: a
     /// new, detached filesystem instance.
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<Self::Fd>;
@@ -77,14 +78,14 @@ pub trait Sys {
     fn make_symlink(&mut self, target: &CStr, dir: &Self::Fd, name: &CStr) -> Result<()>;
     /// readlinkat(dir, name): whether the link there points at `target`.
     fn symlink_points_to(&mut self, dir: &Self::Fd, name: &CStr, target: &CStr) -> Result<bool>;
-    /// fchmod(2).
-    fn chmod(&mut self, fd: &Self::Fd, mode: u32) -> Result<()>;
+    /// unlinkat(dir, name, AT_REMOVEDIR when `is_dir`).
+    fn remove(&mut self, dir: &Self::Fd, name: &CStr, is_dir: bool) -> Result<()>;
     /// fchdir(2).
     fn enter_dir(&mut self, fd: &Self::Fd) -> Result<()>;
     /// pivot_root(".", put_old): with None, put_old is "." too (the old root
     /// is stacked on the new one, to be detached).
     fn pivot_root(&mut self, put_old: Option<&Self::Fd>) -> Result<()>;
-    /// umount2(path, MNT_DETACH).
+    /// umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW).
     fn detach(&mut self, path: &CStr) -> Result<()>;
     /// chdir(2).
     fn chdir(&mut self, path: &CStr) -> Result<()>;
@@ -162,6 +163,13 @@ pub(crate) fn fd_link(fd: i32, buf: &mut [core::mem::MaybeUninit<u8>]) -> Result
     Ok(rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(fd).as_cstr()?, buf)?.0)
 }
 
+fn open_flags(how: Open) -> OFlags {
+    match how {
+        Open::Path => OFlags::PATH,
+        Open::Directory => OFlags::PATH | OFlags::DIRECTORY,
+    }
+}
+
 const RESOLVE_INSIDE: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
 
 impl Sys for Linux {
@@ -177,16 +185,12 @@ impl Sys for Linux {
         rustix::mount::mount_change(path, flags)
     }
 
-    fn open_host_dir(&mut self, path: &CStr) -> Result<OwnedFd> {
-        rustix::fs::open(path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+    fn open_host(&mut self, path: &CStr, how: Open) -> Result<OwnedFd> {
+        rustix::fs::open(path, open_flags(how) | OFlags::CLOEXEC, Mode::empty())
     }
 
     fn open_in_root(&mut self, root: &OwnedFd, path: &CStr, how: Open) -> Result<OwnedFd> {
-        let flags = match how {
-            Open::Path => OFlags::PATH,
-            Open::Directory => OFlags::PATH | OFlags::DIRECTORY,
-            Open::DirectoryForChmod => OFlags::RDONLY | OFlags::DIRECTORY,
-        };
+        let flags = open_flags(how);
         // A scoped lookup refuses a `..` it cannot prove safe: when a rename
         // or a mount happened anywhere on the system meanwhile (global
         // sequence counts, fs/namei.c handle_dots), openat2 answers EAGAIN
@@ -216,7 +220,7 @@ impl Sys for Linux {
         }
     }
 
-    fn clone_terminal(&mut self) -> Result<Option<OwnedFd>> {
+    fn open_terminal(&mut self) -> Result<Option<OwnedFd>> {
         for fd in [0, 1] {
             // SAFETY: stdin and stdout stay open for nook's lifetime.
             let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
@@ -234,14 +238,7 @@ impl Sys for Linux {
                 (Ok(a), Ok(b)) => a.st_rdev == b.st_rdev,
                 _ => false,
             };
-            if !same {
-                return Ok(None);
-            }
-            if self.legacy {
-                return self.promise_bind(None, path, false).map(Some);
-            }
-            let flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC;
-            return rustix::mount::open_tree(rustix::fs::CWD, path, flags).map(Some);
+            return if same { self.open_host(path, Open::Path).map(Some) } else { Ok(None) };
         }
         Ok(None)
     }
@@ -249,6 +246,10 @@ impl Sys for Linux {
     fn is_dir(&mut self, fd: &OwnedFd) -> Result<bool> {
         let st = rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::TYPE)?;
         Ok(rustix::fs::FileType::from_raw_mode(st.stx_mode as u32) == rustix::fs::FileType::Directory)
+    }
+
+    fn dev_of(&mut self, fd: &OwnedFd) -> Result<u64> {
+        Ok(rustix::fs::fstat(fd)?.st_dev)
     }
 
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
@@ -290,7 +291,9 @@ impl Sys for Linux {
             let handle = rustix::fd::AsRawFd::as_raw_fd(mount);
             return match core::mem::replace(&mut self.pending, Pending::None) {
                 Pending::Filesystem { handle: h, fstype, mut data, flags } if h == handle => {
-                    crate::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())
+                    crate::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())?;
+                    // As with fsmount, the handle becomes the new mount.
+                    crate::legacy::move_onto(crate::legacy::new_mount_on(dest.as_fd())?, mount)
                 }
                 Pending::Bind { handle: h, recursive, attr } if h == handle => {
                     let mounted = crate::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
@@ -331,8 +334,8 @@ impl Sys for Linux {
         Ok(got == target.to_bytes())
     }
 
-    fn chmod(&mut self, fd: &OwnedFd, mode: u32) -> Result<()> {
-        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode))
+    fn remove(&mut self, dir: &OwnedFd, name: &CStr, is_dir: bool) -> Result<()> {
+        rustix::fs::unlinkat(dir, name, if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() })
     }
 
     fn enter_dir(&mut self, fd: &OwnedFd) -> Result<()> {
@@ -350,7 +353,7 @@ impl Sys for Linux {
     }
 
     fn detach(&mut self, path: &CStr) -> Result<()> {
-        rustix::mount::unmount(path, UnmountFlags::DETACH)
+        rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW)
     }
 
     fn chdir(&mut self, path: &CStr) -> Result<()> {

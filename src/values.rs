@@ -104,7 +104,9 @@ pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
     Some(n)
 }
 
-/// BYTES, optionally with a k, m or g suffix (powers of 1024).
+/// BYTES, optionally with a k, m or g suffix (powers of 1024): from 1 to
+/// 2^63 - 1, as bwrap takes. tmpfs reads a size of 0 as no limit, and one
+/// within a page of 2^64 rounds up to 0 pages.
 pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     let b = v.to_bytes();
     let (digits, shift) = match b.last() {
@@ -115,8 +117,8 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     };
     parse_number(digits, 10)
         .and_then(|n| n.checked_mul(1 << shift))
-        .filter(|&n| n > 0)
-        .ok_or_else(|| bad_value(option, v, c"is not a size in bytes"))
+        .filter(|&n| n > 0 && n <= u64::MAX >> 1)
+        .ok_or_else(|| bad_value(option, v, c"is not a size from 1 to 2^63-1 bytes"))
 }
 
 /// IN:OUT:COUNT

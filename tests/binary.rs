@@ -1,4 +1,4 @@
-//! The shipped binary itself: static, and within the size budget (60 KiB).
+//! The shipped binary itself: static, and within the size budget (64 KiB).
 //!
 //! The budget is easy to lose by accident: one non-zero field in the plan's
 //! const initializer moves ~110 KB from .bss into the file. This test is a
@@ -7,10 +7,12 @@
 use std::process::Command;
 
 const NOOK: &str = env!("CARGO_BIN_EXE_nook");
-/// Issue 6 aims at 48 KiB; the full isolation of issue 4 (devfs, five
-/// namespaces, capabilities, the wrapper fds, `enter`) and the mount(2)
-/// fallback cost more than the size work has saved so far (README, Size).
-const BUDGET: u64 = 60 * 1024;
+/// The goal for every role together is 64 KiB, and 80 KiB the hard limit
+/// that no role may push it past. The budget follows what has landed, so a
+/// change that grows the binary has to say so here (README, Size): the
+/// second hardening round and the host-untouched work (issues 12 and 13)
+/// brought `run`, `init` and `enter` to 62,208 bytes.
+const BUDGET: u64 = 64 * 1024;
 
 #[test]
 fn the_binary_is_static_and_within_budget() {

@@ -131,8 +131,10 @@ impl Mode {
                 v.extend([w.nook_path(), "--unshare-pid", "--no-init"]);
                 v.extend_from_slice(run_opts);
                 v.extend(tree);
+                // --bind: a read-only promise would print the real-root
+                // warning (nothing locks it without a user namespace).
                 v.extend([
-                    "--ro-bind",
+                    "--bind",
                     w.nook_path(),
                     "/mnt/nook",
                     "--",
@@ -907,11 +909,13 @@ fn init_fds(who: Who, mode: Mode) {
 /// Returns the run, the launcher's pid and nook's pid.
 fn launch_in_background(who: Who, dir: &Path, argv: &[String]) -> (Running, u32, u32) {
     let script = format!(
-        "echo $$ > {d}/launcher; \"$@\" & echo $! > {d}/nook; wait",
+        "echo $$ > {d}/launcher; \"$@\" & echo $! > {d}/nook.tmp; mv {d}/nook.tmp {d}/nook; wait",
         d = sh_quote(p(dir))
     );
     let mut run = Run::sh(who, &script, argv).spawn();
-    if !run.wait_for(&dir.join("ready"), SOON) {
+    // PROGRAM may be ready before the launcher has written nook's pid,
+    // which it renames into place whole.
+    if !run.wait_for(&dir.join("ready"), SOON) || !run.wait_for(&dir.join("nook"), SOON) {
         run.kill();
         panic!("PROGRAM never started: {}", run.desc);
     }

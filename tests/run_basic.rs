@@ -1086,7 +1086,8 @@ fn environment(who: Who) {
     .env("FOO", "foo")
     .run()
     .ok()
-    .stdout_is("A=1\n");
+    // PWD is set after the edits, as bwrap does.
+    .stdout_is("A=1\nPWD=/\n");
 }
 
 /// NOOK_* variables never reach the workload.
