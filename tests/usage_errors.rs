@@ -106,7 +106,7 @@ fn bad_invocations() -> Vec<Case> {
             "--perms without a following --tmpfs",
             &["--perms", "0700", "--", t],
         ).says("option --perms: is not followed by the operation it modifies (EINVAL)"),
-        case("--size 12x", &["--size", "12x", "--tmpfs", "/mnt", "--", t]).says("option 12x: is not a size in bytes (EINVAL)"),
+        case("--size 12x", &["--size", "12x", "--tmpfs", "/mnt", "--", t]).says("option 12x: is not a size from 1 to 2^63-1 bytes (EINVAL)"),
         case(
             "--perms 99z",
             &["--perms", "99z", "--tmpfs", "/mnt", "--", t],
