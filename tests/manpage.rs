@@ -2,9 +2,9 @@
 //! man(1) and with groff's strictest checks, and it documents every option
 //! and NOOK_* variable of the parser's own tables (read from src/, see
 //! common/options.rs), every role, and the version that `nook --version`
-//! reports (Cargo.toml's). One-directional: the page may document options
-//! that the parser does not take yet (PROTOCOL's contract), never the other
-//! way round.
+//! reports (Cargo.toml's; CHANGELOG.md's newest entry is checked here too).
+//! One-directional: the page may document options that the parser does
+//! not take yet (the contract's), never the other way round.
 
 #[path = "common/options.rs"]
 mod options;
@@ -115,4 +115,17 @@ fn states_the_version_nook_reports() {
     let th = source.lines().find(|l| l.starts_with(".TH ")).expect("a .TH line");
     let want = format!("\"nook {}\"", env!("CARGO_PKG_VERSION"));
     assert!(th.contains(&want), "docs/nook.1's {th:?} should name {want}, Cargo.toml's version");
+}
+
+/// CHANGELOG.md's newest entry is the version `nook --version` reports.
+#[test]
+fn changelog_starts_at_the_version_nook_reports() {
+    let text = std::fs::read_to_string(repo().join("CHANGELOG.md")).expect("read CHANGELOG.md");
+    let newest = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .find(|h| h.starts_with(|c: char| c.is_ascii_digit()))
+        .expect("CHANGELOG.md has a `## X.Y.Z` entry");
+    let version = newest.split_whitespace().next().unwrap();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"), "CHANGELOG.md's newest entry ({newest:?}) is not Cargo.toml's version");
 }
