@@ -380,3 +380,77 @@ fn busybox_rootfs_unchanged() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--mirror needs --alpine"));
 }
+
+// --- scripts/bench-plot ------------------------------------------------------
+
+/// scripts/bench-plot draws the four tables of a report that scripts/bench
+/// wrote (the repo's BENCHMARKS.md) as SVG, nook and the tools it is
+/// measured against in each, with the report's own figures; the TSV beside
+/// the report holds every row of its launch table. A report that lacks a
+/// table is refused, and no TSV is written.
+#[test]
+fn bench_plot_draws_every_table() {
+    let dir = scratch(Who::Root, "plot");
+    let report = dir.join("BENCHMARKS.md");
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md")).unwrap();
+    fs::write(&report, &text).unwrap();
+    let img = dir.join("img");
+    let out = Command::new(staged_script("bench-plot")).arg(&report).arg(&img).env("PATH", PATH).output().unwrap();
+    assert!(out.status.success(), "bench-plot: {}", String::from_utf8_lossy(&out.stderr));
+
+    let tsv = fs::read_to_string(dir.join("BENCHMARKS.tsv")).unwrap();
+    // The launch table's rows: `| TOOL | `COMMAND` | MEDIAN | MIN |`.
+    let section = text.split("## Launch latency").nth(1).unwrap().split("\n## ").next().unwrap();
+    let mut launch = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| ") && l.contains('`')) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        launch.push((cells[1].to_string(), cells[3].to_string()));
+        assert!(tsv.contains(&format!("launch\t{}\t{}\tms\n", cells[1], cells[3])), "BENCHMARKS.tsv lacks {row}:\n{tsv}");
+    }
+    assert!(launch.len() >= 5, "the launch table has {} rows", launch.len());
+
+    let svg = |name: &str| {
+        let s = fs::read_to_string(img.join(format!("bench-{name}.svg"))).unwrap_or_else(|e| panic!("bench-{name}.svg: {e}"));
+        assert!(s.starts_with("<?xml") && s.contains("<svg") && s.trim_end().ends_with("</svg>"), "bench-{name}.svg is not an SVG document");
+        s
+    };
+    let launch_svg = svg("launch");
+    for (tool, median) in &launch {
+        assert!(launch_svg.contains(&format!(">{tool}<")) || launch_svg.contains(tool.as_str()), "bench-launch.svg lacks {tool}");
+        assert!(launch_svg.contains(median.trim_end_matches('0')), "bench-launch.svg lacks {tool}'s {median}");
+    }
+    let size_svg = svg("size");
+    let memory_svg = svg("memory");
+    for tool in ["nook", "tini-static", "catatonit", "dumb-init"] {
+        assert!(size_svg.contains(tool), "bench-size.svg lacks {tool}");
+        assert!(memory_svg.contains(tool), "bench-memory.svg lacks {tool}");
+    }
+    let scaling_svg = svg("scaling");
+    assert!(scaling_svg.contains("nook") && scaling_svg.contains("bwrap"), "bench-scaling.svg lacks a line");
+
+    let partial = dir.join("partial.md");
+    fs::write(&partial, text.split("## Binary size").next().unwrap()).unwrap();
+    let out = Command::new(staged_script("bench-plot")).arg(&partial).arg(dir.join("img2")).env("PATH", PATH).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no size table"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!dir.join("partial.tsv").exists() && !dir.join("img2").exists(), "a refused report still wrote its data or pictures");
+}
+
+/// The pictures in docs/img/ and BENCHMARKS.tsv are what bench-plot draws
+/// from the committed BENCHMARKS.md: the README's pictures cannot show
+/// figures other than the report's (after a new `scripts/bench`, run
+/// `scripts/bench-plot` and commit what it wrote).
+#[test]
+fn committed_pictures_match_benchmarks_md() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = scratch(Who::Root, "plot-committed");
+    fs::copy(repo.join("BENCHMARKS.md"), dir.join("BENCHMARKS.md")).unwrap();
+    let out = Command::new(staged_script("bench-plot")).arg(dir.join("BENCHMARKS.md")).arg(dir.join("img")).env("PATH", PATH).output().unwrap();
+    assert!(out.status.success(), "bench-plot: {}", String::from_utf8_lossy(&out.stderr));
+    let same = |a: PathBuf, b: PathBuf| fs::read(&a).ok() == fs::read(&b).ok();
+    assert!(same(dir.join("BENCHMARKS.tsv"), repo.join("BENCHMARKS.tsv")), "BENCHMARKS.tsv is stale: run scripts/bench-plot");
+    for name in ["launch", "scaling", "size", "memory"] {
+        let file = format!("bench-{name}.svg");
+        assert!(same(dir.join("img").join(&file), repo.join("docs/img").join(&file)), "docs/img/{file} is stale: run scripts/bench-plot");
+    }
+}
