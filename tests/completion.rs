@@ -1,4 +1,6 @@
-//! completions/nook.bash and completions/_nook (zsh): each names every
+//! completions/nook.bash and completions/_nook (zsh), for nook and for the
+//! names it answers to as a personality (tini, docker-init, catatonit,
+//! bwrap): each names every
 //! option of the parser's own tables (read from src/, see
 //! common/options.rs; one-directional, so the contract's options that the
 //! parser does not take yet may be there too), every option they offer is
@@ -116,6 +118,12 @@ fn cases() -> Vec<(Vec<&'static str>, Vec<String>, bool)> {
         (vec!["nook", "--setenv", "A", "--x", "--clear"], s(&["--clearenv"]), true),
         // At PROGRAM, after --: commands.
         (vec!["nook", "--unshare-pid", "--", "bas"], s(&["bash"]), false),
+        // The personalities: their tools' own options.
+        (vec!["bwrap", "--ro-b"], s(&["--ro-bind", "--ro-bind-data", "--ro-bind-fd", "--ro-bind-try"]), true),
+        (vec!["bwrap", "--overlay", "a", "b", "c", "--unshare-u"], s(&["--unshare-user", "--unshare-user-try", "--unshare-uts"]), true),
+        (vec!["tini", "-p", "TE"], s(&["TERM"]), true),
+        (vec!["docker-init", "-e", "3", "-"], s(&["--version", "-e", "-g", "-h", "-l", "-p", "-s", "-v", "-w"]), true),
+        (vec!["catatonit", "-"], s(&["--version", "-P", "-g", "-h"]), true),
     ]
 }
 
