@@ -127,16 +127,21 @@ fn cases() -> Vec<(Vec<&'static str>, Vec<String>, bool)> {
     ]
 }
 
-#[test]
-fn bash_completes() {
+/// Every case of [`cases`], completed by `shell`'s `complete`.
+fn check_cases(shell: &str, complete: impl Fn(&[&str]) -> Vec<String>) {
     for (words, want, exact) in cases() {
-        let got = bash_complete(&words);
+        let got = complete(&words);
         if exact {
-            assert_eq!(got, want, "bash: completing {words:?}");
+            assert_eq!(got, want, "{shell}: completing {words:?}");
         } else {
-            assert!(want.iter().all(|w| got.contains(w)), "bash: completing {words:?} gave {got:?}, want at least {want:?}");
+            assert!(want.iter().all(|w| got.contains(w)), "{shell}: completing {words:?} gave {got:?}, want at least {want:?}");
         }
     }
+}
+
+#[test]
+fn bash_completes() {
+    check_cases("bash", bash_complete);
 }
 
 /// Types `words` and TAB into an interactive `zsh -f` on a pty, with
@@ -195,14 +200,7 @@ fn zsh_complete(words: &[&str]) -> Vec<String> {
 
 #[test]
 fn zsh_completes() {
-    for (words, want, exact) in cases() {
-        let got = zsh_complete(&words);
-        if exact {
-            assert_eq!(got, want, "zsh: completing {words:?}");
-        } else {
-            assert!(want.iter().all(|w| got.contains(w)), "zsh: completing {words:?} gave {got:?}, want at least {want:?}");
-        }
-    }
+    check_cases("zsh", zsh_complete);
 }
 
 #[test]
