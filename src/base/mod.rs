@@ -3,5 +3,16 @@
 //! error shape with its exit statuses.
 
 pub mod error;
+pub mod num;
 pub mod out;
 pub mod text;
+pub mod words;
+
+/// Which mount API `Linux` uses (NOOK_MOUNT_API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountApi {
+    /// The new one, unless the kernel (or a seccomp filter) lacks a call.
+    Auto,
+    New,
+    Legacy,
+}

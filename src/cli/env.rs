@@ -3,8 +3,10 @@
 use super::{MAX_GRACE, hostname, split_env};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
-use crate::kernel::sys::MountApi;
-use crate::cli::values::{Words, boolean, parse_number, propagation, words};
+use crate::base::MountApi;
+use crate::base::num::parse_number;
+use crate::base::words::{Words, words};
+use crate::cli::values::{boolean, propagation};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
@@ -55,7 +57,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                     }
                 }
                 Var::Pdeathsig => {
-                    let Some(sig) = crate::pid1::supervisor::signal_number(value.to_bytes()) else {
+                    let Some(sig) = crate::base::num::signal_number(value.to_bytes()) else {
                         break 'bad c"is not a signal name or number";
                     };
                     plan.init.pdeathsig = Some(sig);

@@ -8,8 +8,8 @@
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
-pub use crate::cli::values::parse_number;
-use crate::cli::values::{Words, bad_value, id_range, number, overlaps, propagation, size, words};
+use crate::base::words::{Words, words};
+use crate::cli::values::{bad_value, id_range, number, overlaps, propagation, size};
 
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -369,7 +369,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value()?;
-                let mask = crate::setup::caps::parse(v.to_bytes())
+                let mask = crate::cli::values::capability(v.to_bytes())
                     .ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
                 let edit = plan.caps.get_or_insert_default();
                 if opt == Opt::CapDrop {
@@ -511,7 +511,7 @@ const INIT_OPTIONS: Words<InitOpt> = words![
 ];
 
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
-fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::pid1::supervisor::InitOptions) -> Result<'a, bool> {
+fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::plan::InitOptions) -> Result<'a, bool> {
     match INIT_OPTIONS.find(arg.to_bytes()) {
         None => return Ok(false),
         Some(InitOpt::SignalGroup) => init.signal_group = true,
@@ -524,7 +524,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::pid1::
         Some(InitOpt::Pdeathsig) => {
             let v = cur.value()?;
             init.pdeathsig = Some(
-                crate::pid1::supervisor::signal_number(v.to_bytes())
+                crate::base::num::signal_number(v.to_bytes())
                     .ok_or_else(|| bad_value(arg, v, c"is not a signal name or number"))?,
             );
         }

@@ -140,7 +140,7 @@ fn nook_variables_set_defaults_and_argv_wins() {
 
 #[test]
 fn nook_mount_api_chooses_the_mount_calls() {
-    use crate::kernel::sys::MountApi;
+    use crate::base::MountApi;
     let argv = Block::new(&["nook", "--", "p"]);
     assert_eq!(plan_of(&argv, &Block::new(&[])).mount_api, MountApi::Auto);
     for (value, api) in [("auto", MountApi::Auto), ("new", MountApi::New), ("legacy", MountApi::Legacy)] {
@@ -429,7 +429,7 @@ fn a_failed_build_removes_what_it_created_newest_first() {
 
 #[test]
 fn more_new_entries_than_nook_can_remove_is_an_error_before_the_next() {
-    let dirs: Vec<String> = (0..=crate::setup::tree::ops::MAX_CREATED).map(|i| format!("/d{i}")).collect();
+    let dirs: Vec<String> = (0..=crate::setup::tree::dest::MAX_CREATED).map(|i| format!("/d{i}")).collect();
     let mut args = vec!["--root", "/r"];
     for d in &dirs {
         args.extend(["--dir", d]);
@@ -437,8 +437,8 @@ fn more_new_entries_than_nook_can_remove_is_an_error_before_the_next() {
     args.extend(["--", "p"]);
     let (calls, err) = record(&args, |r| r.missing.extend(dirs.iter().cloned()));
     assert!(err.unwrap().contains("create /d256: Too many open files (EMFILE): nook undoes at most 256"));
-    assert_eq!(calls.iter().filter(|c| c.starts_with("mkdir")).count(), crate::setup::tree::ops::MAX_CREATED);
-    assert_eq!(calls.iter().filter(|c| c.starts_with("rmdir")).count(), crate::setup::tree::ops::MAX_CREATED);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("mkdir")).count(), crate::setup::tree::dest::MAX_CREATED);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("rmdir")).count(), crate::setup::tree::dest::MAX_CREATED);
 }
 
 #[test]

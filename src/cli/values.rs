@@ -3,58 +3,10 @@
 //! given, the value) on a mistake.
 
 use crate::base::error::{Failure, Result};
+use crate::base::num::parse_number;
+use crate::base::words::{Words, words};
 use crate::plan::{IdRange, Propagation};
 use core::ffi::CStr;
-
-/// A table of words and their values, the words packed in one string
-/// ("--help\0-h\0..."): a table of (slice, value) pairs would spend 16
-/// bytes of pointer and length on each word. Built with [`words!`].
-pub(crate) struct Words<T: 'static> {
-    pub names: &'static str,
-    pub values: &'static [T],
-}
-
-/// `words!["private" => Propagation::Private, ...]`: a [`Words`] table.
-macro_rules! words {
-    ($($word:literal => $value:expr),* $(,)?) => {
-        $crate::cli::values::Words { names: concat!($($word, "\0"),*), values: &[$($value),*] }
-    };
-}
-pub(crate) use words;
-
-impl<T: Copy> Words<T> {
-    /// The value of `word`. Matching through a table (rather than a `match`
-    /// on byte strings, which compiles to a byte-by-byte compare per arm)
-    /// keeps the binary small.
-    pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
-        self.find_named(word).map(|(_, value)| value)
-    }
-
-    /// The value of `word`, and the table's own copy of the word as a C
-    /// string (for an error to name).
-    pub(crate) fn find_named(&self, word: &[u8]) -> Option<(&'static CStr, T)> {
-        let (index, at) = locate(self.names, word)?;
-        let value = *self.values.get(index)?;
-        let name = self.names.as_bytes().get(at..=at + word.len())?;
-        // SAFETY: the word as found in `names`, which ends it with a NUL
-        // (see `words!`) and holds none inside it.
-        Some((unsafe { CStr::from_bytes_with_nul_unchecked(name) }, value))
-    }
-}
-
-/// Where `word` stands among the NUL-terminated `names`: its index, and
-/// the offset of its first byte.
-#[inline(never)]
-fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
-    let mut at = 0;
-    for (index, name) in names.as_bytes().split(|&b| b == 0).enumerate() {
-        if name == word {
-            return Some((index, at));
-        }
-        at += name.len() + 1;
-    }
-    None
-}
 
 pub(crate) fn boolean(v: &CStr) -> Option<bool> {
     const WORDS: Words<bool> = words![
@@ -90,18 +42,6 @@ pub(crate) fn bad_value<'a>(option: &'a CStr, v: &'a CStr, detail: &'static CStr
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
     if radix == 8 { c"is not an octal mode up to 7777" } else { c"is not a number in range" }
-}
-
-pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        let v = (d as char).to_digit(radix)?;
-        n = n.checked_mul(radix as u64)?.checked_add(v as u64)?;
-    }
-    Some(n)
 }
 
 /// BYTES, optionally with a k, m or g suffix (powers of 1024): from 1 to
@@ -140,4 +80,45 @@ pub(crate) fn overlaps(a: &IdRange, b: &IdRange) -> bool {
         a0 < b0 + b.count as u64 && b0 < a0 + a.count as u64
     };
     meet(a.inside, b.inside) || meet(a.outside, b.outside)
+}
+
+/// capabilities(7) names in number order, without the CAP_ prefix.
+const NAMES: &str = "chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap \
+linux_immutable net_bind_service net_broadcast net_admin net_raw ipc_lock ipc_owner sys_module sys_rawio \
+sys_chroot sys_ptrace sys_pacct sys_admin sys_boot sys_nice sys_resource sys_time sys_tty_config mknod \
+lease audit_write audit_control setfcap mac_override mac_admin syslog wake_alarm block_suspend audit_read \
+perfmon bpf checkpoint_restore";
+
+/// The mask of a capability name (`CAP_NET_ADMIN`, `net_admin`, any case),
+/// or of every capability for `ALL`.
+pub fn capability(name: &[u8]) -> Option<u64> {
+    let bare = match name.get(..4) {
+        Some(p) if same_word(p, b"cap_") => &name[4..],
+        _ => name,
+    };
+    if same_word(bare, b"all") {
+        return Some(u64::MAX);
+    }
+    NAMES.as_bytes().split(|&c| c == b' ').position(|n| same_word(n, bare)).map(|i| 1 << i)
+}
+
+/// `a` and `b` equal but for ASCII case: a plain loop, where core's
+/// `eq_ignore_ascii_case` is unrolled into 300 bytes.
+fn same_word(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_with_or_without_prefix_in_any_case() {
+        assert_eq!(super::capability(b"CAP_CHOWN"), Some(1));
+        assert_eq!(super::capability(b"net_bind_service"), Some(1 << 10));
+        assert_eq!(super::capability(b"Cap_Sys_Admin"), Some(1 << 21));
+        assert_eq!(super::capability(b"checkpoint_restore"), Some(1 << 40));
+        assert_eq!(super::capability(b"ALL"), Some(u64::MAX));
+        assert_eq!(super::capability(b"CAP_BOGUS"), None);
+        assert_eq!(super::capability(b""), None);
+        assert_eq!(super::capability(b"CAP_"), None);
+    }
 }

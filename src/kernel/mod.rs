@@ -4,6 +4,7 @@
 //! (record.rs). Only this layer holds `unsafe` system calls.
 
 pub mod legacy;
+pub mod procfs;
 pub mod raw;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod record;

@@ -5,6 +5,8 @@
 //! (tests only) writes them down, so the exact syscall sequence an argv
 //! produces is checked without root, as youki does with its Syscall trait.
 
+use crate::base::MountApi;
+use crate::kernel::procfs::{fd_link, proc_fd};
 use crate::kernel::raw::{self, MountAttr};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, OwnedFd};
@@ -114,15 +116,6 @@ enum Pending {
     Filesystem { handle: i32, fstype: &'static CStr, data: crate::base::text::Buf<256>, flags: u64 },
 }
 
-/// Which mount API `Linux` uses (NOOK_MOUNT_API).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MountApi {
-    /// The new one, unless the kernel (or a seccomp filter) lacks a call.
-    Auto,
-    New,
-    Legacy,
-}
-
 impl Linux {
     pub fn new(api: MountApi) -> Self {
         let legacy = match api {
@@ -148,19 +141,6 @@ impl Linux {
         self.pending = Pending::Bind { handle: rustix::fd::AsRawFd::as_raw_fd(&fd), recursive, attr: None };
         Ok(fd)
     }
-}
-
-/// "/proc/self/fd/N": a path that names exactly the file behind fd N,
-/// whatever its name is now (for calls that take only paths).
-pub(crate) fn proc_fd(fd: i32) -> crate::base::text::Buf<48> {
-    let mut path = crate::setup::userns::proc_file(None, b"/fd/");
-    path.dec(fd as u64);
-    path
-}
-
-/// Where fd N leads: readlink(/proc/self/fd/N), into `buf`.
-pub(crate) fn fd_link(fd: i32, buf: &mut [core::mem::MaybeUninit<u8>]) -> Result<&[u8]> {
-    Ok(rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(fd).as_cstr()?, buf)?.0)
 }
 
 fn open_flags(how: Open) -> OFlags {

@@ -17,24 +17,10 @@
 
 use crate::base::error::{EXIT_SETUP, Failure};
 use crate::kernel::raw::{self, Forked, SigSet};
+use crate::plan::InitOptions;
 use rustix::io::Errno;
 use rustix::process::{Pid, WaitOptions};
 use rustix::time::Timespec;
-
-/// The PID-1 options shared by `init` and `run`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct InitOptions {
-    /// Forward signals to PROGRAM's process group instead of PROGRAM alone.
-    pub signal_group: bool,
-    /// Seconds between TERM and KILL for what is left after PROGRAM exits.
-    pub grace: u32,
-    /// PR_SET_CHILD_SUBREAPER even when nook is PID 1 (always when not).
-    pub subreaper: bool,
-    /// The signal nook gets when its parent dies.
-    pub pdeathsig: Option<i32>,
-    /// PROGRAM starts a new session (setsid) instead of a process group.
-    pub new_session: bool,
-}
 
 /// Blocks every signal; returns the mask nook inherited, which PROGRAM gets
 /// back before exec.
@@ -221,7 +207,7 @@ fn signal_rest(pid1: bool, sig: i32) {
     };
     let n = rustix::io::read(&fd, &mut buf).unwrap_or(0);
     for word in buf[..n].split(|c| c.is_ascii_whitespace()) {
-        if let Some(pid) = crate::cli::parse_number(word, 10) {
+        if let Some(pid) = crate::base::num::parse_number(word, 10) {
             let _ = raw::kill(pid as i32, sig);
         }
     }
@@ -229,57 +215,4 @@ fn signal_rest(pid1: bool, sig: i32) {
 
 fn now() -> u64 {
     raw::monotonic_ns()
-}
-
-/// Signal names for --pdeathsig: TERM, SIGTERM, 15, RTMIN, RTMIN+3, RTMAX-1.
-pub fn signal_number(name: &[u8]) -> Option<i32> {
-    // Signals 1 to 31 in order, in one string: a table of 31 slices would
-    // cost 500 bytes of pointers.
-    const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
-        CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
-    const RTMIN: i32 = 34; // glibc and musl reserve 32 and 33
-    const RTMAX: i32 = 64;
-    if let Some(n) = crate::cli::parse_number(name, 10) {
-        return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
-    }
-    let name = name.strip_prefix(b"SIG").unwrap_or(name);
-    if let Some(i) = NAMES.split(|&c| c == b' ').filter(|n| !n.is_empty()).position(|n| n == name) {
-        return Some(i as i32 + 1);
-    }
-    let offset = |rest: &[u8], sign: i32| -> Option<i32> {
-        match rest {
-            [] => Some(0),
-            [s, digits @ ..] if (*s == b'+' && sign > 0) || (*s == b'-' && sign < 0) => {
-                crate::cli::parse_number(digits, 10).map(|n| n as i32 * sign)
-            }
-            _ => None,
-        }
-    };
-    let sig = if let Some(rest) = name.strip_prefix(b"RTMIN") {
-        RTMIN + offset(rest, 1)?
-    } else if let Some(rest) = name.strip_prefix(b"RTMAX") {
-        RTMAX + offset(rest, -1)?
-    } else {
-        return None;
-    };
-    (RTMIN..=RTMAX).contains(&sig).then_some(sig)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::signal_number;
-
-    #[test]
-    fn signal_names() {
-        assert_eq!(signal_number(b"TERM"), Some(15));
-        assert_eq!(signal_number(b"SIGKILL"), Some(9));
-        assert_eq!(signal_number(b"SYS"), Some(31));
-        assert_eq!(signal_number(b"10"), Some(10));
-        assert_eq!(signal_number(b"RTMIN"), Some(34));
-        assert_eq!(signal_number(b"RTMIN+2"), Some(36));
-        assert_eq!(signal_number(b"RTMAX-1"), Some(63));
-        for bad in [&b"0"[..], b"65", b"TERMS", b"RTMIN-1", b"RTMAX+1", b"", b"sigterm"] {
-            assert_eq!(signal_number(bad), None, "{bad:?}");
-        }
-    }
 }

@@ -5,7 +5,6 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
-pub use crate::pid1::supervisor::InitOptions;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 
@@ -208,7 +207,7 @@ pub struct RunPlan<'a> {
     pub inherited_foreground: u8,
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
-    pub mount_api: crate::kernel::sys::MountApi,
+    pub mount_api: crate::base::MountApi,
 }
 
 impl<'a> RunPlan<'a> {
@@ -245,7 +244,7 @@ impl<'a> RunPlan<'a> {
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None, new_session: false },
             inherited_mask: None,
             inherited_foreground: 0,
-            mount_api: crate::kernel::sys::MountApi::Auto,
+            mount_api: crate::base::MountApi::Auto,
         }
     }
 }
@@ -327,4 +326,19 @@ impl<'a> Argv<'a> {
         // SAFETY: from_raw's contract.
         self.ptrs.iter().map(|&p| unsafe { CStr::from_ptr(p) })
     }
+}
+
+/// The PID-1 options shared by `init` and `run`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InitOptions {
+    /// Forward signals to PROGRAM's process group instead of PROGRAM alone.
+    pub signal_group: bool,
+    /// Seconds between TERM and KILL for what is left after PROGRAM exits.
+    pub grace: u32,
+    /// PR_SET_CHILD_SUBREAPER even when nook is PID 1 (always when not).
+    pub subreaper: bool,
+    /// The signal nook gets when its parent dies.
+    pub pdeathsig: Option<i32>,
+    /// PROGRAM starts a new session (setsid) instead of a process group.
+    pub new_session: bool,
 }

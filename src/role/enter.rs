@@ -21,7 +21,7 @@ use crate::setup::process::{Environment, MAX_ENV};
 use crate::kernel::raw::{self, Forked};
 use crate::setup::namespaces::NAMESPACES;
 use crate::base::text::Buf;
-use crate::setup::userns::proc_file;
+use crate::kernel::procfs::proc_file;
 use core::ffi::c_char;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, OwnedFd};
@@ -96,7 +96,7 @@ fn leave_the_host(argv: Argv, envp: Argv) -> Result<'static, ()> {
 
 fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let pid_text = plan.enter_pid.unwrap_or(c"0");
-    let pid = crate::cli::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
+    let pid = crate::base::num::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
@@ -192,13 +192,13 @@ fn target_ids(pid: i32) -> Option<(u32, u32)> {
     let status = &status[..n];
     let effective = |key: &[u8]| {
         let line = status.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
-        line[key.len()..].split(|&b| b == b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::cli::parse_number(f, 10))
+        line[key.len()..].split(|&b| b == b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::base::num::parse_number(f, 10))
     };
     let inside = |map: &[u8], outside: u64| {
         let mut buf = [0u8; 2048];
         let n = read_proc(pid, map, &mut buf).ok()?;
         buf[..n].split(|&b| b == b'\n').find_map(|line| {
-            let mut f = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).map(|f| crate::cli::parse_number(f, 10));
+            let mut f = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).map(|f| crate::base::num::parse_number(f, 10));
             let (first, lower, count) = (f.next()??, f.next()??, f.next()??);
             (outside >= lower && outside - lower < count).then(|| (first + outside - lower) as u32)
         })

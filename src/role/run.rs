@@ -13,7 +13,8 @@ use crate::plan::{Argv, Op, RunPlan};
 use crate::setup::process::{self, Environment};
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::setup::tree::build;
-use crate::kernel::sys::{Linux, MountApi, Sys};
+use crate::base::MountApi;
+use crate::kernel::sys::{Linux, Sys};
 use crate::setup::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
@@ -468,7 +469,7 @@ fn finish_setup(plan: &RunPlan, user_ns: bool, env: &mut Environment, proc: Opti
     let mut pid_text = [core::mem::MaybeUninit::<u8>::uninit(); 16];
     let pid = match proc {
         Some(proc) if announcing(plan) => rustix::fs::readlinkat_raw(proc, c"self", &mut pid_text)
-            .map_or(0, |(got, _)| crate::cli::parse_number(got, 10).unwrap_or(0) as i32),
+            .map_or(0, |(got, _)| crate::base::num::parse_number(got, 10).unwrap_or(0) as i32),
         _ => 0,
     };
     // A --cap-add that cannot be honoured fails before anything is built.

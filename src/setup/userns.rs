@@ -9,6 +9,7 @@
 //! before unsharing; it waits on a pipe, writes the maps for its parent, and
 //! exits.
 
+use crate::kernel::procfs::proc_file;
 use crate::base::error::{Context, Failure, Result};
 use crate::base::out::write_all;
 use crate::plan::{IdRange, MAX_ID_RANGES, Setgroups, UserPlan};
@@ -137,17 +138,6 @@ impl Maps {
     pub fn install_self<'a>(&self) -> Result<'a, ()> {
         self.install(None, false)
     }
-}
-
-/// "/proc/PID" (or "/proc/self") followed by `leaf`.
-pub(crate) fn proc_file(pid: Option<i32>, leaf: &[u8]) -> Buf<48> {
-    let mut path = Buf::new();
-    match pid {
-        Some(p) => path.push(b"/proc/").dec(p as u64),
-        None => path.push(b"/proc/self"),
-    };
-    path.push(leaf);
-    path
 }
 
 fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static CStr) -> Result<'a, ()> {

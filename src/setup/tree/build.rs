@@ -6,7 +6,8 @@
 //! ever seen by the host.
 
 use crate::base::error::{Context, Failure, Result};
-use crate::setup::tree::ops::{self, Missing, Tree};
+use crate::setup::tree::dest::{Missing, Tree};
+use crate::setup::tree::{dest, ops};
 use crate::plan::{Propagation, RunPlan};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
@@ -45,7 +46,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     let built = build_root(sys, plan, dir, &mut tree);
     if built.is_err() {
         // A failed run leaves the root as it found it.
-        ops::undo(sys, &mut tree);
+        dest::undo(sys, &mut tree);
     }
     built
 }
@@ -84,7 +85,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
         ops::apply(sys, tree, op)?;
     }
     let put_old = match plan.keep_old_root {
-        Some(keep) => Some(ops::ensure(sys, tree, keep, Missing::Dir(ops::DIR_MODE))?),
+        Some(keep) => Some(dest::ensure(sys, tree, keep, Missing::Dir(dest::DIR_MODE))?),
         None => None,
     };
     // The working directory is resolved before the pivot, so that a

@@ -12,7 +12,7 @@
 //!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
 use crate::base::error::{Context, Result};
-use crate::setup::tree::ops::{DIR_MODE, FILE_MODE, Missing, Tree, ensure};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, Tree, ensure};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{c_strings, c_tail};

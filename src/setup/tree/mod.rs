@@ -2,5 +2,6 @@
 //! (ops.rs), among them a minimal /dev (dev.rs).
 
 pub mod build;
+pub mod dest;
 pub mod dev;
 pub mod ops;

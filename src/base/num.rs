@@ -1,0 +1,68 @@
+//! Numbers and signal names as the command line and /proc give them.
+
+/// The number in `digits` (no sign, no prefix), or None when it is empty,
+/// holds another character or overflows.
+pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        let v = (d as char).to_digit(radix)?;
+        n = n.checked_mul(radix as u64)?.checked_add(v as u64)?;
+    }
+    Some(n)
+}
+
+/// Signal names for --pdeathsig: TERM, SIGTERM, 15, RTMIN, RTMIN+3, RTMAX-1.
+pub fn signal_number(name: &[u8]) -> Option<i32> {
+    // Signals 1 to 31 in order, in one string: a table of 31 slices would
+    // cost 500 bytes of pointers.
+    const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
+        CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
+    const RTMIN: i32 = 34; // glibc and musl reserve 32 and 33
+    const RTMAX: i32 = 64;
+    if let Some(n) = parse_number(name, 10) {
+        return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
+    }
+    let name = name.strip_prefix(b"SIG").unwrap_or(name);
+    if let Some(i) = NAMES.split(|&c| c == b' ').filter(|n| !n.is_empty()).position(|n| n == name) {
+        return Some(i as i32 + 1);
+    }
+    let offset = |rest: &[u8], sign: i32| -> Option<i32> {
+        match rest {
+            [] => Some(0),
+            [s, digits @ ..] if (*s == b'+' && sign > 0) || (*s == b'-' && sign < 0) => {
+                parse_number(digits, 10).map(|n| n as i32 * sign)
+            }
+            _ => None,
+        }
+    };
+    let sig = if let Some(rest) = name.strip_prefix(b"RTMIN") {
+        RTMIN + offset(rest, 1)?
+    } else if let Some(rest) = name.strip_prefix(b"RTMAX") {
+        RTMAX + offset(rest, -1)?
+    } else {
+        return None;
+    };
+    (RTMIN..=RTMAX).contains(&sig).then_some(sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signal_number;
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(signal_number(b"TERM"), Some(15));
+        assert_eq!(signal_number(b"SIGKILL"), Some(9));
+        assert_eq!(signal_number(b"SYS"), Some(31));
+        assert_eq!(signal_number(b"10"), Some(10));
+        assert_eq!(signal_number(b"RTMIN"), Some(34));
+        assert_eq!(signal_number(b"RTMIN+2"), Some(36));
+        assert_eq!(signal_number(b"RTMAX-1"), Some(63));
+        for bad in [&b"0"[..], b"65", b"TERMS", b"RTMIN-1", b"RTMAX+1", b"", b"sigterm"] {
+            assert_eq!(signal_number(bad), None, "{bad:?}");
+        }
+    }
+}

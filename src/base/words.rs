@@ -1,0 +1,55 @@
+//! Packed word tables: the option, variable and value names of every role
+//! in one string each, looked up by one shared loop.
+
+use core::ffi::CStr;
+
+/// A table of words and their values, the words packed in one string
+/// ("--help\0-h\0..."): a table of (slice, value) pairs would spend 16
+/// bytes of pointer and length on each word. Built with [`words!`].
+pub(crate) struct Words<T: 'static> {
+    pub names: &'static str,
+    pub values: &'static [T],
+}
+
+/// `words!["private" => Propagation::Private, ...]`: a [`Words`] table.
+macro_rules! words {
+    ($($word:literal => $value:expr),* $(,)?) => {
+        $crate::base::words::Words { names: concat!($($word, "\0"),*), values: &[$($value),*] }
+    };
+}
+pub(crate) use words;
+
+impl<T: Copy> Words<T> {
+    /// The value of `word`. Matching through a table (rather than a `match`
+    /// on byte strings, which compiles to a byte-by-byte compare per arm)
+    /// keeps the binary small.
+    pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
+        self.find_named(word).map(|(_, value)| value)
+    }
+
+    /// The value of `word`, and the table's own copy of the word as a C
+    /// string (for an error to name).
+    pub(crate) fn find_named(&self, word: &[u8]) -> Option<(&'static CStr, T)> {
+        let (index, at) = locate(self.names, word)?;
+        let value = *self.values.get(index)?;
+        let name = self.names.as_bytes().get(at..=at + word.len())?;
+        // SAFETY: the word as found in `names`, which ends it with a NUL
+        // (see `words!`) and holds none inside it.
+        Some((unsafe { CStr::from_bytes_with_nul_unchecked(name) }, value))
+    }
+}
+
+/// Where `word` stands among the NUL-terminated `names`: its index, and
+/// the offset of its first byte.
+#[inline(never)]
+fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
+    let mut at = 0;
+    for (index, name) in names.as_bytes().split(|&b| b == 0).enumerate() {
+        if name == word {
+            return Some((index, at));
+        }
+        at += name.len() + 1;
+    }
+    None
+}
+

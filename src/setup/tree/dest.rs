@@ -1,0 +1,203 @@
+//! The tree as it is built: DESTs opened inside the root, what is missing
+//! created (and recorded), and what a failed run created removed again.
+
+use crate::base::error::{Context, Failure, Result};
+
+use crate::kernel::raw::MountAttr;
+use crate::kernel::sys::{Open, Sys};
+use crate::base::text::Buf;
+use core::ffi::CStr;
+use heapless::Vec;
+use linux_raw_sys::general as k;
+use rustix::io::Errno;
+
+pub const DIR_MODE: u32 = 0o755;
+pub const FILE_MODE: u32 = 0o444;
+/// Filesystems nook mounts (tmpfs) that it may create in without --root.
+const MAX_MADE: usize = 64;
+/// New files, directories and symlinks outside those that a failed run
+/// removes again: each holds its parent's fd until the tree is built.
+pub const MAX_CREATED: usize = 256;
+
+/// What to create when DEST is missing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Missing<'t> {
+    Dir(u32),
+    File(u32),
+    Link(&'t CStr),
+}
+
+/// One entry nook created: component `at..end` of `path`, in `parent`.
+struct Created<'a, Fd> {
+    parent: Fd,
+    path: &'a CStr,
+    at: u16,
+    end: u16,
+    dir: bool,
+}
+
+/// The tree the operations build, and what nook made in it.
+pub struct Tree<'a, S: Sys> {
+    /// The new root, or the host's `/` without --root.
+    pub root: S::Fd,
+    /// Without --root the tree is the host's own: nook creates nothing in
+    /// it, except inside filesystems that it mounted itself.
+    host: bool,
+    /// The st_dev of each filesystem nook mounted: what is created there
+    /// vanishes with the mount namespace.
+    made: Vec<u64, MAX_MADE>,
+    /// What nook created elsewhere (in --root's tree), oldest first.
+    created: Vec<Created<'a, S::Fd>, MAX_CREATED>,
+}
+
+impl<'a, S: Sys> Tree<'a, S> {
+    pub fn new(root: S::Fd, host: bool) -> Self {
+        Tree { root, host, made: Vec::new(), created: Vec::new() }
+    }
+
+    /// Notes a filesystem nook mounted (the handle of the mount). Past the
+    /// capacity it is treated as anyone's: fail closed.
+    pub fn made_by_nook(&mut self, sys: &mut S, fs: &S::Fd) {
+        if let Ok(dev) = sys.dev_of(fs) {
+            let _ = self.made.push(dev);
+        }
+    }
+}
+
+/// Opens DEST inside the root, creating it (and its missing parents, as
+/// directories 0755) when absent.
+pub fn ensure<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, missing: Missing) -> Result<'a, S::Fd> {
+    match sys.open_in_root(&tree.root, dest, Open::Path) {
+        Err(Errno::NOENT) => {}
+        r => return r.at(c"open", dest),
+    }
+    let (at, end) = split_last(dest);
+    // The parent without the slash before the name ("/" for "/x").
+    let parent = ensure_dir(sys, tree, dest, (at - 1).max(1))?;
+    made(create(sys, tree, parent, dest, at, end, missing)?, dest)
+}
+
+/// Opens the first `len` bytes of `object`, a directory inside the root,
+/// walking it from the top down (each prefix resolved inside the root) and
+/// creating each missing component. Each is created by fd in its
+/// already-resolved parent, so a symlink planted in the path cannot
+/// redirect the creation. Errors name `object`, the DEST the user gave.
+pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object: &'a CStr, len: usize) -> Result<'a, S::Fd> {
+    let path = &object.to_bytes()[..len];
+    let mut prefix = Buf::<4096>::new();
+    let mut dir = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open root for", object)?;
+    for component in path.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
+        let at = component.as_ptr() as usize - path.as_ptr() as usize;
+        let end = at + component.len();
+        prefix.clear();
+        let here = prefix.push(&path[..end]).as_cstr().at(c"open parent directory of", object)?;
+        dir = match sys.open_in_root(&tree.root, here, Open::Directory) {
+            Err(Errno::NOENT) => made(create(sys, tree, dir, object, at, end, Missing::Dir(DIR_MODE))?, object)?,
+            r => r.at(c"open parent directory of", object)?,
+        };
+    }
+    Ok(dir)
+}
+
+/// The fd [`create`] returns for a directory or a file.
+fn made<'a, Fd>(fd: Option<Fd>, path: &'a CStr) -> Result<'a, Fd> {
+    fd.ok_or_else(|| Failure::new(c"create", path, Errno::EXIST))
+}
+
+/// Creates component `at..end` of `path` in `dir`, as `what`, and returns
+/// it by the fd that made it (a file) or reopened without following a
+/// symlink (a directory; None for a symlink): a swap in between fails
+/// instead of redirecting.
+///
+/// In the host's own tree this is refused, except inside a filesystem that
+/// nook mounted; anywhere else what is made is remembered, with `dir`, so
+/// that [`undo`] can remove it again.
+pub(super) fn create<'a, S: Sys>(
+    sys: &mut S,
+    tree: &mut Tree<'a, S>,
+    dir: S::Fd,
+    path: &'a CStr,
+    at: usize,
+    end: usize,
+    what: Missing,
+) -> Result<'a, Option<S::Fd>> {
+    let mut name = Buf::<256>::new();
+    let name = name.push(&path.to_bytes()[at..end]).as_cstr().at(c"create", path)?;
+    let dev = sys.dev_of(&dir).at(c"create", path)?;
+    // A plain loop: `contains` is unrolled eightfold.
+    #[allow(clippy::manual_contains)]
+    let outside = !tree.made.iter().any(|&d| d == dev);
+    // In the host's tree, or past what `undo` can hold (an fd each).
+    if outside && (tree.host || tree.created.is_full()) {
+        return Err(Failure::new(c"create", path, if tree.host { Errno::NOENT } else { Errno::MFILE })
+            .hint(if tree.host {
+                c"without --root nook creates nothing on the host: create it, or mount a --tmpfs above it"
+            } else {
+                c"nook undoes at most 256 new entries: create some in the root first"
+            }));
+    }
+    let made = match what {
+        Missing::Dir(mode) => sys.make_dir(&dir, name, mode).map(|()| None),
+        Missing::File(mode) => sys.make_file(&dir, name, mode).map(Some),
+        Missing::Link(target) => sys.make_symlink(target, &dir, name).map(|()| None),
+    };
+    // EEXIST: something got there first (a racing creator, a dangling
+    // symlink); nook does not take it over.
+    let file = made.map_err(|e| {
+        Failure::new(c"create", path, e).hint_if(
+            matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
+            c"the root is not writable here: create DEST in it first",
+        )
+    })?;
+    let opened = match what {
+        Missing::Dir(_) => Some(sys.open_child_dir(&dir, name)),
+        _ => None,
+    };
+    if outside {
+        let is_dir = matches!(what, Missing::Dir(_));
+        let _ = tree.created.push(Created { parent: dir, path, at: at as u16, end: end as u16, dir: is_dir });
+    }
+    match opened {
+        None => Ok(file),
+        Some(r) => r.at(c"verify created", path).map(Some).map_err(|e| e.hint(c"it was replaced while nook created it")),
+    }
+}
+
+/// After a failed build in --root's tree: removes what [`create`] made
+/// there, newest first, each by its parent's fd and its name, never by a
+/// path. Whatever nook mounted on an entry is detached first (umount2 of
+/// the name, relative to the parent as working directory, without
+/// following a symlink), and read-only flags, which would refuse the
+/// removals, are cleared first (wherever the kernel has not locked them).
+/// Only this namespace's mounts change: nothing runs in it any more.
+pub fn undo<S: Sys>(sys: &mut S, tree: &mut Tree<'_, S>) {
+    if tree.created.is_empty() {
+        return;
+    }
+    let writable = MountAttr { clear: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
+    if sys.set_mount_attr(&tree.root, true, writable).is_err() {
+        let _ = sys.set_mount_attr(&tree.root, false, writable);
+    }
+    while let Some(made) = tree.created.pop() {
+        let mut name = Buf::<256>::new();
+        let Ok(name) = name.push(&made.path.to_bytes()[made.at as usize..made.end as usize]).as_cstr() else { continue };
+        if sys.enter_dir(&made.parent).is_ok() {
+            while sys.detach(name).is_ok() {}
+        }
+        let _ = sys.remove(&made.parent, name, made.dir);
+    }
+}
+
+/// Where the last component of "/a/b/c" is: its start and end ("c"; the
+/// parent is everything before the slash at its start). Trailing slashes
+/// are not part of it: "/a/b/" names b.
+pub(super) fn split_last(path: &CStr) -> (usize, usize) {
+    let bytes = path.to_bytes();
+    let mut end = bytes.len();
+    while end > 1 && bytes[end - 1] == b'/' {
+        end -= 1;
+    }
+    // An absolute path has a slash before its last component.
+    let at = bytes[..end].iter().rposition(|&c| c == b'/').map_or(1, |i| i + 1);
+    (at, end)
+}
