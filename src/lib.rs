@@ -34,10 +34,7 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
     // SAFETY: the caller's contract: nothing else touches PLAN.
     let plan = unsafe { &mut *core::ptr::addr_of_mut!(PLAN) };
     match cli::parse(argv, envp, plan) {
-        Err(f) => {
-            f.report();
-            base::error::EXIT_SETUP
-        }
+        Err(f) => f.exit(),
         Ok(cli::Action::Help) => {
             cli::help::print_help();
             0
@@ -50,7 +47,7 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             base::out::set_verbosity(plan.verbose);
             role::run::run(plan, envp)
         }
-        Ok(cli::Action::Init) => role::run::init_role(plan, envp),
+        Ok(cli::Action::Init) => role::init::init_role(plan, envp),
         Ok(cli::Action::Enter) => {
             base::out::set_verbosity(plan.verbose);
             role::enter::enter(plan, argv, envp)

@@ -15,6 +15,10 @@ pub const EXIT_CANNOT_EXEC: i32 = 126;
 /// PROGRAM was not found.
 pub const EXIT_NOT_FOUND: i32 = 127;
 
+/// The bytes of a failure sent across a fork (see [`Failure::send`]).
+const SENT_LEN: usize = core::mem::size_of::<Record>();
+const _: () = assert!(SENT_LEN == 4 * 8 + 2 + 2 + 4, "Record must have no padding");
+
 /// The most an object takes of the line, so the errno always fits.
 const MAX_OBJECT: usize = 600;
 
@@ -33,7 +37,10 @@ pub type Step = &'static CStr;
 /// rather than carrying some 80 bytes through every `?`. The token borrows
 /// the object for `'a`, so the object it reports is still alive; a token
 /// kept while a later failure is recorded reports that later one.
-#[derive(Clone, Copy)]
+///
+/// Not Copy, and must be used: each failure is turned into an exit status
+/// (or a warning) once, by [`Failure::exit`] or [`Failure::report`].
+#[must_use = "a failure must be reported or returned"]
 pub struct Failure<'a>(PhantomData<&'a CStr>);
 
 pub type Result<'a, T> = core::result::Result<T, Failure<'a>>;
@@ -42,16 +49,33 @@ pub type Result<'a, T> = core::result::Result<T, Failure<'a>>;
 /// pointer. The object's lifetime is erased here; the `Failure<'a>` token
 /// that reads it carries it.
 #[derive(Clone, Copy)]
+#[repr(C)]
 struct Record {
     step: *const c_char,
     /// What the step acted on: a path or name from argv, or a fixed word.
     object: *const c_char,
-    errno: Errno,
     /// A static C string, or null for none (strerror's text then).
     detail: *const c_char,
     /// A static C string, or null for none.
     hint: *const c_char,
+    /// rustix's Errno is a u16.
+    errno: Errno,
+    /// The exit status it ends nook with: EXIT_SETUP, or 126/127 for exec.
+    status: u16,
+    /// Spelled out, so that the record has no padding (see `Failure::send`).
+    unused: u32,
 }
+
+/// A record before anything is written into it.
+const EMPTY_RECORD: Record = Record {
+    step: c"".as_ptr(),
+    object: c"".as_ptr(),
+    errno: Errno::INVAL,
+    detail: core::ptr::null(),
+    hint: core::ptr::null(),
+    status: EXIT_SETUP as u16,
+    unused: 0,
+};
 
 /// The binary's one slot: nook is single-threaded (a forked child has its
 /// own copy). Uninitialized until the first failure, so it takes no room in
@@ -80,7 +104,7 @@ std::thread_local! {
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
-const EMPTY: Record = Record { step: c"".as_ptr(), object: c"".as_ptr(), errno: Errno::INVAL, detail: core::ptr::null(), hint: core::ptr::null() };
+const EMPTY: Record = EMPTY_RECORD;
 
 #[cfg(any(test, feature = "fuzzing"))]
 fn set_slot(record: Record) {
@@ -102,7 +126,7 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 #[cold]
 #[inline(never)]
 fn record<'a>(step: *const c_char, object: *const c_char, errno: Errno, detail: *const c_char) -> Failure<'a> {
-    set_slot(Record { step, object, errno, detail, hint: core::ptr::null() });
+    set_slot(Record { step, object, errno, detail, hint: core::ptr::null(), status: EXIT_SETUP as u16, unused: 0 });
     Failure(PhantomData)
 }
 
@@ -193,7 +217,58 @@ impl<'a> Failure<'a> {
         }
     }
 
-    /// Prints the one-line report on stderr.
+    /// The exit status this failure ends nook with, when not EXIT_SETUP:
+    /// PROGRAM's exec failing is 126 (cannot execute) or 127 (not found).
+    #[inline(never)]
+    pub fn with_status(self, status: i32) -> Self {
+        with_slot(|r| r.status = status as u16);
+        self
+    }
+
+    /// Ends the failure: reports it, and gives the exit status for the
+    /// role to exit with. Takes `self`: each failure ends nook once.
+    #[inline(never)]
+    pub fn exit(self) -> i32 {
+        self.report();
+        with_slot(|r| r.status as i32)
+    }
+
+    /// Sends the failure of a forked helper to the nook that waits for it,
+    /// as the record's bytes: both run the same image (fork without exec),
+    /// so the record's pointers name the same strings in each.
+    #[cold]
+    #[inline(never)]
+    pub fn send(self, fd: i32) {
+        let record = with_slot(|r| *r);
+        // SAFETY: Record is repr(C) with no padding (see its fields): every
+        // byte of it is initialized.
+        let bytes = unsafe { core::slice::from_raw_parts((&raw const record).cast::<u8>(), SENT_LEN) };
+        let _ = crate::base::out::write_all(fd, bytes);
+    }
+
+    /// The failure a forked helper sent (see [`Failure::send`]), if the
+    /// helper sent one before it exited.
+    #[cold]
+    #[inline(never)]
+    pub fn receive(fd: rustix::fd::BorrowedFd<'_>) -> Option<Self> {
+        let mut record = EMPTY_RECORD;
+        // SAFETY: as in `send`; and any bytes are a valid Record but for the
+        // errno, which every u16 is, and the pointers, which come from this
+        // very image (the helper is a fork of this process).
+        let bytes = unsafe { core::slice::from_raw_parts_mut((&raw mut record).cast::<u8>(), SENT_LEN) };
+        let mut got = 0;
+        while got < SENT_LEN {
+            match rustix::io::read(fd, &mut bytes[got..]) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => got += n,
+            }
+        }
+        set_slot(record);
+        Some(Failure(PhantomData))
+    }
+
+    /// Prints the one-line report on stderr (for a warning, once the
+    /// workload runs, or where the process goes on).
     pub fn report(&self) {
         let mut line = Line::new();
         self.render(&mut line);

@@ -15,7 +15,7 @@
 //!   only to holders of CAP_SYS_PTRACE in the user namespace it was
 //!   executed in: the caller's, not the container's, whose root lacks it.
 
-use crate::base::error::{Context, EXIT_SETUP, Failure, Result};
+use crate::base::error::{Context, Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use crate::setup::process::{Environment, MAX_ENV};
 use crate::kernel::raw::{self, Forked};
@@ -44,13 +44,7 @@ pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
         Ok(()) => prepare_and_join(plan),
         Err(f) => Err(f),
     };
-    match joined {
-        Err(f) => {
-            f.report();
-            EXIT_SETUP
-        }
-        Ok(code) => code,
-    }
+    joined.unwrap_or_else(Failure::exit)
 }
 
 /// Before the first setns, nothing of the caller's that nook holds may stay
@@ -101,8 +95,9 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
     let gone = |f: Failure<'a>| {
-        f.hint_if(f.errno() == Errno::SRCH || f.errno() == Errno::NOENT, c"the target has exited")
-            .hint_if(f.errno() == Errno::ACCESS || f.errno() == Errno::PERM, c"not permitted: the target belongs to another user")
+        let errno = f.errno();
+        f.hint_if(matches!(errno, Errno::SRCH | Errno::NOENT), c"the target has exited")
+            .hint_if(matches!(errno, Errno::ACCESS | Errno::PERM), c"not permitted: the target belongs to another user")
     };
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
@@ -152,8 +147,8 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let mask = crate::pid1::supervisor::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
-        Forked::Child => raw::exit_group(crate::role::run::exec_program(plan, env, Some(mask))),
-        Forked::Parent(child) => Ok(crate::role::run::relay_signals(child)),
+        Forked::Child => raw::exit_group(crate::setup::process::exec_program(plan, env, Some(mask)).exit()),
+        Forked::Parent(child) => Ok(crate::setup::monitor::relay_signals(child)),
     }
 }
 

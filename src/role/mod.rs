@@ -2,4 +2,5 @@
 //! No role imports another.
 
 pub mod enter;
+pub mod init;
 pub mod run;

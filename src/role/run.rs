@@ -10,7 +10,8 @@
 use crate::base::error::{EXIT_SETUP, Failure};
 use crate::pid1::supervisor;
 use crate::plan::{Argv, Op, RunPlan};
-use crate::setup::process::{self, Environment};
+use crate::setup::monitor::{hide_from_container, relay_signals};
+use crate::setup::process::{Environment, close_on_exec_but, drop_privileges, exec_program};
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::setup::tree::build;
 use crate::base::MountApi;
@@ -30,19 +31,19 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // SAFETY: the one environment of this process.
     let env = match unsafe { Environment::shared(envp, &plan.env_edits) } {
         Ok(env) => env,
-        Err(f) => return report(f),
+        Err(f) => return f.exit(),
     };
     if let Err(f) = crate::setup::namespaces::leave_session_keyring() {
-        return report(f);
+        return f.exit();
     }
     if plan.die_with_parent {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
         if let Err(e) = raw::set_parent_death_signal(k::SIGKILL as i32) {
-            return report(Failure::new(c"set parent-death signal", c"SIGKILL", e));
+            return Failure::new(c"set parent-death signal", c"SIGKILL", e).exit();
         }
         if rustix::process::getppid() != parent {
-            return report(Failure::new(c"watch parent", c"(already exited)", Errno::SRCH));
+            return Failure::new(c"watch parent", c"(already exited)", Errno::SRCH).exit();
         }
     }
     // The lock (userns::lock_mounts) and the wrapper's JSON read and write
@@ -53,7 +54,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
         match rustix::fs::open(c"/proc", flags, rustix::fs::Mode::empty()) {
             Ok(fd) => Some(fd),
-            Err(e) => return report(Failure::new(c"open", c"/proc", e)),
+            Err(e) => return Failure::new(c"open", c"/proc", e).exit(),
         }
     } else {
         None
@@ -68,7 +69,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // From here every signal waits in the queue until nook relays it.
     let inherited_mask = match supervisor::block_all_signals() {
         Ok(m) => m,
-        Err(e) => return report(Failure::new(c"block", c"signals", e)),
+        Err(e) => return Failure::new(c"block", c"signals", e).exit(),
     };
     // The child is born in its namespaces (clone, not unshare), so the outer
     // nook stays in the caller's: it can write the child's id maps itself
@@ -80,19 +81,19 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // pipe tells the outer nook that it never happened.
     let exec_failed = match crate::setup::wrapper::exec_failure_pipe(plan) {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(f) => return f.exit(),
     };
     // The child waits on this pipe for one byte: the go-ahead once its maps
     // exist. EOF instead means the outer nook died or gave up, the one race
     // PR_SET_PDEATHSIG alone cannot close.
     let (go, keep_alive) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
         Ok(p) => p,
-        Err(e) => return report(Failure::new(c"create pipe for", c"PID 1", e)),
+        Err(e) => return Failure::new(c"create pipe for", c"PID 1", e).exit(),
     };
     // SAFETY: single-threaded; the child runs setup and then execs or
     // supervises, and never returns into the caller's frames.
     match unsafe { raw::fork(flags as u64) } {
-        Err(e) => report(unshare_failure(e, user_ns)),
+        Err(e) => unshare_failure(e, user_ns).exit(),
         Ok(Forked::Child) => {
             drop(keep_alive);
             // The outer nook holds --sync-fd: PID 1 must not keep it open.
@@ -115,7 +116,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
             {
                 let _ = raw::kill(child, k::SIGKILL as i32);
                 let _ = crate::setup::userns::wait_for(child);
-                return report(f);
+                return f.exit();
             }
             let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
             let exec_failed = exec_failed.map(|(r, _)| r);
@@ -147,11 +148,11 @@ fn container_init(
     if let Some(m) = maps {
         let installed = if m.self_writable() { m.install_self() } else { Ok(()) };
         if let Err(f) = installed.and_then(|()| m.settle_identity()) {
-            return report(f);
+            return f.exit();
         }
     }
     if let Err(f) = crate::setup::namespaces::configure(plan) {
-        return report(f);
+        return f.exit();
     }
     let user_ns = maps.is_some();
     // Copied while the host's /proc is still at hand; kept across the pivot.
@@ -161,14 +162,14 @@ fn container_init(
     } else {
         match crate::setup::selfcopy::sealed_copy() {
             Ok(fd) => Some(fd),
-            Err(e) => return report(Failure::new(c"copy nook into", c"a sealed memfd", e)),
+            Err(e) => return Failure::new(c"copy nook into", c"a sealed memfd", e).exit(),
         }
     };
-    if let Err(code) = finish_setup(plan, user_ns, env, proc) {
-        return code;
+    if let Err(f) = finish_setup(plan, user_ns, env, proc) {
+        return f.exit();
     }
     match image {
-        None => exec_program(plan, env, Some(inherited_mask)),
+        None => exec_program(plan, env, Some(inherited_mask)).exit(),
         Some(image) => exec_init(&image, plan, env, inherited_mask, foreground, exec_fail_fd),
     }
 }
@@ -189,12 +190,12 @@ fn exec_init(
     use core::ffi::c_char;
     use rustix::fd::AsRawFd;
     if let Err(f) = drop_privileges(plan) {
-        return report(f);
+        return f.exit();
     }
     // Only the fd that reports a failed exec crosses into the init.
     let fail_fd = exec_fail_fd.map(|fd| fd.as_raw_fd());
     if let Err(f) = close_on_exec_but(fail_fd) {
-        return report(f);
+        return f.exit();
     }
     let mut numbers = crate::base::text::Buf::<160>::new();
     let mask_at = numbers.len();
@@ -243,7 +244,7 @@ fn exec_init(
     }
     fits &= push(core::ptr::null());
     if !fits {
-        return report(Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG));
+        return Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG).exit();
     }
     let envp = if fail_fd.is_some() {
         env.to_envp(&[at(mask_at), at(foreground_at), at(fail_fd_at)])
@@ -254,7 +255,7 @@ fn exec_init(
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
     let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
-    report(Failure::new(c"exec init from", c"a sealed memfd", e))
+    Failure::new(c"exec init from", c"a sealed memfd", e).exit()
 }
 
 /// The re-executed init's argv, in .bss: room for as many arguments as
@@ -268,127 +269,6 @@ fn go_ahead(go: &OwnedFd) -> bool {
     raw::read_byte(rustix::fd::AsFd::as_fd(go)) == Ok(1)
 }
 
-/// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what
-/// `run --unshare-pid` re-executes as its init).
-///
-/// PROGRAM's environment (a large structure in .bss) is built only in the
-/// forked child, so that none of its pages count in PID 1's resident memory.
-#[inline(never)]
-pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
-    let blocked = match supervisor::block_all_signals() {
-        Ok(mask) => mask,
-        Err(e) => return report(Failure::new(c"block", c"signals", e)),
-    };
-    // Re-executed by `run`, nook arrives with everything blocked and the
-    // mask to restore in NOOK_INIT_SIGMASK.
-    let inherited_mask = plan.inherited_mask.map_or(blocked, SigSet);
-    if let Err(f) = supervisor::prepare(&plan.init) {
-        return report(f);
-    }
-    let foreground = match plan.inherited_foreground {
-        0 => supervisor::owns_terminal(),
-        told => told == 2,
-    };
-    match supervisor::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
-        Err(f) => report(f),
-        Ok(child) => supervisor::supervise(child, &plan.init),
-    }
-}
-
-/// PROGRAM's side of the fork in `nook init`.
-#[inline(never)]
-fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) -> i32 {
-    // SAFETY: the one environment of this (forked) process.
-    let code = match unsafe { Environment::shared(envp, &plan.env_edits) } {
-        Ok(env) => exec_program(plan, env, Some(inherited_mask)),
-        Err(f) => report(f),
-    };
-    if let Some(fd) = plan.exec_fail_fd {
-        let _ = crate::base::out::write_all(fd, b"!");
-    }
-    code
-}
-
-/// The outer nook of `--unshare-pid` (and the monitor of `run` without
-/// it): forwards every signal it gets to the container's first process,
-/// and returns its status.
-pub fn relay_signals(child: i32) -> i32 {
-    let all = SigSet::full();
-    loop {
-        match raw::sigtimedwait(&all, None) {
-            Ok(sig) if sig == k::SIGCHLD as i32 => {}
-            Ok(sig) => {
-                let _ = raw::kill(child, sig);
-            }
-            Err(_) => {}
-        }
-        let pid = rustix::process::Pid::from_raw(child);
-        if let Ok(Some((_, st))) = rustix::process::waitpid(pid, rustix::process::WaitOptions::NOHANG) {
-            match (st.exit_status(), st.terminating_signal()) {
-                (Some(code), _) => return code,
-                (None, Some(sig)) => return 128 + sig,
-                _ => {}
-            }
-        }
-    }
-}
-
-/// The last steps before PROGRAM: no_new_privs, no stray fds, a new
-/// session, the capabilities, the inherited signal mask, then exec.
-/// Returns the exit status after a failed exec.
-pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> i32 {
-    let program = plan.program();
-    // The workload may never gain privileges through setuid binaries or file
-    // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
-    if let Err(e) = rustix::thread::set_no_new_privs(true) {
-        return report(Failure::new(c"set", c"no_new_privs", e));
-    }
-    // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM;
-    // but PROGRAM is the container without a PID namespace, so it holds
-    // --sync-fd.
-    if let Err(f) = close_on_exec_but(plan.fds.sync.filter(|_| !plan.pid_ns)) {
-        return report(f);
-    }
-    // A new session has no controlling terminal: PROGRAM cannot push input
-    // into the caller's with TIOCSTI. The init's spawn already made one.
-    if plan.init.new_session
-        && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
-        && let Err(e) = rustix::process::setsid()
-    {
-        return report(Failure::new(c"start", c"a new session", e));
-    }
-    if let Err(f) = drop_privileges(plan) {
-        return report(f);
-    }
-    if let Some(m) = mask {
-        let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
-    }
-    crate::base::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
-    let (status, failure) = process::exec(program, env);
-    failure.report();
-    status
-}
-
-/// Marks every fd from 3 close-on-exec except `keep`, the one that must
-/// cross the exec.
-fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
-    raw::cloexec_range(3, u32::MAX)
-        .and_then(|()| match keep {
-            // SAFETY: an fd nook checked open; only its flags change.
-            Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),
-            None => Ok(()),
-        })
-        .map_err(|e| Failure::new(c"close-on-exec", c"fds from 3", e))
-}
-
-/// `--cap-drop`/`--cap-add`, the last privileged step.
-fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
-    match &plan.caps {
-        Some(edit) => crate::setup::caps::apply(edit),
-        None => Ok(()),
-    }
-}
-
 /// `run` without a PID namespace: nook becomes PROGRAM, or, when a
 /// wrapper wants PROGRAM's exit status (`--json-status-fd`) or a new
 /// session (which a process-group leader cannot start), forks it and
@@ -396,23 +276,23 @@ fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i32 {
     let user_ns = match enter_namespaces(plan) {
         Ok(user_ns) => user_ns,
-        Err(code) => return code,
+        Err(f) => return f.exit(),
     };
     if plan.fds.json_status.is_none() && !plan.init.new_session {
-        return finish_setup(plan, user_ns, env, proc).map_or_else(|code| code, |()| exec_program(plan, env, None));
+        return setup_then_exec(plan, user_ns, env, proc, None).exit();
     }
     let mask = match supervisor::block_all_signals() {
         Ok(m) => m,
-        Err(e) => return report(Failure::new(c"block", c"signals", e)),
+        Err(e) => return Failure::new(c"block", c"signals", e).exit(),
     };
     let exec_failed = match crate::setup::wrapper::exec_failure_pipe(plan) {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(f) => return f.exit(),
     };
     let monitor = rustix::process::getpid();
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) } {
-        Err(e) => report(Failure::new(c"fork", c"PROGRAM", e)),
+        Err(e) => Failure::new(c"fork", c"PROGRAM", e).exit(),
         Ok(Forked::Child) => {
             // The monitor's pdeathsig is not inherited: PROGRAM dies with it
             // (and at once if the monitor is already gone).
@@ -422,7 +302,7 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
                 raw::exit_group(EXIT_SETUP);
             }
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
-            let code = finish_setup(plan, user_ns, env, proc).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
+            let code = setup_then_exec(plan, user_ns, env, proc, Some(mask)).exit();
             crate::setup::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
@@ -436,15 +316,6 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
     }
 }
 
-/// A nook that waits beside a container sharing its PID namespace (the
-/// monitor) is visible to it in /proc, and its
-/// /proc/PID/exe is the host's binary (runc's CVE-2019-5736). Non-dumpable,
-/// it can be opened only with CAP_SYS_PTRACE in the host's user namespace:
-/// the container's root cannot, unless it is the host's root.
-fn hide_from_container() {
-    raw::set_dumpable(0);
-}
-
 /// The CLONE_NEW* flags of every namespace `run` makes.
 fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
     let pid_ns = if plan.pid_ns { k::CLONE_NEWPID } else { 0 };
@@ -454,14 +325,14 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
 /// The container process's last steps before exec: the mount tree, the
 /// lock on it, PWD, the wrapper's JSON, the wait on `--block-fd`. `proc`
 /// is the caller's /proc (see `run`).
-fn finish_setup(plan: &RunPlan, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>) -> Result<(), i32> {
+fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>) -> Result<(), Failure<'a>> {
     use rustix::fs::{Mode, OFlags};
     // This process's /proc directory; dropped before the exec (and
     // close-on-exec regardless).
     let proc_self = match proc {
         Some(proc) => Some(
             rustix::fs::openat(proc, c"self", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-                .map_err(|e| report(Failure::new(c"open", c"/proc/self", e)))?,
+                .map_err(|e| Failure::new(c"open", c"/proc/self", e))?,
         ),
         None => None,
     };
@@ -473,13 +344,13 @@ fn finish_setup(plan: &RunPlan, user_ns: bool, env: &mut Environment, proc: Opti
         _ => 0,
     };
     // A --cap-add that cannot be honoured fails before anything is built.
-    plan.caps.as_ref().map_or(Ok(0), crate::setup::caps::held).map_err(report)?;
+    plan.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
     // PROGRAM's PWD names where it starts, as given (as bwrap does).
-    env.set(b"PWD", plan.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| report(Failure::new(c"set", c"PWD", e)))?;
+    env.set(b"PWD", plan.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     let read_only = promises_read_only(plan);
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
-        crate::setup::userns::lock_mounts(proc_self).map_err(report)?;
+        crate::setup::userns::lock_mounts(proc_self)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
@@ -487,10 +358,18 @@ fn finish_setup(plan: &RunPlan, user_ns: bool, env: &mut Environment, proc: Opti
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
     if let (true, Some(proc_self)) = (announcing(plan), &proc_self) {
-        crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns)).map_err(report)?;
+        crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);
     crate::setup::wrapper::wait_for_go(plan)
+}
+
+/// The container's last steps, then PROGRAM; returns only what failed.
+fn setup_then_exec<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>, mask: Option<SigSet>) -> Failure<'a> {
+    match finish_setup(plan, user_ns, env, proc) {
+        Ok(()) => exec_program(plan, env, mask),
+        Err(f) => f,
+    }
 }
 
 /// capabilities(7): CAP_SYS_ADMIN is number 21.
@@ -517,11 +396,6 @@ fn promises_read_only(plan: &RunPlan) -> bool {
         })
 }
 
-pub(crate) fn report(f: Failure) -> i32 {
-    f.report();
-    EXIT_SETUP
-}
-
 /// The id maps of the user namespace to create, or None for none: one is
 /// made when asked for, and always for a caller without CAP_SYS_ADMIN.
 fn user_namespace(plan: &RunPlan) -> Option<Maps> {
@@ -532,41 +406,37 @@ fn user_namespace(plan: &RunPlan) -> Option<Maps> {
 /// unshare the user (when needed) and mount namespaces, and install the id
 /// maps. Ok tells whether a user namespace was made; Err carries the exit
 /// status, the error line printed.
-fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
+fn enter_namespaces<'a>(plan: &RunPlan<'a>) -> Result<bool, Failure<'a>> {
     let maps = user_namespace(plan);
     let user_ns = maps.is_some();
     let flags = created_namespaces(plan, user_ns);
     let helper = match &maps {
-        Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
+        Some(m) if !m.self_writable() => Some(Helper::spawn(m)?),
         _ => None,
     };
     crate::base::out::trace(1, c"unshare", c"namespaces");
     if let Err(e) = Linux::new(MountApi::New).unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
-        return Err(report(unshare_failure(e, user_ns)));
+        return Err(unshare_failure(e, user_ns));
     }
     if let Some(m) = &maps {
         match helper {
-            Some(h) => {
-                if !h.finish() {
-                    return Err(EXIT_SETUP);
-                }
-            }
-            None => m.install_self().map_err(report)?,
+            Some(h) => h.finish()?,
+            None => m.install_self()?,
         }
-        m.settle_identity().map_err(report)?;
+        m.settle_identity()?;
     }
-    crate::setup::namespaces::configure(plan).map_err(report)?;
+    crate::setup::namespaces::configure(plan)?;
     Ok(user_ns)
 }
 
 /// The mount tree, with a umask of 0 so that created directories are 0755
 /// and files 0444 as promised; PROGRAM gets the caller's umask back.
-fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
+fn build_tree<'a>(plan: &RunPlan<'a>, user_ns: bool) -> Result<(), Failure<'a>> {
     let umask = rustix::process::umask(rustix::fs::Mode::empty());
     let built = build::build(&mut Linux::new(plan.mount_api), plan);
     rustix::process::umask(umask);
-    built.map_err(|f| report(locked_hint(f, user_ns)))
+    built.map_err(|f| locked_hint(f, user_ns))
 }
 
 fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
@@ -584,7 +454,8 @@ fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
         f.hint(c"a user namespace cannot undo the host's locked mounts and flags")
     } else {
-        f.hint_if(f.errno() == Errno::NOSYS, c"a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new")
+        let missing = f.errno() == Errno::NOSYS;
+        f.hint_if(missing, c"a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new")
     }
 }
 

@@ -4,6 +4,7 @@
 //! steps before exec, and the readers that find a root to boot (probe/).
 
 pub mod caps;
+pub mod monitor;
 pub mod namespaces;
 pub mod probe;
 pub mod process;

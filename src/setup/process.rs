@@ -2,7 +2,8 @@
 //! the final execve.
 
 use crate::base::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
-use crate::plan::{Argv, EnvEdit};
+use crate::kernel::raw::SigSet;
+use crate::plan::{Argv, EnvEdit, RunPlan};
 use crate::kernel::raw;
 use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
@@ -154,13 +155,12 @@ impl<'a> Environment<'a> {
 /// Executes PROGRAM, searching PATH (from the workload's environment) when
 /// it has no slash, as execvp does. Returns only on failure, with the exit
 /// status PROTOCOL.md gives it: 127 not found, 126 not executable.
-pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
+pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
     let name = program.get(0).unwrap_or(c"");
     let envp = env.to_envp(&[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
-        let f = Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, c"not found in the container's PATH");
-        (status, f)
+        Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, c"not found in the container's PATH").with_status(status)
     };
     if crate::base::text::has_byte(name.to_bytes(), b'/') {
         // SAFETY: argv and envp are null-terminated arrays of C strings.
@@ -220,5 +220,59 @@ mod tests {
         let env = Environment::new(envp, &edits).unwrap();
         assert_eq!(env.lines(), ["Y=2"]);
         assert_eq!(env.get(b"PATH"), None);
+    }
+}
+
+/// The last steps before PROGRAM: no_new_privs, no stray fds, a new
+/// session, the capabilities, the inherited signal mask, then exec.
+/// Returns only when something failed (the exec itself or a step before).
+pub fn exec_program<'a>(plan: &RunPlan<'a>, env: &Environment, mask: Option<SigSet>) -> Failure<'a> {
+    let program = plan.program();
+    // The workload may never gain privileges through setuid binaries or file
+    // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
+    if let Err(e) = rustix::thread::set_no_new_privs(true) {
+        return Failure::new(c"set", c"no_new_privs", e);
+    }
+    // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM;
+    // but PROGRAM is the container without a PID namespace, so it holds
+    // --sync-fd.
+    if let Err(f) = close_on_exec_but(plan.fds.sync.filter(|_| !plan.pid_ns)) {
+        return f;
+    }
+    // A new session has no controlling terminal: PROGRAM cannot push input
+    // into the caller's with TIOCSTI. The init's spawn already made one.
+    if plan.init.new_session
+        && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
+        && let Err(e) = rustix::process::setsid()
+    {
+        return Failure::new(c"start", c"a new session", e);
+    }
+    if let Err(f) = drop_privileges(plan) {
+        return f;
+    }
+    if let Some(m) = mask {
+        let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
+    }
+    crate::base::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
+    exec(program, env)
+}
+
+/// Marks every fd from 3 close-on-exec except `keep`, the one that must
+/// cross the exec.
+pub fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
+    raw::cloexec_range(3, u32::MAX)
+        .and_then(|()| match keep {
+            // SAFETY: an fd nook checked open; only its flags change.
+            Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),
+            None => Ok(()),
+        })
+        .map_err(|e| Failure::new(c"close-on-exec", c"fds from 3", e))
+}
+
+/// `--cap-drop`/`--cap-add`, the last privileged step.
+pub fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
+    match &plan.caps {
+        Some(edit) => crate::setup::caps::apply(edit),
+        None => Ok(()),
     }
 }

@@ -243,6 +243,8 @@ pub fn wait_for(pid: i32) -> core::result::Result<i32, Errno> {
 pub struct Helper {
     pid: i32,
     go: OwnedFd,
+    /// Where the helper's failure arrives: EOF when it had none.
+    report: OwnedFd,
 }
 
 impl Helper {
@@ -250,16 +252,18 @@ impl Helper {
     /// namespace exists, and exits quietly if nook dies first.
     pub fn spawn<'a>(maps: &Maps) -> Result<'a, Helper> {
         let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", c"id maps")?;
+        // The helper's failure comes back on this pipe, for nook to report.
+        let (report, report_end) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", c"id maps")?;
         let parent = rustix::process::getpid().as_raw_nonzero().get();
         // SAFETY: single-threaded; the child only writes maps and exits.
         match unsafe { raw::fork(0) }.at(c"fork helper for", c"id maps")? {
             Forked::Child => {
-                drop(go);
+                drop((go, report));
                 let code = match raw::read_byte(wait_end.as_fd()) {
                     Ok(1) => match maps.install_for(parent) {
                         Ok(()) => 0,
                         Err(f) => {
-                            f.report();
+                            f.send(report_end.as_raw_fd());
                             crate::base::error::EXIT_SETUP
                         }
                     },
@@ -267,16 +271,24 @@ impl Helper {
                 };
                 raw::exit_group(code)
             }
-            Forked::Parent(pid) => Ok(Helper { pid, go }),
+            Forked::Parent(pid) => Ok(Helper { pid, go, report }),
         }
     }
 
-    /// Tells the helper to write the maps and waits for it. False when it
-    /// failed; its own error line has been printed then.
-    pub fn finish(self) -> bool {
-        let sent = write_all(self.go.as_fd().as_raw_fd(), b"1").is_ok();
+    /// Tells the helper to write the maps and waits for it; its failure
+    /// (sent back whole) is nook's.
+    #[inline(never)]
+    pub fn finish<'a>(self) -> Result<'a, ()> {
+        let _ = write_all(self.go.as_fd().as_raw_fd(), b"1");
         drop(self.go);
-        sent && wait_for(self.pid) == Ok(0)
+        if let Some(f) = Failure::receive(self.report.as_fd()) {
+            let _ = wait_for(self.pid);
+            return Err(f);
+        }
+        match wait_for(self.pid) {
+            Ok(0) => Ok(()),
+            _ => Err(Failure::new(c"write id maps by", c"a helper process", Errno::CHILD)),
+        }
     }
 }
 

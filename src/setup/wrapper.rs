@@ -5,7 +5,6 @@
 use crate::base::error::Failure;
 use crate::plan::RunPlan;
 use crate::kernel::raw::{self, SigSet};
-use crate::role::run::report;
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -63,13 +62,13 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
 
 /// With `--json-status-fd`: a pipe whose write end reports a PROGRAM that
 /// could not be executed.
-pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, i32> {
+pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, Failure<'static>> {
     if plan.fds.json_status.is_none() {
         return Ok(None);
     }
     rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
         .map(Some)
-        .map_err(|e| report(Failure::new(c"create pipe for", c"--json-status-fd", e)))
+        .map_err(|e| Failure::new(c"create pipe for", c"--json-status-fd", e))
 }
 
 /// The side that stays outside (the outer nook, the monitor) closes its copy
@@ -88,12 +87,12 @@ pub fn report_exec_failure(fd: Option<&OwnedFd>) {
 }
 
 /// `--block-fd`: PROGRAM starts after one byte, or EOF, arrives.
-pub fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
+pub fn wait_for_go(plan: &RunPlan) -> Result<(), Failure<'static>> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
     crate::base::out::trace(1, c"wait for", c"--block-fd");
     // SAFETY: checked open by the parser; read only.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    raw::read_byte(borrowed).map_err(|e| report(Failure::new(c"read", c"--block-fd", e)))?;
+    raw::read_byte(borrowed).map_err(|e| Failure::new(c"read", c"--block-fd", e))?;
     let _ = raw::close(fd);
     Ok(())
 }

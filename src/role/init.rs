@@ -1,0 +1,49 @@
+//! `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT, and what
+//! `run --unshare-pid` re-executes from its sealed copy.
+
+use crate::base::error::Failure;
+use crate::kernel::raw::SigSet;
+use crate::pid1::supervisor;
+use crate::plan::{Argv, RunPlan};
+use crate::setup::process::{Environment, exec_program};
+
+/// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what
+/// `run --unshare-pid` re-executes as its init).
+///
+/// PROGRAM's environment (a large structure in .bss) is built only in the
+/// forked child, so that none of its pages count in PID 1's resident memory.
+#[inline(never)]
+pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
+    let blocked = match supervisor::block_all_signals() {
+        Ok(mask) => mask,
+        Err(e) => return Failure::new(c"block", c"signals", e).exit(),
+    };
+    // Re-executed by `run`, nook arrives with everything blocked and the
+    // mask to restore in NOOK_INIT_SIGMASK.
+    let inherited_mask = plan.inherited_mask.map_or(blocked, SigSet);
+    if let Err(f) = supervisor::prepare(&plan.init) {
+        return f.exit();
+    }
+    let foreground = match plan.inherited_foreground {
+        0 => supervisor::owns_terminal(),
+        told => told == 2,
+    };
+    match supervisor::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
+        Err(f) => f.exit(),
+        Ok(child) => supervisor::supervise(child, &plan.init),
+    }
+}
+
+/// PROGRAM's side of the fork in `nook init`.
+#[inline(never)]
+fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) -> i32 {
+    // SAFETY: the one environment of this (forked) process.
+    let code = match unsafe { Environment::shared(envp, &plan.env_edits) } {
+        Ok(env) => exec_program(plan, env, Some(inherited_mask)).exit(),
+        Err(f) => f.exit(),
+    };
+    if let Some(fd) = plan.exec_fail_fd {
+        let _ = crate::base::out::write_all(fd, b"!");
+    }
+    code
+}
