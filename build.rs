@@ -10,7 +10,7 @@ const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } }
 
 /// Code that builds a container but never runs in PID 1's init: modules
 /// and single functions (`module::function`), matched by their symbols
-/// (Rust's default "legacy" mangling: `_ZN4nook6mounts5apply17h...E`).
+/// (Rust's default "legacy" mangling: `_ZN4nook5setup4tree3ops5apply17h...E`).
 ///
 /// It is linked into a segment of its own, 64 KiB from the rest, because a
 /// page fault on a file mapping maps every cached page of the same 64 KiB-
@@ -20,18 +20,19 @@ const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } }
 /// Put here a function PID 1 runs and `tests/init.rs` (`init_memory`) fails;
 /// leave one out and PID 1 only maps a few pages more.
 const SETUP_ONLY: &[&str] = &[
-    "mounts", "legacy", "userns", "enter", "isolate", "devfs", "root", "sys", "caps", "process", "wrapper",
-    "help", "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd",
-    "run::run", "run::container_init", "run::exec_init", "run::finish_setup", "run::build_tree",
-    "run::user_namespace", "run::enter_namespaces", "run::run_here", "run::unshare_failure", "run::locked_hint",
-    "run::hide_from_container", "run::relay_signals", "run::exec_program", "run::drop_privileges",
-    "run::promises_read_only", "run::announcing", "cli::Cursor::dest",
+    "setup", "role::enter", "kernel::legacy", "kernel::sys", "cli::help", "cli::parse_run", "cli::parse_enter",
+    "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
+    "role::run::run", "role::run::container_init", "role::run::exec_init", "role::run::finish_setup",
+    "role::run::build_tree", "role::run::user_namespace", "role::run::enter_namespaces", "role::run::run_here",
+    "role::run::unshare_failure", "role::run::locked_hint", "role::run::hide_from_container",
+    "role::run::relay_signals", "role::run::exec_program", "role::run::drop_privileges",
+    "role::run::promises_read_only", "role::run::announcing",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
-/// mangling names `<nook::sys::Linux as nook::sys::Sys>::attach` as
-/// `_ZN60_$LT$nook..sys..Linux$u20$as$u20$...`).
-const SETUP_ONLY_IMPLS: &[&str] = &["sys::Linux"];
+/// mangling names `<nook::kernel::sys::Linux as nook::kernel::sys::Sys>::attach` as
+/// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
+const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux"];
 
 /// The linker script: [`DISCARD_EH_FRAME`], and [`SETUP_ONLY`] in a
 /// segment that starts on the next 64 KiB boundary plus the file offset's
@@ -88,7 +89,7 @@ fn main() {
     println!("cargo:rerun-if-changed=.git/refs");
 }
 
-/// `nook --help`'s text (src/help.txt) is stored packed (see help.rs): each
+/// `nook --help`'s text (src/cli/help.txt) is stored packed (see help.rs): each
 /// run of 3 to 18 bytes that already occurred at most 2047 bytes before
 /// becomes two bytes, 0x80 | (length - 3) << 3 | distance >> 8, then the
 /// low byte of the distance. The text is ASCII, so the high bit marks
@@ -97,10 +98,10 @@ fn pack_help() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 15;
     const WINDOW: usize = 2047;
-    println!("cargo:rerun-if-changed=src/help.txt");
+    println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let text = std::fs::read(dir.join("src/help.txt")).unwrap();
-    assert!(text.is_ascii(), "src/help.txt must be ASCII");
+    let text = std::fs::read(dir.join("src/cli/help.txt")).unwrap();
+    assert!(text.is_ascii(), "src/cli/help.txt must be ASCII");
     let mut packed = Vec::new();
     let mut i = 0;
     while i < text.len() {

@@ -7,7 +7,7 @@
 //! renders as exactly one line starting with `nook: `.
 
 use crate::plan::{Argv, RunPlan};
-use crate::record::Recorder;
+use crate::kernel::record::Recorder;
 use std::boxed::Box;
 use std::ffi::CString;
 use std::string::String;
@@ -31,10 +31,10 @@ pub fn parse_and_plan(data: &[u8]) {
     match crate::cli::parse(argv_view, envp_view, &mut plan) {
         Err(f) => check_one_line(&f),
         Ok(_) => {
-            if let Err(f) = crate::process::Environment::new(envp_view, &plan.env_edits) {
+            if let Err(f) = crate::setup::process::Environment::new(envp_view, &plan.env_edits) {
                 check_one_line(&f);
             }
-            if let Err(f) = crate::root::build(&mut Recorder::new(), &plan) {
+            if let Err(f) = crate::setup::tree::build::build(&mut Recorder::new(), &plan) {
                 check_one_line(&f);
             }
         }
@@ -49,8 +49,8 @@ fn pointers(strings: &[CString]) -> Vec<*const core::ffi::c_char> {
     strings.iter().map(|c| c.as_ptr()).chain(Some(core::ptr::null())).collect()
 }
 
-fn check_one_line(f: &crate::error::Failure) {
-    let mut line = crate::out::Line::new();
+fn check_one_line(f: &crate::base::error::Failure) {
+    let mut line = crate::base::out::Line::new();
     f.render(&mut line);
     let text = line.as_bytes();
     assert!(text.starts_with(b"nook: "), "{:?}", String::from_utf8_lossy(text));

@@ -7,33 +7,15 @@
 //! The library is `no_std` so the binary stays small; its unit tests use std.
 #![cfg_attr(not(any(test, feature = "fuzzing")), no_std)]
 
-pub mod boot;
-pub mod caps;
+pub mod base;
 pub mod cli;
-pub mod devfs;
-pub mod enter;
-pub mod isolate;
-pub mod legacy;
-pub mod error;
-pub mod help;
-pub mod init;
-pub mod mounts;
-pub mod out;
-pub mod plan;
-pub mod process;
-pub mod raw;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
-#[cfg(any(test, feature = "fuzzing"))]
-pub mod record;
-pub mod root;
-pub mod run;
-pub mod selfcopy;
-pub mod sys;
-pub mod text;
-pub mod userns;
-pub mod values;
-pub mod wrapper;
+pub mod kernel;
+pub mod pid1;
+pub mod plan;
+pub mod role;
+pub mod setup;
 
 use plan::{Argv, RunPlan};
 
@@ -54,24 +36,24 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
     match cli::parse(argv, envp, plan) {
         Err(f) => {
             f.report();
-            error::EXIT_SETUP
+            base::error::EXIT_SETUP
         }
         Ok(cli::Action::Help) => {
-            help::print_help();
+            cli::help::print_help();
             0
         }
         Ok(cli::Action::Version) => {
-            help::print_version();
+            cli::help::print_version();
             0
         }
         Ok(cli::Action::Run) => {
-            out::set_verbosity(plan.verbose);
-            run::run(plan, envp)
+            base::out::set_verbosity(plan.verbose);
+            role::run::run(plan, envp)
         }
-        Ok(cli::Action::Init) => run::init_role(plan, envp),
+        Ok(cli::Action::Init) => role::run::init_role(plan, envp),
         Ok(cli::Action::Enter) => {
-            out::set_verbosity(plan.verbose);
-            enter::enter(plan, argv, envp)
+            base::out::set_verbosity(plan.verbose);
+            role::enter::enter(plan, argv, envp)
         }
     }
 }

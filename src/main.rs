@@ -14,7 +14,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *co
     // and a null-terminated envp; both live as long as the process.
     let (argv, envp) = unsafe { (Argv::from_raw(argv, argc as usize), Argv::from_null_terminated(envp)) };
     // SAFETY: the one call, on the one thread.
-    nook::raw::exit_group(unsafe { nook::main(argv, envp) })
+    nook::kernel::raw::exit_group(unsafe { nook::main(argv, envp) })
 }
 
 /// Replaces musl's own: crt1.o calls `__libc_start_main(main, argc, argv)`,
@@ -37,8 +37,8 @@ pub unsafe extern "C" fn __libc_start_main(
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    let _ = nook::out::write_all(2, b"nook: internal error (panic)\n");
-    nook::raw::exit_group(nook::error::EXIT_SETUP)
+    let _ = nook::base::out::write_all(2, b"nook: internal error (panic)\n");
+    nook::kernel::raw::exit_group(nook::base::error::EXIT_SETUP)
 }
 
 /// The prebuilt libcore is compiled with panic=unwind, so non-LTO (dev)

@@ -1,5 +1,5 @@
 use super::*;
-use crate::boot::test_images::{TempDir, blkid, head, run, sparse_file};
+use crate::setup::probe::test_images::{TempDir, blkid, head, run, sparse_file};
 use std::path::Path;
 
 const UUID: &str = "3f1c0a52-9b7e-4d21-8c55-0e6a1b2c3d4e";

@@ -1,22 +1,22 @@
 //! The namespaces beyond user, mount and PID: what is set up inside them
 //! (host name, loopback), and how a wrapper learns which were made.
 
-use crate::error::Failure;
+use crate::base::error::Failure;
 use crate::plan::RunPlan;
-use crate::text::Buf;
+use crate::base::text::Buf;
 use linux_raw_sys::general as k;
 
 /// Configures the new UTS and network namespaces from inside them.
 pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     if let Some(name) = plan.hostname {
-        crate::out::trace(1, c"sethostname", name);
+        crate::base::out::trace(1, c"sethostname", name);
         rustix::system::sethostname(name.to_bytes()).map_err(|e| Failure::new(c"set hostname", name, e))?;
     }
     if plan.namespaces & k::CLONE_NEWNET != 0 {
         // A new network namespace has only `lo`, and it is down: without it
         // even 127.0.0.1 is unreachable.
-        crate::out::trace(1, c"bring up", c"lo");
-        crate::raw::loopback_up().map_err(|e| Failure::new(c"bring up", c"loopback interface lo", e))?;
+        crate::base::out::trace(1, c"bring up", c"lo");
+        crate::kernel::raw::loopback_up().map_err(|e| Failure::new(c"bring up", c"loopback interface lo", e))?;
     }
     Ok(())
 }
@@ -28,7 +28,7 @@ pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 /// as runc does. A refusal (a seccomp filter, a kernel without keys) is an
 /// error: nook cannot tell what the workload could reach instead.
 pub fn leave_session_keyring() -> Result<(), Failure<'static>> {
-    crate::raw::join_new_session_keyring().map_err(|e| {
+    crate::kernel::raw::join_new_session_keyring().map_err(|e| {
         Failure::new(c"join", c"a new session keyring", e)
             .hint(c"a seccomp filter (or a kernel without keys) refuses keyctl(2)")
     })

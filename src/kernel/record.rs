@@ -2,8 +2,8 @@
 //! line of text, fds are numbered handles, and chosen calls can fail. The
 //! mount sequence an argv produces is then checked without root.
 
-use crate::raw::MountAttr;
-use crate::sys::{Open, Result, Sys};
+use crate::kernel::raw::MountAttr;
+use crate::kernel::sys::{Open, Result, Sys};
 use core::ffi::CStr;
 use rustix::io::Errno;
 use rustix::mount::MountPropagationFlags as P;

@@ -7,14 +7,14 @@
 //! and re-executes itself from a sealed copy as PROGRAM's init; the outer
 //! nook relays signals and exits with the container's status.
 
-use crate::error::{EXIT_SETUP, Failure};
-use crate::init;
+use crate::base::error::{EXIT_SETUP, Failure};
+use crate::pid1::supervisor;
 use crate::plan::{Argv, Op, RunPlan};
-use crate::process::{self, Environment};
-use crate::raw::{self, Forked, SigSet};
-use crate::root;
-use crate::sys::{Linux, MountApi, Sys};
-use crate::userns::{Helper, Maps};
+use crate::setup::process::{self, Environment};
+use crate::kernel::raw::{self, Forked, SigSet};
+use crate::setup::tree::build;
+use crate::kernel::sys::{Linux, MountApi, Sys};
+use crate::setup::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -31,7 +31,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Ok(env) => env,
         Err(f) => return report(f),
     };
-    if let Err(f) = crate::isolate::leave_session_keyring() {
+    if let Err(f) = crate::setup::namespaces::leave_session_keyring() {
         return report(f);
     }
     if plan.die_with_parent {
@@ -63,9 +63,9 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     }
     // Decided here, where the terminal's groups are visible: inside the new
     // PID namespace they are not.
-    let foreground = init::owns_terminal();
+    let foreground = supervisor::owns_terminal();
     // From here every signal waits in the queue until nook relays it.
-    let inherited_mask = match init::block_all_signals() {
+    let inherited_mask = match supervisor::block_all_signals() {
         Ok(m) => m,
         Err(e) => return report(Failure::new(c"block", c"signals", e)),
     };
@@ -77,7 +77,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let flags = created_namespaces(plan, user_ns);
     // PROGRAM's exec happens two processes down, in the init: a byte on this
     // pipe tells the outer nook that it never happened.
-    let exec_failed = match crate::wrapper::exec_failure_pipe(plan) {
+    let exec_failed = match crate::setup::wrapper::exec_failure_pipe(plan) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -103,24 +103,24 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 w
             });
             let code = container_init(plan, maps.as_ref(), env, proc, inherited_mask, foreground, go, exec_fail_fd.as_ref());
-            crate::wrapper::report_exec_failure(exec_fail_fd.as_ref());
+            crate::setup::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
         Ok(Forked::Parent(child)) => {
             drop(go);
-            crate::wrapper::leave_info_to_container(plan);
+            crate::setup::wrapper::leave_info_to_container(plan);
             if let Some(m) = maps.as_ref().filter(|m| !m.self_writable())
                 && let Err(f) = m.install_for(child)
             {
                 let _ = raw::kill(child, k::SIGKILL as i32);
-                let _ = crate::userns::wait_for(child);
+                let _ = crate::setup::userns::wait_for(child);
                 return report(f);
             }
-            let _ = crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
+            let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
             let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
             drop(keep_alive);
-            crate::wrapper::finish_status(plan, status, exec_failed.as_ref())
+            crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
         }
     }
 }
@@ -149,7 +149,7 @@ fn container_init(
             return report(f);
         }
     }
-    if let Err(f) = crate::isolate::configure(plan) {
+    if let Err(f) = crate::setup::namespaces::configure(plan) {
         return report(f);
     }
     let user_ns = maps.is_some();
@@ -158,7 +158,7 @@ fn container_init(
     let image = if plan.no_init {
         None
     } else {
-        match crate::selfcopy::sealed_copy() {
+        match crate::setup::selfcopy::sealed_copy() {
             Ok(fd) => Some(fd),
             Err(e) => return report(Failure::new(c"copy nook into", c"a sealed memfd", e)),
         }
@@ -195,7 +195,7 @@ fn exec_init(
     if let Err(f) = close_on_exec_but(fail_fd) {
         return report(f);
     }
-    let mut numbers = crate::text::Buf::<160>::new();
+    let mut numbers = crate::base::text::Buf::<160>::new();
     let mask_at = numbers.len();
     numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
     let foreground_at = numbers.len();
@@ -249,7 +249,7 @@ fn exec_init(
     } else {
         env.to_envp(&[at(mask_at), at(foreground_at)])
     };
-    crate::out::trace(1, c"exec", c"nook init (sealed copy)");
+    crate::base::out::trace(1, c"exec", c"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
     let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
@@ -274,23 +274,23 @@ fn go_ahead(go: &OwnedFd) -> bool {
 /// forked child, so that none of its pages count in PID 1's resident memory.
 #[inline(never)]
 pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
-    let blocked = match init::block_all_signals() {
+    let blocked = match supervisor::block_all_signals() {
         Ok(mask) => mask,
         Err(e) => return report(Failure::new(c"block", c"signals", e)),
     };
     // Re-executed by `run`, nook arrives with everything blocked and the
     // mask to restore in NOOK_INIT_SIGMASK.
     let inherited_mask = plan.inherited_mask.map_or(blocked, SigSet);
-    if let Err(f) = init::prepare(&plan.init) {
+    if let Err(f) = supervisor::prepare(&plan.init) {
         return report(f);
     }
     let foreground = match plan.inherited_foreground {
-        0 => init::owns_terminal(),
+        0 => supervisor::owns_terminal(),
         told => told == 2,
     };
-    match init::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
+    match supervisor::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
         Err(f) => report(f),
-        Ok(child) => init::supervise(child, &plan.init),
+        Ok(child) => supervisor::supervise(child, &plan.init),
     }
 }
 
@@ -303,7 +303,7 @@ fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) ->
         Err(f) => report(f),
     };
     if let Some(fd) = plan.exec_fail_fd {
-        let _ = crate::out::write_all(fd, b"!");
+        let _ = crate::base::out::write_all(fd, b"!");
     }
     code
 }
@@ -362,7 +362,7 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
     if let Some(m) = mask {
         let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
     }
-    crate::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
+    crate::base::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
     let (status, failure) = process::exec(program, env);
     failure.report();
     status
@@ -383,7 +383,7 @@ fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
 /// `--cap-drop`/`--cap-add`, the last privileged step.
 fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     match &plan.caps {
-        Some(edit) => crate::caps::apply(edit),
+        Some(edit) => crate::setup::caps::apply(edit),
         None => Ok(()),
     }
 }
@@ -400,11 +400,11 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
     if plan.fds.json_status.is_none() && !plan.init.new_session {
         return finish_setup(plan, user_ns, env, proc).map_or_else(|code| code, |()| exec_program(plan, env, None));
     }
-    let mask = match init::block_all_signals() {
+    let mask = match supervisor::block_all_signals() {
         Ok(m) => m,
         Err(e) => return report(Failure::new(c"block", c"signals", e)),
     };
-    let exec_failed = match crate::wrapper::exec_failure_pipe(plan) {
+    let exec_failed = match crate::setup::wrapper::exec_failure_pipe(plan) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -422,15 +422,15 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
             }
             let exec_fail_fd = exec_failed.map(|(_, w)| w);
             let code = finish_setup(plan, user_ns, env, proc).map_or_else(|code| code, |()| exec_program(plan, env, Some(mask)));
-            crate::wrapper::report_exec_failure(exec_fail_fd.as_ref());
+            crate::setup::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
         Ok(Forked::Parent(child)) => {
             hide_from_container();
-            crate::wrapper::leave_info_to_container(plan);
+            crate::setup::wrapper::leave_info_to_container(plan);
             let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
-            crate::wrapper::finish_status(plan, status, exec_failed.as_ref())
+            crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
         }
     }
 }
@@ -472,24 +472,24 @@ fn finish_setup(plan: &RunPlan, user_ns: bool, env: &mut Environment, proc: Opti
         _ => 0,
     };
     // A --cap-add that cannot be honoured fails before anything is built.
-    plan.caps.as_ref().map_or(Ok(0), crate::caps::held).map_err(report)?;
+    plan.caps.as_ref().map_or(Ok(0), crate::setup::caps::held).map_err(report)?;
     build_tree(plan, user_ns)?;
     // PROGRAM's PWD names where it starts, as given (as bwrap does).
     env.set(b"PWD", plan.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| report(Failure::new(c"set", c"PWD", e)))?;
     let read_only = promises_read_only(plan);
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
-        crate::userns::lock_mounts(proc_self).map_err(report)?;
+        crate::setup::userns::lock_mounts(proc_self).map_err(report)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
     if read_only && !user_ns && plan.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
-        let _ = crate::out::write_all(crate::out::STDERR, READ_ONLY_WARNING);
+        let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
     if let (true, Some(proc_self)) = (announcing(plan), &proc_self) {
-        crate::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns)).map_err(report)?;
+        crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns)).map_err(report)?;
     }
     drop(proc_self);
-    crate::wrapper::wait_for_go(plan)
+    crate::setup::wrapper::wait_for_go(plan)
 }
 
 /// capabilities(7): CAP_SYS_ADMIN is number 21.
@@ -539,7 +539,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m).map_err(report)?),
         _ => None,
     };
-    crate::out::trace(1, c"unshare", c"namespaces");
+    crate::base::out::trace(1, c"unshare", c"namespaces");
     if let Err(e) = Linux::new(MountApi::New).unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(report(unshare_failure(e, user_ns)));
@@ -555,7 +555,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
         }
         m.settle_identity().map_err(report)?;
     }
-    crate::isolate::configure(plan).map_err(report)?;
+    crate::setup::namespaces::configure(plan).map_err(report)?;
     Ok(user_ns)
 }
 
@@ -563,7 +563,7 @@ fn enter_namespaces(plan: &RunPlan) -> Result<bool, i32> {
 /// and files 0444 as promised; PROGRAM gets the caller's umask back.
 fn build_tree(plan: &RunPlan, user_ns: bool) -> Result<(), i32> {
     let umask = rustix::process::umask(rustix::fs::Mode::empty());
-    let built = root::build(&mut Linux::new(plan.mount_api), plan);
+    let built = build::build(&mut Linux::new(plan.mount_api), plan);
     rustix::process::umask(umask);
     built.map_err(|f| report(locked_hint(f, user_ns)))
 }

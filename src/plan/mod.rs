@@ -5,7 +5,7 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
-pub use crate::init::InitOptions;
+pub use crate::pid1::supervisor::InitOptions;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 
@@ -208,7 +208,7 @@ pub struct RunPlan<'a> {
     pub inherited_foreground: u8,
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
-    pub mount_api: crate::sys::MountApi,
+    pub mount_api: crate::kernel::sys::MountApi,
 }
 
 impl<'a> RunPlan<'a> {
@@ -245,7 +245,7 @@ impl<'a> RunPlan<'a> {
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None, new_session: false },
             inherited_mask: None,
             inherited_foreground: 0,
-            mount_api: crate::sys::MountApi::Auto,
+            mount_api: crate::kernel::sys::MountApi::Auto,
         }
     }
 }

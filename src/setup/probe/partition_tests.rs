@@ -1,5 +1,5 @@
 use super::*;
-use crate::boot::test_images::{TempDir, head, run, run_with_input, sparse_file};
+use crate::setup::probe::test_images::{TempDir, head, run, run_with_input, sparse_file};
 use std::path::Path;
 
 /// partx's view of an image's partitions (libblkid's): (number, PARTUUID).

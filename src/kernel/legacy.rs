@@ -18,9 +18,9 @@
 //!
 //! Everything here runs before pivot_root, while /proc is the host's.
 
-use crate::raw::MountAttr;
-use crate::text::Buf;
-use crate::values::parse_number;
+use crate::kernel::raw::MountAttr;
+use crate::base::text::Buf;
+use crate::cli::values::parse_number;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -36,7 +36,7 @@ const FLAG_BITS: u64 = (k::MS_RDONLY | k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC
 
 /// "/proc/self/fd/N": the name mount(2) takes for an fd.
 fn mount_name(fd: BorrowedFd<'_>) -> Buf<48> {
-    crate::sys::proc_fd(fd.as_raw_fd())
+    crate::kernel::sys::proc_fd(fd.as_raw_fd())
 }
 
 /// mount(fstype, fd, fstype, flags, "key=value,...") on top of `target`.
@@ -80,7 +80,7 @@ pub fn new_mount_on(target: BorrowedFd<'_>) -> Result<OwnedFd> {
 /// canonical parent path, walked without following any symlink.
 fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
     let mut path = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-    let path = crate::sys::fd_link(covered.as_raw_fd(), &mut path)?;
+    let path = crate::kernel::sys::fd_link(covered.as_raw_fd(), &mut path)?;
     let cut = path.iter().rposition(|&c| c == b'/').ok_or(Errno::BUSY)?;
     let (dir, name) = (&path[..cut.max(1)], &path[cut + 1..]);
     let no_links = ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
@@ -144,7 +144,7 @@ fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
 /// The mount id of the mount `fd` is on (the "mnt_id:" of its fdinfo, which
 /// every kernel with openat2 has; statx's STATX_MNT_ID came later).
 fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
-    let mut path = crate::userns::proc_file(None, b"/fdinfo/");
+    let mut path = crate::setup::userns::proc_file(None, b"/fdinfo/");
     path.dec(fd.as_raw_fd() as u64);
     let info = rustix::fs::open(path.as_cstr()?, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
     let mut buf = [0u8; 256];
@@ -276,7 +276,7 @@ fn unescape(field: &[u8], out: &mut Buf<4096>) {
 pub fn new_api_missing() -> bool {
     [k::__NR_open_tree, k::__NR_move_mount, k::__NR_fsopen, k::__NR_fsmount, k::__NR_mount_setattr]
         .into_iter()
-        .any(|nr| crate::raw::answers_enosys(nr))
+        .any(|nr| crate::kernel::raw::answers_enosys(nr))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //!
 //! `nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid`
 
-use crate::out::{Line, STDERR};
+use crate::base::out::{Line, STDERR};
 use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
 use rustix::io::Errno;

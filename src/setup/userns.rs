@@ -9,11 +9,11 @@
 //! before unsharing; it waits on a pipe, writes the maps for its parent, and
 //! exits.
 
-use crate::error::{Context, Failure, Result};
-use crate::out::write_all;
+use crate::base::error::{Context, Failure, Result};
+use crate::base::out::write_all;
 use crate::plan::{IdRange, MAX_ID_RANGES, Setgroups, UserPlan};
-use crate::raw::{self, Forked};
-use crate::text::Buf;
+use crate::kernel::raw::{self, Forked};
+use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 use rustix::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
@@ -208,11 +208,11 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                 }
             }
             Failure::new(c"run", tool, Errno::NOENT).hint(c"install Debian's uidmap package").report();
-            raw::exit_group(crate::error::EXIT_SETUP);
+            raw::exit_group(crate::base::error::EXIT_SETUP);
         }
         Forked::Parent(child) => match wait_for(child) {
             Ok(0) => Ok(()),
-            Ok(crate::error::EXIT_SETUP) => Err(Failure::usage(c"run", tool, c"could not be started")),
+            Ok(crate::base::error::EXIT_SETUP) => Err(Failure::usage(c"run", tool, c"could not be started")),
             Ok(_) => Err(Failure::new(c"run", tool, Errno::PERM)
                 .hint(c"check that /etc/subuid and /etc/subgid give you these ranges")),
             Err(e) => Err(Failure::new(c"wait for", tool, e)),
@@ -270,7 +270,7 @@ impl Helper {
                         Ok(()) => 0,
                         Err(f) => {
                             f.report();
-                            crate::error::EXIT_SETUP
+                            crate::base::error::EXIT_SETUP
                         }
                     },
                     _ => 0, // nook gave up before unsharing: nothing to do
@@ -343,7 +343,7 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
 }
 
 fn unshare_nested<'a>() -> Result<'a, ()> {
-    crate::out::trace(1, c"lock mounts", c"nested user and mount namespaces");
+    crate::base::out::trace(1, c"lock mounts", c"nested user and mount namespaces");
     // SAFETY: single-threaded, and no CLONE_FILES.
     unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER | rustix::thread::UnshareFlags::NEWNS) }
         .at(c"lock mounts: unshare", c"user and mount namespaces")

@@ -8,7 +8,7 @@
 //! - Dropping from the bounding set needs CAP_SETPCAP, so it comes first.
 //! - An ambient capability must be permitted and inheritable when raised.
 
-use crate::error::Failure;
+use crate::base::error::Failure;
 use crate::plan::CapEdit;
 use rustix::io::Errno;
 
@@ -79,13 +79,13 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
 }
 
 fn prctl(option: u32, arg: u32, arg3: u32) -> Result<(), Errno> {
-    crate::raw::prctl(option, arg as usize, arg3 as usize).map(drop)
+    crate::kernel::raw::prctl(option, arg as usize, arg3 as usize).map(drop)
 }
 
 /// capget(2): the permitted set.
 fn get() -> Result<u64, Errno> {
     let mut data = [[0u32; 3]; 2];
-    crate::raw::capget_capset(false, &mut data)?;
+    crate::kernel::raw::capget_capset(false, &mut data)?;
     Ok(data[0][1] as u64 | (data[1][1] as u64) << 32)
 }
 
@@ -93,7 +93,7 @@ fn get() -> Result<u64, Errno> {
 fn set(mask: u64) -> Result<(), Errno> {
     let (low, high) = (mask as u32, (mask >> 32) as u32);
     let mut data = [[low; 3], [high; 3]];
-    crate::raw::capget_capset(true, &mut data)
+    crate::kernel::raw::capget_capset(true, &mut data)
 }
 
 #[cfg(test)]

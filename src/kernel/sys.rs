@@ -5,7 +5,7 @@
 //! (tests only) writes them down, so the exact syscall sequence an argv
 //! produces is checked without root, as youki does with its Syscall trait.
 
-use crate::raw::{self, MountAttr};
+use crate::kernel::raw::{self, MountAttr};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
@@ -111,7 +111,7 @@ enum Pending {
     /// A bind of the file the handle holds, and the flags to set once bound.
     Bind { handle: i32, recursive: bool, attr: Option<(bool, MountAttr)> },
     /// A new filesystem: its type, its "key=value,..." data and flags.
-    Filesystem { handle: i32, fstype: &'static CStr, data: crate::text::Buf<256>, flags: u64 },
+    Filesystem { handle: i32, fstype: &'static CStr, data: crate::base::text::Buf<256>, flags: u64 },
 }
 
 /// Which mount API `Linux` uses (NOOK_MOUNT_API).
@@ -126,12 +126,12 @@ pub enum MountApi {
 impl Linux {
     pub fn new(api: MountApi) -> Self {
         let legacy = match api {
-            MountApi::Auto => crate::legacy::new_api_missing(),
+            MountApi::Auto => crate::kernel::legacy::new_api_missing(),
             MountApi::New => false,
             MountApi::Legacy => true,
         };
         if legacy {
-            crate::out::trace(1, c"mount API", c"mount(2) on /proc/self/fd/N");
+            crate::base::out::trace(1, c"mount API", c"mount(2) on /proc/self/fd/N");
         }
         Linux { legacy, pending: Pending::None }
     }
@@ -152,8 +152,8 @@ impl Linux {
 
 /// "/proc/self/fd/N": a path that names exactly the file behind fd N,
 /// whatever its name is now (for calls that take only paths).
-pub(crate) fn proc_fd(fd: i32) -> crate::text::Buf<48> {
-    let mut path = crate::userns::proc_file(None, b"/fd/");
+pub(crate) fn proc_fd(fd: i32) -> crate::base::text::Buf<48> {
+    let mut path = crate::setup::userns::proc_file(None, b"/fd/");
     path.dec(fd as u64);
     path
 }
@@ -232,7 +232,7 @@ impl Sys for Linux {
             // our copy of the tree, and only if it is the same device there.
             let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 256];
             let path = fd_link(fd, &mut raw)?;
-            let mut path_buf = crate::text::Buf::<256>::new();
+            let mut path_buf = crate::base::text::Buf::<256>::new();
             let path = path_buf.push(path).as_cstr()?;
             let same = match (rustix::fs::fstat(borrowed), rustix::fs::stat(path)) {
                 (Ok(a), Ok(b)) => a.st_rdev == b.st_rdev,
@@ -254,7 +254,7 @@ impl Sys for Linux {
 
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
         if self.legacy {
-            let mut data = crate::text::Buf::<256>::new();
+            let mut data = crate::base::text::Buf::<256>::new();
             for (i, (key, value)) in options.iter().enumerate() {
                 data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
             }
@@ -282,7 +282,7 @@ impl Sys for Linux {
                 *later = Some((recursive, attr));
                 Ok(())
             }
-            _ => crate::legacy::set_attr(fd.as_fd(), recursive, &attr),
+            _ => crate::kernel::legacy::set_attr(fd.as_fd(), recursive, &attr),
         }
     }
 
@@ -291,15 +291,15 @@ impl Sys for Linux {
             let handle = rustix::fd::AsRawFd::as_raw_fd(mount);
             return match core::mem::replace(&mut self.pending, Pending::None) {
                 Pending::Filesystem { handle: h, fstype, mut data, flags } if h == handle => {
-                    crate::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())?;
+                    crate::kernel::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())?;
                     // As with fsmount, the handle becomes the new mount.
-                    crate::legacy::move_onto(crate::legacy::new_mount_on(dest.as_fd())?, mount)
+                    crate::kernel::legacy::move_onto(crate::kernel::legacy::new_mount_on(dest.as_fd())?, mount)
                 }
                 Pending::Bind { handle: h, recursive, attr } if h == handle => {
-                    let mounted = crate::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
-                    crate::legacy::move_onto(mounted, mount)?;
+                    let mounted = crate::kernel::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
+                    crate::kernel::legacy::move_onto(mounted, mount)?;
                     match attr {
-                        Some((recursive, attr)) => crate::legacy::set_attr(mount.as_fd(), recursive, &attr),
+                        Some((recursive, attr)) => crate::kernel::legacy::set_attr(mount.as_fd(), recursive, &attr),
                         None => Ok(()),
                     }
                 }

@@ -2,7 +2,7 @@
 //! words. Each returns the usage error that names the option (or, when
 //! given, the value) on a mistake.
 
-use crate::error::{Failure, Result};
+use crate::base::error::{Failure, Result};
 use crate::plan::{IdRange, Propagation};
 use core::ffi::CStr;
 
@@ -17,7 +17,7 @@ pub(crate) struct Words<T: 'static> {
 /// `words!["private" => Propagation::Private, ...]`: a [`Words`] table.
 macro_rules! words {
     ($($word:literal => $value:expr),* $(,)?) => {
-        $crate::values::Words { names: concat!($($word, "\0"),*), values: &[$($value),*] }
+        $crate::cli::values::Words { names: concat!($($word, "\0"),*), values: &[$($value),*] }
     };
 }
 pub(crate) use words;

@@ -1,10 +1,10 @@
 //! The NOOK_* variables of the environment: the defaults argv can override.
 
 use super::{MAX_GRACE, hostname, split_env};
-use crate::error::{Failure, Result};
+use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
-use crate::sys::MountApi;
-use crate::values::{Words, boolean, parse_number, propagation, words};
+use crate::kernel::sys::MountApi;
+use crate::cli::values::{Words, boolean, parse_number, propagation, words};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
@@ -55,7 +55,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                     }
                 }
                 Var::Pdeathsig => {
-                    let Some(sig) = crate::init::signal_number(value.to_bytes()) else {
+                    let Some(sig) = crate::pid1::supervisor::signal_number(value.to_bytes()) else {
                         break 'bad c"is not a signal name or number";
                     };
                     plan.init.pdeathsig = Some(sig);

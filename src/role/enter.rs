@@ -15,13 +15,13 @@
 //!   only to holders of CAP_SYS_PTRACE in the user namespace it was
 //!   executed in: the caller's, not the container's, whose root lacks it.
 
-use crate::error::{Context, EXIT_SETUP, Failure, Result};
+use crate::base::error::{Context, EXIT_SETUP, Failure, Result};
 use crate::plan::{Argv, RunPlan};
-use crate::process::{Environment, MAX_ENV};
-use crate::raw::{self, Forked};
-use crate::isolate::NAMESPACES;
-use crate::text::Buf;
-use crate::userns::proc_file;
+use crate::setup::process::{Environment, MAX_ENV};
+use crate::kernel::raw::{self, Forked};
+use crate::setup::namespaces::NAMESPACES;
+use crate::base::text::Buf;
+use crate::setup::userns::proc_file;
 use core::ffi::c_char;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, OwnedFd};
@@ -68,10 +68,10 @@ pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
 fn leave_the_host(argv: Argv, envp: Argv) -> Result<'static, ()> {
     raw::set_dumpable(0);
     raw::close_from(3).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
-    if crate::selfcopy::running_sealed() {
-        return crate::isolate::leave_session_keyring();
+    if crate::setup::selfcopy::running_sealed() {
+        return crate::setup::namespaces::leave_session_keyring();
     }
-    let copy = crate::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;
+    let copy = crate::setup::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;
     // SAFETY: single-threaded, and only the execveat below reads it.
     let own = unsafe { &mut *core::ptr::addr_of_mut!(OWN_ENV) };
     let (mut n, mut too_many) = (0, false);
@@ -122,7 +122,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
     let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
 
-    crate::out::trace(1, c"setns", pid_text);
+    crate::base::out::trace(1, c"setns", pid_text);
     join(&pidfd, pid, flags).map_err(|e| {
         gone(Failure::new(c"join namespaces of", pid_text, e))
             .hint_if(e == Errno::PERM, c"not permitted: the target belongs to another user or its user namespace is not yours")
@@ -149,11 +149,11 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: the one environment of this process.
     let env = unsafe { Environment::shared(envp, &plan.env_edits) }?;
 
-    let mask = crate::init::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
+    let mask = crate::pid1::supervisor::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
-        Forked::Child => raw::exit_group(crate::run::exec_program(plan, env, Some(mask))),
-        Forked::Parent(child) => Ok(crate::run::relay_signals(child)),
+        Forked::Child => raw::exit_group(crate::role::run::exec_program(plan, env, Some(mask))),
+        Forked::Parent(child) => Ok(crate::role::run::relay_signals(child)),
     }
 }
 

@@ -11,11 +11,11 @@
 //!   `newinstance` option is implied, with either mount API), so the
 //!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
-use crate::error::{Context, Result};
-use crate::mounts::{DIR_MODE, FILE_MODE, Missing, Tree, ensure};
-use crate::raw::MountAttr;
-use crate::sys::{Open, Sys};
-use crate::text::{c_strings, c_tail};
+use crate::base::error::{Context, Result};
+use crate::setup::tree::ops::{DIR_MODE, FILE_MODE, Missing, Tree, ensure};
+use crate::kernel::raw::MountAttr;
+use crate::kernel::sys::{Open, Sys};
+use crate::base::text::{c_strings, c_tail};
 use core::ffi::CStr;
 use heapless::Vec;
 use linux_raw_sys::general as k;
@@ -78,7 +78,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
 }
 
 /// A new directory `name` in `dir`, with `mount` attached on it.
-fn attach_in<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr, mount: &S::Fd) -> crate::sys::Result<()> {
+fn attach_in<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr, mount: &S::Fd) -> crate::kernel::sys::Result<()> {
     sys.make_dir(dir, name, DIR_MODE)?;
     let point = sys.open_child_dir(dir, name)?;
     sys.attach(mount, &point)

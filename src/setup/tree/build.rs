@@ -5,12 +5,12 @@
 //! The caller has already unshared the mount namespace, so none of this is
 //! ever seen by the host.
 
-use crate::error::{Context, Failure, Result};
-use crate::mounts::{self, Missing, Tree};
+use crate::base::error::{Context, Failure, Result};
+use crate::setup::tree::ops::{self, Missing, Tree};
 use crate::plan::{Propagation, RunPlan};
-use crate::raw::MountAttr;
-use crate::sys::{Open, Sys};
-use crate::text::Buf;
+use crate::kernel::raw::MountAttr;
+use crate::kernel::sys::{Open, Sys};
+use crate::base::text::Buf;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -28,7 +28,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         Propagation::Unchanged => None,
     };
     if let Some(flag) = whole_tree {
-        crate::out::trace(1, c"propagation", c"/ (recursive)");
+        crate::base::out::trace(1, c"propagation", c"/ (recursive)");
         sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
     }
     let workdir = plan.chdir.unwrap_or(c"/");
@@ -37,7 +37,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         // our own. DESTs still resolve as if inside a root: `/`.
         let mut tree = Tree::new(sys.open_host(c"/", Open::Directory).at(c"open", c"/")?, true);
         for op in plan.ops.iter() {
-            mounts::apply(sys, &mut tree, op)?;
+            ops::apply(sys, &mut tree, op)?;
         }
         return sys.chdir(workdir).at(c"chdir to", workdir);
     };
@@ -45,7 +45,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     let built = build_root(sys, plan, dir, &mut tree);
     if built.is_err() {
         // A failed run leaves the root as it found it.
-        mounts::undo(sys, &mut tree);
+        ops::undo(sys, &mut tree);
     }
     built
 }
@@ -63,7 +63,7 @@ fn bind_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Resu
         // host mounts, so turn exactly those mounts into slaves.
         make_ancestors_slaves(sys, &host, dir)?;
     }
-    crate::out::trace(1, c"bind root onto itself", dir);
+    crate::base::out::trace(1, c"bind root onto itself", dir);
     let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
     sys.attach(&root, &host).at(c"bind root", dir)?;
     Ok(root)
@@ -81,10 +81,10 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
         sys.set_mount_attr(&tree.root, false, writable).at(c"make writable for setup", dir)?;
     }
     for op in plan.ops.iter() {
-        mounts::apply(sys, tree, op)?;
+        ops::apply(sys, tree, op)?;
     }
     let put_old = match plan.keep_old_root {
-        Some(keep) => Some(mounts::ensure(sys, tree, keep, Missing::Dir(mounts::DIR_MODE))?),
+        Some(keep) => Some(ops::ensure(sys, tree, keep, Missing::Dir(ops::DIR_MODE))?),
         None => None,
     };
     // The working directory is resolved before the pivot, so that a
@@ -100,7 +100,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
         sys.set_mount_attr(&tree.root, false, read_only).at(c"make read-only", dir)?;
     }
     sys.enter_dir(&tree.root).at(c"chdir to root", dir)?;
-    crate::out::trace(1, c"pivot_root into", dir);
+    crate::base::out::trace(1, c"pivot_root into", dir);
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
         Failure::new(c"pivot_root into", dir, e)
             .hint_if(e == Errno::INVAL, c"an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")

@@ -1,6 +1,6 @@
 //! `nook --help` and `nook --version`.
 
-use crate::out::{Line, STDOUT, write_all};
+use crate::base::out::{Line, STDOUT, write_all};
 
 /// The text of src/help.txt, packed by build.rs (`pack_help`): bytes below
 /// 0x80 stand for themselves; a byte from 0x80 and the next one repeat

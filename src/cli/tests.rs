@@ -2,9 +2,9 @@
 //! (through the recording Sys).
 
 use super::*;
-use crate::error::Failure;
+use crate::base::error::Failure;
 use crate::plan::{Argv, BindKind, EnvEdit, IdRange, MakeKind, Op, Propagation, RunPlan};
-use crate::record::Recorder;
+use crate::kernel::record::Recorder;
 use std::ffi::CString;
 use std::string::String;
 use std::vec::Vec;
@@ -42,7 +42,7 @@ fn outcome(args: &[&str], env: &[&str]) -> core::result::Result<String, String> 
     match parse_with(&argv, &envp, &mut plan) {
         Ok(a) => Ok(format!("{a:?} {plan:?}")),
         Err(f) => {
-            let mut line = crate::out::Line::new();
+            let mut line = crate::base::out::Line::new();
             f.render(&mut line);
             Err(String::from_utf8_lossy(line.as_bytes()).into_owned())
         }
@@ -140,7 +140,7 @@ fn nook_variables_set_defaults_and_argv_wins() {
 
 #[test]
 fn nook_mount_api_chooses_the_mount_calls() {
-    use crate::sys::MountApi;
+    use crate::kernel::sys::MountApi;
     let argv = Block::new(&["nook", "--", "p"]);
     assert_eq!(plan_of(&argv, &Block::new(&[])).mount_api, MountApi::Auto);
     for (value, api) in [("auto", MountApi::Auto), ("new", MountApi::New), ("legacy", MountApi::Legacy)] {
@@ -263,8 +263,8 @@ fn record(args: &[&str], setup: impl FnOnce(&mut Recorder)) -> (Vec<String>, Opt
     let plan = plan_of(&argv, &env);
     let mut rec = Recorder::new();
     setup(&mut rec);
-    let err = crate::root::build(&mut rec, &plan).err().map(|f| {
-        let mut line = crate::out::Line::new();
+    let err = crate::setup::tree::build::build(&mut rec, &plan).err().map(|f| {
+        let mut line = crate::base::out::Line::new();
         f.render(&mut line);
         String::from_utf8_lossy(line.as_bytes()).into_owned()
     });
@@ -429,7 +429,7 @@ fn a_failed_build_removes_what_it_created_newest_first() {
 
 #[test]
 fn more_new_entries_than_nook_can_remove_is_an_error_before_the_next() {
-    let dirs: Vec<String> = (0..=crate::mounts::MAX_CREATED).map(|i| format!("/d{i}")).collect();
+    let dirs: Vec<String> = (0..=crate::setup::tree::ops::MAX_CREATED).map(|i| format!("/d{i}")).collect();
     let mut args = vec!["--root", "/r"];
     for d in &dirs {
         args.extend(["--dir", d]);
@@ -437,8 +437,8 @@ fn more_new_entries_than_nook_can_remove_is_an_error_before_the_next() {
     args.extend(["--", "p"]);
     let (calls, err) = record(&args, |r| r.missing.extend(dirs.iter().cloned()));
     assert!(err.unwrap().contains("create /d256: Too many open files (EMFILE): nook undoes at most 256"));
-    assert_eq!(calls.iter().filter(|c| c.starts_with("mkdir")).count(), crate::mounts::MAX_CREATED);
-    assert_eq!(calls.iter().filter(|c| c.starts_with("rmdir")).count(), crate::mounts::MAX_CREATED);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("mkdir")).count(), crate::setup::tree::ops::MAX_CREATED);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("rmdir")).count(), crate::setup::tree::ops::MAX_CREATED);
 }
 
 #[test]

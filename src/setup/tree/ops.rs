@@ -8,11 +8,11 @@
 //! API, mount(2) on /proc/self/fd/N, see legacy.rs), never by a path looked
 //! up again, so a path swapped after the check cannot redirect them.
 
-use crate::error::{Context, Failure, Result};
+use crate::base::error::{Context, Failure, Result};
 use crate::plan::{BindKind, MakeKind, Op};
-use crate::raw::MountAttr;
-use crate::sys::{Open, Sys};
-use crate::text::{Buf, c_tail};
+use crate::kernel::raw::MountAttr;
+use crate::kernel::sys::{Open, Sys};
+use crate::base::text::{Buf, c_tail};
 use core::ffi::CStr;
 use heapless::Vec;
 use linux_raw_sys::general as k;
@@ -73,7 +73,7 @@ impl<'a, S: Sys> Tree<'a, S> {
 
 /// Applies one operation inside the tree.
 pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
-    crate::out::trace(1, op.name(), op.dest());
+    crate::base::out::trace(1, op.name(), op.dest());
     match *op {
         Op::Bind { src, dest, kind, optional } => bind(sys, tree, src, dest, kind, optional),
         Op::Tmpfs { dest, size, perms } => tmpfs(sys, tree, dest, size, perms),
@@ -94,7 +94,7 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
             let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
             sys.attach(&fs, &target).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))
         }
-        Op::Dev { dest } => crate::devfs::mount_dev(sys, tree, dest),
+        Op::Dev { dest } => crate::setup::tree::dev::mount_dev(sys, tree, dest),
         Op::RemountRo { dest } | Op::Make { dest, .. } => {
             let (step, recursive, attr) = match *op {
                 Op::Make { kind, .. } => {

@@ -5,11 +5,11 @@
 //! (and a `Role` variant), one arm to [`parse`] and one parse function,
 //! nothing else.
 
-use crate::error::{Failure, Result};
+use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
-pub use crate::values::parse_number;
-use crate::values::{Words, bad_value, id_range, number, overlaps, propagation, size, words};
+pub use crate::cli::values::parse_number;
+use crate::cli::values::{Words, bad_value, id_range, number, overlaps, propagation, size, words};
 
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -369,7 +369,7 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
             }
             Opt::CapDrop | Opt::CapAdd => {
                 let v = cur.value()?;
-                let mask = crate::caps::parse(v.to_bytes())
+                let mask = crate::setup::caps::parse(v.to_bytes())
                     .ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
                 let edit = plan.caps.get_or_insert_default();
                 if opt == Opt::CapDrop {
@@ -511,7 +511,7 @@ const INIT_OPTIONS: Words<InitOpt> = words![
 ];
 
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
-fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::InitOptions) -> Result<'a, bool> {
+fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::pid1::supervisor::InitOptions) -> Result<'a, bool> {
     match INIT_OPTIONS.find(arg.to_bytes()) {
         None => return Ok(false),
         Some(InitOpt::SignalGroup) => init.signal_group = true,
@@ -524,7 +524,7 @@ fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::init::
         Some(InitOpt::Pdeathsig) => {
             let v = cur.value()?;
             init.pdeathsig = Some(
-                crate::init::signal_number(v.to_bytes())
+                crate::pid1::supervisor::signal_number(v.to_bytes())
                     .ok_or_else(|| bad_value(arg, v, c"is not a signal name or number"))?,
             );
         }
@@ -562,7 +562,7 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
 pub fn split_env(entry: &CStr) -> Option<(&[u8], &CStr)> {
     let bytes = entry.to_bytes();
     let eq = bytes.iter().position(|&b| b == b'=')?;
-    Some((&bytes[..eq], crate::text::c_tail(entry, eq + 1)))
+    Some((&bytes[..eq], crate::base::text::c_tail(entry, eq + 1)))
 }
 
 fn basename(path: &CStr) -> &[u8] {
@@ -609,16 +609,16 @@ fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> 
 }
 
 fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
-    if name.is_empty() || crate::text::has_byte(name.to_bytes(), b'=') {
+    if name.is_empty() || crate::base::text::has_byte(name.to_bytes(), b'=') {
         return Err(Failure::option(option, c"needs a variable name without ="));
     }
     Ok(name)
 }
 
-#[path = "cli_env.rs"]
+pub mod help;
 mod env;
+pub mod values;
 use env::apply_environment;
 
 #[cfg(test)]
-#[path = "cli_tests.rs"]
 mod tests;

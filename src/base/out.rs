@@ -99,7 +99,7 @@ impl Line {
             self.bytes(b"-");
         }
         let mut digits = [0u8; 22];
-        self.bytes(crate::text::digits_of(n.unsigned_abs(), 10, &mut digits))
+        self.bytes(crate::base::text::digits_of(n.unsigned_abs(), 10, &mut digits))
     }
 
     pub fn as_bytes(&self) -> &[u8] {

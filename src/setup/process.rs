@@ -1,10 +1,10 @@
 //! The workload's process: its environment, PROGRAM's lookup in PATH, and
 //! the final execve.
 
-use crate::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
+use crate::base::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
 use crate::plan::{Argv, EnvEdit};
-use crate::raw;
-use crate::text::Buf;
+use crate::kernel::raw;
+use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 use rustix::io::Errno;
@@ -162,7 +162,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
         let f = Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, c"not found in the container's PATH");
         (status, f)
     };
-    if crate::text::has_byte(name.to_bytes(), b'/') {
+    if crate::base::text::has_byte(name.to_bytes(), b'/') {
         // SAFETY: argv and envp are null-terminated arrays of C strings.
         let e = unsafe { raw::execve(name, program.as_ptr(), envp) };
         return fail(e, false);
@@ -175,7 +175,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> (i32, Failure<'a>) {
         // An empty PATH element means the working directory.
         full.push(if dir.is_empty() { b"." } else { dir }).push(b"/").push(name.to_bytes());
         let Ok(candidate) = full.as_cstr() else { continue };
-        crate::out::trace(2, c"try", candidate);
+        crate::base::out::trace(2, c"try", candidate);
         // SAFETY: as above.
         match unsafe { raw::execve(candidate, program.as_ptr(), envp) } {
             Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG => {}

@@ -2,10 +2,10 @@
 //! `--info-fd`, `--json-status-fd`, `--block-fd` (`--sync-fd` needs no code
 //! beyond being kept open by the right process; see run.rs).
 
-use crate::error::Failure;
+use crate::base::error::Failure;
 use crate::plan::RunPlan;
-use crate::raw::{self, SigSet};
-use crate::run::report;
+use crate::kernel::raw::{self, SigSet};
+use crate::role::run::report;
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -16,8 +16,8 @@ use rustix::io::Errno;
 /// container's first process itself, after setup, so the namespaces are its
 /// final ones. A wrapper that cannot be told is a setup failure.
 pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
-    let mut json = crate::text::Buf::<512>::new();
-    crate::isolate::describe(&mut json, child, proc_self, flags);
+    let mut json = crate::base::text::Buf::<512>::new();
+    crate::setup::namespaces::describe(&mut json, child, proc_self, flags);
     for (fd, name) in [(plan.fds.info, c"--info-fd"), (plan.fds.json_status, c"--json-status-fd")] {
         if let Some(fd) = fd {
             let written = write_to_wrapper(fd, json.as_bytes());
@@ -36,7 +36,7 @@ fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
     let pipe = k::SIGPIPE as i32;
     let mut old = [0usize; 4];
     raw::sigaction(pipe, &raw::IGNORE, &mut old)?;
-    let result = crate::out::write_all(fd, data);
+    let result = crate::base::out::write_all(fd, data);
     if result == Err(Errno::PIPE) {
         let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
         let _ = raw::sigtimedwait(&SigSet::empty().with(pipe), Some(&zero));
@@ -50,7 +50,7 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
     if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
         // Every writer is gone by now: one byte means failure, EOF success.
         if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
-            let mut line = crate::text::Buf::<40>::new();
+            let mut line = crate::base::text::Buf::<40>::new();
             line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
             // PROGRAM has run: from here nook only warns.
             if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
@@ -83,14 +83,14 @@ pub fn leave_info_to_container(plan: &RunPlan) {
 
 pub fn report_exec_failure(fd: Option<&OwnedFd>) {
     if let Some(fd) = fd {
-        let _ = crate::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
+        let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(fd), b"!");
     }
 }
 
 /// `--block-fd`: PROGRAM starts after one byte, or EOF, arrives.
 pub fn wait_for_go(plan: &RunPlan) -> Result<(), i32> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
-    crate::out::trace(1, c"wait for", c"--block-fd");
+    crate::base::out::trace(1, c"wait for", c"--block-fd");
     // SAFETY: checked open by the parser; read only.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
     raw::read_byte(borrowed).map_err(|e| report(Failure::new(c"read", c"--block-fd", e)))?;

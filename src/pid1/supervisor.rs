@@ -15,8 +15,8 @@
 //! - Orphans are reparented to PID 1, or to the nearest child subreaper
 //!   (PR_SET_CHILD_SUBREAPER), which is what nook becomes when not PID 1.
 
-use crate::error::{EXIT_SETUP, Failure};
-use crate::raw::{self, Forked, SigSet};
+use crate::base::error::{EXIT_SETUP, Failure};
+use crate::kernel::raw::{self, Forked, SigSet};
 use rustix::io::Errno;
 use rustix::process::{Pid, WaitOptions};
 use rustix::time::Timespec;
@@ -212,7 +212,7 @@ fn signal_rest(pid1: bool, sig: i32) {
     // As a subreaper: each remaining child (their own children reparent to
     // nook as they die and are caught by the next round).
     let mut buf = [0u8; 4096];
-    let mut path = crate::text::Buf::<64>::new();
+    let mut path = crate::base::text::Buf::<64>::new();
     let tid = rustix::process::getpid().as_raw_nonzero().get();
     path.push(b"/proc/self/task/").dec(tid as u64).push(b"/children");
     let Ok(p) = path.as_cstr() else { return };

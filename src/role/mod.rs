@@ -1,0 +1,5 @@
+//! The roles: one thin driver each, strung together from the layers below.
+//! No role imports another.
+
+pub mod enter;
+pub mod run;

@@ -1,0 +1,13 @@
+//! The setup layer: the steps that carry out a plan. The user namespace
+//! and its maps, the other namespaces, the mount tree (tree/), the
+//! capabilities, the wrapper fds, the sealed self-copy, the workload's last
+//! steps before exec, and the readers that find a root to boot (probe/).
+
+pub mod caps;
+pub mod namespaces;
+pub mod probe;
+pub mod process;
+pub mod selfcopy;
+pub mod tree;
+pub mod userns;
+pub mod wrapper;

@@ -1,0 +1,6 @@
+//! The container's mount tree: built (build.rs) from the plan's operations
+//! (ops.rs), among them a minimal /dev (dev.rs).
+
+pub mod build;
+pub mod dev;
+pub mod ops;
