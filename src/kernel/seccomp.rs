@@ -15,6 +15,9 @@
 use super::raw::{check, syscall6};
 use linux_raw_sys::general as g;
 use linux_raw_sys::ptrace as k;
+use crate::base::error::Failure;
+use core::ffi::CStr;
+use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::io::Errno;
 
 pub use linux_raw_sys::ptrace::sock_filter as Insn;
@@ -111,6 +114,113 @@ fn load_raw(filter: usize, len: usize) -> Result<(), Errno> {
         )
     };
     check(ret).map(drop)
+}
+
+/// Bytes for the compiled filters of one process, back to back: two of
+/// the largest a kernel takes. In .bss: pages are touched only as far as
+/// filters reach.
+const STORE_BYTES: usize = 2 * MAX_INSNS * core::mem::size_of::<Insn>();
+/// Filters one process holds.
+const MAX_STORED: usize = 16;
+
+/// The filters read from the caller's fds (`--seccomp`, `--add-seccomp-fd`),
+/// kept from where nook starts, so that a bad one is an error before
+/// anything changes, until the workload's last step.
+struct Store {
+    bytes: [u8; STORE_BYTES],
+    /// Where each filter ends in `bytes`.
+    ends: heapless::Vec<usize, MAX_STORED>,
+    read: bool,
+}
+
+static mut STORE: Store = Store { bytes: [0; STORE_BYTES], ends: heapless::Vec::new(), read: false };
+
+/// The object of a filter's error: its fd and its size.
+static mut LABEL: crate::base::text::Buf<48> = crate::base::text::Buf::new();
+
+/// The process's one store. Only [`read_filters`], [`load_filters`] and
+/// [`carry_filters`] call it, none of them while holding what it returned,
+/// and nook is single-threaded (a forked child has its own copy).
+fn store() -> &'static mut Store {
+    // SAFETY: see above: no two references to STORE are ever alive.
+    unsafe { &mut *core::ptr::addr_of_mut!(STORE) }
+}
+
+/// Names filter `text` of `size` bytes in an error, e.g. `3 (13 bytes)`.
+fn label(text: &CStr, size: usize) -> &'static CStr {
+    // SAFETY: single-threaded, and only called to build a failure, which
+    // ends nook before any later call could replace the text it points at.
+    let label = unsafe { &mut *core::ptr::addr_of_mut!(LABEL) };
+    label.clear();
+    label.push(text.to_bytes()).push(b" (").dec(size as u64).push(b" bytes)");
+    label.as_cstr().unwrap_or(c"(filter)")
+}
+
+/// Reads every filter of `fds` (the fd, and its number as given) to EOF,
+/// once per process (later calls do nothing), and checks each is a
+/// non-empty whole number of instructions, at most MAX_INSNS.
+pub fn read_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)>) -> Result<(), Failure<'a>> {
+    let store = store();
+    if core::mem::replace(&mut store.read, true) {
+        return Ok(());
+    }
+    let mut at = 0;
+    for (fd, text) in fds {
+        // SAFETY: an fd the parser checked open; only read here.
+        let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+        let start = at;
+        // One byte past the largest filter tells "too large" from "full".
+        let limit = STORE_BYTES.min(start + MAX_INSNS * core::mem::size_of::<Insn>() + 1);
+        loop {
+            if at == limit {
+                break;
+            }
+            match rustix::io::read(fd, &mut store.bytes[at..limit]) {
+                Ok(0) => break,
+                Ok(n) => at += n,
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(Failure::new(c"read seccomp filter from fd", text, e)),
+            }
+        }
+        let size = at - start;
+        if size == 0 || size % core::mem::size_of::<Insn>() != 0 || size / core::mem::size_of::<Insn>() > MAX_INSNS {
+            let f = Failure::new(c"load seccomp filter from fd", label(text, size), if at == limit { Errno::TOOBIG } else { Errno::INVAL });
+            return Err(f.hint(c"a compiled filter is 1 to 4096 struct sock_filter of 8 bytes each (the room for all filters is 64 KiB)"));
+        }
+        store.ends.push(at).map_err(|_| Failure::new(c"read seccomp filter from fd", text, Errno::TOOBIG))?;
+    }
+    Ok(())
+}
+
+/// Loads every filter of `fds`, reading them first where that has not
+/// happened yet.
+pub fn load_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)> + Clone) -> Result<(), Failure<'a>> {
+    read_filters(fds.clone())?;
+    let store = store();
+    let mut start = 0;
+    for (&end, (_, text)) in store.ends.iter().zip(fds) {
+        if let Err(e) = load_bytes(&store.bytes[start..end]) {
+            let f = Failure::new(c"load seccomp filter from fd", label(text, end - start), e);
+            return Err(f.hint_if(e == Errno::INVAL, c"the kernel refused it as a classic-BPF program"));
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// Each filter read, in a new memfd (not close-on-exec, at offset 0), for
+/// a process nook executes (run's init) to read as `--add-seccomp-fd`.
+pub fn carry_filters(out: &mut heapless::Vec<OwnedFd, MAX_STORED>) -> Result<(), Errno> {
+    let store = store();
+    let mut start = 0;
+    for &end in store.ends.iter() {
+        let fd = rustix::fs::memfd_create(c"nook-seccomp", rustix::fs::MemfdFlags::empty())?;
+        crate::base::out::write_all(fd.as_raw_fd(), &store.bytes[start..end])?;
+        rustix::fs::seek(&fd, rustix::fs::SeekFrom::Start(0))?;
+        let _ = out.push(fd);
+        start = end;
+    }
+    Ok(())
 }
 
 macro_rules! syscalls {

@@ -6,6 +6,8 @@
 //! long as the process: parsing copies nothing.
 
 pub use crate::pid1::supervisor::InitOptions;
+pub mod sandbox;
+pub use sandbox::Sandbox;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 
@@ -209,6 +211,8 @@ pub struct RunPlan<'a> {
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
     pub mount_api: crate::kernel::sys::MountApi,
+    /// Landlock and seccomp: the workload's last steps (`plan/sandbox.rs`).
+    pub sandbox: Sandbox<'a>,
 }
 
 impl<'a> RunPlan<'a> {
@@ -246,6 +250,7 @@ impl<'a> RunPlan<'a> {
             inherited_mask: None,
             inherited_foreground: 0,
             mount_api: crate::kernel::sys::MountApi::Auto,
+            sandbox: Sandbox::new(),
         }
     }
 }

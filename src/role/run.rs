@@ -34,6 +34,11 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     if let Err(f) = crate::setup::namespaces::leave_session_keyring() {
         return report(f);
     }
+    // A filter that cannot be read or is cut short fails here, before
+    // anything changes.
+    if let Err(f) = crate::setup::sandbox::read_filters(&plan.sandbox) {
+        return report(f);
+    }
     if plan.die_with_parent {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
@@ -195,7 +200,13 @@ fn exec_init(
     if let Err(f) = close_on_exec_but(fail_fd) {
         return report(f);
     }
-    let mut numbers = crate::base::text::Buf::<160>::new();
+    // The caller's seccomp filters, read when run started, cross in memfds
+    // of their own (the init's PROGRAM reads them as --add-seccomp-fd).
+    let mut carriers = heapless::Vec::new();
+    if let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers) {
+        return report(Failure::new(c"hand on", c"the seccomp filters", e));
+    }
+    let mut numbers = crate::base::text::Buf::<384>::new();
     let mask_at = numbers.len();
     numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
     let foreground_at = numbers.len();
@@ -206,6 +217,11 @@ fn exec_init(
     numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
     let fail_fd_at = numbers.len();
     numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(fail_fd.unwrap_or(0) as u64).push(b"\0");
+    let mut carrier_at = heapless::Vec::<usize, 16>::new();
+    for fd in carriers.iter() {
+        let _ = carrier_at.push(numbers.len());
+        numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
+    }
     let base = numbers.as_bytes().as_ptr() as *const c_char;
     let at = |offset: usize| unsafe { base.add(offset) };
 
@@ -235,6 +251,10 @@ fn exec_init(
     }
     if plan.init.pdeathsig.is_some() {
         fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
+    }
+    fits &= crate::setup::sandbox::hand_on(&plan.sandbox, &mut push);
+    for &offset in carrier_at.iter() {
+        fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
     }
     fits &= push(c"--".as_ptr());
     for arg in plan.program().iter() {
@@ -333,7 +353,7 @@ pub fn relay_signals(child: i32) -> i32 {
 }
 
 /// The last steps before PROGRAM: no_new_privs, no stray fds, a new
-/// session, the capabilities, the inherited signal mask, then exec.
+/// session, the capabilities, the sandbox, the inherited signal mask, then exec.
 /// Returns the exit status after a failed exec.
 pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> i32 {
     let program = plan.program();
@@ -357,6 +377,10 @@ pub fn exec_program(plan: &RunPlan, env: &Environment, mask: Option<SigSet>) -> 
         return report(Failure::new(c"start", c"a new session", e));
     }
     if let Err(f) = drop_privileges(plan) {
+        return report(f);
+    }
+    // Landlock, then seccomp: the last steps of all.
+    if let Err(f) = crate::setup::sandbox::apply(&plan.sandbox) {
         return report(f);
     }
     if let Some(m) = mask {

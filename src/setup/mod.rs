@@ -7,6 +7,7 @@ pub mod caps;
 pub mod namespaces;
 pub mod probe;
 pub mod process;
+pub mod sandbox;
 pub mod selfcopy;
 pub mod tree;
 pub mod userns;
