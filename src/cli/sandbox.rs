@@ -61,7 +61,7 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
         let nr = seccomp::syscall_number(name)
             .or_else(|| parse_number(name, 10).filter(|&n| n <= u16::MAX as u64).map(|n| n as u32))
             .ok_or_else(|| {
-                bad_value(option, entry, c"is not a system call nook knows by name, nor an x86_64 number").hint(c"see syscalls(2); the table is in nook's README")
+                bad_value(option, entry, c"is not a system call nook knows by name, nor a number (see README)")
             })?;
         if !sb.denied.contains(&(nr as u16)) {
             sb.denied.push(nr as u16).map_err(|_| Failure::option(option, c"lists more than 255 system calls"))?;

@@ -185,7 +185,7 @@ pub fn read_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)>) -> Result<()
         let size = at - start;
         if size == 0 || size % core::mem::size_of::<Insn>() != 0 || size / core::mem::size_of::<Insn>() > MAX_INSNS {
             let f = Failure::new(c"load seccomp filter from fd", label(text, size), if at == limit { Errno::TOOBIG } else { Errno::INVAL });
-            return Err(f.hint(c"a compiled filter is 1 to 4096 struct sock_filter of 8 bytes each (the room for all filters is 64 KiB)"));
+            return Err(f.hint(c"a filter is 1 to 4096 struct sock_filter of 8 bytes (64 KiB for all)"));
         }
         store.ends.push(at).map_err(|_| Failure::new(c"read seccomp filter from fd", text, Errno::TOOBIG))?;
     }
@@ -201,7 +201,7 @@ pub fn load_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)> + Clone) -> R
     for (&end, (_, text)) in store.ends.iter().zip(fds) {
         if let Err(e) = load_bytes(&store.bytes[start..end]) {
             let f = Failure::new(c"load seccomp filter from fd", label(text, end - start), e);
-            return Err(f.hint_if(e == Errno::INVAL, c"the kernel refused it as a classic-BPF program"));
+            return Err(f.hint_if(e == Errno::INVAL, c"not a valid classic-BPF program"));
         }
         start = end;
     }
@@ -264,16 +264,10 @@ syscalls! {
     mount_setattr: __NR_mount_setattr, vhangup: __NR_vhangup, io_uring_setup: __NR_io_uring_setup,
     io_uring_enter: __NR_io_uring_enter, io_uring_register: __NR_io_uring_register,
     quotactl_fd: __NR_quotactl_fd,
-    // and calls a user may well want to deny
-    mkdir: __NR_mkdir, mkdirat: __NR_mkdirat, mknod: __NR_mknod, mknodat: __NR_mknodat,
-    rmdir: __NR_rmdir, unlink: __NR_unlink, unlinkat: __NR_unlinkat, rename: __NR_rename,
-    renameat: __NR_renameat, renameat2: __NR_renameat2, link: __NR_link, linkat: __NR_linkat,
-    symlink: __NR_symlink, symlinkat: __NR_symlinkat, chmod: __NR_chmod, fchmodat: __NR_fchmodat,
-    chown: __NR_chown, fchownat: __NR_fchownat, socket: __NR_socket, bind: __NR_bind,
-    connect: __NR_connect, listen: __NR_listen, execve: __NR_execve, execveat: __NR_execveat,
-    kill: __NR_kill, tkill: __NR_tkill, tgkill: __NR_tgkill, memfd_create: __NR_memfd_create,
-    sethostname: __NR_sethostname, setdomainname: __NR_setdomainname, fanotify_init: __NR_fanotify_init,
-    pidfd_getfd: __NR_pidfd_getfd, clone: __NR_clone, ioctl: __NR_ioctl,
+    // and some a user may well want to deny
+    mkdir: __NR_mkdir, mkdirat: __NR_mkdirat, symlink: __NR_symlink, symlinkat: __NR_symlinkat,
+    socket: __NR_socket, connect: __NR_connect, bind: __NR_bind, execve: __NR_execve,
+    execveat: __NR_execveat, memfd_create: __NR_memfd_create, clone: __NR_clone, ioctl: __NR_ioctl,
 }
 
 /// Each named call: its name (without `__NR_`) and x86_64 number.

@@ -90,13 +90,13 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let abi = match landlock::abi() {
         Ok(abi) => abi,
         Err(e) if sb.best_effort && matches!(e, Errno::NOSYS | Errno::NOTSUP) => {
-            warn(b"nook: warning: this kernel has no Landlock: the workload runs without the --landlock-* rules\n");
+            warn(b"nook: warning: this kernel has no Landlock: running without its rules\n");
             return Ok(());
         }
         Err(e) => {
             return Err(Failure::new(c"create", c"a Landlock ruleset", e).hint_if(
                 matches!(e, Errno::NOSYS | Errno::NOTSUP),
-                c"this kernel has no Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK, in lsm=); --landlock-best-effort runs without it",
+                c"this kernel has no Landlock; --landlock-best-effort runs without it",
             ));
         }
     };
@@ -104,8 +104,8 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     // What the kernel cannot handle is refused, or with best effort left
     // out: the workload then keeps TCP (or abstract sockets and signals).
     for (asked, kept, option, hint, warning) in [
-        (wanted.net, handled.net, c"--landlock-net-bind/--landlock-net-connect", c"TCP port rules need Landlock ABI 4 (Linux 6.7); --landlock-best-effort runs without them", &b"nook: warning: Landlock ABI below 4: the workload runs without the --landlock-net-* rules\n"[..]),
-        (wanted.scoped, handled.scoped, c"--landlock-scope", c"scopes need Landlock ABI 6 (Linux 6.12); --landlock-best-effort runs without them", b"nook: warning: Landlock ABI below 6: the workload runs without --landlock-scope\n"),
+        (wanted.net, handled.net, c"--landlock-net-bind/--landlock-net-connect", c"needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort", &b"nook: warning: no Landlock ABI 4: running without the port rules\n"[..]),
+        (wanted.scoped, handled.scoped, c"--landlock-scope", c"needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort", b"nook: warning: no Landlock ABI 6: running without --landlock-scope\n"),
     ] {
         if asked != kept {
             if !sb.best_effort {
