@@ -53,8 +53,8 @@ pub const ALLOW: u32 = k::SECCOMP_RET_ALLOW;
 pub const EPERM: u32 = k::SECCOMP_RET_ERRNO | 1; // EPERM
 
 /// The filter that answers EPERM to each call in `denied` (x86_64
-/// numbers, each below X32_BIT; at most MAX_DENIED, else E2BIG).
-pub fn deny_filter(denied: &[u32]) -> Result<DenyFilter, Errno> {
+/// numbers; at most MAX_DENIED, else E2BIG).
+pub fn deny_filter(denied: &[u16]) -> Result<DenyFilter, Errno> {
     let n = denied.len();
     if n > MAX_DENIED {
         return Err(Errno::TOOBIG);
@@ -72,7 +72,7 @@ pub fn deny_filter(denied: &[u32]) -> Result<DenyFilter, Errno> {
     let _ = f.extend_from_slice(&head);
     for (i, &nr) in denied.iter().enumerate() {
         // From check i, skip the n - 1 - i checks after it and the ALLOW.
-        let _ = f.push(insn(JUMP_EQ, (n - i) as u8, 0, nr));
+        let _ = f.push(insn(JUMP_EQ, (n - i) as u8, 0, nr as u32));
     }
     let _ = f.push(insn(RETURN, 0, 0, ALLOW));
     let _ = f.push(insn(RETURN, 0, 0, EPERM));
@@ -311,7 +311,7 @@ mod tests {
     fn listed_calls_get_eperm_and_the_rest_pass() {
         let mkdir = syscall_number(b"mkdir").unwrap();
         let mkdirat = syscall_number(b"mkdirat").unwrap();
-        let f = deny_filter(&[mkdirat, mkdir]).unwrap();
+        let f = deny_filter(&[mkdirat as u16, mkdir as u16]).unwrap();
         assert_eq!(run(&f, mkdir, X86_64), EPERM);
         assert_eq!(run(&f, mkdirat, X86_64), EPERM);
         assert_eq!(EPERM & 0xffff, 1);
@@ -332,12 +332,12 @@ mod tests {
 
     #[test]
     fn every_jump_lands_inside_the_filter_for_the_longest_list() {
-        let all: std::vec::Vec<u32> = (0..MAX_DENIED as u32).map(|i| i * 2).collect();
+        let all: std::vec::Vec<u16> = (0..MAX_DENIED as u16).map(|i| i * 2).collect();
         let f = deny_filter(&all).unwrap();
         assert_eq!(f.len(), MAX_DENIED + FRAME);
         for (i, nr) in all.iter().enumerate() {
-            assert_eq!(run(&f, *nr, X86_64), EPERM, "entry {i}");
-            assert_eq!(run(&f, nr + 1, X86_64), ALLOW);
+            assert_eq!(run(&f, *nr as u32, X86_64), EPERM, "entry {i}");
+            assert_eq!(run(&f, *nr as u32 + 1, X86_64), ALLOW);
         }
         assert_eq!(deny_filter(&[0; MAX_DENIED + 1]).unwrap_err(), Errno::TOOBIG);
         assert_eq!(run(&deny_filter(&[]).unwrap(), 83, X86_64), ALLOW);

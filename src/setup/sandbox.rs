@@ -62,11 +62,7 @@ pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     }
     seccomp::load_filters(filter_fds(sb))?;
     if !sb.denied.is_empty() {
-        let mut numbers = [0u32; crate::plan::sandbox::MAX_DENIED];
-        for (n, &nr) in numbers.iter_mut().zip(sb.denied.iter()) {
-            *n = nr as u32;
-        }
-        seccomp::deny_filter(&numbers[..sb.denied.len()])
+        seccomp::deny_filter(&sb.denied)
             .and_then(|f| seccomp::load(&f))
             .map_err(|e| Failure::new(c"load", c"the --seccomp-deny filter", e))?;
     }
