@@ -92,7 +92,7 @@ pub fn load(program: &[Insn]) -> Result<(), Errno> {
 /// The kernel copies the array, so it needs no alignment here.
 pub fn load_bytes(program: &[u8]) -> Result<(), Errno> {
     let size = core::mem::size_of::<Insn>();
-    if program.is_empty() || program.len() % size != 0 || program.len() / size > MAX_INSNS {
+    if program.is_empty() || !program.len().is_multiple_of(size) || program.len() / size > MAX_INSNS {
         return Err(Errno::INVAL);
     }
     load_raw(program.as_ptr() as usize, program.len() / size)
@@ -183,7 +183,7 @@ pub fn read_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)>) -> Result<()
             }
         }
         let size = at - start;
-        if size == 0 || size % core::mem::size_of::<Insn>() != 0 || size / core::mem::size_of::<Insn>() > MAX_INSNS {
+        if size == 0 || !size.is_multiple_of(core::mem::size_of::<Insn>()) || size / core::mem::size_of::<Insn>() > MAX_INSNS {
             let f = Failure::new(c"load seccomp filter from fd", label(text, size), if at == limit { Errno::TOOBIG } else { Errno::INVAL });
             return Err(f.hint(c"a filter is 1 to 4096 struct sock_filter of 8 bytes (64 KiB for all)"));
         }
