@@ -248,6 +248,9 @@ fn parse_run<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPla
                 init_on_argv = Some(arg);
                 continue;
             }
+            if sandbox::option(&mut cur, arg, &mut plan.sandbox)? {
+                continue;
+            }
             return Err(Failure::option(arg, c"unknown option").hint(c"see nook --help"));
         };
         match opt {
@@ -473,7 +476,7 @@ fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
 }
 
 /// `nook enter --pid PID [--chdir DIR] [--clearenv] [--setenv VAR VALUE]
-/// [--unsetenv VAR] [--] PROGRAM [ARG...]`
+/// [--unsetenv VAR] [SANDBOX-OPTIONS] [--] PROGRAM [ARG...]`
 fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     apply_environment(envp, plan)?;
     let mut cur = Cursor { argv, next: 2, option: c"" };
@@ -489,6 +492,7 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
+            _ if sandbox::option(&mut cur, arg, &mut plan.sandbox)? => {}
             _ => return Err(Failure::option(arg, c"unknown enter option").hint(c"see nook --help")),
         }
     }
@@ -540,6 +544,7 @@ fn parse_init<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Res
         match run_option(arg.to_bytes()) {
             Some(Opt::Help) => return Ok(()),
             _ if init_option(&mut cur, arg, &mut plan.init)? => {}
+            _ if sandbox::option(&mut cur, arg, &mut plan.sandbox)? => {}
             _ => return Err(Failure::option(arg, c"unknown init option").hint(c"see nook --help")),
         }
     }
@@ -617,6 +622,7 @@ fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
 
 pub mod help;
 mod env;
+mod sandbox;
 pub mod values;
 use env::apply_environment;
 

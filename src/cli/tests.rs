@@ -611,3 +611,37 @@ fn a_dest_of_the_root_and_sizes_tmpfs_reads_as_no_limit_are_usage_errors() {
         assert_eq!(plan.ops[0], Op::Tmpfs { dest: c"/t", size: Some(bytes), perms: None });
     }
 }
+
+#[test]
+fn sandbox_options_are_read_by_run_init_and_enter() {
+    let env = Block::new(&[]);
+    let argv = Block::new(&[
+        "nook", "--landlock-ro", "/usr", "--landlock-rw", "/tmp", "--landlock-net-connect", "443", "--landlock-net-bind", "0",
+        "--landlock-scope", "--seccomp-deny", "mkdir,83,ptrace", "--seccomp-deny", "bpf", "--", "p",
+    ]);
+    let plan = plan_of(&argv, &env);
+    let sb = &plan.sandbox;
+    assert_eq!(sb.paths.iter().map(|p| (p.path, p.write)).collect::<Vec<_>>(), [(c"/usr", false), (c"/tmp", true)]);
+    assert_eq!(sb.ports.iter().map(|p| (p.port, p.connect)).collect::<Vec<_>>(), [(443, true), (0, false)]);
+    assert!(sb.scope && !sb.best_effort && sb.landlock());
+    // mkdir is 83: listed once.
+    assert_eq!(&sb.denied[..], [83, 101, 321]);
+    assert_eq!(&sb.deny_lists[..], [c"mkdir,83,ptrace", c"bpf"]);
+    for role in [&["init"][..], &["enter", "--pid", "1"]] {
+        let argv = Block::new(&[&["nook"][..], role, &["--landlock-best-effort", "--seccomp-deny", "bpf", "--", "p"]].concat());
+        let plan = plan_of(&argv, &env);
+        assert!(plan.sandbox.best_effort && !plan.sandbox.landlock());
+        assert_eq!(&plan.sandbox.denied[..], [321]);
+    }
+    for (args, needle) in [
+        (&["--landlock-ro", "usr"][..], "option --landlock-ro: needs an absolute path"),
+        (&["--landlock-net-bind", "65536"], "option 65536: is not a number in range"),
+        (&["--seccomp-deny", "mkdir,,bpf"], "option ,bpf: is not a system call"),
+        (&["--seccomp-deny", "65536"], "option 65536: is not a system call"),
+        (&["--seccomp", "2"], "cannot be 0, 1 or 2"),
+        (&["--seccomp", "999"], "the fd is not open"),
+    ] {
+        let got = outcome(&[args, &["--", "p"]].concat(), &[]).unwrap_err();
+        assert!(got.contains(needle), "{args:?}: {got}");
+    }
+}

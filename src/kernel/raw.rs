@@ -16,8 +16,14 @@ use rustix::io::Errno;
 
 pub type Result<T> = core::result::Result<T, Errno>;
 
+/// One system call, with every argument as a machine word (landlock.rs and
+/// seccomp.rs build on it too).
+///
+/// # Safety
+/// The arguments must be what system call `nr` expects: any pointer among
+/// them valid for what the kernel reads or writes through it.
 #[inline]
-unsafe fn syscall6(nr: u32, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> isize {
+pub(super) unsafe fn syscall6(nr: u32, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> isize {
     let ret: isize;
     // SAFETY: the x86_64 Linux syscall ABI: number in rax, arguments in
     // rdi rsi rdx r10 r8 r9; the kernel clobbers rcx and r11.
@@ -32,7 +38,7 @@ unsafe fn syscall6(nr: u32, a: usize, b: usize, c: usize, d: usize, e: usize, f:
 }
 
 /// Turns the kernel's -errno convention into a Result.
-fn check(ret: isize) -> Result<usize> {
+pub(super) fn check(ret: isize) -> Result<usize> {
     if (-4095..0).contains(&ret) {
         Err(Errno::from_raw_os_error(-ret as i32))
     } else {
@@ -143,8 +149,14 @@ pub fn signalfd(mask: &SigSet) -> Result<rustix::fd::OwnedFd> {
 /// `close_range(first, ~0, 0)`: closes every fd from `first` up.
 /// See close_range(2).
 pub fn close_from(first: u32) -> Result<()> {
-    check(unsafe { syscall6(k::__NR_close_range, first as usize, u32::MAX as usize, 0, 0, 0, 0) })
-        .map(drop)
+    close_range(first, u32::MAX)
+}
+
+/// `close_range(first, last, 0)`: closes every fd from `first` to `last`.
+/// See close_range(2).
+pub fn close_range(first: u32, last: u32) -> Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { syscall6(k::__NR_close_range, first as usize, last as usize, 0, 0, 0, 0) }).map(drop)
 }
 
 /// `close_range(first, last, CLOSE_RANGE_CLOEXEC)`: marks fds close-on-exec

@@ -5,6 +5,8 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+pub mod sandbox;
+pub use sandbox::Sandbox;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 
@@ -208,6 +210,8 @@ pub struct RunPlan<'a> {
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
     pub mount_api: crate::base::MountApi,
+    /// Landlock and seccomp: the workload's last steps (`plan/sandbox.rs`).
+    pub sandbox: Sandbox<'a>,
 }
 
 impl<'a> RunPlan<'a> {
@@ -245,6 +249,7 @@ impl<'a> RunPlan<'a> {
             inherited_mask: None,
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
+            sandbox: Sandbox::new(),
         }
     }
 }

@@ -40,7 +40,7 @@ static mut OWN_ENV: [*const c_char; 64] = [core::ptr::null(); 64];
 /// `nook enter`, given the whole argv and envp (it re-executes itself).
 #[inline(never)]
 pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
-    let joined = match leave_the_host(argv, envp) {
+    let joined = match leave_the_host(plan, argv, envp) {
         Ok(()) => prepare_and_join(plan),
         Err(f) => Err(f),
     };
@@ -59,9 +59,9 @@ pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
 ///   same argv and only the caller's NOOK_* variables: the rest of the
 ///   caller's environment is not enter's to carry in;
 /// - not the caller's session keyring (see `isolate::leave_session_keyring`).
-fn leave_the_host(argv: Argv, envp: Argv) -> Result<'static, ()> {
+fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()> {
     raw::set_dumpable(0);
-    raw::close_from(3).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
+    close_all_but(plan).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
     if crate::setup::selfcopy::running_sealed() {
         return crate::setup::namespaces::leave_session_keyring();
     }
@@ -88,7 +88,26 @@ fn leave_the_host(argv: Argv, envp: Argv) -> Result<'static, ()> {
     Err(Failure::new(c"exec nook from", c"a sealed memfd", e))
 }
 
+/// Closes every fd from 3 but the seccomp filters the caller hands in
+/// (`--seccomp FD`): read before the first setns, and never PROGRAM's.
+fn close_all_but(plan: &RunPlan) -> core::result::Result<(), Errno> {
+    let mut first = 3;
+    loop {
+        match plan.sandbox.filter_fds.iter().map(|f| f.fd as u32).filter(|&fd| fd >= first).min() {
+            None => return raw::close_from(first),
+            Some(fd) => {
+                if fd > first {
+                    raw::close_range(first, fd - 1)?;
+                }
+                first = fd + 1;
+            }
+        }
+    }
+}
+
 fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
+    // The caller's filters, read while nothing has changed.
+    crate::setup::sandbox::read_filters(&plan.sandbox)?;
     let pid_text = plan.enter_pid.unwrap_or(c"0");
     let pid = crate::base::num::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;

@@ -36,6 +36,11 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     if let Err(f) = crate::setup::namespaces::leave_session_keyring() {
         return f.exit();
     }
+    // A filter that cannot be read or is cut short fails here, before
+    // anything changes.
+    if let Err(f) = crate::setup::sandbox::read_filters(&plan.sandbox) {
+        return f.exit();
+    }
     if plan.die_with_parent {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
@@ -197,7 +202,13 @@ fn exec_init(
     if let Err(f) = close_on_exec_but(fail_fd) {
         return f.exit();
     }
-    let mut numbers = crate::base::text::Buf::<160>::new();
+    // The caller's seccomp filters, read when run started, cross in memfds
+    // of their own (the init's PROGRAM reads them as --add-seccomp-fd).
+    let mut carriers = heapless::Vec::new();
+    if let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers) {
+        return Failure::new(c"hand on", c"the seccomp filters", e).exit();
+    }
+    let mut numbers = crate::base::text::Buf::<384>::new();
     let mask_at = numbers.len();
     numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
     let foreground_at = numbers.len();
@@ -208,6 +219,11 @@ fn exec_init(
     numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
     let fail_fd_at = numbers.len();
     numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(fail_fd.unwrap_or(0) as u64).push(b"\0");
+    let mut carrier_at = heapless::Vec::<usize, 16>::new();
+    for fd in carriers.iter() {
+        let _ = carrier_at.push(numbers.len());
+        numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
+    }
     let base = numbers.as_bytes().as_ptr() as *const c_char;
     let at = |offset: usize| unsafe { base.add(offset) };
 
@@ -237,6 +253,10 @@ fn exec_init(
     }
     if plan.init.pdeathsig.is_some() {
         fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
+    }
+    fits &= crate::setup::sandbox::hand_on(&plan.sandbox, &mut push);
+    for &offset in carrier_at.iter() {
+        fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
     }
     fits &= push(c"--".as_ptr());
     for arg in plan.program().iter() {

@@ -8,6 +8,7 @@ pub mod monitor;
 pub mod namespaces;
 pub mod probe;
 pub mod process;
+pub mod sandbox;
 pub mod selfcopy;
 pub mod tree;
 pub mod userns;

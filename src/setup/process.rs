@@ -224,7 +224,7 @@ mod tests {
 }
 
 /// The last steps before PROGRAM: no_new_privs, no stray fds, a new
-/// session, the capabilities, the inherited signal mask, then exec.
+/// session, the capabilities, the sandbox, the inherited signal mask, then exec.
 /// Returns only when something failed (the exec itself or a step before).
 pub fn exec_program<'a>(plan: &RunPlan<'a>, env: &Environment, mask: Option<SigSet>) -> Failure<'a> {
     let program = plan.program();
@@ -248,6 +248,10 @@ pub fn exec_program<'a>(plan: &RunPlan<'a>, env: &Environment, mask: Option<SigS
         return Failure::new(c"start", c"a new session", e);
     }
     if let Err(f) = drop_privileges(plan) {
+        return f;
+    }
+    // Landlock, then seccomp: the last steps of all.
+    if let Err(f) = crate::setup::sandbox::apply(&plan.sandbox) {
         return f;
     }
     if let Some(m) = mask {

@@ -1,0 +1,73 @@
+//! The sandbox options (PROTOCOL.md, "run: the sandbox"), which `run`,
+//! `init` and `enter` share: Landlock rules and seccomp filters.
+
+use super::{Cursor, open_fd};
+use crate::base::error::{Failure, Result};
+use crate::base::text::c_tail;
+use crate::base::num::parse_number;
+use crate::base::words::{Words, words};
+use crate::cli::values::{bad_value, number};
+use crate::kernel::seccomp;
+use crate::plan::sandbox::{FilterFd, LandlockPath, Port, Sandbox};
+use core::ffi::CStr;
+
+#[derive(Clone, Copy)]
+enum SandboxOpt {
+    Ro, Rw, Bind, Connect, Scope, BestEffort, Filter, Deny,
+}
+
+const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
+    "--landlock-ro" => SandboxOpt::Ro, "--landlock-rw" => SandboxOpt::Rw,
+    "--landlock-net-bind" => SandboxOpt::Bind, "--landlock-net-connect" => SandboxOpt::Connect,
+    "--landlock-scope" => SandboxOpt::Scope, "--landlock-best-effort" => SandboxOpt::BestEffort,
+    "--seccomp" => SandboxOpt::Filter, "--add-seccomp-fd" => SandboxOpt::Filter, "--seccomp-deny" => SandboxOpt::Deny,
+];
+
+/// Reads one sandbox option into `sb`; false when `arg` is not one.
+pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, bool> {
+    let Some(opt) = SANDBOX_OPTIONS.find(arg.to_bytes()) else { return Ok(false) };
+    let full = || Failure::option(arg, c"given too many times");
+    match opt {
+        SandboxOpt::Ro | SandboxOpt::Rw => {
+            let path = cur.absolute()?;
+            sb.paths.push(LandlockPath { path, write: matches!(opt, SandboxOpt::Rw) }).map_err(|_| full())?;
+        }
+        SandboxOpt::Bind | SandboxOpt::Connect => {
+            let text = cur.value()?;
+            let port = number(arg, text, 10, u16::MAX as u64)? as u16;
+            sb.ports.push(Port { text, port, connect: matches!(opt, SandboxOpt::Connect) }).map_err(|_| full())?;
+        }
+        SandboxOpt::Scope => sb.scope = true,
+        SandboxOpt::BestEffort => sb.best_effort = true,
+        SandboxOpt::Filter => {
+            let text = cur.value()?;
+            let fd = open_fd(arg, text)?;
+            sb.filter_fds.push(FilterFd { fd, text }).map_err(|_| full())?;
+        }
+        SandboxOpt::Deny => {
+            let list = cur.value()?;
+            deny_list(arg, list, sb)?;
+            sb.deny_lists.push(list).map_err(|_| full())?;
+        }
+    }
+    Ok(true)
+}
+
+/// `SYSCALL[,SYSCALL...]`: names from the kernel layer's table, or x86_64
+/// numbers. An error names the list from the bad entry on.
+fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, ()> {
+    let mut at = 0;
+    for name in list.to_bytes().split(|&b| b == b',') {
+        let entry = c_tail(list, at);
+        at += name.len() + 1;
+        let nr = seccomp::syscall_number(name)
+            .or_else(|| parse_number(name, 10).filter(|&n| n <= u16::MAX as u64).map(|n| n as u32))
+            .ok_or_else(|| {
+                bad_value(option, entry, c"is not a system call nook knows by name, nor a number (see README)")
+            })?;
+        if !sb.denied.contains(&(nr as u16)) {
+            sb.denied.push(nr as u16).map_err(|_| Failure::option(option, c"lists more than 255 system calls"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! The workload's sandbox, its very last steps before exec: the Landlock
+//! domain, then the seccomp filters (PROTOCOL.md, "run: the sandbox").
+//!
+//! Both come after everything else (the pivot, the mounts, no_new_privs,
+//! the capabilities), so neither has to allow a step of nook's, and
+//! seccomp after Landlock, so a filter need not allow Landlock's calls.
+//! Paths are opened here, inside the new root. Only PROGRAM is confined:
+//! the init that `run --unshare-pid` and `nook init` keep as PID 1 is not,
+//! as with bwrap, so a filter cannot break the reaping and forwarding.
+
+use crate::base::error::{Failure, Result};
+use crate::base::out::{STDERR, write_all};
+use crate::kernel::landlock::{self, Access};
+use crate::kernel::seccomp;
+use crate::plan::sandbox::Sandbox;
+use core::ffi::c_char;
+use rustix::fd::AsFd;
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+
+const _: () = assert!(crate::plan::sandbox::MAX_DENIED <= seccomp::MAX_DENIED);
+
+/// The filter fds with their numbers as given, as the kernel layer takes them.
+fn filter_fds<'s, 'a>(sb: &'s Sandbox<'a>) -> impl Iterator<Item = (i32, &'a core::ffi::CStr)> + Clone + 's {
+    sb.filter_fds.iter().map(|f| (f.fd, f.text))
+}
+
+/// Reads the `--seccomp`/`--add-seccomp-fd` filters now: where nook
+/// starts (run, enter), so that a bad one is an error before anything
+/// changes. Otherwise [`apply`] reads them.
+pub fn read_filters<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
+    seccomp::read_filters(filter_fds(sb))
+}
+
+/// Hands the sandbox options on to the init `run` re-executes, through
+/// `push` (one argv pointer each; false when argv is full). The filter
+/// fds go separately (kernel::seccomp::carry_filters).
+pub fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
+    let mut fits = true;
+    for rule in sb.paths.iter() {
+        fits &= push(if rule.write { c"--landlock-rw" } else { c"--landlock-ro" }.as_ptr()) && push(rule.path.as_ptr());
+    }
+    for port in sb.ports.iter() {
+        fits &= push(if port.connect { c"--landlock-net-connect" } else { c"--landlock-net-bind" }.as_ptr()) && push(port.text.as_ptr());
+    }
+    if sb.scope {
+        fits &= push(c"--landlock-scope".as_ptr());
+    }
+    if sb.best_effort {
+        fits &= push(c"--landlock-best-effort".as_ptr());
+    }
+    for list in sb.deny_lists.iter() {
+        fits &= push(c"--seccomp-deny".as_ptr()) && push(list.as_ptr());
+    }
+    fits
+}
+
+/// Confines this process, and all it executes, as `sb` asks.
+pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
+    if sb.landlock() {
+        restrict(sb)?;
+    }
+    seccomp::load_filters(filter_fds(sb))?;
+    if !sb.denied.is_empty() {
+        seccomp::deny_filter(&sb.denied)
+            .and_then(|f| seccomp::load(&f))
+            .map_err(|e| Failure::new(c"load", c"the --seccomp-deny filter", e))?;
+    }
+    Ok(())
+}
+
+/// The rights the options ask Landlock to handle: every filesystem right
+/// once a path is listed, TCP bind and connect once a port is, the scopes
+/// with `--landlock-scope`. Anything else stays as it was.
+fn wanted(sb: &Sandbox) -> Access {
+    let all = Access::for_abi(u32::MAX);
+    Access {
+        fs: if sb.paths.is_empty() { 0 } else { all.fs },
+        net: if sb.ports.is_empty() { 0 } else { all.net },
+        scoped: if sb.scope { all.scoped } else { 0 },
+    }
+}
+
+fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
+    let wanted = wanted(sb);
+    let abi = match landlock::abi() {
+        Ok(abi) => abi,
+        Err(e) if sb.best_effort && matches!(e, Errno::NOSYS | Errno::NOTSUP) => {
+            warn(b"nook: warning: this kernel has no Landlock: running without its rules\n");
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(Failure::new(c"create", c"a Landlock ruleset", e).hint_if(
+                matches!(e, Errno::NOSYS | Errno::NOTSUP),
+                c"this kernel has no Landlock; --landlock-best-effort runs without it",
+            ));
+        }
+    };
+    let handled = wanted.within(Access::for_abi(abi));
+    // What the kernel cannot handle is refused, or with best effort left
+    // out: the workload then keeps TCP (or abstract sockets and signals).
+    for (asked, kept, option, hint, warning) in [
+        (wanted.net, handled.net, c"--landlock-net-bind/--landlock-net-connect", c"needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort", &b"nook: warning: no Landlock ABI 4: running without the port rules\n"[..]),
+        (wanted.scoped, handled.scoped, c"--landlock-scope", c"needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort", b"nook: warning: no Landlock ABI 6: running without --landlock-scope\n"),
+    ] {
+        if asked != kept {
+            if !sb.best_effort {
+                return Err(Failure::new(c"landlock", option, Errno::NOTSUP).hint(hint));
+            }
+            warn(warning);
+        }
+    }
+    if handled.is_empty() {
+        return Ok(());
+    }
+    let ruleset = landlock::create_ruleset(handled).map_err(|e| Failure::new(c"create", c"a Landlock ruleset", e))?;
+    for rule in sb.paths.iter() {
+        let fd = rustix::fs::open(rule.path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+            .map_err(|e| Failure::new(c"open Landlock path", rule.path, e))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| Failure::new(c"open Landlock path", rule.path, e))?;
+        let mut allowed = if rule.write { handled.fs } else { landlock::READ_ONLY & handled.fs };
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
+            allowed &= landlock::FILE_RIGHTS;
+        }
+        landlock::allow_beneath(ruleset.as_fd(), fd.as_fd(), allowed).map_err(|e| Failure::new(c"add Landlock rule for", rule.path, e))?;
+    }
+    if handled.net != 0 {
+        for port in sb.ports.iter() {
+            let right = if port.connect { landlock::NET_CONNECT } else { landlock::NET_BIND };
+            landlock::allow_port(ruleset.as_fd(), port.port, right).map_err(|e| Failure::new(c"add Landlock rule for port", port.text, e))?;
+        }
+    }
+    landlock::restrict_self(ruleset.as_fd()).map_err(|e| Failure::new(c"enforce", c"the Landlock ruleset", e))
+}
+
+fn warn(line: &[u8]) {
+    let _ = write_all(STDERR, line);
+}
