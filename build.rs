@@ -8,8 +8,8 @@ use std::process::Command;
 /// script for everything else.
 const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } } INSERT AFTER .text;\n";
 
-/// Code that builds a container but never runs in PID 1's init: modules
-/// and single functions (`module::function`), matched by their symbols
+/// Code that builds a container but never runs in PID 1's init: folders,
+/// modules and single functions (`module::function`), matched by their symbols
 /// (Rust's default "legacy" mangling: `_ZN4nook5setup4tree3ops5apply17h...E`).
 ///
 /// It is linked into a segment of its own, 64 KiB from the rest, because a
@@ -20,13 +20,12 @@ const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } }
 /// Put here a function PID 1 runs and `tests/init.rs` (`init_memory`) fails;
 /// leave one out and PID 1 only maps a few pages more.
 const SETUP_ONLY: &[&str] = &[
-    "setup", "role::enter", "kernel::legacy", "kernel::sys", "cli::help", "cli::parse_run", "cli::parse_enter",
-    "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
-    "role::run::run", "role::run::container_init", "role::run::exec_init", "role::run::finish_setup",
-    "role::run::build_tree", "role::run::user_namespace", "role::run::enter_namespaces", "role::run::run_here",
-    "role::run::unshare_failure", "role::run::locked_hint", "role::run::hide_from_container",
-    "role::run::relay_signals", "role::run::exec_program", "role::run::drop_privileges",
-    "role::run::promises_read_only", "role::run::announcing",
+    // Whole folders and files: a new file under setup/ or a new role is out
+    // of PID 1's segment by default.
+    "setup", "role::run", "role::enter", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp",
+    "cli::help",
+    // The parser's run and enter halves (cli/ is one file for every role).
+    "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
