@@ -11,7 +11,7 @@
 use core::arch::asm;
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
-use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
+use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use rustix::io::Errno;
 
 pub type Result<T> = core::result::Result<T, Errno>;
@@ -65,12 +65,29 @@ pub unsafe fn fork(extra_flags: u64) -> Result<Forked> {
         // CLONE_NEWTIME shares its bit with clone(2)'s exit signal: only
         // clone3(2) can create a time namespace for the child. (clone(2)
         // stays the default: some seccomp profiles refuse clone3.)
-        let mut args = [0u64; 8];
-        args[0] = extra_flags;
-        args[4] = k::SIGCHLD as u64;
-        unsafe { syscall6(k::__NR_clone3, args.as_ptr() as usize, core::mem::size_of_val(&args), 0, 0, 0, 0) }
+        // Like fork: no stack (the child continues on a copy of ours), no
+        // pidfd, tid or tls to set.
+        let args = k::clone_args {
+            flags: extra_flags,
+            pidfd: 0,
+            child_tid: 0,
+            parent_tid: 0,
+            exit_signal: k::SIGCHLD as u64,
+            stack: 0,
+            stack_size: 0,
+            tls: 0,
+            set_tid: 0,
+            set_tid_size: 0,
+            cgroup: 0,
+        };
+        // SAFETY: `args` is a live clone_args of the size passed, which the
+        // kernel only reads; with no stack given the child returns here on
+        // its copy of this one thread's memory (the caller's contract).
+        unsafe { syscall6(k::__NR_clone3, &raw const args as usize, core::mem::size_of_val(&args), 0, 0, 0, 0) }
     } else {
         let flags = extra_flags | k::SIGCHLD as u64;
+        // SAFETY: a null stack: the child continues, like fork's, on its
+        // copy of this thread's stack (the caller's contract); integers only.
         unsafe { syscall6(k::__NR_clone, flags as usize, 0, 0, 0, 0, 0) }
     };
     match check(ret)? {
@@ -85,6 +102,7 @@ pub unsafe fn fork(extra_flags: u64) -> Result<Forked> {
 /// `argv` and `envp` must be null-terminated arrays of pointers to
 /// NUL-terminated strings that stay valid for the call.
 pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    // SAFETY: `path` is a C string; argv and envp as the caller promised.
     let ret = unsafe {
         syscall6(k::__NR_execve, path.as_ptr() as usize, argv as usize, envp as usize, 0, 0, 0)
     };
@@ -92,6 +110,8 @@ pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *cons
 }
 
 /// A kernel signal set: 64 bits on x86_64, bit N-1 for signal N.
+/// Transparent: the kernel reads and writes it through pointers.
+#[repr(transparent)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct SigSet(pub u64);
 
@@ -105,12 +125,6 @@ impl SigSet {
     pub const fn with(self, sig: i32) -> Self {
         SigSet(self.0 | 1 << (sig - 1))
     }
-    pub const fn without(self, sig: i32) -> Self {
-        SigSet(self.0 & !(1 << (sig - 1)))
-    }
-    pub const fn contains(self, sig: i32) -> bool {
-        self.0 & (1 << (sig - 1)) != 0
-    }
 }
 
 pub const SIG_BLOCK: u32 = k::SIG_BLOCK;
@@ -120,6 +134,8 @@ pub const SIG_SETMASK: u32 = k::SIG_SETMASK;
 /// See sigprocmask(2).
 pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet> {
     let mut old = SigSet::empty();
+    // SAFETY: `set` and `old` are live 8-byte sets, the size passed; the
+    // kernel reads one and writes the other.
     let ret = unsafe {
         syscall6(
             k::__NR_rt_sigprocmask,
@@ -132,18 +148,6 @@ pub fn sigprocmask(how: u32, set: &SigSet) -> Result<SigSet> {
         )
     };
     check(ret).map(|_| old)
-}
-
-/// `signalfd4(-1, mask, 8, SFD_CLOEXEC | SFD_NONBLOCK)`: see signalfd(2).
-/// Returns an owned fd; reads yield 128-byte `signalfd_siginfo` records.
-pub fn signalfd(mask: &SigSet) -> Result<rustix::fd::OwnedFd> {
-    // SFD_CLOEXEC and SFD_NONBLOCK equal O_CLOEXEC and O_NONBLOCK.
-    let flags = k::O_CLOEXEC | k::O_NONBLOCK;
-    let ret = unsafe {
-        syscall6(k::__NR_signalfd4, usize::MAX, mask as *const SigSet as usize, 8, flags as usize, 0, 0)
-    };
-    // SAFETY: on success the kernel returned a new fd that nothing else owns.
-    check(ret).map(|fd| unsafe { rustix::fd::FromRawFd::from_raw_fd(fd as RawFd) })
 }
 
 /// `close_range(first, ~0, 0)`: closes every fd from `first` up.
@@ -163,6 +167,7 @@ pub fn close_range(first: u32, last: u32) -> Result<()> {
 /// instead of closing them, so nook can keep using them until exec.
 pub fn cloexec_range(first: u32, last: u32) -> Result<()> {
     const CLOSE_RANGE_CLOEXEC: usize = 1 << 2;
+    // SAFETY: integer arguments only.
     check(unsafe {
         syscall6(k::__NR_close_range, first as usize, last as usize, CLOSE_RANGE_CLOEXEC, 0, 0, 0)
     })
@@ -189,6 +194,8 @@ pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> R
         userns_fd: 0,
     };
     let flags = k::AT_EMPTY_PATH | if recursive { k::AT_RECURSIVE } else { 0 };
+    // SAFETY: an empty C string, and `kattr`, a live mount_attr of the size
+    // passed; the kernel only reads both.
     check(unsafe {
         syscall6(
             k::__NR_mount_setattr,
@@ -214,9 +221,9 @@ pub fn answers_enosys(nr: u32) -> bool {
 /// `exit_group(code)`: ends the process without running atexit handlers,
 /// which a forked child must not run. See exit_group(2).
 pub fn exit_group(code: i32) -> ! {
+    // SAFETY: an integer argument; and exit_group does not return.
     unsafe {
         syscall6(k::__NR_exit_group, code as usize, 0, 0, 0, 0, 0);
-        // SAFETY: exit_group does not return.
         core::hint::unreachable_unchecked()
     }
 }
@@ -226,6 +233,8 @@ pub fn exit_group(code: i32) -> ! {
 /// or EAGAIN on timeout. See sigtimedwait(2).
 pub fn sigtimedwait(set: &SigSet, timeout: Option<&rustix::time::Timespec>) -> Result<i32> {
     let timeout_ptr = timeout.map_or(0, |t| t as *const rustix::time::Timespec as usize);
+    // SAFETY: `set` is a live 8-byte set, the size passed, and the timeout
+    // null or a live timespec; the kernel only reads them (no siginfo asked).
     let ret = unsafe { syscall6(k::__NR_rt_sigtimedwait, set as *const SigSet as usize, 0, timeout_ptr, 8, 0, 0) };
     check(ret).map(|sig| sig as i32)
 }
@@ -233,6 +242,7 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<&rustix::time::Timespec>) -> R
 /// `kill(pid, sig)`: any signal number, realtime ones included (rustix's
 /// Signal type names only the classic ones). See kill(2).
 pub fn kill(pid: i32, sig: i32) -> Result<()> {
+    // SAFETY: integer arguments only.
     check(unsafe { syscall6(k::__NR_kill, pid as isize as usize, sig as usize, 0, 0, 0, 0) }).map(drop)
 }
 
@@ -260,9 +270,10 @@ pub fn set_dumpable(value: usize) {
 /// rustix's vDSO lookup costs kilobytes and nook reads the clock only while
 /// waiting out a grace period. See clock_gettime(2).
 pub fn monotonic_ns() -> u64 {
-    let mut ts = [0i64; 2];
-    unsafe { syscall6(k::__NR_clock_gettime, k::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize, 0, 0, 0, 0) };
-    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
+    let mut ts = k::__kernel_timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a live timespec the kernel writes.
+    unsafe { syscall6(k::__NR_clock_gettime, k::CLOCK_MONOTONIC as usize, &raw mut ts as usize, 0, 0, 0, 0) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: executes the file `fd`
@@ -271,6 +282,7 @@ pub fn monotonic_ns() -> u64 {
 /// # Safety
 /// As for [`execve`].
 pub unsafe fn execveat(fd: BorrowedFd<'_>, argv: *const *const c_char, envp: *const *const c_char) -> Errno {
+    // SAFETY: an empty C string; argv and envp as the caller promised.
     let ret = unsafe {
         syscall6(
             k::__NR_execveat,
@@ -292,39 +304,91 @@ pub unsafe fn execveat(fd: BorrowedFd<'_>, argv: *const *const c_char, envp: *co
 pub fn foreground_and_own_group(fd: i32) -> (Result<i32>, i32) {
     const TIOCGPGRP: usize = 0x540F;
     let mut pgrp: i32 = 0;
+    // SAFETY: TIOCGPGRP writes one int, through a pointer to `pgrp`.
     let fg = check(unsafe { syscall6(k::__NR_ioctl, fd as usize, TIOCGPGRP, &mut pgrp as *mut i32 as usize, 0, 0, 0) })
         .map(|_| pgrp);
+    // SAFETY: no arguments.
     let own = unsafe { syscall6(k::__NR_getpgrp, 0, 0, 0, 0, 0, 0) } as i32;
     (fg, own)
 }
 
-/// A kernel `struct sigaction` on x86_64: handler, flags, restorer, mask.
-pub type SigAction = [usize; 4];
+/// The kernel's `struct sigaction` on x86_64 (linux-raw-sys's
+/// `kernel_sigaction`), with the handler as a plain word: nook only ever
+/// sets SIG_IGN, or puts back a disposition the kernel gave it, and never
+/// runs handler code (so it needs no restorer either).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SigAction {
+    /// SIG_DFL (0), SIG_IGN (1), or an address the kernel handed out.
+    pub handler: usize,
+    pub flags: u64,
+    pub restorer: usize,
+    pub mask: SigSet,
+}
+const _: () = assert!(core::mem::size_of::<SigAction>() == core::mem::size_of::<k::kernel_sigaction>());
+
 /// Disposition SIG_IGN, no flags.
-pub const IGNORE: SigAction = [1, 0, 0, 0];
+pub const IGNORE: SigAction = SigAction { handler: 1, flags: 0, restorer: 0, mask: SigSet::empty() };
 
 /// `rt_sigaction(sig, new, old, 8)`: only for SIG_IGN/SIG_DFL-style
-/// dispositions (no handler code, so no restorer). See sigaction(2).
-pub fn sigaction(sig: i32, new: &SigAction, old: &mut SigAction) -> Result<()> {
+/// dispositions (no handler code, so no restorer): sets `new`, returns
+/// the disposition it replaced. See sigaction(2).
+pub fn sigaction(sig: i32, new: &SigAction) -> Result<SigAction> {
+    let mut old = SigAction::default();
+    // SAFETY: `new` and `old` are live kernel sigactions with 8-byte masks,
+    // the size passed; the kernel reads one and writes the other. `new`
+    // runs no code of ours: SIG_IGN, SIG_DFL, or what the kernel reported.
     check(unsafe {
-        syscall6(k::__NR_rt_sigaction, sig as usize, new.as_ptr() as usize, old.as_mut_ptr() as usize, 8, 0, 0)
+        syscall6(k::__NR_rt_sigaction, sig as usize, new as *const SigAction as usize, &raw mut old as usize, 8, 0, 0)
     })
-    .map(drop)
+    .map(|_| old)
 }
 
 /// `prctl(option, arg2, arg3, 0, 0)` for the integer-only options. See prctl(2).
 /// Returns what the kernel returned (the value, for the PR_GET_* options).
 pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<usize> {
+    // SAFETY: the options nook uses take integers, never pointers.
     check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) })
 }
 
-/// capget(2) (or capset(2) when `write`) of this thread, version 3: two
-/// `{effective, permitted, inheritable}` words, low 32 capabilities first.
-pub fn capget_capset(write: bool, data: &mut [[u32; 3]; 2]) -> Result<()> {
-    const VERSION_3: u32 = 0x2008_0522;
-    let mut header = [VERSION_3, 0];
-    let nr = if write { k::__NR_capset } else { k::__NR_capget };
-    check(unsafe { syscall6(nr, header.as_mut_ptr() as usize, data.as_mut_ptr() as usize, 0, 0, 0, 0) }).map(drop)
+/// A thread's three capability sets, bit N for capability N.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CapSets {
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+}
+
+/// capget(2) (or capset(2) when `write`) of this thread, version 3: the
+/// kernel's two `{effective, permitted, inheritable}` structs, low 32
+/// capabilities first.
+fn capget_capset(nr: u32, data: &mut [k::__user_cap_data_struct; 2]) -> Result<()> {
+    let mut header = k::__user_cap_header_struct { version: k::_LINUX_CAPABILITY_VERSION_3, pid: 0 };
+    // SAFETY: `header` and `data` are live and of the sizes version 3
+    // takes; capget writes both, capset reads them.
+    check(unsafe { syscall6(nr, &raw mut header as usize, data.as_mut_ptr() as usize, 0, 0, 0, 0) }).map(drop)
+}
+
+/// capget(2): this thread's capability sets.
+pub fn capget() -> Result<CapSets> {
+    let mut data = [k::__user_cap_data_struct { effective: 0, permitted: 0, inheritable: 0 }; 2];
+    capget_capset(k::__NR_capget, &mut data)?;
+    let join = |low: u32, high: u32| low as u64 | (high as u64) << 32;
+    Ok(CapSets {
+        effective: join(data[0].effective, data[1].effective),
+        permitted: join(data[0].permitted, data[1].permitted),
+        inheritable: join(data[0].inheritable, data[1].inheritable),
+    })
+}
+
+/// capset(2): sets this thread's capability sets.
+pub fn capset(sets: &CapSets) -> Result<()> {
+    let half = |shift: u32| k::__user_cap_data_struct {
+        effective: (sets.effective >> shift) as u32,
+        permitted: (sets.permitted >> shift) as u32,
+        inheritable: (sets.inheritable >> shift) as u32,
+    };
+    capget_capset(k::__NR_capset, &mut [half(0), half(32)])
 }
 
 /// Brings the loopback interface of the current network namespace up:
@@ -336,29 +400,41 @@ pub fn loopback_up() -> Result<()> {
     const IFF_UP: u16 = 1;
     const AF_INET: usize = 2;
     const SOCK_DGRAM: usize = 2;
+    // SAFETY: integer arguments only.
     let fd = check(unsafe { syscall6(k::__NR_socket, AF_INET, SOCK_DGRAM | k::O_CLOEXEC as usize, 0, 0, 0, 0) })?;
     // SAFETY: a new fd nothing else owns; closed when `_socket` drops.
-    let _socket: rustix::fd::OwnedFd = unsafe { rustix::fd::FromRawFd::from_raw_fd(fd as RawFd) };
-    // struct ifreq: the name in 16 bytes, then a 24-byte union whose first
-    // field is the flags.
-    let mut ifreq = [0u8; 40];
-    ifreq[..2].copy_from_slice(b"lo");
-    let req = ifreq.as_mut_ptr() as usize;
-    check(unsafe { syscall6(k::__NR_ioctl, fd, SIOCGIFFLAGS, req, 0, 0, 0) })?;
-    let flags = u16::from_ne_bytes([ifreq[16], ifreq[17]]) | IFF_UP;
-    ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
-    check(unsafe { syscall6(k::__NR_ioctl, fd, SIOCSIFFLAGS, req, 0, 0, 0) }).map(drop)
+    let _socket = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+    let mut ifreq = IfreqFlags { name: [0; 16], flags: 0, _rest: [0; 22] };
+    ifreq.name[..2].copy_from_slice(b"lo");
+    // SAFETY: SIOCGIFFLAGS reads the name and writes the flags of `ifreq`,
+    // a live struct ifreq.
+    check(unsafe { syscall6(k::__NR_ioctl, fd, SIOCGIFFLAGS, &raw mut ifreq as usize, 0, 0, 0) })?;
+    ifreq.flags |= IFF_UP;
+    // SAFETY: SIOCSIFFLAGS only reads `ifreq`.
+    check(unsafe { syscall6(k::__NR_ioctl, fd, SIOCSIFFLAGS, &raw const ifreq as usize, 0, 0, 0) }).map(drop)
 }
+
+/// The kernel's `struct ifreq` as SIOC[GS]IFFLAGS use it: the interface's
+/// name in IFNAMSIZ bytes, then a 24-byte union whose member is the flags.
+#[repr(C)]
+struct IfreqFlags {
+    name: [u8; 16],
+    flags: u16,
+    _rest: [u8; 22],
+}
+const _: () = assert!(core::mem::size_of::<IfreqFlags>() == 40);
 
 /// `close(fd)` of a raw fd nook does not own as an OwnedFd (the wrapper's
 /// fds). See close(2).
 pub fn close(fd: i32) -> Result<()> {
+    // SAFETY: an integer argument; the callers own the fd as a number.
     check(unsafe { syscall6(k::__NR_close, fd as usize, 0, 0, 0, 0, 0) }).map(drop)
 }
 
 /// `setns(fd, nstype)`: joins the namespaces of a pidfd (every type in
 /// `nstype` at once, Linux 5.8+) or of one /proc/PID/ns/* file. See setns(2).
 pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {
+    // SAFETY: integer arguments only.
     check(unsafe { syscall6(k::__NR_setns, fd.as_raw_fd() as usize, nstype as usize, 0, 0, 0, 0) }).map(drop)
 }
 
@@ -375,6 +451,7 @@ pub fn join_new_session_keyring() -> Result<()> {
 /// including the "(unreachable)" prefix glibc hides. Returns its length
 /// without the NUL. See getcwd(2).
 pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     let n = check(unsafe { syscall6(k::__NR_getcwd, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0) })?;
     Ok(n.saturating_sub(1))
 }
@@ -389,18 +466,4 @@ pub fn read_byte(fd: BorrowedFd<'_>) -> Result<usize> {
             r => return r,
         }
     }
-}
-
-/// Reads until `buf` is full or the writer is gone (EOF); the bytes read.
-pub fn read_full(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match rustix::io::read(fd, &mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(Errno::INTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }

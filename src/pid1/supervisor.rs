@@ -59,15 +59,17 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
     // Ignored *and* blocked, a TTIN or TTOU sent to nook is still queued
     // and forwarded.
     let job_control = [linux_raw_sys::general::SIGTTIN as i32, linux_raw_sys::general::SIGTTOU as i32];
-    let mut inherited = [[0usize; 4]; 2];
+    let mut inherited = [raw::SigAction::default(); 2];
     for (sig, old) in job_control.iter().zip(inherited.iter_mut()) {
-        let _ = raw::sigaction(*sig, &raw::IGNORE, old);
+        if let Ok(was) = raw::sigaction(*sig, &raw::IGNORE) {
+            *old = was;
+        }
     }
     // SAFETY: single-threaded; the child only sets its group, then execs.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
         Forked::Child => {
             for (sig, old) in job_control.iter().zip(inherited.iter()) {
-                let _ = raw::sigaction(*sig, old, &mut [0; 4]);
+                let _ = raw::sigaction(*sig, old);
             }
             if new_session {
                 // No controlling terminal, so no TIOCSTI into the caller's.
@@ -78,6 +80,7 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
             if foreground {
                 // SIGTTOU is blocked, so a background group may take the
                 // foreground (tcsetpgrp(3)).
+                // SAFETY: stdin stays open for the process's lifetime.
                 let stdin = unsafe { rustix::fd::BorrowedFd::borrow_raw(0) };
                 let _ = rustix::termios::tcsetpgrp(stdin, rustix::process::getpid());
             }

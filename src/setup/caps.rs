@@ -58,14 +58,10 @@ fn prctl(option: u32, arg: u32, arg3: u32) -> Result<(), Errno> {
 
 /// capget(2): the permitted set.
 fn get() -> Result<u64, Errno> {
-    let mut data = [[0u32; 3]; 2];
-    crate::kernel::raw::capget_capset(false, &mut data)?;
-    Ok(data[0][1] as u64 | (data[1][1] as u64) << 32)
+    crate::kernel::raw::capget().map(|sets| sets.permitted)
 }
 
 /// capset(2): effective = permitted = inheritable = `mask`.
 fn set(mask: u64) -> Result<(), Errno> {
-    let (low, high) = (mask as u32, (mask >> 32) as u32);
-    let mut data = [[low; 3], [high; 3]];
-    crate::kernel::raw::capget_capset(true, &mut data)
+    crate::kernel::raw::capset(&crate::kernel::raw::CapSets { effective: mask, permitted: mask, inheritable: mask })
 }

@@ -33,14 +33,13 @@ pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> 
 /// the queue so it is not relayed to the container).
 fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
     let pipe = k::SIGPIPE as i32;
-    let mut old = [0usize; 4];
-    raw::sigaction(pipe, &raw::IGNORE, &mut old)?;
+    let old = raw::sigaction(pipe, &raw::IGNORE)?;
     let result = crate::base::out::write_all(fd, data);
     if result == Err(Errno::PIPE) {
         let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
         let _ = raw::sigtimedwait(&SigSet::empty().with(pipe), Some(&zero));
     }
-    let _ = raw::sigaction(pipe, &old, &mut [0; 4]);
+    let _ = raw::sigaction(pipe, &old);
     result
 }
 
