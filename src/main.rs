@@ -31,7 +31,10 @@ pub unsafe extern "C" fn __libc_start_main(
     argc: c_int,
     argv: *const *const c_char,
 ) -> c_int {
+    // SAFETY: the kernel puts envp right after argv's argc entries and
+    // their terminating null, in the same block of memory.
     let envp = unsafe { argv.add(argc as usize + 1) };
+    // SAFETY: the kernel's argc, argv and envp, as `main` requires.
     unsafe { main(argc, argv, envp) }
 }
 

@@ -103,7 +103,9 @@ fn read_key() -> String {
     let read = unsafe { syscall(SYS_KEYCTL, KEYCTL_READ, serial, buf.as_mut_ptr(), buf.len()) };
     let payload = String::from_utf8_lossy(&buf[..(read.max(0) as usize).min(buf.len())]).into_owned();
     let read = verdict(read);
+    // SAFETY: as above.
     let search = verdict(unsafe { syscall(SYS_KEYCTL, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, kind, KEY_NAME.as_ptr(), 0) });
+    // SAFETY: as above.
     let request = verdict(unsafe { syscall(SYS_REQUEST_KEY, kind, KEY_NAME.as_ptr(), std::ptr::null::<c_char>(), 0) });
     format!("read {read} {payload}\nsearch {search}\nrequest {request}\n")
 }
@@ -143,7 +145,7 @@ fn poll_proc(dir: &Path) -> String {
         misses += 1;
         // Now and then: a pid that went by unseen (the kernel handed it out,
         // yet it is gone), or the test is done.
-        if misses % 16 == 0 {
+        if misses.is_multiple_of(16) {
             let last: u32 = fs::read_to_string("/proc/sys/kernel/ns_last_pid").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
             // (The kernel hands out the pid before /proc shows the process:
             // only a later one proves it gone.)
@@ -151,7 +153,7 @@ fn poll_proc(dir: &Path) -> String {
                 next += 1;
             }
         }
-        if misses % 4096 == 0 && dir.join("stop").exists() {
+        if misses.is_multiple_of(4096) && dir.join("stop").exists() {
             break;
         }
     }
@@ -538,6 +540,7 @@ fn hostile_names_stay_escaped(who: Who) {
         let dest = format!("/tmp/{name}");
         let missing = format!("/nonexistent/{name}");
         let bogus = format!("--{name}");
+        #[allow(clippy::type_complexity)]
         let runs: Vec<(Vec<&str>, Vec<(&str, &str)>, i32)> = vec![
             ([&base[..], &["--tmpfs", "/tmp", "--dir", &dest, "--", "true"]].concat(), vec![("NOOK_VERBOSE", "2")], 0),
             ([&base[..], &["--", name]].concat(), vec![("NOOK_VERBOSE", "2")], 127),

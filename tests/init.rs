@@ -1484,6 +1484,7 @@ fn bad_init_values(who: Who) {
     let dir = scratch(who, "bad-init");
     let marker = dir.join("ran");
     let program = ["--", "/bin/touch", p(&marker)];
+    #[allow(clippy::type_complexity)]
     let cases: [(&[&str], &[(&str, &str)], &str, &[&str], &[(&str, &str)]); 7] = [
         (&["init", "--grace", "x"], &[], "option x:", &["init", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_GRACE", "x")], "environment NOOK_GRACE:", &["init"], &[("NOOK_GRACE", "1")]),

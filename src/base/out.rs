@@ -51,6 +51,7 @@ impl Line {
     /// `s` points to a NUL-terminated string.
     #[inline(never)]
     pub unsafe fn c_str(&mut self, s: *const c_char) -> &mut Self {
+        // SAFETY: the caller's contract.
         self.bytes(unsafe { CStr::from_ptr(s) }.to_bytes())
     }
 

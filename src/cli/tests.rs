@@ -24,6 +24,7 @@ impl Block {
     }
 
     pub fn argv(&self) -> Argv<'_> {
+        // SAFETY: C strings owned by `_strings`, then a null pointer.
         unsafe { Argv::from_raw(self.ptrs.as_ptr(), self.ptrs.len() - 1) }
     }
 }
@@ -64,6 +65,7 @@ fn run_is_implied_by_a_leading_option_and_program_is_the_tail() {
     let prog: Vec<_> = plan.program().iter().collect();
     assert_eq!(prog, [c"/bin/sh", c"-c", c"echo --bind"]);
     // The tail is still null-terminated for execve.
+    // SAFETY: PROGRAM's three pointers are followed by a fourth, in bounds.
     assert!(unsafe { (*plan.program().as_ptr().add(3)).is_null() });
 }
 

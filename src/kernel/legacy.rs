@@ -276,7 +276,7 @@ fn unescape(field: &[u8], out: &mut Buf<4096>) {
 pub fn new_api_missing() -> bool {
     [k::__NR_open_tree, k::__NR_move_mount, k::__NR_fsopen, k::__NR_fsmount, k::__NR_mount_setattr]
         .into_iter()
-        .any(|nr| crate::kernel::raw::answers_enosys(nr))
+        .any(crate::kernel::raw::answers_enosys)
 }
 
 #[cfg(test)]

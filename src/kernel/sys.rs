@@ -108,6 +108,9 @@ pub struct Linux {
     pending: Pending,
 }
 
+// There is one Pending, inside the one SysImpl, and no allocator to box
+// the large variant with.
+#[allow(clippy::large_enum_variant)]
 enum Pending {
     None,
     /// A bind of the file the handle holds, and the flags to set once bound.

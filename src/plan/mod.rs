@@ -280,8 +280,8 @@ static EMPTY: [usize; 1] = [0];
 
 impl<'a> Argv<'a> {
     pub fn empty() -> Self {
-        // SAFETY: EMPTY is one null pointer: an empty, terminated array.
         let p = EMPTY.as_ptr() as *const *const c_char;
+        // SAFETY: EMPTY is one null pointer: an empty, terminated array.
         Argv { ptrs: unsafe { core::slice::from_raw_parts(p, 0) } }
     }
 
@@ -289,6 +289,7 @@ impl<'a> Argv<'a> {
     /// `ptrs[..len]` must be valid C strings living for 'a, and `ptrs[len]`
     /// must be a null pointer.
     pub unsafe fn from_raw(ptrs: *const *const c_char, len: usize) -> Self {
+        // SAFETY: the caller's contract: `len` pointers, then a null one.
         Argv { ptrs: unsafe { core::slice::from_raw_parts(ptrs, len) } }
     }
 
@@ -298,9 +299,12 @@ impl<'a> Argv<'a> {
     /// As for [`Argv::from_raw`], with the terminator found by scanning.
     pub unsafe fn from_null_terminated(ptrs: *const *const c_char) -> Self {
         let mut len = 0;
+        // SAFETY: the caller's contract: every entry up to the first null
+        // one is readable.
         while unsafe { !(*ptrs.add(len)).is_null() } {
             len += 1;
         }
+        // SAFETY: `len` entries, then the null one just found.
         unsafe { Self::from_raw(ptrs, len) }
     }
 

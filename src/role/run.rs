@@ -225,6 +225,7 @@ fn exec_init(
         numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
     }
     let base = numbers.as_bytes().as_ptr() as *const c_char;
+    // SAFETY: every offset given is where a string of `numbers` starts.
     let at = |offset: usize| unsafe { base.add(offset) };
 
     // SAFETY: single-threaded; the array is only read by execveat after.

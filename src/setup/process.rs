@@ -187,6 +187,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::items_after_test_module)] // TODO: move this module to the end
 mod tests {
     use super::*;
     use std::ffi::CString;
@@ -201,6 +202,7 @@ mod tests {
     #[test]
     fn nook_variables_never_reach_the_workload_and_edits_apply_in_order() {
         let (_o, p) = argv(&["A=1", "NOOK_ROOT=/r", "B=2", "NOOK_VERBOSE=1"]);
+        // SAFETY: C strings owned by `_o`, then a null pointer.
         let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
         let edits = [
             EnvEdit::Set { name: c"A", value: c"3" },
@@ -215,6 +217,7 @@ mod tests {
     #[test]
     fn clearenv_drops_everything_before_it() {
         let (_o, p) = argv(&["A=1", "PATH=/bin"]);
+        // SAFETY: C strings owned by `_o`, then a null pointer.
         let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
         let edits = [EnvEdit::Set { name: c"X", value: c"1" }, EnvEdit::Clear, EnvEdit::Set { name: c"Y", value: c"2" }];
         let env = Environment::new(envp, &edits).unwrap();

@@ -194,6 +194,8 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                 let mut path = Buf::<64>::new();
                 path.push(dir.to_bytes()).push(tool.to_bytes());
                 if let Ok(p) = path.as_cstr() {
+                    // SAFETY: argv and envp are null-terminated arrays of C
+                    // strings that live until the exec.
                     unsafe { raw::execve(p, argv.as_ptr(), envp.as_ptr()) };
                 }
             }
@@ -214,6 +216,8 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
 fn silence_stderr() {
     use rustix::fs::{Mode, OFlags};
     if let Ok(null) = rustix::fs::open(c"/dev/null", OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty()) {
+        // SAFETY: fd 2 is only borrowed: dup2 replaces it, and forget keeps
+        // this OwnedFd from closing it.
         let mut stderr = unsafe { rustix::fd::OwnedFd::from_raw_fd(2) };
         let _ = rustix::io::dup2(&null, &mut stderr);
         core::mem::forget(stderr);

@@ -96,6 +96,7 @@ fn openpty() -> String {
     let (unlock, mut n): (c_int, c_int) = (0, -1);
     // SAFETY: both ioctls take a pointer to one int.
     if unsafe { ioctl(master.as_raw_fd(), TIOCSPTLCK, &unlock as *const c_int) } != 0
+        // SAFETY: as above.
         || unsafe { ioctl(master.as_raw_fd(), TIOCGPTN, &mut n as *mut c_int) } != 0
     {
         return format!("pty-err ioctl: {}", std::io::Error::last_os_error());
