@@ -1,8 +1,16 @@
 //! nook: a Linux container built by hand, in one small static binary.
 //!
-//! The stages, one file each: `cli` parses argv and NOOK_* into a `plan`;
-//! `userns`, `root`/`mounts` and `process` carry it out, all kernel calls of
-//! the mount tree going through the `sys` seam. `run` strings them together.
+//! The layers, one folder each; imports only point down
+//! (`tests/layers.rs` keeps it so):
+//! - `base`: text buffers, output lines, the error shape, numbers, words;
+//! - `kernel`: raw system calls, the `Sys` seam of the mount tree and its
+//!   mount(2) fallback and recording double, /proc paths, Landlock, seccomp;
+//! - `plan`: what the command line asked for, in fixed capacity;
+//! - `cli` (argv and NOOK_* into a plan), `pid1` (the supervisor loop) and
+//!   `setup` (namespaces, maps, the mount tree, caps, exec): they never
+//!   import each other;
+//! - `role`: run, init and enter, thin drivers that never import each other;
+//! - this file, which picks the role.
 //!
 //! The library is `no_std` so the binary stays small; its unit tests use std.
 #![cfg_attr(not(any(test, feature = "fuzzing")), no_std)]
