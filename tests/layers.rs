@@ -4,7 +4,7 @@
 //! other, nor do cli, pid1 and setup; no role imports another; the files of
 //! one folder (its mod.rs aside, which is the folder itself) import each
 //! other without a cycle. Raw system calls live only in kernel/, and every
-//! `unsafe` block says why it is sound (checked on fixtures; see below).
+//! `unsafe` block says why it is sound.
 //!
 //! The graph is read from the source: every `crate::a::b` (and, in main.rs,
 //! `nook::a::b`) path and every `super::b` path outside comments.
@@ -241,10 +241,7 @@ fn src_keeps_one_dependency_direction() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let sources = sources(&root);
     assert!(sources.len() > 30, "found only {} files under src/", sources.len());
-    // Not yet every unsafe block of src/ says why it is sound (issue 14,
-    // part 6, is open): the fixtures below prove the check, and the real
-    // tree gets it once those comments are written.
-    let breaches = check(&sources, false);
+    let breaches = check(&sources, true);
     assert!(breaches.is_empty(), "the layers are broken:\n{}", breaches.join("\n"));
 }
 

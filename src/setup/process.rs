@@ -186,46 +186,6 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
     fail(if denied { Errno::ACCESS } else { Errno::NOENT }, true)
 }
 
-#[cfg(test)]
-#[allow(clippy::items_after_test_module)] // TODO: move this module to the end
-mod tests {
-    use super::*;
-    use std::ffi::CString;
-
-    fn argv(items: &[&str]) -> (std::vec::Vec<CString>, std::vec::Vec<*const c_char>) {
-        let owned: std::vec::Vec<CString> = items.iter().map(|s| CString::new(*s).unwrap()).collect();
-        let mut ptrs: std::vec::Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
-        ptrs.push(core::ptr::null());
-        (owned, ptrs)
-    }
-
-    #[test]
-    fn nook_variables_never_reach_the_workload_and_edits_apply_in_order() {
-        let (_o, p) = argv(&["A=1", "NOOK_ROOT=/r", "B=2", "NOOK_VERBOSE=1"]);
-        // SAFETY: C strings owned by `_o`, then a null pointer.
-        let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
-        let edits = [
-            EnvEdit::Set { name: c"A", value: c"3" },
-            EnvEdit::Unset { name: c"B" },
-            EnvEdit::Set { name: c"C", value: c"x=y" },
-        ];
-        let env = Environment::new(envp, &edits).unwrap();
-        assert_eq!(env.lines(), ["A=3", "C=x=y"]);
-        assert_eq!(env.get(b"C"), Some(&b"x=y"[..]));
-    }
-
-    #[test]
-    fn clearenv_drops_everything_before_it() {
-        let (_o, p) = argv(&["A=1", "PATH=/bin"]);
-        // SAFETY: C strings owned by `_o`, then a null pointer.
-        let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
-        let edits = [EnvEdit::Set { name: c"X", value: c"1" }, EnvEdit::Clear, EnvEdit::Set { name: c"Y", value: c"2" }];
-        let env = Environment::new(envp, &edits).unwrap();
-        assert_eq!(env.lines(), ["Y=2"]);
-        assert_eq!(env.get(b"PATH"), None);
-    }
-}
-
 /// The last steps before PROGRAM: no_new_privs, no stray fds, a new
 /// session, the capabilities, the sandbox, the inherited signal mask, then exec.
 /// Returns only when something failed (the exec itself or a step before).
@@ -281,5 +241,44 @@ pub fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     match &plan.caps {
         Some(edit) => crate::setup::caps::apply(edit),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    fn argv(items: &[&str]) -> (std::vec::Vec<CString>, std::vec::Vec<*const c_char>) {
+        let owned: std::vec::Vec<CString> = items.iter().map(|s| CString::new(*s).unwrap()).collect();
+        let mut ptrs: std::vec::Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        ptrs.push(core::ptr::null());
+        (owned, ptrs)
+    }
+
+    #[test]
+    fn nook_variables_never_reach_the_workload_and_edits_apply_in_order() {
+        let (_o, p) = argv(&["A=1", "NOOK_ROOT=/r", "B=2", "NOOK_VERBOSE=1"]);
+        // SAFETY: C strings owned by `_o`, then a null pointer.
+        let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
+        let edits = [
+            EnvEdit::Set { name: c"A", value: c"3" },
+            EnvEdit::Unset { name: c"B" },
+            EnvEdit::Set { name: c"C", value: c"x=y" },
+        ];
+        let env = Environment::new(envp, &edits).unwrap();
+        assert_eq!(env.lines(), ["A=3", "C=x=y"]);
+        assert_eq!(env.get(b"C"), Some(&b"x=y"[..]));
+    }
+
+    #[test]
+    fn clearenv_drops_everything_before_it() {
+        let (_o, p) = argv(&["A=1", "PATH=/bin"]);
+        // SAFETY: C strings owned by `_o`, then a null pointer.
+        let envp = unsafe { Argv::from_raw(p.as_ptr(), p.len() - 1) };
+        let edits = [EnvEdit::Set { name: c"X", value: c"1" }, EnvEdit::Clear, EnvEdit::Set { name: c"Y", value: c"2" }];
+        let env = Environment::new(envp, &edits).unwrap();
+        assert_eq!(env.lines(), ["Y=2"]);
+        assert_eq!(env.get(b"PATH"), None);
     }
 }
