@@ -16,7 +16,7 @@ pub const EXIT_CANNOT_EXEC: i32 = 126;
 pub const EXIT_NOT_FOUND: i32 = 127;
 
 /// The bytes of a failure sent across a fork (see [`Failure::send`]).
-const SENT_LEN: usize = core::mem::size_of::<Record>();
+pub const SENT_LEN: usize = core::mem::size_of::<Record>();
 const _: () = assert!(SENT_LEN == 4 * 8 + 2 + 2 + 4, "Record must have no padding");
 
 /// The most an object takes of the line, so the errno always fits.
@@ -246,25 +246,19 @@ impl<'a> Failure<'a> {
         let _ = crate::base::out::write_all(fd, bytes);
     }
 
-    /// The failure a forked helper sent (see [`Failure::send`]), if the
-    /// helper sent one before it exited.
+    /// The failure a forked helper sent (see [`Failure::send`]), from the
+    /// bytes it wrote.
     #[cold]
     #[inline(never)]
-    pub fn receive(fd: rustix::fd::BorrowedFd<'_>) -> Option<Self> {
+    pub fn received(bytes: &[u8; SENT_LEN]) -> Self {
         let mut record = EMPTY_RECORD;
-        // SAFETY: as in `send`; and any bytes are a valid Record but for the
-        // errno, which every u16 is, and the pointers, which come from this
-        // very image (the helper is a fork of this process).
-        let bytes = unsafe { core::slice::from_raw_parts_mut((&raw mut record).cast::<u8>(), SENT_LEN) };
-        let mut got = 0;
-        while got < SENT_LEN {
-            match rustix::io::read(fd, &mut bytes[got..]) {
-                Ok(0) | Err(_) => return None,
-                Ok(n) => got += n,
-            }
-        }
+        // SAFETY: Record is repr(C) without padding (see `send`), and any
+        // bytes are a valid Record but for the errno, which every u16 is,
+        // and the pointers, which come from this very image (the helper is
+        // a fork of this process).
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), (&raw mut record).cast::<u8>(), SENT_LEN) };
         set_slot(record);
-        Some(Failure(PhantomData))
+        Failure(PhantomData)
     }
 
     /// Prints the one-line report on stderr (for a warning, once the

@@ -467,3 +467,18 @@ pub fn read_byte(fd: BorrowedFd<'_>) -> Result<usize> {
         }
     }
 }
+
+/// Reads until `buf` is full or the writer is gone (EOF), retrying on
+/// EINTR; the number of bytes read.
+pub fn read_full(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match rustix::io::read(fd, &mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}

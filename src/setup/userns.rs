@@ -285,9 +285,10 @@ impl Helper {
     pub fn finish<'a>(self) -> Result<'a, ()> {
         let _ = write_all(self.go.as_fd().as_raw_fd(), b"1");
         drop(self.go);
-        if let Some(f) = Failure::receive(self.report.as_fd()) {
+        let mut sent = [0u8; crate::base::error::SENT_LEN];
+        if raw::read_full(self.report.as_fd(), &mut sent) == Ok(sent.len()) {
             let _ = wait_for(self.pid);
-            return Err(f);
+            return Err(Failure::received(&sent));
         }
         match wait_for(self.pid) {
             Ok(0) => Ok(()),
