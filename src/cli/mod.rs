@@ -29,8 +29,9 @@ enum Role {
     Run,
     Enter,
     Init,
-    /// The roles of PROTOCOL.md that later work will bring; until then they
-    /// are refused by name rather than mistaken for a PROGRAM.
+    /// The roles of the contract (README, "Not built yet") that later work
+    /// will bring; until then they are refused by name rather than mistaken
+    /// for a PROGRAM.
     Future,
 }
 

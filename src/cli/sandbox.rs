@@ -1,4 +1,4 @@
-//! The sandbox options (PROTOCOL.md, "run: the sandbox"), which `run`,
+//! The sandbox options (README, "The sandbox: Landlock and seccomp"), which `run`,
 //! `init` and `enter` share: Landlock rules and seccomp filters.
 
 use super::{Cursor, open_fd};

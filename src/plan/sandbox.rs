@@ -1,5 +1,5 @@
 //! The sandbox of the workload: Landlock rules and seccomp filters, applied
-//! as its very last steps before exec (PROTOCOL.md, "run: the sandbox").
+//! as its very last steps before exec (README, "The sandbox: Landlock and seccomp").
 //! `run`, `init` and `enter` all take them; `run` with a PID namespace
 //! hands them on to the init it re-executes.
 

@@ -154,7 +154,7 @@ impl<'a> Environment<'a> {
 
 /// Executes PROGRAM, searching PATH (from the workload's environment) when
 /// it has no slash, as execvp does. Returns only on failure, with the exit
-/// status PROTOCOL.md gives it: 127 not found, 126 not executable.
+/// status the contract gives it: 127 not found, 126 not executable.
 pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
     let name = program.get(0).unwrap_or(c"");
     let envp = env.to_envp(&[]);

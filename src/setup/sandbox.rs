@@ -1,5 +1,5 @@
 //! The workload's sandbox, its very last steps before exec: the Landlock
-//! domain, then the seccomp filters (PROTOCOL.md, "run: the sandbox").
+//! domain, then the seccomp filters (README, "The sandbox: Landlock and seccomp").
 //!
 //! Both come after everything else (the pivot, the mounts, no_new_privs,
 //! the capabilities), so neither has to allow a step of nook's, and
