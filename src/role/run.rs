@@ -8,6 +8,7 @@
 //! nook relays signals and exits with the container's status.
 
 use crate::base::error::{EXIT_SETUP, Failure};
+use crate::cli::reexec::{self, Handover, Numbers};
 use crate::pid1::supervisor;
 use crate::plan::{Argv, Op, RunPlan};
 use crate::setup::monitor::{hide_from_container, relay_signals};
@@ -179,11 +180,9 @@ fn container_init(
     }
 }
 
-/// Becomes `nook init [OPTIONS] -- PROGRAM...`, run from the sealed copy.
-/// Signals stay blocked across the exec (none may be lost in between), so
-/// the mask PROGRAM must get travels in NOOK_INIT_SIGMASK, and whether the
-/// outer nook had the terminal's foreground in NOOK_INIT_FOREGROUND; `nook
-/// init` reads both and, like every NOOK_* variable, keeps them from PROGRAM.
+/// Becomes `nook init [OPTIONS] -- PROGRAM...`, run from the sealed copy,
+/// as the re-exec protocol (cli/reexec.rs) has it. Signals stay blocked
+/// across the exec, so none is lost in between.
 fn exec_init(
     image: &OwnedFd,
     plan: &RunPlan,
@@ -192,7 +191,6 @@ fn exec_init(
     foreground: bool,
     exec_fail_fd: Option<&OwnedFd>,
 ) -> i32 {
-    use core::ffi::c_char;
     use rustix::fd::AsRawFd;
     if let Err(f) = drop_privileges(plan) {
         return f.exit();
@@ -208,70 +206,14 @@ fn exec_init(
     if let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers) {
         return Failure::new(c"hand on", c"the seccomp filters", e).exit();
     }
-    let mut numbers = crate::base::text::Buf::<384>::new();
-    let mask_at = numbers.len();
-    numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
-    let foreground_at = numbers.len();
-    numbers.push(if foreground { b"NOOK_INIT_FOREGROUND=1\0" } else { b"NOOK_INIT_FOREGROUND=0\0" });
-    let grace_at = numbers.len();
-    numbers.dec(plan.init.grace as u64).push(b"\0");
-    let pdeathsig_at = numbers.len();
-    numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
-    let fail_fd_at = numbers.len();
-    numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(fail_fd.unwrap_or(0) as u64).push(b"\0");
-    let mut carrier_at = heapless::Vec::<usize, 16>::new();
-    for fd in carriers.iter() {
-        let _ = carrier_at.push(numbers.len());
-        numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
-    }
-    let base = numbers.as_bytes().as_ptr() as *const c_char;
-    // SAFETY: every offset given is where a string of `numbers` starts.
-    let at = |offset: usize| unsafe { base.add(offset) };
-
+    let handover = Handover { mask: inherited_mask.0, foreground, exec_fail_fd: fail_fd, seccomp_fds: &carriers };
+    let mut numbers = Numbers::new();
     // SAFETY: single-threaded; the array is only read by execveat after.
     let argv = unsafe { &mut *core::ptr::addr_of_mut!(INIT_ARGV) };
-    let mut used = 0;
-    let mut push = |p: *const c_char| {
-        let fits = used < argv.len();
-        if fits {
-            argv[used] = p;
-            used += 1;
-        }
-        fits
-    };
-    let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
-    if plan.init.signal_group {
-        fits &= push(c"--signal-group".as_ptr());
-    }
-    if plan.init.subreaper {
-        fits &= push(c"--subreaper".as_ptr());
-    }
-    if plan.init.new_session {
-        fits &= push(c"--new-session".as_ptr());
-    }
-    if plan.init.grace > 0 {
-        fits &= push(c"--grace".as_ptr()) && push(at(grace_at));
-    }
-    if plan.init.pdeathsig.is_some() {
-        fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
-    }
-    fits &= crate::setup::sandbox::hand_on(&plan.sandbox, &mut push);
-    for &offset in carrier_at.iter() {
-        fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
-    }
-    fits &= push(c"--".as_ptr());
-    for arg in plan.program().iter() {
-        fits &= push(arg.as_ptr());
-    }
-    fits &= push(core::ptr::null());
-    if !fits {
+    let Some((variables, count)) = reexec::encode(plan, &handover, &mut numbers, argv) else {
         return Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG).exit();
-    }
-    let envp = if fail_fd.is_some() {
-        env.to_envp(&[at(mask_at), at(foreground_at), at(fail_fd_at)])
-    } else {
-        env.to_envp(&[at(mask_at), at(foreground_at)])
     };
+    let envp = env.to_envp(&variables[..count]);
     crate::base::out::trace(1, c"exec", c"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
