@@ -18,12 +18,13 @@ const INIT_OPTIONS: Words<InitOpt> = words![
 ];
 
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
-pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, init: &mut crate::plan::InitOptions) -> Result<'a, bool> {
+pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, bool> {
+    let init = &mut plan.init;
     match INIT_OPTIONS.find(arg.to_bytes()) {
         None => return Ok(false),
         Some(InitOpt::SignalGroup) => init.signal_group = true,
         Some(InitOpt::Subreaper) => init.subreaper = true,
-        Some(InitOpt::NewSession) => init.new_session = true,
+        Some(InitOpt::NewSession) => plan.process.new_session = true,
         Some(InitOpt::Grace) => {
             let v = cur.value()?;
             init.grace = number(arg, v, 10, MAX_GRACE)? as u32;
@@ -45,8 +46,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
     while let Some(arg) = cur.next_option() {
         match arg {
             _ if is_help(arg) => return Ok(()),
-            _ if init_option(&mut cur, arg, &mut plan.init)? => {}
-            _ if sandbox::option(&mut cur, arg, &mut plan.sandbox)? => {}
+            _ if init_option(&mut cur, arg, plan)? => {}
+            _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
             _ => return Err(Failure::option(arg, c"unknown init option").hint(c"see nook --help")),
         }
     }

@@ -83,7 +83,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         }
     };
     // `--help` among a role's options leaves PROGRAM unset.
-    Ok(if plan.program().is_empty() { Action::Help } else { action })
+    Ok(if plan.process.program().is_empty() { Action::Help } else { action })
 }
 
 /// A cursor over argv. The values it reads belong to the option it read
@@ -166,7 +166,7 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
         None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
         Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", c"empty program name")),
         Some(_) => {
-            plan.program = Some(argv.tail(at));
+            plan.process.program = Some(argv.tail(at));
             Ok(())
         }
     }

@@ -88,7 +88,7 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     if plan.init.subreaper {
         fits &= push(c"--subreaper".as_ptr());
     }
-    if plan.init.new_session {
+    if plan.process.new_session {
         fits &= push(c"--new-session".as_ptr());
     }
     if plan.init.grace > 0 {
@@ -97,12 +97,12 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     if plan.init.pdeathsig.is_some() {
         fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
     }
-    fits &= super::sandbox::hand_on(&plan.sandbox, &mut push);
+    fits &= super::sandbox::hand_on(&plan.process.sandbox, &mut push);
     for &offset in seccomp_at.iter() {
         fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
     }
     fits &= push(c"--".as_ptr());
-    for arg in plan.program().iter() {
+    for arg in plan.process.program().iter() {
         fits &= push(arg.as_ptr());
     }
     fits &= push(core::ptr::null());

@@ -98,18 +98,18 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 .hint(c"e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
         }
         let Some(opt) = opt else {
-            if init_option(&mut cur, arg, &mut plan.init)? {
+            if init_option(&mut cur, arg, plan)? {
                 init_on_argv = Some(arg);
                 continue;
             }
-            if sandbox::option(&mut cur, arg, &mut plan.sandbox)? {
+            if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? {
                 continue;
             }
             return Err(Failure::option(arg, c"unknown option").hint(c"see nook --help"));
         };
         match opt {
             Opt::Help => {
-                plan.program = None;
+                plan.process.program = None;
                 return Ok(());
             }
             Opt::Version => return Err(Failure::option(arg, c"must come first")),
@@ -228,7 +228,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 let v = cur.value()?;
                 let mask = crate::cli::values::capability(v.to_bytes())
                     .ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
-                let edit = plan.caps.get_or_insert_default();
+                let edit = plan.process.caps.get_or_insert_default();
                 if opt == Opt::CapDrop {
                     edit.drop |= mask;
                     edit.add &= !mask;
@@ -237,7 +237,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                     edit.drop &= !mask;
                 }
             }
-            Opt::NewSession => plan.init.new_session = true,
+            Opt::NewSession => plan.process.new_session = true,
             Opt::Fd(kind) => {
                 let fd = open_fd(arg, cur.value()?)?;
                 let slot = match kind {
@@ -292,7 +292,7 @@ pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, 
     match opt {
         Opt::Chdir => {
             let v = cur.absolute()?;
-            set_once(&mut plan.chdir, v, arg)
+            set_once(&mut plan.process.chdir, v, arg)
         }
         Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear),
         Opt::Setenv => {
@@ -322,7 +322,7 @@ fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, 
 }
 
 fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> Result<'a, ()> {
-    plan.env_edits.push(edit).map_err(|_| Failure::option(option, c"too many environment edits (256)"))
+    plan.process.env_edits.push(edit).map_err(|_| Failure::option(option, c"too many environment edits (256)"))
 }
 
 fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {

@@ -30,7 +30,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let parent = rustix::process::getppid();
     // Built first: it can fail on input alone, before anything changes.
     // SAFETY: the one environment of this process.
-    let env = match unsafe { Environment::shared(envp, &plan.env_edits) } {
+    let env = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
         Ok(env) => env,
         Err(f) => return f.exit(),
     };
@@ -39,7 +39,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     }
     // A filter that cannot be read or is cut short fails here, before
     // anything changes.
-    if let Err(f) = crate::setup::sandbox::read_filters(&plan.sandbox) {
+    if let Err(f) = crate::setup::sandbox::read_filters(&plan.process.sandbox) {
         return f.exit();
     }
     if plan.die_with_parent {
@@ -175,7 +175,7 @@ fn container_init(
         return f.exit();
     }
     match image {
-        None => exec_program(plan, env, Some(inherited_mask)).exit(),
+        None => exec_program(&plan.process, None, env, Some(inherited_mask)).exit(),
         Some(image) => exec_init(&image, plan, env, inherited_mask, foreground, exec_fail_fd),
     }
 }
@@ -192,7 +192,7 @@ fn exec_init(
     exec_fail_fd: Option<&OwnedFd>,
 ) -> i32 {
     use rustix::fd::AsRawFd;
-    if let Err(f) = drop_privileges(plan) {
+    if let Err(f) = drop_privileges(&plan.process) {
         return f.exit();
     }
     // Only the fd that reports a failed exec crosses into the init.
@@ -241,7 +241,7 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
         Ok(user_ns) => user_ns,
         Err(f) => return f.exit(),
     };
-    if plan.fds.json_status.is_none() && !plan.init.new_session {
+    if plan.fds.json_status.is_none() && !plan.process.new_session {
         return setup_then_exec(plan, user_ns, env, proc, None).exit();
     }
     let mask = match supervisor::block_all_signals() {
@@ -307,17 +307,17 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
         _ => 0,
     };
     // A --cap-add that cannot be honoured fails before anything is built.
-    plan.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
+    plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
     // PROGRAM's PWD names where it starts, as given (as bwrap does).
-    env.set(b"PWD", plan.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     let read_only = promises_read_only(plan);
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
-    if read_only && !user_ns && plan.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
+    if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
     if let (true, Some(proc_self)) = (announcing(plan), &proc_self) {
@@ -330,7 +330,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
 /// The container's last steps, then PROGRAM; returns only what failed.
 fn setup_then_exec<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>, mask: Option<SigSet>) -> Failure<'a> {
     match finish_setup(plan, user_ns, env, proc) {
-        Ok(()) => exec_program(plan, env, mask),
+        Ok(()) => exec_program(&plan.process, plan.fds.sync, env, mask),
         Err(f) => f,
     }
 }
