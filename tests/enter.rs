@@ -339,7 +339,46 @@ fn enter_relays_signals(who: Who) {
     c.stop();
 }
 
+/// The parent of `pid`, from /proc/PID/status.
+fn parent_of(pid: u32) -> u32 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("PPid:")).and_then(|v| v.trim().parse().ok()).unwrap()
+}
+
+/// `enter --pid` of the outer nook of `run --unshare-pid` (what `pgrep
+/// nook` shows first; it stays in the caller's namespaces to wait) enters
+/// the container it started. A pid in no container (the shell that started
+/// nook) is refused with one line that says so and names --info-fd's
+/// child-pid, and PROGRAM never runs: a `sleep` of `who`'s on the host.
+fn enter_through_the_outer_nook(who: Who) {
+    let c = Container::start(who, &["--unshare-pid", "--unshare-uts", "--hostname", "inside", "--proc", "/proc"]);
+    let outer = parent_of(c.pid);
+    let cmdline = fs::read_to_string(format!("/proc/{outer}/cmdline")).unwrap_or_default();
+    assert!(cmdline.contains("--info-fd"), "{outer} is not the outer nook: {cmdline:?}");
+    let out = Run::nook(who, &["enter", "--pid", &outer.to_string(), "--", "/bin/sh", "-c", "hostname; echo $$"]).run();
+    out.ok();
+    let lines = out.lines();
+    assert_eq!(lines.first().map(String::as_str), Some("inside"), "{out}");
+    assert!(lines.get(1).and_then(|l| l.parse::<u32>().ok()).is_some_and(|p| p < 100), "not in the container's PID namespace\n{out}");
+    c.stop();
+    let tag = Tag::new();
+    let mut host = Run::sh(who, r#"exec /bin/sleep "$1""#, &[tag.0.as_str()]).spawn();
+    assert!(until(SOON, || sleeping(&tag)), "the host's sleep never started");
+    // The sleep itself, not the su(1) or sh that has the tag in its command line.
+    let comm = |pid: &u32| fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let pid = *tag.pids().iter().find(|p| comm(p) == "sleep\n").expect("no sleep process");
+    let marker = scratch(who, "outer").join("ran");
+    let out = Run::nook(who, &["enter", "--pid", &pid.to_string(), "--", "/bin/touch", p(&marker)]).run_collect();
+    tag.kill();
+    host.finish();
+    out.nook_failure(NOOK_FAILED)
+        .stderr_has(&format!("nook: enter process {pid}: is in no container"))
+        .stderr_has("child-pid");
+    assert!(!marker.exists(), "PROGRAM ran\n{out}");
+}
+
 both!(
+    enter_through_the_outer_nook,
     enter_pid_container,
     enter_takes_targets_ids,
     enter_relays_signals,

@@ -110,6 +110,10 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     crate::setup::sandbox::read_filters(&plan.process.sandbox)?;
     let pid_text = plan.enter_pid.unwrap_or(c"0");
     let pid = crate::base::num::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
+    let pid = container_of(pid).ok_or_else(|| {
+        Failure::usage(c"enter process", pid_text, c"is in no container: it has all of nook's own namespaces")
+            .hint(c"give the container's PID 1, the child-pid of run's --info-fd")
+    })?;
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
@@ -127,13 +131,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
     let root = open_proc_dir(pid, b"root").map_err(|e| gone(Failure::new(c"open root of", pid_text, e)))?;
     let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new(c"open working directory of", pid_text, e)))?;
-    let mut flags = 0;
-    for (name, flag) in NAMESPACES {
-        match (ns_inode(None, name), ns_inode(Some(pid), name)) {
-            (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
-            _ => {}
-        }
-    }
+    let flags = foreign_namespaces(pid).unwrap_or(0);
     let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
 
     crate::base::out::trace(1, c"setns", pid_text);
@@ -169,6 +167,43 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
         Forked::Child => raw::exit_group(crate::setup::process::exec_program(&plan.process, None, env, Some(mask)).exit()),
         Forked::Parent(child) => Ok(crate::setup::monitor::relay_signals(child)),
     }
+}
+
+/// The namespaces of `pid` that are not nook's own, as CLONE_NEW* flags;
+/// None when they cannot be read (the steps after then say why).
+#[inline(never)]
+fn foreign_namespaces(pid: i32) -> Option<u32> {
+    let mut flags = 0;
+    for (name, flag) in NAMESPACES {
+        let theirs = ns_inode(Some(pid), name);
+        match (ns_inode(None, name), theirs) {
+            (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
+            (Some(_), None) => return None,
+            _ => {}
+        }
+    }
+    Some(flags)
+}
+
+/// The process to enter for `--pid PID`: PID itself when it is in a
+/// container (or cannot be told); when it shares all of nook's namespaces,
+/// the container it started: its first child that has namespaces of its
+/// own. So the outer nook of `run --unshare-pid`, which stays in the
+/// caller's namespaces to wait (the one `pgrep nook` shows first), stands
+/// for its container. None: PID is in no container.
+fn container_of(pid: i32) -> Option<i32> {
+    if foreign_namespaces(pid) != Some(0) {
+        return Some(pid);
+    }
+    let mut entry = Buf::<48>::new();
+    entry.push(b"task/").dec(pid as u64).push(b"/children");
+    let mut children = [0u8; 1024];
+    let n = read_proc(pid, entry.as_bytes(), &mut children).ok()?;
+    children[..n]
+        .split(|&b| b == b' ')
+        .filter_map(|word| crate::base::num::parse_number(word, 10))
+        .map(|child| child as i32)
+        .find(|&child| foreign_namespaces(child).is_some_and(|flags| flags != 0))
 }
 
 /// setns with the pidfd, or one namespace file at a time where the kernel
