@@ -14,6 +14,9 @@ use crate::setup::process::{Environment, exec_program};
 /// forked child, so that none of its pages count in PID 1's resident memory.
 #[inline(never)]
 pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
+    // PID 1's name in ps, top and pgrep: run's sealed copy would show as
+    // `memfd:nook` (the kernel names a process after the file it execs).
+    let _ = rustix::thread::set_name(c"nook");
     let blocked = match supervisor::block_all_signals() {
         Ok(mask) => mask,
         Err(e) => return Failure::new(c"block", c"signals", e).exit(),
