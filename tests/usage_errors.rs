@@ -273,10 +273,6 @@ fn ten_thousand_program_args(who: Who, extra: &[&str]) {
     Run::nook(who, &argv).run().ok().stdout_is("10000 9999\n");
 }
 
-fn args(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
 /// Without privileges, a map outside the caller's subordinate ranges is a
 /// setup failure (newuidmap refuses), reported in one line.
 fn unprivileged_map_outside_subuid() {
