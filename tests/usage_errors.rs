@@ -143,15 +143,7 @@ fn bad_invocations() -> Vec<Case> {
         ).says("bind source /nonexistent-nook-src: No such file or directory (ENOENT)"),
         case(
             "--ro-bind SRC missing",
-            &[
-                "--root",
-                r,
-                "--ro-bind",
-                "/nonexistent-nook-src",
-                "/mnt",
-                "--",
-                t,
-            ],
+            &["--root", r, "--ro-bind", "/nonexistent-nook-src", "/mnt", "--", t],
         ).says("bind source /nonexistent-nook-src: No such file or directory (ENOENT)"),
         case(
             "--chdir missing",

@@ -887,7 +887,7 @@ pub fn run_checked(who: Who, args: &[&str], env: &[(&str, &str)]) -> Out {
 }
 
 /// `nook ARGS...` as `who`; checked mount table.
-pub fn nook(who: Who, args: &[&str]) -> Out {
+pub fn nook<S: AsRef<str>>(who: Who, args: &[S]) -> Out {
     Run::nook(who, args).run()
 }
 
