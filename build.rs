@@ -24,8 +24,11 @@ const SETUP_ONLY: &[&str] = &[
     // of PID 1's segment by default.
     "setup", "role::run", "role::enter", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp",
     "cli::help",
-    // The parser's run and enter halves (cli/ is one file for every role).
-    "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
+    // The parser's run and enter halves: PID 1 parses only `init`'s options
+    // (cli/init.rs, cli/env.rs and the shared cursor), and the run table's
+    // lookup, which tells it --help.
+    "cli::enter", "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
+    "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy

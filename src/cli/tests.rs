@@ -61,11 +61,11 @@ fn run_is_implied_by_a_leading_option_and_program_is_the_tail() {
     let env = Block::new(&[]);
     let plan = plan_of(&argv, &env);
     assert_eq!(plan.root, Some(c"r"));
-    let prog: Vec<_> = plan.program().iter().collect();
+    let prog: Vec<_> = plan.process.program().iter().collect();
     assert_eq!(prog, [c"/bin/sh", c"-c", c"echo --bind"]);
     // The tail is still null-terminated for execve.
     // SAFETY: PROGRAM's three pointers are followed by a fourth, in bounds.
-    assert!(unsafe { (*plan.program().as_ptr().add(3)).is_null() });
+    assert!(unsafe { (*plan.process.program().as_ptr().add(3)).is_null() });
 }
 
 #[test]
@@ -74,8 +74,8 @@ fn explicit_run_role_and_program_without_double_dash() {
     let env = Block::new(&[]);
     let plan = plan_of(&argv, &env);
     assert!(plan.ro_root);
-    assert_eq!(plan.program().get(0), Some(c"ls"));
-    assert_eq!(plan.program().get(1), Some(c"-l"));
+    assert_eq!(plan.process.program().get(0), Some(c"ls"));
+    assert_eq!(plan.process.program().get(1), Some(c"-l"));
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn environment_edits_are_recorded_in_order() {
     let env = Block::new(&[]);
     let plan = plan_of(&argv, &env);
     assert_eq!(
-        plan.env_edits.as_slice(),
+        plan.process.env_edits.as_slice(),
         [EnvEdit::Set { name: c"A", value: c"1" }, EnvEdit::Clear, EnvEdit::Unset { name: c"B" }]
     );
 }
@@ -261,7 +261,7 @@ fn namespace_options_fold_into_clone_flags_and_caps_fold_left_to_right() {
     let env = Block::new(&[]);
     let plan = plan_of(&argv, &env);
     assert_eq!(plan.namespaces, k::CLONE_NEWUTS | k::CLONE_NEWNET);
-    let caps = plan.caps.unwrap();
+    let caps = plan.process.caps.unwrap();
     assert_eq!((caps.drop, caps.add), (!(1u64 << 13), 1 << 13));
     let argv = Block::new(&["nook", "--unshare-all", "--", "p"]);
     let plan = plan_of(&argv, &env);
@@ -315,7 +315,7 @@ fn sandbox_options_are_read_by_run_init_and_enter() {
         "--landlock-scope", "--seccomp-deny", "mkdir,83,ptrace", "--seccomp-deny", "bpf", "--", "p",
     ]);
     let plan = plan_of(&argv, &env);
-    let sb = &plan.sandbox;
+    let sb = &plan.process.sandbox;
     assert_eq!(sb.paths.iter().map(|p| (p.path, p.write)).collect::<Vec<_>>(), [(c"/usr", false), (c"/tmp", true)]);
     assert_eq!(sb.ports.iter().map(|p| (p.port, p.connect)).collect::<Vec<_>>(), [(443, true), (0, false)]);
     assert!(sb.scope && !sb.best_effort && sb.landlock());
@@ -325,8 +325,8 @@ fn sandbox_options_are_read_by_run_init_and_enter() {
     for role in [&["init"][..], &["enter", "--pid", "1"]] {
         let argv = Block::new(&[&["nook"][..], role, &["--landlock-best-effort", "--seccomp-deny", "bpf", "--", "p"]].concat());
         let plan = plan_of(&argv, &env);
-        assert!(plan.sandbox.best_effort && !plan.sandbox.landlock());
-        assert_eq!(&plan.sandbox.denied[..], [321]);
+        assert!(plan.process.sandbox.best_effort && !plan.process.sandbox.landlock());
+        assert_eq!(&plan.process.sandbox.denied[..], [321]);
     }
     for (args, needle) in [
         (&["--landlock-ro", "usr"][..], "option --landlock-ro: needs an absolute path"),

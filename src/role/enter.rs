@@ -93,7 +93,7 @@ fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()>
 fn close_all_but(plan: &RunPlan) -> core::result::Result<(), Errno> {
     let mut first = 3;
     loop {
-        match plan.sandbox.filter_fds.iter().map(|f| f.fd as u32).filter(|&fd| fd >= first).min() {
+        match plan.process.sandbox.filter_fds.iter().map(|f| f.fd as u32).filter(|&fd| fd >= first).min() {
             None => return raw::close_from(first),
             Some(fd) => {
                 if fd > first {
@@ -107,7 +107,7 @@ fn close_all_but(plan: &RunPlan) -> core::result::Result<(), Errno> {
 
 fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // The caller's filters, read while nothing has changed.
-    crate::setup::sandbox::read_filters(&plan.sandbox)?;
+    crate::setup::sandbox::read_filters(&plan.process.sandbox)?;
     let pid_text = plan.enter_pid.unwrap_or(c"0");
     let pid = crate::base::num::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
@@ -146,7 +146,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
     rustix::process::fchdir(&root).at(c"enter root of", pid_text)?;
     rustix::process::chroot(c".").at(c"enter root of", pid_text)?;
-    match plan.chdir {
+    match plan.process.chdir {
         Some(dir) => rustix::process::chdir(dir).at(c"chdir to", dir)?,
         None => rustix::process::fchdir(&cwd).at(c"enter working directory of", pid_text)?,
     }
@@ -161,12 +161,12 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: NUL-terminated strings in ENVIRON, then a null pointer.
     let envp = unsafe { Argv::from_raw(pointers.as_ptr(), count) };
     // SAFETY: the one environment of this process.
-    let env = unsafe { Environment::shared(envp, &plan.env_edits) }?;
+    let env = unsafe { Environment::shared(envp, &plan.process.env_edits) }?;
 
     let mask = crate::pid1::supervisor::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
-        Forked::Child => raw::exit_group(crate::setup::process::exec_program(plan, env, Some(mask)).exit()),
+        Forked::Child => raw::exit_group(crate::setup::process::exec_program(&plan.process, None, env, Some(mask)).exit()),
         Forked::Parent(child) => Ok(crate::setup::monitor::relay_signals(child)),
     }
 }

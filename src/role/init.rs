@@ -28,7 +28,7 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         0 => supervisor::owns_terminal(),
         told => told == 2,
     };
-    match supervisor::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
+    match supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)) {
         Err(f) => f.exit(),
         Ok(child) => supervisor::supervise(child, &plan.init),
     }
@@ -38,8 +38,8 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
 #[inline(never)]
 fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) -> i32 {
     // SAFETY: the one environment of this (forked) process.
-    let code = match unsafe { Environment::shared(envp, &plan.env_edits) } {
-        Ok(env) => exec_program(plan, env, Some(inherited_mask)).exit(),
+    let code = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
+        Ok(env) => exec_program(&plan.process, None, env, Some(inherited_mask)).exit(),
         Err(f) => f.exit(),
     };
     if let Some(fd) = plan.exec_fail_fd {
