@@ -44,7 +44,7 @@ fn plan(args: &[&str]) -> RunPlan<'static> {
                 continue;
             }
             "--chdir" => {
-                plan.chdir = Some(value());
+                plan.process.chdir = Some(value());
                 continue;
             }
             "--ro-root" => {
