@@ -4,7 +4,8 @@
 //! other, nor do cli, pid1 and setup; no role imports another; the files of
 //! one folder (its mod.rs aside, which is the folder itself) import each
 //! other without a cycle. Raw system calls live only in kernel/, and every
-//! `unsafe` block says why it is sound.
+//! `unsafe` block says why it is sound. Unit-test modules (`tests.rs`) are
+//! held to the same rules as the code they test.
 //!
 //! The graph is read from the source: every `crate::a::b` (and, in main.rs,
 //! `nook::a::b`) path and every `super::b` path outside comments.
