@@ -1465,10 +1465,10 @@ fn bad_init_values(who: Who) {
     let program = ["--", "/bin/touch", p(&marker)];
     #[allow(clippy::type_complexity)]
     let cases: [(&[&str], &[(&str, &str)], &str, &[&str], &[(&str, &str)]); 7] = [
-        (&["init", "--grace", "x"], &[], "option x:", &["init", "--grace", "1"], &[]),
+        (&["init", "--grace", "x"], &[], "option --grace: x is not", &["init", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_GRACE", "x")], "environment NOOK_GRACE:", &["init"], &[("NOOK_GRACE", "1")]),
-        (&["init", "--pdeathsig", "NOPE"], &[], "option NOPE:", &["init", "--pdeathsig", "TERM"], &[]),
-        (&["--unshare-pid", "--signal-group", "--grace", "-1"], &[], "option -1:", &["--unshare-pid", "--signal-group", "--grace", "1"], &[]),
+        (&["init", "--pdeathsig", "NOPE"], &[], "option --pdeathsig: NOPE is not", &["init", "--pdeathsig", "TERM"], &[]),
+        (&["--unshare-pid", "--signal-group", "--grace", "-1"], &[], "option --grace: -1 is not", &["--unshare-pid", "--signal-group", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_PDEATHSIG", "NOPE")], "environment NOOK_PDEATHSIG:", &["init"], &[("NOOK_PDEATHSIG", "TERM")]),
         (&["init"], &[("NOOK_SIGNAL_GROUP", "maybe")], "environment NOOK_SIGNAL_GROUP:", &["init"], &[("NOOK_SIGNAL_GROUP", "1")]),
         (&["--unshare-pid"], &[("NOOK_GRACE", "-1")], "environment NOOK_GRACE:", &["--unshare-pid"], &[("NOOK_GRACE", "1")]),

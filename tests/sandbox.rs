@@ -226,7 +226,7 @@ fn seccomp_deny(who: Who) {
     let out = Run::nook(who, &["init", "--seccomp-deny", "mkdir,mkdirat", "--", "/bin/sh", "-c", &script]).run();
     out.stdout_has("touched").stderr_has("Operation not permitted");
     assert!(!dir.join("d").exists(), "nook init let mkdir through\n{out}");
-    Run::nook(who, &["--seccomp-deny", "mkdir,mkdri", "--", "true"]).run().usage_error().stderr_has("option mkdri: is not a system call");
+    Run::nook(who, &["--seccomp-deny", "mkdir,mkdri", "--", "true"]).run().usage_error().stderr_has("option --seccomp-deny: mkdri is not a system call");
 }
 
 /// An empty filter, or one that is not a whole number of 8-byte

@@ -10,9 +10,9 @@ use crate::plan::{Argv, RunPlan};
 /// `nook enter --pid PID [--chdir DIR] [--clearenv] [--setenv VAR VALUE]
 /// [--unsetenv VAR] [SANDBOX-OPTIONS] [--] PROGRAM [ARG...]`
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
-    let mut cur = Cursor { argv, next: 2, option: c"" };
-    while let Some(arg) = cur.next_option() {
-        match run_option(arg.to_bytes()) {
+    let mut cur = Cursor::new(argv, 2);
+    while let Some(arg) = cur.next_option()? {
+        match run_option(super::name(arg)) {
             Some(Opt::Help) => return Ok(()),
             Some(Opt::Pid) => {
                 let v = cur.value()?;
@@ -24,7 +24,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
             _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
-            _ => return Err(Failure::option(arg, c"unknown enter option").hint(c"see nook --help")),
+            _ => return Err(super::suggest::unknown(arg, c"unknown enter option")),
         }
     }
     if plan.enter_pid.is_none() {

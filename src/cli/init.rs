@@ -2,7 +2,7 @@
 //! options, which `run --unshare-pid` takes too.
 
 use super::{Cursor, is_help, program, sandbox};
-use crate::base::error::{Failure, Result};
+use crate::base::error::Result;
 use crate::base::words::{Words, words};
 use crate::cli::values::{MAX_GRACE, bad_value, number};
 use crate::plan::{Argv, RunPlan};
@@ -20,7 +20,7 @@ const INIT_OPTIONS: Words<InitOpt> = words![
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
 pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, bool> {
     let init = &mut plan.init;
-    match INIT_OPTIONS.find(arg.to_bytes()) {
+    match INIT_OPTIONS.find(super::name(arg)) {
         None => return Ok(false),
         Some(InitOpt::SignalGroup) => init.signal_group = true,
         Some(InitOpt::Subreaper) => init.subreaper = true,
@@ -42,13 +42,13 @@ pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut Ru
 
 /// `nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]`
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
-    let mut cur = Cursor { argv, next: 2, option: c"" };
-    while let Some(arg) = cur.next_option() {
+    let mut cur = Cursor::new(argv, 2);
+    while let Some(arg) = cur.next_option()? {
         match arg {
             _ if is_help(arg) => return Ok(()),
             _ if init_option(&mut cur, arg, plan)? => {}
             _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
-            _ => return Err(Failure::option(arg, c"unknown init option").hint(c"see nook --help")),
+            _ => return Err(super::suggest::unknown(arg, c"unknown init option")),
         }
     }
     program(argv, cur.next, plan)

@@ -92,26 +92,62 @@ struct Cursor<'a> {
     argv: Argv<'a>,
     next: usize,
     option: &'a CStr,
+    /// The value of `--option=value`, until it is taken.
+    inline: Option<&'a CStr>,
+    /// How many values the option has taken so far (for `missing DEST`).
+    taken: usize,
+}
+
+/// An option's name: `--root` of `--root=DIR` (GNU style), else all of it.
+fn name(arg: &CStr) -> &[u8] {
+    let bytes = arg.to_bytes();
+    match bytes.iter().position(|&b| b == b'=') {
+        Some(eq) if bytes.starts_with(b"--") => &bytes[..eq],
+        _ => bytes,
+    }
 }
 
 impl<'a> Cursor<'a> {
+    fn new(argv: Argv<'a>, start: usize) -> Self {
+        Cursor { argv, next: start, option: c"", inline: None, taken: 0 }
+    }
+
     /// The next option. None at the end, after `--` (consumed), or at the
-    /// first word that is not an option (left for PROGRAM).
-    fn next_option(&mut self) -> Option<&'a CStr> {
-        let arg = self.argv.get(self.next)?;
+    /// first word that is not an option (left for PROGRAM). An error when
+    /// the option before was given `=value` but takes none.
+    fn next_option(&mut self) -> Result<'a, Option<&'a CStr>> {
+        if self.inline.is_some() {
+            return Err(Failure::option(self.option, c"takes no value"));
+        }
+        let Some(arg) = self.argv.get(self.next) else { return Ok(None) };
         let bytes = arg.to_bytes();
         if bytes.first() != Some(&b'-') {
-            return None;
+            return Ok(None);
         }
         self.next += 1;
         self.option = arg;
-        (bytes != b"--").then_some(arg)
+        self.taken = 0;
+        let name = name(arg);
+        if name.len() < bytes.len() {
+            self.inline = Some(crate::base::text::c_tail(arg, name.len() + 1));
+        }
+        Ok((bytes != b"--").then_some(arg))
     }
 
+    /// The option's next value: from `=value`, or the next word, which
+    /// must not be `--` (that ends the options: the value is missing).
     fn value(&mut self) -> Result<'a, &'a CStr> {
-        let v = self.argv.get(self.next).ok_or_else(|| Failure::option(self.option, c"missing value"))?;
-        self.next += 1;
-        Ok(v)
+        self.taken += 1;
+        if let Some(v) = self.inline.take() {
+            return Ok(v);
+        }
+        match self.argv.get(self.next) {
+            Some(v) if v.to_bytes() != b"--" => {
+                self.next += 1;
+                Ok(v)
+            }
+            _ => Err(suggest::missing(self.option, name(self.option), self.taken - 1)),
+        }
     }
 
     /// A path value: non-empty, shorter than PATH_MAX.
@@ -211,6 +247,7 @@ mod init;
 pub mod reexec;
 mod run;
 mod sandbox;
+mod suggest;
 pub mod values;
 use env::apply_environment;
 use run::{Opt, run_option};

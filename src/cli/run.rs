@@ -84,14 +84,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
     // second one on argv is an error.
     let mut root_from_env = plan.root.is_some();
     let mut hostname_from_env = plan.hostname.is_some();
-    let mut cur = Cursor { argv, next: start, option: c"" };
+    let mut cur = Cursor::new(argv, start);
     let mut pending = Pending::default();
     let mut seen_propagation = false;
     // The PID-1 option given on argv, if any: refused without --unshare-pid
     // (the same variables in the environment are ignored then).
     let mut init_on_argv = None;
-    while let Some(arg) = cur.next_option() {
-        let opt = run_option(arg.to_bytes());
+    while let Some(arg) = cur.next_option()? {
+        let opt = run_option(super::name(arg));
         if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
             return Err(Failure::option(owner, c"must come right before the operation it modifies")
@@ -105,7 +105,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? {
                 continue;
             }
-            return Err(Failure::option(arg, c"unknown option").hint(c"see nook --help"));
+            return Err(super::suggest::unknown(arg, c"unknown option"));
         };
         match opt {
             Opt::Help => {
@@ -131,7 +131,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 let range = id_range(arg, v)?;
                 let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
-                    return Err(Failure::option(v, c"overlaps an earlier range of the same map"));
+                    return Err(Failure::value(arg, v, c"overlaps an earlier range of the same map"));
                 }
                 map.push(range).map_err(|_| Failure::option(arg, c"too many ranges"))?;
                 plan.user.requested = true;
@@ -139,7 +139,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             Opt::Setgroups => {
                 let v = cur.value()?;
                 let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
-                    .ok_or_else(|| Failure::option(v, c"is not allow or deny"))?;
+                    .ok_or_else(|| Failure::value(arg, v, c"is not allow or deny"))?;
                 if plan.user.setgroups != Setgroups::Unset {
                     return Err(Failure::option(arg, c"given twice"));
                 }

@@ -25,7 +25,7 @@ const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
 
 /// Reads one sandbox option into `sb`; false when `arg` is not one.
 pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, bool> {
-    let Some(opt) = SANDBOX_OPTIONS.find(arg.to_bytes()) else { return Ok(false) };
+    let Some(opt) = SANDBOX_OPTIONS.find(super::name(arg)) else { return Ok(false) };
     let full = || Failure::option(arg, c"given too many times");
     match opt {
         SandboxOpt::Ro | SandboxOpt::Rw => {

@@ -34,10 +34,10 @@ pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) ->
         .ok_or_else(|| bad_value(option, v, bad_number_text(radix)))
 }
 
-/// A usage error of a value that does not parse: it names the value, or
-/// the option when the value is empty.
+/// A usage error of a value that does not parse: it names the option and
+/// the value (see [`Failure::value`]).
 pub(crate) fn bad_value<'a>(option: &'a CStr, v: &'a CStr, detail: &'static CStr) -> Failure<'a> {
-    Failure::option(if v.is_empty() { option } else { v }, detail)
+    Failure::value(option, v, detail)
 }
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
