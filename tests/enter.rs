@@ -19,13 +19,6 @@ use std::process::Command;
 /// The namespaces enter joins, as /proc/PID/ns names.
 const NAMESPACES: [&str; 8] = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup", "time"];
 
-/// The number after `"child-pid":` in an info line.
-fn child_pid(info: &str) -> Option<u32> {
-    let rest = info.split("\"child-pid\"").nth(1)?.trim_start().strip_prefix(':')?;
-    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
 /// The target of /proc/PID/ns/NAME (e.g. `mnt:[4026532177]`).
 fn ns_link(pid: u32, ns: &str) -> String {
     fs::read_link(format!("/proc/{pid}/ns/{ns}"))
@@ -50,20 +43,11 @@ impl Container {
         let dir = scratch(who, "ctr");
         let info = dir.join("info");
         let tag = Tag::new();
-        let mut argv = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3"];
-        argv.extend_from_slice(opts);
-        argv.extend(["--", "/bin/sleep", &tag.0]);
-        let mut args = vec![p(&info)];
-        args.extend(argv);
-        let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
-        let read = || fs::read_to_string(&info).unwrap_or_default();
-        let ready = until(SOON, || run.has_exited() || (read().ends_with('\n') && sleeping(&tag)));
-        let pid = child_pid(&read());
-        if !ready || run.has_exited() || pid.is_none() {
-            run.kill();
-            panic!("the container never started (info {:?})\n{}", read(), run.finish());
-        }
-        Container { run: Some(run), pid: pid.unwrap(), tag }
+        let mut words = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3"];
+        words.extend_from_slice(opts);
+        words.extend(["--", "/bin/sleep", &tag.0]);
+        let (run, pid) = started(with_info_file(who, &info, &words).spawn(), &info, SOON, || tag.sleeping());
+        Container { run: Some(run), pid, tag }
     }
 
     /// `nook enter --pid CHILD ENTER_OPTS -- PROGRAM...` as `who`, with an
@@ -268,9 +252,7 @@ fn enter_zombie(who: Who) {
     let mut argv = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3", "--bind", p(&shared), "/mnt"];
     argv.extend(dev);
     argv.extend(["--", "/bin/sh", "-c", &script]);
-    let mut args = vec![p(&info)];
-    args.extend(argv);
-    let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
+    let mut run = with_info_file(who, &info, &argv).spawn();
     let sleeper = || child_pid(&fs::read_to_string(&info).unwrap_or_default());
     let zombie = || {
         let pid = sleeper()?;
@@ -426,8 +408,3 @@ fn root_enters_users_container() {
     c.stop();
 }
 
-/// Whether `/bin/sleep TAG` itself runs: the container is set up and PROGRAM
-/// has started.
-fn sleeping(tag: &Tag) -> bool {
-    !tag.matching(|cmdline| cmdline == format!("/bin/sleep\0{}\0", tag.0)).is_empty()
-}

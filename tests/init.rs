@@ -104,22 +104,8 @@ impl Mode {
     ) -> Vec<String> {
         let w = world();
         let mut v: Vec<&str> = Vec::new();
-        let tree = [
-            "--proc",
-            "/proc",
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/dev",
-            "--dev-bind",
-            "/dev/null",
-            "/dev/null",
-            "--tmpfs",
-            "/mnt",
-            "--bind",
-            p(dir),
-            "/mnt/s",
-        ];
+        let tree = argv("--proc /proc --root {} --tmpfs /dev --dev-bind /dev/null /dev/null --tmpfs /mnt --bind {} /mnt/s", &[w.root(), p(dir)]);
+        let tree = tree.iter().map(String::as_str);
         match self {
             Mode::Run => {
                 v.extend([w.nook_path(), "--unshare-pid"]);
@@ -133,14 +119,7 @@ impl Mode {
                 v.extend(tree);
                 // --bind: a read-only promise would print the real-root
                 // warning (nothing locks it without a user namespace).
-                v.extend([
-                    "--bind",
-                    w.nook_path(),
-                    "/mnt/nook",
-                    "--",
-                    "/mnt/nook",
-                    "init",
-                ]);
+                v.extend(["--bind", w.nook_path(), "/mnt/nook", "--", "/mnt/nook", "init"]);
                 v.extend_from_slice(init_opts);
             }
             Mode::Unshare | Mode::Subreaper => {

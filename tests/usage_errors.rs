@@ -149,15 +149,7 @@ fn bad_invocations() -> Vec<Case> {
         ).says("bind source /nonexistent-nook-src: No such file or directory (ENOENT)"),
         case(
             "--ro-bind SRC missing",
-            &[
-                "--root",
-                r,
-                "--ro-bind",
-                "/nonexistent-nook-src",
-                "/mnt",
-                "--",
-                t,
-            ],
+            &["--root", r, "--ro-bind", "/nonexistent-nook-src", "/mnt", "--", t],
         ).says("bind source /nonexistent-nook-src: No such file or directory (ENOENT)"),
         case(
             "--chdir missing",
@@ -277,10 +269,6 @@ fn ten_thousand_program_args(who: Who, extra: &[&str]) {
     argv.extend(args(&["--", "/bin/sh", "-c", "echo $# ${9999}", "sh"]));
     argv.extend((1..=10_000).map(|i| i.to_string()));
     Run::nook(who, &argv).run().ok().stdout_is("10000 9999\n");
-}
-
-fn args(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
 }
 
 /// Without privileges, a map outside the caller's subordinate ranges is a
