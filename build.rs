@@ -29,6 +29,10 @@ const SETUP_ONLY: &[&str] = &[
     // lookup, which tells it --help.
     "cli::enter", "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
     "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
+    // The sandbox options: PID 1 reads them only when they were given.
+    "cli::sandbox::option",
+    // What usage errors suggest: cold, and before PROGRAM starts.
+    "cli::suggest",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
@@ -48,6 +52,9 @@ fn linker_script() -> String {
     for path in SETUP_ONLY_IMPLS {
         patterns += &format!(" .text.*_ZN*_$LT$nook..{}$u20$as$u20$*", path.replace("::", ".."));
     }
+    // Read-only data that only setup reads, placed with `#[link_section]`
+    // (the packed --help text).
+    patterns += " .text.setup.*";
     format!(
         "{DISCARD_EH_FRAME}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n"
     )
@@ -148,4 +155,5 @@ fn pack_help() {
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("help.packed"), &packed).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", text.len())).unwrap();
+    std::fs::write(out.join("help_packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }
