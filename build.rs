@@ -3,10 +3,13 @@
 use std::process::Command;
 
 /// nook never unwinds, yet the prebuilt libcore it is linked with (LTO)
-/// still emits unwind tables: drop those of the Rust object (musl's
-/// crtbegin.o refers to its own, so they stay), and the compilers'
-/// .comment. INSERT keeps ld's default script for everything else.
-const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) } } INSERT AFTER .text;\n";
+/// still emits unwind tables: drop those of the Rust object, and the
+/// compilers' .comment. crtbegin.o and crtend.o go too: all they do is
+/// register unwind tables with an unwinder nook does not link (the weak
+/// __register_frame_info is null) and call a __cxa_finalize it lacks; with
+/// them go their init and fini array entries, their unwind table and their
+/// GOT slots. INSERT keeps ld's default script for everything else.
+const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) } } INSERT AFTER .text;\n";
 
 /// Fewer output sections, each of which costs a 64-byte section header
 /// (and its name) in the file: .init, .text and .fini become one .text,
