@@ -77,6 +77,15 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
 }
 
 /// # Safety
+/// As C's bcmp: both valid for `n` bytes (0 when equal, else nonzero).
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { nook::kernel::mem::differ(a, b, n) as c_int }
+}
+
+/// # Safety
 /// As C's strlen: `s` is NUL-terminated.
 #[unsafe(no_mangle)]
 #[inline(never)]

@@ -1,8 +1,9 @@
 //! The C memory routines the compiler's code calls (memset, memcpy,
-//! memmove, strlen), each one x86 string instruction: src/main.rs exports
-//! them under the C names, so musl's (356 bytes of unrolled loops
-//! together) stay out of the link. `rep movsb`/`rep stosb` are the fast
-//! path of every x86_64 CPU since Ivy Bridge (ERMSB); nook copies little.
+//! memmove, bcmp, strlen), each one x86 string instruction: src/main.rs
+//! exports them under the C names, so musl's (some 400 bytes of unrolled
+//! loops together) stay out of the link. `rep movsb`/`rep stosb` are the
+//! fast path of every x86_64 CPU since Ivy Bridge (ERMSB); nook copies
+//! little.
 
 use core::arch::asm;
 
@@ -48,6 +49,24 @@ pub unsafe fn copy_down(dest: *mut u8, src: *const u8, n: usize) {
     };
 }
 
+/// Whether the `n` bytes at `a` and at `b` differ.
+///
+/// # Safety
+/// Both are valid for `n` bytes of reads.
+#[inline(always)]
+pub unsafe fn differ(a: *const u8, b: *const u8, n: usize) -> bool {
+    let differ: u8;
+    // SAFETY: the caller's contract. xor sets ZF, so that n = 0 (no
+    // compare at all) reads as equal; repe cmpsb stops at the first
+    // difference with ZF clear.
+    unsafe {
+        asm!("xor eax, eax", "repe cmpsb", "setne al",
+            inout("rsi") a => _, inout("rdi") b => _, inout("rcx") n => _, out("al") differ,
+            options(nostack, readonly))
+    };
+    differ != 0
+}
+
 /// The length of the C string at `s`.
 ///
 /// # Safety
@@ -78,6 +97,13 @@ mod tests {
         assert_eq!(unsafe { c_len(b.as_ptr()) }, 2);
         // SAFETY: a C string literal.
         assert_eq!(unsafe { c_len(c"".as_ptr().cast()) }, 0);
+        // SAFETY: all in bounds.
+        unsafe {
+            assert!(!differ(b"abc".as_ptr(), b"abd".as_ptr(), 0));
+            assert!(!differ(b"abc".as_ptr(), b"abd".as_ptr(), 2));
+            assert!(differ(b"abc".as_ptr(), b"abd".as_ptr(), 3));
+            assert!(differ(b"xbc".as_ptr(), b"abc".as_ptr(), 3));
+        }
     }
 
     #[test]
