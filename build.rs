@@ -3,10 +3,50 @@
 use std::process::Command;
 
 /// nook never unwinds, yet the prebuilt libcore it is linked with (LTO)
-/// still emits unwind tables: drop those of the Rust object. musl's
-/// crtbegin.o refers to its own, so they stay. INSERT keeps ld's default
-/// script for everything else.
-const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } } INSERT AFTER .text;\n";
+/// still emits unwind tables: drop those of the Rust object, and the
+/// compilers' .comment. crtbegin.o and crtend.o go too: all they do is
+/// register unwind tables with an unwinder nook does not link (the weak
+/// __register_frame_info is null) and call a __cxa_finalize it lacks; with
+/// them go their init and fini array entries, their unwind table and their
+/// GOT slots. INSERT keeps ld's default script for everything else.
+const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) } } INSERT AFTER .text;\n";
+
+/// Fewer output sections, each of which costs a 64-byte section header
+/// (and its name) in the file: .init, .text and .fini become one .text,
+/// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
+/// .init_array, .fini_array) join .data. Each keeps its input order
+/// (crti's and crtn's halves of _init and _fini stay contiguous), and
+/// musl finds the init and fini arrays by the symbols set here. Input
+/// sections go to the first statement of the script that matches them, so
+/// this comes after [`SETUP_ONLY`]'s (see `linker_script`); ld then drops
+/// the default script's statements, left empty.
+const MERGED: &str = "SECTIONS {
+  .text : {
+    KEEP(*(SORT_NONE(.init)))
+    *(.text.unlikely .text.*_unlikely .text.unlikely.*)
+    *(.text.startup .text.startup.*)
+    *(.text .text.*)
+    KEEP(*(SORT_NONE(.fini)))
+  }
+} INSERT BEFORE .init;
+SECTIONS {
+  .rodata : { *(.rodata .rodata.*) KEEP(*(.eh_frame)) }
+} INSERT BEFORE .rodata;
+SECTIONS {
+  .data : {
+    *(.data .data.*)
+    *(.got) *(.igot) *(.got.plt) *(.igot.plt)
+    __init_array_start = .;
+    KEEP(*(SORT_BY_INIT_PRIORITY(.init_array.*)))
+    KEEP(*(.init_array))
+    __init_array_end = .;
+    __fini_array_start = .;
+    KEEP(*(SORT_BY_INIT_PRIORITY(.fini_array.*)))
+    KEEP(*(.fini_array))
+    __fini_array_end = .;
+  }
+} INSERT BEFORE .init_array;
+";
 
 /// Code that builds a container but never runs in PID 1's init: folders,
 /// modules and single functions (`module::function`), matched by their symbols
@@ -40,9 +80,9 @@ const SETUP_ONLY: &[&str] = &[
 /// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
 const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux"];
 
-/// The linker script: [`DISCARD_EH_FRAME`], and [`SETUP_ONLY`] in a
+/// The linker script: [`DISCARD`], [`SETUP_ONLY`] in a
 /// segment that starts on the next 64 KiB boundary plus the file offset's
-/// place in its page, so the file needs no padding.
+/// place in its page, so the file needs no padding, then [`MERGED`].
 fn linker_script() -> String {
     let mut patterns = String::new();
     for path in SETUP_ONLY {
@@ -56,7 +96,7 @@ fn linker_script() -> String {
     // (the packed --help text).
     patterns += " .text.setup.*";
     format!(
-        "{DISCARD_EH_FRAME}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n"
+        "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
     )
 }
 

@@ -135,6 +135,13 @@ fn record<'a>(step: *const c_char, object: *const c_char, errno: Errno, detail: 
     Failure(PhantomData)
 }
 
+/// A failure with strerror's text: most sites, one argument fewer each.
+#[cold]
+#[inline(never)]
+fn record_errno<'a>(step: *const c_char, object: *const c_char, errno: Errno) -> Failure<'a> {
+    record(step, object, errno, core::ptr::null())
+}
+
 #[cold]
 #[inline(never)]
 fn record_option<'a>(object: *const c_char, detail: *const c_char) -> Failure<'a> {
@@ -144,7 +151,7 @@ fn record_option<'a>(object: *const c_char, detail: *const c_char) -> Failure<'a
 impl<'a> Failure<'a> {
     #[inline]
     pub fn new(step: Step, object: &'a CStr, errno: Errno) -> Self {
-        record(step.as_ptr(), object.as_ptr(), errno, core::ptr::null())
+        record_errno(step.as_ptr(), object.as_ptr(), errno)
     }
 
     /// A usage error: nothing was changed yet.
