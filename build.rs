@@ -60,20 +60,45 @@ SECTIONS {
 /// Put here a function PID 1 runs and `tests/init.rs` (`init_memory`) fails;
 /// leave one out and PID 1 only maps a few pages more.
 const SETUP_ONLY: &[&str] = &[
-    // Whole folders and files: a new file under setup/ or a new role is out
-    // of PID 1's segment by default.
-    "setup", "role::run", "role::enter", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp",
-    "cli::help",
-    // The parser's run and enter halves: PID 1 parses only `init`'s options
-    // (cli/init.rs, cli/env.rs and the shared cursor), and the run table's
-    // lookup, which tells it --help.
-    "cli::enter", "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
+    // Whole folders and files (and, below, every file of role/ and cli/
+    // but PID 1's): a new file under setup/, role/ or cli/ is out of PID
+    // 1's segment by default.
+    "setup", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp",
+    // The parser's run half, in the files PID 1 reads: it parses only
+    // `init`'s options, and the run table's lookup, which tells it --help.
+    "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
     "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
     // The sandbox options: PID 1 reads them only when they were given.
     "cli::sandbox::option",
-    // What usage errors suggest: cold, and before PROGRAM starts.
-    "cli::suggest",
 ];
+
+/// The folders whose every file is [`SETUP_ONLY`] but those of
+/// [`PID1_FILES`]: the roles and the parser, which get a file per role.
+const SETUP_ONLY_BY_FILE: &[&str] = &["role", "cli"];
+
+/// The files of [`SETUP_ONLY_BY_FILE`]'s folders that PID 1 runs: `nook
+/// init`'s role and options, the NOOK_* variables and the re-exec
+/// protocol's decoder, option values, the shared cursor (mod.rs), and the
+/// run table's lookup (for --help).
+const PID1_FILES: &[&str] = &["role::mod", "role::init", "cli::mod", "cli::init", "cli::env", "cli::reexec", "cli::values", "cli::run", "cli::sandbox"];
+
+/// [`SETUP_ONLY`], with every file of [`SETUP_ONLY_BY_FILE`]'s folders but
+/// [`PID1_FILES`] added.
+fn setup_only() -> Vec<String> {
+    let mut paths: Vec<String> = SETUP_ONLY.iter().map(|s| s.to_string()).collect();
+    for folder in SETUP_ONLY_BY_FILE {
+        println!("cargo:rerun-if-changed=src/{folder}");
+        let mut files: Vec<String> = std::fs::read_dir(format!("src/{folder}"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".rs").map(str::to_string))
+            .map(|stem| format!("{folder}::{stem}"))
+            .filter(|path| !PID1_FILES.contains(&path.as_str()))
+            .collect();
+        files.sort();
+        paths.extend(files);
+    }
+    paths
+}
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
 /// mangling names `<nook::kernel::sys::Linux as nook::kernel::sys::Sys>::attach` as
@@ -85,7 +110,7 @@ const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux"];
 /// place in its page, so the file needs no padding, then [`MERGED`].
 fn linker_script() -> String {
     let mut patterns = String::new();
-    for path in SETUP_ONLY {
+    for path in setup_only() {
         let mangled: String = path.split("::").map(|part| format!("{}{part}", part.len())).collect();
         patterns += &format!(" .text.*_ZN4nook{mangled}[0-9]*");
     }
