@@ -17,6 +17,7 @@ pub enum Action {
     Run,
     Init,
     Enter,
+    Mounts,
     Help,
     Version,
 }
@@ -29,6 +30,7 @@ enum Role {
     Run,
     Enter,
     Init,
+    Mounts,
     /// The roles of the contract (README, "Not built yet") that later work
     /// will bring; until then they are refused by name rather than mistaken
     /// for a PROGRAM.
@@ -37,7 +39,7 @@ enum Role {
 
 const ROLES: Words<Role> = words![
     "run" => Role::Run, "enter" => Role::Enter, "init" => Role::Init,
-    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Future,
+    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Mounts,
 ];
 
 /// HOST_NAME_MAX.
@@ -48,6 +50,9 @@ const HOSTNAME_MAX: usize = 64;
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     if argv.get(0).map(basename) == Some(b"switch_root") {
         return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
+    }
+    if argv.get(0).map(basename) == Some(b"findmnt") {
+        return mounts::parse_mounts(argv, 1, &mut plan.mounts);
     }
     let first = match argv.get(1) {
         None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
@@ -68,6 +73,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             parse_init(argv, envp, plan)?;
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
+        Some(Role::Mounts) => return mounts::parse_mounts(argv, 2, &mut plan.mounts),
         Some(Role::Future) => {
             return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
         }
@@ -486,10 +492,7 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
             Some(Opt::Help) => return Ok(()),
             Some(Opt::Pid) => {
                 let v = cur.value()?;
-                number(arg, v, 10, i32::MAX as u64)
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| bad_value(arg, v, c"is not a process id"))?;
+                process_id(arg, v)?;
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
@@ -501,6 +504,15 @@ fn parse_enter<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Re
         return Err(Failure::option(c"--pid", c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
     }
     program(argv, cur.next, plan)
+}
+
+/// The value of `--pid`: a process id (1 to 2^31-1).
+fn process_id<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
+    number(option, v, 10, i32::MAX as u64)
+        .ok()
+        .filter(|&n| n > 0)
+        .map(|n| n as i32)
+        .ok_or_else(|| bad_value(option, v, c"is not a process id"))
 }
 
 /// The longest --grace: a day.
@@ -623,6 +635,7 @@ fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
 
 pub mod help;
 mod env;
+mod mounts;
 mod sandbox;
 pub mod values;
 use env::apply_environment;

@@ -1,11 +1,13 @@
 //! The kernel layer: every raw system call (raw.rs), and the `Sys` seam
 //! through which the mount tree is built (sys.rs), with its mount(2)
 //! fallback (legacy.rs) and, for unit tests, its recording double
-//! (record.rs); Landlock (landlock.rs) and seccomp (seccomp.rs). Only this
+//! (record.rs); the one reader of /proc/PID/mountinfo (mountinfo.rs);
+//! Landlock (landlock.rs) and seccomp (seccomp.rs). Only this
 //! layer holds `unsafe` system calls.
 
 pub mod legacy;
 pub mod landlock;
+pub mod mountinfo;
 pub mod procfs;
 pub mod raw;
 pub mod seccomp;

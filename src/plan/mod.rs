@@ -5,6 +5,7 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+pub mod mounts;
 pub mod sandbox;
 pub use sandbox::Sandbox;
 use core::ffi::{CStr, c_char};
@@ -196,6 +197,8 @@ pub struct RunPlan<'a> {
     pub fds: WrapperFds,
     /// `enter --pid`: the process whose namespaces to join.
     pub enter_pid: Option<&'a CStr>,
+    /// `nook mounts`'s options.
+    pub mounts: mounts::MountsPlan<'a>,
     /// The PID-1 stage's options (`run --unshare-pid` and `init`).
     pub init: InitOptions,
     /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
@@ -245,6 +248,7 @@ impl<'a> RunPlan<'a> {
             caps: None,
             fds: WrapperFds { info: None, json_status: None, block: None, sync: None },
             enter_pid: None,
+            mounts: mounts::MountsPlan { pid: None, all: false, json: false },
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None, new_session: false },
             inherited_mask: None,
             inherited_foreground: 0,
