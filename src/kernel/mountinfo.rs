@@ -80,52 +80,62 @@ const TAGS: Words<u8> = words!["shared" => 0, "master" => 1, "propagate_from" =>
 /// backslash that does not start a `\ooo` escape, a mount point that is
 /// not absolute).
 pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
+    let mut m = Mount { id: 0, parent: 0, fields: [b""; 9], optional: b"", shared: 0, master: 0, from: 0, unbindable: false };
+    // The field's number, that of the "-" that ends the optional fields,
+    // where the current field and the optional ones start.
+    let (mut n, mut dash, mut start, mut optional_at) = (0, 0, 0, 0);
     let mut i = 0;
-    while let Some(&c) = line.get(i) {
-        if c == b'\\' {
-            match line.get(i + 1..i + 4)? {
+    while i <= line.len() {
+        match line.get(i) {
+            Some(b'\\') => match line.get(i + 1..i + 4)? {
                 [b'0'..=b'3', b'0'..=b'7', b'0'..=b'7'] => i += 3,
                 _ => return None,
+            },
+            Some(&c) if c != b' ' => {}
+            _ => {
+                let field = line.get(start..i)?;
+                // Only the source may be empty (a mount(2) source of "").
+                if field.is_empty() && (dash == 0 || n != dash + 2) {
+                    return None;
+                }
+                if n == 6 {
+                    optional_at = start;
+                }
+                if dash != 0 || n < 6 {
+                    *m.fields.get_mut(if dash == 0 { n } else { n - dash + 5 })? = field;
+                } else if field == b"-" {
+                    m.optional = line.get(optional_at..start.saturating_sub(1).max(optional_at)).unwrap_or(b"");
+                    dash = n;
+                } else {
+                    optional(&mut m, field)?;
+                }
+                n += 1;
+                start = i + 1;
             }
         }
         i += 1;
     }
-    let mut m = Mount { id: 0, parent: 0, fields: [b""; 9], optional: b"", shared: 0, master: 0, from: 0, unbindable: false };
-    let (mut count, mut dash, mut optional_at) = (0, 0, 0);
-    for (n, field) in line.split(|&c| c == b' ').enumerate() {
-        count = n + 1;
-        // Only the source may be empty (a mount(2) source of "").
-        if field.is_empty() && (dash == 0 || n != dash + 2) {
-            return None;
-        }
-        let at = field.as_ptr() as usize - line.as_ptr() as usize;
-        if n == 5 {
-            optional_at = at + field.len() + 1;
-        }
-        if dash != 0 || n < 6 {
-            *m.fields.get_mut(if dash == 0 { n } else { n - dash + 5 })? = field;
-        } else if field == b"-" {
-            m.optional = line.get(optional_at..at - 1).unwrap_or(b"");
-            dash = n;
-        } else {
-            let colon = field.iter().position(|&c| c == b':').unwrap_or(field.len());
-            let (tag, value) = (&field[..colon], field.get(colon + 1..).unwrap_or(b""));
-            let slot = match TAGS.find(tag) {
-                Some(0) => &mut m.shared,
-                Some(1) => &mut m.master,
-                Some(2) => &mut m.from,
-                Some(_) if value.is_empty() => {
-                    m.unbindable = true;
-                    continue;
-                }
-                // A field a later kernel may add.
-                _ => continue,
-            };
-            *slot = number(value)?;
-        }
-    }
     (m.id, m.parent) = (number(m.fields[0])?, number(m.fields[1])?);
-    (dash != 0 && count == dash + 4 && m.id != 0 && m.target().first() == Some(&b'/')).then_some(m)
+    (dash != 0 && n == dash + 4 && m.id != 0 && m.target().first() == Some(&b'/')).then_some(m)
+}
+
+/// One optional field into `m`: None for a known tag with a bad number.
+fn optional(m: &mut Mount, field: &[u8]) -> Option<()> {
+    let colon = field.iter().position(|&c| c == b':').unwrap_or(field.len());
+    let value = field.get(colon + 1..).unwrap_or(b"");
+    let slot = match TAGS.find(field.get(..colon)?) {
+        Some(0) => &mut m.shared,
+        Some(1) => &mut m.master,
+        Some(2) => &mut m.from,
+        Some(_) => {
+            m.unbindable = true;
+            return Some(());
+        }
+        // A field a later kernel may add.
+        None => return Some(()),
+    };
+    *slot = number(value)?;
+    Some(())
 }
 
 fn number(field: &[u8]) -> Option<u32> {

@@ -103,25 +103,39 @@ fn tree(table: &mut Table, all: bool, out: &mut Writer) {
 /// Each peer group a shown mount is in or receives from, in order: its
 /// peers, its slaves, and the group its peers receive from.
 fn legend(table: &Table, out: &mut Writer) {
-    let shown = || table.entries.iter().filter(|e| e.mark);
     let mut last = 0;
-    while let Some(group) = shown().flat_map(|e| [e.shared, e.master]).filter(|&g| g > last).min() {
+    loop {
+        let mut group = u32::MAX;
+        for e in table.entries.iter().filter(|e| e.mark) {
+            for g in [e.shared, e.master] {
+                if g > last && g < group {
+                    group = g;
+                }
+            }
+        }
+        if group == u32::MAX {
+            return;
+        }
         if last == 0 {
             out.bytes(b"\nPeer groups: a mount or unmount on a peer happens on every peer and slave\n");
         }
         last = group;
         out.bytes(b"group ").dec(group as u64);
-        match shown().find(|e| e.shared == group) {
+        match table.entries.iter().find(|e| e.mark && e.shared == group) {
             None => out.bytes(b" (no peer in this mount namespace)"),
             Some(e) if e.master != 0 => out.bytes(b", receives from group ").dec(e.master as u64),
             Some(_) => out,
         };
         out.byte(b'\n');
-        for (i, e) in table.entries.iter().enumerate().filter(|(_, e)| e.mark) {
-            let role: &[u8] = match () {
-                _ if e.shared == group => b"  peer  ",
-                _ if e.master == group => b"  slave ",
-                _ => continue,
+        for (i, e) in table.entries.iter().enumerate() {
+            let role: &[u8] = if !e.mark {
+                continue;
+            } else if e.shared == group {
+                b"  peer  "
+            } else if e.master == group {
+                b"  slave "
+            } else {
+                continue;
             };
             if let Some(m) = table.mount(i) {
                 out.bytes(role);
@@ -199,9 +213,11 @@ fn json(table: &mut Table, all: bool, out: &mut Writer) {
         // findmnt's OPTIONS: rw or ro, then the other options of the mount
         // and of its filesystem.
         out.bytes(b"\", \"options\": \"").bytes(if read_only(m) { b"ro" } else { b"rw" });
-        for option in m.options().split(|&c| c == b',').chain(m.super_options().split(|&c| c == b',')) {
-            if option != b"rw" && option != b"ro" {
-                string(out, b",", &[option]);
+        for options in [m.options(), m.super_options()] {
+            for option in options.split(|&c| c == b',') {
+                if option != b"rw" && option != b"ro" {
+                    string(out, b",", &[option]);
+                }
             }
         }
         // findmnt's PROPAGATION.
