@@ -175,7 +175,9 @@ pub struct Entry {
     visited: bool,
 }
 
-const ZERO: Entry = Entry { id: 0, parent: 0, shared: 0, master: 0, at: 0, depth: 0, mark: false, visited: false };
+impl Entry {
+    pub const ZERO: Entry = Entry { id: 0, parent: 0, shared: 0, master: 0, at: 0, depth: 0, mark: false, visited: false };
+}
 
 /// Checks every line of `text` and indexes it into `entries`: the number
 /// of mounts; EINVAL for a line not in the kernel's format (a text that
@@ -196,7 +198,7 @@ pub fn index(text: &[u8], entries: &mut [Entry]) -> Result<usize, Errno> {
             return Err(Errno::INVAL);
         }
         let slot = entries.get_mut(count).ok_or(Errno::TOOBIG)?;
-        *slot = Entry { id: m.id, parent: m.parent, shared: m.shared, master: m.master, at: at as u32, ..ZERO };
+        *slot = Entry { id: m.id, parent: m.parent, shared: m.shared, master: m.master, at: at as u32, ..Entry::ZERO };
         count += 1;
         at += line.len() + 1;
     }
@@ -210,7 +212,7 @@ pub struct Table<'t> {
 }
 
 static mut TEXT: [u8; BUFFER] = [0; BUFFER];
-static mut ENTRIES: [Entry; MAX_MOUNTS] = [ZERO; MAX_MOUNTS];
+static mut ENTRIES: [Entry; MAX_MOUNTS] = [Entry::ZERO; MAX_MOUNTS];
 /// Whether a [`Table`] over the static buffers is alive.
 static IN_USE: AtomicBool = AtomicBool::new(false);
 
@@ -338,12 +340,12 @@ mod tests {
     }
 
     fn table(text: &[u8]) -> Result<usize, Errno> {
-        index(text, &mut [ZERO; 8])
+        index(text, &mut [Entry::ZERO; 8])
     }
 
     #[test]
     fn parses_every_field_and_propagation() {
-        let mut entries = [ZERO; 8];
+        let mut entries = [Entry::ZERO; 8];
         let t = Table::new(HOST, &mut entries).unwrap();
         assert_eq!(t.entries.len(), 4);
         let m = t.mount(2).unwrap();
@@ -398,7 +400,7 @@ mod tests {
     }
 
     fn order(text: &[u8]) -> Vec<(u32, Option<u32>)> {
-        let mut entries = [ZERO; 8];
+        let mut entries = [Entry::ZERO; 8];
         let mut t = Table::new(text, &mut entries).unwrap();
         let mut seen = Vec::new();
         t.walk(|t, i, parent| seen.push((t.entries[i].id, parent.map(|p| t.entries[p].id))));

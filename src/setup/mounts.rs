@@ -52,12 +52,13 @@ pub fn show<'a>(plan: &MountsPlan<'a>) -> Result<'a, ()> {
         return Err(Failure::new(step, object, Errno::SRCH).hint(c"no mount table left: the process has exited"));
     }
     let mut out = Writer::new(STDOUT);
-    if plan.json {
-        json(&mut table, plan.all, &mut out);
-    } else {
-        tree(&mut table, plan.all, &mut out);
-    }
+    render(&mut table, plan.all, plan.json, &mut out);
     out.finish().map_err(|e| Failure::new(c"write", c"stdout", e))
+}
+
+/// The tree of `table` (or its JSON) into `out`.
+pub fn render(table: &mut Table, all: bool, json: bool, out: &mut Writer) {
+    if json { self::json(table, all, out) } else { tree(table, all, out) }
 }
 
 /// Calls `row` for each mount shown, in tree order, with its depth in the
@@ -85,13 +86,13 @@ fn tree(table: &mut Table, all: bool, out: &mut Writer) {
     let hidden = each_shown(table, all, &mut |m, depth| {
         let indent = 2 * depth.min(MAX_INDENT) as usize;
         out.spaces(indent);
-        cell(out, &[m.target()], TARGET - indent, true);
+        cell(out, &[m.target()], TARGET - indent, Cell::Padded);
         out.byte(b' ');
-        cell(out, &[m.fstype()], FSTYPE, true);
+        cell(out, &[m.fstype()], FSTYPE, Cell::Padded);
         out.byte(b' ');
-        cell(out, &source(m), SOURCE, true);
+        cell(out, &source(m), SOURCE, Cell::Padded);
         out.bytes(if read_only(m) { b" ro " } else { b" rw " });
-        cell(out, &[if m.optional.is_empty() { b"private" } else { m.optional }], PROPAGATION, false);
+        cell(out, &[if m.optional.is_empty() { b"private" } else { m.optional }], PROPAGATION, Cell::Words);
         out.byte(b'\n');
     });
     if hidden > 0 {
@@ -139,7 +140,7 @@ fn legend(table: &Table, out: &mut Writer) {
             };
             if let Some(m) = table.mount(i) {
                 out.bytes(role);
-                cell(out, &[m.target()], 80 - 1 - role.len(), false);
+                cell(out, &[m.target()], 80 - 1 - role.len(), Cell::Last);
                 out.byte(b'\n');
             }
         }
@@ -157,16 +158,28 @@ fn read_only(m: &Mount) -> bool {
     [m.options(), m.super_options()].iter().any(|o| o.split(|&c| c == b',').any(|w| w == b"ro"))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    /// Padded with spaces to its width.
+    Padded,
+    /// The last of its line.
+    Last,
+    /// The last, and words the kernel separates with spaces (the
+    /// propagation): shown separated with commas.
+    Words,
+}
+
 /// The decoded bytes of `parts` in `width` columns, each shown as
-/// [`Writer::shown`] does; cut in the middle with "…" when longer, padded
-/// with spaces to `width` with `pad`.
-fn cell(out: &mut Writer, parts: &[&[u8]], width: usize, pad: bool) {
+/// [`Writer::shown`] does; cut in the middle with "…" when longer.
+fn cell(out: &mut Writer, parts: &[&[u8]], width: usize, kind: Cell) {
+    let words = kind == Cell::Words;
     let mut total = 0;
-    decode(parts, &mut |b| total += shown_width(b));
+    decode(parts, &mut |b| total += if b == b' ' && words { 1 } else { shown_width(b) });
     let head = if total <= width { total } else { (width - 1) / 2 };
     let tail = width.saturating_sub(head + 1);
     let (mut at, mut used, mut marked) = (0, 0, false);
     decode(parts, &mut |b| {
+        let b = if b == b' ' && words { b',' } else { b };
         let w = shown_width(b);
         // The head, then the mark once, then the tail.
         let mut show = at + w <= head;
@@ -183,7 +196,7 @@ fn cell(out: &mut Writer, parts: &[&[u8]], width: usize, pad: bool) {
         }
         at += w;
     });
-    if pad {
+    if kind == Cell::Padded {
         out.spaces(width.saturating_sub(used));
     }
 }
@@ -251,4 +264,88 @@ fn string(out: &mut Writer, before: &[u8], parts: &[&[u8]]) {
             _ => out.byte(b),
         };
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::mountinfo::Entry;
+    use std::io::{Read, Seek};
+    use std::os::fd::AsRawFd;
+
+    pub(crate) fn rendered(text: &[u8], all: bool, json: bool) -> String {
+        let mut entries = vec![Entry::ZERO; 64];
+        let mut table = Table::new(text, &mut entries).unwrap();
+        let path = std::env::temp_dir().join(format!("nook-mounts-test.{}.{:?}", std::process::id(), std::thread::current().id()));
+        let mut file = std::fs::File::options().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let mut out = Writer::new(file.as_raw_fd());
+        render(&mut table, all, json, &mut out);
+        out.finish().unwrap();
+        let mut shown = String::new();
+        file.rewind().unwrap();
+        file.read_to_string(&mut shown).unwrap();
+        shown
+    }
+
+    const TABLE: &[u8] = b"27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw,discard
+22 27 0:21 / /proc rw,nosuid - proc proc rw
+30 22 0:30 / /proc/sys/x rw - tmpfs tmpfs rw
+28 27 0:25 /src /mnt/a\\040b ro,nosuid master:1 - tmpfs src ro,size=4k
+29 28 0:26 / /mnt/a\\040b/t\\011\\012\\134/\"q\" rw shared:4 master:1 - tmpfs none ro
+31 27 0:27 / /mnt/long/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/end rw shared:4 unbindable - tmpfs a-very-long-source-name rw
+";
+
+    #[test]
+    fn the_tree_fits_80_columns_and_names_are_unambiguous() {
+        let text = rendered(TABLE, false, false);
+        assert_eq!(
+            text,
+            "TARGET                         FSTYPE   SOURCE          RW PROPAGATION
+/                              ext4     /dev/vda        rw shared:1
+  /proc/sys/x                  tmpfs    tmpfs           rw private
+  /mnt/a\\x20b                  tmpfs    src[/src]       ro master:1
+    /mnt/a\\x20b/…\\x0a\\x5c/\"q\"  tmpfs    none            ro shared:4,master:1
+  /mnt/long/aaa…aaaaaaaaaa/end tmpfs    a-very-…ce-name rw shared:4,unbindable
+(1 pseudo filesystems not shown: nook mounts --all)
+
+Peer groups: a mount or unmount on a peer happens on every peer and slave
+group 1
+  peer  /
+  slave /mnt/a\\x20b
+  slave /mnt/a\\x20b/t\\x09\\x0a\\x5c/\"q\"
+group 4, receives from group 1
+  peer  /mnt/a\\x20b/t\\x09\\x0a\\x5c/\"q\"
+  peer  /mnt/long/aaaaaaaaaaaaaaaaaaaaaaaaa…aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/end
+"
+        );
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{line:?}");
+        }
+        let all = rendered(TABLE, true, false);
+        assert!(all.contains("\n  /proc                        proc     proc            rw private\n    /proc/sys/x "), "{all}");
+        assert!(!all.contains("not shown"));
+    }
+
+    #[test]
+    fn json_is_findmnts_shape() {
+        let text = rendered(TABLE, true, true);
+        assert!(text.starts_with("{\"filesystems\": [\n  {\"target\": \"/\", \"source\": \"/dev/vda\", \"fstype\": \"ext4\", \"options\": \"rw,relatime,discard\", \"propagation\": \"shared\", \"children\": ["), "{text}");
+        assert!(text.contains("{\"target\": \"/mnt/a b/t\\u0009\\u000a\\\\/\\\"q\\\"\", \"source\": \"none\", \"fstype\": \"tmpfs\", \"options\": \"ro\", \"propagation\": \"shared,slave\"}"), "{text}");
+        assert!(text.contains("\"source\": \"src[/src]\", \"fstype\": \"tmpfs\", \"options\": \"ro,nosuid,size=4k\", \"propagation\": \"private,slave\""), "{text}");
+        assert!(text.ends_with("\"propagation\": \"shared,unbindable\"}]}\n]}\n"), "{text}");
+        let python = std::process::Command::new("python3")
+            .args(["-c", "import json,sys; t = json.load(sys.stdin); print(len(t['filesystems'][0]['children']))"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        python.stdin.as_ref().unwrap().write_all(text.as_bytes()).unwrap();
+        let parsed = python.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&parsed.stdout), "3\n", "{text}");
+        // Balanced: the nesting closes exactly.
+        assert_eq!(text.matches('[').count(), text.matches(']').count());
+        assert_eq!(text.matches('{').count(), text.matches('}').count());
+    }
 }
