@@ -41,7 +41,7 @@ impl Case {
 
 /// How many bad invocations there are: a case dropped by mistake fails the
 /// test (SECURITY.md names the number).
-const CASES: usize = 91;
+const CASES: usize = 99;
 
 fn bad_invocations() -> Vec<Case> {
     let w = world();
@@ -200,6 +200,14 @@ fn bad_invocations() -> Vec<Case> {
         case("enter --pid not a number", &["enter", "--pid", "12ab", "--", t]).says("option 12ab: is not a process id (EINVAL)"),
         case("enter with a run option", &["enter", "--pid", "1", "--root", "/", "--", t]).says("option --root: unknown enter option (EINVAL)"),
         case("init with an unknown option", &["init", "--bogus", "--", t]).says("option --bogus: unknown init option (EINVAL)"),
+        case("mounts with an unknown option", &["mounts", "--tree"]).says("option --tree: unknown mounts option (EINVAL)"),
+        case("mounts --pid without a value", &["mounts", "--pid"]).says("option --pid: missing value (EINVAL)"),
+        case("mounts --pid 0", &["mounts", "--pid", "0"]).says("option 0: is not a process id (EINVAL)"),
+        case("mounts --pid not a number", &["mounts", "--json", "--pid", "1x"]).says("option 1x: is not a process id (EINVAL)"),
+        case("mounts --pid twice", &["mounts", "--pid", "1", "--pid", "1"]).says("option --pid: given twice (EINVAL)"),
+        case("mounts with an argument", &["mounts", "--all", "/proc"]).says("usage /proc: nook mounts takes no arguments (EINVAL)"),
+        case("mounts with a PROGRAM", &["mounts", "--", "/bin/true"]).says("usage /bin/true: nook mounts takes no arguments (EINVAL)"),
+        case("mounts --pid of no process", &["mounts", "--pid", "2147483647"]).says("read the mount table of process 2147483647: No such file or directory (ENOENT): no such process"),
         case("a future role", &["switch-root", "/new", "/sbin/init"]).says("role switch-root: not supported by this build yet (EINVAL)"),
     ]
 }
