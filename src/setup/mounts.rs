@@ -46,7 +46,7 @@ pub fn show<'a>(plan: &MountsPlan<'a>) -> Result<'a, ()> {
             .hint_on(Errno::INVAL, Some(c"a line is not in the kernel's format"))
             .hint_on(Errno::FBIG, Some(c"more than 1 MiB of mount table"))
             .hint_on(Errno::TOOBIG, Some(c"more than 16384 mounts"))
-            .hint_on(Errno::NOENT, Some(c"no such process"))
+            .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { c"no such process" } else { c"no /proc here: mount one (nook --unshare-pid --proc /proc)" }))
     })?;
     if table.entries.is_empty() {
         return Err(Failure::new(step, object, Errno::SRCH).hint(c"no mount table left: the process has exited"));
