@@ -24,6 +24,8 @@ const SETUP_ONLY: &[&str] = &[
     // of PID 1's segment by default.
     "setup", "role::run", "role::enter", "role::mounts", "kernel::legacy", "kernel::mountinfo", "kernel::sys", "kernel::landlock", "kernel::seccomp",
     "cli::help", "cli::mounts",
+    // nook mounts's output buffer.
+    "base::out::Writer", "base::out::shown_width",
     // The parser's run and enter halves (cli/ is one file for every role).
     "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
 ];
