@@ -311,3 +311,12 @@ fn findmnt_personality(who: Who) {
 }
 
 both!(each_state_is_shown, odd_names_are_unambiguous, json_matches_findmnt, pid_reads_another_namespace, oversized_table_is_an_error, findmnt_personality);
+
+/// docs/propagation.md is what scripts/propagation-doc gives now: every
+/// command in it run again, its output compared (needs root).
+#[test]
+fn propagation_doc_is_current() {
+    let script = format!("{}/scripts/propagation-doc", env!("CARGO_MANIFEST_DIR"));
+    let out = Run::argv(Who::Root, vec![script, "--check".into(), "--nook".into(), world().nook_path().into()]).run();
+    out.ok();
+}
