@@ -270,7 +270,6 @@ exec /mnt/nook mounts
 "#;
 
 fn oversized_table_is_an_error(who: Who) {
-    let w = world();
     let run = |count: &str| {
         Run::nook(
             who,
