@@ -2,11 +2,13 @@
 //! through which the mount tree is built (sys.rs), with its mount(2)
 //! fallback (legacy.rs) and, for unit tests, its recording double
 //! (record.rs); the one reader of /proc/PID/mountinfo (mountinfo.rs);
-//! Landlock (landlock.rs) and seccomp (seccomp.rs). Only this
+//! Landlock (landlock.rs) and seccomp (seccomp.rs); the C
+//! memory routines (mem.rs). Only this
 //! layer holds `unsafe` system calls.
 
 pub mod legacy;
 pub mod landlock;
+pub mod mem;
 pub mod mountinfo;
 pub mod procfs;
 pub mod raw;
