@@ -10,19 +10,27 @@
 
 use crate::base::error::{Failure, Result};
 use crate::base::out::{STDOUT, Writer, shown_width};
-use crate::base::words::{Words, words};
 use crate::kernel::mountinfo::{self, Mount, Table, decode};
 use crate::plan::mounts::MountsPlan;
 use rustix::io::Errno;
 
-/// Filesystems of the kernel's own state rather than of anyone's files,
-/// hidden without `--all`.
-const PSEUDO: Words<()> = words![
-    "proc" => (), "sysfs" => (), "cgroup" => (), "cgroup2" => (), "devpts" => (), "mqueue" => (),
-    "debugfs" => (), "tracefs" => (), "securityfs" => (), "pstore" => (), "bpf" => (), "configfs" => (),
-    "fusectl" => (), "hugetlbfs" => (), "autofs" => (), "binfmt_misc" => (), "efivarfs" => (),
-    "selinuxfs" => (), "nsfs" => (), "rpc_pipefs" => (),
-];
+/// The bytes of `text` in a static of the setup segment (build.rs): PID 1
+/// never reads them, so they stay out of its pages.
+macro_rules! setup_text {
+    ($name:ident = $text:expr) => {
+        #[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.mounts"))]
+        static $name: [u8; $text.len()] = crate::base::text::bytes_of($text);
+    };
+}
+
+// Filesystems of the kernel's own state rather than of anyone's files,
+// hidden without `--all`; each ended by a NUL.
+setup_text!(PSEUDO = "proc\0sysfs\0cgroup\0cgroup2\0devpts\0mqueue\0debugfs\0tracefs\0securityfs\0pstore\0\
+    bpf\0configfs\0fusectl\0hugetlbfs\0autofs\0binfmt_misc\0efivarfs\0selinuxfs\0nsfs\0rpc_pipefs\0");
+
+fn pseudo(fstype: &[u8]) -> bool {
+    crate::base::text::c_strings(&PSEUDO).any(|name| name.to_bytes() == fstype)
+}
 
 /// Column widths: target (with its indent), type, source, and the most
 /// the propagation takes (with the rw/ro column, 79 in all).
@@ -33,7 +41,8 @@ const PROPAGATION: usize = 20;
 /// Indentation stops deepening here, so a deep tree keeps its targets.
 const MAX_INDENT: u16 = 8;
 
-const HEADER: &[u8] = b"TARGET                         FSTYPE   SOURCE          RW PROPAGATION\n";
+setup_text!(HEADER = "TARGET                         FSTYPE   SOURCE          RW PROPAGATION\n");
+setup_text!(LEGEND = "\nPeer groups: a mount or unmount on a peer happens on every peer and slave\n");
 
 /// Shows the mount table `plan` asks for on stdout.
 pub fn show<'a>(plan: &MountsPlan<'a>) -> Result<'a, ()> {
@@ -68,7 +77,7 @@ fn each_shown(table: &mut Table, all: bool, row: &mut dyn FnMut(&Mount, u16)) ->
     table.walk(|t, i, parent| {
         let depth = parent.and_then(|p| t.entries.get(p)).map_or(0, |p| p.depth + p.mark as u16);
         let Some(m) = t.mount(i) else { return };
-        let shown = all || PSEUDO.find(m.fstype()).is_none();
+        let shown = all || !pseudo(m.fstype());
         if let Some(e) = t.entries.get_mut(i) {
             (e.depth, e.mark) = (depth, shown);
         }
@@ -82,7 +91,7 @@ fn each_shown(table: &mut Table, all: bool, row: &mut dyn FnMut(&Mount, u16)) ->
 }
 
 fn tree(table: &mut Table, all: bool, out: &mut Writer) {
-    out.bytes(HEADER);
+    out.bytes(&HEADER);
     let hidden = each_shown(table, all, &mut |m, depth| {
         let indent = 2 * depth.min(MAX_INDENT) as usize;
         out.spaces(indent);
@@ -118,7 +127,7 @@ fn legend(table: &Table, out: &mut Writer) {
             return;
         }
         if last == 0 {
-            out.bytes(b"\nPeer groups: a mount or unmount on a peer happens on every peer and slave\n");
+            out.bytes(&LEGEND);
         }
         last = group;
         out.bytes(b"group ").dec(group as u64);
