@@ -63,9 +63,11 @@ const SETUP_ONLY: &[&str] = &[
     // Whole folders and files (and, below, every file of role/ and cli/
     // but PID 1's): a new file under setup/, role/ or cli/ is out of PID
     // 1's segment by default.
-    "setup", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp",
+    "setup", "kernel::legacy", "kernel::mountinfo", "kernel::sys", "kernel::landlock", "kernel::seccomp",
     // The parser's run half, in the files PID 1 reads: it parses only
     // `init`'s options, and the run table's lookup, which tells it --help.
+    // nook mounts's output buffer (base/out.rs is PID 1's for its lines).
+    "base::out::Writer", "base::out::shown_width",
     "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
     "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
     // The sandbox options: PID 1 reads them only when they were given.

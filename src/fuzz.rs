@@ -5,6 +5,11 @@
 //!
 //! Invariants checked: parsing and planning never panic; every failure
 //! renders as exactly one line starting with `nook: `.
+//!
+//! A second entry, [`mountinfo`], takes the bytes as a mount table: the
+//! parser either refuses it or indexes it, the walk visits every mount
+//! exactly once, and both renderings (tree and JSON, with and without
+//! `--all`) finish without a panic.
 
 use crate::plan::{Argv, RunPlan};
 use crate::kernel::record::Recorder;
@@ -38,6 +43,22 @@ pub fn parse_and_plan(data: &[u8]) {
                 check_one_line(&f);
             }
         }
+    }
+}
+
+/// Arbitrary bytes as /proc/self/mountinfo (see the module's invariants).
+pub fn mountinfo(data: &[u8]) {
+    use crate::kernel::mountinfo::{Entry, Table};
+    let mut entries = std::vec![Entry::ZERO; 64];
+    let Ok(mut table) = Table::new(data, &mut entries) else { return };
+    let mut seen = std::vec![0; table.entries.len()];
+    table.walk(|_, i, _| seen[i] += 1);
+    assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
+    let sink = std::fs::File::options().write(true).open("/dev/null").expect("open /dev/null");
+    for (all, json) in [(false, false), (true, false), (false, true), (true, true)] {
+        let mut out = crate::base::out::Writer::new(std::os::fd::AsRawFd::as_raw_fd(&sink));
+        crate::setup::mounts::render(&mut table, all, json, &mut out);
+        out.finish().expect("write to /dev/null");
     }
 }
 
@@ -107,5 +128,50 @@ mod tests {
             }
             super::parse_and_plan(&data);
         }
+    }
+
+    /// The same for the mount table parser: mutations of a real table
+    /// (byte flips, cuts, spliced lines, escapes and separators).
+    #[test]
+    fn smoke_mutations_of_a_mount_table() {
+        let seed: &[u8] = b"22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw,discard
+28 27 0:25 /src /mnt/a\\040b ro,nosuid master:1 propagate_from:3 - tmpfs wei\\040rd ro,size=4k
+29 28 0:26 / /mnt/a\\040b/t\\011\\012\\134 rw shared:4 master:1 unbindable - tmpfs  rw
+30 29 0:27 / /mnt/a\\040b/t\\011\\012\\134/x rw shared:4 - tmpfs tmpfs rw
+";
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let mut data = seed.to_vec();
+            for _ in 0..(next() % 3 + 1) {
+                let at = (next() as usize) % (data.len() + 1);
+                match next() % 5 {
+                    0 if !data.is_empty() => {
+                        let i = at.min(data.len() - 1);
+                        data[i] = b"0123456789 -\\\n:/"[(next() % 16) as usize];
+                    }
+                    1 => data.insert(at, [b' ', b'\n', b'\\', b'-', b'1'][(next() % 5) as usize]),
+                    2 => data.truncate(at),
+                    3 if !data.is_empty() => {
+                        data.remove(at.min(data.len() - 1));
+                    }
+                    _ => {
+                        let from = (next() as usize) % seed.len();
+                        data.splice(at..at, seed[from..].iter().copied().take(40));
+                    }
+                }
+            }
+            super::mountinfo(&data);
+            accepted += crate::kernel::mountinfo::index(&data, &mut [crate::kernel::mountinfo::Entry::ZERO; 64]).is_ok() as usize;
+        }
+        // The mutations reach both sides: refused tables and accepted ones.
+        assert!(accepted > 1000 && accepted < 19_000, "{accepted}");
     }
 }

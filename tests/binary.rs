@@ -1,4 +1,4 @@
-//! The shipped binary itself: static, and within the size budget (76 KiB now; 80 KiB is the hard limit).
+//! The shipped binary itself: static, and within the size budget (77 KiB now; 80 KiB is the hard limit).
 //!
 //! The budget is easy to lose by accident: one non-zero field in the plan's
 //! const initializer moves ~110 KB from .bss into the file. This test is a
@@ -15,9 +15,11 @@ const NOOK: &str = env!("CARGO_BIN_EXE_nook");
 /// (14) kept that within 1% (62,784); Landlock and seccomp (issue 17)
 /// added 7,776 (70,560); the usage errors that help and `--help` listing
 /// every option (issue 19) 3,160, `enter` through an outer nook 512
-/// (74,232). What is left below 80 KiB is for switch-root, boot, mounts
-/// and the personalities: the size issue (20) takes bytes back.
-const BUDGET: u64 = 76 * 1024;
+/// (74,232); issue 20 took 2,808 off; `nook mounts` (issue 16) added about
+/// 6,830 (78,096). What is left below
+/// 80 KiB is for switch-root, boot and the other personalities: the size
+/// issue (20) takes bytes back.
+const BUDGET: u64 = 77 * 1024;
 
 #[test]
 fn the_binary_is_static_and_within_budget() {

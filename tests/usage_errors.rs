@@ -41,7 +41,7 @@ impl Case {
 
 /// How many bad invocations there are: a case dropped by mistake fails the
 /// test (SECURITY.md names the number).
-const CASES: usize = 97;
+const CASES: usize = 105;
 
 fn bad_invocations() -> Vec<Case> {
     let w = world();
@@ -198,6 +198,14 @@ fn bad_invocations() -> Vec<Case> {
         case("enter --pid not a number", &["enter", "--pid", "12ab", "--", t]).says("option --pid: 12ab is not a process id"),
         case("enter with a run option", &["enter", "--pid", "1", "--root", "/", "--", t]).says("option --root: unknown enter option"),
         case("init with an unknown option", &["init", "--bogus", "--", t]).says("option --bogus: unknown init option"),
+        case("mounts with an unknown option", &["mounts", "--tree"]).says("option --tree: unknown mounts option"),
+        case("mounts --pid without a value", &["mounts", "--pid"]).says("option --pid: missing"),
+        case("mounts --pid 0", &["mounts", "--pid", "0"]).says("option --pid: 0 is not a process id"),
+        case("mounts --pid not a number", &["mounts", "--json", "--pid", "1x"]).says("option --pid: 1x is not a process id"),
+        case("mounts --pid twice", &["mounts", "--pid", "1", "--pid", "1"]).says("option --pid: given twice"),
+        case("mounts with an argument", &["mounts", "--all", "/proc"]).says("usage /proc: nook mounts takes no arguments"),
+        case("mounts with a PROGRAM", &["mounts", "--", "/bin/true"]).says("usage /bin/true: nook mounts takes no arguments"),
+        case("mounts --pid of no process", &["mounts", "--pid", "2147483647"]).says("read the mount table of process 2147483647: No such file or directory (ENOENT): no such process"),
         case("a future role", &["switch-root", "/new", "/sbin/init"]).says("role switch-root: not supported by this build yet"),
     ]
 }

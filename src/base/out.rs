@@ -62,7 +62,6 @@ impl Line {
     /// U+2029 are all escaped), and a terminal escape, 7-bit or 8-bit (C1),
     /// is shown, not obeyed.
     pub fn user_bytes(&mut self, s: &[u8], limit: usize) -> &mut Self {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let end = self.len + limit;
         for &b in s {
             if self.len >= end {
@@ -116,6 +115,84 @@ impl Line {
         }
         let _ = write_all(fd, self.as_bytes());
     }
+}
+
+/// Output in blocks of 4 KiB, for text of any length (the mount tree, its
+/// JSON) where a [`Line`] would cut it. The first write error is kept for
+/// [`Writer::finish`].
+pub struct Writer {
+    buf: [MaybeUninit<u8>; 4096],
+    len: usize,
+    fd: i32,
+    error: Option<rustix::io::Errno>,
+}
+
+impl Writer {
+    pub const fn new(fd: i32) -> Self {
+        Writer { buf: [MaybeUninit::uninit(); 4096], len: 0, fd, error: None }
+    }
+
+    #[inline(never)]
+    pub fn byte(&mut self, b: u8) -> &mut Self {
+        if self.len == self.buf.len() {
+            self.flush();
+        }
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = MaybeUninit::new(b);
+            self.len += 1;
+        }
+        self
+    }
+
+    #[inline(never)]
+    pub fn bytes(&mut self, s: &[u8]) -> &mut Self {
+        for &b in s {
+            self.byte(b);
+        }
+        self
+    }
+
+    pub fn dec(&mut self, n: u64) -> &mut Self {
+        let mut digits = [0u8; 22];
+        self.bytes(crate::base::text::digits_of(n, 10, &mut digits))
+    }
+
+    /// `n` spaces.
+    pub fn spaces(&mut self, n: usize) -> &mut Self {
+        for _ in 0..n {
+            self.byte(b' ');
+        }
+        self
+    }
+
+    /// A byte of a name from the caller or the system, shown as itself
+    /// when it is printable ASCII other than space and backslash, else
+    /// as `\xHH` (see [`shown_width`]): a name stays one unambiguous word.
+    pub fn shown(&mut self, b: u8) -> &mut Self {
+        if shown_width(b) == 1 { self.byte(b) } else { self.bytes(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]) }
+    }
+
+    fn flush(&mut self) {
+        // SAFETY: the first `len` bytes were written (see `byte`).
+        let data = unsafe { core::slice::from_raw_parts(self.buf.as_ptr().cast::<u8>(), self.len) };
+        if self.error.is_none() && let Err(e) = write_all(self.fd, data) {
+            self.error = Some(e);
+        }
+        self.len = 0;
+    }
+
+    /// Writes what is left; the first error of any write.
+    pub fn finish(&mut self) -> Result<(), rustix::io::Errno> {
+        self.flush();
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The columns [`Writer::shown`] takes for `b`: 1, or 4 for `\xHH`.
+pub fn shown_width(b: u8) -> usize {
+    if (0x21..0x7f).contains(&b) && b != b'\\' { 1 } else { 4 }
 }
 
 /// Writes everything, retrying on EINTR and short writes.

@@ -2,7 +2,7 @@
 //! mistake is a usage error reported before anything changes.
 //!
 //! Each role has its own file with its own option table (`run.rs`,
-//! `enter.rs`, `init.rs`); a new role adds that file, its name to `ROLES`
+//! `enter.rs`, `init.rs`, `mounts.rs`); a new role adds that file, its name to `ROLES`
 //! (and a `Role` variant) and one arm to [`parse`], nothing else. This file
 //! holds what they share: the cursor over argv, PROGRAM, and set-once
 //! slots.
@@ -18,6 +18,7 @@ pub enum Action {
     Run,
     Init,
     Enter,
+    Mounts,
     Help,
     Version,
 }
@@ -30,6 +31,7 @@ enum Role {
     Run,
     Enter,
     Init,
+    Mounts,
     /// The roles of the contract (README, "Not built yet") that later work
     /// will bring; until then they are refused by name rather than mistaken
     /// for a PROGRAM.
@@ -38,13 +40,16 @@ enum Role {
 
 const ROLES: Words<Role> = words![
     "run" => Role::Run, "enter" => Role::Enter, "init" => Role::Init,
-    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Future,
+    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Mounts,
 ];
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     if argv.get(0).map(basename) == Some(b"switch_root") {
         return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
+    }
+    if argv.get(0).map(basename) == Some(b"findmnt") {
+        return mounts::parse(argv, 1, &mut plan.mounts);
     }
     let first = match argv.get(1) {
         None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
@@ -59,6 +64,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         Some(Role::Future) => {
             return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
         }
+        Some(Role::Mounts) => return mounts::parse(argv, 2, &mut plan.mounts),
         Some(role) => (role, 2),
         None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
         None => {
@@ -244,6 +250,7 @@ mod enter;
 mod env;
 pub mod help;
 mod init;
+mod mounts;
 pub mod reexec;
 mod run;
 mod sandbox;

@@ -18,6 +18,7 @@
 //!
 //! Everything here runs before pivot_root, while /proc is the host's.
 
+use crate::kernel::mountinfo;
 use crate::kernel::raw::MountAttr;
 use crate::base::text::Buf;
 use crate::base::num::parse_number;
@@ -155,119 +156,56 @@ fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
     parse_number(&value[..end], 10).map(|id| id as u32).ok_or(Errno::NOSYS)
 }
 
-/// How many mounts a recursive change can reach.
-const MAX_MOUNTS: usize = 4096;
-
-/// (mount id, parent id, below `top`) of each line of /proc/self/mountinfo.
-/// Legacy kernels only, so kept out of the common stack.
-static mut MOUNTS: [(u32, u32, bool); MAX_MOUNTS] = [(0, 0, false); MAX_MOUNTS];
-
 /// Calls `f` with each mount below the mount `top` is the root of, reached
 /// by its path inside `top` without following any symlink: a mount whose
 /// path does not resolve to it (a mount stacked on it hides it) is skipped.
 fn each_submount(top: BorrowedFd<'_>, mut f: impl FnMut(BorrowedFd<'_>) -> Result<()>) -> Result<()> {
-    // SAFETY: nook is single-threaded, and this is the table's one user.
-    let mounts = unsafe { &mut *core::ptr::addr_of_mut!(MOUNTS) };
     let top_id = mount_id(top)?;
-    let mut count = 0;
+    let mut table = mountinfo::read(None)?;
     let mut top_point = Buf::<4096>::new();
-    each_mountinfo_line(|fields| {
-        let (id, parent) = (number(fields[0]), number(fields[1]));
-        if id == top_id {
-            unescape(fields[4], &mut top_point);
-        }
-        *mounts.get_mut(count).ok_or(Errno::NOSPC)? = (id, parent, false);
-        count += 1;
-        Ok(())
-    })?;
+    if let Some(m) = table.find(top_id).and_then(|i| table.mount(i)) {
+        unescape(m.target(), &mut top_point);
+    }
     // Mark the descendants of `top`; a moved mount may be listed before its
     // parent, so repeat until nothing changes.
-    let mounts = &mut mounts[..count];
     let mut changed = true;
     while changed {
         changed = false;
-        for i in 0..count {
-            let (_, parent, below) = mounts[i];
-            if !below && (parent == top_id || mounts.iter().any(|&(id, _, b)| b && id == parent)) {
-                mounts[i].2 = true;
+        for i in 0..table.entries.len() {
+            let e = table.entries[i];
+            if !e.mark && (e.parent == top_id || table.entries.iter().any(|p| p.mark && p.id == e.parent)) {
+                table.entries[i].mark = true;
                 changed = true;
             }
         }
     }
-    let is_below = |id: u32| mounts.iter().any(|&(m, _, b)| b && m == id);
+    let is_below = |id: u32| table.entries.iter().any(|e| e.mark && e.id == id);
     let prefix = top_point.len();
     let mut point = Buf::<4096>::new();
-    each_mountinfo_line(|fields| {
-        if !is_below(number(fields[0])) {
-            return Ok(());
-        }
+    for i in 0..table.entries.len() {
+        let Some(m) = table.mount(i).filter(|m| is_below(m.id)) else { continue };
         point.clear();
-        unescape(fields[4], &mut point);
+        unescape(m.target(), &mut point);
         let relative = point.as_bytes().get(prefix..).unwrap_or(b"");
         let relative = relative.strip_prefix(b"/").unwrap_or(relative);
         if relative.is_empty() || !point.as_bytes().starts_with(top_point.as_bytes()) {
-            return Ok(());
+            continue;
         }
         let mut name = Buf::<4096>::new();
         let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
         let sub = rustix::fs::openat2(top, name.push(relative).as_cstr()?, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), beneath)?;
-        if is_below(mount_id(sub.as_fd())?) { f(sub.as_fd()) } else { Ok(()) }
-    })
-}
-
-/// Reads /proc/self/mountinfo line by line, split into its first five
-/// fields (id, parent, major:minor, root, mount point).
-fn each_mountinfo_line(mut f: impl FnMut(&[&[u8]; 5]) -> Result<()>) -> Result<()> {
-    let file = rustix::fs::open(c"/proc/self/mountinfo", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
-    let mut buf = [0u8; 8192];
-    let mut filled = 0;
-    loop {
-        let n = match rustix::io::read(&file, &mut buf[filled..]) {
-            Err(Errno::INTR) => continue,
-            r => r?,
-        };
-        filled += n;
-        let mut start = 0;
-        while let Some(end) = buf[start..filled].iter().position(|&c| c == b'\n') {
-            let mut fields = [&b""[..]; 5];
-            for (slot, field) in fields.iter_mut().zip(buf[start..start + end].split(|&c| c == b' ')) {
-                *slot = field;
-            }
-            f(&fields)?;
-            start += end + 1;
+        if is_below(mount_id(sub.as_fd())?) {
+            f(sub.as_fd())?;
         }
-        if n == 0 {
-            return Ok(());
-        }
-        if start == 0 && filled == buf.len() {
-            return Err(Errno::NAMETOOLONG);
-        }
-        buf.copy_within(start..filled, 0);
-        filled -= start;
     }
+    Ok(())
 }
 
-/// A mount id field of mountinfo (0, which no mount has, if malformed).
-fn number(field: &[u8]) -> u32 {
-    parse_number(field, 10).unwrap_or(0) as u32
-}
-
-/// mountinfo writes space, tab, newline and backslash as \ooo.
+/// A mount point as mountinfo writes it, decoded.
 fn unescape(field: &[u8], out: &mut Buf<4096>) {
-    let mut i = 0;
-    while i < field.len() {
-        let octal = field.get(i + 1..i + 4).filter(|d| field[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
-        match octal {
-            Some(d) => {
-                out.push(&[(d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0')]);
-                i += 4;
-            }
-            None => {
-                out.push(&field[i..i + 1]);
-                i += 1;
-            }
-        }
-    }
+    mountinfo::decode(&[field], &mut |b| {
+        out.push(&[b]);
+    });
 }
 
 /// Whether this kernel (or the seccomp filter around nook) lacks one of
@@ -288,13 +226,5 @@ mod tests {
         let mut out = Buf::<4096>::new();
         unescape(br"/a\040b\134c\011", &mut out);
         assert_eq!(out.as_bytes(), b"/a b\\c\t");
-        let mut out = Buf::<4096>::new();
-        unescape(br"/x\09", &mut out);
-        assert_eq!(out.as_bytes(), br"/x\09");
-    }
-
-    #[test]
-    fn numbers() {
-        assert_eq!(number(b"1234"), 1234);
     }
 }

@@ -12,6 +12,7 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+pub mod mounts;
 pub mod process;
 pub mod sandbox;
 pub use process::{CapEdit, EnvEdit, MAX_ENV_EDITS, ProcessPlan};
@@ -182,6 +183,8 @@ pub struct RunPlan<'a> {
     pub fds: WrapperFds,
     /// `enter --pid`: the process whose namespaces to join.
     pub enter_pid: Option<&'a CStr>,
+    /// `nook mounts`'s options.
+    pub mounts: mounts::MountsPlan<'a>,
     /// The PID-1 stage's options (`run --unshare-pid` and `init`).
     pub init: InitOptions,
     /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
@@ -226,6 +229,7 @@ impl<'a> RunPlan<'a> {
             exec_fail_fd: None,
             fds: WrapperFds { info: None, json_status: None, block: None, sync: None },
             enter_pid: None,
+            mounts: mounts::MountsPlan { pid: None, all: false, json: false },
             init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
             inherited_mask: None,
             inherited_foreground: 0,

@@ -3,4 +3,5 @@
 
 pub mod enter;
 pub mod init;
+pub mod mounts;
 pub mod run;

@@ -1,10 +1,12 @@
 //! The setup layer: the steps that carry out a plan. The user namespace
 //! and its maps, the other namespaces, the mount tree (tree/), the
-//! capabilities, the wrapper fds, the sealed self-copy, the workload's last
+//! capabilities, the wrapper fds, the sealed self-copy, the mount table
+//! shown (mounts.rs), the workload's last
 //! steps before exec, and the readers that find a root to boot (probe/).
 
 pub mod caps;
 pub mod monitor;
+pub mod mounts;
 pub mod namespaces;
 pub mod probe;
 pub mod process;

@@ -1,0 +1,44 @@
+//! `nook mounts [--pid PID] [--all] [--json]`, and nook called `findmnt`
+//! with no arguments or only these.
+
+use super::{Action, Cursor, set_once};
+use crate::base::error::{Failure, Result};
+use crate::base::words::{Words, words};
+use crate::cli::values::{bad_value, number};
+use crate::plan::Argv;
+use crate::plan::mounts::MountsPlan;
+
+#[derive(Clone, Copy)]
+enum MountsOpt {
+    Help, Pid, All, Json,
+}
+
+const MOUNTS_OPTIONS: Words<MountsOpt> = words![
+    "--help" => MountsOpt::Help, "-h" => MountsOpt::Help, "--pid" => MountsOpt::Pid,
+    "--all" => MountsOpt::All, "--json" => MountsOpt::Json,
+];
+
+/// The options from argv[start] on; nothing may follow them.
+pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut MountsPlan<'a>) -> Result<'a, Action> {
+    let mut cur = Cursor::new(argv, start);
+    while let Some(arg) = cur.next_option()? {
+        match MOUNTS_OPTIONS.find(super::name(arg)) {
+            Some(MountsOpt::Help) => return Ok(Action::Help),
+            Some(MountsOpt::Pid) => {
+                let v = cur.value()?;
+                let pid = number(arg, v, 10, i32::MAX as u64)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| bad_value(arg, v, c"is not a process id"))?;
+                set_once(&mut plan.pid, (pid as i32, v), arg)?;
+            }
+            Some(MountsOpt::All) => plan.all = true,
+            Some(MountsOpt::Json) => plan.json = true,
+            None => return Err(super::suggest::unknown(arg, c"unknown mounts option")),
+        }
+    }
+    if let Some(extra) = argv.get(cur.next) {
+        return Err(Failure::usage(c"usage", extra, c"nook mounts takes no arguments").hint(c"nook mounts [--pid PID] [--all] [--json]"));
+    }
+    Ok(Action::Mounts)
+}
