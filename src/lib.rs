@@ -9,7 +9,7 @@
 //! - `cli` (argv and NOOK_* into a plan), `pid1` (the supervisor loop) and
 //!   `setup` (namespaces, maps, the mount tree, caps, exec): they never
 //!   import each other;
-//! - `role`: run, init and enter, thin drivers that never import each other;
+//! - `role`: run, init, enter, switch-root and boot, thin drivers that never import each other;
 //! - this file, which picks the role.
 //!
 //! The library is `no_std` so the binary stays small; its unit tests use std.
@@ -60,5 +60,10 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             base::out::set_verbosity(plan.verbose);
             role::enter::enter(plan, argv, envp)
         }
+        Ok(cli::Action::SwitchRoot) => {
+            base::out::set_verbosity(plan.verbose);
+            role::switch_root::switch_root(plan, envp)
+        }
+        Ok(cli::Action::Boot) => role::boot::boot(plan, envp),
     }
 }

@@ -17,6 +17,8 @@ pub enum Action {
     Run,
     Init,
     Enter,
+    SwitchRoot,
+    Boot,
     Help,
     Version,
 }
@@ -29,6 +31,8 @@ enum Role {
     Run,
     Enter,
     Init,
+    SwitchRoot,
+    Boot,
     /// The roles of the contract (README, "Not built yet") that later work
     /// will bring; until then they are refused by name rather than mistaken
     /// for a PROGRAM.
@@ -37,7 +41,7 @@ enum Role {
 
 const ROLES: Words<Role> = words![
     "run" => Role::Run, "enter" => Role::Enter, "init" => Role::Init,
-    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Future,
+    "switch-root" => Role::SwitchRoot, "boot" => Role::Boot, "mounts" => Role::Future,
 ];
 
 /// HOST_NAME_MAX.
@@ -46,8 +50,20 @@ const HOSTNAME_MAX: usize = 64;
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
-    if argv.get(0).map(basename) == Some(b"switch_root") {
-        return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
+    let name = argv.get(0).map(basename);
+    if name == Some(b"switch_root") {
+        return switch_root::parse_switch_root(argv, 1, envp, plan);
+    }
+    // The kernel starts an initramfs's /init as PID 1 with the words after
+    // `--` on its command line (and the unknown ones without `=`) as
+    // arguments: nook boot reads those from /proc/cmdline itself. A role
+    // or an option there still means what it says.
+    if name == Some(b"init")
+        && rustix::process::getpid().is_init()
+        && argv.get(1).is_none_or(|a| a.to_bytes().first() != Some(&b'-') && ROLES.find(a.to_bytes()).is_none())
+    {
+        apply_environment(envp, plan)?;
+        return Ok(Action::Boot);
     }
     let first = match argv.get(1) {
         None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
@@ -68,6 +84,8 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             parse_init(argv, envp, plan)?;
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
+        Some(Role::SwitchRoot) => return switch_root::parse_switch_root(argv, 2, envp, plan),
+        Some(Role::Boot) => return switch_root::parse_boot(argv, envp, plan),
         Some(Role::Future) => {
             return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
         }
@@ -624,6 +642,7 @@ fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
 pub mod help;
 mod env;
 mod sandbox;
+mod switch_root;
 pub mod values;
 use env::apply_environment;
 

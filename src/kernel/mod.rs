@@ -5,6 +5,7 @@
 //! layer holds `unsafe` system calls.
 
 pub mod legacy;
+pub mod module;
 pub mod landlock;
 pub mod procfs;
 pub mod raw;

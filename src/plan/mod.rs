@@ -212,6 +212,9 @@ pub struct RunPlan<'a> {
     pub mount_api: crate::base::MountApi,
     /// Landlock and seccomp: the workload's last steps (`plan/sandbox.rs`).
     pub sandbox: Sandbox<'a>,
+    /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
+    /// is `root`, INIT and its arguments `program`).
+    pub force: bool,
 }
 
 impl<'a> RunPlan<'a> {
@@ -250,6 +253,7 @@ impl<'a> RunPlan<'a> {
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
             sandbox: Sandbox::new(),
+            force: false,
         }
     }
 }

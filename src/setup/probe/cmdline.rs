@@ -29,6 +29,7 @@
 //! Every other word is the kernel's (console=, panic=, ...) and is ignored.
 
 use super::modules::name_eq;
+use core::ffi::CStr;
 use super::parse_u32;
 
 /// At most this many words after `--`: the kernel's MAX_INIT_ARGS
@@ -93,6 +94,7 @@ fn skip_spaces(mut text: &[u8]) -> &[u8] {
 /// whitespace is left. This is lib/cmdline.c's next_arg over a slice: the
 /// kernel writes NULs into the line to cut it; here the same cuts are
 /// subslices.
+#[inline(never)]
 pub fn next_word(text: &[u8]) -> Option<(Word<'_>, &[u8])> {
     let text = skip_spaces(text);
     if text.is_empty() {
@@ -195,8 +197,9 @@ pub struct Error<'a> {
     pub param: &'static str,
     /// The value (or the whole word) that is wrong.
     pub value: &'a [u8],
-    /// What the parameter takes.
-    pub expected: &'static str,
+    /// What the parameter takes (a C string: it is the hint of nook's
+    /// one-line error).
+    pub expected: &'static CStr,
 }
 
 /// The parameters of a command line that `nook boot` acts on.
@@ -204,6 +207,8 @@ pub struct Error<'a> {
 pub struct Cmdline<'a> {
     /// `root=`; None when the line has none.
     pub root: Option<Root<'a>>,
+    /// `root=`'s value as written (for messages); empty without one.
+    pub root_text: &'a [u8],
     /// `rootfstype=`: a comma-separated list (see [`Cmdline::fstypes`]).
     pub fstype: Option<&'a [u8]>,
     /// `rootflags=`: the data string for the root's mount(2).
@@ -226,16 +231,17 @@ pub struct Cmdline<'a> {
 }
 
 /// A value that must not be empty.
-fn nonempty<'a>(param: &'static str, value: &'a [u8], expected: &'static str) -> Result<&'a [u8], Error<'a>> {
+fn nonempty<'a>(param: &'static str, value: &'a [u8], expected: &'static CStr) -> Result<&'a [u8], Error<'a>> {
     if value.is_empty() { Err(Error { param, value, expected }) } else { Ok(value) }
 }
 
 /// Seconds: a decimal number.
 fn seconds<'a>(param: &'static str, value: &'a [u8]) -> Result<u32, Error<'a>> {
-    parse_u32(value).ok_or(Error { param, value, expected: "a number of seconds" })
+    parse_u32(value).ok_or(Error { param, value, expected: c"a number of seconds" })
 }
 
 /// `root=`'s value.
+#[inline(never)]
 fn root(value: &[u8]) -> Result<Root<'_>, Error<'_>> {
     let bad = |expected| Error { param: "root", value, expected };
     let named = |prefix: &[u8]| value.strip_prefix(prefix).map(strip_quotes);
@@ -246,21 +252,21 @@ fn root(value: &[u8]) -> Result<Root<'_>, Error<'_>> {
     } else if let Some(partuuid) = named(b"PARTUUID=") {
         if partuuid.contains(&b'/') {
             // The kernel's own PARTUUID=.../PARTNROFF=N.
-            return Err(bad("PARTUUID=UUID (PARTNROFF= is not supported)"));
+            return Err(bad(c"PARTUUID=UUID (PARTNROFF= is not supported)"));
         }
         Root::PartUuid(partuuid)
     } else if value.starts_with(b"/dev/") {
         if value.len() == b"/dev/".len() {
-            return Err(bad("/dev/NAME with a NAME"));
+            return Err(bad(c"/dev/NAME with a NAME"));
         }
         Root::Path(value)
     } else if let Some((major, minor)) = device_number(value) {
         Root::Number { major, minor }
     } else {
-        return Err(bad("/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID="));
+        return Err(bad(c"/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID="));
     };
     if let Root::Uuid(v) | Root::Label(v) | Root::PartUuid(v) = root {
-        nonempty("root", v, "a UUID, LABEL or PARTUUID after the =")?;
+        nonempty("root", v, c"a UUID, LABEL or PARTUUID after the =")?;
     }
     Ok(root)
 }
@@ -284,6 +290,7 @@ fn strip_quotes(text: &[u8]) -> &[u8] {
 impl<'a> Cmdline<'a> {
     /// Parses a command line (the contents of /proc/cmdline; anything from
     /// a NUL on is ignored).
+#[inline(never)]
     pub fn parse(text: &'a [u8]) -> Result<Cmdline<'a>, Error<'a>> {
         let text = match text.iter().position(|&b| b == 0) {
             Some(nul) => &text[..nul],
@@ -291,6 +298,7 @@ impl<'a> Cmdline<'a> {
         };
         let mut line = Cmdline {
             root: None,
+            root_text: &[],
             fstype: None,
             flags: None,
             read_only: true,
@@ -311,24 +319,27 @@ impl<'a> Cmdline<'a> {
                     line.init_args = after;
                     let count = words(after).count();
                     if count > MAX_INIT_ARGS {
-                        return Err(Error { param: "--", value: after, expected: "at most 32 arguments for init" });
+                        return Err(Error { param: "--", value: after, expected: c"at most 32 arguments for init" });
                     }
                     break;
                 }
-                (b"root", Some(v)) => line.root = Some(root(nonempty("root", v, "a device")?)?),
-                (b"rootfstype", Some(v)) => line.fstype = Some(nonempty("rootfstype", v, "a filesystem type")?),
+                (b"root", Some(v)) => {
+                    line.root = Some(root(nonempty("root", v, c"a device")?)?);
+                    line.root_text = v;
+                }
+                (b"rootfstype", Some(v)) => line.fstype = Some(nonempty("rootfstype", v, c"a filesystem type")?),
                 (b"rootflags", Some(v)) => line.flags = Some(v),
                 (b"ro", None) => line.read_only = true,
                 (b"rw", None) => line.read_only = false,
                 (b"rootwait", None) => line.rootwait = Some(Wait::Forever),
                 (b"rootwait", Some(v)) => line.rootwait = Some(Wait::Seconds(seconds("rootwait", v)?)),
                 (b"rootdelay", Some(v)) => line.rootdelay = Some(seconds("rootdelay", v)?),
-                (b"init", Some(v)) => line.init = Some(nonempty("init", v, "the path of the root's init")?),
+                (b"init", Some(v)) => line.init = Some(nonempty("init", v, c"the path of the root's init")?),
                 (b"nook.verbose", None) => line.verbose = 1,
                 (b"nook.verbose", Some(v)) => {
                     line.verbose = match parse_u32(v) {
                         Some(level) if level <= u32::from(MAX_VERBOSE) => level as u8,
-                        _ => return Err(Error { param: "nook.verbose", value: v, expected: "a level from 0 to 3" }),
+                        _ => return Err(Error { param: "nook.verbose", value: v, expected: c"a level from 0 to 3" }),
                     }
                 }
                 _ => {}
@@ -372,6 +383,7 @@ impl<'a> Cmdline<'a> {
     /// Writes the options for `module` into `out`, joined by spaces, as
     /// finit_module's parameter string; returns the length, or None when
     /// `out` is too short.
+#[inline(never)]
     pub fn write_module_options(&self, module: &[u8], out: &mut [u8]) -> Option<usize> {
         let mut len = 0;
         for option in self.module_options(module) {
@@ -388,6 +400,7 @@ impl<'a> Cmdline<'a> {
     /// True when `modprobe.blacklist=` (which modprobe honours) or
     /// `module_blacklist=` (which the kernel enforces with EPERM) lists
     /// `module`, in a comma-separated list.
+#[inline(never)]
     pub fn is_blacklisted(&self, module: &[u8]) -> bool {
         words(self.params).any(|word| match (word.param, word.value) {
             (b"modprobe.blacklist" | b"module_blacklist", Some(list)) => {
@@ -420,6 +433,7 @@ impl<'a> Iterator for ModuleOptions<'a, '_> {
 }
 
 /// A word's module name and option text, when it is `MODULE.PARAM[=VALUE]`.
+#[inline(never)]
 fn module_option(raw: &[u8]) -> Option<(&[u8], &[u8])> {
     if raw.first() == Some(&b'"') {
         return None;

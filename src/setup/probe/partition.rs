@@ -35,6 +35,7 @@ pub enum PartUuid {
 
 impl PartUuid {
     /// Parses `8-4-4-4-12` (GPT) or `SSSSSSSS-NN` (MBR), either case.
+#[inline(never)]
     pub fn parse(text: &[u8]) -> Option<PartUuid> {
         if let Some(guid) = uuid::parse(text) {
             return Some(PartUuid::Gpt(guid));
@@ -95,6 +96,7 @@ const GPT_ENTRIES_MAX: usize = 1 << 20;
 /// bytes ([`GPT_USUAL_LEN`] is enough for a usual GPT; if not, the error
 /// says how many), `sector_size` its logical block size
 /// (/sys/class/block/DISK/queue/logical_block_size).
+#[inline(never)]
 pub fn find(head: &[u8], sector_size: usize, wanted: &PartUuid) -> Result<Option<u32>, TableError> {
     let mbr = head.get(..512).ok_or(TableError::NeedBytes(512))?;
     if mbr[510..512] != [0x55, 0xAA] {
@@ -154,6 +156,7 @@ pub struct GptHeader {
 impl GptHeader {
     /// Checks the header in `sector` (the disk's LBA `lba`), as the kernel's
     /// is_gpt_valid does.
+#[inline(never)]
     pub fn parse(sector: &[u8], lba: u64) -> Result<GptHeader, TableError> {
         let bad = TableError::BadGptHeader;
         if sector.get(..8) != Some(&b"EFI PART"[..]) {
@@ -234,6 +237,7 @@ fn find_gpt(head: &[u8], sector_size: usize, guid: &[u8; 16]) -> Result<Option<u
 /// `out` (returns its length, or None if `out` is too short): the kernel
 /// puts a `p` between a disk name that ends in a digit and the number
 /// (`nvme0n1p2`, `mmcblk0p1`, `loop0p1`), and none otherwise (`vda1`).
+#[inline(never)]
 pub fn partition_name(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
     let mut digits = [0u8; 10];
     let mut n = number;

@@ -1,0 +1,43 @@
+//! The command lines of the initramfs roles: `switch-root [--force]
+//! NEWROOT [INIT [ARG...]]` (util-linux's switch_root's, also read when
+//! nook is called `switch_root`) and `boot`, which takes none.
+
+use super::{Action, Cursor, apply_environment, check_path};
+use crate::base::error::{Failure, Result};
+use crate::plan::{Argv, RunPlan};
+
+const USAGE: &core::ffi::CStr = c"nook switch-root [--force] NEWROOT [INIT [ARG...]]";
+
+/// `switch-root`'s options and words, from argv[`start`] on.
+pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+    apply_environment(envp, plan)?;
+    let mut cur = Cursor { argv, next: start, option: c"" };
+    while let Some(arg) = cur.next_option() {
+        match arg.to_bytes() {
+            b"--force" => plan.force = true,
+            b"--help" | b"-h" => return Ok(Action::Help),
+            _ => return Err(Failure::option(arg, c"unknown switch-root option").hint(USAGE)),
+        }
+    }
+    let Some(newroot) = argv.get(cur.next) else {
+        return Err(Failure::usage(c"usage", c"NEWROOT", c"no new root given").hint(USAGE));
+    };
+    check_path(c"NEWROOT", newroot)?;
+    plan.root = Some(newroot);
+    if let Some(init) = argv.get(cur.next + 1) {
+        check_path(c"INIT", init)?;
+        plan.program = Some(argv.tail(cur.next + 1));
+    }
+    Ok(Action::SwitchRoot)
+}
+
+/// `boot`: no arguments (init's come from the kernel command line).
+pub(super) fn parse_boot<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+    apply_environment(envp, plan)?;
+    match argv.get(2) {
+        None => Ok(Action::Boot),
+        Some(arg) if matches!(arg.to_bytes(), b"--help" | b"-h") => Ok(Action::Help),
+        Some(arg) => Err(Failure::usage(c"boot", arg, c"takes no arguments")
+            .hint(c"init's arguments come from the kernel command line, after --")),
+    }
+}
