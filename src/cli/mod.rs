@@ -56,14 +56,13 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
     }
     // The kernel starts an initramfs's /init as PID 1 with the words after
     // `--` on its command line (and the unknown ones without `=`) as
-    // arguments: nook boot reads those from /proc/cmdline itself. A role
-    // or an option there still means what it says.
+    // arguments, which boot hands on to the root's init. A role or an
+    // option there still means what it says.
     if name == Some(b"init")
         && rustix::process::getpid().is_init()
         && argv.get(1).is_none_or(|a| a.to_bytes().first() != Some(&b'-') && ROLES.find(a.to_bytes()).is_none())
     {
-        apply_environment(envp, plan)?;
-        return Ok(Action::Boot);
+        return switch_root::parse_boot(argv, 1, envp, plan);
     }
     let first = match argv.get(1) {
         None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
@@ -85,7 +84,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             return Ok(if plan.program().is_empty() { Action::Help } else { Action::Init });
         }
         Some(Role::SwitchRoot) => return switch_root::parse_switch_root(argv, 2, envp, plan),
-        Some(Role::Boot) => return switch_root::parse_boot(argv, envp, plan),
+        Some(Role::Boot) => return switch_root::parse_boot(argv, 2, envp, plan),
         Some(Role::Future) => {
             return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
         }

@@ -31,13 +31,13 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
     Ok(Action::SwitchRoot)
 }
 
-/// `boot`: no arguments (init's come from the kernel command line).
-pub(super) fn parse_boot<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+/// `boot [ARG...]`: the ARGs go to the root's init (as /init, the kernel
+/// passes the words after `--` on its command line); argv[`start`] on.
+pub(super) fn parse_boot<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan)?;
-    match argv.get(2) {
-        None => Ok(Action::Boot),
-        Some(arg) if matches!(arg.to_bytes(), b"--help" | b"-h") => Ok(Action::Help),
-        Some(arg) => Err(Failure::usage(c"boot", arg, c"takes no arguments")
-            .hint(c"init's arguments come from the kernel command line, after --")),
+    if argv.get(start).is_some_and(|arg| matches!(arg.to_bytes(), b"--help" | b"-h")) {
+        return Ok(Action::Help);
     }
+    plan.program = Some(argv.tail(start));
+    Ok(Action::Boot)
 }

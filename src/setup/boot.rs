@@ -14,6 +14,7 @@ use crate::base::error::{Context, Failure, Result};
 use crate::base::out::{Line, STDERR, set_verbosity, trace};
 use crate::base::text::Buf;
 use crate::kernel::{module, raw};
+use crate::plan::Argv;
 use core::ffi::{CStr, c_char};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
@@ -27,8 +28,9 @@ const NEWROOT: &CStr = c"/root";
 /// How often the root device is looked for while waiting: 100 ms.
 const POLL_NS: i64 = 100_000_000;
 
-/// The API filesystems: type, mount point, flags, options.
-const API_MOUNTS: [(&CStr, &CStr, u32, &CStr); 4] = [
+/// The API filesystems: type, mount point (the initramfs has it), flags,
+/// options.
+static API_MOUNTS: [(&CStr, &CStr, u32, &CStr); 4] = [
     (c"proc", c"/proc", k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC, c""),
     (c"sysfs", c"/sys", k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC, c""),
     (c"devtmpfs", c"/dev", k::MS_NOSUID, c"mode=0755"),
@@ -51,8 +53,8 @@ struct Buffers {
     flags: Buf<4096>,
     /// init=.
     init: Buf<4096>,
-    /// The module's options for finit_module; init's arguments.
-    words: [u8; 4096 + MAX_INIT_ARGS + 1],
+    /// The module's options for finit_module.
+    words: [u8; 4096],
     /// `root=VALUE`, for messages.
     root: Buf<512>,
     /// The root device found: /dev/NAME.
@@ -64,8 +66,8 @@ struct Buffers {
 }
 
 /// `nook boot`, as PID 1 with the kernel's `envp`; `verbose` from
-/// NOOK_VERBOSE. Never returns.
-pub fn boot(verbose: u8, envp: *const *const c_char) -> ! {
+/// NOOK_VERBOSE; `args` for the root's init. Never returns.
+pub fn boot(verbose: u8, args: Argv, envp: *const *const c_char) -> ! {
     set_verbosity(verbose);
     let mut bufs = Buffers {
         cmdline: [0; 4096],
@@ -75,13 +77,13 @@ pub fn boot(verbose: u8, envp: *const *const c_char) -> ! {
         path: Buf::new(),
         flags: Buf::new(),
         init: Buf::new(),
-        words: [0; 4096 + MAX_INIT_ARGS + 1],
+        words: [0; 4096],
         root: Buf::new(),
         device: Buf::new(),
         fstype: Buf::new(),
         argv: [core::ptr::null(); MAX_INIT_ARGS + 2],
     };
-    let f = steps(&mut bufs, verbose, envp);
+    let f = steps(&mut bufs, verbose, args, envp);
     give_up(f, envp)
 }
 
@@ -123,11 +125,10 @@ fn is_block_device(path: &CStr) -> bool {
 /// Every step up to the exec of the root's init; returns the failure
 /// that stopped it.
 #[inline(never)]
-fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, envp: *const *const c_char) -> Failure<'a> {
+fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const c_char) -> Failure<'a> {
     let Buffers { cmdline, list, filesystems, head, path, flags, init, words, root, device, fstype, argv } = bufs;
-    for (fs, target, flags, data) in API_MOUNTS {
+    for &(fs, target, flags, data) in &API_MOUNTS {
         trace(1, c"mount", target);
-        let _ = rustix::fs::mkdir(target, Mode::from_raw_mode(0o755));
         if let Err(e) = mount(fs, target, fs, flags, Some(data)) {
             return Failure::new(c"mount", target, e);
         }
@@ -136,71 +137,50 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, envp: *const *const c_char) -> 
         Ok(text) => text,
         Err(e) => return Failure::new(c"read", c"/proc/cmdline", e),
     };
-    let cmd = match Cmdline::parse(text) {
+    let parsed = Cmdline::parse(text);
+    let cmd = match &parsed {
         Ok(cmd) => cmd,
         Err(e) => {
-            root.push(e.param.as_bytes()).push(b"=").push(e.value);
-            let object = root.as_cstr().unwrap_or(c"");
+            let object = root.push(e.param.to_bytes()).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
             return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
         }
     };
     set_verbosity(verbose.max(cmd.verbose));
-    if let Err(f) = load_modules(&cmd, list, path, words) {
+    if let Err(f) = load_modules(cmd, list, path, words) {
         return f;
     }
-    let Some(wanted) = cmd.root else {
-        return Failure::usage(c"kernel command line", c"root=", c"names no root device");
-    };
-    root.push(b"root=").push(cmd.root_text);
-    let root_text = root.as_cstr().unwrap_or(c"root=");
-    let part = match wanted {
-        Root::PartUuid(text) => match PartUuid::parse(text) {
+    let root_text = root.push(b"root=").push(cmd.root_text).as_cstr().unwrap_or(c"root=");
+    let part = match cmd.root {
+        None => return Failure::usage(c"kernel command line", root_text, c"names no root device"),
+        Some(Root::PartUuid(text)) => match PartUuid::parse(text) {
             None => return Failure::usage(c"kernel command line", root_text, c"is not a GPT GUID nor an MBR SSSSSSSS-NN"),
             some => some,
         },
         _ => None,
     };
     trace(1, c"find", root_text);
-    let Some(dev) = wait_for_root(&cmd, wanted, part.as_ref(), root_text, device, head) else {
+    let Some(dev) = wait_for_root(cmd, part.as_ref(), root_text, device, head) else {
         return Failure::new(c"find", root_text, Errno::NODEV)
             .hint(c"no such block device in /sys/class/block; is its driver in /etc/nook/modules?");
     };
-    let data = match cmd.flags {
-        Some(text) => match flags.push(text).as_cstr() {
-            Ok(c) => Some(c),
-            Err(e) => return Failure::new(c"kernel command line", c"rootflags=", e),
-        },
-        None => None,
-    };
-    if let Err(f) = mount_root(&cmd, dev, data, filesystems, fstype) {
+    // Neither can fail: the command line is shorter than the buffers and
+    // holds no NUL.
+    let data = cmd.flags.and_then(|text| flags.push(text).as_cstr().ok());
+    if let Err(f) = mount_root(cmd, dev, data, filesystems, fstype) {
         return f;
     }
-    let init = match cmd.init {
-        Some(p) => match init.push(p).as_cstr() {
-            Ok(c) => c,
-            Err(e) => return Failure::new(c"kernel command line", c"init=", e),
-        },
-        None => c"/sbin/init",
-    };
-    init_argv(&cmd, init, words, argv);
+    let init = cmd.init.and_then(|p| init.push(p).as_cstr().ok()).unwrap_or(c"/sbin/init");
+    init_argv(init, args, argv);
     switch_root(NEWROOT, init, argv.as_ptr(), envp, true)
 }
 
-/// init's argv: INIT, then the words after `--`, each as the kernel hands
-/// it on (`x="a b"` becomes `x=a b`), each NUL-terminated in `words`.
-fn init_argv(cmd: &Cmdline, init: &CStr, words: &mut [u8], argv: &mut [*const c_char; MAX_INIT_ARGS + 2]) {
+/// init's argv: INIT, then `args` (as /init, what the kernel passed:
+/// the words after `--` on its command line), at most MAX_INIT_ARGS.
+fn init_argv(init: &CStr, args: Argv, argv: &mut [*const c_char; MAX_INIT_ARGS + 2]) {
     argv[0] = init.as_ptr();
-    let (mut at, mut n) = (0, 1);
-    for word in cmd.init_args() {
-        let Some(rest) = words.get_mut(at..) else { break };
-        let Some(len) = word.write_joined(rest) else { break };
-        let Some(nul) = rest.get_mut(len) else { break };
-        *nul = 0;
-        if n > MAX_INIT_ARGS {
-            break;
-        }
-        argv[n] = rest.as_ptr().cast();
-        at += len + 1;
+    let mut n = 1;
+    for arg in args.iter().take(MAX_INIT_ARGS) {
+        argv[n] = arg.as_ptr();
         n += 1;
     }
     argv[n] = core::ptr::null();
@@ -227,10 +207,6 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
             }
         };
         let Ok(file) = path.push(module.path).as_cstr() else { continue };
-        if cmd.is_blacklisted(module.name) {
-            trace(1, c"skip blacklisted module", file);
-            continue;
-        }
         let len = cmd.write_module_options(module.name, &mut words[..4095]).unwrap_or(0);
         words[len] = 0;
         let params = CStr::from_bytes_until_nul(words).unwrap_or(c"");
@@ -255,7 +231,6 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
 #[inline(never)]
 fn wait_for_root<'d>(
     cmd: &Cmdline,
-    wanted: Root,
     part: Option<&PartUuid>,
     root_text: &CStr,
     device: &'d mut Buf<64>,
@@ -266,6 +241,7 @@ fn wait_for_root<'d>(
         Wait::Seconds(s) => raw::monotonic_ns().saturating_add(u64::from(s) * 1_000_000_000),
     };
     let mut told = false;
+    let Some(wanted) = cmd.root else { return None };
     while !find_device(wanted, part, device, head) {
         if raw::monotonic_ns() >= deadline {
             return None;
@@ -286,6 +262,7 @@ fn wait_for_root<'d>(
 }
 
 /// Whether the root device is there now; its /dev path in `device`.
+#[inline(never)]
 fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head: &mut [u8; superblock::PROBE_LEN]) -> bool {
     device.clear();
     if let Root::Path(path) = wanted {
@@ -305,41 +282,28 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
         device.clear();
         device.push(b"/dev/").push(name);
         let Ok(dev) = device.as_cstr() else { continue };
-        let found = match wanted {
-            Root::Number { major, minor } => {
-                rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
-            }
-            Root::PartUuid(_) => {
-                // Only whole disks hold partition tables.
-                let mut partition = Buf::<320>::new();
-                partition.push(name).push(b"/partition");
-                let is_partition = partition
-                    .as_cstr()
-                    .is_ok_and(|p| rustix::fs::statat(&dir, p, rustix::fs::AtFlags::empty()).is_ok());
-                let number = match (is_partition, part, read_file(dev, head)) {
-                    (false, Some(part), Ok(bytes)) => partition::find(bytes, 512, part)
-                        .ok()
-                        .flatten()
-                        .or_else(|| partition::find(bytes, 4096, part).ok().flatten()),
-                    _ => None,
-                };
-                let mut disk = [0u8; 64];
-                match number.and_then(|n| partition::partition_name(name, n, &mut disk)) {
-                    Some(len) => {
-                        device.clear();
-                        device.push(b"/dev/").push(&disk[..len]);
+        let found = if let Root::Number { major, minor } = wanted {
+            rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
+        } else {
+            let Ok(bytes) = read_file(dev, head) else { continue };
+            match (wanted, part) {
+                // A partition of the disk: the kernel's names are vda1, but
+                // nvme0n1p1 after a digit. (A partition read as a disk names
+                // no device that exists.)
+                (_, Some(part)) => match partition::locate(bytes, 512, part).or_else(|| partition::locate(bytes, 4096, part)) {
+                    Some(number) => {
+                        if name.last().is_some_and(u8::is_ascii_digit) {
+                            device.push(b"p");
+                        }
+                        device.dec(u64::from(number));
                         true
                     }
                     None => false,
-                }
-            }
-            Root::Uuid(text) | Root::Label(text) => match read_file(dev, head).map(superblock::probe) {
-                Ok(Ok(Some(volume))) => {
-                    if matches!(wanted, Root::Uuid(_)) { volume.has_uuid(text) } else { volume.has_label(text) }
-                }
+                },
+                (Root::Uuid(text), _) => matches!(superblock::probe(bytes), Ok(Some(v)) if v.has_uuid(text)),
+                (Root::Label(text), _) => matches!(superblock::probe(bytes), Ok(Some(v)) if v.has_label(text)),
                 _ => false,
-            },
-            Root::Path(_) => false,
+            }
         };
         if found {
             return device.as_cstr().is_ok_and(is_block_device);

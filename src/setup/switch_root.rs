@@ -9,13 +9,12 @@
 
 use crate::base::error::{Context, EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure, Result};
 use crate::base::out::trace;
-use crate::base::text::Buf;
 use crate::kernel::raw::{self, SigAction, SigSet};
 use core::ffi::{CStr, c_char};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, BorrowedFd};
-use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxAttributes, StatxFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
 /// statfs(2)'s f_type of the filesystems an initramfs unpacks into.
@@ -34,18 +33,6 @@ const MAX_DEPTH: u32 = 64;
 #[inline(never)]
 pub fn mount(source: &CStr, target: &CStr, fstype: &CStr, flags: u32, data: Option<&CStr>) -> core::result::Result<(), Errno> {
     rustix::mount::mount(source, target, fstype, rustix::mount::MountFlags::from_bits_retain(flags), data)
-}
-
-/// `path`'s inode, device and whether it is a mount's root (statx(2)'s
-/// STATX_ATTR_MOUNT_ROOT, Linux 5.8).
-fn identity(path: &CStr) -> core::result::Result<(u64, u32, u32, bool), Errno> {
-    let st = rustix::fs::statx(rustix::fs::CWD, path, AtFlags::empty(), StatxFlags::INO)?;
-    Ok((st.stx_ino, st.stx_dev_major, st.stx_dev_minor, st.stx_attributes.contains(StatxAttributes::MOUNT_ROOT)))
-}
-
-/// Whether `path` is a mount point.
-fn is_mount_point(path: &CStr) -> bool {
-    identity(path).is_ok_and(|id| id.3)
 }
 
 /// Switches to `newroot` and execs `init` there with `argv` and `envp`
@@ -86,44 +73,43 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
     if !force && !rustix::process::getpid().is_init() {
         return Err(Failure::usage(STEP, newroot, c"refused: nook is not PID 1").hint(c"--force switches anyway"));
     }
-    let new = identity(newroot).at(STEP, newroot)?;
-    if !new.3 {
-        return Err(Failure::usage(STEP, newroot, c"is not a mount point").hint(c"mount the new root there first"));
-    }
-    if identity(c"/").is_ok_and(|root| (root.0, root.1, root.2) == (new.0, new.1, new.2)) {
-        return Err(Failure::usage(STEP, newroot, c"is already the root"));
+    let old = rustix::fs::open(c"/", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at(c"open", c"/")?;
+    let root_dev = rustix::fs::fstat(&old).at(c"open", c"/")?.st_dev;
+    // A mount point is on another device than its parent: `stat -c %d DIR
+    // DIR/..`, as mountpoint(1) decides without /proc. (/ is its own
+    // parent: refused too.)
+    let dir = rustix::fs::open(newroot, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at(STEP, newroot)?;
+    let new = rustix::fs::fstat(&dir).at(STEP, newroot)?;
+    let up = rustix::fs::statat(&dir, c"..", AtFlags::empty()).at(STEP, newroot)?;
+    if new.st_dev == up.st_dev {
+        return Err(Failure::usage(STEP, newroot, c"is not a mount point (other than /)").hint(c"mount the new root there first"));
     }
     // INIT as the new root will resolve it: an absolute symlink such as
     // /sbin/init -> /lib/systemd/systemd points inside NEWROOT.
-    let dir = rustix::fs::open(newroot, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at(STEP, newroot)?;
     rustix::fs::openat2(&dir, init, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), ResolveFlags::IN_ROOT)
         .at(c"find init", init)
         .map_err(|f| f.hint(c"INIT is looked up inside NEWROOT"))?;
 
-    let old = rustix::fs::open(c"/", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at(c"open", c"/")?;
     let initramfs = rustix::fs::fstatfs(&old).is_ok_and(|s| matches!(s.f_type as u32, RAMFS_MAGIC | TMPFS_MAGIC));
-    let mut target = Buf::<4096>::new();
+    rustix::process::fchdir(&dir).at(c"chdir to", newroot)?;
     for api in API_MOUNTS {
-        if !is_mount_point(api) {
-            continue;
-        }
-        target.clear();
-        target.push(newroot.to_bytes()).push(api.to_bytes());
-        trace(1, c"move", api);
-        // Where NEWROOT has no such directory, the mount is only detached.
-        let moved = target.as_cstr().and_then(|to| mount(api, to, c"", k::MS_MOVE, None));
-        if moved.is_err() {
-            let _ = rustix::mount::unmount(api, rustix::mount::UnmountFlags::DETACH);
+        // Mounted: on another device than the old root. It moves to the
+        // same name inside NEWROOT (the working directory), or, where
+        // NEWROOT has no such directory, is only detached.
+        if rustix::fs::stat(api).is_ok_and(|st| st.st_dev != root_dev) {
+            trace(1, c"move", api);
+            if mount(api, crate::base::text::c_tail(api, 1), c"", k::MS_MOVE, None).is_err() {
+                let _ = rustix::mount::unmount(api, rustix::mount::UnmountFlags::DETACH);
+            }
         }
     }
-    rustix::process::chdir(newroot).at(c"chdir to", newroot)?;
     trace(1, c"move onto /", newroot);
     mount(c".", c"/", c"", k::MS_MOVE, None).at(c"move onto / the new root", newroot)?;
     rustix::process::chroot(c".").at(c"chroot to", newroot)?;
     rustix::process::chdir(c"/").at(c"chdir to", c"/")?;
-    if initramfs && let Ok(st) = rustix::fs::fstat(&old) {
+    if initramfs {
         trace(1, c"delete the old root's files", c"/");
-        remove_contents(old.as_fd(), st.st_dev, 0);
+        remove_contents(old.as_fd(), root_dev, 0);
     }
     Ok(())
 }

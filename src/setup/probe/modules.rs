@@ -77,7 +77,6 @@ pub struct ModuleList<'a> {
 impl<'a> Iterator for ModuleList<'a> {
     type Item = Result<Module<'a>, ListError<'a>>;
 
-    #[inline(never)]
     fn next(&mut self) -> Option<Self::Item> {
         while !self.rest.is_empty() {
             let end = self.rest.iter().position(|&b| b == b'\n').unwrap_or(self.rest.len());

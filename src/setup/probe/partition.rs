@@ -35,7 +35,6 @@ pub enum PartUuid {
 
 impl PartUuid {
     /// Parses `8-4-4-4-12` (GPT) or `SSSSSSSS-NN` (MBR), either case.
-#[inline(never)]
     pub fn parse(text: &[u8]) -> Option<PartUuid> {
         if let Some(guid) = uuid::parse(text) {
             return Some(PartUuid::Gpt(guid));
@@ -96,7 +95,6 @@ const GPT_ENTRIES_MAX: usize = 1 << 20;
 /// bytes ([`GPT_USUAL_LEN`] is enough for a usual GPT; if not, the error
 /// says how many), `sector_size` its logical block size
 /// (/sys/class/block/DISK/queue/logical_block_size).
-#[inline(never)]
 pub fn find(head: &[u8], sector_size: usize, wanted: &PartUuid) -> Result<Option<u32>, TableError> {
     let mbr = head.get(..512).ok_or(TableError::NeedBytes(512))?;
     if mbr[510..512] != [0x55, 0xAA] {
@@ -118,6 +116,35 @@ pub fn find(head: &[u8], sector_size: usize, wanted: &PartUuid) -> Result<Option
 }
 
 /// One of the MBR's four primary entries.
+/// The partition number `wanted` names on a disk that the kernel has
+/// already read, or None: the lean reader `nook boot` uses. The kernel
+/// checked the GPT (its signature and CRC32s) before it made the
+/// partitions' devices, and a number found here names a partition only if
+/// its device exists, which the caller checks; so this reads no more than
+/// it must. [`find`] checks everything itself.
+pub fn locate(head: &[u8], sector_size: usize, wanted: &PartUuid) -> Option<u32> {
+    if super::le16(head, 510)? != 0xAA55 {
+        return None;
+    }
+    let gpt = (0..4).any(|i| head.get(0x1BE + 16 * i + 4) == Some(&0xEE));
+    match *wanted {
+        PartUuid::Gpt(guid) if gpt => {
+            let header = head.get(sector_size..)?;
+            if header.get(..8)? != b"EFI PART" {
+                return None;
+            }
+            let entries = usize::try_from(le64(header, 72)?).ok()?.checked_mul(sector_size)?;
+            let stored = uuid::swap_guid(&guid);
+            (0..le32(header, 80)?).find(|&slot| {
+                let at = entries + slot as usize * 128 + 16;
+                head.get(at..at + 16) == Some(&stored[..])
+            }).map(|slot| slot + 1)
+        }
+        PartUuid::Mbr { signature, number } if !gpt && le32(head, 0x1B8)? == signature => Some(number),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Copy)]
 struct MbrEntry {
     kind: u8,
@@ -156,7 +183,6 @@ pub struct GptHeader {
 impl GptHeader {
     /// Checks the header in `sector` (the disk's LBA `lba`), as the kernel's
     /// is_gpt_valid does.
-#[inline(never)]
     pub fn parse(sector: &[u8], lba: u64) -> Result<GptHeader, TableError> {
         let bad = TableError::BadGptHeader;
         if sector.get(..8) != Some(&b"EFI PART"[..]) {
@@ -237,7 +263,6 @@ fn find_gpt(head: &[u8], sector_size: usize, guid: &[u8; 16]) -> Result<Option<u
 /// `out` (returns its length, or None if `out` is too short): the kernel
 /// puts a `p` between a disk name that ends in a digit and the number
 /// (`nvme0n1p2`, `mmcblk0p1`, `loop0p1`), and none otherwise (`vda1`).
-#[inline(never)]
 pub fn partition_name(disk: &[u8], number: u32, out: &mut [u8]) -> Option<usize> {
     let mut digits = [0u8; 10];
     let mut n = number;

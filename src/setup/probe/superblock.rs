@@ -82,7 +82,6 @@ pub struct Ambivalent {
 /// The filesystem at the start of `head` (the device's first
 /// [`PROBE_LEN`] bytes, or all of a smaller device), or None when it holds
 /// none of these types.
-#[inline(never)]
 pub fn probe(head: &[u8]) -> Result<Option<Volume<'_>>, Ambivalent> {
     let mut found: Option<Volume<'_>> = None;
     for volume in [ext(head), xfs(head), btrfs(head)].into_iter().flatten() {
@@ -124,7 +123,6 @@ const EXT3_INCOMPAT: u32 = EXT2_INCOMPAT | 0x0004;
 const EXT23_RO_COMPAT: u32 = 0x0001 | 0x0002 | 0x0004;
 
 /// ext2, ext3 or ext4: one superblock format, told apart by its features.
-#[inline(never)]
 pub fn ext(head: &[u8]) -> Option<Volume<'_>> {
     let sb = head.get(EXT_SUPER..EXT_SUPER + 1024)?;
     if le16(sb, 56)? != 0xEF53 {
@@ -153,7 +151,6 @@ pub fn ext(head: &[u8]) -> Option<Volume<'_>> {
 }
 
 /// xfs: the primary superblock is the device's first sector, big-endian.
-#[inline(never)]
 pub fn xfs(head: &[u8]) -> Option<Volume<'_>> {
     let sb = head.get(..512)?;
     if &sb[..4] != b"XFSB" {
@@ -168,7 +165,6 @@ pub fn xfs(head: &[u8]) -> Option<Volume<'_>> {
 
 /// btrfs: the primary superblock at 64 KiB, little-endian; blkid's UUID is
 /// the filesystem's fsid (each device's own UUID is UUID_SUB).
-#[inline(never)]
 pub fn btrfs(head: &[u8]) -> Option<Volume<'_>> {
     let sb = head.get(BTRFS_SUPER..BTRFS_SUPER + 4096)?;
     if &sb[64..72] != b"_BHRfS_M" {

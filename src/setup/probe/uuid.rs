@@ -50,7 +50,6 @@ pub fn swap_guid(bytes: &[u8; 16]) -> [u8; 16] {
 
 /// The 16 bytes (in text order) of a UUID's text form: exactly 8-4-4-4-12
 /// hex digits of either case, or None.
-#[inline(never)]
 pub fn parse(text: &[u8]) -> Option<[u8; 16]> {
     if text.len() != TEXT_LEN {
         return None;
@@ -76,9 +75,8 @@ pub fn is_set(bytes: &[u8; 16]) -> bool {
 }
 
 /// True when `text` names the UUID stored in order as `bytes`, ignoring case.
-#[inline(never)]
 pub fn matches(bytes: &[u8; 16], text: &[u8]) -> bool {
-    is_set(bytes) && format(bytes).eq_ignore_ascii_case(text)
+    is_set(bytes) && parse(text) == Some(*bytes)
 }
 
 #[cfg(test)]
