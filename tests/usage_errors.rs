@@ -41,7 +41,7 @@ impl Case {
 
 /// How many bad invocations there are: a case dropped by mistake fails the
 /// test (SECURITY.md names the number).
-const CASES: usize = 91;
+const CASES: usize = 97;
 
 fn bad_invocations() -> Vec<Case> {
     let w = world();
@@ -200,7 +200,13 @@ fn bad_invocations() -> Vec<Case> {
         case("enter --pid not a number", &["enter", "--pid", "12ab", "--", t]).says("option 12ab: is not a process id (EINVAL)"),
         case("enter with a run option", &["enter", "--pid", "1", "--root", "/", "--", t]).says("option --root: unknown enter option (EINVAL)"),
         case("init with an unknown option", &["init", "--bogus", "--", t]).says("option --bogus: unknown init option (EINVAL)"),
-        case("a future role", &["switch-root", "/new", "/sbin/init"]).says("role switch-root: not supported by this build yet (EINVAL)"),
+        case("a future role", &["mounts"]).says("role mounts: not supported by this build yet (EINVAL)"),
+        case("switch-root without NEWROOT", &["switch-root"]).says("usage NEWROOT: no new root given (EINVAL): nook switch-root [--force] NEWROOT [INIT [ARG...]]"),
+        case("switch-root with an unknown option", &["switch-root", "--bogus", "/new"]).says("option --bogus: unknown switch-root option (EINVAL)"),
+        case("switch-root with an empty NEWROOT", &["switch-root", "--", ""]).says("option NEWROOT: empty path (EINVAL)"),
+        case("switch-root with an empty INIT", &["switch-root", "/new", ""]).says("option INIT: empty path (EINVAL)"),
+        case("switch-root not as PID 1", &["switch-root", "/new", "/sbin/init"]).says("switch-root to /new: refused: nook is not PID 1 (EINVAL): --force switches anyway"),
+        case("boot not as PID 1", &["boot"]).says("boot (not PID 1): runs only as an initramfs's /init (EINVAL)"),
     ]
 }
 
