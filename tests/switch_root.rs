@@ -4,9 +4,15 @@
 //! empties without crossing into a mount, to a new root whose init runs.
 //! (tests/boot.rs switches as PID 1 in a real initramfs.)
 
+#[macro_use]
 mod common;
 
 use common::*;
+
+fn unchanged(before: &[u8]) {
+    let after = mountinfo();
+    assert!(before == after, "a refused switch changed the mount table:\n{}", mountinfo_diff(before, &after));
+}
 
 /// Not PID 1 and no --force: refused, the tree untouched.
 fn refused_unless_pid_1(who: Who) {
@@ -14,7 +20,7 @@ fn refused_unless_pid_1(who: Who) {
     let out = nook(who, &["switch-root", "/proc", "/sbin/init"]);
     out.nook_failure(NOOK_FAILED)
         .stderr_has("nook: switch-root to /proc: refused: nook is not PID 1 (EINVAL): --force switches anyway");
-    assert_eq!(mountinfo_diff(&before, &mountinfo()), "", "a refused switch changed the mount table");
+    unchanged(&before);
 }
 
 /// NEWROOT must be a mount point (other than /), checked before anything
@@ -30,7 +36,7 @@ fn newroot_must_be_a_mount_point(who: Who) {
     }
     let out = nook(who, &["switch-root", "--force", &format!("{}/missing", p(&dir))]);
     out.nook_failure(NOOK_FAILED).stderr_has("/missing: No such file or directory (ENOENT)");
-    assert_eq!(mountinfo_diff(&before, &mountinfo()), "");
+    unchanged(&before);
 }
 
 /// INIT must exist inside NEWROOT, looked up as the new root will see it:
@@ -40,7 +46,7 @@ fn init_must_exist_inside_newroot(who: Who) {
     let out = nook(who, &["switch-root", "--force", "/proc", "/sbin/init"]);
     out.nook_failure(NOOK_FAILED)
         .stderr_has("nook: find init /sbin/init: No such file or directory (ENOENT): INIT is looked up inside NEWROOT");
-    assert_eq!(mountinfo_diff(&before, &mountinfo()), "");
+    unchanged(&before);
 }
 
 /// The whole switch, in a mount namespace of its own: an old root on a
@@ -53,7 +59,7 @@ fn switches_and_empties_the_old_root(who: Who) {
     let busybox = host_busybox();
     let unshare = if who == Who::Root { "unshare -m" } else { "unshare -Urm" };
     let script = format!(
-        r#"set -eu
+        r##"set -eu
 d={dir}
 {unshare} sh -eu -c '
 d=$1
@@ -78,7 +84,7 @@ chroot $d/old /nook switch-root --force /new /sbin/init one two
 echo "OLD-ROOT $(ls -A $d/view | tr "\n" " ")"
 echo "KEEP $(cat $d/keepview/file)"
 ' sh "$d"
-"#,
+"##,
         dir = p(&dir),
         nook = world().nook_path(),
     );
