@@ -172,7 +172,8 @@ mod tests {
     }
 
     fn open_dir(path: &std::path::Path) -> rustix::fd::OwnedFd {
-        rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).unwrap()
+        let path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        rustix::fs::open(path.as_c_str(), OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).unwrap()
     }
 
     /// A tree like an initramfs's, with symlinks out of it that must not
