@@ -22,8 +22,8 @@ const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } }
 const SETUP_ONLY: &[&str] = &[
     // Whole folders and files: a new file under setup/ or a new role is out
     // of PID 1's segment by default.
-    "setup", "role::run", "role::enter", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp",
-    "cli::help",
+    "setup", "role::run", "role::enter", "role::boot", "role::switch_root", "kernel::legacy", "kernel::sys",
+    "kernel::landlock", "kernel::seccomp", "kernel::module", "cli::help", "cli::switch_root",
     // The parser's run and enter halves (cli/ is one file for every role).
     "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
 ];

@@ -11,5 +11,7 @@ pub fn switch_root(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Some(program) => (program.get(0).unwrap_or(c""), program.as_ptr()),
         None => (c"/sbin/init", default.as_ptr()),
     };
-    crate::setup::switch_root::switch_root(plan.root.unwrap_or(c""), init, argv, envp.as_ptr(), plan.force).exit()
+    // SAFETY: argv is the kernel's (a null-terminated tail of it) or
+    // `default`, which lives to the end; envp is the kernel's.
+    unsafe { crate::setup::switch_root::switch_root(plan.root.unwrap_or(c""), init, argv, envp.as_ptr(), plan.force) }.exit()
 }

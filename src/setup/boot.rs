@@ -67,7 +67,7 @@ struct Buffers {
 
 /// `nook boot`, as PID 1 with the kernel's `envp`; `verbose` from
 /// NOOK_VERBOSE; `args` for the root's init. Never returns.
-pub fn boot(verbose: u8, args: Argv, envp: *const *const c_char) -> ! {
+pub fn boot(verbose: u8, args: Argv, envp: Argv) -> ! {
     set_verbosity(verbose);
     let mut bufs = Buffers {
         cmdline: [0; 4096],
@@ -83,8 +83,8 @@ pub fn boot(verbose: u8, args: Argv, envp: *const *const c_char) -> ! {
         fstype: Buf::new(),
         argv: [core::ptr::null(); MAX_INIT_ARGS + 2],
     };
-    let f = steps(&mut bufs, verbose, args, envp);
-    give_up(f, envp)
+    let f = steps(&mut bufs, verbose, args, envp.as_ptr());
+    give_up(f, envp.as_ptr())
 }
 
 /// The failure's line, then a shell if the initramfs has one, else a
@@ -171,7 +171,9 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     }
     let init = cmd.init.and_then(|p| init.push(p).as_cstr().ok()).unwrap_or(c"/sbin/init");
     init_argv(init, args, argv);
-    switch_root(NEWROOT, init, argv.as_ptr(), envp, true)
+    // SAFETY: init's argv was just built of C strings that live on (in
+    // `bufs`, the kernel's argv); envp is the kernel's.
+    unsafe { switch_root(NEWROOT, init, argv.as_ptr(), envp, true) }
 }
 
 /// init's argv: INIT, then `args` (as /init, what the kernel passed:
@@ -241,7 +243,7 @@ fn wait_for_root<'d>(
         Wait::Seconds(s) => raw::monotonic_ns().saturating_add(u64::from(s) * 1_000_000_000),
     };
     let mut told = false;
-    let Some(wanted) = cmd.root else { return None };
+    let wanted = cmd.root?;
     while !find_device(wanted, part, device, head) {
         if raw::monotonic_ns() >= deadline {
             return None;

@@ -40,7 +40,11 @@ pub fn mount(source: &CStr, target: &CStr, fstype: &CStr, flags: u32, data: Opti
 /// be checked is checked before anything changes: that nook is PID 1
 /// (unless `force`), that NEWROOT is a mount point other than the root,
 /// and that INIT exists inside NEWROOT (resolved as the new root will see it).
-pub fn switch_root<'a>(
+///
+/// # Safety
+/// `argv` and `envp` are null-terminated arrays of pointers to C strings
+/// that stay valid for the call.
+pub unsafe fn switch_root<'a>(
     newroot: &'a CStr,
     init: &'a CStr,
     argv: *const *const c_char,
@@ -60,7 +64,7 @@ pub fn switch_root<'a>(
     let _ = raw::sigprocmask(raw::SIG_SETMASK, &SigSet::empty());
     trace(1, c"exec", init);
     // SAFETY: argv and envp are null-terminated arrays of C strings (the
-    // callers' argv, envp, or arrays they built and keep alive).
+    // caller's contract).
     let e = unsafe { raw::execve(init, argv, envp) };
     let status = if e == Errno::NOENT { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
     Failure::new(c"exec", init, e).with_status(status)
