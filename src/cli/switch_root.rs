@@ -2,7 +2,7 @@
 //! NEWROOT [INIT [ARG...]]` (util-linux's switch_root's, also read when
 //! nook is called `switch_root`) and `boot`, which takes none.
 
-use super::{Action, Cursor, apply_environment, check_path};
+use super::{Action, Cursor, Opt, apply_environment, check_path, run_option};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 
@@ -13,15 +13,15 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
     apply_environment(envp, plan)?;
     let mut cur = Cursor { argv, next: start, option: c"" };
     while let Some(arg) = cur.next_option() {
-        match arg.to_bytes() {
-            b"--force" => plan.force = true,
-            b"--help" | b"-h" => return Ok(Action::Help),
-            _ => return Err(Failure::option(arg, c"unknown switch-root option").hint(USAGE)),
+        if arg.to_bytes() == b"--force" {
+            plan.force = true;
+        } else if run_option(arg.to_bytes()) == Some(Opt::Help) {
+            return Ok(Action::Help);
+        } else {
+            return Err(Failure::option(arg, c"unknown switch-root option").hint(USAGE));
         }
     }
-    let Some(newroot) = argv.get(cur.next) else {
-        return Err(Failure::usage(c"usage", c"NEWROOT", c"no new root given").hint(USAGE));
-    };
+    let newroot = cur.argv.get(cur.next).ok_or_else(|| Failure::usage(c"usage", c"NEWROOT", c"no new root given").hint(USAGE))?;
     check_path(c"NEWROOT", newroot)?;
     plan.root = Some(newroot);
     if let Some(init) = argv.get(cur.next + 1) {
@@ -35,7 +35,7 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
 /// passes the words after `--` on its command line); argv[`start`] on.
 pub(super) fn parse_boot<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan)?;
-    if argv.get(start).is_some_and(|arg| matches!(arg.to_bytes(), b"--help" | b"-h")) {
+    if argv.get(start).is_some_and(|arg| run_option(arg.to_bytes()) == Some(Opt::Help)) {
         return Ok(Action::Help);
     }
     plan.program = Some(argv.tail(start));
