@@ -1,4 +1,4 @@
-//! The shipped binary itself: static, and within the size budget (72 KiB now; 80 KiB is the hard limit).
+//! The shipped binary itself: static, and within the size budget (80 KiB, the hard limit).
 //!
 //! The budget is easy to lose by accident: one non-zero field in the plan's
 //! const initializer moves ~110 KB from .bss into the file. This test is a
@@ -13,10 +13,11 @@ const NOOK: &str = env!("CARGO_BIN_EXE_nook");
 /// second hardening round and the host-untouched work (issues 12 and 13)
 /// brought `run`, `init` and `enter` to 62,208 bytes; the layers issue
 /// (14) kept that within 1% (62,784); Landlock and seccomp (issue 17)
-/// added 7,776 (70,560). What is left below 80 KiB is for switch-root,
-/// boot, mounts and the personalities: the size issue (20) takes bytes
-/// back.
-const BUDGET: u64 = 72 * 1024;
+/// added 7,776 (70,560). switch-root and boot (issue 15) added 14,360
+/// (84,976): the budget is the hard limit now, and the binary is over it
+/// until the size issue (20) takes bytes back (README, Size); mounts and the
+/// personalities have to fit in what that work frees.
+const BUDGET: u64 = 80 * 1024;
 
 #[test]
 fn the_binary_is_static_and_within_budget() {
