@@ -277,9 +277,10 @@ impl Boot {
 }
 
 /// A copy of `initrd` with a second, uncompressed newc archive appended
-/// that holds `files` (path without the leading /, contents): the kernel
-/// unpacks both in turn, and a later file replaces an earlier one. Lets a
-/// test change /etc/nook/modules without another mkinitramfs.
+/// that holds `files` (path without the leading /, contents; a path that
+/// ends in / is a directory): the kernel unpacks both in turn, and a later
+/// file replaces an earlier one. Lets a test change /etc/nook/modules
+/// without another mkinitramfs.
 pub fn with_files(initrd: &Path, files: &[(&str, &[u8])]) -> PathBuf {
     fn record(out: &mut Vec<u8>, ino: u32, mode: u32, name: &str, data: &[u8]) {
         let name = format!("{name}\0");
@@ -296,7 +297,10 @@ pub fn with_files(initrd: &Path, files: &[(&str, &[u8])]) -> PathBuf {
     let mut bytes = fs::read(initrd).unwrap();
     bytes.resize(bytes.len().next_multiple_of(4), 0);
     for (i, (name, data)) in files.iter().enumerate() {
-        record(&mut bytes, 1000 + i as u32, 0o100644, name, data);
+        match name.strip_suffix('/') {
+            Some(dir) => record(&mut bytes, 1000 + i as u32, 0o040755, dir, b""),
+            None => record(&mut bytes, 1000 + i as u32, 0o100644, name, data),
+        }
     }
     record(&mut bytes, 0, 0, "TRAILER!!!", b"");
     let path = fresh_path("initramfs-plus.img");
