@@ -24,8 +24,11 @@ const SETUP_ONLY: &[&str] = &[
     // of PID 1's segment by default.
     "setup", "role::run", "role::enter", "role::boot", "role::switch_root", "kernel::legacy", "kernel::sys",
     "kernel::landlock", "kernel::seccomp", "kernel::module", "cli::help", "cli::switch_root",
-    // The parser's run and enter halves (cli/ is one file for every role).
-    "cli::parse_run", "cli::parse_enter", "cli::process_option", "cli::hostname", "cli::open_fd", "cli::Cursor::dest",
+    // The parser's run and enter halves: PID 1 parses only `init`'s options
+    // (cli/init.rs, cli/env.rs and the shared cursor), and the run table's
+    // lookup, which tells it --help.
+    "cli::enter", "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
+    "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
@@ -89,35 +92,57 @@ fn main() {
 }
 
 /// `nook --help`'s text (src/cli/help.txt) is stored packed (see help.rs): each
-/// run of 3 to 18 bytes that already occurred at most 2047 bytes before
-/// becomes two bytes, 0x80 | (length - 3) << 3 | distance >> 8, then the
+/// run of 3 to 10 bytes that already occurred at most 4095 bytes before
+/// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
 /// low byte of the distance. The text is ASCII, so the high bit marks
-/// them. Greedy longest match: the text roughly halves.
+/// them. The parse is optimal (the fewest bytes, found backwards from the
+/// end); the text shrinks to about half.
 fn pack_help() {
     const MIN: usize = 3;
-    const MAX: usize = MIN + 15;
-    const WINDOW: usize = 2047;
+    const MAX: usize = MIN + 7;
+    const WINDOW: usize = 4095;
     println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let text = std::fs::read(dir.join("src/cli/help.txt")).unwrap();
     assert!(text.is_ascii(), "src/cli/help.txt must be ASCII");
-    let mut packed = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        let (mut best_len, mut best_dist) = (0, 0);
-        for start in i.saturating_sub(WINDOW)..i {
-            let len = (0..MAX.min(text.len() - i)).take_while(|&k| text[start + k] == text[i + k]).count();
-            if len > best_len {
-                (best_len, best_dist) = (len, i - start);
+    let n = text.len();
+    // The longest earlier run at each position, and its distance.
+    let longest: Vec<(usize, usize)> = (0..n)
+        .map(|i| {
+            let (mut best_len, mut best_dist) = (0, 0);
+            for start in i.saturating_sub(WINDOW)..i {
+                let len = (0..MAX.min(n - i)).take_while(|&k| text[start + k] == text[i + k]).count();
+                if len > best_len {
+                    (best_len, best_dist) = (len, i - start);
+                }
+            }
+            (best_len, best_dist)
+        })
+        .collect();
+    // cost[i]: the fewest bytes that pack text[i..]; step[i]: the run
+    // length taken at i (0 for a literal byte).
+    let mut cost = vec![0usize; n + 1];
+    let mut step = vec![0usize; n];
+    for i in (0..n).rev() {
+        cost[i] = 1 + cost[i + 1];
+        for len in MIN..=longest[i].0 {
+            if 2 + cost[i + len] < cost[i] {
+                (cost[i], step[i]) = (2 + cost[i + len], len);
             }
         }
-        if best_len >= MIN {
-            packed.push(0x80 | ((best_len - MIN) << 3) as u8 | (best_dist >> 8) as u8);
-            packed.push(best_dist as u8);
-            i += best_len;
-        } else {
+    }
+    let mut packed = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let len = step[i];
+        if len == 0 {
             packed.push(text[i]);
             i += 1;
+        } else {
+            let dist = longest[i].1;
+            packed.push(0x80 | ((len - MIN) << 4) as u8 | (dist >> 8) as u8);
+            packed.push(dist as u8);
+            i += len;
         }
     }
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();

@@ -31,7 +31,7 @@ pub fn parse_and_plan(data: &[u8]) {
     match crate::cli::parse(argv_view, envp_view, &mut plan) {
         Err(f) => check_one_line(&f),
         Ok(_) => {
-            if let Err(f) = crate::setup::process::Environment::new(envp_view, &plan.env_edits) {
+            if let Err(f) = crate::setup::process::Environment::new(envp_view, &plan.process.env_edits) {
                 check_one_line(&f);
             }
             if let Err(f) = crate::setup::tree::build::build(&mut Recorder::new(), &plan) {

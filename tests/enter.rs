@@ -19,13 +19,6 @@ use std::process::Command;
 /// The namespaces enter joins, as /proc/PID/ns names.
 const NAMESPACES: [&str; 8] = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup", "time"];
 
-/// The number after `"child-pid":` in an info line.
-fn child_pid(info: &str) -> Option<u32> {
-    let rest = info.split("\"child-pid\"").nth(1)?.trim_start().strip_prefix(':')?;
-    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
 /// The target of /proc/PID/ns/NAME (e.g. `mnt:[4026532177]`).
 fn ns_link(pid: u32, ns: &str) -> String {
     fs::read_link(format!("/proc/{pid}/ns/{ns}"))
@@ -50,20 +43,11 @@ impl Container {
         let dir = scratch(who, "ctr");
         let info = dir.join("info");
         let tag = Tag::new();
-        let mut argv = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3"];
-        argv.extend_from_slice(opts);
-        argv.extend(["--", "/bin/sleep", &tag.0]);
-        let mut args = vec![p(&info)];
-        args.extend(argv);
-        let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
-        let read = || fs::read_to_string(&info).unwrap_or_default();
-        let ready = until(SOON, || run.has_exited() || (read().ends_with('\n') && sleeping(&tag)));
-        let pid = child_pid(&read());
-        if !ready || run.has_exited() || pid.is_none() {
-            run.kill();
-            panic!("the container never started (info {:?})\n{}", read(), run.finish());
-        }
-        Container { run: Some(run), pid: pid.unwrap(), tag }
+        let mut words = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3"];
+        words.extend_from_slice(opts);
+        words.extend(["--", "/bin/sleep", &tag.0]);
+        let (run, pid) = started(with_info_file(who, &info, &words).spawn(), &info, SOON, || tag.sleeping());
+        Container { run: Some(run), pid, tag }
     }
 
     /// `nook enter --pid CHILD ENTER_OPTS -- PROGRAM...` as `who`, with an
@@ -268,9 +252,7 @@ fn enter_zombie(who: Who) {
     let mut argv = vec![w.nook_path(), "--root", w.root(), "--info-fd", "3", "--bind", p(&shared), "/mnt"];
     argv.extend(dev);
     argv.extend(["--", "/bin/sh", "-c", &script]);
-    let mut args = vec![p(&info)];
-    args.extend(argv);
-    let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &args).spawn();
+    let mut run = with_info_file(who, &info, &argv).spawn();
     let sleeper = || child_pid(&fs::read_to_string(&info).unwrap_or_default());
     let zombie = || {
         let pid = sleeper()?;
@@ -339,7 +321,46 @@ fn enter_relays_signals(who: Who) {
     c.stop();
 }
 
+/// The parent of `pid`, from /proc/PID/status.
+fn parent_of(pid: u32) -> u32 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("PPid:")).and_then(|v| v.trim().parse().ok()).unwrap()
+}
+
+/// `enter --pid` of the outer nook of `run --unshare-pid` (what `pgrep
+/// nook` shows first; it stays in the caller's namespaces to wait) enters
+/// the container it started. A pid in no container (the shell that started
+/// nook) is refused with one line that says so and names --info-fd's
+/// child-pid, and PROGRAM never runs: a `sleep` of `who`'s on the host.
+fn enter_through_the_outer_nook(who: Who) {
+    let c = Container::start(who, &["--unshare-pid", "--unshare-uts", "--hostname", "inside", "--proc", "/proc"]);
+    let outer = parent_of(c.pid);
+    let cmdline = fs::read_to_string(format!("/proc/{outer}/cmdline")).unwrap_or_default();
+    assert!(cmdline.contains("--info-fd"), "{outer} is not the outer nook: {cmdline:?}");
+    let out = Run::nook(who, &["enter", "--pid", &outer.to_string(), "--", "/bin/sh", "-c", "hostname; echo $$"]).run();
+    out.ok();
+    let lines = out.lines();
+    assert_eq!(lines.first().map(String::as_str), Some("inside"), "{out}");
+    assert!(lines.get(1).and_then(|l| l.parse::<u32>().ok()).is_some_and(|p| p < 100), "not in the container's PID namespace\n{out}");
+    c.stop();
+    let tag = Tag::new();
+    let mut host = Run::sh(who, r#"exec /bin/sleep "$1""#, &[tag.0.as_str()]).spawn();
+    assert!(until(SOON, || sleeping(&tag)), "the host's sleep never started");
+    // The sleep itself, not the su(1) or sh that has the tag in its command line.
+    let comm = |pid: &u32| fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let pid = *tag.pids().iter().find(|p| comm(p) == "sleep\n").expect("no sleep process");
+    let marker = scratch(who, "outer").join("ran");
+    let out = Run::nook(who, &["enter", "--pid", &pid.to_string(), "--", "/bin/touch", p(&marker)]).run_collect();
+    tag.kill();
+    host.finish();
+    out.nook_failure(NOOK_FAILED)
+        .stderr_has(&format!("nook: enter process {pid}: is in no container"))
+        .stderr_has("child-pid");
+    assert!(!marker.exists(), "PROGRAM ran\n{out}");
+}
+
 both!(
+    enter_through_the_outer_nook,
     enter_pid_container,
     enter_takes_targets_ids,
     enter_relays_signals,
@@ -387,8 +408,3 @@ fn root_enters_users_container() {
     c.stop();
 }
 
-/// Whether `/bin/sleep TAG` itself runs: the container is set up and PROGRAM
-/// has started.
-fn sleeping(tag: &Tag) -> bool {
-    !tag.matching(|cmdline| cmdline == format!("/bin/sleep\0{}\0", tag.0)).is_empty()
-}

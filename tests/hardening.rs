@@ -12,17 +12,11 @@ mod common;
 
 use common::*;
 use std::fs;
-use std::os::unix::fs::{MetadataExt, symlink};
+use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Run a host command as root; fail loudly if it fails.
-fn host(argv: &[&str]) {
-    let out = Command::new(argv[0]).args(&argv[1..]).env("PATH", PATH).output().unwrap();
-    assert!(out.status.success(), "{argv:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// A copy of the busybox rootfs in a scratch dir of `who`'s: the base of
 /// every hostile rootfs here (the shared one must not be changed). Owned by
@@ -54,12 +48,6 @@ fn tree(dir: &Path) -> Vec<String> {
     out
 }
 
-/// "DEV:INO" as busybox `stat -c %d:%i` prints it.
-fn dev_ino(path: &Path) -> String {
-    let m = fs::metadata(path).unwrap();
-    format!("{}:{}", m.dev(), m.ino())
-}
-
 fn sha(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
     String::from_utf8(out.stdout).unwrap().split(' ').next().unwrap().to_string()
@@ -69,10 +57,6 @@ fn sha(path: &Path) -> String {
 fn opts(mountinfo: &str, mp: &str, out: &Out) -> Vec<String> {
     let line = mountinfo_line(mountinfo, mp).unwrap_or_else(|| panic!("{mp} not mounted inside\n{out}"));
     line.split(' ').nth(5).unwrap().split(',').map(str::to_string).collect()
-}
-
-fn args(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
 }
 
 // ------------------------------------------------ part 1: symlinks in DEST

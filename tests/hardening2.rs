@@ -23,7 +23,6 @@ use std::os::raw::{c_char, c_int, c_long};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 unsafe extern "C" {
@@ -72,17 +71,13 @@ fn helper() {
     std::process::exit(0);
 }
 
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 fn add_key_then_exec() -> String {
     // SAFETY: C strings and a buffer of the length given.
     let serial = unsafe {
         syscall(SYS_ADD_KEY, c"user".as_ptr(), KEY_NAME.as_ptr(), KEY_PAYLOAD.as_ptr(), KEY_PAYLOAD.len(), KEY_SPEC_SESSION_KEYRING)
     };
     if serial < 0 {
-        return format!("add_key failed: errno {}\n", errno());
+        return format!("add_key failed: errno {}\n", helper::errno());
     }
     let script = std::env::var("H2_EXEC").unwrap_or_default();
     let e = std::process::Command::new("/bin/sh")
@@ -97,7 +92,7 @@ fn read_key() -> String {
     let serial: c_long = std::env::var("H2_KEY").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let kind = c"user".as_ptr();
     // Right after its call, while errno is still that call's.
-    let verdict = |ret: c_long| if ret < 0 { format!("ERR {}", errno()) } else { format!("OK {ret}") };
+    let verdict = |ret: c_long| if ret < 0 { format!("ERR {}", helper::errno()) } else { format!("OK {ret}") };
     let mut buf = [0u8; 256];
     // SAFETY: each call gets C strings and a buffer of the length given.
     let read = unsafe { syscall(SYS_KEYCTL, KEYCTL_READ, serial, buf.as_mut_ptr(), buf.len()) };
@@ -204,30 +199,10 @@ fn probe(pid: u32, findings: &mut BTreeSet<String>, held: &mut Vec<(String, fs::
     }
 }
 
-/// A copy of this test binary that container-user can run, for [`helper`].
-fn helper_bin() -> &'static str {
-    static PATH: OnceLock<String> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dest = world().staging.join("hardening2-helper");
-        fs::copy(std::env::current_exe().unwrap(), &dest).expect("copy the test binary");
-        set_mode(&dest, 0o755);
-        p(&dest).to_string()
-    })
-}
-
-/// argv that runs the helper at `path` (its `--exact helper` test).
+/// argv that runs this test binary's own [`helper`] at `path` (a copy
+/// from `helper::bin`).
 fn helper_argv(path: &str) -> Vec<String> {
-    [path, "--exact", "helper", "--nocapture", "--quiet", "--test-threads=1"].map(str::to_string).to_vec()
-}
-
-fn dev_ino(path: &Path) -> String {
-    let m = fs::metadata(path).unwrap();
-    format!("{}:{}", m.dev(), m.ino())
-}
-
-/// Root needs --unshare-user for a user namespace; container-user always has one.
-fn userns(who: Who) -> &'static [&'static str] {
-    if who == Who::Root { &["--unshare-user"] } else { &[] }
+    helper::test_argv(path, "helper")
 }
 
 /// A container in the background: `nook --root ROOTFS --unshare-pid --proc
@@ -247,29 +222,18 @@ impl Container {
         let w = world();
         let dir = scratch(who, "ctr");
         let info = dir.join("info");
-        let mut argv = vec![p(&info).to_string(), w.nook_path().into()];
-        for a in ["--root", w.root()].iter().chain(userns(who)) {
-            argv.push(a.to_string());
-        }
-        for a in ["--unshare-pid", "--proc", "/proc", "--tmpfs", "/mnt", "--ro-bind", helper_bin(), "/mnt/h", "--bind", p(&dir), "/mnt/s"] {
-            argv.push(a.into());
-        }
-        argv.extend(opts.iter().map(|s| s.to_string()));
-        argv.extend(["--info-fd".into(), "3".into(), "--".into()]);
-        argv.extend(program.iter().cloned());
-        let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &argv);
+        let mut words = argv("{} --root {}", &[w.nook_path(), w.root()]);
+        words.extend(args(userns(who)));
+        words.extend(argv("--unshare-pid --proc /proc --tmpfs /mnt --ro-bind {} /mnt/h --bind {} /mnt/s", &[helper::bin(), p(&dir)]));
+        words.extend(args(opts));
+        words.extend(args(&["--info-fd", "3", "--"]));
+        words.extend(program.iter().cloned());
+        let mut run = with_info_file(who, &info, &words);
         for (k, v) in env {
             run = run.env(k, v);
         }
-        let mut run = run.spawn();
-        let read = || fs::read_to_string(&info).unwrap_or_default();
-        let ready = until(PATIENCE, || run.has_exited() || (read().ends_with('\n') && (!wait_ready || dir.join("ready").exists())));
-        let pid = read().split("\"child-pid\": ").nth(1).and_then(|r| r.split([',', '}']).next()?.trim().parse().ok());
-        if !ready || run.has_exited() || pid.is_none() {
-            run.kill();
-            panic!("the container never started (info {:?})\n{}", read(), run.finish());
-        }
-        Container { run: Some(run), pid: pid.unwrap(), dir }
+        let (run, pid) = started(run.spawn(), &info, PATIENCE, || !wait_ready || dir.join("ready").exists());
+        Container { run: Some(run), pid, dir }
     }
 
     /// Tells the helper to stop (the file `stop`) and waits for the end.
@@ -431,17 +395,17 @@ fn session_keyring_stays_outside(who: Who) {
     let w = world();
     let inner = sh_join(&helper_argv("/mnt/h"));
     let launch = |exec: &str| {
-        let mut argv = helper_argv(helper_bin());
+        let mut argv = helper_argv(helper::bin());
         argv.insert(0, "env".into());
         argv.insert(1, "H2_HELPER=addkey".into());
         argv.insert(2, format!("H2_EXEC={exec}"));
         Run::argv(who, argv).run()
     };
-    let control = launch(&format!("exec env H2_HELPER=readkey {}", sh_join(&helper_argv(helper_bin()))));
+    let control = launch(&format!("exec env H2_HELPER=readkey {}", sh_join(&helper_argv(helper::bin()))));
     assert!(control.ok().stdout.contains(&format!("read OK {} {KEY_PAYLOAD}", KEY_PAYLOAD.len())), "control: the caller reads its key\n{control}");
 
     let mut problems = Vec::new();
-    let base = format!("{} --root {} --tmpfs /mnt --ro-bind {} /mnt/h --setenv H2_HELPER readkey", w.nook_path(), w.root(), helper_bin());
+    let base = format!("{} --root {} --tmpfs /mnt --ro-bind {} /mnt/h --setenv H2_HELPER readkey", w.nook_path(), w.root(), helper::bin());
     let userns = userns(who).join(" ");
     for opts in [userns.as_str(), "--unshare-all --cap-drop ALL", &format!("{userns} --new-session")] {
         let out = launch(&format!("exec {base} {opts} -- {inner}"));
@@ -565,10 +529,6 @@ fn hostile_names_stay_escaped(who: Who) {
         }
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
-}
-
-fn args(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
 }
 
 both!(enter_child_is_unreachable, enter_holds_nothing_of_the_host, session_keyring_stays_outside, keyring_refusal_is_one_line,

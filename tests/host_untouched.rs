@@ -23,13 +23,6 @@ use common::*;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, symlink};
 use std::path::Path;
-use std::process::Command;
-
-/// Run a host command as root; fail loudly if it fails.
-fn host(argv: &[&str]) {
-    let out = Command::new(argv[0]).args(&argv[1..]).env("PATH", PATH).output().unwrap();
-    assert!(out.status.success(), "{argv:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// One line per entry under `dir` (recursively; `dir` itself first): its
 /// relative path, type, mode, owner and group, and a symlink's target.
@@ -111,11 +104,6 @@ fn fails_leaving_all_as_it_was(who: Who, args: &[String], dirs: &[&Path], why: &
 
 fn w_nook() -> &'static str {
     world().nook_path()
-}
-
-/// Owned argv.
-fn args(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
 }
 
 /// Namespaces that every mount operation below is allowed in, as root and

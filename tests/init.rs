@@ -104,22 +104,8 @@ impl Mode {
     ) -> Vec<String> {
         let w = world();
         let mut v: Vec<&str> = Vec::new();
-        let tree = [
-            "--proc",
-            "/proc",
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/dev",
-            "--dev-bind",
-            "/dev/null",
-            "/dev/null",
-            "--tmpfs",
-            "/mnt",
-            "--bind",
-            p(dir),
-            "/mnt/s",
-        ];
+        let tree = argv("--proc /proc --root {} --tmpfs /dev --dev-bind /dev/null /dev/null --tmpfs /mnt --bind {} /mnt/s", &[w.root(), p(dir)]);
+        let tree = tree.iter().map(String::as_str);
         match self {
             Mode::Run => {
                 v.extend([w.nook_path(), "--unshare-pid"]);
@@ -133,14 +119,7 @@ impl Mode {
                 v.extend(tree);
                 // --bind: a read-only promise would print the real-root
                 // warning (nothing locks it without a user namespace).
-                v.extend([
-                    "--bind",
-                    w.nook_path(),
-                    "/mnt/nook",
-                    "--",
-                    "/mnt/nook",
-                    "init",
-                ]);
+                v.extend(["--bind", w.nook_path(), "/mnt/nook", "--", "/mnt/nook", "init"]);
                 v.extend_from_slice(init_opts);
             }
             Mode::Unshare | Mode::Subreaper => {
@@ -752,10 +731,9 @@ fn ps_inside(who: Who, mode: Mode) {
     let program = [mode.tool("ps"), "-o".into(), "pid,comm".into()];
     let out = Run::argv(who, mode.argv(&dir, &[], &program)).run();
     let rows: Vec<String> = out.words_lines();
-    // PID 1 of `run` runs from a sealed memfd copy, named "memfd:nook".
-    let init_ok = rows
-        .get(1)
-        .is_some_and(|r| r == "1 nook" || r == "1 memfd:nook");
+    // PID 1 of `run` runs from a sealed memfd copy, which the kernel would
+    // name "memfd:nook": nook renames itself, so ps, top and pgrep find it.
+    let init_ok = rows.get(1).is_some_and(|r| r == "1 nook");
     assert!(
         out.code == 0
             && rows.len() == 3
@@ -1486,10 +1464,10 @@ fn bad_init_values(who: Who) {
     let program = ["--", "/bin/touch", p(&marker)];
     #[allow(clippy::type_complexity)]
     let cases: [(&[&str], &[(&str, &str)], &str, &[&str], &[(&str, &str)]); 7] = [
-        (&["init", "--grace", "x"], &[], "option x:", &["init", "--grace", "1"], &[]),
+        (&["init", "--grace", "x"], &[], "option --grace: x is not", &["init", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_GRACE", "x")], "environment NOOK_GRACE:", &["init"], &[("NOOK_GRACE", "1")]),
-        (&["init", "--pdeathsig", "NOPE"], &[], "option NOPE:", &["init", "--pdeathsig", "TERM"], &[]),
-        (&["--unshare-pid", "--signal-group", "--grace", "-1"], &[], "option -1:", &["--unshare-pid", "--signal-group", "--grace", "1"], &[]),
+        (&["init", "--pdeathsig", "NOPE"], &[], "option --pdeathsig: NOPE is not", &["init", "--pdeathsig", "TERM"], &[]),
+        (&["--unshare-pid", "--signal-group", "--grace", "-1"], &[], "option --grace: -1 is not", &["--unshare-pid", "--signal-group", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_PDEATHSIG", "NOPE")], "environment NOOK_PDEATHSIG:", &["init"], &[("NOOK_PDEATHSIG", "TERM")]),
         (&["init"], &[("NOOK_SIGNAL_GROUP", "maybe")], "environment NOOK_SIGNAL_GROUP:", &["init"], &[("NOOK_SIGNAL_GROUP", "1")]),
         (&["--unshare-pid"], &[("NOOK_GRACE", "-1")], "environment NOOK_GRACE:", &["--unshare-pid"], &[("NOOK_GRACE", "1")]),

@@ -17,15 +17,6 @@ use std::os::unix::fs::MetadataExt;
 
 // ------------------------------------------------------------------ helpers
 
-fn args(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-/// Root needs --unshare-user for a user namespace; container-user always has one.
-fn userns(who: Who) -> Vec<&'static str> {
-    if who == Who::Root { vec!["--unshare-user"] } else { vec![] }
-}
-
 /// (mount options, fstype, super options) of the top mount at `mp`.
 fn mount_of(mountinfo: &str, mp: &str) -> Option<(String, String, String)> {
     let line = mountinfo_line(mountinfo, mp)?;
@@ -158,7 +149,7 @@ fn dev_console_is_the_terminal(who: Who) {
 /// In a user namespace, --sys needs --unshare-net, and says so.
 fn sys_needs_unshare_net_in_userns(who: Who) {
     let w = world();
-    let argv = [userns(who), vec!["--root", w.root(), "--sys", "/sys", "--", "/bin/true"]].concat();
+    let argv = [userns(who).to_vec(), vec!["--root", w.root(), "--sys", "/sys", "--", "/bin/true"]].concat();
     let out = nook(who, &argv);
     out.usage_error().stderr_has("--unshare-net");
 }
@@ -169,7 +160,7 @@ const SYS_SCRIPT: &str = "ls /sys/class/net; echo \"write $(echo 65536 2>&1 > /s
 /// and refuses writes; mountinfo says ro.
 fn sys_read_only(who: Who) {
     let w = world();
-    let base = [userns(who), vec!["--unshare-net", "--unshare-pid", "--root", w.root(), "--proc", "/proc", "--sys", "/sys", "--", "/bin/sh", "-c"]].concat();
+    let base = [userns(who).to_vec(), vec!["--unshare-net", "--unshare-pid", "--root", w.root(), "--proc", "/proc", "--sys", "/sys", "--", "/bin/sh", "-c"]].concat();
     let script = format!("{SYS_SCRIPT}; cat /proc/self/mountinfo");
     let out = nook(who, &[&base[..], &[script.as_str()]].concat());
     let lines = out.ok_lines();
@@ -361,7 +352,7 @@ fn cap_drop_is_enforced(who: Who) {
 
 /// A non-root workload keeps the added capability through the ambient set.
 fn cap_add_reaches_non_root(who: Who) {
-    let opts = [userns(who), vec!["--map-user", "1000", "--cap-drop", "ALL", "--cap-add", "CAP_CHOWN"]].concat();
+    let opts = [userns(who).to_vec(), vec!["--map-user", "1000", "--cap-drop", "ALL", "--cap-add", "CAP_CHOWN"]].concat();
     for pid in [false, true] {
         let (sets, out) = caps(who, pid, &opts);
         assert_eq!(out.lines().last().map(String::as_str), Some("1000"), "{out}");
@@ -412,7 +403,7 @@ fn new_session_no_ctty(who: Who) {
     };
     let inner = format!("if (: < /dev/tty) 2>/dev/null; then echo tty-open; else echo tty-closed; fi; exec {}", sh_join(&helper::argv(helper::bin())));
     let under_pty = |opts: &[&str]| {
-        let argv = [&[w.nook_path()][..], &userns(who), opts, &["--", "/bin/sh", "-c", &inner]].concat();
+        let argv = [&[w.nook_path()][..], userns(who), opts, &["--", "/bin/sh", "-c", &inner]].concat();
         let out = Run::argv(who, args(&["script", "-qec", &sh_join(&argv), "/dev/null"])).env("IT_HELPER", "sti").run();
         out.ok();
         // The byte TIOCSTI pushes is echoed: it may prefix a line.
@@ -441,7 +432,7 @@ fn bad_input_fails_cleanly(who: Who) {
     let w = world();
     let (r, t) = (w.root(), "/bin/true");
     let long = "h".repeat(65);
-    let sys_in_userns = [userns(who), vec!["--root", r, "--sys", "/sys", "--", t]].concat();
+    let sys_in_userns = [userns(who).to_vec(), vec!["--root", r, "--sys", "/sys", "--", t]].concat();
     let cases: Vec<(&str, Vec<&str>, Option<&str>)> = vec![
         ("--dev without a value", vec!["--dev"], None),
         ("--sys without a value", vec!["--sys"], None),

@@ -4,7 +4,8 @@
 //! other, nor do cli, pid1 and setup; no role imports another; the files of
 //! one folder (its mod.rs aside, which is the folder itself) import each
 //! other without a cycle. Raw system calls live only in kernel/, and every
-//! `unsafe` block says why it is sound.
+//! `unsafe` block says why it is sound. Unit-test modules (`tests.rs`) are
+//! held to the same rules as the code they test.
 //!
 //! The graph is read from the source: every `crate::a::b` (and, in main.rs,
 //! `nook::a::b`) path and every `super::b` path outside comments.
@@ -194,15 +195,10 @@ fn check(sources: &[Source], require_safety: bool) -> Vec<String> {
     let mut breaches = Vec::new();
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for source in sources {
-        // A folder's unit tests (`tests.rs`, test-only) drive the layers
-        // above it through the recording Sys: they are the harness, not a
-        // layer. (cli/tests.rs pins the mount tree's sequences; they belong
-        // beside setup/tree.)
-        let harness = source.file.ends_with("/tests.rs");
+        // Test modules (`tests.rs` and the like) obey the same rules as
+        // the code they test: a test of setup/ builds its plans from plan/,
+        // never through cli/.
         for (line, to) in imports(source, &modules) {
-            if harness && layer(&to) != "role" {
-                continue;
-            }
             if to == source.module || to.starts_with(&source.module) && !source.module.is_empty() {
                 continue; // itself, or its own submodules
             }
@@ -273,6 +269,7 @@ const GOOD: &[(&str, &str)] = &[
     ("role/mod.rs", "pub mod run;"),
     ("role/run.rs", "use crate::setup::{a, b}; use crate::pid1::x;"),
     ("pid1/mod.rs", ""),
+    ("cli/mod.rs", "pub fn parse() {}"),
 ];
 
 #[test]
@@ -300,6 +297,8 @@ fn the_checker_names_each_breach() {
         ("setup/b.rs", "fn f() { unsafe { g() } }", "src/setup/b.rs:1: an unsafe block without a SAFETY comment"),
         ("setup/b.rs", "// SAFETY: no\nfn f() { unsafe { syscall6(1) } }", "src/setup/b.rs:2: a raw system call outside kernel/"),
         ("extra/mod.rs", "use crate::base::text;", "`extra` is in no layer"),
+        ("setup/tests.rs", "use crate::cli::parse;", "src/setup/tests.rs:1: imports cli: setup may not import cli"),
+        ("base/tests.rs", "use crate::kernel::record::Recorder;", "base may not import kernel"),
     ];
     for (file, text, needle) in cases {
         let breaches = with(file, text);

@@ -29,64 +29,18 @@ use std::process::Command;
 /// instance read-only as well, where fsmount's MOUNT_ATTR_RDONLY makes only
 /// the mount so (the mount is read-only either way, and is checked).
 fn plan() -> Vec<String> {
-    let root = world().root().to_string();
-    let marker = world().marker.display().to_string();
-    let mut v: Vec<String> = vec![
-        "--unshare-all",
-        "--root",
-        &root,
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--sys",
-        "/sys",
-        "--size",
-        "4194304",
-        "--perms",
-        "0750",
-        "--tmpfs",
-        "/mnt",
-        "--dir",
-        "/mnt/src",
-        "--tmpfs",
-        "/mnt/src/sub",
-        "--perms",
-        "0711",
-        "--dir",
-        "/mnt/src/d",
-        "--tmpfs",
-        "/mnt/rw",
-        "--make-shared",
-        "/mnt/rw",
-        "--tmpfs",
-        "/mnt/ro-later",
-        "--remount-ro",
-        "/mnt/ro-later",
-        "--ro-bind",
-        "/usr",
-        "/mnt/usr",
-        "--symlink",
-        "/mnt/rw",
-        "/mnt/link",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    // The bind's source is the container's own /mnt/src, by its host path
+    let root = world().root();
+    let marker = p(&world().marker);
+    // The binds' source is the container's own /mnt/src, by its host path
     // (before the pivot, the root's host path leads into the new tree).
-    v.extend([
-        "--ro-bind".into(),
-        format!("{root}/mnt/src"),
-        "/mnt/ro".into(),
-        "--bind".into(),
-        format!("{root}/mnt/src"),
-        "/mnt/again".into(),
-        "--ro-bind".into(),
-        marker,
-        "/mnt/marker".into(),
-    ]);
-    v
+    argv(
+        "--unshare-all --root {} --proc /proc --dev /dev --sys /sys \
+         --size 4194304 --perms 0750 --tmpfs /mnt --dir /mnt/src --tmpfs /mnt/src/sub --perms 0711 --dir /mnt/src/d \
+         --tmpfs /mnt/rw --make-shared /mnt/rw --tmpfs /mnt/ro-later --remount-ro /mnt/ro-later \
+         --ro-bind /usr /mnt/usr --symlink /mnt/rw /mnt/link \
+         --ro-bind {}/mnt/src /mnt/ro --bind {}/mnt/src /mnt/again --ro-bind {} /mnt/marker",
+        &[root, root, root, marker],
+    )
 }
 
 const PROBE: &str = r#"
@@ -114,7 +68,7 @@ const FALLBACK_TRACE: &str = "nook: + mount API mount(2) on /proc/self/fd/N\n";
 /// comparison of the two would compare one API with itself.
 fn container(who: Who, api: &str) -> Out {
     let mut argv = plan();
-    argv.extend(["/bin/sh".into(), "-c".into(), PROBE.into()]);
+    argv.extend(args(&["/bin/sh", "-c", PROBE]));
     let out = Run::nook(who, &argv).env("NOOK_MOUNT_API", api).env("NOOK_VERBOSE", "1").run();
     out.ok();
     assert_eq!(out.stderr.contains(FALLBACK_TRACE), api == "legacy", "NOOK_MOUNT_API={api}: the fallback's trace\n{out}");
@@ -172,11 +126,11 @@ fn same_tree_through_both_apis(who: Who) {
 /// promise brings turns shared mounts private: see userns::lock_mounts).
 fn same_propagation_through_both_apis(who: Who) {
     let run = |api: &str| {
-        let argv = [
-            "--unshare-all", "--root", world().root(), "--proc", "/proc", "--tmpfs", "/mnt", "--tmpfs", "/mnt/s", "--make-shared", "/mnt/s",
-            "--tmpfs", "/mnt/u", "--make-unbindable", "/mnt/u", "--tmpfs", "/mnt/p", "--make-private", "/mnt/p",
-            "/bin/sh", "-c", PROBE.lines().nth(1).unwrap(),
-        ];
+        let argv = argv(
+            "--unshare-all --root {} --proc /proc --tmpfs /mnt --tmpfs /mnt/s --make-shared /mnt/s \
+             --tmpfs /mnt/u --make-unbindable /mnt/u --tmpfs /mnt/p --make-private /mnt/p /bin/sh -c {}",
+            &[world().root(), PROBE.lines().nth(1).unwrap()],
+        );
         let out = Run::nook(who, &argv).env("NOOK_MOUNT_API", api).env("NOOK_VERBOSE", "1").run();
         out.ok();
         assert_eq!(out.stderr.contains(FALLBACK_TRACE), api == "legacy", "NOOK_MOUNT_API={api}: the fallback's trace\n{out}");
@@ -204,10 +158,7 @@ fn mountinfo_fields<'a>(info: &'a str, mp: &str) -> Option<(&'a str, &'a str)> {
 /// stands in for a kernel (or seccomp filter) without those calls.
 fn nook_without(calls: &str) -> Vec<String> {
     assert!(which("strace"), "strace is needed (scripts/test installs it)");
-    ["strace", "-f", "-qq", "-o", "/dev/null", &format!("-einject={calls}:error=ENOSYS"), world().nook_path()]
-        .into_iter()
-        .map(String::from)
-        .collect()
+    argv("strace -f -qq -o /dev/null -einject={}:error=ENOSYS {}", &[calls, world().nook_path()])
 }
 
 /// Without the new mount API (each of its calls answers ENOSYS), nook
@@ -215,7 +166,7 @@ fn nook_without(calls: &str) -> Vec<String> {
 fn falls_back_when_the_kernel_lacks_the_new_api(who: Who) {
     let mut argv = nook_without("open_tree,move_mount,fsopen,fsmount,mount_setattr");
     argv.extend(plan());
-    argv.extend(["/bin/sh".into(), "-c".into(), PROBE.into()]);
+    argv.extend(args(&["/bin/sh", "-c", PROBE]));
     let out = Run::argv(who, argv).env("NOOK_VERBOSE", "1").run();
     out.ok();
     assert!(out.stderr.contains(FALLBACK_TRACE), "the fallback was not chosen\n{out}");

@@ -23,6 +23,18 @@ fn mkdir(who: Who, path: &Path) {
     give(who, path);
 }
 
+/// The one-line argv these tests are written in (tests/common): words split
+/// at white space, `{}` filled in order, a value kept as one word.
+#[test]
+fn argv_fills_the_template_in_order() {
+    let got = argv("--root {} --bind {}/a /x \
+                    -- /bin/sh -c {}", &["/r", "/s", "echo  'a b'"]);
+    assert_eq!(got, ["--root", "/r", "--bind", "/s/a", "/x", "--", "/bin/sh", "-c", "echo  'a b'"]);
+    assert_eq!(argv("--setenv E {}", &[""]), ["--setenv", "E", ""]);
+    assert!(std::panic::catch_unwind(|| argv("{} {}", &["one"])).is_err(), "too few values must panic");
+    assert!(std::panic::catch_unwind(|| argv("{}", &["one", "two"])).is_err(), "too many values must panic");
+}
+
 // ---------------------------------------------------------------- the root
 
 /// `ls /` inside shows the rootfs's entries and none of the host's.
@@ -65,19 +77,7 @@ fn program_found_through_path(who: Who) {
 /// reachable.
 fn host_mounts_invisible_with_root(who: Who) {
     let w = world();
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--bind",
-            "/proc",
-            "/proc",
-            "--",
-            "/bin/cat",
-            "/proc/self/mountinfo",
-        ],
-    );
+    let out = nook(who, &argv("--root {} --bind /proc /proc -- /bin/cat /proc/self/mountinfo", &[w.root()]));
     out.ok();
     let mps = mount_points(&out.stdout);
     assert_eq!(
@@ -111,22 +111,8 @@ fn bind_host_dir(who: Who) {
     let w = world();
     let s = scratch(who, "bind");
     write(who, &s.join("file"), "hello\n");
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--bind",
-            p(&s),
-            "/mnt/s",
-            "--",
-            "/bin/sh",
-            "-c",
-            "cat /mnt/s/file && echo inside > /mnt/s/new",
-        ],
-    );
+    let script = "cat /mnt/s/file && echo inside > /mnt/s/new";
+    let out = nook(who, &argv("--root {} --tmpfs /mnt --bind {} /mnt/s -- /bin/sh -c {}", &[w.root(), p(&s), script]));
     out.ok().stdout_is("hello\n");
     assert_eq!(
         fs::read_to_string(s.join("new")).ok().as_deref(),
@@ -198,22 +184,7 @@ if touch /mnt/s/new; then echo TOUCH-WORKED; fi
 if echo more >> /mnt/s/file; then echo APPEND-WORKED; fi
 if mkdir /mnt/s/d; then echo MKDIR-WORKED; fi
 true";
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--ro-bind",
-            p(&s),
-            "/mnt/s",
-            "--",
-            "/bin/sh",
-            "-c",
-            script,
-        ],
-    );
+    let out = nook(who, &argv("--root {} --tmpfs /mnt --ro-bind {} /mnt/s -- /bin/sh -c {}", &[w.root(), p(&s), script]));
     out.ok()
         .stdout_is("orig\n")
         .stderr_has("Read-only file system");
@@ -224,22 +195,8 @@ true";
 /// --dev-bind keeps a device usable.
 fn dev_bind_device(who: Who) {
     let w = world();
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/dev",
-            "--dev-bind",
-            "/dev/null",
-            "/dev/null",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo hi > /dev/null && cat /dev/null && echo null-ok",
-        ],
-    );
+    let script = "echo hi > /dev/null && cat /dev/null && echo null-ok";
+    let out = nook(who, &argv("--root {} --tmpfs /dev --dev-bind /dev/null /dev/null -- /bin/sh -c {}", &[w.root(), script]));
     out.ok().stdout_is("null-ok\n");
 }
 
@@ -249,49 +206,20 @@ fn bind_try_variants(who: Who) {
     let w = world();
     let s = scratch(who, "try");
     write(who, &s.join("file"), "present\n");
+    let missing = "/nonexistent-nook-src";
     let out = nook(
         who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--bind-try",
-            "/nonexistent-nook-src/a",
-            "/mnt/a",
-            "--ro-bind-try",
-            "/nonexistent-nook-src/b",
-            "/mnt/b",
-            "--dev-bind-try",
-            "/nonexistent-nook-src/c",
-            "/mnt/c",
-            "--ro-bind-try",
-            p(&s),
-            "/mnt/s",
-            "--",
-            "/bin/sh",
-            "-c",
-            "ls -A /mnt; cat /mnt/s/file",
-        ],
+        &argv(
+            "--root {} --tmpfs /mnt --bind-try {}/a /mnt/a --ro-bind-try {}/b /mnt/b --dev-bind-try {}/c /mnt/c \
+             --ro-bind-try {} /mnt/s -- /bin/sh -c {}",
+            &[w.root(), missing, missing, missing, p(&s), "ls -A /mnt; cat /mnt/s/file"],
+        ),
     );
     out.ok().stdout_is("s\npresent\n");
     for opt in ["--bind", "--ro-bind", "--dev-bind"] {
-        nook(
-            who,
-            &[
-                "--root",
-                w.root(),
-                "--tmpfs",
-                "/mnt",
-                opt,
-                "/nonexistent-nook-src/a",
-                "/mnt/a",
-                "--",
-                "/bin/true",
-            ],
-        )
-        .usage_error()
-        .stderr_has("ENOENT");
+        nook(who, &argv("--root {} --tmpfs /mnt {} {}/a /mnt/a -- /bin/true", &[w.root(), opt, missing]))
+            .usage_error()
+            .stderr_has("ENOENT");
     }
 }
 
@@ -303,23 +231,7 @@ yes nook | head -c 300000 > /mnt/big && echo BIG-FIT
 stat -c %s /mnt/big
 yes nook | head -c 300000 > /tmp/big && echo unlimited-ok
 true";
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--size",
-            "65536",
-            "--tmpfs",
-            "/mnt",
-            "--tmpfs",
-            "/tmp",
-            "--",
-            "/bin/sh",
-            "-c",
-            script,
-        ],
-    );
+    let out = nook(who, &argv("--root {} --size 65536 --tmpfs /mnt --tmpfs /tmp -- /bin/sh -c {}", &[w.root(), script]));
     let lines = out.ok_lines();
     assert_eq!(
         lines.len(),
@@ -342,29 +254,7 @@ fn tmpfs_perms(who: Who) {
     let w = world();
     let out = nook(
         who,
-        &[
-            "--root",
-            w.root(),
-            "--perms",
-            "0700",
-            "--tmpfs",
-            "/mnt",
-            "--perms",
-            "1777",
-            "--tmpfs",
-            "/tmp",
-            "--perms",
-            "750",
-            "--tmpfs",
-            "/root",
-            "--",
-            "/bin/stat",
-            "-c",
-            "%a",
-            "/mnt",
-            "/tmp",
-            "/root",
-        ],
+        &argv("--root {} --perms 0700 --tmpfs /mnt --perms 1777 --tmpfs /tmp --perms 750 --tmpfs /root -- /bin/stat -c %a /mnt /tmp /root", &[w.root()]),
     );
     out.ok().stdout_is("700\n1777\n750\n");
 }
@@ -372,26 +262,10 @@ fn tmpfs_perms(who: Who) {
 /// --dir makes a 0755 directory; --symlink makes absolute and relative links.
 fn dir_and_symlink(who: Who) {
     let w = world();
+    let script = "stat -c '%a %F' /mnt/d; readlink /mnt/abs; readlink /mnt/rel; /mnt/rel/sh -c 'echo via-rel'";
     let out = nook(
         who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--dir",
-            "/mnt/d",
-            "--symlink",
-            "/bin/busybox",
-            "/mnt/abs",
-            "--symlink",
-            "../bin",
-            "/mnt/rel",
-            "--",
-            "/bin/sh",
-            "-c",
-            "stat -c '%a %F' /mnt/d; readlink /mnt/abs; readlink /mnt/rel; /mnt/rel/sh -c 'echo via-rel'",
-        ],
+        &argv("--root {} --tmpfs /mnt --dir /mnt/d --symlink /bin/busybox /mnt/abs --symlink ../bin /mnt/rel -- /bin/sh -c {}", &[w.root(), script]),
     );
     out.ok()
         .stdout_is("755 directory\n/bin/busybox\n../bin\nvia-rel\n");
@@ -405,25 +279,9 @@ fn missing_dest_created(who: Who) {
     write(who, &s.join("f"), "data\n");
     mkdir(who, &s.join("d"));
     write(who, &s.join("d/inner"), "");
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--bind",
-            &format!("{}/f", p(&s)),
-            "/mnt/f",
-            "--bind",
-            &format!("{}/d", p(&s)),
-            "/mnt/d",
-            "--",
-            "/bin/sh",
-            "-c",
-            "cat /mnt/f; ls /mnt/d; umount /mnt/f && umount /mnt/d && stat -c '%a %F' /mnt/f /mnt/d",
-        ],
-    );
+    let s = p(&s);
+    let script = "cat /mnt/f; ls /mnt/d; umount /mnt/f && umount /mnt/d && stat -c '%a %F' /mnt/f /mnt/d";
+    let out = nook(who, &argv("--root {} --tmpfs /mnt --bind {}/f /mnt/f --bind {}/d /mnt/d -- /bin/sh -c {}", &[w.root(), s, s, script]));
     out.ok()
         .stdout_is("data\ninner\n444 regular empty file\n755 directory\n");
 }
@@ -433,22 +291,8 @@ fn missing_dest_parents_created(who: Who) {
     let w = world();
     let s = scratch(who, "parents");
     write(who, &s.join("f"), "deep\n");
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--bind",
-            &format!("{}/f", p(&s)),
-            "/mnt/a/b/f",
-            "--",
-            "/bin/sh",
-            "-c",
-            "cat /mnt/a/b/f; umount /mnt/a/b/f && stat -c '%a %F' /mnt/a /mnt/a/b /mnt/a/b/f",
-        ],
-    );
+    let script = "cat /mnt/a/b/f; umount /mnt/a/b/f && stat -c '%a %F' /mnt/a /mnt/a/b /mnt/a/b/f";
+    let out = nook(who, &argv("--root {} --tmpfs /mnt --bind {}/f /mnt/a/b/f -- /bin/sh -c {}", &[w.root(), p(&s), script]));
     out.ok()
         .stdout_is("deep\n755 directory\n755 directory\n444 regular empty file\n");
 }
@@ -457,45 +301,14 @@ fn missing_dest_parents_created(who: Who) {
 fn remount_ro(who: Who) {
     let w = world();
     let s = scratch(who, "remount");
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--remount-ro",
-            "/mnt",
-            "--tmpfs",
-            "/tmp",
-            "--",
-            "/bin/sh",
-            "-c",
-            "if touch /mnt/x; then echo MNT-WRITABLE; fi; touch /tmp/x && echo tmp-ok",
-        ],
-    );
+    let script = "if touch /mnt/x; then echo MNT-WRITABLE; fi; touch /tmp/x && echo tmp-ok";
+    let out = nook(who, &argv("--root {} --tmpfs /mnt --remount-ro /mnt --tmpfs /tmp -- /bin/sh -c {}", &[w.root(), script]));
     out.ok()
         .stdout_is("tmp-ok\n")
         .stderr_has("Read-only file system");
 
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--tmpfs",
-            "/mnt",
-            "--bind",
-            p(&s),
-            "/mnt/s",
-            "--remount-ro",
-            "/mnt/s",
-            "--",
-            "/bin/sh",
-            "-c",
-            "if touch /mnt/s/x; then echo BIND-WRITABLE; fi; touch /mnt/y && echo mnt-ok",
-        ],
-    );
+    let script = "if touch /mnt/s/x; then echo BIND-WRITABLE; fi; touch /mnt/y && echo mnt-ok";
+    let out = nook(who, &argv("--root {} --tmpfs /mnt --bind {} /mnt/s --remount-ro /mnt/s -- /bin/sh -c {}", &[w.root(), p(&s), script]));
     out.ok()
         .stdout_is("mnt-ok\n")
         .stderr_has("Read-only file system");
@@ -544,20 +357,7 @@ fn ro_root(who: Who) {
     let probe = format!("nook-ro-probe-{who}");
     let script =
         format!("if touch /{probe}; then echo ROOT-WRITABLE; fi; touch /tmp/x && echo tmp-ok");
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--ro-root",
-            "--tmpfs",
-            "/tmp",
-            "--",
-            "/bin/sh",
-            "-c",
-            &script,
-        ],
-    );
+    let out = nook(who, &argv("--root {} --ro-root --tmpfs /tmp -- /bin/sh -c {}", &[w.root(), &script]));
     let leaked = w.rootfs.join(&probe);
     let polluted = leaked.exists();
     if polluted {
@@ -831,30 +631,11 @@ fn make_propagation_flags(who: Who) {
     let (a, b, c, d) = (path("a"), path("b"), path("c"), path("d"));
     let out = nook(
         who,
-        &[
-            "--tmpfs",
-            &a,
-            "--make-shared",
-            &a,
-            "--bind",
-            &a,
-            &b,
-            "--make-slave",
-            &b,
-            "--tmpfs",
-            &c,
-            "--make-unbindable",
-            &c,
-            "--tmpfs",
-            &d,
-            "--make-shared",
-            &d,
-            "--make-private",
-            &d,
-            "--",
-            "/bin/cat",
-            "/proc/self/mountinfo",
-        ],
+        &argv(
+            "--tmpfs {} --make-shared {} --bind {} {} --make-slave {} --tmpfs {} --make-unbindable {} \
+             --tmpfs {} --make-shared {} --make-private {} -- /bin/cat /proc/self/mountinfo",
+            &[&a, &a, &a, &b, &b, &c, &c, &d, &d, &d],
+        ),
     );
     out.ok();
     let fields = |mp: &str| -> Vec<String> {
@@ -897,35 +678,10 @@ fn make_propagation_flags(who: Who) {
 fn keep_old_root(who: Who) {
     let w = world();
     let marker = p(&w.marker);
-    nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--keep-old-root",
-            "/mnt",
-            "--",
-            "/bin/cat",
-            &format!("/mnt{marker}"),
-        ],
-    )
-    .ok()
-    .stdout_is(MARKER_TEXT);
-    let out = nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--keep-old-root",
-            "/mnt",
-            "--bind",
-            "/proc",
-            "/proc",
-            "--",
-            "/bin/cat",
-            "/proc/self/mountinfo",
-        ],
-    );
+    nook(who, &argv("--root {} --keep-old-root /mnt -- /bin/cat /mnt{}", &[w.root(), marker]))
+        .ok()
+        .stdout_is(MARKER_TEXT);
+    let out = nook(who, &argv("--root {} --keep-old-root /mnt --bind /proc /proc -- /bin/cat /proc/self/mountinfo", &[w.root()]));
     out.ok();
     assert!(
         mount_points(&out.stdout).iter().any(|m| m == "/mnt"),
@@ -979,19 +735,8 @@ fn exit_codes(who: Who) {
     )
     .nook_failure(127);
     // Sanity: the same lookup with a PATH that has it works.
-    nook(
-        who,
-        &[
-            "--root",
-            r,
-            "--setenv",
-            "PATH",
-            "/nonexistent:/bin",
-            "--",
-            "true",
-        ],
-    )
-    .ok();
+    nook(who, &argv("--root {} --setenv PATH /nonexistent:/bin -- true", &[r]))
+        .ok();
 }
 
 // -------------------------------------------------------------- the process
@@ -1020,19 +765,9 @@ fn chdir(who: Who) {
         .run()
         .ok()
         .stdout_is(&format!("{staging}\n"));
-    nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--chdir",
-            "/nonexistent-dir",
-            "--",
-            "/bin/true",
-        ],
-    )
-    .usage_error()
-    .stderr_has("ENOENT");
+    nook(who, &argv("--root {} --chdir /nonexistent-dir -- /bin/true", &[w.root()]))
+        .usage_error()
+        .stderr_has("ENOENT");
 }
 
 /// --setenv, --unsetenv and --clearenv shape the workload's environment.
@@ -1040,23 +775,7 @@ fn environment(who: Who) {
     let w = world();
     let out = Run::nook(
         who,
-        &[
-            "--root",
-            w.root(),
-            "--setenv",
-            "A",
-            "1",
-            "--unsetenv",
-            "FOO",
-            "--setenv",
-            "BAR",
-            "changed",
-            "--setenv",
-            "SP",
-            "a b=c",
-            "--",
-            "/bin/env",
-        ],
+        &argv("--root {} --setenv A 1 --unsetenv FOO --setenv BAR changed --setenv SP {} -- /bin/env", &[w.root(), "a b=c"]),
     )
     .env("FOO", "foo")
     .env("BAR", "bar")
@@ -1070,24 +789,12 @@ fn environment(who: Who) {
         "--unsetenv FOO ignored\n{out}"
     );
 
-    Run::nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--clearenv",
-            "--setenv",
-            "A",
-            "1",
-            "--",
-            "/bin/env",
-        ],
-    )
-    .env("FOO", "foo")
-    .run()
-    .ok()
-    // PWD is set after the edits, as bwrap does.
-    .stdout_is("A=1\nPWD=/\n");
+    Run::nook(who, &argv("--root {} --clearenv --setenv A 1 -- /bin/env", &[w.root()]))
+        .env("FOO", "foo")
+        .run()
+        .ok()
+        // PWD is set after the edits, as bwrap does.
+        .stdout_is("A=1\nPWD=/\n");
 }
 
 /// NOOK_* variables never reach the workload.
@@ -1135,22 +842,9 @@ fn no_new_privs(who: Who) {
     nook(who, &["--", "/bin/grep", "NoNewPrivs", "/proc/self/status"])
         .ok()
         .stdout_is("NoNewPrivs:\t1\n");
-    nook(
-        who,
-        &[
-            "--root",
-            w.root(),
-            "--bind",
-            "/proc",
-            "/proc",
-            "--",
-            "/bin/grep",
-            "NoNewPrivs",
-            "/proc/self/status",
-        ],
-    )
-    .ok()
-    .stdout_is("NoNewPrivs:\t1\n");
+    nook(who, &argv("--root {} --bind /proc /proc -- /bin/grep NoNewPrivs /proc/self/status", &[w.root()]))
+        .ok()
+        .stdout_is("NoNewPrivs:\t1\n");
 }
 
 // ----------------------------------------------------------- user namespace
@@ -1193,20 +887,8 @@ fn user_namespace_default(who: Who) {
 /// --map-user/--map-group map the caller to other ids inside.
 fn map_user_group(who: Who) {
     let (uid, gid) = world().ids(who);
-    let out = nook(
-        who,
-        &[
-            "--unshare-user",
-            "--map-user",
-            "1234",
-            "--map-group",
-            "2345",
-            "--",
-            "/bin/sh",
-            "-c",
-            "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map",
-        ],
-    );
+    let script = "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map";
+    let out = nook(who, &argv("--unshare-user --map-user 1234 --map-group 2345 -- /bin/sh -c {}", &[script]));
     out.ok();
     assert_eq!(
         out.words_lines(),
@@ -1242,23 +924,10 @@ fn multi_range_maps(who: Who) {
     );
     let out = nook(
         who,
-        &[
-            "--unshare-user",
-            "--uid-map",
-            &um0,
-            "--uid-map",
-            &um1,
-            "--gid-map",
-            &gm0,
-            "--gid-map",
-            &gm1,
-            "--tmpfs",
-            p(&s),
-            "--",
-            "/bin/sh",
-            "-c",
-            &script,
-        ],
+        &argv(
+            "--unshare-user --uid-map {} --uid-map {} --gid-map {} --gid-map {} --tmpfs {} -- /bin/sh -c {}",
+            &[&um0, &um1, &gm0, &gm1, p(&s), &script],
+        ),
     );
     out.ok();
     assert_eq!(
@@ -1277,19 +946,9 @@ fn multi_range_maps(who: Who) {
 /// --setgroups deny shows in /proc/self/setgroups; an unprivileged caller's
 /// default is deny.
 fn setgroups(who: Who) {
-    nook(
-        who,
-        &[
-            "--unshare-user",
-            "--setgroups",
-            "deny",
-            "--",
-            "/bin/cat",
-            "/proc/self/setgroups",
-        ],
-    )
-    .ok()
-    .stdout_is("deny\n");
+    nook(who, &argv("--unshare-user --setgroups deny -- /bin/cat /proc/self/setgroups", &[]))
+        .ok()
+        .stdout_is("deny\n");
     match who {
         Who::User => {
             nook(who, &["--", "/bin/cat", "/proc/self/setgroups"])
@@ -1297,19 +956,9 @@ fn setgroups(who: Who) {
                 .stdout_is("deny\n");
         }
         Who::Root => {
-            nook(
-                who,
-                &[
-                    "--unshare-user",
-                    "--setgroups",
-                    "allow",
-                    "--",
-                    "/bin/cat",
-                    "/proc/self/setgroups",
-                ],
-            )
-            .ok()
-            .stdout_is("allow\n");
+            nook(who, &argv("--unshare-user --setgroups allow -- /bin/cat /proc/self/setgroups", &[]))
+                .ok()
+                .stdout_is("allow\n");
         }
     }
 }
@@ -1320,17 +969,8 @@ fn setgroups(who: Who) {
 /// default must not.
 fn nested_user_namespace(who: Who) {
     let w = world();
-    let argv = [
-        "unshare",
-        "-Urm",
-        w.nook_path(),
-        "--unshare-user",
-        "--",
-        "/bin/sh",
-        "-c",
-        "cat /proc/self/setgroups; id -u; cat /proc/self/uid_map",
-    ];
-    let out = Run::argv(who, argv.iter().map(|a| a.to_string()).collect()).run();
+    let script = "cat /proc/self/setgroups; id -u; cat /proc/self/uid_map";
+    let out = Run::argv(who, argv("unshare -Urm {} --unshare-user -- /bin/sh -c {}", &[w.nook_path(), script])).run();
     out.ok();
     assert_eq!(out.words_lines(), vec!["deny", "0", "0 0 1"], "{out}");
 }

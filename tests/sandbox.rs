@@ -60,8 +60,8 @@ fn helper_root() -> Vec<String> {
 
 /// A /bin/sh script that runs the helper once for each of `actions`.
 fn helper_script(actions: &[&str]) -> String {
-    let argv = "/mnt/helper --exact sandbox_helper --nocapture --quiet --test-threads=1";
-    actions.iter().map(|a| format!("SANDBOX_HELPER='{a}' {argv}; ")).collect()
+    let helper = sh_join(&helper::test_argv("/mnt/helper", "sandbox_helper"));
+    actions.iter().map(|a| format!("SANDBOX_HELPER='{a}' {helper}; ")).collect()
 }
 
 /// The helper's result lines in `out` (libtest prints its own around them).
@@ -75,29 +75,25 @@ fn nook_sh(who: Who, opts: &[String], script: &str) -> Out {
     Run::nook(who, &args).run()
 }
 
-fn strings(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| s.to_string()).collect()
-}
-
 // ----------------------------------------------------------------- Landlock
 
 /// A write outside the `--landlock-rw` paths fails with EACCES; a listed
 /// `--landlock-ro` file reads, and a directory not listed does not.
 fn landlock_paths(who: Who) {
     let w = world();
-    let base = [helper_root(), strings(&["--bind", p(&w.marker), "/mnt/marker"])].concat();
+    let base = [helper_root(), args(&["--bind", p(&w.marker), "/mnt/marker"])].concat();
     let script = "cat /mnt/marker; echo x > /tmp/ok && echo wrote-tmp; echo y > /mnt/no && echo wrote-mnt; ls /etc > /tmp/list && echo listed-etc";
     let control = nook_sh(who, &base, script);
     control.ok().stdout_has("wrote-tmp").stdout_has("wrote-mnt").stdout_has("listed-etc");
     for pid in [&[][..], &["--unshare-pid"]] {
-        let opts = [&base[..], &strings(pid), &strings(&["--landlock-ro", "/bin", "--landlock-ro", "/mnt/marker", "--landlock-rw", "/tmp"])].concat();
+        let opts = [&base[..], &args(pid), &args(&["--landlock-ro", "/bin", "--landlock-ro", "/mnt/marker", "--landlock-rw", "/tmp"])].concat();
         let out = nook_sh(who, &opts, script);
         out.stdout_has(MARKER_TEXT.trim()).stdout_has("wrote-tmp");
         assert!(!out.stdout.contains("wrote-mnt") && !out.stdout.contains("listed-etc"), "Landlock let the write or the listing through\n{out}");
         out.stderr_has("/mnt/no: Permission denied");
     }
     // A path that does not exist inside is one line, before PROGRAM.
-    let opts = [&base[..], &strings(&["--landlock-ro", "/nonexistent"])].concat();
+    let opts = [&base[..], &args(&["--landlock-ro", "/nonexistent"])].concat();
     nook_sh(who, &opts, "echo ran").nook_failure(NOOK_FAILED).stderr_has("open Landlock path /nonexistent: No such file or directory (ENOENT)");
 }
 
@@ -105,11 +101,11 @@ fn landlock_paths(who: Who) {
 /// without network rules in the kernel the options are refused, or with
 /// `--landlock-best-effort` warned about.
 fn landlock_ports(who: Who) {
-    let base = [helper_root(), strings(&["--unshare-net"])].concat();
+    let base = [helper_root(), args(&["--unshare-net"])].concat();
     let script = helper_script(&["connect 8080", "connect 8081", "bind 9000", "bind 9001"]);
     let control = nook_sh(who, &base, &script);
     assert_eq!(results(control.ok()), ["connect-err 111", "connect-err 111", "bind-ok", "bind-ok"], "{control}");
-    let opts = [&base[..], &strings(&["--landlock-net-connect", "8080", "--landlock-net-bind", "9000"])].concat();
+    let opts = [&base[..], &args(&["--landlock-net-connect", "8080", "--landlock-net-bind", "9000"])].concat();
     let out = nook_sh(who, &opts, &script);
     if landlock_abi() >= 4 {
         // 111 is ECONNREFUSED (allowed, nothing listens), 13 EACCES.
@@ -128,7 +124,7 @@ fn landlock_scope(who: Who) {
     let script = helper_script(&[&format!("abstract {name}")]);
     let control = nook_sh(who, &helper_root(), &script);
     assert_eq!(results(control.ok()), ["abstract-ok"], "{control}");
-    let opts = [helper_root(), strings(&["--landlock-scope"])].concat();
+    let opts = [helper_root(), args(&["--landlock-scope"])].concat();
     let out = nook_sh(who, &opts, &script);
     if landlock_abi() >= 6 {
         assert_eq!(results(out.ok()), ["abstract-err 1"], "the host's socket was reachable\n{out}");
@@ -146,8 +142,8 @@ fn landlock_missing(who: Who) {
     let w = world();
     for errno in ["ENOSYS", "EOPNOTSUPP"] {
         let inject = format!("-einject=landlock_create_ruleset:error={errno}");
-        let argv = strings(&["strace", "-f", "-qq", "-o", "/dev/null", &inject, w.nook_path(), "--root", w.root(), "--landlock-ro", "/"]);
-        let run = |extra: &[&str]| Run::argv(who, [&argv[..], &strings(extra), &strings(&["--", "/bin/echo", "ran"])].concat()).run();
+        let argv = args(&["strace", "-f", "-qq", "-o", "/dev/null", &inject, w.nook_path(), "--root", w.root(), "--landlock-ro", "/"]);
+        let run = |extra: &[&str]| Run::argv(who, [&argv[..], &args(extra), &args(&["--", "/bin/echo", "ran"])].concat()).run();
         run(&[]).nook_failure(NOOK_FAILED).stderr_has("this kernel has no Landlock");
         let out = run(&["--landlock-best-effort"]);
         out.ok().stdout_is("ran\n").stderr_has("nook: warning: this kernel has no Landlock");
@@ -197,17 +193,17 @@ fn write_filter(who: Who, name: &str, bytes: &[u8]) -> std::path::PathBuf {
 /// a PID namespace (whose init gets them as memfds).
 fn seccomp_from_fds(who: Who) {
     let w = world();
-    let root = strings(&["--root", w.root(), "--tmpfs", "/tmp"]);
+    let root = args(&["--root", w.root(), "--tmpfs", "/tmp"]);
     let control = nook_sh(who, &root, MKDIR_SCRIPT);
     control.ok().stdout_has("made-dir").stdout_has("linked");
     let mkdir = write_filter(who, "mkdir", &filter(&MKDIR));
     let symlink = write_filter(who, "symlink", &filter(&SYMLINK));
     for pid in [&[][..], &["--unshare-pid"]] {
-        let tail = strings(&["--", "/bin/sh", "-c", MKDIR_SCRIPT]);
-        let one = with_fds(who, &[&mkdir], &[&root[..], &strings(pid), &strings(&["--seccomp", "3"]), &tail].concat());
+        let tail = args(&["--", "/bin/sh", "-c", MKDIR_SCRIPT]);
+        let one = with_fds(who, &[&mkdir], &[&root[..], &args(pid), &args(&["--seccomp", "3"]), &tail].concat());
         one.stdout_has("touched").stdout_has("linked").stderr_has("Operation not permitted");
         assert!(!one.stdout.contains("made-dir"), "the filter let mkdir through\n{one}");
-        let two = with_fds(who, &[&mkdir, &symlink], &[&root[..], &strings(pid), &strings(&["--seccomp", "3", "--add-seccomp-fd", "4"]), &tail].concat());
+        let two = with_fds(who, &[&mkdir, &symlink], &[&root[..], &args(pid), &args(&["--seccomp", "3", "--add-seccomp-fd", "4"]), &tail].concat());
         two.stdout_has("touched");
         assert!(!two.stdout.contains("made-dir") && !two.stdout.contains("linked"), "a stacked filter was lost\n{two}");
     }
@@ -219,7 +215,7 @@ fn seccomp_deny(who: Who) {
     let w = world();
     for list in ["mkdirat,mkdir", "83,258"] {
         for pid in [&[][..], &["--unshare-pid"]] {
-            let opts = [&strings(&["--root", w.root(), "--tmpfs", "/tmp"])[..], &strings(pid), &strings(&["--seccomp-deny", list])].concat();
+            let opts = [&args(&["--root", w.root(), "--tmpfs", "/tmp"])[..], &args(pid), &args(&["--seccomp-deny", list])].concat();
             let out = nook_sh(who, &opts, MKDIR_SCRIPT);
             out.stdout_has("touched").stdout_has("linked").stderr_has("Operation not permitted");
             assert!(!out.stdout.contains("made-dir"), "--seccomp-deny {list} let mkdir through\n{out}");
@@ -230,7 +226,7 @@ fn seccomp_deny(who: Who) {
     let out = Run::nook(who, &["init", "--seccomp-deny", "mkdir,mkdirat", "--", "/bin/sh", "-c", &script]).run();
     out.stdout_has("touched").stderr_has("Operation not permitted");
     assert!(!dir.join("d").exists(), "nook init let mkdir through\n{out}");
-    Run::nook(who, &["--seccomp-deny", "mkdir,mkdri", "--", "true"]).run().usage_error().stderr_has("option mkdri: is not a system call");
+    Run::nook(who, &["--seccomp-deny", "mkdir,mkdri", "--", "true"]).run().usage_error().stderr_has("option --seccomp-deny: mkdri is not a system call");
 }
 
 /// An empty filter, or one that is not a whole number of 8-byte
@@ -241,7 +237,7 @@ fn seccomp_truncated(who: Who) {
     for (bytes, size) in [(&good[..13], "13 bytes"), (&[][..], "0 bytes"), (&good[..good.len() - 1], &*format!("{} bytes", good.len() - 1))] {
         let file = write_filter(who, "cut", bytes);
         for pid in [&[][..], &["--unshare-pid"]] {
-            let args = [&strings(&["--root", w.root()])[..], &strings(pid), &strings(&["--seccomp", "3", "--", "/bin/echo", "ran"])].concat();
+            let args = [&args(&["--root", w.root()])[..], &args(pid), &args(&["--seccomp", "3", "--", "/bin/echo", "ran"])].concat();
             let out = with_fds(who, &[&file], &args);
             out.nook_failure(NOOK_FAILED).stderr_has(&format!("load seccomp filter from fd 3 ({size}): Invalid argument (EINVAL)"));
         }
@@ -257,20 +253,12 @@ fn enter_is_confined_by_its_own_options(who: Who) {
     let dir = scratch(who, "ctr");
     let info = dir.join("info");
     let tag = Tag::new();
-    let argv = strings(&[
-        p(&info), w.nook_path(), "--root", w.root(), "--tmpfs", "/tmp", "--info-fd", "3", "--seccomp-deny", "mkdir,mkdirat",
-        "--landlock-ro", "/", "--", "/bin/sleep", &tag.0,
-    ]);
-    let mut run = Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &argv).spawn();
-    let read = || fs::read_to_string(&info).unwrap_or_default();
-    let sleeping = || !tag.matching(|c| c == format!("/bin/sleep\0{}\0", tag.0)).is_empty();
-    let ready = until(SOON, || run.has_exited() || (read().ends_with('\n') && sleeping()));
-    let pid: Option<u32> = read().split("\"child-pid\": ").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
-    if !ready || pid.is_none() {
-        run.kill();
-        panic!("the container never started (info {:?})\n{}", read(), run.finish());
-    }
-    let pid = pid.unwrap().to_string();
+    let nook = argv(
+        "{} --root {} --tmpfs /tmp --info-fd 3 --seccomp-deny mkdir,mkdirat --landlock-ro / -- /bin/sleep {}",
+        &[w.nook_path(), w.root(), &tag.0],
+    );
+    let (run, pid) = started(with_info_file(who, &info, &nook).spawn(), &info, SOON, || tag.sleeping());
+    let pid = pid.to_string();
     // The container's own process is confined: Seccomp 2 is filter mode.
     let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     assert!(status.lines().any(|l| l == "Seccomp:\t2"), "the container has no filter:\n{status}");
@@ -287,7 +275,7 @@ fn enter_is_confined_by_its_own_options(who: Who) {
     assert!(!own.stdout.contains("made-dir") && !own.stdout.contains("wrote"), "enter's own options did not hold\n{own}");
     // A filter by fd crosses enter's re-execution and its closing of fds.
     let file = write_filter(who, "enter", &filter(&MKDIR));
-    let by_fd = with_fds(who, &[&file], &strings(&["enter", "--pid", &pid, "--seccomp", "3", "--", "/bin/sh", "-c", "mkdir /tmp/f$$ && echo made-dir; echo ok"]));
+    let by_fd = with_fds(who, &[&file], &args(&["enter", "--pid", &pid, "--seccomp", "3", "--", "/bin/sh", "-c", "mkdir /tmp/f$$ && echo made-dir; echo ok"]));
     by_fd.stdout_has("ok").stderr_has("Operation not permitted");
     assert!(!by_fd.stdout.contains("made-dir"), "{by_fd}");
     tag.kill();

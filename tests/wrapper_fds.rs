@@ -19,7 +19,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 
 /// The info keys, the /proc/PID/ns entry each names, and the option that
@@ -208,14 +208,9 @@ impl Live {
     /// Whether DIR/NAME exists with `done` holding of its text within SOON
     /// (false at once when the launcher has ended).
     fn came(&mut self, name: &str, done: impl Fn(&str) -> bool) -> bool {
-        let deadline = Instant::now() + SOON;
-        while !(self.dir.join(name).exists() && done(&self.read(name))) {
-            if Instant::now() > deadline || self.exited() {
-                return self.dir.join(name).exists() && done(&self.read(name));
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        true
+        let there = |c: &Self| c.dir.join(name).exists() && done(&c.read(name));
+        until(SOON, || there(self) || self.exited());
+        there(self)
     }
 
     /// PROGRAM's `$$`, once it is ready.

@@ -17,7 +17,7 @@ pub const EXIT_NOT_FOUND: i32 = 127;
 
 /// The bytes of a failure sent across a fork (see [`Failure::send`]).
 pub const SENT_LEN: usize = core::mem::size_of::<Record>();
-const _: () = assert!(SENT_LEN == 4 * 8 + 2 + 2 + 4, "Record must have no padding");
+const _: () = assert!(SENT_LEN == 5 * 8 + 2 + 2 + 4, "Record must have no padding");
 
 /// The most an object takes of the line, so the errno always fits.
 const MAX_OBJECT: usize = 600;
@@ -54,8 +54,12 @@ struct Record {
     step: *const c_char,
     /// What the step acted on: a path or name from argv, or a fixed word.
     object: *const c_char,
-    /// A static C string, or null for none (strerror's text then).
+    /// A static C string, or null for none (strerror's text then). A
+    /// failure with a detail is a usage error, which has no errno to show.
     detail: *const c_char,
+    /// The value a usage error is about (from argv, like the object), or
+    /// null: it stands before the detail, `FOO is not a capability name`.
+    value: *const c_char,
     /// A static C string, or null for none.
     hint: *const c_char,
     /// rustix's Errno is a u16.
@@ -72,6 +76,7 @@ const EMPTY_RECORD: Record = Record {
     object: c"".as_ptr(),
     errno: Errno::INVAL,
     detail: core::ptr::null(),
+    value: core::ptr::null(),
     hint: core::ptr::null(),
     status: EXIT_SETUP as u16,
     unused: 0,
@@ -126,7 +131,7 @@ fn with_slot<R>(f: impl FnOnce(&mut Record) -> R) -> R {
 #[cold]
 #[inline(never)]
 fn record<'a>(step: *const c_char, object: *const c_char, errno: Errno, detail: *const c_char) -> Failure<'a> {
-    set_slot(Record { step, object, errno, detail, hint: core::ptr::null(), status: EXIT_SETUP as u16, unused: 0 });
+    set_slot(Record { step, object, errno, detail, value: core::ptr::null(), hint: core::ptr::null(), status: EXIT_SETUP as u16, unused: 0 });
     Failure(PhantomData)
 }
 
@@ -153,6 +158,19 @@ impl<'a> Failure<'a> {
     #[inline]
     pub fn option(object: &'a CStr, detail: &'static CStr) -> Self {
         record_option(object.as_ptr(), detail.as_ptr())
+    }
+
+    /// A usage error about `value`, the value of `option`:
+    /// `nook: option --cap-drop: FOO is not a capability name or ALL`.
+    /// An empty value is left out (the detail then reads on the option).
+    #[cold]
+    #[inline(never)]
+    pub fn value(option: &'a CStr, value: &'a CStr, detail: &'static CStr) -> Self {
+        let failure = Self::option(option, detail);
+        if !value.is_empty() {
+            with_slot(|r| r.value = value.as_ptr());
+        }
+        failure
     }
 
     #[cold]
@@ -197,20 +215,24 @@ impl<'a> Failure<'a> {
         unsafe { line.str("nook: ").c_str(r.step).str(" ") };
         // Keep room for the errno: cut an overlong path in the middle of the line.
         line.user_bytes(object, MAX_OBJECT);
-        let known = lookup(r.errno);
-        let (name, message) = known.unwrap_or(UNKNOWN);
         line.str(": ");
         if r.detail.is_null() {
-            line.bytes(message);
+            let known = lookup(r.errno);
+            let (name, message) = known.unwrap_or(UNKNOWN);
+            line.bytes(message).str(" (").bytes(name);
+            if known.is_none() {
+                line.dec(r.errno.raw_os_error() as i64);
+            }
+            line.str(")");
         } else {
+            // A usage error: its own text, no errno (the kernel said nothing).
+            if !r.value.is_null() {
+                // SAFETY: borrowed for 'a, like the object.
+                line.user_bytes(unsafe { CStr::from_ptr(r.value) }.to_bytes(), MAX_OBJECT).str(" ");
+            }
             // SAFETY: as for the step.
             unsafe { line.c_str(r.detail) };
         }
-        line.str(" (").bytes(name);
-        if known.is_none() {
-            line.dec(r.errno.raw_os_error() as i64);
-        }
-        line.str(")");
         if !r.hint.is_null() {
             // SAFETY: as for the step.
             unsafe { line.str(": ").c_str(r.hint) };
@@ -382,7 +404,13 @@ mod tests {
     #[test]
     fn usage_errors_carry_their_own_text() {
         let f = Failure::option(c"--bogus", c"unknown option");
-        assert_eq!(text(&f), "nook: option --bogus: unknown option (EINVAL)");
+        assert_eq!(text(&f), "nook: option --bogus: unknown option", "a usage error has no errno to show");
+        let f = Failure::value(c"--cap-drop", c"FOO", c"is not a capability name or ALL");
+        assert_eq!(text(&f), "nook: option --cap-drop: FOO is not a capability name or ALL");
+        let f = Failure::value(c"--hostname", c"", c"is not a host name of 1 to 64 bytes");
+        assert_eq!(text(&f), "nook: option --hostname: is not a host name of 1 to 64 bytes");
+        let f = Failure::value(c"--cap-add", c"\x1b[2J", c"is not a capability name or ALL");
+        assert_eq!(text(&f), "nook: option --cap-add: \\x1b[2J is not a capability name or ALL", "values are escaped");
     }
 
     #[test]
@@ -410,7 +438,7 @@ mod tests {
     #[test]
     fn control_bytes_are_escaped_and_the_line_stays_bounded() {
         let f = Failure::option(c"--a\nb\x1b[2J", c"unknown option");
-        assert_eq!(text(&f), "nook: option --a\\x0ab\\x1b[2J: unknown option (EINVAL)");
+        assert_eq!(text(&f), "nook: option --a\\x0ab\\x1b[2J: unknown option");
         // Each control byte grows fourfold: the fuzzer's crash (found 2026-11-29).
         let noisy = std::ffi::CString::new(vec![1u8; 3000]).unwrap();
         let t = text(&Failure::new(c"bind", noisy.as_c_str(), Errno::NOENT));

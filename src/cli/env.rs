@@ -1,26 +1,28 @@
 //! The NOOK_* variables of the environment: the defaults argv can override.
 
-use super::{MAX_GRACE, hostname, split_env};
+use super::reexec::{self, InitVariable};
+use super::split_env;
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use crate::base::MountApi;
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
-use crate::cli::values::{boolean, propagation};
+use crate::cli::values::{MAX_GRACE, boolean, hostname, propagation};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
 enum Var {
-    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, InitSigmask, InitForeground, Hostname,
-    ExecFailFd, MountApi,
+    Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Hostname, MountApi,
+    /// The re-exec protocol's own (cli/reexec.rs).
+    Init(InitVariable),
 }
 
 const VARIABLES: Words<Var> = words![
     "NOOK_ROOT" => Var::Root, "NOOK_PROPAGATION" => Var::Propagation, "NOOK_VERBOSE" => Var::Verbose,
     "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
-    "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::InitSigmask,
-    "NOOK_INIT_FOREGROUND" => Var::InitForeground, "NOOK_HOSTNAME" => Var::Hostname,
-    "NOOK_INIT_EXEC_FAIL_FD" => Var::ExecFailFd, "NOOK_MOUNT_API" => Var::MountApi,
+    "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::Init(InitVariable::Sigmask),
+    "NOOK_INIT_FOREGROUND" => Var::Init(InitVariable::Foreground), "NOOK_HOSTNAME" => Var::Hostname,
+    "NOOK_INIT_EXEC_FAIL_FD" => Var::Init(InitVariable::ExecFailFd), "NOOK_MOUNT_API" => Var::MountApi,
 ];
 
 /// NOOK_MOUNT_API's values (see sys::MountApi).
@@ -48,12 +50,11 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                     let Some(n) = number(MAX_GRACE) else { break 'bad c"is not a number of seconds" };
                     plan.init.grace = n as u32;
                 }
-                Var::SignalGroup | Var::Subreaper | Var::InitForeground => {
+                Var::SignalGroup | Var::Subreaper => {
                     let Some(on) = boolean(value) else { break 'bad c"is not 0 or 1" };
                     match var {
                         Var::SignalGroup => plan.init.signal_group = on,
-                        Var::Subreaper => plan.init.subreaper = on,
-                        _ => plan.inherited_foreground = 1 + on as u8,
+                        _ => plan.init.subreaper = on,
                     }
                 }
                 Var::Pdeathsig => {
@@ -62,14 +63,11 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                     };
                     plan.init.pdeathsig = Some(sig);
                 }
-                Var::InitSigmask => {
-                    let Some(mask) = number(u64::MAX) else { break 'bad c"is not a signal mask" };
-                    plan.inherited_mask = Some(mask);
-                }
                 Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
-                Var::ExecFailFd => {
-                    let Some(fd) = number(i32::MAX as u64) else { break 'bad c"is not an fd" };
-                    plan.exec_fail_fd = Some(fd as i32);
+                Var::Init(variable) => {
+                    if let Err(detail) = reexec::decode(variable, value, plan) {
+                        break 'bad detail;
+                    }
                 }
                 Var::MountApi => {
                     let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad c"is not auto, new or legacy" };

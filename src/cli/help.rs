@@ -4,12 +4,12 @@ use crate::base::out::{Line, STDOUT, write_all};
 
 /// The text of src/help.txt, packed by build.rs (`pack_help`): bytes below
 /// 0x80 stand for themselves; a byte from 0x80 and the next one repeat
-/// `3 + (b >> 3 & 15)` bytes from `(b & 7) << 8 | next` bytes back.
+/// `3 + (b >> 4 & 7)` bytes from `(b & 15) << 8 | next` bytes back.
 const HELP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/help.packed"));
-const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
+pub(super) const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
 
 /// The text of `nook --help`, unpacked into `out`.
-fn unpack(out: &mut [u8; HELP_LEN]) {
+pub(super) fn unpack(out: &mut [u8; HELP_LEN]) {
     let mut len = 0;
     let mut i = 0;
     while i < HELP.len() && len < out.len() {
@@ -19,8 +19,8 @@ fn unpack(out: &mut [u8; HELP_LEN]) {
             out[len] = b;
             len += 1;
         } else {
-            let count = 3 + (b >> 3 & 15) as usize;
-            let from = len.wrapping_sub(((b & 7) as usize) << 8 | *HELP.get(i).unwrap_or(&0) as usize);
+            let count = 3 + (b >> 4 & 7) as usize;
+            let from = len.wrapping_sub(((b & 15) as usize) << 8 | *HELP.get(i).unwrap_or(&0) as usize);
             i += 1;
             // Byte by byte: a run may overlap what it repeats.
             for k in 0..count {
@@ -44,12 +44,14 @@ pub fn print_help() {
     unpack(&mut text);
     for &b in text.iter() {
         match b {
-            b'\t' => {
-                while width < COLUMN {
-                    line.bytes(b" ");
-                    width += 1;
+            // At least one space, for an option longer than the column.
+            b'\t' => loop {
+                line.bytes(b" ");
+                width += 1;
+                if width >= COLUMN {
+                    break;
                 }
-            }
+            },
             b'\n' => {
                 line.bytes(b"\n");
                 let _ = write_all(STDOUT, line.as_bytes());

@@ -1,15 +1,15 @@
 //! The sandbox options (README, "The sandbox: Landlock and seccomp"), which `run`,
 //! `init` and `enter` share: Landlock rules and seccomp filters.
 
-use super::{Cursor, open_fd};
+use super::Cursor;
 use crate::base::error::{Failure, Result};
 use crate::base::text::c_tail;
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, number};
+use crate::cli::values::{bad_value, number, open_fd};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::{FilterFd, LandlockPath, Port, Sandbox};
-use core::ffi::CStr;
+use core::ffi::{CStr, c_char};
 
 #[derive(Clone, Copy)]
 enum SandboxOpt {
@@ -25,7 +25,7 @@ const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
 
 /// Reads one sandbox option into `sb`; false when `arg` is not one.
 pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, bool> {
-    let Some(opt) = SANDBOX_OPTIONS.find(arg.to_bytes()) else { return Ok(false) };
+    let Some(opt) = SANDBOX_OPTIONS.find(super::name(arg)) else { return Ok(false) };
     let full = || Failure::option(arg, c"given too many times");
     match opt {
         SandboxOpt::Ro | SandboxOpt::Rw => {
@@ -70,4 +70,27 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
         }
     }
     Ok(())
+}
+
+/// Hands the sandbox options on to the init `run` re-executes, through
+/// `push` (one argv pointer each; false when argv is full). The filter
+/// fds go separately (kernel::seccomp::carry_filters).
+pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
+    let mut fits = true;
+    for rule in sb.paths.iter() {
+        fits &= push(if rule.write { c"--landlock-rw" } else { c"--landlock-ro" }.as_ptr()) && push(rule.path.as_ptr());
+    }
+    for port in sb.ports.iter() {
+        fits &= push(if port.connect { c"--landlock-net-connect" } else { c"--landlock-net-bind" }.as_ptr()) && push(port.text.as_ptr());
+    }
+    if sb.scope {
+        fits &= push(c"--landlock-scope".as_ptr());
+    }
+    if sb.best_effort {
+        fits &= push(c"--landlock-best-effort".as_ptr());
+    }
+    for list in sb.deny_lists.iter() {
+        fits &= push(c"--seccomp-deny".as_ptr()) && push(list.as_ptr());
+    }
+    fits
 }

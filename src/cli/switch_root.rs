@@ -2,7 +2,7 @@
 //! NEWROOT [INIT [ARG...]]` (util-linux's switch_root's, also read when
 //! nook is called `switch_root`) and `boot`, which takes none.
 
-use super::{Action, Cursor, Opt, apply_environment, check_path, run_option};
+use super::{Action, Cursor, apply_environment, check_path, is_help};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 
@@ -11,11 +11,11 @@ const USAGE: &core::ffi::CStr = c"nook switch-root [--force] NEWROOT [INIT [ARG.
 /// `switch-root`'s options and words, from argv[`start`] on.
 pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan)?;
-    let mut cur = Cursor { argv, next: start, option: c"" };
-    while let Some(arg) = cur.next_option() {
+    let mut cur = Cursor::new(argv, start);
+    while let Some(arg) = cur.next_option()? {
         if arg.to_bytes() == b"--force" {
             plan.force = true;
-        } else if run_option(arg.to_bytes()) == Some(Opt::Help) {
+        } else if is_help(arg) {
             return Ok(Action::Help);
         } else {
             return Err(Failure::option(arg, c"unknown switch-root option").hint(USAGE));
@@ -26,7 +26,7 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
     plan.root = Some(newroot);
     if let Some(init) = argv.get(cur.next + 1) {
         check_path(c"INIT", init)?;
-        plan.program = Some(argv.tail(cur.next + 1));
+        plan.process.program = Some(argv.tail(cur.next + 1));
     }
     Ok(Action::SwitchRoot)
 }
@@ -35,9 +35,9 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
 /// passes the words after `--` on its command line); argv[`start`] on.
 pub(super) fn parse_boot<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan)?;
-    if argv.get(start).is_some_and(|arg| run_option(arg.to_bytes()) == Some(Opt::Help)) {
+    if argv.get(start).is_some_and(is_help) {
         return Ok(Action::Help);
     }
-    plan.program = Some(argv.tail(start));
+    plan.process.program = Some(argv.tail(start));
     Ok(Action::Boot)
 }

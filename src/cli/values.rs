@@ -34,10 +34,10 @@ pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) ->
         .ok_or_else(|| bad_value(option, v, bad_number_text(radix)))
 }
 
-/// A usage error of a value that does not parse: it names the value, or
-/// the option when the value is empty.
+/// A usage error of a value that does not parse: it names the option and
+/// the value (see [`Failure::value`]).
 pub(crate) fn bad_value<'a>(option: &'a CStr, v: &'a CStr, detail: &'static CStr) -> Failure<'a> {
-    Failure::option(if v.is_empty() { option } else { v }, detail)
+    Failure::value(option, v, detail)
 }
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
@@ -106,6 +106,32 @@ pub fn capability(name: &[u8]) -> Option<u64> {
 /// `eq_ignore_ascii_case` is unrolled into 300 bytes.
 fn same_word(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// The longest --grace: a day.
+pub(crate) const MAX_GRACE: u64 = 86_400;
+
+/// The value of `--hostname` or NOOK_HOSTNAME: at most HOST_NAME_MAX
+/// (64) bytes.
+pub(crate) fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
+    if name.is_empty() || name.to_bytes().len() > 64 {
+        return Err(bad_value(option, name, c"is not a host name of 1 to 64 bytes"));
+    }
+    Ok(name)
+}
+
+/// A file descriptor number that must be open now, and not 0, 1 or 2: nook
+/// closes or reads each of these fds at a moment of its own, and PROGRAM
+/// must start with its stdin, stdout and stderr.
+pub(crate) fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
+    let fd = number(option, v, 10, i32::MAX as u64)? as i32;
+    if fd < 3 {
+        return Err(Failure::option(option, c"cannot be 0, 1 or 2: they stay PROGRAM's stdio").hint(c"give the wrapper's end an fd of its own, e.g. 3>&1"));
+    }
+    // SAFETY: only queried (fcntl F_GETFD); nook does not take ownership.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new(c"option", option, e).hint(c"the fd is not open"))?;
+    Ok(fd)
 }
 
 #[cfg(test)]

@@ -1,11 +1,20 @@
 //! The plan: what argv and the NOOK_* environment asked for, in fixed
-//! capacity, before anything is changed. The parser (cli.rs) fills it; the
-//! executors (userns.rs, mounts.rs, root.rs, process.rs) carry it out.
+//! capacity, before anything is changed. The parser (cli/) fills it; the
+//! executors (setup/) carry it out.
+//!
+//! `run`, `init` and `enter` share one plan, [`RunPlan`]: `init` and
+//! `enter` take a subset of `run`'s options, the NOOK_* defaults apply to
+//! all three, and the plan lives in .bss, where the pages of what a role
+//! leaves unused are never touched. What they share in substance, PROGRAM
+//! and the steps that start it, is its own plan, [`ProcessPlan`]
+//! (`process.rs`), the one the executors of the last steps take.
 //!
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+pub mod process;
 pub mod sandbox;
+pub use process::{CapEdit, EnvEdit, MAX_ENV_EDITS, ProcessPlan};
 pub use sandbox::Sandbox;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
@@ -14,8 +23,6 @@ use heapless::Vec;
 pub const MAX_OPS: usize = 2048;
 /// Ranges in one uid or gid map (the kernel allows 340; newuidmap fewer).
 pub const MAX_ID_RANGES: usize = 32;
-/// --setenv/--unsetenv/--clearenv edits.
-pub const MAX_ENV_EDITS: usize = 256;
 
 /// The propagation applied recursively to the whole tree before any mount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,13 +139,6 @@ pub enum Setgroups {
     Deny,
 }
 
-/// Capability changes: the caller's set, minus `drop`, plus `add`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct CapEdit {
-    pub drop: u64,
-    pub add: u64,
-}
-
 /// File descriptors a wrapper hands nook (bwrap's protocol).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct WrapperFds {
@@ -152,13 +152,6 @@ pub struct WrapperFds {
     pub sync: Option<i32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EnvEdit<'a> {
-    Clear,
-    Set { name: &'a CStr, value: &'a CStr },
-    Unset { name: &'a CStr },
-}
-
 /// Everything `nook run` will do.
 #[derive(Debug)]
 pub struct RunPlan<'a> {
@@ -168,12 +161,8 @@ pub struct RunPlan<'a> {
     pub keep_old_root: Option<&'a CStr>,
     pub ro_root: bool,
     pub ops: Vec<Op<'a>, MAX_OPS>,
-    pub chdir: Option<&'a CStr>,
-    pub env_edits: Vec<EnvEdit<'a>, MAX_ENV_EDITS>,
-    /// PROGRAM and its arguments: a tail of the kernel's argv array, which the
-    /// kernel terminates with a null pointer, so execve can take it as is.
-    /// None until parsed: an all-zero plan can live in .bss (see `new`).
-    pub program: Option<Argv<'a>>,
+    /// PROGRAM and the steps that start it, which `init` and `enter` share.
+    pub process: ProcessPlan<'a>,
     pub verbose: u8,
     /// `--unshare-pid`: nook forks, and the child is PID 1 inside.
     pub pid_ns: bool,
@@ -189,9 +178,6 @@ pub struct RunPlan<'a> {
     /// NOOK_INIT_EXEC_FAIL_FD: where the re-executed init reports that
     /// PROGRAM could not be executed (for `--json-status-fd`).
     pub exec_fail_fd: Option<i32>,
-    /// `--cap-drop`/`--cap-add`, folded left to right; None leaves the
-    /// capabilities as the namespace gives them.
-    pub caps: Option<CapEdit>,
     /// The wrapper fds (`--info-fd` ...), as bwrap has them.
     pub fds: WrapperFds,
     /// `enter --pid`: the process whose namespaces to join.
@@ -210,10 +196,8 @@ pub struct RunPlan<'a> {
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
     pub mount_api: crate::base::MountApi,
-    /// Landlock and seccomp: the workload's last steps (`plan/sandbox.rs`).
-    pub sandbox: Sandbox<'a>,
     /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
-    /// is `root`, INIT and its arguments `program`).
+    /// is `root`, INIT and its arguments the process's program).
     pub force: bool,
 }
 
@@ -235,9 +219,7 @@ impl<'a> RunPlan<'a> {
             keep_old_root: None,
             ro_root: false,
             ops: Vec::new(),
-            chdir: None,
-            env_edits: Vec::new(),
-            program: None,
+            process: ProcessPlan::new(),
             verbose: 0,
             pid_ns: false,
             no_init: false,
@@ -245,23 +227,14 @@ impl<'a> RunPlan<'a> {
             namespaces: 0,
             hostname: None,
             exec_fail_fd: None,
-            caps: None,
             fds: WrapperFds { info: None, json_status: None, block: None, sync: None },
             enter_pid: None,
-            init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None, new_session: false },
+            init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
             inherited_mask: None,
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
-            sandbox: Sandbox::new(),
             force: false,
         }
-    }
-}
-
-impl<'a> RunPlan<'a> {
-    /// PROGRAM and its arguments (empty before parsing).
-    pub fn program(&self) -> Argv<'a> {
-        self.program.unwrap_or_else(Argv::empty)
     }
 }
 
@@ -352,6 +325,4 @@ pub struct InitOptions {
     pub subreaper: bool,
     /// The signal nook gets when its parent dies.
     pub pdeathsig: Option<i32>,
-    /// PROGRAM starts a new session (setsid) instead of a process group.
-    pub new_session: bool,
 }

@@ -10,5 +10,5 @@ pub fn boot(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     if !rustix::process::getpid().is_init() {
         return Failure::usage(c"boot", c"(not PID 1)", c"runs only as an initramfs's /init").exit();
     }
-    crate::setup::boot::boot(plan.verbose, plan.program(), envp)
+    crate::setup::boot::boot(plan.verbose, plan.process.program(), envp)
 }

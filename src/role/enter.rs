@@ -63,6 +63,8 @@ fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()>
     raw::set_dumpable(0);
     close_all_but(plan).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
     if crate::setup::selfcopy::running_sealed() {
+        // Named after the file it executes, it would show as `memfd:nook`.
+        let _ = rustix::thread::set_name(c"nook");
         return crate::setup::namespaces::leave_session_keyring();
     }
     let copy = crate::setup::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;
@@ -93,7 +95,7 @@ fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()>
 fn close_all_but(plan: &RunPlan) -> core::result::Result<(), Errno> {
     let mut first = 3;
     loop {
-        match plan.sandbox.filter_fds.iter().map(|f| f.fd as u32).filter(|&fd| fd >= first).min() {
+        match plan.process.sandbox.filter_fds.iter().map(|f| f.fd as u32).filter(|&fd| fd >= first).min() {
             None => return raw::close_from(first),
             Some(fd) => {
                 if fd > first {
@@ -107,9 +109,13 @@ fn close_all_but(plan: &RunPlan) -> core::result::Result<(), Errno> {
 
 fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // The caller's filters, read while nothing has changed.
-    crate::setup::sandbox::read_filters(&plan.sandbox)?;
+    crate::setup::sandbox::read_filters(&plan.process.sandbox)?;
     let pid_text = plan.enter_pid.unwrap_or(c"0");
     let pid = crate::base::num::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
+    let pid = container_of(pid).ok_or_else(|| {
+        Failure::usage(c"enter process", pid_text, c"is in no container: it has all of nook's own namespaces")
+            .hint(c"give the container's PID 1, the child-pid of run's --info-fd")
+    })?;
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
@@ -127,13 +133,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
     let root = open_proc_dir(pid, b"root").map_err(|e| gone(Failure::new(c"open root of", pid_text, e)))?;
     let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new(c"open working directory of", pid_text, e)))?;
-    let mut flags = 0;
-    for (name, flag) in NAMESPACES {
-        match (ns_inode(None, name), ns_inode(Some(pid), name)) {
-            (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
-            _ => {}
-        }
-    }
+    let flags = foreign_namespaces(pid).unwrap_or(0);
     let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
 
     crate::base::out::trace(1, c"setns", pid_text);
@@ -146,7 +146,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
     rustix::process::fchdir(&root).at(c"enter root of", pid_text)?;
     rustix::process::chroot(c".").at(c"enter root of", pid_text)?;
-    match plan.chdir {
+    match plan.process.chdir {
         Some(dir) => rustix::process::chdir(dir).at(c"chdir to", dir)?,
         None => rustix::process::fchdir(&cwd).at(c"enter working directory of", pid_text)?,
     }
@@ -161,14 +161,51 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: NUL-terminated strings in ENVIRON, then a null pointer.
     let envp = unsafe { Argv::from_raw(pointers.as_ptr(), count) };
     // SAFETY: the one environment of this process.
-    let env = unsafe { Environment::shared(envp, &plan.env_edits) }?;
+    let env = unsafe { Environment::shared(envp, &plan.process.env_edits) }?;
 
     let mask = crate::pid1::supervisor::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
-        Forked::Child => raw::exit_group(crate::setup::process::exec_program(plan, env, Some(mask)).exit()),
+        Forked::Child => raw::exit_group(crate::setup::process::exec_program(&plan.process, None, env, Some(mask)).exit()),
         Forked::Parent(child) => Ok(crate::setup::monitor::relay_signals(child)),
     }
+}
+
+/// The namespaces of `pid` that are not nook's own, as CLONE_NEW* flags;
+/// None when they cannot be read (the steps after then say why).
+#[inline(never)]
+fn foreign_namespaces(pid: i32) -> Option<u32> {
+    let mut flags = 0;
+    for (name, flag) in NAMESPACES {
+        let theirs = ns_inode(Some(pid), name);
+        match (ns_inode(None, name), theirs) {
+            (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
+            (Some(_), None) => return None,
+            _ => {}
+        }
+    }
+    Some(flags)
+}
+
+/// The process to enter for `--pid PID`: PID itself when it is in a
+/// container (or cannot be told); when it shares all of nook's namespaces,
+/// the container it started: its first child that has namespaces of its
+/// own. So the outer nook of `run --unshare-pid`, which stays in the
+/// caller's namespaces to wait (the one `pgrep nook` shows first), stands
+/// for its container. None: PID is in no container.
+fn container_of(pid: i32) -> Option<i32> {
+    if foreign_namespaces(pid) != Some(0) {
+        return Some(pid);
+    }
+    let mut entry = Buf::<48>::new();
+    entry.push(b"task/").dec(pid as u64).push(b"/children");
+    let mut children = [0u8; 1024];
+    let n = read_proc(pid, entry.as_bytes(), &mut children).ok()?;
+    children[..n]
+        .split(|&b| b == b' ')
+        .filter_map(|word| crate::base::num::parse_number(word, 10))
+        .map(|child| child as i32)
+        .find(|&child| foreign_namespaces(child).is_some_and(|flags| flags != 0))
 }
 
 /// setns with the pidfd, or one namespace file at a time where the kernel

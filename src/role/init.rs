@@ -14,6 +14,9 @@ use crate::setup::process::{Environment, exec_program};
 /// forked child, so that none of its pages count in PID 1's resident memory.
 #[inline(never)]
 pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
+    // PID 1's name in ps, top and pgrep: run's sealed copy would show as
+    // `memfd:nook` (the kernel names a process after the file it execs).
+    let _ = rustix::thread::set_name(c"nook");
     let blocked = match supervisor::block_all_signals() {
         Ok(mask) => mask,
         Err(e) => return Failure::new(c"block", c"signals", e).exit(),
@@ -28,7 +31,7 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         0 => supervisor::owns_terminal(),
         told => told == 2,
     };
-    match supervisor::spawn(foreground, plan.init.new_session, || start_program(plan, envp, inherited_mask)) {
+    match supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)) {
         Err(f) => f.exit(),
         Ok(child) => supervisor::supervise(child, &plan.init),
     }
@@ -38,8 +41,8 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
 #[inline(never)]
 fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) -> i32 {
     // SAFETY: the one environment of this (forked) process.
-    let code = match unsafe { Environment::shared(envp, &plan.env_edits) } {
-        Ok(env) => exec_program(plan, env, Some(inherited_mask)).exit(),
+    let code = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
+        Ok(env) => exec_program(&plan.process, None, env, Some(inherited_mask)).exit(),
         Err(f) => f.exit(),
     };
     if let Some(fd) = plan.exec_fail_fd {

@@ -8,6 +8,7 @@
 //! nook relays signals and exits with the container's status.
 
 use crate::base::error::{EXIT_SETUP, Failure};
+use crate::cli::reexec::{self, Handover, Numbers};
 use crate::pid1::supervisor;
 use crate::plan::{Argv, Op, RunPlan};
 use crate::setup::monitor::{hide_from_container, relay_signals};
@@ -29,7 +30,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let parent = rustix::process::getppid();
     // Built first: it can fail on input alone, before anything changes.
     // SAFETY: the one environment of this process.
-    let env = match unsafe { Environment::shared(envp, &plan.env_edits) } {
+    let env = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
         Ok(env) => env,
         Err(f) => return f.exit(),
     };
@@ -38,7 +39,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     }
     // A filter that cannot be read or is cut short fails here, before
     // anything changes.
-    if let Err(f) = crate::setup::sandbox::read_filters(&plan.sandbox) {
+    if let Err(f) = crate::setup::sandbox::read_filters(&plan.process.sandbox) {
         return f.exit();
     }
     if plan.die_with_parent {
@@ -174,16 +175,14 @@ fn container_init(
         return f.exit();
     }
     match image {
-        None => exec_program(plan, env, Some(inherited_mask)).exit(),
+        None => exec_program(&plan.process, None, env, Some(inherited_mask)).exit(),
         Some(image) => exec_init(&image, plan, env, inherited_mask, foreground, exec_fail_fd),
     }
 }
 
-/// Becomes `nook init [OPTIONS] -- PROGRAM...`, run from the sealed copy.
-/// Signals stay blocked across the exec (none may be lost in between), so
-/// the mask PROGRAM must get travels in NOOK_INIT_SIGMASK, and whether the
-/// outer nook had the terminal's foreground in NOOK_INIT_FOREGROUND; `nook
-/// init` reads both and, like every NOOK_* variable, keeps them from PROGRAM.
+/// Becomes `nook init [OPTIONS] -- PROGRAM...`, run from the sealed copy,
+/// as the re-exec protocol (cli/reexec.rs) has it. Signals stay blocked
+/// across the exec, so none is lost in between.
 fn exec_init(
     image: &OwnedFd,
     plan: &RunPlan,
@@ -192,9 +191,8 @@ fn exec_init(
     foreground: bool,
     exec_fail_fd: Option<&OwnedFd>,
 ) -> i32 {
-    use core::ffi::c_char;
     use rustix::fd::AsRawFd;
-    if let Err(f) = drop_privileges(plan) {
+    if let Err(f) = drop_privileges(&plan.process) {
         return f.exit();
     }
     // Only the fd that reports a failed exec crosses into the init.
@@ -208,70 +206,14 @@ fn exec_init(
     if let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers) {
         return Failure::new(c"hand on", c"the seccomp filters", e).exit();
     }
-    let mut numbers = crate::base::text::Buf::<384>::new();
-    let mask_at = numbers.len();
-    numbers.push(b"NOOK_INIT_SIGMASK=").dec(inherited_mask.0).push(b"\0");
-    let foreground_at = numbers.len();
-    numbers.push(if foreground { b"NOOK_INIT_FOREGROUND=1\0" } else { b"NOOK_INIT_FOREGROUND=0\0" });
-    let grace_at = numbers.len();
-    numbers.dec(plan.init.grace as u64).push(b"\0");
-    let pdeathsig_at = numbers.len();
-    numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
-    let fail_fd_at = numbers.len();
-    numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(fail_fd.unwrap_or(0) as u64).push(b"\0");
-    let mut carrier_at = heapless::Vec::<usize, 16>::new();
-    for fd in carriers.iter() {
-        let _ = carrier_at.push(numbers.len());
-        numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
-    }
-    let base = numbers.as_bytes().as_ptr() as *const c_char;
-    // SAFETY: every offset given is where a string of `numbers` starts.
-    let at = |offset: usize| unsafe { base.add(offset) };
-
+    let handover = Handover { mask: inherited_mask.0, foreground, exec_fail_fd: fail_fd, seccomp_fds: &carriers };
+    let mut numbers = Numbers::new();
     // SAFETY: single-threaded; the array is only read by execveat after.
     let argv = unsafe { &mut *core::ptr::addr_of_mut!(INIT_ARGV) };
-    let mut used = 0;
-    let mut push = |p: *const c_char| {
-        let fits = used < argv.len();
-        if fits {
-            argv[used] = p;
-            used += 1;
-        }
-        fits
-    };
-    let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
-    if plan.init.signal_group {
-        fits &= push(c"--signal-group".as_ptr());
-    }
-    if plan.init.subreaper {
-        fits &= push(c"--subreaper".as_ptr());
-    }
-    if plan.init.new_session {
-        fits &= push(c"--new-session".as_ptr());
-    }
-    if plan.init.grace > 0 {
-        fits &= push(c"--grace".as_ptr()) && push(at(grace_at));
-    }
-    if plan.init.pdeathsig.is_some() {
-        fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
-    }
-    fits &= crate::setup::sandbox::hand_on(&plan.sandbox, &mut push);
-    for &offset in carrier_at.iter() {
-        fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
-    }
-    fits &= push(c"--".as_ptr());
-    for arg in plan.program().iter() {
-        fits &= push(arg.as_ptr());
-    }
-    fits &= push(core::ptr::null());
-    if !fits {
+    let Some((variables, count)) = reexec::encode(plan, &handover, &mut numbers, argv) else {
         return Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG).exit();
-    }
-    let envp = if fail_fd.is_some() {
-        env.to_envp(&[at(mask_at), at(foreground_at), at(fail_fd_at)])
-    } else {
-        env.to_envp(&[at(mask_at), at(foreground_at)])
     };
+    let envp = env.to_envp(&variables[..count]);
     crate::base::out::trace(1, c"exec", c"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
@@ -299,7 +241,7 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
         Ok(user_ns) => user_ns,
         Err(f) => return f.exit(),
     };
-    if plan.fds.json_status.is_none() && !plan.init.new_session {
+    if plan.fds.json_status.is_none() && !plan.process.new_session {
         return setup_then_exec(plan, user_ns, env, proc, None).exit();
     }
     let mask = match supervisor::block_all_signals() {
@@ -365,17 +307,17 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
         _ => 0,
     };
     // A --cap-add that cannot be honoured fails before anything is built.
-    plan.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
+    plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
     // PROGRAM's PWD names where it starts, as given (as bwrap does).
-    env.set(b"PWD", plan.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     let read_only = promises_read_only(plan);
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
-    if read_only && !user_ns && plan.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
+    if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
     if let (true, Some(proc_self)) = (announcing(plan), &proc_self) {
@@ -388,7 +330,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
 /// The container's last steps, then PROGRAM; returns only what failed.
 fn setup_then_exec<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>, mask: Option<SigSet>) -> Failure<'a> {
     match finish_setup(plan, user_ns, env, proc) {
-        Ok(()) => exec_program(plan, env, mask),
+        Ok(()) => exec_program(&plan.process, plan.fds.sync, env, mask),
         Err(f) => f,
     }
 }

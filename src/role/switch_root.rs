@@ -7,7 +7,7 @@ use crate::plan::{Argv, RunPlan};
 /// returns only the exit status of a failure.
 pub fn switch_root(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let default = [c"/sbin/init".as_ptr(), core::ptr::null()];
-    let (init, argv) = match plan.program {
+    let (init, argv) = match plan.process.program {
         Some(program) => (program.get(0).unwrap_or(c""), program.as_ptr()),
         None => (c"/sbin/init", default.as_ptr()),
     };

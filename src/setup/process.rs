@@ -3,7 +3,7 @@
 
 use crate::base::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
 use crate::kernel::raw::SigSet;
-use crate::plan::{Argv, EnvEdit, RunPlan};
+use crate::plan::{Argv, EnvEdit, ProcessPlan};
 use crate::kernel::raw;
 use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
@@ -188,23 +188,24 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
 
 /// The last steps before PROGRAM: no_new_privs, no stray fds, a new
 /// session, the capabilities, the sandbox, the inherited signal mask, then exec.
+/// `keep` is the one fd beyond stdio that crosses into PROGRAM (`--sync-fd`
+/// when PROGRAM is the container itself, without a PID namespace).
 /// Returns only when something failed (the exec itself or a step before).
-pub fn exec_program<'a>(plan: &RunPlan<'a>, env: &Environment, mask: Option<SigSet>) -> Failure<'a> {
+pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environment, mask: Option<SigSet>) -> Failure<'a> {
     let program = plan.program();
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
     if let Err(e) = rustix::thread::set_no_new_privs(true) {
         return Failure::new(c"set", c"no_new_privs", e);
     }
-    // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM;
-    // but PROGRAM is the container without a PID namespace, so it holds
-    // --sync-fd.
-    if let Err(f) = close_on_exec_but(plan.fds.sync.filter(|_| !plan.pid_ns)) {
+    // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM
+    // but `keep`.
+    if let Err(f) = close_on_exec_but(keep) {
         return f;
     }
     // A new session has no controlling terminal: PROGRAM cannot push input
     // into the caller's with TIOCSTI. The init's spawn already made one.
-    if plan.init.new_session
+    if plan.new_session
         && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
         && let Err(e) = rustix::process::setsid()
     {
@@ -237,7 +238,7 @@ pub fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
 }
 
 /// `--cap-drop`/`--cap-add`, the last privileged step.
-pub fn drop_privileges<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
+pub fn drop_privileges<'a>(plan: &ProcessPlan<'a>) -> Result<(), Failure<'a>> {
     match &plan.caps {
         Some(edit) => crate::setup::caps::apply(edit),
         None => Ok(()),

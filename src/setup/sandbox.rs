@@ -13,7 +13,6 @@ use crate::base::out::{STDERR, write_all};
 use crate::kernel::landlock::{self, Access};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::Sandbox;
-use core::ffi::c_char;
 use rustix::fd::AsFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
@@ -30,29 +29,6 @@ fn filter_fds<'s, 'a>(sb: &'s Sandbox<'a>) -> impl Iterator<Item = (i32, &'a cor
 /// changes. Otherwise [`apply`] reads them.
 pub fn read_filters<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     seccomp::read_filters(filter_fds(sb))
-}
-
-/// Hands the sandbox options on to the init `run` re-executes, through
-/// `push` (one argv pointer each; false when argv is full). The filter
-/// fds go separately (kernel::seccomp::carry_filters).
-pub fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
-    let mut fits = true;
-    for rule in sb.paths.iter() {
-        fits &= push(if rule.write { c"--landlock-rw" } else { c"--landlock-ro" }.as_ptr()) && push(rule.path.as_ptr());
-    }
-    for port in sb.ports.iter() {
-        fits &= push(if port.connect { c"--landlock-net-connect" } else { c"--landlock-net-bind" }.as_ptr()) && push(port.text.as_ptr());
-    }
-    if sb.scope {
-        fits &= push(c"--landlock-scope".as_ptr());
-    }
-    if sb.best_effort {
-        fits &= push(c"--landlock-best-effort".as_ptr());
-    }
-    for list in sb.deny_lists.iter() {
-        fits &= push(c"--seccomp-deny".as_ptr()) && push(list.as_ptr());
-    }
-    fits
 }
 
 /// Confines this process, and all it executes, as `sb` asks.

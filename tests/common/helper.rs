@@ -83,7 +83,8 @@ fn run() {
     std::process::exit(0);
 }
 
-fn errno() -> i32 {
+/// The errno of the last failed call of this thread.
+pub fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
@@ -169,7 +170,14 @@ pub fn bin() -> &'static str {
 /// argv that runs the helper at `path` (the action goes in IT_HELPER: nook
 /// strips NOOK_* variables from PROGRAM's environment).
 pub fn argv(path: &str) -> Vec<String> {
-    [path, "--exact", "common::helper::run", "--nocapture", "--quiet", "--test-threads=1"].map(str::to_string).to_vec()
+    test_argv(path, "common::helper::run")
+}
+
+/// argv that runs only the test `name` of the test binary at `path`
+/// (a copy from [`bin`]), quietly, its output let through: for a test
+/// binary with a helper of its own.
+pub fn test_argv(path: &str, name: &str) -> Vec<String> {
+    [path, "--exact", name, "--nocapture", "--quiet", "--test-threads=1"].map(str::to_string).to_vec()
 }
 
 /// A shell command that runs ACTION with the helper at `path`.

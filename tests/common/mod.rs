@@ -418,6 +418,38 @@ pub fn sh_join<S: AsRef<str>>(argv: &[S]) -> String {
         .join(" ")
 }
 
+/// Owned copies of `words`, for an argv that is built up piece by piece.
+pub fn args(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// An argv written as one line: `template` split at runs of white space,
+/// each `{}` in it replaced by the next of `values`, in order. A value
+/// stays inside its word whatever it holds (spaces, quotes, nothing at
+/// all), so paths and `sh -c` scripts go in as values:
+///
+/// `argv("--root {} --bind {} /mnt/s -- /bin/sh -c {}", &[w.root(), p(&dir), "ls /mnt/s"])`
+///
+/// Too few or too many values is the test's mistake, and panics.
+#[track_caller]
+pub fn argv(template: &str, values: &[&str]) -> Vec<String> {
+    let mut values = values.iter();
+    let words = template
+        .split_whitespace()
+        .map(|word| {
+            let mut parts = word.split("{}");
+            let mut out = parts.next().unwrap_or("").to_string();
+            for part in parts {
+                out += values.next().unwrap_or_else(|| panic!("argv {template:?}: too few values"));
+                out += part;
+            }
+            out
+        })
+        .collect();
+    assert!(values.next().is_none(), "argv {template:?}: more values than {{}}");
+    words
+}
+
 /// A command to run as root or as container-user, with a clean environment
 /// (PATH plus what the test adds) and a chosen working directory.
 #[derive(Clone)]
@@ -855,7 +887,7 @@ pub fn run_checked(who: Who, args: &[&str], env: &[(&str, &str)]) -> Out {
 }
 
 /// `nook ARGS...` as `who`; checked mount table.
-pub fn nook(who: Who, args: &[&str]) -> Out {
+pub fn nook<S: AsRef<str>>(who: Who, args: &[S]) -> Out {
     Run::nook(who, args).run()
 }
 
@@ -879,6 +911,58 @@ pub fn until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
 /// Wait until `path` exists, polling; false on timeout.
 pub fn wait_for(path: &Path, timeout: Duration) -> bool {
     until(timeout, || path.exists())
+}
+
+/// Runs a command on the host as root (cp, chown, ...); fails the test
+/// when it fails.
+#[track_caller]
+pub fn host(argv: &[&str]) {
+    let out = Command::new(argv[0]).args(&argv[1..]).env("PATH", PATH).output().unwrap();
+    assert!(out.status.success(), "{argv:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// "DEV:INO" of `path`, as busybox `stat -c %d:%i` prints it.
+pub fn dev_ino(path: &Path) -> String {
+    let m = fs::metadata(path).unwrap();
+    format!("{}:{}", m.dev(), m.ino())
+}
+
+/// The option that gives `who` a user namespace: root needs
+/// --unshare-user; container-user always gets one.
+pub fn userns(who: Who) -> &'static [&'static str] {
+    if who == Who::Root { &["--unshare-user"] } else { &[] }
+}
+
+/// The number after `"child-pid":` in an info line (`--info-fd`).
+pub fn child_pid(info: &str) -> Option<u32> {
+    let rest = info.split("\"child-pid\"").nth(1)?.trim_start().strip_prefix(':')?;
+    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// `ARGV... 3>INFO` as `who`, through /bin/sh: a nook given `--info-fd 3`
+/// writes its info line into the file `info`. Start it with [`Run::spawn`]
+/// and wait for it with [`started`].
+pub fn with_info_file<S: AsRef<str>>(who: Who, info: &Path, argv: &[S]) -> Run {
+    let mut words = vec![p(info).to_string()];
+    words.extend(argv.iter().map(|a| a.as_ref().to_string()));
+    Run::sh(who, r#"i=$1; shift; exec "$@" 3>"$i""#, &words)
+}
+
+/// Waits until the info line in `info` is complete and `ready` holds (the
+/// workload has started); returns the run and the info line's child-pid.
+/// A run that ends first, or gives no child-pid within `timeout`, is killed
+/// and fails the test.
+pub fn started(mut run: Running, info: &Path, timeout: Duration, mut ready: impl FnMut() -> bool) -> (Running, u32) {
+    let read = || fs::read_to_string(info).unwrap_or_default();
+    let came = until(timeout, || run.has_exited() || (read().ends_with('\n') && ready()));
+    match child_pid(&read()) {
+        Some(pid) if came && !run.has_exited() => (run, pid),
+        _ => {
+            run.kill();
+            panic!("the container never started (info {:?})\n{}", read(), run.finish());
+        }
+    }
 }
 
 /// The mount points (field 5) of a mountinfo text, unescaped only for spaces.
@@ -931,6 +1015,12 @@ impl Tag {
     /// The processes whose command line holds the tag (launchers included).
     pub fn pids(&self) -> Vec<u32> {
         self.matching(|cmdline| cmdline.contains(&self.0))
+    }
+
+    /// Whether `/bin/sleep TAG` itself runs (not merely a launcher naming
+    /// the tag): the container is set up and PROGRAM has started.
+    pub fn sleeping(&self) -> bool {
+        !self.matching(|cmdline| cmdline == format!("/bin/sleep\0{}\0", self.0)).is_empty()
     }
 
     /// The live ones (neither zombie nor dead) among [`Tag::pids`].

@@ -32,7 +32,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         crate::base::out::trace(1, c"propagation", c"/ (recursive)");
         sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
     }
-    let workdir = plan.chdir.unwrap_or(c"/");
+    let workdir = plan.process.chdir.unwrap_or(c"/");
     let Some(dir) = plan.root else {
         // The seed's first experiment: the host's tree, in a namespace of
         // our own. DESTs still resolve as if inside a root: `/`.
@@ -92,7 +92,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     // missing one fails while the build can still be undone (after it, the
     // mount(2) fallback has no /proc for that). With --keep-old-root it may
     // lie in the old root, which appears only with the pivot.
-    let workdir = plan.chdir.unwrap_or(c"/");
+    let workdir = plan.process.chdir.unwrap_or(c"/");
     let workdir_fd = match plan.keep_old_root {
         None => Some(sys.open_in_root(&tree.root, workdir, Open::Directory).at(c"chdir to", workdir)?),
         Some(_) => None,

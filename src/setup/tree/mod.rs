@@ -5,3 +5,6 @@ pub mod build;
 pub mod dest;
 pub mod dev;
 pub mod ops;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,34 @@
+//! `enter`'s options: the process whose namespaces to join, and the
+//! process options it shares with `run`.
+
+use super::run::{Opt, process_option, run_option};
+use super::{Cursor, program, sandbox, set_once};
+use crate::base::error::{Failure, Result};
+use crate::cli::values::{bad_value, number};
+use crate::plan::{Argv, RunPlan};
+
+/// `nook enter --pid PID [--chdir DIR] [--clearenv] [--setenv VAR VALUE]
+/// [--unsetenv VAR] [SANDBOX-OPTIONS] [--] PROGRAM [ARG...]`
+pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    let mut cur = Cursor::new(argv, 2);
+    while let Some(arg) = cur.next_option()? {
+        match run_option(super::name(arg)) {
+            Some(Opt::Help) => return Ok(()),
+            Some(Opt::Pid) => {
+                let v = cur.value()?;
+                number(arg, v, 10, i32::MAX as u64)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| bad_value(arg, v, c"is not a process id"))?;
+                set_once(&mut plan.enter_pid, v, arg)?;
+            }
+            Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
+            _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
+            _ => return Err(super::suggest::unknown(arg, c"unknown enter option")),
+        }
+    }
+    if plan.enter_pid.is_none() {
+        return Err(Failure::option(c"--pid", c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
+    }
+    program(argv, cur.next, plan)
+}

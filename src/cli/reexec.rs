@@ -1,0 +1,139 @@
+//! The re-exec protocol: how `run --unshare-pid` hands its plan to the init
+//! it re-executes from its sealed copy. The init is started as
+//!
+//! ```text
+//! nook init [--signal-group] [--subreaper] [--new-session] [--grace N]
+//!           [--pdeathsig N] [SANDBOX-OPTIONS] [--add-seccomp-fd FD ...]
+//!           -- PROGRAM [ARG...]
+//! ```
+//!
+//! with three variables of its own, which no user sets and which, like
+//! every NOOK_* variable, never reach PROGRAM:
+//!
+//! - `NOOK_INIT_SIGMASK=N`: the signal mask PROGRAM gets, as a decimal
+//!   u64. Signals stay blocked across the exec so that none is lost on the
+//!   way, so the init cannot read the caller's mask from its own.
+//! - `NOOK_INIT_FOREGROUND=0|1`: whether the outer nook owned the
+//!   terminal's foreground (the init cannot tell from inside its PID
+//!   namespace, where the terminal's process group has no number).
+//! - `NOOK_INIT_EXEC_FAIL_FD=N` (only with `--json-status-fd`): the fd on
+//!   which the init writes one byte when PROGRAM could not be executed.
+//!
+//! The encoder ([`encode`]) and the decoder ([`decode`]) live here side by
+//! side; the names sit in env.rs's table of every NOOK_* variable, so that
+//! one lookup serves them all.
+
+use crate::base::num::parse_number;
+use crate::base::text::Buf;
+use crate::plan::RunPlan;
+use core::ffi::{CStr, c_char};
+use rustix::fd::{AsRawFd, OwnedFd};
+
+/// What `run` hands on beyond its plan.
+pub struct Handover<'h> {
+    /// The signal mask PROGRAM gets.
+    pub mask: u64,
+    /// Whether the outer nook owned the terminal's foreground.
+    pub foreground: bool,
+    /// Where the init reports a failed exec, when a wrapper asked for it.
+    pub exec_fail_fd: Option<i32>,
+    /// The caller's seccomp filters, each in a memfd of its own (the
+    /// init's PROGRAM loads them as `--add-seccomp-fd`).
+    pub seccomp_fds: &'h [OwnedFd],
+}
+
+/// The text the encoded command points into: the variables and numbers.
+pub type Numbers = Buf<384>;
+
+/// The variables for the init's environment, and how many of the 3 are
+/// set.
+pub type InitVariables = ([*const c_char; 3], usize);
+
+/// Writes the init's argv (null-terminated) into `argv`, pointing into
+/// `numbers` and `plan`, and returns its variables; None when the command
+/// does not fit in `argv`.
+pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: &mut [*const c_char]) -> Option<InitVariables> {
+    let mask_at = numbers.len();
+    numbers.push(b"NOOK_INIT_SIGMASK=").dec(handover.mask).push(b"\0");
+    let foreground_at = numbers.len();
+    numbers.push(if handover.foreground { b"NOOK_INIT_FOREGROUND=1\0" } else { b"NOOK_INIT_FOREGROUND=0\0" });
+    let grace_at = numbers.len();
+    numbers.dec(plan.init.grace as u64).push(b"\0");
+    let pdeathsig_at = numbers.len();
+    numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
+    let fail_fd_at = numbers.len();
+    numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(handover.exec_fail_fd.unwrap_or(0) as u64).push(b"\0");
+    let mut seccomp_at = heapless::Vec::<usize, 16>::new();
+    for fd in handover.seccomp_fds {
+        let _ = seccomp_at.push(numbers.len());
+        numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
+    }
+    let base = numbers.as_bytes().as_ptr() as *const c_char;
+    // SAFETY: every offset given is where a string of `numbers` starts.
+    let at = |offset: usize| unsafe { base.add(offset) };
+
+    let mut used = 0;
+    let mut push = |p: *const c_char| {
+        let fits = used < argv.len();
+        if fits {
+            argv[used] = p;
+            used += 1;
+        }
+        fits
+    };
+    let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
+    if plan.init.signal_group {
+        fits &= push(c"--signal-group".as_ptr());
+    }
+    if plan.init.subreaper {
+        fits &= push(c"--subreaper".as_ptr());
+    }
+    if plan.process.new_session {
+        fits &= push(c"--new-session".as_ptr());
+    }
+    if plan.init.grace > 0 {
+        fits &= push(c"--grace".as_ptr()) && push(at(grace_at));
+    }
+    if plan.init.pdeathsig.is_some() {
+        fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
+    }
+    fits &= super::sandbox::hand_on(&plan.process.sandbox, &mut push);
+    for &offset in seccomp_at.iter() {
+        fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
+    }
+    fits &= push(c"--".as_ptr());
+    for arg in plan.process.program().iter() {
+        fits &= push(arg.as_ptr());
+    }
+    fits &= push(core::ptr::null());
+    if !fits {
+        return None;
+    }
+    Some(([at(mask_at), at(foreground_at), at(fail_fd_at)], 2 + handover.exec_fail_fd.is_some() as usize))
+}
+
+/// One of the init's own variables.
+#[derive(Clone, Copy)]
+pub(super) enum InitVariable {
+    Sigmask,
+    Foreground,
+    ExecFailFd,
+}
+
+/// Reads one of the init's variables into `plan`; on a bad value, what is
+/// wrong with it.
+pub(super) fn decode(variable: InitVariable, value: &CStr, plan: &mut RunPlan) -> Result<(), &'static CStr> {
+    let number = parse_number(value.to_bytes(), 10);
+    match variable {
+        InitVariable::Sigmask => plan.inherited_mask = Some(number.ok_or(c"is not a signal mask")?),
+        InitVariable::Foreground => {
+            let on = super::values::boolean(value).ok_or(c"is not 0 or 1")?;
+            plan.inherited_foreground = 1 + on as u8;
+        }
+        InitVariable::ExecFailFd => {
+            let fd = number.filter(|&n| n <= i32::MAX as u64).ok_or(c"is not an fd")?;
+            plan.exec_fail_fd = Some(fd as i32);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,333 @@
+//! `nook [run] [OPTIONS] [--] PROGRAM [ARG...]`: the options of `run`,
+//! read left to right into the plan. `enter` shares the process options
+//! (`--chdir` and the environment edits) and this table's words for them.
+
+use super::init::init_option;
+use super::{Cursor, program, sandbox, set_once, set_over_env};
+use crate::base::error::{Failure, Result};
+use crate::base::words::{Words, words};
+use crate::cli::values::{bad_value, hostname, id_range, number, open_fd, overlaps, propagation, size};
+use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
+use core::ffi::CStr;
+
+/// Tmpfs/dir modifiers given before the operation they apply to.
+#[derive(Default)]
+struct Pending<'a> {
+    size: Option<(u64, &'a CStr)>,
+    perms: Option<(u32, &'a CStr)>,
+}
+
+/// The options of `run`. Matching through this table (rather than a `match`
+/// on byte strings, which compiles to a byte-by-byte compare per option)
+/// keeps the binary small.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Opt {
+    Help, Version, UnshareUser, MapRoot, MapUser, MapGroup, UidMap, GidMap, Setgroups, Propagation,
+    Root, KeepOldRoot, RoRoot, Bind(BindKind, bool), Size, Perms, Tmpfs, Dir, Symlink, RemountRo,
+    Make(MakeKind), Chdir, Clearenv, Setenv, Unsetenv, UnsharePid, Proc, NoInit, DieWithParent,
+    Unshare(Bit), UnshareAll, Hostname, Dev, Sys, Mqueue, CapDrop, CapAdd, NewSession, Fd(FdKind), Pid,
+}
+
+/// A CLONE_NEW* flag as its bit number: a byte, where the flag would make
+/// every entry of the option table twice as large.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Bit(u8);
+
+const fn bit(flag: u32) -> Bit {
+    Bit(flag.trailing_zeros() as u8)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum FdKind {
+    Info, JsonStatus, Block, Sync,
+}
+
+use linux_raw_sys::general as k;
+
+/// The namespaces of `--unshare-all` beyond user, mount and PID.
+pub const ALL_NAMESPACES: u32 =
+    k::CLONE_NEWUTS | k::CLONE_NEWIPC | k::CLONE_NEWNET | k::CLONE_NEWCGROUP | k::CLONE_NEWTIME;
+
+const RUN_OPTIONS: Words<Opt> = words![
+    "--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version,
+    "--unshare-user" => Opt::UnshareUser, "--map-root" => Opt::MapRoot, "--map-user" => Opt::MapUser,
+    "--map-group" => Opt::MapGroup, "--uid-map" => Opt::UidMap, "--gid-map" => Opt::GidMap,
+    "--setgroups" => Opt::Setgroups, "--propagation" => Opt::Propagation, "--root" => Opt::Root,
+    "--keep-old-root" => Opt::KeepOldRoot, "--ro-root" => Opt::RoRoot,
+    "--bind" => Opt::Bind(BindKind::ReadWrite, false), "--bind-try" => Opt::Bind(BindKind::ReadWrite, true),
+    "--ro-bind" => Opt::Bind(BindKind::ReadOnly, false), "--ro-bind-try" => Opt::Bind(BindKind::ReadOnly, true),
+    "--dev-bind" => Opt::Bind(BindKind::Devices, false), "--dev-bind-try" => Opt::Bind(BindKind::Devices, true),
+    "--size" => Opt::Size, "--perms" => Opt::Perms, "--tmpfs" => Opt::Tmpfs, "--dir" => Opt::Dir,
+    "--symlink" => Opt::Symlink, "--remount-ro" => Opt::RemountRo, "--make-shared" => Opt::Make(MakeKind::Shared),
+    "--make-slave" => Opt::Make(MakeKind::Slave), "--make-private" => Opt::Make(MakeKind::Private),
+    "--make-unbindable" => Opt::Make(MakeKind::Unbindable), "--chdir" => Opt::Chdir, "--clearenv" => Opt::Clearenv,
+    "--setenv" => Opt::Setenv, "--unsetenv" => Opt::Unsetenv, "--unshare-pid" => Opt::UnsharePid,
+    "--proc" => Opt::Proc, "--no-init" => Opt::NoInit, "--die-with-parent" => Opt::DieWithParent,
+    "--unshare-uts" => Opt::Unshare(bit(k::CLONE_NEWUTS)), "--unshare-ipc" => Opt::Unshare(bit(k::CLONE_NEWIPC)),
+    "--unshare-net" => Opt::Unshare(bit(k::CLONE_NEWNET)), "--unshare-cgroup" => Opt::Unshare(bit(k::CLONE_NEWCGROUP)),
+    "--unshare-time" => Opt::Unshare(bit(k::CLONE_NEWTIME)), "--unshare-all" => Opt::UnshareAll,
+    "--hostname" => Opt::Hostname, "--dev" => Opt::Dev, "--sys" => Opt::Sys, "--mqueue" => Opt::Mqueue,
+    "--cap-drop" => Opt::CapDrop, "--cap-add" => Opt::CapAdd, "--new-session" => Opt::NewSession,
+    "--info-fd" => Opt::Fd(FdKind::Info), "--json-status-fd" => Opt::Fd(FdKind::JsonStatus),
+    "--block-fd" => Opt::Fd(FdKind::Block), "--sync-fd" => Opt::Fd(FdKind::Sync), "--pid" => Opt::Pid,
+];
+
+/// The `run` option `word` names (`enter` and `init` read their shared
+/// words through it too).
+pub(super) fn run_option(word: &[u8]) -> Option<Opt> {
+    RUN_OPTIONS.find(word)
+}
+
+/// Reads `run`'s options from argv[start] on, then PROGRAM.
+pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    // NOOK_ROOT and NOOK_HOSTNAME may be overridden once by the option; a
+    // second one on argv is an error.
+    let mut root_from_env = plan.root.is_some();
+    let mut hostname_from_env = plan.hostname.is_some();
+    let mut cur = Cursor::new(argv, start);
+    let mut pending = Pending::default();
+    let mut seen_propagation = false;
+    // The PID-1 option given on argv, if any: refused without --unshare-pid
+    // (the same variables in the environment are ignored then).
+    let mut init_on_argv = None;
+    while let Some(arg) = cur.next_option()? {
+        let opt = run_option(super::name(arg));
+        if pending_blocks(&pending, opt) {
+            let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
+            return Err(Failure::option(owner, c"must come right before the operation it modifies")
+                .hint(c"e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
+        }
+        let Some(opt) = opt else {
+            if init_option(&mut cur, arg, plan)? {
+                init_on_argv = Some(arg);
+                continue;
+            }
+            if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? {
+                continue;
+            }
+            return Err(super::suggest::unknown(arg, c"unknown option"));
+        };
+        match opt {
+            Opt::Help => {
+                plan.process.program = None;
+                return Ok(());
+            }
+            Opt::Version => return Err(Failure::option(arg, c"must come first")),
+            Opt::Pid => return Err(Failure::option(arg, c"belongs to nook enter")),
+            Opt::UnshareUser => plan.user.requested = true,
+            Opt::MapRoot => {
+                set_once(&mut plan.user.map_user, 0, arg)?;
+                plan.user.requested = true;
+            }
+            Opt::MapUser | Opt::MapGroup => {
+                let v = cur.value()?;
+                let id = number(arg, v, 10, u32::MAX as u64 - 1)? as u32;
+                let slot = if opt == Opt::MapUser { &mut plan.user.map_user } else { &mut plan.user.map_group };
+                set_once(slot, id, arg)?;
+                plan.user.requested = true;
+            }
+            Opt::UidMap | Opt::GidMap => {
+                let v = cur.value()?;
+                let range = id_range(arg, v)?;
+                let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
+                if map.iter().any(|r| overlaps(r, &range)) {
+                    return Err(Failure::value(arg, v, c"overlaps an earlier range of the same map"));
+                }
+                map.push(range).map_err(|_| Failure::option(arg, c"too many ranges"))?;
+                plan.user.requested = true;
+            }
+            Opt::Setgroups => {
+                let v = cur.value()?;
+                let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
+                    .ok_or_else(|| Failure::value(arg, v, c"is not allow or deny"))?;
+                if plan.user.setgroups != Setgroups::Unset {
+                    return Err(Failure::option(arg, c"given twice"));
+                }
+                plan.user.setgroups = choice;
+                plan.user.requested = true;
+            }
+            Opt::Propagation => {
+                let v = cur.value()?;
+                if seen_propagation {
+                    return Err(Failure::option(arg, c"given twice"));
+                }
+                seen_propagation = true;
+                plan.propagation = propagation(v)?;
+            }
+            Opt::Root => {
+                let v = cur.path()?;
+                set_over_env(&mut plan.root, &mut root_from_env, v, arg)?;
+            }
+            Opt::KeepOldRoot => {
+                let v = cur.absolute()?;
+                set_once(&mut plan.keep_old_root, v, arg)?;
+            }
+            Opt::RoRoot => plan.ro_root = true,
+            Opt::Bind(kind, optional) => {
+                let src = cur.path()?;
+                let dest = cur.dest()?;
+                push(plan, arg, Op::Bind { src, dest, kind, optional })?;
+            }
+            Opt::Size => {
+                let v = cur.value()?;
+                pending.size = Some((size(arg, v)?, arg));
+            }
+            Opt::Perms => {
+                let v = cur.value()?;
+                pending.perms = Some((number(arg, v, 8, 0o7777)? as u32, arg));
+            }
+            Opt::Tmpfs | Opt::Dir => {
+                let dest = cur.dest()?;
+                let perms = pending.perms.map(|p| p.0);
+                let op = match opt {
+                    Opt::Tmpfs => Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms },
+                    _ => Op::Dir { dest, perms },
+                };
+                pending = Pending::default();
+                push(plan, arg, op)?;
+            }
+            Opt::Symlink => {
+                let target = cur.path()?;
+                let link = cur.dest()?;
+                push(plan, arg, Op::Symlink { target, link })?;
+            }
+            Opt::RemountRo => {
+                let dest = cur.absolute()?;
+                push(plan, arg, Op::RemountRo { dest })?;
+            }
+            Opt::Make(kind) => {
+                let dest = cur.absolute()?;
+                push(plan, arg, Op::Make { dest, kind })?;
+            }
+            Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
+            Opt::UnsharePid => plan.pid_ns = true,
+            Opt::Proc | Opt::Dev | Opt::Sys | Opt::Mqueue => {
+                let dest = cur.dest()?;
+                let op = match opt {
+                    Opt::Proc => Op::Proc { dest },
+                    Opt::Dev => Op::Dev { dest },
+                    Opt::Sys => Op::Sys { dest },
+                    _ => Op::Mqueue { dest },
+                };
+                push(plan, arg, op)?;
+            }
+            Opt::NoInit => plan.no_init = true,
+            Opt::DieWithParent => plan.die_with_parent = true,
+            Opt::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
+            Opt::UnshareAll => {
+                plan.namespaces |= ALL_NAMESPACES;
+                plan.pid_ns = true;
+                plan.user.requested = true;
+            }
+            Opt::Hostname => {
+                let v = cur.value()?;
+                set_over_env(&mut plan.hostname, &mut hostname_from_env, v, arg)?;
+                hostname(arg, v)?;
+            }
+            Opt::CapDrop | Opt::CapAdd => {
+                let v = cur.value()?;
+                let mask = crate::cli::values::capability(v.to_bytes())
+                    .ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
+                let edit = plan.process.caps.get_or_insert_default();
+                if opt == Opt::CapDrop {
+                    edit.drop |= mask;
+                    edit.add &= !mask;
+                } else {
+                    edit.add |= mask;
+                    edit.drop &= !mask;
+                }
+            }
+            Opt::NewSession => plan.process.new_session = true,
+            Opt::Fd(kind) => {
+                let fd = open_fd(arg, cur.value()?)?;
+                let slot = match kind {
+                    FdKind::Info => &mut plan.fds.info,
+                    FdKind::JsonStatus => &mut plan.fds.json_status,
+                    FdKind::Block => &mut plan.fds.block,
+                    FdKind::Sync => &mut plan.fds.sync,
+                };
+                set_once(slot, fd, arg)?;
+            }
+        }
+    }
+    if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
+        return Err(Failure::option(owner, c"is not followed by the operation it modifies"));
+    }
+    let at = cur.next;
+    if plan.namespaces & k::CLONE_NEWIPC == 0
+        && let Some(mq) = plan.ops.iter().find(|op| matches!(op, Op::Mqueue { .. }))
+    {
+        return Err(Failure::new(c"mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
+            .hint(c"mqueue needs its own IPC namespace; add --unshare-ipc"));
+    }
+    if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
+        return Err(Failure::option(c"--json-status-fd", c"must differ from --info-fd (which is closed after its one line)"));
+    }
+    if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
+        return Err(Failure::option(c"--hostname", c"needs --unshare-uts"));
+    }
+    if !plan.pid_ns {
+        if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
+            return Err(Failure::new(c"mount proc on", proc.dest(), rustix::io::Errno::PERM)
+                .hint(c"proc needs its own PID namespace; add --unshare-pid"));
+        }
+        if let Some(option) = init_on_argv {
+            return Err(Failure::option(option, c"needs --unshare-pid").hint(c"or use nook init"));
+        }
+    }
+    if plan.keep_old_root.is_some() && plan.root.is_none() {
+        return Err(Failure::option(c"--keep-old-root", c"needs --root"));
+    }
+    if plan.user.map_user.is_some() && !plan.user.uid_map.is_empty() {
+        return Err(Failure::option(c"--map-user", c"conflicts with --uid-map"));
+    }
+    if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
+        return Err(Failure::option(c"--map-group", c"conflicts with --gid-map"));
+    }
+    program(argv, at, plan)
+}
+
+/// `--chdir` and the environment edits: shared by `run` and `enter`.
+pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    match opt {
+        Opt::Chdir => {
+            let v = cur.absolute()?;
+            set_once(&mut plan.process.chdir, v, arg)
+        }
+        Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear),
+        Opt::Setenv => {
+            let name = env_name(arg, cur.value()?)?;
+            let value = cur.value()?;
+            env_edit(plan, arg, EnvEdit::Set { name, value })
+        }
+        _ => {
+            let name = env_name(arg, cur.value()?)?;
+            env_edit(plan, arg, EnvEdit::Unset { name })
+        }
+    }
+}
+
+/// Only --dir and --tmpfs take modifiers, and the other modifier may stand
+/// between: anything else breaks the pairing.
+fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
+    match opt {
+        Some(Opt::Tmpfs | Opt::Size | Opt::Perms) => false,
+        Some(Opt::Dir) => pending.size.is_some(),
+        _ => pending.size.is_some() || pending.perms.is_some(),
+    }
+}
+
+fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
+    plan.ops.push(op).map_err(|_| Failure::option(option, c"more mount operations than nook holds (2048)"))
+}
+
+fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> Result<'a, ()> {
+    plan.process.env_edits.push(edit).map_err(|_| Failure::option(option, c"too many environment edits (256)"))
+}
+
+fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
+    if name.is_empty() || crate::base::text::has_byte(name.to_bytes(), b'=') {
+        return Err(Failure::option(option, c"needs a variable name without ="));
+    }
+    Ok(name)
+}

@@ -1,0 +1,134 @@
+//! What a usage error can tell beyond "wrong": the name of a missing value
+//! (`missing DEST`), and the option an unknown one was probably meant to be
+//! (`did you mean --unshare-net?`), including bwrap's and unshare(1)'s
+//! spellings of nook's options. Both read `nook --help`'s own text, which
+//! lists every option with its values (tests/help.rs keeps it so): one
+//! source, no second table to drift.
+//!
+//! Only failures call these, and a failure ends nook, so the texts they
+//! compose can live in one static buffer each.
+
+use super::help::{HELP_LEN, unpack};
+use crate::base::error::Failure;
+use crate::base::text::Buf;
+use core::ffi::CStr;
+
+static mut TEXT: Buf<96> = Buf::new();
+
+/// `pieces` joined, as a static C string (see the module's comment).
+fn compose(pieces: &[&[u8]]) -> &'static CStr {
+    // SAFETY: single-threaded; only a failure's text is built here, and the
+    // failure ends nook before a second one could overwrite it.
+    let text = unsafe { &mut *core::ptr::addr_of_mut!(TEXT) };
+    text.clear();
+    for piece in pieces {
+        text.push(piece);
+    }
+    // SAFETY: TEXT is static and never written again (see above).
+    text.as_cstr().map(|c| unsafe { &*(c as *const CStr) }).unwrap_or(c"missing value")
+}
+
+/// Calls `f` with each of the help's option lines: the option, then the
+/// names of its values (`--bind`, `SRC DEST`), until `f` says stop.
+#[inline(never)]
+fn each_option(f: &mut dyn FnMut(&[u8], &[u8]) -> bool) {
+    let mut text = [0u8; HELP_LEN];
+    unpack(&mut text);
+    // "  --bind SRC DEST\tbind mount ..."
+    for line in text.split(|&b| b == b'\n') {
+        if line.get(..3) != Some(b"  -") {
+            continue;
+        }
+        let synopsis = line.get(2..until(line, b'\t')).unwrap_or(b"");
+        let space = until(synopsis, b' ');
+        if f(&synopsis[..space], synopsis.get(space + 1..).unwrap_or(b"")) {
+            return;
+        }
+    }
+}
+
+/// Where the first `byte` of `text` is, or its end.
+fn until(text: &[u8], byte: u8) -> usize {
+    text.iter().position(|&b| b == byte).unwrap_or(text.len())
+}
+
+/// `option`'s value number `index` (from 0) is missing, or is `--`.
+#[cold]
+#[inline(never)]
+pub(super) fn missing<'a>(option: &'a CStr, name: &[u8], index: usize) -> Failure<'a> {
+    let mut detail = c"missing value";
+    each_option(&mut |o, mut values| {
+        if o != name {
+            return false;
+        }
+        // The value names, one word each: skip `index` of them.
+        for _ in 0..index {
+            values = values.get(until(values, b' ') + 1..).unwrap_or(b"");
+        }
+        if !values.is_empty() {
+            detail = compose(&[b"missing ", &values[..until(values, b' ')]]);
+        }
+        true
+    });
+    Failure::option(option, detail)
+}
+
+/// Other tools' spellings of nook's options, each followed by nook's.
+const FOREIGN: &[u8] = b"--uid\0--map-user\0--gid\0--map-group\0-r\0--map-root\0--map-root-user\0--map-root\0\
+    -U\0--unshare-user\0--user\0--unshare-user\0-f\0--unshare-pid\0--fork\0--unshare-pid\0\
+    --mount-proc\0--proc\0-n\0--unshare-net\0--net\0--unshare-net\0-u\0--unshare-uts\0--uts\0--unshare-uts\0\
+    -i\0--unshare-ipc\0--ipc\0--unshare-ipc\0";
+
+/// An unknown option: with "did you mean ...?" when bwrap or unshare(1)
+/// spell one of nook's so, or when one of nook's differs in at most two
+/// bytes in a row (a typo: a letter wrong, missing, doubled or swapped).
+#[cold]
+#[inline(never)]
+pub(super) fn unknown<'a>(option: &'a CStr, detail: &'static CStr) -> Failure<'a> {
+    let name = super::name(option);
+    let failure = Failure::option(option, detail);
+    let mut words = FOREIGN.split(|&b| b == 0);
+    while let (Some(foreign), Some(ours)) = (words.next(), words.next()) {
+        if foreign == name {
+            return failure.hint(compose(&[b"did you mean ", ours, b"?"]));
+        }
+    }
+    let mut best = (3, c"see nook --help");
+    if name.len() > 3 {
+        each_option(&mut |o, _| {
+            let d = difference(name, o);
+            if d < best.0 {
+                best = (d, compose(&[b"did you mean ", o, b"?"]));
+            }
+            false
+        });
+    }
+    failure.hint(best.1)
+}
+
+/// How many bytes of the longer of `a` and `b` lie outside their common
+/// prefix and suffix: 1 for a letter wrong, missing or doubled, 2 for two
+/// letters swapped.
+fn difference(a: &[u8], b: &[u8]) -> usize {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let most = a.len().min(b.len()) - prefix;
+    let suffix = a.iter().rev().zip(b.iter().rev()).take(most).take_while(|(x, y)| x == y).count();
+    a.len().max(b.len()) - prefix - suffix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::difference;
+
+    #[test]
+    fn difference_counts_the_bytes_of_a_typo() {
+        assert_eq!(difference(b"--unshare-net", b"--unshare-net"), 0);
+        assert_eq!(difference(b"--unshare-nett", b"--unshare-net"), 1);
+        assert_eq!(difference(b"--unshrae-net", b"--unshare-net"), 2);
+        assert_eq!(difference(b"--unshare-ne", b"--unshare-net"), 1);
+        assert_eq!(difference(b"--bnid", b"--bind"), 2);
+        assert_eq!(difference(b"--bimd", b"--bind"), 1);
+        assert!(difference(b"--tmpfs", b"--bind") > 2);
+        assert!(difference(b"--sys", b"--pid") > 2);
+    }
+}
