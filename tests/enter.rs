@@ -344,8 +344,8 @@ fn enter_through_the_outer_nook(who: Who) {
     assert!(lines.get(1).and_then(|l| l.parse::<u32>().ok()).is_some_and(|p| p < 100), "not in the container's PID namespace\n{out}");
     c.stop();
     let tag = Tag::new();
-    let mut host = Run::sh(who, r#"exec /bin/sleep "$1""#, &[tag.0.as_str()]).spawn();
-    assert!(until(SOON, || sleeping(&tag)), "the host's sleep never started");
+    let host = Run::sh(who, r#"exec /bin/sleep "$1""#, &[tag.0.as_str()]).spawn();
+    assert!(until(SOON, || tag.sleeping()), "the host's sleep never started");
     // The sleep itself, not the su(1) or sh that has the tag in its command line.
     let comm = |pid: &u32| fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     let pid = *tag.pids().iter().find(|p| comm(p) == "sleep\n").expect("no sleep process");
