@@ -29,6 +29,9 @@ const SETUP_ONLY: &[&str] = &[
     // lookup, which tells it --help.
     "cli::enter", "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
     "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
+    // Usage errors' suggestions: PID 1 meets them only on a bad command
+    // line, when it is about to exit anyway.
+    "cli::suggest",
 ];
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy

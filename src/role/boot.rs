@@ -6,6 +6,7 @@ use crate::plan::{Argv, RunPlan};
 /// Boots the root of the kernel command line; never returns as PID 1.
 /// Anywhere else it refuses: it would mount over the host's /proc and /dev
 /// and power the machine off on failure.
+#[inline(never)]
 pub fn boot(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     if !rustix::process::getpid().is_init() {
         return Failure::usage(c"boot", c"(not PID 1)", c"runs only as an initramfs's /init").exit();

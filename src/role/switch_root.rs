@@ -5,6 +5,7 @@ use crate::plan::{Argv, RunPlan};
 
 /// Switches to the plan's root and execs INIT (default /sbin/init) there;
 /// returns only the exit status of a failure.
+#[inline(never)]
 pub fn switch_root(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let default = [c"/sbin/init".as_ptr(), core::ptr::null()];
     let (init, argv) = match plan.process.program {

@@ -67,6 +67,7 @@ struct Buffers {
 
 /// `nook boot`, as PID 1 with the kernel's `envp`; `verbose` from
 /// NOOK_VERBOSE; `args` for the root's init. Never returns.
+#[inline(never)]
 pub fn boot(verbose: u8, args: Argv, envp: Argv) -> ! {
     set_verbosity(verbose);
     let mut bufs = Buffers {
