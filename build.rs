@@ -3,10 +3,50 @@
 use std::process::Command;
 
 /// nook never unwinds, yet the prebuilt libcore it is linked with (LTO)
-/// still emits unwind tables: drop those of the Rust object. musl's
-/// crtbegin.o refers to its own, so they stay. INSERT keeps ld's default
-/// script for everything else.
-const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } } INSERT AFTER .text;\n";
+/// still emits unwind tables: drop those of the Rust object, and the
+/// compilers' .comment. crtbegin.o and crtend.o go too: all they do is
+/// register unwind tables with an unwinder nook does not link (the weak
+/// __register_frame_info is null) and call a __cxa_finalize it lacks; with
+/// them go their init and fini array entries, their unwind table and their
+/// GOT slots. INSERT keeps ld's default script for everything else.
+const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) } } INSERT AFTER .text;\n";
+
+/// Fewer output sections, each of which costs a 64-byte section header
+/// (and its name) in the file: .init, .text and .fini become one .text,
+/// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
+/// .init_array, .fini_array) join .data. Each keeps its input order
+/// (crti's and crtn's halves of _init and _fini stay contiguous), and
+/// musl finds the init and fini arrays by the symbols set here. Input
+/// sections go to the first statement of the script that matches them, so
+/// this comes after [`SETUP_ONLY`]'s (see `linker_script`); ld then drops
+/// the default script's statements, left empty.
+const MERGED: &str = "SECTIONS {
+  .text : {
+    KEEP(*(SORT_NONE(.init)))
+    *(.text.unlikely .text.*_unlikely .text.unlikely.*)
+    *(.text.startup .text.startup.*)
+    *(.text .text.*)
+    KEEP(*(SORT_NONE(.fini)))
+  }
+} INSERT BEFORE .init;
+SECTIONS {
+  .rodata : { *(.rodata .rodata.*) KEEP(*(.eh_frame)) }
+} INSERT BEFORE .rodata;
+SECTIONS {
+  .data : {
+    *(.data .data.*)
+    *(.got) *(.igot) *(.got.plt) *(.igot.plt)
+    __init_array_start = .;
+    KEEP(*(SORT_BY_INIT_PRIORITY(.init_array.*)))
+    KEEP(*(.init_array))
+    __init_array_end = .;
+    __fini_array_start = .;
+    KEEP(*(SORT_BY_INIT_PRIORITY(.fini_array.*)))
+    KEEP(*(.fini_array))
+    __fini_array_end = .;
+  }
+} INSERT BEFORE .init_array;
+";
 
 /// Code that builds a container but never runs in PID 1's init: folders,
 /// modules and single functions (`module::function`), matched by their symbols
@@ -20,39 +60,68 @@ const DISCARD_EH_FRAME: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) } }
 /// Put here a function PID 1 runs and `tests/init.rs` (`init_memory`) fails;
 /// leave one out and PID 1 only maps a few pages more.
 const SETUP_ONLY: &[&str] = &[
-    // Whole folders and files: a new file under setup/ or a new role is out
-    // of PID 1's segment by default.
-    "setup", "role::run", "role::enter", "role::boot", "role::switch_root", "kernel::legacy", "kernel::sys",
-    "kernel::landlock", "kernel::seccomp", "kernel::module", "cli::help", "cli::switch_root",
-    // The parser's run and enter halves: PID 1 parses only `init`'s options
-    // (cli/init.rs, cli/env.rs and the shared cursor), and the run table's
-    // lookup, which tells it --help.
-    "cli::enter", "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
+    // Whole folders and files (and, below, every file of role/ and cli/
+    // but PID 1's): a new file under setup/, role/ or cli/ is out of PID
+    // 1's segment by default.
+    "setup", "kernel::legacy", "kernel::sys", "kernel::landlock", "kernel::seccomp", "kernel::module",
+    // The parser's run half, in the files PID 1 reads: it parses only
+    // `init`'s options, and the run table's lookup, which tells it --help.
+    "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
     "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
-    // Usage errors' suggestions: PID 1 meets them only on a bad command
-    // line, when it is about to exit anyway.
-    "cli::suggest",
+    // The sandbox options: PID 1 reads them only when they were given.
+    "cli::sandbox::option",
 ];
+
+/// The folders whose every file is [`SETUP_ONLY`] but those of
+/// [`PID1_FILES`]: the roles and the parser, which get a file per role.
+const SETUP_ONLY_BY_FILE: &[&str] = &["role", "cli"];
+
+/// The files of [`SETUP_ONLY_BY_FILE`]'s folders that PID 1 runs: `nook
+/// init`'s role and options, the NOOK_* variables and the re-exec
+/// protocol's decoder, option values, the shared cursor (mod.rs), and the
+/// run table's lookup (for --help).
+const PID1_FILES: &[&str] = &["role::mod", "role::init", "cli::mod", "cli::init", "cli::env", "cli::reexec", "cli::values", "cli::run", "cli::sandbox"];
+
+/// [`SETUP_ONLY`], with every file of [`SETUP_ONLY_BY_FILE`]'s folders but
+/// [`PID1_FILES`] added.
+fn setup_only() -> Vec<String> {
+    let mut paths: Vec<String> = SETUP_ONLY.iter().map(|s| s.to_string()).collect();
+    for folder in SETUP_ONLY_BY_FILE {
+        println!("cargo:rerun-if-changed=src/{folder}");
+        let mut files: Vec<String> = std::fs::read_dir(format!("src/{folder}"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".rs").map(str::to_string))
+            .map(|stem| format!("{folder}::{stem}"))
+            .filter(|path| !PID1_FILES.contains(&path.as_str()))
+            .collect();
+        files.sort();
+        paths.extend(files);
+    }
+    paths
+}
 
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
 /// mangling names `<nook::kernel::sys::Linux as nook::kernel::sys::Sys>::attach` as
 /// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
 const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux"];
 
-/// The linker script: [`DISCARD_EH_FRAME`], and [`SETUP_ONLY`] in a
+/// The linker script: [`DISCARD`], [`SETUP_ONLY`] in a
 /// segment that starts on the next 64 KiB boundary plus the file offset's
-/// place in its page, so the file needs no padding.
+/// place in its page, so the file needs no padding, then [`MERGED`].
 fn linker_script() -> String {
     let mut patterns = String::new();
-    for path in SETUP_ONLY {
+    for path in setup_only() {
         let mangled: String = path.split("::").map(|part| format!("{}{part}", part.len())).collect();
         patterns += &format!(" .text.*_ZN4nook{mangled}[0-9]*");
     }
     for path in SETUP_ONLY_IMPLS {
         patterns += &format!(" .text.*_ZN*_$LT$nook..{}$u20$as$u20$*", path.replace("::", ".."));
     }
+    // Read-only data that only setup reads, placed with `#[link_section]`
+    // (the packed --help text).
+    patterns += " .text.setup.*";
     format!(
-        "{DISCARD_EH_FRAME}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n"
+        "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
     )
 }
 
@@ -151,4 +220,5 @@ fn pack_help() {
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("help.packed"), &packed).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", text.len())).unwrap();
+    std::fs::write(out.join("help_packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

@@ -38,6 +38,62 @@ pub unsafe extern "C" fn __libc_start_main(
     unsafe { main(argc, argv, envp) }
 }
 
+// The C memory routines, from kernel/mem.rs (see there why): defined here,
+// so musl's are not linked. Never in a test build: there std's libc has them.
+
+/// # Safety
+/// As C's memset: `dest` valid for `n` bytes of writes.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub unsafe extern "C" fn memset(dest: *mut u8, c: c_int, n: usize) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe { nook::kernel::mem::fill(dest, c as u8, n) };
+    dest
+}
+
+/// # Safety
+/// As C's memcpy: valid, non-overlapping ranges of `n` bytes.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe { nook::kernel::mem::copy_up(dest, src, n) };
+    dest
+}
+
+/// # Safety
+/// As C's memmove: valid ranges of `n` bytes, which may overlap.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // Above the source and overlapping it: copy from the end.
+    if (dest as usize).wrapping_sub(src as usize) < n {
+        // SAFETY: the caller's contract; n > 0 here.
+        unsafe { nook::kernel::mem::copy_down(dest, src, n) };
+    } else {
+        // SAFETY: the caller's contract; dest is below src or apart from it.
+        unsafe { nook::kernel::mem::copy_up(dest, src, n) };
+    }
+    dest
+}
+
+/// # Safety
+/// As C's bcmp: both valid for `n` bytes (0 when equal, else nonzero).
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { nook::kernel::mem::differ(a, b, n) as c_int }
+}
+
+/// # Safety
+/// As C's strlen: `s` is NUL-terminated.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub unsafe extern "C" fn strlen(s: *const c_char) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { nook::kernel::mem::c_len(s.cast()) }
+}
+
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     let _ = nook::base::out::write_all(2, b"nook: internal error (panic)\n");

@@ -367,6 +367,26 @@ fn from_tarball(who: Who) {
 
 both!(alpine_download, alpine_wrong_checksum_leaves_dir_untouched, from_tarball);
 
+// --- scripts/demo ------------------------------------------------------------
+
+/// scripts/demo's showcase (what it runs when stdin is not a terminal) says
+/// what is true of the container it runs in: with its defaults nook is PID 1
+/// of a PID namespace of its own; with `--ro-root --tmpfs /tmp` in their
+/// place there is none, and it says so rather than "nook is PID 1".
+fn demo_showcase_tells_the_truth(who: Who) {
+    let root = scratch(who, "demo").join("rootfs");
+    let demo = |args: &[&str]| {
+        run_script(who, "demo", args).env("NOOK_DEMO_NOOK", world().nook_path()).env("NOOK_DEMO_ROOT", p(&root)).run()
+    };
+    let out = demo(&[]);
+    out.ok().stdout_has("(2: a PID namespace of its own, and nook is its PID 1)").stdout_has("nook-demo");
+    let out = demo(&["--ro-root", "--tmpfs", "/tmp"]);
+    out.ok().stdout_has("(the caller's PID namespace: no --unshare-pid)");
+    assert!(!out.stdout.contains("PID 1"), "{out}");
+}
+
+both!(demo_showcase_tells_the_truth);
+
 /// Without a tarball option, mkrootfs still builds the busybox rootfs it
 /// always did, and --mirror alone is a mistake rather than ignored.
 #[test]

@@ -135,6 +135,13 @@ fn record<'a>(step: *const c_char, object: *const c_char, errno: Errno, detail: 
     Failure(PhantomData)
 }
 
+/// A failure with strerror's text: most sites, one argument fewer each.
+#[cold]
+#[inline(never)]
+fn record_errno<'a>(step: *const c_char, object: *const c_char, errno: Errno) -> Failure<'a> {
+    record(step, object, errno, core::ptr::null())
+}
+
 #[cold]
 #[inline(never)]
 fn record_option<'a>(object: *const c_char, detail: *const c_char) -> Failure<'a> {
@@ -144,7 +151,7 @@ fn record_option<'a>(object: *const c_char, detail: *const c_char) -> Failure<'a
 impl<'a> Failure<'a> {
     #[inline]
     pub fn new(step: Step, object: &'a CStr, errno: Errno) -> Self {
-        record(step.as_ptr(), object.as_ptr(), errno, core::ptr::null())
+        record_errno(step.as_ptr(), object.as_ptr(), errno)
     }
 
     /// A usage error: nothing was changed yet.
@@ -321,14 +328,19 @@ macro_rules! errnos {
         /// Each one's C name and strerror text, in table order, in one
         /// string: "EPERM\0Operation not permitted\0ENOENT\0...". A table of
         /// slices would spend 32 bytes of pointers and lengths on each.
-        const TEXTS: &str = concat!($($c_name, "\0", $text, "\0",)*);
+        /// In the setup segment (build.rs): PID 1 reads it only to report
+        /// a failure, and in the first segment its pages would be resident
+        /// in every init.
+        #[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.errnos"))]
+        static TEXTS: [u8; concat!($($c_name, "\0", $text, "\0",)*).len()] =
+            crate::base::text::bytes_of(concat!($($c_name, "\0", $text, "\0",)*));
     };
 }
 
 /// The errno's C name and strerror text, if the table holds it.
 fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
     let i = CODES.iter().position(|&c| c == e)?;
-    let mut words = TEXTS.as_bytes().split(|&b| b == 0).skip(2 * i);
+    let mut words = TEXTS.split(|&b| b == 0).skip(2 * i);
     Some((words.next()?, words.next()?))
 }
 

@@ -120,6 +120,18 @@ impl Buffer<[MaybeUninit<u8>]> {
     }
 }
 
+/// The bytes of `text` as an array, for a static that must hold the bytes
+/// themselves (one placed with `#[link_section]`) rather than a pointer.
+pub const fn bytes_of<const N: usize>(text: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = text.as_bytes()[i];
+        i += 1;
+    }
+    out
+}
+
 /// Whether `bytes` holds `byte`: a plain loop, where `<[u8]>::contains`
 /// brings core's 240-byte word-at-a-time memchr.
 #[allow(clippy::manual_contains)]

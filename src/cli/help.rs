@@ -5,7 +5,11 @@ use crate::base::out::{Line, STDOUT, write_all};
 /// The text of src/help.txt, packed by build.rs (`pack_help`): bytes below
 /// 0x80 stand for themselves; a byte from 0x80 and the next one repeat
 /// `3 + (b >> 4 & 7)` bytes from `(b & 15) << 8 | next` bytes back.
-const HELP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/help.packed"));
+/// In the setup segment (build.rs): PID 1 never reads it, and in the first
+/// segment its pages would be resident in every init.
+#[unsafe(link_section = ".text.setup.help")]
+static HELP: [u8; include!(concat!(env!("OUT_DIR"), "/help_packed_len.rs"))] =
+    *include_bytes!(concat!(env!("OUT_DIR"), "/help.packed"));
 pub(super) const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
 
 /// The text of `nook --help`, unpacked into `out`.

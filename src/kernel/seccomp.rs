@@ -226,11 +226,16 @@ pub fn carry_filters(out: &mut heapless::Vec<OwnedFd, MAX_STORED>) -> Result<(),
 macro_rules! syscalls {
     ($($name:ident: $nr:ident,)*) => {
         /// The x86_64 numbers of the calls `--seccomp-deny` knows by name
-        /// (linux-raw-sys's), in NAMES's order.
-        const NUMBERS: &[u16] = &[$(g::$nr as u16,)*];
+        /// (linux-raw-sys's), in NAMES's order. In the setup segment
+        /// (build.rs), like NAMES: PID 1 reads them only for a
+        /// `--seccomp-deny` it was given.
+        #[unsafe(link_section = ".text.setup.seccomp")]
+        static NUMBERS: [u16; [$(g::$nr,)*].len()] = [$(g::$nr as u16,)*];
         /// Their names, each ended by a NUL, in one string (a table of
         /// slices would spend 16 bytes of pointer and length on each).
-        const NAMES: &str = concat!($(stringify!($name), "\0",)*);
+        #[unsafe(link_section = ".text.setup.seccomp")]
+        static NAMES: [u8; concat!($(stringify!($name), "\0",)*).len()] =
+            crate::base::text::bytes_of(concat!($(stringify!($name), "\0",)*));
         /// The constants' names, for the test that each name is its own.
         #[cfg(test)]
         const CONSTANTS: &[&str] = &[$(stringify!($nr),)*];
@@ -272,7 +277,7 @@ syscalls! {
 
 /// Each named call: its name (without `__NR_`) and x86_64 number.
 pub fn syscalls() -> impl Iterator<Item = (&'static [u8], u32)> {
-    NAMES.as_bytes().split(|&b| b == 0).zip(NUMBERS.iter()).map(|(name, &nr)| (name, nr as u32))
+    NAMES.split(|&b| b == 0).zip(NUMBERS.iter()).map(|(name, &nr)| (name, nr as u32))
 }
 
 /// The x86_64 number of the call named `name` (as in syscalls(2)), if the
