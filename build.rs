@@ -63,7 +63,7 @@ const SETUP_ONLY: &[&str] = &[
     // Whole folders and files (and, below, every file of role/ and cli/
     // but PID 1's): a new file under setup/, role/ or cli/ is out of PID
     // 1's segment by default.
-    "setup", "kernel::legacy", "kernel::mountinfo", "kernel::sys", "kernel::landlock", "kernel::seccomp",
+    "setup", "kernel::legacy", "kernel::mountinfo", "kernel::sys", "kernel::landlock", "kernel::seccomp", "kernel::module",
     // The parser's run half, in the files PID 1 reads: it parses only
     // `init`'s options, and the run table's lookup, which tells it --help.
     // nook mounts's output buffer (base/out.rs is PID 1's for its lines).

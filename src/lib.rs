@@ -9,7 +9,9 @@
 //! - `cli` (argv and NOOK_* into a plan), `pid1` (the supervisor loop) and
 //!   `setup` (namespaces, maps, the mount tree, caps, exec): they never
 //!   import each other;
-//! - `role`: run, init, enter and mounts, thin drivers that never import each other;
+//! - `role`: run, init, enter, mounts, switch-root and boot, thin drivers
+//!   that never import each other (switch-root and boot only with the
+//!   `initramfs` feature);
 //! - this file, which picks the role.
 //!
 //! The library is `no_std` so the binary stays small; its unit tests use std.
@@ -61,5 +63,12 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             role::enter::enter(plan, argv, envp)
         }
         Ok(cli::Action::Mounts) => role::mounts::mounts(&plan.mounts),
+        #[cfg(feature = "initramfs")]
+        Ok(cli::Action::SwitchRoot) => {
+            base::out::set_verbosity(plan.verbose);
+            role::switch_root::switch_root(plan, envp)
+        }
+        #[cfg(feature = "initramfs")]
+        Ok(cli::Action::Boot) => role::boot::boot(plan, envp),
     }
 }

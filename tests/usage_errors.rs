@@ -41,7 +41,12 @@ impl Case {
 
 /// How many bad invocations there are: a case dropped by mistake fails the
 /// test (SECURITY.md names the number).
+#[cfg(not(feature = "initramfs"))]
 const CASES: usize = 105;
+/// With the initramfs's roles: their six cases in place of the one that
+/// finds them missing.
+#[cfg(feature = "initramfs")]
+const CASES: usize = 110;
 
 fn bad_invocations() -> Vec<Case> {
     let w = world();
@@ -56,7 +61,7 @@ fn bad_invocations() -> Vec<Case> {
     std::os::unix::fs::symlink("nowhere", links.join("dangling")).unwrap();
     let loop_root = format!("{}/a", p(&links));
     let dangling = format!("{}/dangling", p(&links));
-    vec![
+    let mut cases = vec![
         // Unknown things.
         case("unknown option", &["--bogus-option", "--", t]).says("option --bogus-option: unknown option"),
         case(
@@ -206,8 +211,24 @@ fn bad_invocations() -> Vec<Case> {
         case("mounts with an argument", &["mounts", "--all", "/proc"]).says("usage /proc: nook mounts takes no arguments"),
         case("mounts with a PROGRAM", &["mounts", "--", "/bin/true"]).says("usage /bin/true: nook mounts takes no arguments"),
         case("mounts --pid of no process", &["mounts", "--pid", "2147483647"]).says("read the mount table of process 2147483647: No such file or directory (ENOENT): no such process"),
-        case("a future role", &["switch-root", "/new", "/sbin/init"]).says("role switch-root: not supported by this build yet"),
-    ]
+    ];
+    // The initramfs's roles, in the build that has them (scripts/test runs
+    // this file once more with --features initramfs), and refused by name
+    // in the one that has not.
+    if cfg!(feature = "initramfs") {
+        cases.extend([
+            case("switch-root without NEWROOT", &["switch-root"]).says("usage NEWROOT: no new root given: nook switch-root [--force] NEWROOT [INIT [ARG...]]"),
+            case("switch-root with an unknown option", &["switch-root", "--bogus", "/new"]).says("option --bogus: unknown switch-root option"),
+            case("switch-root with an empty NEWROOT", &["switch-root", "--", ""]).says("option NEWROOT: empty path"),
+            case("switch-root with an empty INIT", &["switch-root", "/new", ""]).says("option INIT: empty path"),
+            case("switch-root not as PID 1", &["switch-root", "/new", "/sbin/init"]).says("switch-root to /new: refused: nook is not PID 1: --force switches anyway"),
+            case("boot not as PID 1", &["boot"]).says("boot (not PID 1): runs only as an initramfs's /init"),
+        ]);
+    } else {
+        cases.push(case("an initramfs role in a build without them", &["switch-root", "/new", "/sbin/init"])
+            .says("role switch-root: not in this build: build nook with --features initramfs"));
+    }
+    cases
 }
 
 /// A case whose argv is built rather than written out.

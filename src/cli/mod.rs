@@ -19,6 +19,10 @@ pub enum Action {
     Init,
     Enter,
     Mounts,
+    #[cfg(feature = "initramfs")]
+    SwitchRoot,
+    #[cfg(feature = "initramfs")]
+    Boot,
     Help,
     Version,
 }
@@ -32,21 +36,45 @@ enum Role {
     Enter,
     Init,
     Mounts,
-    /// The roles of the contract (README, "Not built yet") that later work
-    /// will bring; until then they are refused by name rather than mistaken
-    /// for a PROGRAM.
-    Future,
+    /// The initramfs's roles: only in a build with the `initramfs` feature
+    /// (README, Size); without it they are refused by name rather than
+    /// mistaken for a PROGRAM.
+    SwitchRoot,
+    Boot,
 }
 
 const ROLES: Words<Role> = words![
     "run" => Role::Run, "enter" => Role::Enter, "init" => Role::Init,
-    "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Mounts,
+    "switch-root" => Role::SwitchRoot, "boot" => Role::Boot, "mounts" => Role::Mounts,
 ];
+
+/// The initramfs's roles in a build without them.
+#[cfg(not(feature = "initramfs"))]
+fn not_built(role: &CStr) -> Failure<'_> {
+    Failure::usage(c"role", role, c"not in this build").hint(c"build nook with --features initramfs")
+}
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
-    if argv.get(0).map(basename) == Some(b"switch_root") {
-        return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
+    let name = argv.get(0).map(basename);
+    if name == Some(b"switch_root") {
+        #[cfg(feature = "initramfs")]
+        return switch_root::parse_switch_root(argv, 1, envp, plan);
+        #[cfg(not(feature = "initramfs"))]
+        return Err(not_built(c"switch-root"));
+    }
+    // The kernel starts an initramfs's /init as PID 1 with the words after
+    // `--` on its command line (and the unknown ones without `=`) as
+    // arguments, which boot hands on to the root's init. A role or an
+    // option there still means what it says.
+    if name == Some(b"init")
+        && rustix::process::getpid().is_init()
+        && argv.get(1).is_none_or(|a| a.to_bytes().first() != Some(&b'-') && ROLES.find(a.to_bytes()).is_none())
+    {
+        #[cfg(feature = "initramfs")]
+        return switch_root::parse_boot(argv, 1, envp, plan);
+        #[cfg(not(feature = "initramfs"))]
+        return Err(not_built(c"boot"));
     }
     if argv.get(0).map(basename) == Some(b"findmnt") {
         return mounts::parse(argv, 1, &mut plan.mounts);
@@ -61,10 +89,13 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         _ => {}
     }
     let (role, start) = match ROLES.find(first.to_bytes()) {
-        Some(Role::Future) => {
-            return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
-        }
         Some(Role::Mounts) => return mounts::parse(argv, 2, &mut plan.mounts),
+        #[cfg(feature = "initramfs")]
+        Some(Role::SwitchRoot) => return switch_root::parse_switch_root(argv, 2, envp, plan),
+        #[cfg(feature = "initramfs")]
+        Some(Role::Boot) => return switch_root::parse_boot(argv, 2, envp, plan),
+        #[cfg(not(feature = "initramfs"))]
+        Some(Role::SwitchRoot | Role::Boot) => return Err(not_built(first)),
         Some(role) => (role, 2),
         None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
         None => {
@@ -255,6 +286,8 @@ pub mod reexec;
 mod run;
 mod sandbox;
 mod suggest;
+#[cfg(feature = "initramfs")]
+mod switch_root;
 pub mod values;
 use env::apply_environment;
 use run::{Opt, run_option};

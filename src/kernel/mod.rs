@@ -7,6 +7,7 @@
 //! layer holds `unsafe` system calls.
 
 pub mod legacy;
+pub mod module;
 pub mod landlock;
 pub mod mem;
 pub mod mountinfo;

@@ -199,6 +199,9 @@ pub struct RunPlan<'a> {
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
     pub mount_api: crate::base::MountApi,
+    /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
+    /// is `root`, INIT and its arguments the process's program).
+    pub force: bool,
 }
 
 impl<'a> RunPlan<'a> {
@@ -234,6 +237,7 @@ impl<'a> RunPlan<'a> {
             inherited_mask: None,
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
+            force: false,
         }
     }
 }

@@ -275,3 +275,35 @@ impl Boot {
         self.console.lines().any(|l| l.contains(text))
     }
 }
+
+/// A copy of `initrd` with a second, uncompressed newc archive appended
+/// that holds `files` (path without the leading /, contents; a path that
+/// ends in / is a directory): the kernel unpacks both in turn, and a later
+/// file replaces an earlier one. Lets a test change /etc/nook/modules
+/// without another mkinitramfs.
+pub fn with_files(initrd: &Path, files: &[(&str, &[u8])]) -> PathBuf {
+    fn record(out: &mut Vec<u8>, ino: u32, mode: u32, name: &str, data: &[u8]) {
+        let name = format!("{name}\0");
+        let fields = [ino, mode, 0, 0, 1, 0, data.len() as u32, 0, 0, 0, 0, name.len() as u32, 0];
+        out.extend_from_slice(b"070701");
+        for field in fields {
+            out.extend_from_slice(format!("{field:08X}").as_bytes());
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.resize(out.len().next_multiple_of(4), 0);
+        out.extend_from_slice(data);
+        out.resize(out.len().next_multiple_of(4), 0);
+    }
+    let mut bytes = fs::read(initrd).unwrap();
+    bytes.resize(bytes.len().next_multiple_of(4), 0);
+    for (i, (name, data)) in files.iter().enumerate() {
+        match name.strip_suffix('/') {
+            Some(dir) => record(&mut bytes, 1000 + i as u32, 0o040755, dir, b""),
+            None => record(&mut bytes, 1000 + i as u32, 0o100644, name, data),
+        }
+    }
+    record(&mut bytes, 0, 0, "TRAILER!!!", b"");
+    let path = fresh_path("initramfs-plus.img");
+    fs::write(&path, bytes).unwrap();
+    path
+}

@@ -29,6 +29,8 @@
 //! Every other word is the kernel's (console=, panic=, ...) and is ignored.
 
 use super::modules::name_eq;
+use crate::base::words::Words as Table;
+use core::ffi::CStr;
 use super::parse_u32;
 
 /// At most this many words after `--`: the kernel's MAX_INIT_ARGS
@@ -192,11 +194,12 @@ pub enum Wait {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error<'a> {
     /// The parameter, as written before its `=` (`root`, `rootdelay`, ...).
-    pub param: &'static str,
+    pub param: &'static CStr,
     /// The value (or the whole word) that is wrong.
     pub value: &'a [u8],
-    /// What the parameter takes.
-    pub expected: &'static str,
+    /// What the parameter takes (a C string: it is the hint of nook's
+    /// one-line error).
+    pub expected: &'static CStr,
 }
 
 /// The parameters of a command line that `nook boot` acts on.
@@ -204,6 +207,8 @@ pub struct Error<'a> {
 pub struct Cmdline<'a> {
     /// `root=`; None when the line has none.
     pub root: Option<Root<'a>>,
+    /// `root=`'s value as written (for messages); empty without one.
+    pub root_text: &'a [u8],
     /// `rootfstype=`: a comma-separated list (see [`Cmdline::fstypes`]).
     pub fstype: Option<&'a [u8]>,
     /// `rootflags=`: the data string for the root's mount(2).
@@ -225,44 +230,45 @@ pub struct Cmdline<'a> {
     init_args: &'a [u8],
 }
 
-/// A value that must not be empty.
-fn nonempty<'a>(param: &'static str, value: &'a [u8], expected: &'static str) -> Result<&'a [u8], Error<'a>> {
-    if value.is_empty() { Err(Error { param, value, expected }) } else { Ok(value) }
+/// The parameters `nook boot` acts on, found through one table (a `match`
+/// on byte strings compiles to a compare per arm).
+#[derive(Clone, Copy)]
+enum Param {
+    Dashes, Root, FsType, Flags, Ro, Rw, Wait, Delay, Init, Verbose,
 }
 
-/// Seconds: a decimal number.
-fn seconds<'a>(param: &'static str, value: &'a [u8]) -> Result<u32, Error<'a>> {
-    parse_u32(value).ok_or(Error { param, value, expected: "a number of seconds" })
-}
+const PARAMS: Table<Param> = crate::base::words::words![
+    "--" => Param::Dashes, "root" => Param::Root, "rootfstype" => Param::FsType, "rootflags" => Param::Flags,
+    "ro" => Param::Ro, "rw" => Param::Rw, "rootwait" => Param::Wait, "rootdelay" => Param::Delay,
+    "init" => Param::Init, "nook.verbose" => Param::Verbose,
+];
 
-/// `root=`'s value.
-fn root(value: &[u8]) -> Result<Root<'_>, Error<'_>> {
-    let bad = |expected| Error { param: "root", value, expected };
-    let named = |prefix: &[u8]| value.strip_prefix(prefix).map(strip_quotes);
-    let root = if let Some(uuid) = named(b"UUID=") {
-        Root::Uuid(uuid)
-    } else if let Some(label) = named(b"LABEL=") {
-        Root::Label(label)
-    } else if let Some(partuuid) = named(b"PARTUUID=") {
-        if partuuid.contains(&b'/') {
+/// The forms of `root=` named by a prefix.
+const ROOT_PREFIXES: Table<u8> = crate::base::words::words!["UUID=" => 0, "LABEL=" => 1, "PARTUUID=" => 2];
+
+/// `root=`'s value, or what it should have been.
+fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
+    if let Some(eq) = value.iter().position(|&b| b == b'=')
+        && let Some(kind) = ROOT_PREFIXES.find(&value[..=eq])
+    {
+        let named = strip_quotes(&value[eq + 1..]);
+        if named.is_empty() {
+            return Err(c"a UUID, LABEL or PARTUUID after the =");
+        }
+        return Ok(match kind {
+            0 => Root::Uuid(named),
+            1 => Root::Label(named),
             // The kernel's own PARTUUID=.../PARTNROFF=N.
-            return Err(bad("PARTUUID=UUID (PARTNROFF= is not supported)"));
-        }
-        Root::PartUuid(partuuid)
-    } else if value.starts_with(b"/dev/") {
-        if value.len() == b"/dev/".len() {
-            return Err(bad("/dev/NAME with a NAME"));
-        }
-        Root::Path(value)
-    } else if let Some((major, minor)) = device_number(value) {
-        Root::Number { major, minor }
-    } else {
-        return Err(bad("/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID="));
-    };
-    if let Root::Uuid(v) | Root::Label(v) | Root::PartUuid(v) = root {
-        nonempty("root", v, "a UUID, LABEL or PARTUUID after the =")?;
+            _ if crate::base::text::has_byte(named, b'/') => return Err(c"PARTUUID=UUID (PARTNROFF= is not supported)"),
+            _ => Root::PartUuid(named),
+        });
     }
-    Ok(root)
+    if let Some(name) = value.strip_prefix(b"/dev/") {
+        return if name.is_empty() { Err(c"/dev/NAME with a NAME") } else { Ok(Root::Path(value)) };
+    }
+    device_number(value)
+        .map(|(major, minor)| Root::Number { major, minor })
+        .ok_or(c"/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID=")
 }
 
 /// `MAJOR:MINOR` in decimal, as the kernel's devt_from_devnum reads it.
@@ -291,6 +297,7 @@ impl<'a> Cmdline<'a> {
         };
         let mut line = Cmdline {
             root: None,
+            root_text: &[],
             fstype: None,
             flags: None,
             read_only: true,
@@ -303,37 +310,76 @@ impl<'a> Cmdline<'a> {
         };
         let mut rest = text;
         while let Some((word, after)) = next_word(rest) {
-            match (word.param, word.value) {
+            let before = rest;
+            rest = after;
+            let Some((param, kind)) = PARAMS.find_named(word.param) else { continue };
+            let value = word.value.unwrap_or(&[]);
+            // What is wrong with the word, if anything.
+            let expected: &'static CStr = match (kind, word.value) {
                 // The kernel stops parsing at `--` (kernel/params.c
                 // parse_args) and gives the rest to init.
-                (b"--", None) => {
-                    line.params = &text[..text.len() - rest.len()];
+                (Param::Dashes, None) => {
+                    line.params = &text[..text.len() - before.len()];
                     line.init_args = after;
-                    let count = words(after).count();
-                    if count > MAX_INIT_ARGS {
-                        return Err(Error { param: "--", value: after, expected: "at most 32 arguments for init" });
-                    }
+                    // No count is checked: the kernel refuses more than
+                    // MAX_INIT_ARGS itself before /init runs.
                     break;
                 }
-                (b"root", Some(v)) => line.root = Some(root(nonempty("root", v, "a device")?)?),
-                (b"rootfstype", Some(v)) => line.fstype = Some(nonempty("rootfstype", v, "a filesystem type")?),
-                (b"rootflags", Some(v)) => line.flags = Some(v),
-                (b"ro", None) => line.read_only = true,
-                (b"rw", None) => line.read_only = false,
-                (b"rootwait", None) => line.rootwait = Some(Wait::Forever),
-                (b"rootwait", Some(v)) => line.rootwait = Some(Wait::Seconds(seconds("rootwait", v)?)),
-                (b"rootdelay", Some(v)) => line.rootdelay = Some(seconds("rootdelay", v)?),
-                (b"init", Some(v)) => line.init = Some(nonempty("init", v, "the path of the root's init")?),
-                (b"nook.verbose", None) => line.verbose = 1,
-                (b"nook.verbose", Some(v)) => {
-                    line.verbose = match parse_u32(v) {
-                        Some(level) if level <= u32::from(MAX_VERBOSE) => level as u8,
-                        _ => return Err(Error { param: "nook.verbose", value: v, expected: "a level from 0 to 3" }),
+                (Param::Root, Some(v)) => match root(v) {
+                    Ok(r) => {
+                        line.root = Some(r);
+                        line.root_text = v;
+                        continue;
                     }
+                    Err(expected) => expected,
+                },
+                (Param::FsType, Some(v)) if !v.is_empty() => {
+                    line.fstype = Some(v);
+                    continue;
                 }
-                _ => {}
-            }
-            rest = after;
+                (Param::FsType, Some(_)) => c"a filesystem type",
+                (Param::Flags, Some(v)) => {
+                    line.flags = Some(v);
+                    continue;
+                }
+                (Param::Ro | Param::Rw, None) => {
+                    line.read_only = matches!(kind, Param::Ro);
+                    continue;
+                }
+                (Param::Wait, None) => {
+                    line.rootwait = Some(Wait::Forever);
+                    continue;
+                }
+                (Param::Wait | Param::Delay, Some(v)) => match parse_u32(v) {
+                    Some(n) => {
+                        if matches!(kind, Param::Wait) {
+                            line.rootwait = Some(Wait::Seconds(n));
+                        } else {
+                            line.rootdelay = Some(n);
+                        }
+                        continue;
+                    }
+                    None => c"a number of seconds",
+                },
+                (Param::Init, Some(v)) if !v.is_empty() => {
+                    line.init = Some(v);
+                    continue;
+                }
+                (Param::Init, Some(_)) => c"the path of the root's init",
+                (Param::Verbose, None) => {
+                    line.verbose = 1;
+                    continue;
+                }
+                (Param::Verbose, Some(v)) => match parse_u32(v) {
+                    Some(level) if level <= u32::from(MAX_VERBOSE) => {
+                        line.verbose = level as u8;
+                        continue;
+                    }
+                    _ => c"a level from 0 to 3",
+                },
+                _ => continue,
+            };
+            return Err(Error { param, value, expected });
         }
         Ok(line)
     }

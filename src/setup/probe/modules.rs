@@ -54,10 +54,10 @@ impl ListError<'_> {
     }
 
     /// What is wrong, in words.
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> &'static core::ffi::CStr {
         match self {
-            ListError::NotAbsolute { .. } => "a module path must be absolute",
-            ListError::NotAModule { .. } => "a module file name ends in .ko, .ko.gz, .ko.xz or .ko.zst",
+            ListError::NotAbsolute { .. } => c"a module path must be absolute",
+            ListError::NotAModule { .. } => c"a module file name ends in .ko, .ko.gz, .ko.xz or .ko.zst",
         }
     }
 }
@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(got[0], Err(ListError::NotAModule { line: 1, text: b"/a/ext4.o" }));
         assert_eq!(got[1], Err(ListError::NotAModule { line: 2, text: b"/a/.ko" }));
         assert_eq!(got[2], Err(ListError::NotAModule { line: 3, text: b"/a/b.ko.bz2" }));
-        assert!(got[2].unwrap_err().reason().contains(".ko.zst"));
+        assert!(got[2].unwrap_err().reason().to_str().unwrap().contains(".ko.zst"));
     }
 
     #[test]

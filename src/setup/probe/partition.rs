@@ -116,6 +116,35 @@ pub fn find(head: &[u8], sector_size: usize, wanted: &PartUuid) -> Result<Option
 }
 
 /// One of the MBR's four primary entries.
+/// The partition number `wanted` names on a disk that the kernel has
+/// already read, or None: the lean reader `nook boot` uses. The kernel
+/// checked the GPT (its signature and CRC32s) before it made the
+/// partitions' devices, and a number found here names a partition only if
+/// its device exists, which the caller checks; so this reads no more than
+/// it must. [`find`] checks everything itself.
+pub fn locate(head: &[u8], sector_size: usize, wanted: &PartUuid) -> Option<u32> {
+    if super::le16(head, 510)? != 0xAA55 {
+        return None;
+    }
+    let gpt = (0..4).any(|i| head.get(0x1BE + 16 * i + 4) == Some(&0xEE));
+    match *wanted {
+        PartUuid::Gpt(guid) if gpt => {
+            let header = head.get(sector_size..)?;
+            if header.get(..8)? != b"EFI PART" {
+                return None;
+            }
+            let entries = usize::try_from(le64(header, 72)?).ok()?.checked_mul(sector_size)?;
+            let stored = uuid::swap_guid(&guid);
+            (0..le32(header, 80)?).find(|&slot| {
+                let at = entries + slot as usize * 128 + 16;
+                head.get(at..at + 16) == Some(&stored[..])
+            }).map(|slot| slot + 1)
+        }
+        PartUuid::Mbr { signature, number } if !gpt && le32(head, 0x1B8)? == signature => Some(number),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Copy)]
 struct MbrEntry {
     kind: u8,

@@ -76,7 +76,7 @@ pub fn is_set(bytes: &[u8; 16]) -> bool {
 
 /// True when `text` names the UUID stored in order as `bytes`, ignoring case.
 pub fn matches(bytes: &[u8; 16], text: &[u8]) -> bool {
-    is_set(bytes) && format(bytes).eq_ignore_ascii_case(text)
+    is_set(bytes) && parse(text) == Some(*bytes)
 }
 
 #[cfg(test)]

@@ -1,0 +1,43 @@
+//! The command lines of the initramfs roles: `switch-root [--force]
+//! NEWROOT [INIT [ARG...]]` (util-linux's switch_root's, also read when
+//! nook is called `switch_root`) and `boot`, which takes none.
+
+use super::{Action, Cursor, apply_environment, check_path, is_help};
+use crate::base::error::{Failure, Result};
+use crate::plan::{Argv, RunPlan};
+
+const USAGE: &core::ffi::CStr = c"nook switch-root [--force] NEWROOT [INIT [ARG...]]";
+
+/// `switch-root`'s options and words, from argv[`start`] on.
+pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+    apply_environment(envp, plan)?;
+    let mut cur = Cursor::new(argv, start);
+    while let Some(arg) = cur.next_option()? {
+        if arg.to_bytes() == b"--force" {
+            plan.force = true;
+        } else if is_help(arg) {
+            return Ok(Action::Help);
+        } else {
+            return Err(Failure::option(arg, c"unknown switch-root option").hint(USAGE));
+        }
+    }
+    let newroot = cur.argv.get(cur.next).ok_or_else(|| Failure::usage(c"usage", c"NEWROOT", c"no new root given").hint(USAGE))?;
+    check_path(c"NEWROOT", newroot)?;
+    plan.root = Some(newroot);
+    if let Some(init) = argv.get(cur.next + 1) {
+        check_path(c"INIT", init)?;
+        plan.process.program = Some(argv.tail(cur.next + 1));
+    }
+    Ok(Action::SwitchRoot)
+}
+
+/// `boot [ARG...]`: the ARGs go to the root's init (as /init, the kernel
+/// passes the words after `--` on its command line); argv[`start`] on.
+pub(super) fn parse_boot<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+    apply_environment(envp, plan)?;
+    if argv.get(start).is_some_and(is_help) {
+        return Ok(Action::Help);
+    }
+    plan.process.program = Some(argv.tail(start));
+    Ok(Action::Boot)
+}
