@@ -48,7 +48,7 @@ use linux_raw_sys::general as k;
 pub const ALL_NAMESPACES: u32 =
     k::CLONE_NEWUTS | k::CLONE_NEWIPC | k::CLONE_NEWNET | k::CLONE_NEWCGROUP | k::CLONE_NEWTIME;
 
-const RUN_OPTIONS: Words<Opt> = words![
+pub(super) const RUN_OPTIONS: Words<Opt> = words![
     "--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version,
     "--unshare-user" => Opt::UnshareUser, "--map-root" => Opt::MapRoot, "--map-user" => Opt::MapUser,
     "--map-group" => Opt::MapGroup, "--uid-map" => Opt::UidMap, "--gid-map" => Opt::GidMap,
