@@ -93,3 +93,19 @@ fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: Words<u8> = words!["--bind" => 1, "--ro-bind" => 2, "--bind-try" => 3];
+
+    #[test]
+    fn named_points_into_the_table() {
+        let names = TABLE.names.as_bytes().as_ptr_range();
+        for (word, name) in [("--bind", named!(TABLE, "--bind")), ("--ro-bind", named!(TABLE, "--ro-bind")), ("--bind-try", named!(TABLE, "--bind-try"))] {
+            assert_eq!(name.to_bytes(), word.as_bytes());
+            assert!(names.contains(&name.as_ptr().cast::<u8>()), "{word} is a copy of its own, not the table's");
+        }
+    }
+}
