@@ -39,6 +39,46 @@ impl<T: Copy> Words<T> {
     }
 }
 
+/// `word` as a C string that points into `names` (a table's packed words),
+/// so that a message or argv naming an option shares the table's bytes
+/// rather than holding a copy of its own. Meant for const contexts (see
+/// [`named!`]): a word the table lacks then fails the build.
+pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
+    let (names, word) = (names.as_bytes(), word.as_bytes());
+    let mut at = 0;
+    while at < names.len() {
+        let mut end = at;
+        while names[end] != 0 {
+            end += 1;
+        }
+        if end - at == word.len() {
+            let mut i = 0;
+            while i < word.len() && names[at + i] == word[i] {
+                i += 1;
+            }
+            if i == word.len() {
+                let (_, tail) = names.split_at(at);
+                let (found, _) = tail.split_at(word.len() + 1);
+                match CStr::from_bytes_with_nul(found) {
+                    Ok(name) => return name,
+                    Err(_) => panic!("a word holds a NUL"),
+                }
+            }
+        }
+        at = end + 1;
+    }
+    panic!("the word is not in the table")
+}
+
+/// `named!(RUN_OPTIONS, "--hostname")`: the table's own copy of the word as
+/// a `&'static CStr`, found when compiling (see [`word_in`]).
+macro_rules! named {
+    ($table:expr, $word:literal) => {
+        const { $crate::base::words::word_in($table.names, $word) }
+    };
+}
+pub(crate) use named;
+
 /// Where `word` stands among the NUL-terminated `names`: its index, and
 /// the offset of its first byte.
 #[inline(never)]
@@ -53,3 +93,19 @@ fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: Words<u8> = words!["--bind" => 1, "--ro-bind" => 2, "--bind-try" => 3];
+
+    #[test]
+    fn named_points_into_the_table() {
+        let names = TABLE.names.as_bytes().as_ptr_range();
+        for (word, name) in [("--bind", named!(TABLE, "--bind")), ("--ro-bind", named!(TABLE, "--ro-bind")), ("--bind-try", named!(TABLE, "--bind-try"))] {
+            assert_eq!(name.to_bytes(), word.as_bytes());
+            assert!(names.contains(&name.as_ptr().cast::<u8>()), "{word} is a copy of its own, not the table's");
+        }
+    }
+}

@@ -1,9 +1,10 @@
 //! `enter`'s options: the process whose namespaces to join, and the
 //! process options it shares with `run`.
 
-use super::run::{Opt, process_option, run_option};
+use super::run::{Opt, RUN_OPTIONS, process_option, run_option};
 use super::{Cursor, program, sandbox, set_once};
 use crate::base::error::{Failure, Result};
+use crate::base::words::named;
 use crate::cli::values::{bad_value, number};
 use crate::plan::{Argv, RunPlan};
 
@@ -28,7 +29,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
         }
     }
     if plan.enter_pid.is_none() {
-        return Err(Failure::option(c"--pid", c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--pid"), c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
     }
     program(argv, cur.next, plan)
 }

@@ -6,7 +6,7 @@ use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use crate::base::MountApi;
 use crate::base::num::parse_number;
-use crate::base::words::{Words, words};
+use crate::base::words::{Words, named, words};
 use crate::cli::values::{MAX_GRACE, boolean, hostname, propagation};
 use core::ffi::CStr;
 
@@ -63,7 +63,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                     };
                     plan.init.pdeathsig = Some(sig);
                 }
-                Var::Hostname => plan.hostname = Some(hostname(c"NOOK_HOSTNAME", value)?),
+                Var::Hostname => plan.hostname = Some(hostname(named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
                 Var::Init(variable) => {
                     if let Err(detail) = reexec::decode(variable, value, plan) {
                         break 'bad detail;

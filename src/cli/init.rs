@@ -9,11 +9,11 @@ use crate::plan::{Argv, RunPlan};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
-enum InitOpt {
+pub(super) enum InitOpt {
     SignalGroup, Subreaper, NewSession, Grace, Pdeathsig,
 }
 
-const INIT_OPTIONS: Words<InitOpt> = words![
+pub(super) const INIT_OPTIONS: Words<InitOpt> = words![
     "--signal-group" => InitOpt::SignalGroup, "--subreaper" => InitOpt::Subreaper, "--new-session" => InitOpt::NewSession, "--grace" => InitOpt::Grace, "--pdeathsig" => InitOpt::Pdeathsig,
 ];
 

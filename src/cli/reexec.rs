@@ -25,6 +25,8 @@
 
 use crate::base::num::parse_number;
 use crate::base::text::Buf;
+use crate::base::words::named;
+use super::init::INIT_OPTIONS;
 use crate::plan::RunPlan;
 use core::ffi::{CStr, c_char};
 use rustix::fd::{AsRawFd, OwnedFd};
@@ -83,23 +85,23 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     };
     let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
     if plan.init.signal_group {
-        fits &= push(c"--signal-group".as_ptr());
+        fits &= push(named!(INIT_OPTIONS, "--signal-group").as_ptr());
     }
     if plan.init.subreaper {
-        fits &= push(c"--subreaper".as_ptr());
+        fits &= push(named!(INIT_OPTIONS, "--subreaper").as_ptr());
     }
     if plan.process.new_session {
-        fits &= push(c"--new-session".as_ptr());
+        fits &= push(named!(INIT_OPTIONS, "--new-session").as_ptr());
     }
     if plan.init.grace > 0 {
-        fits &= push(c"--grace".as_ptr()) && push(at(grace_at));
+        fits &= push(named!(INIT_OPTIONS, "--grace").as_ptr()) && push(at(grace_at));
     }
     if plan.init.pdeathsig.is_some() {
-        fits &= push(c"--pdeathsig".as_ptr()) && push(at(pdeathsig_at));
+        fits &= push(named!(INIT_OPTIONS, "--pdeathsig").as_ptr()) && push(at(pdeathsig_at));
     }
     fits &= super::sandbox::hand_on(&plan.process.sandbox, &mut push);
     for &offset in seccomp_at.iter() {
-        fits &= push(c"--add-seccomp-fd".as_ptr()) && push(at(offset));
+        fits &= push(named!(super::sandbox::SANDBOX_OPTIONS, "--add-seccomp-fd").as_ptr()) && push(at(offset));
     }
     fits &= push(c"--".as_ptr());
     for arg in plan.process.program().iter() {

@@ -5,7 +5,7 @@
 use super::init::init_option;
 use super::{Cursor, program, sandbox, set_once, set_over_env};
 use crate::base::error::{Failure, Result};
-use crate::base::words::{Words, words};
+use crate::base::words::{Words, named, words};
 use crate::cli::values::{bad_value, hostname, id_range, number, open_fd, overlaps, propagation, size};
 use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
@@ -48,7 +48,7 @@ use linux_raw_sys::general as k;
 pub const ALL_NAMESPACES: u32 =
     k::CLONE_NEWUTS | k::CLONE_NEWIPC | k::CLONE_NEWNET | k::CLONE_NEWCGROUP | k::CLONE_NEWTIME;
 
-const RUN_OPTIONS: Words<Opt> = words![
+pub(super) const RUN_OPTIONS: Words<Opt> = words![
     "--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version,
     "--unshare-user" => Opt::UnshareUser, "--map-root" => Opt::MapRoot, "--map-user" => Opt::MapUser,
     "--map-group" => Opt::MapGroup, "--uid-map" => Opt::UidMap, "--gid-map" => Opt::GidMap,
@@ -261,10 +261,10 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             .hint(c"mqueue needs its own IPC namespace; add --unshare-ipc"));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
-        return Err(Failure::option(c"--json-status-fd", c"must differ from --info-fd (which is closed after its one line)"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--json-status-fd"), c"must differ from --info-fd (which is closed after its one line)"));
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option(c"--hostname", c"needs --unshare-uts"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"));
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
@@ -276,13 +276,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         }
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
-        return Err(Failure::option(c"--keep-old-root", c"needs --root"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--keep-old-root"), c"needs --root"));
     }
     if plan.user.map_user.is_some() && !plan.user.uid_map.is_empty() {
-        return Err(Failure::option(c"--map-user", c"conflicts with --uid-map"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--map-user"), c"conflicts with --uid-map"));
     }
     if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
-        return Err(Failure::option(c"--map-group", c"conflicts with --gid-map"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--map-group"), c"conflicts with --gid-map"));
     }
     program(argv, at, plan)
 }

@@ -5,18 +5,18 @@ use super::Cursor;
 use crate::base::error::{Failure, Result};
 use crate::base::text::c_tail;
 use crate::base::num::parse_number;
-use crate::base::words::{Words, words};
+use crate::base::words::{Words, named, words};
 use crate::cli::values::{bad_value, number, open_fd};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::{FilterFd, LandlockPath, Port, Sandbox};
 use core::ffi::{CStr, c_char};
 
 #[derive(Clone, Copy)]
-enum SandboxOpt {
+pub(super) enum SandboxOpt {
     Ro, Rw, Bind, Connect, Scope, BestEffort, Filter, Deny,
 }
 
-const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
+pub(super) const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
     "--landlock-ro" => SandboxOpt::Ro, "--landlock-rw" => SandboxOpt::Rw,
     "--landlock-net-bind" => SandboxOpt::Bind, "--landlock-net-connect" => SandboxOpt::Connect,
     "--landlock-scope" => SandboxOpt::Scope, "--landlock-best-effort" => SandboxOpt::BestEffort,
@@ -78,19 +78,19 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
 pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
     let mut fits = true;
     for rule in sb.paths.iter() {
-        fits &= push(if rule.write { c"--landlock-rw" } else { c"--landlock-ro" }.as_ptr()) && push(rule.path.as_ptr());
+        fits &= push(if rule.write { named!(SANDBOX_OPTIONS, "--landlock-rw") } else { named!(SANDBOX_OPTIONS, "--landlock-ro") }.as_ptr()) && push(rule.path.as_ptr());
     }
     for port in sb.ports.iter() {
-        fits &= push(if port.connect { c"--landlock-net-connect" } else { c"--landlock-net-bind" }.as_ptr()) && push(port.text.as_ptr());
+        fits &= push(if port.connect { named!(SANDBOX_OPTIONS, "--landlock-net-connect") } else { named!(SANDBOX_OPTIONS, "--landlock-net-bind") }.as_ptr()) && push(port.text.as_ptr());
     }
     if sb.scope {
-        fits &= push(c"--landlock-scope".as_ptr());
+        fits &= push(named!(SANDBOX_OPTIONS, "--landlock-scope").as_ptr());
     }
     if sb.best_effort {
-        fits &= push(c"--landlock-best-effort".as_ptr());
+        fits &= push(named!(SANDBOX_OPTIONS, "--landlock-best-effort").as_ptr());
     }
     for list in sb.deny_lists.iter() {
-        fits &= push(c"--seccomp-deny".as_ptr()) && push(list.as_ptr());
+        fits &= push(named!(SANDBOX_OPTIONS, "--seccomp-deny").as_ptr()) && push(list.as_ptr());
     }
     fits
 }

@@ -73,11 +73,12 @@ pub(super) fn missing<'a>(option: &'a CStr, name: &[u8], index: usize) -> Failur
     Failure::option(option, detail)
 }
 
-/// Other tools' spellings of nook's options, each followed by nook's.
-const FOREIGN: &[u8] = b"--uid\0--map-user\0--gid\0--map-group\0-r\0--map-root\0--map-root-user\0--map-root\0\
-    -U\0--unshare-user\0--user\0--unshare-user\0-f\0--unshare-pid\0--fork\0--unshare-pid\0\
-    --mount-proc\0--proc\0-n\0--unshare-net\0--net\0--unshare-net\0-u\0--unshare-uts\0--uts\0--unshare-uts\0\
-    -i\0--unshare-ipc\0--ipc\0--unshare-ipc\0";
+/// Other tools' spellings of nook's options: groups of nook's spelling
+/// and then the others', each group ended by an empty word (each of
+/// nook's once rather than once per other spelling).
+const FOREIGN: &[u8] = b"--map-user\0--uid\0\0--map-group\0--gid\0\0--map-root\0-r\0--map-root-user\0\0\
+    --unshare-user\0-U\0--user\0\0--unshare-pid\0-f\0--fork\0\0--proc\0--mount-proc\0\0\
+    --unshare-net\0-n\0--net\0\0--unshare-uts\0-u\0--uts\0\0--unshare-ipc\0-i\0--ipc\0";
 
 /// An unknown option: with "did you mean ...?" when bwrap or unshare(1)
 /// spell one of nook's so, or when one of nook's differs in at most two
@@ -87,9 +88,11 @@ const FOREIGN: &[u8] = b"--uid\0--map-user\0--gid\0--map-group\0-r\0--map-root\0
 pub(super) fn unknown<'a>(option: &'a CStr, detail: &'static CStr) -> Failure<'a> {
     let name = super::name(option);
     let failure = Failure::option(option, detail);
-    let mut words = FOREIGN.split(|&b| b == 0);
-    while let (Some(foreign), Some(ours)) = (words.next(), words.next()) {
-        if foreign == name {
+    let mut ours: &[u8] = b"";
+    for word in FOREIGN.split(|&b| b == 0) {
+        if ours.is_empty() || word.is_empty() {
+            ours = word;
+        } else if word == name {
             return failure.hint(compose(&[b"did you mean ", ours, b"?"]));
         }
     }

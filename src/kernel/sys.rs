@@ -203,6 +203,8 @@ impl Sys for Linux {
         }
     }
 
+    // Out of line: inlined into /dev's setup it took 112 bytes more.
+    #[inline(never)]
     fn open_terminal(&mut self) -> Result<Option<OwnedFd>> {
         for fd in [0, 1] {
             // SAFETY: stdin and stdout stay open for nook's lifetime.

@@ -61,6 +61,8 @@ impl<'a> Environment<'a> {
     }
 
     /// Fills an empty environment: a new one, or the shared one (built once).
+    // Out of line: inlined into both callers it took 105 bytes more.
+    #[inline(never)]
     fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
         for entry in envp.iter() {
             if entry.to_bytes().starts_with(b"NOOK_") {
