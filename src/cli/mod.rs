@@ -20,6 +20,10 @@ pub enum Action {
     Enter,
     Help,
     Version,
+    /// tini's -l, catatonit's -L: the licence.
+    License,
+    /// tini's and catatonit's --version: a line in tini's shape.
+    InitVersion,
 }
 
 /// The kernel's PATH_MAX: longer paths cannot name anything.
@@ -34,6 +38,9 @@ enum Role {
     /// will bring; until then they are refused by name rather than mistaken
     /// for a PROGRAM.
     Future,
+    /// `init` as tini (false) or catatonit (true) reads argv: a
+    /// personality, never argv[1].
+    Tini(bool),
 }
 
 const ROLES: Words<Role> = words![
@@ -41,34 +48,46 @@ const ROLES: Words<Role> = words![
     "switch-root" => Role::Future, "boot" => Role::Future, "mounts" => Role::Future,
 ];
 
+/// The names (argv[0]'s basename) that make nook another tool (see the
+/// README's "Personalities").
+const PERSONALITIES: Words<Role> = words![
+    "switch_root" => Role::Future, "tini" => Role::Tini(false), "docker-init" => Role::Tini(false), "catatonit" => Role::Tini(true),
+];
+
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
-    if argv.get(0).map(basename) == Some(b"switch_root") {
-        return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
-    }
-    let first = match argv.get(1) {
-        None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
-        Some(a) => a,
-    };
-    match run_option(first.to_bytes()) {
-        Some(Opt::Help) => return Ok(Action::Help),
-        Some(Opt::Version) => return Ok(Action::Version),
-        _ => {}
-    }
-    let (role, start) = match ROLES.find(first.to_bytes()) {
+    let (role, start) = match argv.get(0).and_then(|a| PERSONALITIES.find(basename(a))) {
         Some(Role::Future) => {
-            return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
+            return Err(Failure::usage(c"role", c"switch-root", c"not supported by this build yet"));
         }
-        Some(role) => (role, 2),
-        None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
+        Some(role) => (role, 1),
         None => {
-            return Err(Failure::usage(c"role", first, c"unknown role")
-                .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
+            let first = match argv.get(1) {
+                None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
+                Some(a) => a,
+            };
+            match run_option(first.to_bytes()) {
+                Some(Opt::Help) => return Ok(Action::Help),
+                Some(Opt::Version) => return Ok(Action::Version),
+                _ => {}
+            }
+            match ROLES.find(first.to_bytes()) {
+                Some(Role::Future) => {
+                    return Err(Failure::usage(c"role", first, c"not supported by this build yet"));
+                }
+                Some(role) => (role, 2),
+                None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
+                None => {
+                    return Err(Failure::usage(c"role", first, c"unknown role")
+                        .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
+                }
+            }
         }
     };
     // The NOOK_* defaults first: argv overrides them.
-    apply_environment(envp, plan)?;
+    apply_environment(envp, plan, matches!(role, Role::Tini(false)))?;
     let action = match role {
+        Role::Tini(catatonit) => return tini::parse(argv, catatonit, plan),
         Role::Enter => {
             enter::parse(argv, plan)?;
             Action::Enter
@@ -82,8 +101,9 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             Action::Run
         }
     };
-    // `--help` among a role's options leaves PROGRAM unset.
-    Ok(if plan.process.program().is_empty() { Action::Help } else { action })
+    // `--help` among a role's options leaves PROGRAM unset (`init --pause`
+    // has none either).
+    Ok(if plan.process.program().is_empty() && !plan.init.pause { Action::Help } else { action })
 }
 
 /// A cursor over argv. The values it reads belong to the option it read
@@ -248,6 +268,7 @@ pub mod reexec;
 mod run;
 mod sandbox;
 mod suggest;
+mod tini;
 pub mod values;
 use env::apply_environment;
 use run::{Opt, run_option};

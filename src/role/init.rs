@@ -31,7 +31,12 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         0 => supervisor::owns_terminal(),
         told => told == 2,
     };
-    match supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)) {
+    // --pause: no PROGRAM (0 is no process's pid, so nothing reaped is it).
+    let child = match plan.init.pause {
+        true => Ok(0),
+        false => supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)),
+    };
+    match child {
         Err(f) => f.exit(),
         Ok(child) => supervisor::supervise(child, &plan.init),
     }
