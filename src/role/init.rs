@@ -32,14 +32,14 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         told => told == 2,
     };
     // --pause: no PROGRAM (0 is no process's pid, so nothing reaped is it).
-    let child = match plan.init.pause {
-        true => Ok(0),
-        false => supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)),
-    };
-    match child {
-        Err(f) => f.exit(),
-        Ok(child) => supervisor::supervise(child, &plan.init),
+    let mut child = 0;
+    if !plan.init.pause {
+        match supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)) {
+            Err(f) => return f.exit(),
+            Ok(pid) => child = pid,
+        }
     }
+    supervisor::supervise(child, &plan.init)
 }
 
 /// PROGRAM's side of the fork in `nook init`.
