@@ -59,22 +59,26 @@ pub(super) fn set<'a>(opt: InitOpt, option: &'a CStr, value: &'a CStr, plan: &mu
         InitOpt::Rewrite => {
             // SIG:SIG, the second 0 for "not at all" (dumb-init's).
             let bytes = value.to_bytes();
-            let colon = bytes.iter().position(|&b| b == b':').unwrap_or(bytes.len());
-            let to = match bytes.get(colon + 1..) {
-                Some(b"0") => Some(0),
-                Some(to) => signal_number(to),
-                None => None,
-            };
-            let (Some(from), Some(to)) = (signal_number(&bytes[..colon]), to) else {
-                return Err(bad_value(option, value, c"is not SIG:SIG"));
-            };
-            init.rewrite[from as usize] = to as u8 + 1;
+            let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
+            match (signal_or_zero(bytes.get(..colon)), signal_or_zero(bytes.get(colon + 1..))) {
+                (Some(from @ 1..), Some(to)) => init.rewrite[from as usize] = to as u8 + 1,
+                _ => return Err(bad_value(option, value, c"is not SIG:SIG")),
+            }
         }
         InitOpt::Verbose => plan.verbose = plan.verbose.saturating_add(1),
         // The personalities' actions: they stop reading argv first.
         _ => {}
     }
     Ok(())
+}
+
+/// A signal name or number, or 0 (--rewrite's "not at all").
+#[inline(never)]
+fn signal_or_zero(word: Option<&[u8]>) -> Option<i32> {
+    match word? {
+        b"0" => Some(0),
+        name => signal_number(name),
+    }
 }
 
 /// PROGRAM, or with `--pause` (catatonit's -P) none.

@@ -95,6 +95,7 @@ pub fn parser_options() -> BTreeSet<String> {
 /// and catatonit's single letters). `nook --help` names them in a
 /// paragraph of their own rather than a line each: they are not nook's
 /// options, and only mean something under another argv[0].
+#[allow(dead_code)] // only tests/help.rs asks
 pub fn personality_options() -> BTreeSet<String> {
     let text = fs::read_to_string(repo().join("src/cli/tini.rs")).expect("read src/cli/tini.rs");
     let options: BTreeSet<String> = table_words(&text).into_iter().filter(|w| w.starts_with('-')).collect();
