@@ -61,7 +61,7 @@ fn link(name: &str) -> String {
         let dir = w.staging.join("as");
         fs::create_dir(&dir).unwrap();
         set_mode(&dir, 0o755);
-        for name in ["tini", "docker-init", "catatonit"] {
+        for name in ["tini", "docker-init", "catatonit", "podman-init"] {
             std::os::unix::fs::symlink(&w.nook, dir.join(name)).unwrap();
         }
         dir
@@ -423,7 +423,11 @@ fn command_line(who: Who) {
         }
         run(who, &init.with(&["-g"]), "exit 7", &[]).code(7);
     }
-    for init in [nook_tini(), nook_catatonit()] {
+    // podman mounts its init (catatonit) at /run/podman-init.
+    let podman = Init::new("nook as podman-init", &[&link("podman-init")]);
+    run(who, &podman.with(&["-g"]), "exit 7", &[]).code(7);
+    Run::argv(who, podman.with(&["-P"]).program("true")).run().usage_error();
+    for init in [nook_tini(), nook_catatonit(), podman] {
         let v = Run::argv(who, vec![init.argv[0].clone(), "--version".into()]).run();
         assert!(v.stdout.contains("_nook"), "{}: --version must say it is nook\n{v}", init.name);
     }

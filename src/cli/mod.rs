@@ -52,6 +52,8 @@ const ROLES: Words<Role> = words![
 /// README's "Personalities").
 const PERSONALITIES: Words<Role> = words![
     "switch_root" => Role::Future, "tini" => Role::Tini(false), "docker-init" => Role::Tini(false), "catatonit" => Role::Tini(true),
+    // podman runs its --init-path binary (catatonit) as /run/podman-init.
+    "podman-init" => Role::Tini(true),
 ];
 
 /// Parses argv (argv[0] included) and envp into `plan`.

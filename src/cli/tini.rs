@@ -1,6 +1,7 @@
 //! nook called as `tini` or `docker-init` (what `docker run --init`
-//! starts) reads tini 0.19's command line; called as `catatonit` (podman's
-//! `--init`), catatonit's. Either sets the options of `nook init` (init.rs),
+//! starts) reads tini 0.19's command line; called as `catatonit` or
+//! `podman-init` (podman's `--init`: its catatonit, mounted at
+//! /run/podman-init), catatonit's. Either sets the options of `nook init` (init.rs),
 //! which then runs as it is: only the reading of argv differs. tini's
 //! variables TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP are read with the
 //! NOOK_* ones (env.rs).
