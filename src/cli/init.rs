@@ -4,7 +4,7 @@
 //! names.
 
 use super::{Cursor, is_help, program, sandbox};
-use crate::base::error::{Failure, Result};
+use crate::base::error::Result;
 use crate::base::num::signal_number;
 use crate::base::words::{Words, words};
 use crate::cli::values::{MAX_GRACE, bad_value, number, signal};
@@ -81,15 +81,6 @@ fn signal_or_zero(word: Option<&[u8]>) -> Option<i32> {
     }
 }
 
-/// PROGRAM, or with `--pause` (catatonit's -P) none.
-pub(super) fn program_or_pause<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
-    match argv.get(at) {
-        Some(p) if plan.init.pause => Err(Failure::usage(c"usage", p, c"is a PROGRAM; pause mode has none")),
-        None if plan.init.pause => Ok(()),
-        _ => program(argv, at, plan),
-    }
-}
-
 /// `nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]`
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     let mut cur = Cursor::new(argv, 2);
@@ -106,5 +97,5 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
             _ => return Err(super::suggest::unknown(arg, c"unknown init option")),
         }
     }
-    program_or_pause(argv, cur.next, plan)
+    program(argv, cur.next, plan)
 }

@@ -218,9 +218,12 @@ fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
     Ok(())
 }
 
-/// PROGRAM [ARG...] from argv[at], which must name something.
+/// PROGRAM [ARG...] from argv[at], which must name something; with
+/// `--pause` (init's, catatonit's -P) there must be none.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
+        Some(p) if plan.init.pause => Err(Failure::usage(c"usage", p, c"is a PROGRAM; pause mode has none")),
+        None if plan.init.pause => Ok(()),
         None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
         Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", c"empty program name")),
         Some(_) => {

@@ -15,7 +15,7 @@
 //! POSIXLY_CORRECT set.
 
 use super::Action;
-use super::init::{InitOpt, program_or_pause, set};
+use super::init::{InitOpt, set};
 use crate::base::error::{Failure, Result};
 use crate::base::words::{Words, words};
 use crate::plan::{Argv, RunPlan};
@@ -77,6 +77,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, catatonit: bool, plan: &mut RunPlan<'a>)
             _ => set(opt, arg, value, plan)?,
         }
     }
-    program_or_pause(argv, next, plan)?;
+    super::program(argv, next, plan)?;
     Ok(Action::Init)
 }
