@@ -25,7 +25,7 @@ _nook_roles='run init enter switch-root boot mounts'
 # The personalities (argv[0] tini, docker-init, catatonit, bwrap): their
 # own tools' options.
 _nook_tini='-h --version -s -g -v -w -l -p -e'
-_nook_catatonit='-h --version -g -P'
+_nook_catatonit='-h --version -V -L -g -P'
 _nook_bwrap_flags='--help --version --unshare-all --share-net --unshare-user
   --unshare-user-try --unshare-ipc --unshare-pid --unshare-net --unshare-uts
   --unshare-cgroup --unshare-cgroup-try --disable-userns

@@ -53,6 +53,14 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             cli::help::print_version();
             0
         }
+        Ok(cli::Action::License) => {
+            cli::help::print_license();
+            0
+        }
+        Ok(cli::Action::InitVersion) => {
+            cli::help::print_init_version();
+            0
+        }
         Ok(cli::Action::Run) => {
             base::out::set_verbosity(plan.verbose);
             role::run::run(plan, envp)

@@ -123,7 +123,7 @@ fn cases() -> Vec<(Vec<&'static str>, Vec<String>, bool)> {
         (vec!["bwrap", "--overlay", "a", "b", "c", "--unshare-u"], s(&["--unshare-user", "--unshare-user-try", "--unshare-uts"]), true),
         (vec!["tini", "-p", "TE"], s(&["TERM"]), true),
         (vec!["docker-init", "-e", "3", "-"], s(&["--version", "-e", "-g", "-h", "-l", "-p", "-s", "-v", "-w"]), true),
-        (vec!["catatonit", "-"], s(&["--version", "-P", "-g", "-h"]), true),
+        (vec!["catatonit", "-"], s(&["--version", "-L", "-P", "-V", "-g", "-h"]), true),
     ]
 }
 

@@ -15,6 +15,9 @@ enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Hostname, MountApi,
     /// The re-exec protocol's own (cli/reexec.rs).
     Init(InitVariable),
+    /// tini's TINI_SUBREAPER (false) and TINI_KILL_PROCESS_GROUP (true),
+    /// read only as tini: set, to anything, means on.
+    Tini(bool),
 }
 
 const VARIABLES: Words<Var> = words![
@@ -23,6 +26,7 @@ const VARIABLES: Words<Var> = words![
     "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::Init(InitVariable::Sigmask),
     "NOOK_INIT_FOREGROUND" => Var::Init(InitVariable::Foreground), "NOOK_HOSTNAME" => Var::Hostname,
     "NOOK_INIT_EXEC_FAIL_FD" => Var::Init(InitVariable::ExecFailFd), "NOOK_MOUNT_API" => Var::MountApi,
+    "TINI_SUBREAPER" => Var::Tini(false), "TINI_KILL_PROCESS_GROUP" => Var::Tini(true),
 ];
 
 /// NOOK_MOUNT_API's values (see sys::MountApi).
@@ -30,8 +34,8 @@ const MOUNT_APIS: Words<MountApi> = words!["auto" => MountApi::Auto, "new" => Mo
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
 /// names are only stripped from the workload's environment, so a wrapper
-/// written for a newer nook still runs.
-pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+/// written for a newer nook still runs. `tini`: nook was called as tini.
+pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini: bool) -> Result<'a, ()> {
     'entries: for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
         let Some((name, var)) = VARIABLES.find_named(name) else { continue };
@@ -69,6 +73,11 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>) -> R
                         break 'bad detail;
                     }
                 }
+                Var::Tini(group) if tini => match group {
+                    true => plan.init.signal_group = true,
+                    false => plan.init.subreaper = true,
+                },
+                Var::Tini(_) => {}
                 Var::MountApi => {
                     let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad c"is not auto, new or legacy" };
                     plan.mount_api = api;

@@ -74,3 +74,16 @@ pub fn print_version() {
     let text = concat!("nook ", env!("CARGO_PKG_VERSION"), " (", env!("NOOK_GIT_HASH"), ")\n");
     let _ = write_all(STDOUT, text.as_bytes());
 }
+
+/// tini's -l and catatonit's -L.
+pub fn print_license() {
+    let _ = write_all(STDOUT, b"nook is licensed under MIT OR Apache-2.0.\n");
+}
+
+/// tini's and catatonit's --version: `tini version VERSION - git.COMMIT`,
+/// the shape `docker info` reads, with nook in the version (as catatonit
+/// puts itself there).
+pub fn print_init_version() {
+    let text = concat!("tini version ", env!("CARGO_PKG_VERSION"), "_nook - git.", env!("NOOK_GIT_HASH"), "\n");
+    let _ = write_all(STDOUT, text.as_bytes());
+}

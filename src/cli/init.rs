@@ -1,43 +1,84 @@
 //! `nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]`: the PID-1 stage's
-//! options, which `run --unshare-pid` takes too.
+//! options, which `run --unshare-pid` takes too (all but `--pause`), and
+//! which the personalities tini and catatonit (tini.rs) set by their own
+//! names.
 
 use super::{Cursor, is_help, program, sandbox};
 use crate::base::error::Result;
+use crate::base::num::signal_number;
 use crate::base::words::{Words, words};
-use crate::cli::values::{MAX_GRACE, bad_value, number};
+use crate::cli::values::{MAX_GRACE, bad_value, number, signal};
 use crate::plan::{Argv, RunPlan};
 use core::ffi::CStr;
 
-#[derive(Clone, Copy)]
+/// What a PID-1 option sets. The last four are only the personalities'.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum InitOpt {
-    SignalGroup, Subreaper, NewSession, Grace, Pdeathsig,
+    SignalGroup, Subreaper, NewSession, WarnOnReap, Pause, Grace, Pdeathsig, RemapExit, Rewrite,
+    Verbose, License, Help, Version,
 }
 
 pub(super) const INIT_OPTIONS: Words<InitOpt> = words![
     "--signal-group" => InitOpt::SignalGroup, "--subreaper" => InitOpt::Subreaper, "--new-session" => InitOpt::NewSession, "--grace" => InitOpt::Grace, "--pdeathsig" => InitOpt::Pdeathsig,
+    "--remap-exit" => InitOpt::RemapExit, "--warn-on-reap" => InitOpt::WarnOnReap, "--rewrite" => InitOpt::Rewrite,
 ];
+
+/// The options of `init` alone: `run` needs a PROGRAM.
+const INIT_ONLY: Words<InitOpt> = words!["--pause" => InitOpt::Pause];
+
+impl InitOpt {
+    pub(super) fn takes_value(self) -> bool {
+        matches!(self, InitOpt::Grace | InitOpt::Pdeathsig | InitOpt::RemapExit | InitOpt::Rewrite)
+    }
+}
 
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
 pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, bool> {
-    let init = &mut plan.init;
-    match INIT_OPTIONS.find(super::name(arg)) {
-        None => return Ok(false),
-        Some(InitOpt::SignalGroup) => init.signal_group = true,
-        Some(InitOpt::Subreaper) => init.subreaper = true,
-        Some(InitOpt::NewSession) => plan.process.new_session = true,
-        Some(InitOpt::Grace) => {
-            let v = cur.value()?;
-            init.grace = number(arg, v, 10, MAX_GRACE)? as u32;
-        }
-        Some(InitOpt::Pdeathsig) => {
-            let v = cur.value()?;
-            init.pdeathsig = Some(
-                crate::base::num::signal_number(v.to_bytes())
-                    .ok_or_else(|| bad_value(arg, v, c"is not a signal name or number"))?,
-            );
-        }
-    }
+    let Some(opt) = INIT_OPTIONS.find(super::name(arg)) else { return Ok(false) };
+    let value = if opt.takes_value() { cur.value()? } else { c"" };
+    set(opt, arg, value, plan)?;
     Ok(true)
+}
+
+/// Sets what `opt` (the `option` on argv, with `value` if it takes one)
+/// asks for.
+pub(super) fn set<'a>(opt: InitOpt, option: &'a CStr, value: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
+    let init = &mut plan.init;
+    match opt {
+        InitOpt::SignalGroup => init.signal_group = true,
+        InitOpt::Subreaper => init.subreaper = true,
+        InitOpt::NewSession => plan.process.new_session = true,
+        InitOpt::WarnOnReap => init.warn_on_reap = true,
+        InitOpt::Pause => init.pause = true,
+        InitOpt::Grace => init.grace = number(option, value, 10, MAX_GRACE)? as u32,
+        InitOpt::Pdeathsig => init.pdeathsig = Some(signal(option, value)?),
+        InitOpt::RemapExit => {
+            let code = number(option, value, 10, 255)? as usize;
+            init.remap_exit[code / 64] |= 1 << (code % 64);
+        }
+        InitOpt::Rewrite => {
+            // SIG:SIG, the second 0 for "not at all" (dumb-init's).
+            let bytes = value.to_bytes();
+            let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
+            match (signal_or_zero(bytes.get(..colon)), signal_or_zero(bytes.get(colon + 1..))) {
+                (Some(from @ 1..), Some(to)) => init.rewrite[from as usize] = to as u8 + 1,
+                _ => return Err(bad_value(option, value, c"is not SIG:SIG")),
+            }
+        }
+        InitOpt::Verbose => plan.verbose = plan.verbose.saturating_add(1),
+        // The personalities' actions: they stop reading argv first.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A signal name or number, or 0 (--rewrite's "not at all").
+#[inline(never)]
+fn signal_or_zero(word: Option<&[u8]>) -> Option<i32> {
+    match word? {
+        b"0" => Some(0),
+        name => signal_number(name),
+    }
 }
 
 /// `nook init [INIT-OPTIONS] [--] PROGRAM [ARG...]`
@@ -45,7 +86,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
     let mut cur = Cursor::new(argv, 2);
     while let Some(arg) = cur.next_option()? {
         match arg {
-            _ if is_help(arg) => return Ok(()),
+            _ if is_help(arg) => {
+                // Help, not a pause (which also leaves PROGRAM unset).
+                plan.init.pause = false;
+                return Ok(());
+            }
+            _ if INIT_ONLY.find(super::name(arg)).is_some() => plan.init.pause = true,
             _ if init_option(&mut cur, arg, plan)? => {}
             _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
             _ => return Err(super::suggest::unknown(arg, c"unknown init option")),

@@ -25,6 +25,10 @@ pub enum Action {
     Boot,
     Help,
     Version,
+    /// tini's -l, catatonit's -L: the licence.
+    License,
+    /// tini's and catatonit's --version: a line in tini's shape.
+    InitVersion,
 }
 
 /// The kernel's PATH_MAX: longer paths cannot name anything.
@@ -41,6 +45,9 @@ enum Role {
     /// mistaken for a PROGRAM.
     SwitchRoot,
     Boot,
+    /// `init` as tini (false) or catatonit (true) reads argv: a
+    /// personality, never argv[1].
+    Tini(bool),
 }
 
 const ROLES: Words<Role> = words![
@@ -50,19 +57,23 @@ const ROLES: Words<Role> = words![
 
 /// The initramfs's roles in a build without them.
 #[cfg(not(feature = "initramfs"))]
-fn not_built(role: &CStr) -> Failure<'_> {
-    Failure::usage(c"role", role, c"not in this build").hint(c"build nook with --features initramfs")
+fn not_built<'a>(role: Role) -> Failure<'a> {
+    let name = if matches!(role, Role::Boot) { c"boot" } else { c"switch-root" };
+    Failure::usage(c"role", name, c"not in this build").hint(c"build nook with --features initramfs")
 }
+
+/// The names (argv[0]'s basename) that make nook another tool (see the
+/// README's "Personalities").
+const PERSONALITIES: Words<Role> = words![
+    "switch_root" => Role::SwitchRoot, "findmnt" => Role::Mounts,
+    "tini" => Role::Tini(false), "docker-init" => Role::Tini(false), "catatonit" => Role::Tini(true),
+    // podman runs its --init-path binary (catatonit) as /run/podman-init.
+    "podman-init" => Role::Tini(true),
+];
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let name = argv.get(0).map(basename);
-    if name == Some(b"switch_root") {
-        #[cfg(feature = "initramfs")]
-        return switch_root::parse_switch_root(argv, 1, envp, plan);
-        #[cfg(not(feature = "initramfs"))]
-        return Err(not_built(c"switch-root"));
-    }
     // The kernel starts an initramfs's /init as PID 1 with the words after
     // `--` on its command line (and the unknown ones without `=`) as
     // arguments, which boot hands on to the root's init. A role or an
@@ -74,38 +85,44 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         #[cfg(feature = "initramfs")]
         return switch_root::parse_boot(argv, 1, envp, plan);
         #[cfg(not(feature = "initramfs"))]
-        return Err(not_built(c"boot"));
+        return Err(not_built(Role::Boot));
     }
-    if argv.get(0).map(basename) == Some(b"findmnt") {
-        return mounts::parse(argv, 1, &mut plan.mounts);
-    }
-    let first = match argv.get(1) {
-        None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
-        Some(a) => a,
-    };
-    match run_option(first.to_bytes()) {
-        Some(Opt::Help) => return Ok(Action::Help),
-        Some(Opt::Version) => return Ok(Action::Version),
-        _ => {}
-    }
-    let (role, start) = match ROLES.find(first.to_bytes()) {
-        Some(Role::Mounts) => return mounts::parse(argv, 2, &mut plan.mounts),
-        #[cfg(feature = "initramfs")]
-        Some(Role::SwitchRoot) => return switch_root::parse_switch_root(argv, 2, envp, plan),
-        #[cfg(feature = "initramfs")]
-        Some(Role::Boot) => return switch_root::parse_boot(argv, 2, envp, plan),
-        #[cfg(not(feature = "initramfs"))]
-        Some(Role::SwitchRoot | Role::Boot) => return Err(not_built(first)),
-        Some(role) => (role, 2),
-        None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
+    let (role, start) = match name.and_then(|n| PERSONALITIES.find(n)) {
+        Some(role) => (role, 1),
         None => {
-            return Err(Failure::usage(c"role", first, c"unknown role")
-                .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
+            let first = match argv.get(1) {
+                None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
+                Some(a) => a,
+            };
+            match run_option(first.to_bytes()) {
+                Some(Opt::Help) => return Ok(Action::Help),
+                Some(Opt::Version) => return Ok(Action::Version),
+                _ => {}
+            }
+            match ROLES.find(first.to_bytes()) {
+                Some(role) => (role, 2),
+                None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
+                None => {
+                    return Err(Failure::usage(c"role", first, c"unknown role")
+                        .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
+                }
+            }
         }
     };
+    match role {
+        Role::Mounts => return mounts::parse(argv, start, &mut plan.mounts),
+        #[cfg(feature = "initramfs")]
+        Role::SwitchRoot => return switch_root::parse_switch_root(argv, start, envp, plan),
+        #[cfg(feature = "initramfs")]
+        Role::Boot => return switch_root::parse_boot(argv, start, envp, plan),
+        #[cfg(not(feature = "initramfs"))]
+        Role::SwitchRoot | Role::Boot => return Err(not_built(role)),
+        _ => {}
+    }
     // The NOOK_* defaults first: argv overrides them.
-    apply_environment(envp, plan)?;
+    apply_environment(envp, plan, matches!(role, Role::Tini(false)))?;
     let action = match role {
+        Role::Tini(catatonit) => return tini::parse(argv, catatonit, plan),
         Role::Enter => {
             enter::parse(argv, plan)?;
             Action::Enter
@@ -119,8 +136,9 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             Action::Run
         }
     };
-    // `--help` among a role's options leaves PROGRAM unset.
-    Ok(if plan.process.program().is_empty() { Action::Help } else { action })
+    // `--help` among a role's options leaves PROGRAM unset (`init --pause`
+    // has none either).
+    Ok(if plan.process.program().is_empty() && !plan.init.pause { Action::Help } else { action })
 }
 
 /// A cursor over argv. The values it reads belong to the option it read
@@ -233,9 +251,12 @@ fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
     Ok(())
 }
 
-/// PROGRAM [ARG...] from argv[at], which must name something.
+/// PROGRAM [ARG...] from argv[at], which must name something; with
+/// `--pause` (init's, catatonit's -P) there must be none.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
+        Some(p) if plan.init.pause => Err(Failure::usage(c"usage", p, c"is a PROGRAM; pause mode has none")),
+        None if plan.init.pause => Ok(()),
         None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
         Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", c"empty program name")),
         Some(_) => {
@@ -288,6 +309,7 @@ mod sandbox;
 mod suggest;
 #[cfg(feature = "initramfs")]
 mod switch_root;
+mod tini;
 pub mod values;
 use env::apply_environment;
 use run::{Opt, run_option};

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! nook init [--signal-group] [--subreaper] [--new-session] [--grace N]
-//!           [--pdeathsig N] [SANDBOX-OPTIONS] [--add-seccomp-fd FD ...]
-//!           -- PROGRAM [ARG...]
+//!           [--pdeathsig N] [RUN'S PID-1 OPTIONS AS GIVEN]
+//!           [SANDBOX-OPTIONS] [--add-seccomp-fd FD ...] -- PROGRAM [ARG...]
 //! ```
 //!
 //! with three variables of its own, which no user sets and which, like
@@ -70,6 +70,7 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
         let _ = seccomp_at.push(numbers.len());
         numbers.dec(fd.as_raw_fd() as u64).push(b"\0");
     }
+
     let base = numbers.as_bytes().as_ptr() as *const c_char;
     // SAFETY: every offset given is where a string of `numbers` starts.
     let at = |offset: usize| unsafe { base.add(offset) };
@@ -98,6 +99,11 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     }
     if plan.init.pdeathsig.is_some() {
         fits &= push(named!(INIT_OPTIONS, "--pdeathsig").as_ptr()) && push(at(pdeathsig_at));
+    }
+    // The PID-1 options of run's argv as given (those above come from the
+    // NOOK_* variables too, which the init does not see).
+    for word in plan.init_words.iter() {
+        fits &= push(word.as_ptr());
     }
     fits &= super::sandbox::hand_on(&plan.process.sandbox, &mut push);
     for &offset in seccomp_at.iter() {

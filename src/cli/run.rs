@@ -98,8 +98,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 .hint(c"e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
         }
         let Some(opt) = opt else {
+            let at = cur.next - 1;
             if init_option(&mut cur, arg, plan)? {
                 init_on_argv = Some(arg);
+                // The init that run re-executes gets these words as given.
+                for word in (at..cur.next).filter_map(|i| argv.get(i)) {
+                    plan.init_words.push(word).map_err(|_| Failure::new(c"option", arg, rustix::io::Errno::TOOBIG))?;
+                }
                 continue;
             }
             if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? {

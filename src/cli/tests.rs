@@ -380,3 +380,79 @@ fn an_option_takes_its_first_value_after_an_equals_sign() {
     // Only the first `=` splits, and only a long option's: `-h=x` is no option.
     assert!(outcome(&["-h=x", "--", "p"], &[]).unwrap_err().contains("unknown option"));
 }
+
+/// tini's and catatonit's command lines, read as getopt(3) reads them:
+/// letters combined, values attached or in the next word, `--`, and the
+/// first non-option as PROGRAM.
+#[test]
+fn the_personalities_read_getopt_style() {
+    let env = Block::new(&["TINI_KILL_PROCESS_GROUP=", "TINI_SUBREAPER"]);
+    let argv = Block::new(&["/usr/bin/docker-init", "-sw", "-e3", "-e", "255", "-pSIGKILL", "--", "prog", "-g"]);
+    let mut plan = RunPlan::new();
+    assert_eq!(parse_with(&argv, &env, &mut plan).unwrap(), Action::Init);
+    let init = plan.init;
+    assert!(init.subreaper && init.warn_on_reap && init.signal_group, "{init:?}");
+    assert_eq!((init.pdeathsig, init.exit_status(3), init.exit_status(255), init.exit_status(4)), (Some(9), 0, 0, 4));
+    let program: Vec<&[u8]> = plan.process.program().iter().map(|a| a.to_bytes()).collect();
+    assert_eq!(program, [&b"prog"[..], b"-g"]);
+
+    // TINI_SUBREAPER without "=" is no variable; catatonit reads no TINI_*.
+    for (name, args) in [("tini", &["prog"][..]), ("catatonit", &["-g", "prog", "-s"][..])] {
+        let mut all = vec![name];
+        all.extend_from_slice(args);
+        let argv = Block::new(&all);
+        let env = Block::new(&["TINI_SUBREAPER"]);
+        let plan = plan_of(&argv, &env);
+        assert!(!plan.init.subreaper && plan.init.signal_group == (name == "catatonit"), "{name}: {:?}", plan.init);
+        assert_eq!(plan.process.program().len(), args.len() - (name == "catatonit") as usize);
+    }
+
+    let action = |args: &[&str]| {
+        let argv = Block::new(args);
+        let env = Block::new(&[]);
+        let mut plan = RunPlan::new();
+        parse_with(&argv, &env, &mut plan).map_err(|f| format!("{f:?}"))
+    };
+    assert_eq!(action(&["tini", "--version"]), Ok(Action::InitVersion));
+    assert!(action(&["tini", "-s", "--version"]).is_err(), "tini takes --version only alone");
+    assert_eq!(action(&["catatonit", "-g", "--version"]), Ok(Action::InitVersion));
+    assert_eq!(action(&["catatonit", "-V"]), Ok(Action::InitVersion));
+    assert_eq!(action(&["tini", "-sl"]), Ok(Action::License));
+    assert_eq!(action(&["catatonit", "-L"]), Ok(Action::License));
+    assert_eq!(action(&["tini", "-h"]), Ok(Action::Help));
+    assert_eq!(action(&["catatonit", "-P"]), Ok(Action::Init));
+    for (args, want) in [
+        (&["tini", "-x", "p"][..], "nook: option -x: unknown option: see nook --help"),
+        (&["tini", "-se"], "nook: option -se: missing value"),
+        (&["tini", "-e256", "p"], "nook: option -e256: 256 is not a number in range"),
+        (&["tini", "-P", "p"], "nook: option -P: unknown option: see nook --help"),
+        (&["catatonit", "-s", "p"], "nook: option -s: unknown option: see nook --help"),
+        (&["catatonit", "-P", "p"], "nook: usage p: is a PROGRAM; pause mode has none"),
+        (&["tini"], "nook: usage PROGRAM: no program given: nook [OPTIONS] -- PROGRAM [ARG...]"),
+    ] {
+        assert_eq!(action(args), Err(want.to_string()), "{args:?}");
+    }
+}
+
+#[test]
+fn the_new_init_options() {
+    let plan = |args: &[&str]| outcome(args, &[]);
+    let ok = plan(&["init", "--rewrite", "TERM:USR1", "--rewrite=1:0", "--remap-exit", "143", "--warn-on-reap", "--", "p"]);
+    assert!(ok.as_ref().is_ok_and(|p| p.starts_with("Init ")), "{ok:?}");
+    let argv = Block::new(&["nook", "init", "--rewrite", "TERM:USR1", "--rewrite=1:0", "--remap-exit", "143", "--", "p"]);
+    let env = Block::new(&[]);
+    let p = plan_of(&argv, &env);
+    assert_eq!((p.init.forwarded(15), p.init.forwarded(1), p.init.forwarded(2)), (10, 0, 2));
+    assert_eq!((p.init.exit_status(143), p.init.exit_status(142)), (0, 142));
+    assert!(plan(&["init", "--pause"]).is_ok_and(|p| p.starts_with("Init ")));
+    assert!(plan(&["init", "--pause", "--help"]).is_ok_and(|p| p.starts_with("Help ")));
+    assert!(plan(&["--unshare-pid", "--pause", "--", "p"]).is_err(), "--pause is init's alone");
+    for bad in [&["init", "--rewrite", "15", "--", "p"][..], &["init", "--rewrite", "0:1", "--", "p"], &["init", "--remap-exit", "-1", "--", "p"]] {
+        assert!(plan(bad).is_err(), "{bad:?}");
+    }
+    // run records its PID-1 words as given, for the init it re-executes.
+    let argv = Block::new(&["nook", "--unshare-pid", "--remap-exit=3", "--rewrite", "1:2", "--", "p"]);
+    let p = plan_of(&argv, &env);
+    let words: Vec<&[u8]> = p.init_words.iter().map(|w| w.to_bytes()).collect();
+    assert_eq!(words, [&b"--remap-exit=3"[..], b"--rewrite", b"1:2"]);
+}

@@ -34,6 +34,11 @@ pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) ->
         .ok_or_else(|| bad_value(option, v, bad_number_text(radix)))
 }
 
+/// A signal by name or number (`TERM`, `SIGTERM`, `15`, `RTMIN+2`).
+pub(crate) fn signal<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
+    crate::base::num::signal_number(v.to_bytes()).ok_or_else(|| bad_value(option, v, c"is not a signal name or number"))
+}
+
 /// A usage error of a value that does not parse: it names the option and
 /// the value (see [`Failure::value`]).
 pub(crate) fn bad_value<'a>(option: &'a CStr, v: &'a CStr, detail: &'static CStr) -> Failure<'a> {

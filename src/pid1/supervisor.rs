@@ -108,12 +108,18 @@ pub fn supervise(program: i32, opts: &InitOptions) -> i32 {
     while status.is_none() {
         match raw::sigtimedwait(&all, None) {
             Ok(sig) if sig == linux_raw_sys::general::SIGCHLD as i32 => {}
-            Ok(sig) => forward(program, sig, opts.signal_group),
+            // --pause: no PROGRAM to forward to; TERM and INT end nook.
+            Ok(sig) if opts.pause => {
+                if sig == linux_raw_sys::general::SIGTERM as i32 || sig == linux_raw_sys::general::SIGINT as i32 {
+                    status = Some(0);
+                }
+            }
+            Ok(sig) => forward(program, opts.forwarded(sig), opts.signal_group),
             Err(_) => {}
         }
-        status = reap(program);
+        status = reap(program, opts.warn_on_reap).or(status);
     }
-    let status = status.unwrap_or(EXIT_SETUP);
+    let status = opts.exit_status(status.unwrap_or(EXIT_SETUP));
     finish(pid1, opts.grace);
     status
 }
@@ -126,18 +132,22 @@ fn forward(program: i32, sig: i32, group: bool) {
 }
 
 /// Reaps every zombie without blocking; returns PROGRAM's status once it
-/// has been reaped.
-fn reap(program: i32) -> Option<i32> {
+/// has been reaped. With `warn`, each other process reaped is a warning
+/// line (tini's -w).
+fn reap(program: i32, warn: bool) -> Option<i32> {
     let mut found = None;
     loop {
         match rustix::process::wait(WaitOptions::NOHANG) {
             Ok(Some((pid, st))) => {
-                if pid.as_raw_nonzero().get() == program {
+                let pid = pid.as_raw_nonzero().get();
+                if pid == program {
                     found = Some(match (st.exit_status(), st.terminating_signal()) {
                         (Some(code), _) => code,
                         (None, Some(sig)) => 128 + sig,
                         _ => continue,
                     });
+                } else if warn {
+                    warn_reaped(pid);
                 }
             }
             Err(Errno::INTR) => {}
@@ -153,7 +163,7 @@ fn reap(program: i32) -> Option<i32> {
 /// nook leaves them be, as tini does.
 fn finish(pid1: bool, grace: u32) {
     if !pid1 && grace == 0 {
-        reap(0);
+        reap(0, false);
         return;
     }
     if !has_children() {
@@ -170,14 +180,14 @@ fn finish(pid1: bool, grace: u32) {
             }
             let t = Timespec { tv_sec: (left / 1_000_000_000) as i64, tv_nsec: (left % 1_000_000_000) as i64 };
             let _ = raw::sigtimedwait(&chld, Some(&t));
-            reap(0);
+            reap(0, false);
         }
     }
     while has_children() {
         signal_rest(pid1, linux_raw_sys::general::SIGKILL as i32);
         // Block until one exits, then sweep the rest.
         let _ = rustix::process::wait(WaitOptions::empty());
-        reap(0);
+        reap(0, false);
     }
 }
 
@@ -214,6 +224,13 @@ fn signal_rest(pid1: bool, sig: i32) {
             let _ = raw::kill(pid as i32, sig);
         }
     }
+}
+
+#[inline(never)]
+fn warn_reaped(pid: i32) {
+    let mut line = crate::base::text::Buf::<64>::new();
+    line.push(b"nook: warning: reaped zombie process ").dec(pid as u64).push(b"\n");
+    let _ = crate::base::out::write_all(crate::base::out::STDERR, line.as_bytes());
 }
 
 fn now() -> u64 {

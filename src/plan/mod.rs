@@ -187,6 +187,9 @@ pub struct RunPlan<'a> {
     pub mounts: mounts::MountsPlan<'a>,
     /// The PID-1 stage's options (`run --unshare-pid` and `init`).
     pub init: InitOptions,
+    /// `run`'s PID-1 options and their values, the words as given, which
+    /// the init it re-executes reads again.
+    pub init_words: Vec<&'a CStr, 64>,
     /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
     /// nook as its init with every signal still blocked.
     pub inherited_mask: Option<u64>,
@@ -233,7 +236,17 @@ impl<'a> RunPlan<'a> {
             fds: WrapperFds { info: None, json_status: None, block: None, sync: None },
             enter_pid: None,
             mounts: mounts::MountsPlan { pid: None, all: false, json: false },
-            init: InitOptions { signal_group: false, grace: 0, subreaper: false, pdeathsig: None },
+            init: InitOptions {
+                signal_group: false,
+                grace: 0,
+                subreaper: false,
+                pdeathsig: None,
+                remap_exit: [0; 4],
+                warn_on_reap: false,
+                pause: false,
+                rewrite: [0; 65],
+            },
+            init_words: Vec::new(),
             inherited_mask: None,
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
@@ -318,8 +331,9 @@ impl<'a> Argv<'a> {
     }
 }
 
-/// The PID-1 options shared by `init` and `run`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The PID-1 options shared by `init` and `run` (and the personalities
+/// tini, docker-init and catatonit, which only read argv differently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InitOptions {
     /// Forward signals to PROGRAM's process group instead of PROGRAM alone.
     pub signal_group: bool,
@@ -329,4 +343,37 @@ pub struct InitOptions {
     pub subreaper: bool,
     /// The signal nook gets when its parent dies.
     pub pdeathsig: Option<i32>,
+    /// `--remap-exit` (tini's -e): bit N (of 256) set: PROGRAM's status N
+    /// becomes 0.
+    pub remap_exit: [u64; 4],
+    /// `--warn-on-reap` (tini's -w): a warning line for each process reaped
+    /// that is not PROGRAM.
+    pub warn_on_reap: bool,
+    /// `--pause` (catatonit's -P): no PROGRAM; reap until TERM or INT.
+    pub pause: bool,
+    /// `--rewrite` (dumb-init's): entry N is 1 + the signal that signal N is
+    /// forwarded as (1 + 0: not at all), or 0 to forward it as it is; zero,
+    /// the plan stays in .bss.
+    pub rewrite: [u8; 65],
+}
+
+impl InitOptions {
+    /// Whether `--remap-exit` names PROGRAM's exit status `status`.
+    pub fn remaps(&self, status: i32) -> bool {
+        self.remap_exit.get((status as usize) / 64).is_some_and(|w| w >> (status & 63) & 1 != 0)
+    }
+
+    /// What PROGRAM's exit status `status` becomes.
+    pub fn exit_status(&self, status: i32) -> i32 {
+        if self.remaps(status) { 0 } else { status }
+    }
+
+    /// The signal that `sig`, sent to nook, is forwarded as (`--rewrite`);
+    /// 0 for none (kill(2) then only checks that PROGRAM exists).
+    pub fn forwarded(&self, sig: i32) -> i32 {
+        match self.rewrite.get(sig as usize) {
+            Some(&to) if to != 0 => to as i32 - 1,
+            _ => sig,
+        }
+    }
 }

@@ -31,10 +31,15 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         0 => supervisor::owns_terminal(),
         told => told == 2,
     };
-    match supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)) {
-        Err(f) => f.exit(),
-        Ok(child) => supervisor::supervise(child, &plan.init),
+    // --pause: no PROGRAM (0 is no process's pid, so nothing reaped is it).
+    let mut child = 0;
+    if !plan.init.pause {
+        match supervisor::spawn(foreground, plan.process.new_session, || start_program(plan, envp, inherited_mask)) {
+            Err(f) => return f.exit(),
+            Ok(pid) => child = pid,
+        }
     }
+    supervisor::supervise(child, &plan.init)
 }
 
 /// PROGRAM's side of the fork in `nook init`.

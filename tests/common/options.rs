@@ -91,6 +91,18 @@ pub fn parser_options() -> BTreeSet<String> {
     options
 }
 
+/// The options of the personalities' own tables (src/cli/tini.rs: tini's
+/// and catatonit's single letters). `nook --help` names them in a
+/// paragraph of their own rather than a line each: they are not nook's
+/// options, and only mean something under another argv[0].
+#[allow(dead_code)] // only tests/help.rs asks
+pub fn personality_options() -> BTreeSet<String> {
+    let text = fs::read_to_string(repo().join("src/cli/tini.rs")).expect("read src/cli/tini.rs");
+    let options: BTreeSet<String> = table_words(&text).into_iter().filter(|w| w.starts_with('-')).collect();
+    assert!(options.contains("-P") && options.contains("-e"), "no personality options found in src/cli/tini.rs: {options:?}");
+    options
+}
+
 /// Whether `text` holds `option` as a word of its own: not followed by a
 /// letter, digit or `-` (so `--bind` is not found in `--bind-try` alone),
 /// nor preceded by one.

@@ -1,0 +1,82 @@
+//! nook called as `tini` or `docker-init` (what `docker run --init`
+//! starts) reads tini 0.19's command line; called as `catatonit` or
+//! `podman-init` (podman's `--init`: its catatonit, mounted at
+//! /run/podman-init), catatonit's. Either sets the options of `nook init` (init.rs),
+//! which then runs as it is: only the reading of argv differs. tini's
+//! variables TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP are read with the
+//! NOOK_* ones (env.rs).
+//!
+//! Both tools read their options with getopt(3), and so does this: single
+//! letters, combinable (`-sg`), a value attached or in the next word
+//! (`-e3`, `-e 3`), `--` ends them, and so does the first word that is not
+//! an option (`-` alone is one). glibc's getopt would go on past PROGRAM and
+//! take PROGRAM's own options for tini's (hence tini's advice to put `--`
+//! before PROGRAM); nook stops at PROGRAM, as getopt does with
+//! POSIXLY_CORRECT set.
+
+use super::Action;
+use super::init::{InitOpt, set};
+use crate::base::error::{Failure, Result};
+use crate::base::words::{Words, words};
+use crate::plan::{Argv, RunPlan};
+
+/// tini 0.19's getopt string "p:hvwgle:s".
+const TINI: Words<InitOpt> = words![
+    "-s" => InitOpt::Subreaper, "-g" => InitOpt::SignalGroup, "-p" => InitOpt::Pdeathsig, "-e" => InitOpt::RemapExit,
+    "-v" => InitOpt::Verbose, "-w" => InitOpt::WarnOnReap, "-l" => InitOpt::License, "-h" => InitOpt::Help,
+];
+
+/// catatonit's "ghLPV" (and --version).
+const CATATONIT: Words<InitOpt> = words![
+    "-g" => InitOpt::SignalGroup, "-P" => InitOpt::Pause, "-h" => InitOpt::Help, "-L" => InitOpt::License, "-V" => InitOpt::Version,
+];
+
+/// argv (argv[0] included) as tini's (or, with `catatonit`, catatonit's)
+/// into `plan`.
+pub(super) fn parse<'a>(argv: Argv<'a>, catatonit: bool, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+    let table = if catatonit { &CATATONIT } else { &TINI };
+    let mut next = 1;
+    // Where the next letter is in argv[next], or 0 at a word's start.
+    let mut at = 0;
+    while let Some(arg) = argv.get(next) {
+        let word = arg.to_bytes();
+        if at == 0 {
+            // tini takes --version only as its one argument; catatonit's
+            // getopt_long anywhere among the options.
+            if word == b"--version" && (catatonit || argv.len() == 2) {
+                return Ok(Action::InitVersion);
+            }
+            if word.len() < 2 || word[0] != b'-' {
+                break;
+            }
+            if word == b"--" {
+                next += 1;
+                break;
+            }
+            at = 1;
+        }
+        let letter = word.get(at).copied().unwrap_or(0);
+        at += 1;
+        if at >= word.len() {
+            (next, at) = (next + 1, 0);
+        }
+        let opt = table.find(&[b'-', letter]).ok_or_else(|| Failure::option(arg, c"unknown option").hint(c"see nook --help"))?;
+        let mut value = c"";
+        if opt.takes_value() {
+            // The rest of the word, or the next one.
+            value = match at {
+                0 => argv.get(next).ok_or_else(|| Failure::option(arg, c"missing value"))?,
+                _ => crate::base::text::c_tail(arg, at),
+            };
+            (next, at) = (next + 1, 0);
+        }
+        match opt {
+            InitOpt::License => return Ok(Action::License),
+            InitOpt::Help => return Ok(Action::Help),
+            InitOpt::Version => return Ok(Action::InitVersion),
+            _ => set(opt, arg, value, plan)?,
+        }
+    }
+    super::program(argv, next, plan)?;
+    Ok(Action::Init)
+}
