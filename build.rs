@@ -83,7 +83,7 @@ const SETUP_ONLY_BY_FILE: &[&str] = &["role", "cli"];
 /// when nook is called by their names), the NOOK_* variables and the
 /// re-exec protocol's decoder, option values, the shared cursor (mod.rs),
 /// and the run table's lookup (for --help).
-const PID1_FILES: &[&str] = &["role::mod", "role::init", "cli::mod", "cli::init", "cli::tini", "cli::env", "cli::reexec", "cli::values", "cli::run", "cli::sandbox"];
+const PID1_FILES: &[&str] = &["role::mod", "role::init", "cli::mod", "cli::init", "cli::env", "cli::reexec", "cli::values", "cli::run", "cli::sandbox"];
 
 /// [`SETUP_ONLY`], with every file of [`SETUP_ONLY_BY_FILE`]'s folders but
 /// [`PID1_FILES`] added.

@@ -10,6 +10,9 @@ use crate::plan::{Argv, RunPlan};
 
 /// `nook enter --pid PID [--chdir DIR] [--clearenv] [--setenv VAR VALUE]
 /// [--unsetenv VAR] [SANDBOX-OPTIONS] [--] PROGRAM [ARG...]`
+/// Never inlined: build.rs keeps it out of PID 1's segment, and inlined
+/// into `cli::parse` it would be in it.
+#[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     let mut cur = Cursor::new(argv, 2);
     while let Some(arg) = cur.next_option()? {

@@ -19,6 +19,9 @@ const MOUNTS_OPTIONS: Words<MountsOpt> = words![
 ];
 
 /// The options from argv[start] on; nothing may follow them.
+/// Never inlined: build.rs keeps this file out of PID 1's segment, and
+/// inlined into `parse` it would be in it.
+#[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut MountsPlan<'a>) -> Result<'a, Action> {
     let mut cur = Cursor::new(argv, start);
     while let Some(arg) = cur.next_option()? {

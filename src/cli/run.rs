@@ -79,6 +79,9 @@ pub(super) fn run_option(word: &[u8]) -> Option<Opt> {
 }
 
 /// Reads `run`'s options from argv[start] on, then PROGRAM.
+/// Never inlined: build.rs keeps it out of PID 1's segment, and inlined
+/// into `cli::parse` it would be in it.
+#[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     // NOOK_ROOT and NOOK_HOSTNAME may be overridden once by the option; a
     // second one on argv is an error.

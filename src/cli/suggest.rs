@@ -76,7 +76,10 @@ pub(super) fn missing<'a>(option: &'a CStr, name: &[u8], index: usize) -> Failur
 /// Other tools' spellings of nook's options: groups of nook's spelling
 /// and then the others', each group ended by an empty word (each of
 /// nook's once rather than once per other spelling).
-const FOREIGN: &[u8] = b"--map-user\0--uid\0\0--map-group\0--gid\0\0--map-root\0-r\0--map-root-user\0\0\
+/// In the setup segment (build.rs), like the code that reads it.
+#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.suggest"))]
+static FOREIGN: [u8; FOREIGN_TEXT.len()] = *FOREIGN_TEXT;
+const FOREIGN_TEXT: &[u8; 211] = b"--map-user\0--uid\0\0--map-group\0--gid\0\0--map-root\0-r\0--map-root-user\0\0\
     --unshare-user\0-U\0--user\0\0--unshare-pid\0-f\0--fork\0\0--proc\0--mount-proc\0\0\
     --unshare-net\0-n\0--net\0\0--unshare-uts\0-u\0--uts\0\0--unshare-ipc\0-i\0--ipc\0";
 

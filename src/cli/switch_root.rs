@@ -9,6 +9,7 @@ use crate::plan::{Argv, RunPlan};
 const USAGE: &core::ffi::CStr = c"nook switch-root [--force] NEWROOT [INIT [ARG...]]";
 
 /// `switch-root`'s options and words, from argv[`start`] on.
+#[inline(never)]
 pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan, false)?;
     let mut cur = Cursor::new(argv, start);
@@ -33,6 +34,7 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
 
 /// `boot [ARG...]`: the ARGs go to the root's init (as /init, the kernel
 /// passes the words after `--` on its command line); argv[`start`] on.
+#[inline(never)]
 pub(super) fn parse_boot<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan, false)?;
     if argv.get(start).is_some_and(is_help) {

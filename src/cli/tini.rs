@@ -33,6 +33,9 @@ const CATATONIT: Words<InitOpt> = words![
 
 /// argv (argv[0] included) as tini's (or, with `catatonit`, catatonit's)
 /// into `plan`.
+/// Never inlined: build.rs keeps this file out of PID 1's segment, and
+/// inlined into `parse` it would be in it.
+#[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, catatonit: bool, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let table = if catatonit { &CATATONIT } else { &TINI };
     let mut next = 1;

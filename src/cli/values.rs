@@ -88,7 +88,11 @@ pub(crate) fn overlaps(a: &IdRange, b: &IdRange) -> bool {
 }
 
 /// capabilities(7) names in number order, without the CAP_ prefix.
-const NAMES: &str = "chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap \
+/// In the setup segment (build.rs): only `run`'s parser reads it, and in
+/// the first segment its bytes would be resident in every init.
+#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.caps"))]
+static NAMES: [u8; NAMES_TEXT.len()] = crate::base::text::bytes_of(NAMES_TEXT);
+const NAMES_TEXT: &str = "chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap \
 linux_immutable net_bind_service net_broadcast net_admin net_raw ipc_lock ipc_owner sys_module sys_rawio \
 sys_chroot sys_ptrace sys_pacct sys_admin sys_boot sys_nice sys_resource sys_time sys_tty_config mknod \
 lease audit_write audit_control setfcap mac_override mac_admin syslog wake_alarm block_suspend audit_read \
@@ -104,7 +108,7 @@ pub fn capability(name: &[u8]) -> Option<u64> {
     if same_word(bare, b"all") {
         return Some(u64::MAX);
     }
-    NAMES.as_bytes().split(|&c| c == b' ').position(|n| same_word(n, bare)).map(|i| 1 << i)
+    NAMES.split(|&c| c == b' ').position(|n| same_word(n, bare)).map(|i| 1 << i)
 }
 
 /// `a` and `b` equal but for ASCII case: a plain loop, where core's
