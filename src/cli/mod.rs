@@ -2,10 +2,11 @@
 //! mistake is a usage error reported before anything changes.
 //!
 //! Each role has its own file with its own option table (`run.rs`,
-//! `enter.rs`, `init.rs`, `mounts.rs`); a new role adds that file, its name to `ROLES`
-//! (and a `Role` variant) and one arm to [`parse`], nothing else. This file
-//! holds what they share: the cursor over argv, PROGRAM, and set-once
-//! slots.
+//! `enter.rs`, `init.rs`, `mounts.rs`, `switch_root.rs`), and so has each
+//! personality that reads argv its own way (`tini.rs`); a new role adds
+//! that file, its name to `ROLES` or `PERSONALITIES` (and a `Role` variant)
+//! and one arm to [`parse`], nothing else. This file holds what they share:
+//! the cursor over argv, PROGRAM, and set-once slots.
 
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
