@@ -1,25 +1,36 @@
 //! The NOOK_* variables of the environment: the defaults argv can override.
 
-use super::reexec::{self, InitVariable};
 use super::split_env;
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
-use crate::base::MountApi;
 use crate::base::num::parse_number;
-use crate::base::words::{Words, named, words};
-use crate::cli::values::{MAX_GRACE, boolean, hostname, propagation};
+use crate::base::words::{Words, words};
+use crate::cli::values::{MAX_GRACE, boolean};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
 enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Hostname, MountApi,
-    /// The re-exec protocol's own (cli/reexec.rs).
+    /// The re-exec protocol's own (cli/reexec.rs), ignored without run.
+    #[cfg_attr(not(feature = "run"), allow(dead_code))]
     Init(InitVariable),
     /// tini's TINI_SUBREAPER (false) and TINI_KILL_PROCESS_GROUP (true),
     /// read only as tini: set, to anything, means on.
     Tini(bool),
 }
 
+/// One of the init's own variables, which only `run` sets (the re-exec
+/// protocol, cli/reexec.rs, decodes them).
+#[derive(Clone, Copy)]
+pub(super) enum InitVariable {
+    Sigmask,
+    Foreground,
+    ExecFailFd,
+}
+
+/// Every build knows every name, so that all are stripped from PROGRAM's
+/// environment; a build without the role a variable is for ignores it
+/// (the init-only build the root's, one without run the re-exec's).
 const VARIABLES: Words<Var> = words![
     "NOOK_ROOT" => Var::Root, "NOOK_PROPAGATION" => Var::Propagation, "NOOK_VERBOSE" => Var::Verbose,
     "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
@@ -30,7 +41,11 @@ const VARIABLES: Words<Var> = words![
 ];
 
 /// NOOK_MOUNT_API's values (see sys::MountApi).
-const MOUNT_APIS: Words<MountApi> = words!["auto" => MountApi::Auto, "new" => MountApi::New, "legacy" => MountApi::Legacy];
+#[cfg(not(nook_init_only))]
+const MOUNT_APIS: Words<crate::base::MountApi> = {
+    use crate::base::MountApi;
+    words!["auto" => MountApi::Auto, "new" => MountApi::New, "legacy" => MountApi::Legacy]
+};
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
 /// names are only stripped from the workload's environment, so a wrapper
@@ -43,9 +58,12 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
         let detail: &'static CStr = 'bad: {
             let number = |max: u64| parse_number(value.to_bytes(), 10).filter(|&n| n <= max);
             match var {
+                #[cfg(not(nook_init_only))]
                 Var::Root if value.is_empty() => break 'bad c"empty path",
+                #[cfg(not(nook_init_only))]
                 Var::Root => plan.root = Some(value),
-                Var::Propagation => plan.propagation = propagation(value)?,
+                #[cfg(not(nook_init_only))]
+                Var::Propagation => plan.propagation = crate::cli::values::propagation(value)?,
                 Var::Verbose => {
                     let Some(n) = number(3) else { break 'bad c"is not a number from 0 to 3" };
                     plan.verbose = n as u8;
@@ -67,9 +85,11 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                     };
                     plan.init.pdeathsig = Some(sig);
                 }
-                Var::Hostname => plan.hostname = Some(hostname(named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
+                #[cfg(not(nook_init_only))]
+                Var::Hostname => plan.hostname = Some(crate::cli::values::hostname(crate::base::words::named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
+                #[cfg(feature = "run")]
                 Var::Init(variable) => {
-                    if let Err(detail) = reexec::decode(variable, value, plan) {
+                    if let Err(detail) = super::reexec::decode(variable, value, plan) {
                         break 'bad detail;
                     }
                 }
@@ -78,10 +98,13 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                     false => plan.init.subreaper = true,
                 },
                 Var::Tini(_) => {}
+                #[cfg(not(nook_init_only))]
                 Var::MountApi => {
                     let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad c"is not auto, new or legacy" };
                     plan.mount_api = api;
                 }
+                #[allow(unreachable_patterns)] // a build with every role
+                _ => {}
             }
             continue 'entries;
         };

@@ -213,11 +213,10 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     {
         return Failure::new(c"start", c"a new session", e);
     }
-    if let Err(f) = drop_privileges(plan) {
-        return f;
-    }
-    // Landlock, then seccomp: the last steps of all.
-    if let Err(f) = crate::setup::sandbox::apply(&plan.sandbox) {
+    // Capabilities, Landlock, then seccomp: the last steps of all (run's
+    // and enter's options; the init-only build has none of them).
+    #[cfg(nook_process)]
+    if let Err(f) = drop_privileges(plan).and_then(|()| crate::setup::sandbox::apply(&plan.sandbox)) {
         return f;
     }
     if let Some(m) = mask {
