@@ -1,6 +1,6 @@
 //! The NOOK_* variables of the environment: the defaults argv can override.
 
-use super::split_env;
+use super::{InitVariable, split_env};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use crate::base::num::parse_number;
@@ -17,15 +17,6 @@ enum Var {
     /// tini's TINI_SUBREAPER (false) and TINI_KILL_PROCESS_GROUP (true),
     /// read only as tini: set, to anything, means on.
     Tini(bool),
-}
-
-/// One of the init's own variables, which only `run` sets (the re-exec
-/// protocol, cli/reexec.rs, decodes them).
-#[derive(Clone, Copy)]
-pub(super) enum InitVariable {
-    Sigmask,
-    Foreground,
-    ExecFailFd,
 }
 
 /// Every build knows every name, so that all are stripped from PROGRAM's

@@ -369,6 +369,16 @@ fn run_option(word: &[u8]) -> Option<Opt> {
     words!["--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version].find(word)
 }
 
+/// One of the init's own variables, which only `run` sets: their names
+/// are in env.rs's table (every build strips them from PROGRAM's
+/// environment), their decoder in reexec.rs (a build with run's).
+#[derive(Clone, Copy)]
+enum InitVariable {
+    Sigmask,
+    Foreground,
+    ExecFailFd,
+}
+
 /// `--help` or `-h`, which every role's options take.
 fn is_help(word: &CStr) -> bool {
     run_option(word.to_bytes()) == Some(Opt::Help)

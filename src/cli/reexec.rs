@@ -26,7 +26,7 @@
 use crate::base::num::parse_number;
 use crate::base::text::Buf;
 use crate::base::words::named;
-use super::env::InitVariable;
+use super::InitVariable;
 use super::init::INIT_OPTIONS;
 use crate::plan::RunPlan;
 use core::ffi::{CStr, c_char};
