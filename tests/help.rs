@@ -16,14 +16,14 @@ use std::process::Command;
 /// a role's own file only with its feature; run.rs's table, which enter
 /// reads too, with run; the init's, tini's and mod.rs's in every build.
 fn built(path: &str) -> bool {
-    match path {
-        "cli/run.rs" => cfg!(feature = "run"),
-        "cli/sandbox.rs" => cfg!(any(feature = "run", feature = "enter")),
-        "cli/enter.rs" => cfg!(feature = "enter"),
-        "cli/mounts.rs" => cfg!(feature = "mounts"),
-        "cli/switch_root.rs" => cfg!(feature = "switch-root"),
-        _ => true,
-    }
+    let roles = [
+        ("cli/run.rs", cfg!(feature = "run")),
+        ("cli/sandbox.rs", cfg!(any(feature = "run", feature = "enter"))),
+        ("cli/enter.rs", cfg!(feature = "enter")),
+        ("cli/mounts.rs", cfg!(feature = "mounts")),
+        ("cli/switch_root.rs", cfg!(feature = "switch-root")),
+    ];
+    roles.iter().find(|(file, _)| *file == path).is_none_or(|&(_, built)| built)
 }
 
 /// The options of this build's parser.

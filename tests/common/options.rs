@@ -66,6 +66,7 @@ fn table_words(text: &str) -> Vec<String> {
 }
 
 /// Every word of the parser's tables: options, NOOK_* variables, values.
+#[allow(dead_code)] // tests/help.rs asks only for options_of
 pub fn parser_words() -> BTreeSet<String> {
     let words = words_of(|_| true);
     assert!(words.contains("NOOK_ROOT"), "the extraction found no NOOK_ROOT in src/'s words! tables");
@@ -96,6 +97,7 @@ pub fn options_of(wanted: impl Fn(&str) -> bool) -> BTreeSet<String> {
 
 
 /// Every option of the parser's tables (`--bind`, `-h`, ...), sorted.
+#[allow(dead_code)] // tests/help.rs asks only for options_of
 pub fn parser_options() -> BTreeSet<String> {
     let options: BTreeSet<String> =
         parser_words().into_iter().filter(|w| w.len() > 1 && w.starts_with('-')).collect();
