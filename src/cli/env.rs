@@ -9,6 +9,7 @@ use crate::cli::values::{MAX_GRACE, boolean};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
+#[cfg_attr(nook_init_only, allow(dead_code))]
 enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Hostname, MountApi,
     /// The re-exec protocol's own (cli/reexec.rs), ignored without run.
@@ -19,15 +20,24 @@ enum Var {
     Tini(bool),
 }
 
-/// Every build knows every name, so that all are stripped from PROGRAM's
-/// environment; a build without the role a variable is for ignores it
-/// (the init-only build the root's, one without run the re-exec's).
+/// Every variable, in every build but the init-only one (a build without
+/// run ignores the re-exec's).
+#[cfg(not(nook_init_only))]
 const VARIABLES: Words<Var> = words![
     "NOOK_ROOT" => Var::Root, "NOOK_PROPAGATION" => Var::Propagation, "NOOK_VERBOSE" => Var::Verbose,
     "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
     "NOOK_PDEATHSIG" => Var::Pdeathsig, "NOOK_INIT_SIGMASK" => Var::Init(InitVariable::Sigmask),
     "NOOK_INIT_FOREGROUND" => Var::Init(InitVariable::Foreground), "NOOK_HOSTNAME" => Var::Hostname,
     "NOOK_INIT_EXEC_FAIL_FD" => Var::Init(InitVariable::ExecFailFd), "NOOK_MOUNT_API" => Var::MountApi,
+    "TINI_SUBREAPER" => Var::Tini(false), "TINI_KILL_PROCESS_GROUP" => Var::Tini(true),
+];
+
+/// The init-only build's: the init's own (it strips every other NOOK_*
+/// variable from PROGRAM's environment, as it does an unknown one).
+#[cfg(nook_init_only)]
+const VARIABLES: Words<Var> = words![
+    "NOOK_VERBOSE" => Var::Verbose, "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup,
+    "NOOK_SUBREAPER" => Var::Subreaper, "NOOK_PDEATHSIG" => Var::Pdeathsig,
     "TINI_SUBREAPER" => Var::Tini(false), "TINI_KILL_PROCESS_GROUP" => Var::Tini(true),
 ];
 

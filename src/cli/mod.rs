@@ -5,8 +5,10 @@
 //! `enter.rs`, `init.rs`, `mounts.rs`, `switch_root.rs`), and so has each
 //! personality that reads argv its own way (`tini.rs`); a new role adds
 //! that file, its name to `ROLES` or `PERSONALITIES` (and a `Role` variant)
-//! and one arm to [`parse`], nothing else. This file holds what they share:
-//! the cursor over argv, PROGRAM, and set-once slots.
+//! and one arm to [`parse`], and its cargo feature (Cargo.toml, with its
+//! arm in [`not_built`] and its `mod` line below under the feature). This
+//! file holds what they share: the cursor over argv, PROGRAM, and set-once
+//! slots.
 
 // The cursor's path values and the set-once slots serve run's and
 // enter's options: a build without both uses only some of them.
