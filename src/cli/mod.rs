@@ -10,9 +10,9 @@
 //! file holds what they share: the cursor over argv, PROGRAM, and set-once
 //! slots.
 
-// The cursor's path values and the set-once slots serve run's and
-// enter's options: a build without both uses only some of them.
-#![cfg_attr(not(nook_process), allow(dead_code))]
+// The cursor's path values and the set-once slots serve run's options
+// most: a build without run uses only some of them.
+#![cfg_attr(not(feature = "run"), allow(dead_code))]
 
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
@@ -112,7 +112,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         return not_built(Role::Boot);
     }
     // Where the role's words start (the init and the personalities know).
-    #[cfg_attr(nook_init_only, allow(unused_variables))]
+    #[cfg_attr(not(any(feature = "run", feature = "mounts", feature = "switch-root")), allow(unused_variables))]
     let (role, start) = match name.and_then(|n| PERSONALITIES.find(n)) {
         Some(role) => (role, 1),
         None => {
