@@ -63,6 +63,7 @@ impl<'a> Environment<'a> {
     /// Fills an empty environment: a new one, or the shared one (built once).
     // Out of line: inlined into both callers it took 105 bytes more.
     #[inline(never)]
+    #[cfg_attr(not(nook_process), allow(unused_variables))]
     fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
         for entry in envp.iter() {
             if entry.to_bytes().starts_with(b"NOOK_") {
@@ -70,6 +71,8 @@ impl<'a> Environment<'a> {
             }
             self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
         }
+        // Only run's and enter's options edit it.
+        #[cfg(nook_process)]
         for edit in edits {
             match *edit {
                 EnvEdit::Clear => self.entries.clear(),
