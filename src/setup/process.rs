@@ -249,7 +249,8 @@ pub fn drop_privileges<'a>(plan: &ProcessPlan<'a>) -> Result<(), Failure<'a>> {
     }
 }
 
-#[cfg(test)]
+// The environment edits are run's and enter's (see `fill`).
+#[cfg(all(test, nook_process))]
 mod tests {
     use super::*;
     use std::ffi::CString;
@@ -262,7 +263,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(nook_process)] // the edits are run's and enter's
     fn nook_variables_never_reach_the_workload_and_edits_apply_in_order() {
         let (_o, p) = argv(&["A=1", "NOOK_ROOT=/r", "B=2", "NOOK_VERBOSE=1"]);
         // SAFETY: C strings owned by `_o`, then a null pointer.
@@ -278,7 +278,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(nook_process)] // the edits are run's and enter's
     fn clearenv_drops_everything_before_it() {
         let (_o, p) = argv(&["A=1", "PATH=/bin"]);
         // SAFETY: C strings owned by `_o`, then a null pointer.
