@@ -219,6 +219,10 @@ const PERFORMANCE: &[Said] = &[
     F(BOOT, "nook", "median s"),
     F(BOOT, "debian", "median s"),
     F(BOOT, "baseline", "median s"),
+    // The pictures' captions.
+    W("100"),
+    W("10,000"),
+    W("10,000"),
 ];
 
 /// The numbers of `text` outside `code` spans, as written, with their
