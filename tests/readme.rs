@@ -3,7 +3,12 @@
 //! section), the size budget (tests/binary.rs), the number of bad
 //! invocations (tests/usage_errors.rs), and PID 1's peak resident memory
 //! (the PID-1 footprint table and the opening paragraph), measured here the
-//! way scripts/footprint measures it.
+//! way scripts/footprint measures it. Then the figures that come from a
+//! benchmark run: every number of the Performance section and the footprint
+//! table's rows against BENCHMARKS.md (through BENCHMARKS.tsv, which
+//! scripts/bench-plot writes from it), and the footprint section's code
+//! segment (from the binary's ELF headers) and peak (tests/init.rs's cap).
+//! A figure that moves fails here until the README says the new one.
 
 use std::fs;
 use std::path::Path;
@@ -78,15 +83,20 @@ fn init_peak() -> u64 {
     peak.expect("nook init never started its PROGRAM under unshare -Urpf")
 }
 
+/// How far (kB) PID 1's measured peak may be from the README's figure: the
+/// kernel's accounting moves by a page or two from run to run.
+const PEAK_TOLERANCE_KB: u64 = 8;
+
 #[test]
 fn pid_1_s_memory_is_the_readme_s() {
     let readme = repo_file("README.md");
+    assert_eq!(number_between(&readme, "and fails when it is more than ", " kB off this table"), PEAK_TOLERANCE_KB);
     let table = number_between(&readme, "| nook init (PID 1 under `unshare -Urpf`) | ", " kB |");
     let intro = number_between(&readme, "its peak resident memory is\n", " kB");
     assert_eq!(intro, table, "the opening paragraph and the footprint table disagree");
     if !cfg!(debug_assertions) {
         let measured = init_peak();
-        assert!(measured.abs_diff(table) <= 8, "README says {table} kB for nook init as PID 1; measured {measured} kB");
+        assert!(measured.abs_diff(table) <= PEAK_TOLERANCE_KB, "README says {table} kB for nook init as PID 1; measured {measured} kB");
     }
 }
 
