@@ -177,6 +177,8 @@ const PERFORMANCE: &[Said] = &[
     F(PROFILE, "sealed copy: open, memfd_create, sendfile, F_ADD_SEALS, close, µs", "cost"),
     F(PROFILE, "fork + execveat of the sealed copy + wait, µs", "cost"),
     F(PROFILE, "fork + execve of the binary's file + wait, µs", "cost"),
+    F(PROFILE, "nook-init", "umount2 median ms"),
+    F(PROFILE, "floor-init", "umount2 median ms"),
     // Parallel launches.
     W("100"),
     W("2"),
