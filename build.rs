@@ -128,7 +128,28 @@ fn linker_script() -> String {
     )
 }
 
+/// Whether the build has cargo feature `name` (Cargo.toml).
+fn feature(name: &str) -> bool {
+    std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase().replace('-', "_"))).is_some()
+}
+
+/// The cfgs that follow from the roles built (Cargo.toml's features), for
+/// the code that several roles share: `nook_process`, run's or enter's
+/// process and sandbox options (cli/run.rs, cli/sandbox.rs);
+/// `nook_init_only`, the PID-1 shim alone, without even the root's
+/// NOOK_* variables.
+fn role_cfgs() {
+    println!("cargo::rustc-check-cfg=cfg(nook_process, nook_init_only)");
+    if feature("run") || feature("enter") {
+        println!("cargo::rustc-cfg=nook_process");
+    }
+    if !["run", "enter", "mounts", "switch-root", "boot"].iter().any(|f| feature(f)) {
+        println!("cargo::rustc-cfg=nook_init_only");
+    }
+}
+
 fn main() {
+    role_cfgs();
     // The libc crate only emits -lc for musl when built inside std; we use
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
     // the binary ourselves (the musl target is static, so -lc is libc.a).
@@ -166,6 +187,49 @@ fn main() {
     println!("cargo:rerun-if-changed=.git/refs");
 }
 
+/// src/cli/help.txt's lines for this build: a line `@FEATURE,...` alone
+/// makes the paragraph after it (up to and with its blank line) this
+/// build's only when one of the features is built, `@!FEATURE,...` only
+/// when none is; `@FEATURES TEXT` does so for the one line TEXT. The
+/// first line kept starts with `usage: ` in place of its indent, so that
+/// the usage lines can be the roles'.
+fn help_for_build(text: &str) -> String {
+    let wanted = |tag: &str| {
+        let (negated, list) = match tag.strip_prefix('!') {
+            Some(list) => (true, list),
+            None => (false, tag),
+        };
+        list.split(',').any(feature) != negated
+    };
+    let mut out = String::new();
+    // Inside a paragraph that is dropped.
+    let mut dropping = false;
+    for line in text.lines() {
+        if dropping {
+            dropping = !line.is_empty();
+            continue;
+        }
+        let kept = match line.strip_prefix('@') {
+            Some(tagged) => match tagged.split_once(' ') {
+                Some((tag, rest)) => wanted(tag).then_some(rest),
+                None => {
+                    dropping = !wanted(tagged);
+                    continue;
+                }
+            },
+            None => Some(line),
+        };
+        if let Some(line) = kept {
+            match line.strip_prefix("       ") {
+                Some(usage) if out.is_empty() => out += &format!("usage: {usage}"),
+                _ => out += line,
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// `nook --help`'s text (src/cli/help.txt) is stored packed (see help.rs): each
 /// run of 3 to 10 bytes that already occurred at most 4095 bytes before
 /// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
@@ -178,7 +242,7 @@ fn pack_help() {
     const WINDOW: usize = 4095;
     println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let text = std::fs::read(dir.join("src/cli/help.txt")).unwrap();
+    let text = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap()).into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.

@@ -145,14 +145,25 @@ macro_rules! in_modes {
         $(
             mod $name {
                 $(
-                    fn $mode(who: $crate::common::Who) {
-                        super::$name(who, $crate::Mode::named(stringify!($mode)))
+                    mode_cfg! {
+                        $mode,
+                        fn $mode(who: $crate::common::Who) {
+                            super::$name(who, $crate::Mode::named(stringify!($mode)))
+                        }
+                        both!($mode);
                     }
                 )+
-                both!($($mode),+);
             }
         )*
     };
+}
+
+/// The items of a mode's tests: those of `run` and `init_pid1`, which
+/// start nook with `run`, only in a build that has it (Cargo.toml).
+macro_rules! mode_cfg {
+    (run, $($item:item)*) => { $(#[cfg(feature = "run")] $item)* };
+    (init_pid1, $($item:item)*) => { $(#[cfg(feature = "run")] $item)* };
+    ($mode:ident, $($item:item)*) => { $($item)* };
 }
 
 // ------------------------------------------------------- host-side helpers
@@ -971,6 +982,7 @@ fn pdeathsig(who: Who) {
 
 /// `run --unshare-pid --die-with-parent`: SIGKILL to the launcher takes down
 /// the outer nook, PID 1 and PROGRAM. Without the option they live on.
+#[cfg(feature = "run")]
 fn die_with_parent(who: Who) {
     let w = world();
     for with in [true, false] {
@@ -1120,7 +1132,7 @@ in_modes!(
     init_fds: [run, init_pid1, unshare, subreaper],
 );
 
-both!(pdeathsig, die_with_parent);
+both!(pdeathsig, #[cfg(feature = "run")] die_with_parent);
 
 // ------------------------------------------------------------------- grace
 
@@ -1463,15 +1475,21 @@ fn bad_init_values(who: Who) {
     let marker = dir.join("ran");
     let program = ["--", "/bin/touch", p(&marker)];
     #[allow(clippy::type_complexity)]
-    let cases: [(&[&str], &[(&str, &str)], &str, &[&str], &[(&str, &str)]); 7] = [
+    let mut cases: Vec<(&[&str], &[(&str, &str)], &str, &[&str], &[(&str, &str)])> = vec![
         (&["init", "--grace", "x"], &[], "option --grace: x is not", &["init", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_GRACE", "x")], "environment NOOK_GRACE:", &["init"], &[("NOOK_GRACE", "1")]),
         (&["init", "--pdeathsig", "NOPE"], &[], "option --pdeathsig: NOPE is not", &["init", "--pdeathsig", "TERM"], &[]),
-        (&["--unshare-pid", "--signal-group", "--grace", "-1"], &[], "option --grace: -1 is not", &["--unshare-pid", "--signal-group", "--grace", "1"], &[]),
         (&["init"], &[("NOOK_PDEATHSIG", "NOPE")], "environment NOOK_PDEATHSIG:", &["init"], &[("NOOK_PDEATHSIG", "TERM")]),
         (&["init"], &[("NOOK_SIGNAL_GROUP", "maybe")], "environment NOOK_SIGNAL_GROUP:", &["init"], &[("NOOK_SIGNAL_GROUP", "1")]),
-        (&["--unshare-pid"], &[("NOOK_GRACE", "-1")], "environment NOOK_GRACE:", &["--unshare-pid"], &[("NOOK_GRACE", "1")]),
     ];
+    // run's PID 1, in a build that has run.
+    if cfg!(feature = "run") {
+        cases.extend([
+            (&["--unshare-pid", "--signal-group", "--grace", "-1"][..], &[][..], "option --grace: -1 is not", &["--unshare-pid", "--signal-group", "--grace", "1"][..], &[][..]),
+            (&["--unshare-pid"], &[("NOOK_GRACE", "-1")], "environment NOOK_GRACE:", &["--unshare-pid"], &[("NOOK_GRACE", "1")]),
+        ]);
+    }
+    assert_eq!(cases.len(), if cfg!(feature = "run") { 7 } else { 5 });
     let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut run = Run::nook(who, &[args, &program[..]].concat());
         for (k, v) in env {

@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! The user-facing scripts that put nook somewhere, as root and as
 //! container-user: scripts/install (the binary, the man page and the
 //! completions under a PREFIX, and --uninstall), scripts/embed (nook into

@@ -3,7 +3,7 @@
 //! which the personalities tini and catatonit (tini.rs) set by their own
 //! names.
 
-use super::{Cursor, is_help, program, sandbox};
+use super::{Cursor, is_help, program};
 use crate::base::error::Result;
 use crate::base::num::signal_number;
 use crate::base::words::{Words, words};
@@ -93,7 +93,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
             }
             _ if INIT_ONLY.find(super::name(arg)).is_some() => plan.init.pause = true,
             _ if init_option(&mut cur, arg, plan)? => {}
-            _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
+            // run hands its sandbox on to the init it re-executes.
+            #[cfg(nook_process)]
+            _ if super::sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
             _ => return Err(super::suggest::unknown(arg, c"unknown init option")),
         }
     }
