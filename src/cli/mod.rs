@@ -30,6 +30,9 @@ pub enum Action {
     License,
     /// tini's and catatonit's --version: a line in tini's shape.
     InitVersion,
+    /// bwrap's --help, --version and usage: printed, nook exits with this.
+    #[cfg(feature = "bwrap")]
+    Exit(i32),
 }
 
 /// The kernel's PATH_MAX: longer paths cannot name anything.
@@ -49,6 +52,9 @@ enum Role {
     /// `init` as tini (false) or catatonit (true) reads argv: a
     /// personality, never argv[1].
     Tini(bool),
+    /// `run` as bubblewrap reads argv (cli/bwrap.rs): only in a build with
+    /// the `bwrap` feature, refused by name without it.
+    Bwrap,
 }
 
 const ROLES: Words<Role> = words![
@@ -70,6 +76,7 @@ const PERSONALITIES: Words<Role> = words![
     "tini" => Role::Tini(false), "docker-init" => Role::Tini(false), "catatonit" => Role::Tini(true),
     // podman runs its --init-path binary (catatonit) as /run/podman-init.
     "podman-init" => Role::Tini(true),
+    "bwrap" => Role::Bwrap,
 ];
 
 /// Parses argv (argv[0] included) and envp into `plan`.
@@ -118,6 +125,13 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         Role::Boot => return switch_root::parse_boot(argv, start, envp, plan),
         #[cfg(not(feature = "initramfs"))]
         Role::SwitchRoot | Role::Boot => return Err(not_built(role)),
+        // bwrap's own defaults: no NOOK_* variable applies.
+        #[cfg(feature = "bwrap")]
+        Role::Bwrap => return bwrap::parse(argv, plan),
+        #[cfg(not(feature = "bwrap"))]
+        Role::Bwrap => {
+            return Err(Failure::usage(c"role", c"bwrap", c"not in this build").hint(c"build nook with --features bwrap"));
+        }
         _ => {}
     }
     // The NOOK_* defaults first: argv overrides them.
@@ -299,6 +313,8 @@ fn set_over_env<'a, T>(slot: &mut Option<T>, from_env: &mut bool, value: T, opti
     set_once(slot, value, option)
 }
 
+#[cfg(feature = "bwrap")]
+mod bwrap;
 mod enter;
 mod env;
 pub mod help;

@@ -97,6 +97,12 @@ pub trait Sys {
     /// The canonical host path of a directory fd (readlink /proc/self/fd/N),
     /// copied into `buf`; returns its length.
     fn fd_path(&mut self, fd: &Self::Fd, buf: &mut [u8]) -> Result<usize>;
+    /// chmod(2) of exactly the file `fd` names (/proc/self/fd/N), for
+    /// bwrap's `--chmod`; the recording double does not record it.
+    #[cfg(feature = "bwrap")]
+    fn chmod(&mut self, _fd: &Self::Fd, _mode: u32) -> Result<()> {
+        Err(rustix::io::Errno::NOSYS)
+    }
 }
 
 /// The real kernel, through the new mount API or, where it is missing,
@@ -357,5 +363,10 @@ impl Sys for Linux {
         let n = got.len().min(buf.len());
         buf[..n].copy_from_slice(&got[..n]);
         Ok(n)
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn chmod(&mut self, fd: &OwnedFd, mode: u32) -> Result<()> {
+        rustix::fs::chmod(proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?, Mode::from_raw_mode(mode))
     }
 }

@@ -12,6 +12,8 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+#[cfg(feature = "bwrap")]
+pub mod bwrap;
 pub mod mounts;
 pub mod process;
 pub mod sandbox;
@@ -70,6 +72,9 @@ pub enum Op<'a> {
     Sys { dest: &'a CStr },
     /// `--mqueue`: a POSIX message queue filesystem.
     Mqueue { dest: &'a CStr },
+    /// bwrap's `--chmod OCTAL PATH`: PATH must exist.
+    #[cfg(feature = "bwrap")]
+    Chmod { dest: &'a CStr, perms: u32 },
 }
 
 impl<'a> Op<'a> {
@@ -88,6 +93,8 @@ impl<'a> Op<'a> {
             Op::Dev { .. } => c"--dev",
             Op::Sys { .. } => c"--sys",
             Op::Mqueue { .. } => c"--mqueue",
+            #[cfg(feature = "bwrap")]
+            Op::Chmod { .. } => c"--chmod",
         }
     }
 
@@ -103,6 +110,8 @@ impl<'a> Op<'a> {
             | Op::Dev { dest }
             | Op::Sys { dest }
             | Op::Mqueue { dest } => dest,
+            #[cfg(feature = "bwrap")]
+            Op::Chmod { dest, .. } => dest,
             Op::Symlink { link, .. } => link,
         }
     }
@@ -205,6 +214,9 @@ pub struct RunPlan<'a> {
     /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
     /// is `root`, INIT and its arguments the process's program).
     pub force: bool,
+    /// What the bwrap personality adds (plan/bwrap.rs).
+    #[cfg(feature = "bwrap")]
+    pub bwrap: bwrap::BwrapPlan<'a>,
 }
 
 impl<'a> RunPlan<'a> {
@@ -251,6 +263,8 @@ impl<'a> RunPlan<'a> {
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
             force: false,
+            #[cfg(feature = "bwrap")]
+            bwrap: bwrap::BwrapPlan::new(),
         }
     }
 }

@@ -310,13 +310,25 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
     // PROGRAM's PWD names where it starts, as given (as bwrap does).
+    #[cfg(not(feature = "bwrap"))]
     env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    #[cfg(feature = "bwrap")]
+    crate::setup::bwrap::settle_workdir(plan, env).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     let read_only = promises_read_only(plan);
+    // bwrap locks nothing: its workload has no CAP_SYS_ADMIN to undo a
+    // read-only mount with (and a user namespace of its own locks them).
+    #[cfg(feature = "bwrap")]
+    let read_only = read_only
+        && !(crate::base::out::persona::bwrap()
+            && plan.process.caps.is_some_and(|c| c.drop & CAP_SYS_ADMIN != 0 && c.add & CAP_SYS_ADMIN == 0));
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
+    // (bwrap says nothing: as bwrap, nook keeps real root's capabilities.)
+    #[cfg(feature = "bwrap")]
+    let read_only = read_only && !crate::base::out::persona::bwrap();
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }

@@ -1,0 +1,24 @@
+//! What the bwrap personality asks of the shared setup beyond nook's own
+//! options (README, "nook as bwrap"): bwrap's root model and its working
+//! directory. Only in a build with the `bwrap` feature.
+
+use core::ffi::CStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct BwrapPlan<'a> {
+    /// Without `--bind DIR /` (which is `root`), the new root is an empty
+    /// tmpfs that the operations fill.
+    pub empty_root: bool,
+    /// MOUNT_ATTR_* flags set recursively on `--bind DIR /`'s root (bwrap's
+    /// binds are nosuid, and nodev but for --dev-bind).
+    pub root_attrs: u64,
+    /// The caller's working directory: PROGRAM starts there when it exists
+    /// inside and no `--chdir` was given (else in $HOME, else in `/`).
+    pub cwd: Option<&'a CStr>,
+}
+
+impl BwrapPlan<'_> {
+    pub const fn new() -> Self {
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None }
+    }
+}
