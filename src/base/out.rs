@@ -18,8 +18,25 @@ pub mod persona {
     /// 0: nook; 1: bwrap; 2: bwrap with `--level-prefix`.
     static STATE: AtomicU8 = AtomicU8::new(0);
 
+    /// bwrap's ways with real root's capabilities, which nook's `run` has
+    /// not: flags for setup/caps.rs.
+    static CAPS: AtomicU8 = AtomicU8::new(0);
+    /// Told nothing of capabilities, bwrap never calls capset: PROGRAM gets
+    /// no inheritable and so no ambient ones.
+    pub const CAPS_UNTOUCHED: u8 = 1;
+    /// Without a user namespace the bounding set stays as it was.
+    pub const BOUNDING_KEPT: u8 = 2;
+
     pub fn set(state: u8) {
         STATE.store(state, Ordering::Relaxed);
+    }
+
+    pub fn set_caps(flags: u8) {
+        CAPS.store(flags, Ordering::Relaxed);
+    }
+
+    pub fn caps(flag: u8) -> bool {
+        CAPS.load(Ordering::Relaxed) & flag != 0
     }
 
     pub fn bwrap() -> bool {

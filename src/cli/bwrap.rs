@@ -64,9 +64,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut tmpfs_size: Option<u64> = None;
     let mut pid_ns_wanted = false;
     let mut args_read = false;
-    // Real root keeps its capabilities (bwrap does not touch them unless
-    // told to); anyone else starts with none.
-    let mut caps = CapEdit { drop: if real_uid == 0 { 0 } else { u64::MAX }, add: 0 };
+    // Real root keeps its effective capabilities, in a user namespace too
+    // (bwrap sets them only when told to or there); anyone else starts
+    // with none.
+    let kept = match real_uid {
+        0 => crate::kernel::raw::capget().map_or(0, |c| c.effective),
+        _ => 0,
+    };
+    let mut caps = CapEdit { drop: !kept, add: 0 };
     let mut caps_edited = real_uid != 0;
     let mut cur = Cursor::new(argv, 1);
     plan.bwrap.empty_root = true;
@@ -255,7 +260,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
         }
     }
-    plan.process.caps = caps_edited.then_some(caps);
+    // CAP_SYS_ADMIN is number 21.
+    let admin = 1 << 21;
+    plan.bwrap.powerless = if caps_edited {
+        caps.drop & admin != 0 && caps.add & admin == 0
+    } else {
+        uid != 0 || kept & admin == 0
+    };
+    let untouched = if caps_edited { 0 } else { persona::CAPS_UNTOUCHED };
+    persona::set_caps(untouched | if plan.user.requested { 0 } else { persona::BOUNDING_KEPT });
+    plan.process.caps = (caps_edited || plan.user.requested).then_some(caps);
     // Where PROGRAM starts when it exists inside (setup/bwrap.rs).
     // SAFETY: single-threaded; CWD is written here once and only read after.
     let cwd = unsafe { &mut *core::ptr::addr_of_mut!(CWD) };

@@ -15,10 +15,13 @@ pub struct BwrapPlan<'a> {
     /// The caller's working directory: PROGRAM starts there when it exists
     /// inside and no `--chdir` was given (else in $HOME, else in `/`).
     pub cwd: Option<&'a CStr>,
+    /// PROGRAM will hold no CAP_SYS_ADMIN to undo a read-only mount with:
+    /// then, as bwrap, nook does not lock the tree (userns::lock_mounts).
+    pub powerless: bool,
 }
 
 impl BwrapPlan<'_> {
     pub const fn new() -> Self {
-        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None }
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false }
     }
 }

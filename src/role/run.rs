@@ -318,9 +318,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // bwrap locks nothing: its workload has no CAP_SYS_ADMIN to undo a
     // read-only mount with (and a user namespace of its own locks them).
     #[cfg(feature = "bwrap")]
-    let read_only = read_only
-        && !(crate::base::out::persona::bwrap()
-            && plan.process.caps.is_some_and(|c| c.drop & CAP_SYS_ADMIN != 0 && c.add & CAP_SYS_ADMIN == 0));
+    let read_only = read_only && !plan.bwrap.powerless;
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
