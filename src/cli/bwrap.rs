@@ -381,10 +381,14 @@ static mut ARGS_ARGV: [*const c_char; 9001 + 1024] = [core::ptr::null(); 9001 + 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 
 fn print_usage(fd: i32) {
-    let _ = write_all(fd, USAGE);
+    let _ = write_all(fd, &USAGE);
 }
 
-const USAGE: &[u8] = b"usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]
+/// In the setup segment (build.rs), as --help's text is: PID 1 never
+/// prints it.
+#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.bwrap"))]
+static USAGE: [u8; USAGE_TEXT.len()] = crate::base::text::bytes_of(USAGE_TEXT);
+const USAGE_TEXT: &str = "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]
 
     --help --version --args FD --level-prefix
     --unshare-all --share-net --unshare-user --unshare-user-try --unshare-ipc
