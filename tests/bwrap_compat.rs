@@ -192,6 +192,26 @@ fn modifiers_and_files(who: Who) {
     }
 }
 
+/// --file, --bind-data, --ro-bind-data, --bind-fd, --ro-bind-fd: each with
+/// an fd the shell opens (3, 4 and 6 a host file, 5 and 7 a host directory),
+/// each read or bound once, then closed.
+fn fd_operations(who: Who) {
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        let script = format!(
+            "{tool} {} --dev /dev --file 3 /etc/f --bind-data 4 /etc/d --perms 0640 --ro-bind-data 6 /etc/r --bind-fd 5 /share \
+             --ro-bind-fd 7 /ro sh -c 'stat -c \"%a %n\" /etc /etc/f /etc/d /etc/r; cat /etc/f /etc/d /etc/r; ls /share | head -2; \
+             echo x > /etc/d && echo rw; echo x 2>/dev/null > /etc/r || echo ro; touch /ro/x 2>/dev/null || echo ro' \
+             3< /etc/hostname 4< /etc/hostname 6< /etc/hostname 5< /usr/share 7< /usr/share; echo rc=$?",
+            sh_join(USR)
+        );
+        let out = Run::sh(who, &script, &[] as &[&str]).run();
+        seen.push(format!("{}{}", out.stdout, out.stderr));
+    }
+    assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on the fd operations");
+    assert!(seen[0].contains("666 /etc/f\n600 /etc/d\n640 /etc/r\n") && seen[0].ends_with("rw\nro\nro\nrc=0\n"), "{}", seen[0]);
+}
+
 fn fd_outputs(who: Who) {
     let dir = scratch(who, "fds");
     let mut seen = Vec::new();
@@ -217,4 +237,4 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.starts_with("<3>bwrap: "), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, fd_outputs, newer_than_debian);

@@ -19,7 +19,7 @@ use linux_raw_sys::general as k;
 enum B {
     Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
     /// bwrap options nook does not carry out yet: refused by name.
     Missing,
 }
@@ -44,8 +44,9 @@ const OPTIONS: Words<B> = words![
     "--seccomp" => B::Seccomp, "--add-seccomp-fd" => B::Seccomp, "--uid" => B::Uid, "--gid" => B::Gid,
     "--hostname" => B::Hostname, "--new-session" => B::NewSession, "--die-with-parent" => B::DieWithParent,
     "--as-pid-1" => B::AsPid1, "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
-    "--file" => B::Missing, "--bind-data" => B::Missing, "--ro-bind-data" => B::Missing,
-    "--bind-fd" => B::Missing, "--ro-bind-fd" => B::Missing, "--overlay-src" => B::Missing,
+    "--file" => B::Data(None), "--bind-data" => B::Data(Some(BindKind::ReadWrite)),
+    "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
+    "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::Missing,
     "--overlay" => B::Missing, "--tmp-overlay" => B::Missing, "--ro-overlay" => B::Missing,
     "--lock-file" => B::Missing, "--userns" => B::Missing, "--userns2" => B::Missing,
     "--pidns" => B::Missing, "--userns-block-fd" => B::Missing, "--disable-userns" => B::Missing,
@@ -154,6 +155,18 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let target = cur.path()?;
                 let link = cur.dest()?;
                 push(plan, arg, Op::Symlink { target, link })?;
+            }
+            B::Data(bind) => {
+                let fd = fd_value(&mut cur, arg)?;
+                let dest = cur.dest()?;
+                // By default, as bwrap's: 0666 for --file, 0600 for the binds.
+                let perms = perms.take().unwrap_or(if bind.is_none() { 0o666 } else { 0o600 });
+                push(plan, arg, Op::Data { fd, dest, perms, bind })?;
+            }
+            B::BindFd(kind) => {
+                let fd = fd_value(&mut cur, arg)?;
+                let dest = cur.dest()?;
+                push(plan, arg, Op::BindFd { fd, dest, kind })?;
             }
             B::Chmod => {
                 let mode = octal(&mut cur, arg)?;

@@ -75,6 +75,13 @@ pub enum Op<'a> {
     /// bwrap's `--chmod OCTAL PATH`: PATH must exist.
     #[cfg(feature = "bwrap")]
     Chmod { dest: &'a CStr, perms: u32 },
+    /// bwrap's `--file FD DEST` (bind None), `--bind-data FD DEST` and
+    /// `--ro-bind-data FD DEST`: a file holding what FD holds.
+    #[cfg(feature = "bwrap")]
+    Data { fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind> },
+    /// bwrap's `--bind-fd FD DEST` and `--ro-bind-fd FD DEST`.
+    #[cfg(feature = "bwrap")]
+    BindFd { fd: i32, dest: &'a CStr, kind: BindKind },
 }
 
 impl<'a> Op<'a> {
@@ -95,6 +102,12 @@ impl<'a> Op<'a> {
             Op::Mqueue { .. } => c"--mqueue",
             #[cfg(feature = "bwrap")]
             Op::Chmod { .. } => c"--chmod",
+            #[cfg(feature = "bwrap")]
+            Op::Data { bind: None, .. } => c"--file",
+            #[cfg(feature = "bwrap")]
+            Op::Data { .. } => c"--bind-data",
+            #[cfg(feature = "bwrap")]
+            Op::BindFd { .. } => c"--bind-fd",
         }
     }
 
@@ -111,7 +124,7 @@ impl<'a> Op<'a> {
             | Op::Sys { dest }
             | Op::Mqueue { dest } => dest,
             #[cfg(feature = "bwrap")]
-            Op::Chmod { dest, .. } => dest,
+            Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } => dest,
             Op::Symlink { link, .. } => link,
         }
     }

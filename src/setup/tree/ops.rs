@@ -48,6 +48,10 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
         Op::Dev { dest } => crate::setup::tree::dev::mount_dev(sys, tree, dest),
         #[cfg(feature = "bwrap")]
         Op::Chmod { dest, perms } => crate::setup::tree::bwrap::chmod(sys, tree, dest, perms),
+        #[cfg(feature = "bwrap")]
+        Op::Data { fd, dest, perms, bind } => crate::setup::tree::bwrap::data(sys, tree, fd, dest, perms, bind),
+        #[cfg(feature = "bwrap")]
+        Op::BindFd { fd, dest, kind } => crate::setup::tree::bwrap::bind_fd(sys, tree, fd, dest, kind),
         Op::RemountRo { dest } | Op::Make { dest, .. } => {
             let (step, recursive, attr) = match *op {
                 Op::Make { kind, .. } => {
