@@ -212,6 +212,50 @@ fn fd_operations(who: Who) {
     assert!(seen[0].contains("666 /etc/f\n600 /etc/d\n640 /etc/r\n") && seen[0].ends_with("rw\nro\nro\nrc=0\n"), "{}", seen[0]);
 }
 
+/// `--lock-file DEST`: a read lock (fcntl) on DEST while PROGRAM runs, none
+/// after; seen from the host by a write lock that fails, then succeeds.
+fn lock_file(who: Who) {
+    let dir = scratch(who, "lock");
+    let file = dir.join("lk");
+    fs::write(&file, b"").unwrap();
+    set_mode(&file, 0o666);
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        for pid in ["", "--unshare-pid"] {
+            let mut argv = vec![tool.clone()];
+            argv.extend(args(USR));
+            argv.extend(args(&["--bind", p(&file), "/lk", "--lock-file", "/lk"]));
+            if !pid.is_empty() {
+                argv.push(pid.into());
+            }
+            argv.extend(args(&["sh", "-c", "read x"]));
+            let mut running = Run::argv(who, argv).spawn();
+            let try_lock = || write_lock_free(&file);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while try_lock() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            assert!(!try_lock(), "{tool} {pid}: /lk is not locked while PROGRAM runs");
+            running.write_stdin(b"go\n");
+            let out = running.finish();
+            assert_eq!(out.code, 0, "{out}");
+            // The holder dies with PROGRAM, a moment after.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !try_lock() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            assert!(try_lock(), "{tool} {pid}: /lk is still locked after the sandbox ended");
+        }
+    }
+}
+
+/// Whether a write lock (fcntl F_SETLK, F_WRLCK, the whole file) on `file`
+/// can be taken now, by another process (python's lockf), which lets go of
+/// it at once.
+fn write_lock_free(file: &Path) -> bool {
+    let script = "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)\nexcept OSError:\n sys.exit(1)";
+    std::process::Command::new("python3").args(["-c", script, p(file)]).status().unwrap().success()
+}
+
 fn fd_outputs(who: Who) {
     let dir = scratch(who, "fds");
     let mut seen = Vec::new();
@@ -237,4 +281,4 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.starts_with("<3>bwrap: "), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, fd_outputs, newer_than_debian);

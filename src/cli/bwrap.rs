@@ -19,7 +19,7 @@ use linux_raw_sys::general as k;
 enum B {
     Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
     /// bwrap options nook does not carry out yet: refused by name.
     Missing,
 }
@@ -48,7 +48,7 @@ const OPTIONS: Words<B> = words![
     "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
     "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::Missing,
     "--overlay" => B::Missing, "--tmp-overlay" => B::Missing, "--ro-overlay" => B::Missing,
-    "--lock-file" => B::Missing, "--userns" => B::Missing, "--userns2" => B::Missing,
+    "--lock-file" => B::LockFile, "--userns" => B::Missing, "--userns2" => B::Missing,
     "--pidns" => B::Missing, "--userns-block-fd" => B::Missing, "--disable-userns" => B::Missing,
     "--assert-userns-disabled" => B::Missing,
 ];
@@ -168,6 +168,10 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let dest = cur.dest()?;
                 push(plan, arg, Op::BindFd { fd, dest, kind })?;
             }
+            B::LockFile => {
+                let dest = cur.absolute()?;
+                plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
+            }
             B::Chmod => {
                 let mode = octal(&mut cur, arg)?;
                 let dest = cur.absolute()?;
@@ -263,6 +267,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     }
     if plan.no_init && !pid_ns_wanted {
         return Err(Failure::option(c"--as-pid-1", c"requires --unshare-pid"));
+    }
+    if plan.no_init && !plan.bwrap.locks.is_empty() {
+        return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
     }
     plan.pid_ns = pid_ns_wanted;
     if !pid_ns_wanted {

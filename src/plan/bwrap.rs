@@ -4,7 +4,7 @@
 
 use core::ffi::CStr;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct BwrapPlan<'a> {
     /// Without `--bind DIR /` (which is `root`), the new root is an empty
     /// tmpfs that the operations fill.
@@ -18,10 +18,16 @@ pub struct BwrapPlan<'a> {
     /// PROGRAM will hold no CAP_SYS_ADMIN to undo a read-only mount with:
     /// then, as bwrap, nook does not lock the tree (userns::lock_mounts).
     pub powerless: bool,
+    /// `--lock-file DEST`: read-locked (fcntl) inside, once the tree is
+    /// built, for as long as PROGRAM runs.
+    pub locks: heapless::Vec<&'a CStr, MAX_LOCKS>,
 }
+
+/// `--lock-file`s one plan holds.
+pub const MAX_LOCKS: usize = 16;
 
 impl BwrapPlan<'_> {
     pub const fn new() -> Self {
-        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false }
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new() }
     }
 }

@@ -314,6 +314,8 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     #[cfg(feature = "bwrap")]
     crate::setup::bwrap::settle_workdir(plan, env).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    #[cfg(feature = "bwrap")]
+    crate::setup::bwrap::hold_locks(plan)?;
     let read_only = promises_read_only(plan);
     // bwrap locks nothing: its workload has no CAP_SYS_ADMIN to undo a
     // read-only mount with (and a user namespace of its own locks them).

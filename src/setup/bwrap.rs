@@ -1,7 +1,9 @@
 //! The bwrap personality's last steps (README, "nook as bwrap"): where
 //! PROGRAM starts, and the wrapper fds' JSON in bwrap's layout.
 
+use crate::base::error::Failure;
 use crate::base::text::Buf;
+use crate::kernel::raw::{self, Forked, SigSet};
 use crate::plan::RunPlan;
 use crate::setup::process::Environment;
 use linux_raw_sys::general as k;
@@ -49,4 +51,61 @@ pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::Own
         json.push(between).push(b"\"").push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
     }
     json.push(close);
+}
+
+/// `--lock-file`s: a holder process, forked once the tree is built, opens
+/// each DEST, takes a read lock on it (fcntl, the whole file) and keeps it
+/// until its parent, the process that becomes PROGRAM, is gone (its
+/// parent-death signal). bwrap's own init holds them; nook's PROGRAM (or its
+/// init) execs, and an fcntl lock would not survive into PROGRAM without
+/// leaving it an fd.
+pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
+    let Some(&first) = plan.bwrap.locks.first() else { return Ok(()) };
+    let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
+    for &path in plan.bwrap.locks.iter() {
+        let fd = rustix::fs::open(path, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+            .map_err(|e| Failure::new(c"open lock file", path, e))?;
+        let _ = files.push(fd);
+    }
+    let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(c"create pipe for", c"--lock-file", e))?;
+    let parent = rustix::process::getpid();
+    // SAFETY: single-threaded; the child only locks, reports and waits.
+    match unsafe { raw::fork(0) } {
+        Err(e) => Err(Failure::new(c"fork", c"the --lock-file holder", e)),
+        Ok(Forked::Child) => {
+            drop(report);
+            let mut answer = [0u8; 3];
+            if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || rustix::process::getppid() != Some(parent) {
+                raw::exit_group(1);
+            }
+            for (i, fd) in files.iter().enumerate() {
+                if let Err(e) = rustix::fs::fcntl_lock(fd, rustix::fs::FlockOperation::NonBlockingLockShared) {
+                    let errno = e.raw_os_error() as u16;
+                    answer = [1 + i as u8, errno as u8, (errno >> 8) as u8];
+                    break;
+                }
+            }
+            let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&reported), &answer[..if answer[0] == 0 { 1 } else { 3 }]);
+            if answer[0] != 0 {
+                raw::exit_group(1);
+            }
+            drop(reported);
+            loop {
+                let _ = raw::sigtimedwait(&SigSet::empty(), None);
+            }
+        }
+        Ok(Forked::Parent(_)) => {
+            drop(reported);
+            let mut answer = [0u8; 3];
+            let n = rustix::io::read(&report, &mut answer).unwrap_or(0);
+            match (n, answer) {
+                (1, [0, ..]) => Ok(()),
+                (3, [i, lo, hi]) => {
+                    let path = plan.bwrap.locks.get(i as usize - 1).copied().unwrap_or(first);
+                    Err(Failure::new(c"lock", path, Errno::from_raw_os_error(lo as i32 | (hi as i32) << 8)))
+                }
+                _ => Err(Failure::new(c"lock", first, Errno::CHILD)),
+            }
+        }
+    }
 }
