@@ -272,6 +272,23 @@ fn fd_outputs(who: Who) {
     assert!(seen[0].contains("{\n    \"child-pid\": N,\n    \"mnt-namespace\": N,") && seen[0].ends_with("{ \"exit-code\": N }\n"), "{}", seen[0]);
 }
 
+/// `--disable-userns` (PROGRAM in a nested user namespace that may have
+/// none below it) and `--assert-userns-disabled`.
+fn userns_disabled(who: Who) {
+    let script = "cat /proc/sys/user/max_user_namespaces; unshare -U true 2>/dev/null && echo made || echo refused; id; cat /proc/self/uid_map";
+    let out = assert_same(who, "/", &with(&["--proc", "/proc", "--unshare-user", "--disable-userns"]), script);
+    assert!(out.stdout.contains("refused"), "{out}");
+    let out = assert_same(who, "/", &with(&["--proc", "/proc", "--unshare-user", "--disable-userns", "--assert-userns-disabled"]), script);
+    assert!(out.stdout.contains("refused"), "{out}");
+    // Without --unshare-user itself (even where it is implied), and an
+    // assertion that does not hold: status 1.
+    for opts in [&["--disable-userns"][..], &["--assert-userns-disabled"]] {
+        let (nook, bwrap) = side_by_side(who, "/", &[USR, opts].concat(), "true");
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{nook}\n{bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: "), "{nook}");
+    }
+}
+
 /// bwrap 0.11's behaviour, which Debian's 0.8 lacks.
 fn newer_than_debian(who: Who) {
     // A symlink that is already there, the same: not an error.
@@ -281,4 +298,4 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.starts_with("<3>bwrap: "), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, fd_outputs, newer_than_debian);

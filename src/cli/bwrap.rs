@@ -19,7 +19,7 @@ use linux_raw_sys::general as k;
 enum B {
     Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
     /// bwrap options nook does not carry out yet: refused by name.
     Missing,
 }
@@ -49,8 +49,8 @@ const OPTIONS: Words<B> = words![
     "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::Missing,
     "--overlay" => B::Missing, "--tmp-overlay" => B::Missing, "--ro-overlay" => B::Missing,
     "--lock-file" => B::LockFile, "--userns" => B::Missing, "--userns2" => B::Missing,
-    "--pidns" => B::Missing, "--userns-block-fd" => B::Missing, "--disable-userns" => B::Missing,
-    "--assert-userns-disabled" => B::Missing,
+    "--pidns" => B::Missing, "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
+    "--assert-userns-disabled" => B::AssertUsernsDisabled,
 ];
 
 /// Reads bwrap's argv (argv[0] `bwrap`) into `plan`.
@@ -65,6 +65,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut tmpfs_size: Option<u64> = None;
     let mut pid_ns_wanted = false;
     let mut args_read = false;
+    // `--unshare-user` itself, which `--disable-userns` needs.
+    let mut userns_asked = false;
     // Real root keeps its effective capabilities, in a user namespace too
     // (bwrap sets them only when told to or there); anyone else starts
     // with none.
@@ -110,7 +112,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 pid_ns_wanted = true;
                 plan.user.requested = true;
             }
-            B::UnshareUser | B::UnshareUserTry => plan.user.requested = true,
+            B::UnshareUser => {
+                plan.user.requested = true;
+                userns_asked = true;
+            }
+            B::UnshareUserTry => plan.user.requested = true,
             B::UnsharePid => pid_ns_wanted = true,
             B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
@@ -168,6 +174,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let dest = cur.dest()?;
                 push(plan, arg, Op::BindFd { fd, dest, kind })?;
             }
+            B::DisableUserns => {
+                // Disabled, then checked to be (as bwrap).
+                plan.bwrap.disable_userns = true;
+                plan.bwrap.assert_userns_disabled = true;
+            }
+            B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
             B::LockFile => {
                 let dest = cur.absolute()?;
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
@@ -267,6 +279,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     }
     if plan.no_init && !pid_ns_wanted {
         return Err(Failure::option(c"--as-pid-1", c"requires --unshare-pid"));
+    }
+    if plan.bwrap.disable_userns && !userns_asked {
+        return Err(Failure::option(c"--disable-userns", c"requires --unshare-user"));
     }
     if plan.no_init && !plan.bwrap.locks.is_empty() {
         return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));

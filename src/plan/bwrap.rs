@@ -21,6 +21,12 @@ pub struct BwrapPlan<'a> {
     /// `--lock-file DEST`: read-locked (fcntl) inside, once the tree is
     /// built, for as long as PROGRAM runs.
     pub locks: heapless::Vec<&'a CStr, MAX_LOCKS>,
+    /// `--disable-userns`: PROGRAM runs in a nested user namespace (the
+    /// mount lock's) beyond which no more may be made.
+    pub disable_userns: bool,
+    /// `--assert-userns-disabled`: fail unless a user namespace cannot be
+    /// made.
+    pub assert_userns_disabled: bool,
 }
 
 /// `--lock-file`s one plan holds.
@@ -28,6 +34,6 @@ pub const MAX_LOCKS: usize = 16;
 
 impl BwrapPlan<'_> {
     pub const fn new() -> Self {
-        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new() }
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false }
     }
 }

@@ -56,7 +56,11 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // this process's /proc files: through the caller's /proc, opened before
     // anything changes, since the tree nook builds may make its own /proc
     // read-only (`--remount-ro /`), and then the id maps unwritable.
-    let proc = if promises_read_only(plan) || announcing(plan) {
+    #[cfg(not(feature = "bwrap"))]
+    let needs_proc = promises_read_only(plan) || announcing(plan);
+    #[cfg(feature = "bwrap")]
+    let needs_proc = promises_read_only(plan) || announcing(plan) || plan.bwrap.disable_userns;
+    let proc = if needs_proc {
         let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
         match rustix::fs::open(c"/proc", flags, rustix::fs::Mode::empty()) {
             Ok(fd) => Some(fd),
@@ -320,7 +324,11 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // bwrap locks nothing: its workload has no CAP_SYS_ADMIN to undo a
     // read-only mount with (and a user namespace of its own locks them).
     #[cfg(feature = "bwrap")]
-    let read_only = read_only && !plan.bwrap.powerless;
+    let read_only = read_only && !plan.bwrap.powerless || plan.bwrap.disable_userns;
+    #[cfg(feature = "bwrap")]
+    if let (true, Some(proc)) = (plan.bwrap.disable_userns, proc) {
+        crate::setup::bwrap::limit_user_namespaces(proc)?;
+    }
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
@@ -336,6 +344,10 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);
+    #[cfg(feature = "bwrap")]
+    if plan.bwrap.assert_userns_disabled {
+        crate::setup::bwrap::assert_no_user_namespaces()?;
+    }
     crate::setup::wrapper::wait_for_go(plan)
 }
 

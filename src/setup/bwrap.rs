@@ -109,3 +109,23 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
         }
     }
 }
+
+/// `--disable-userns`, first half: the container's user namespace may have
+/// one more below it (the mount lock's nested one, made next), and so
+/// PROGRAM, inside that, none (the count holds for every ancestor).
+pub fn limit_user_namespaces<'a>(proc: &rustix::fd::OwnedFd) -> Result<(), Failure<'a>> {
+    let file = c"sys/user/max_user_namespaces";
+    let fd = rustix::fs::openat(proc, file, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+        .map_err(|e| Failure::new(c"open", c"/proc/sys/user/max_user_namespaces", e))?;
+    crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&fd), b"1").map_err(|e| Failure::new(c"write", c"/proc/sys/user/max_user_namespaces", e))
+}
+
+/// `--assert-userns-disabled`: a user namespace must not be possible here
+/// (if it is, this process is in it, and fails).
+pub fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
+    // SAFETY: single-threaded, and no CLONE_FILES.
+    match unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER) } {
+        Err(_) => Ok(()),
+        Ok(()) => Err(Failure::usage(c"user namespaces", c"can be created", c"not disabled as requested")),
+    }
+}
