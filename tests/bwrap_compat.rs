@@ -158,7 +158,7 @@ fn exit_statuses(who: Who) {
     // Usage errors and failed setup: 1, and bwrap's prefix.
     for opts in [&["--bogus"][..], &["--perms", "0700", "--perms", "0700", "--dir", "/a"], &["--perms", "0700", "--symlink", "a", "/a"],
         &["--size", "100", "--dir", "/a"], &["--size", "9223372036854775808", "--tmpfs", "/t"], &["--hostname", "x"],
-        &["--as-pid-1"], &["--exec-label", "x"], &["--file-label", "x"], &["--symlink", "usr/libx", "/lib"], &["/nonexistent"]]
+        &["--as-pid-1"], &["--exec-label", "x"], &["--file-label", "x"], &["--symlink", "usr/libx", "/lib"], &["/nonexistent"], &["--unshare-pid", "/nonexistent"]]
     {
         let opts = [USR, opts].concat();
         let script = if opts.last() == Some(&"/nonexistent") { "" } else { "true" };

@@ -62,6 +62,11 @@ const ROLES: Words<Role> = words![
     "switch-root" => Role::SwitchRoot, "boot" => Role::Boot, "mounts" => Role::Mounts,
 ];
 
+/// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
+/// options follow): its messages and failures are bwrap's too.
+#[cfg(feature = "bwrap")]
+const BWRAP_INIT: &core::ffi::CStr = c"bwrap-init";
+
 /// The initramfs's roles in a build without them.
 #[cfg(not(feature = "initramfs"))]
 fn not_built<'a>(role: Role) -> Failure<'a> {
@@ -82,6 +87,10 @@ const PERSONALITIES: Words<Role> = words![
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let name = argv.get(0).map(basename);
+    #[cfg(feature = "bwrap")]
+    if name == Some(BWRAP_INIT.to_bytes()) {
+        crate::base::out::persona::set(1);
+    }
     // The kernel starts an initramfs's /init as PID 1 with the words after
     // `--` on its command line (and the unknown ones without `=`) as
     // arguments, which boot hands on to the root's init. A role or an

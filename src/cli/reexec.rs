@@ -84,7 +84,12 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
         }
         fits
     };
-    let mut fits = push(c"nook".as_ptr()) && push(c"init".as_ptr());
+    #[cfg(not(feature = "bwrap"))]
+    let name = c"nook";
+    // nook as bwrap's init speaks as bwrap (cli::parse knows the name).
+    #[cfg(feature = "bwrap")]
+    let name = if crate::base::out::persona::bwrap() { super::BWRAP_INIT } else { c"nook" };
+    let mut fits = push(name.as_ptr()) && push(c"init".as_ptr());
     if plan.init.signal_group {
         fits &= push(named!(INIT_OPTIONS, "--signal-group").as_ptr());
     }
