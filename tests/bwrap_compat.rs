@@ -155,6 +155,20 @@ fn exit_statuses(who: Who) {
         let out = assert_same(who, "/", &[USR, pid].concat(), "exit 7");
         assert_eq!(out.code, 7);
     }
+    // PROGRAM killed by a signal: bwrap exits 128+N itself (it is not
+    // killed), as a parent that reads the wait status sees.
+    for pid in ["", "--unshare-pid"] {
+        let mut codes = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let script = format!(
+                "python3 -c 'import subprocess,sys; print(subprocess.run(sys.argv[1:]).returncode)' {tool} {} {pid} sh -c 'kill -9 $$'",
+                sh_join(USR)
+            );
+            let out = Run::sh(who, &script, &[] as &[&str]).run();
+            codes.push(out.stdout);
+        }
+        assert_eq!(codes, ["137\n", "137\n"], "{pid}");
+    }
     // Usage errors and failed setup: 1, and bwrap's prefix.
     for opts in [&["--bogus"][..], &["--perms", "0700", "--perms", "0700", "--dir", "/a"], &["--perms", "0700", "--symlink", "a", "/a"],
         &["--size", "100", "--dir", "/a"], &["--size", "9223372036854775808", "--tmpfs", "/t"], &["--hostname", "x"],

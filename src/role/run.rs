@@ -245,7 +245,13 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
         Ok(user_ns) => user_ns,
         Err(f) => return f.exit(),
     };
-    if plan.fds.json_status.is_none() && !plan.process.new_session {
+    // bwrap always waits for PROGRAM and exits with 128+N for a signal N
+    // that killed it: a monitor, as bwrap's.
+    #[cfg(feature = "bwrap")]
+    let monitor = crate::base::out::persona::bwrap();
+    #[cfg(not(feature = "bwrap"))]
+    let monitor = false;
+    if plan.fds.json_status.is_none() && !plan.process.new_session && !monitor {
         return setup_then_exec(plan, user_ns, env, proc, None).exit();
     }
     let mask = match supervisor::block_all_signals() {
