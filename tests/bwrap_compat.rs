@@ -310,6 +310,13 @@ fn newer_than_debian(who: Who) {
     assert_eq!((out.code, out.stdout.as_str()), (0, "usr/lib\n"), "{out}");
     let out = run_tool(&nook_bwrap(), who, "/", &with(&["--level-prefix", "--bogus"]), "true");
     assert!(out.code == 1 && out.stderr.starts_with("<3>bwrap: "), "{out}");
+    // --argv0 VALUE: PROGRAM's argv[0] (sh -c's $0 without more words).
+    for pid in [&[][..], &["--unshare-pid"][..]] {
+        let out = run_tool(&nook_bwrap(), who, "/", &[USR, pid, &["--argv0", "hello"]].concat(), "echo $0 $#");
+        assert_eq!((out.code, out.stdout.as_str()), (0, "hello 0\n"), "{out}");
+    }
+    let out = run_tool(&nook_bwrap(), who, "/", &with(&["--argv0", "a", "--argv0", "b"]), "true");
+    assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
 both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, fd_outputs, newer_than_debian);

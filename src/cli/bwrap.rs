@@ -65,6 +65,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut tmpfs_size: Option<u64> = None;
     let mut pid_ns_wanted = false;
     let mut args_read = false;
+    let mut argv0: Option<&'a CStr> = None;
     // `--unshare-user` itself, which `--disable-userns` needs.
     let mut userns_asked = false;
     // Real root keeps its effective capabilities, in a user namespace too
@@ -104,7 +105,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let fd = fd_value(&mut cur, arg)?;
                 cur.argv = splice_args(cur.argv, cur.next, fd).map_err(|e| Failure::new(c"read", arg, e))?;
             }
-            B::Argv0 => return Err(not_yet(arg)),
+            B::Argv0 => {
+                let v = cur.value()?;
+                if argv0.replace(v).is_some() {
+                    return Err(Failure::option(arg, c"used multiple times"));
+                }
+            }
             B::LevelPrefix => persona::set(2),
             B::UnshareAll => {
                 // bwrap's "every namespace it supports": not time.
@@ -266,6 +272,10 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         return Ok(Action::Exit(1));
     }
     plan.process.program = Some(cur.argv.tail(cur.next));
+    if let Some(value) = argv0 {
+        plan.process.exec_path = cur.argv.get(cur.next);
+        plan.process.program = Some(with_argv0(cur.argv, cur.next, value)?);
+    }
     let uid = uid.unwrap_or(real_uid);
     let gid = gid.unwrap_or(real_gid);
     if !plan.user.requested && (uid != real_uid || gid != real_gid) {
@@ -408,6 +418,24 @@ fn splice_args<'a>(argv: Argv<'a>, at: usize, fd: i32) -> core::result::Result<A
     // process (argv's, and ARGS_DATA's, each NUL-terminated), then a null.
     Ok(unsafe { Argv::from_raw(words.as_ptr(), n - 1) })
 }
+
+/// PROGRAM's words from argv[at] on, with `value` as their first: a copy,
+/// in its own array (argv's own stays as the kernel laid it out).
+fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv<'a>> {
+    // SAFETY: single-threaded, and filled once: only read after.
+    let words = unsafe { &mut *core::ptr::addr_of_mut!(ARGV0_ARGV) };
+    let mut n = 0;
+    for word in core::iter::once(value).chain(argv.iter().skip(at + 1)) {
+        *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = word.as_ptr();
+        n += 1;
+    }
+    *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = core::ptr::null();
+    // SAFETY: `n` pointers to C strings that live as long as the process,
+    // then a null one.
+    Ok(unsafe { Argv::from_raw(words.as_ptr(), n) })
+}
+
+static mut ARGV0_ARGV: [*const c_char; 1 << 16] = [core::ptr::null(); 1 << 16];
 
 /// `--args`'s words (bwrap takes at most 9000 arguments in all).
 static mut ARGS_DATA: [u8; 1 << 20] = [0; 1 << 20];

@@ -66,6 +66,10 @@ const ROLES: Words<Role> = words![
 /// options follow): its messages and failures are bwrap's too.
 #[cfg(feature = "bwrap")]
 const BWRAP_INIT: &core::ffi::CStr = c"bwrap-init";
+/// The same with `--argv0`: the first word after `--` is the file to
+/// execute, PROGRAM's argv (its argv[0] the other word) follows.
+#[cfg(feature = "bwrap")]
+const BWRAP_INIT_ARGV0: &core::ffi::CStr = c"bwrap-init-argv0";
 
 /// The initramfs's roles in a build without them.
 #[cfg(not(feature = "initramfs"))]
@@ -88,7 +92,9 @@ const PERSONALITIES: Words<Role> = words![
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let name = argv.get(0).map(basename);
     #[cfg(feature = "bwrap")]
-    if name == Some(BWRAP_INIT.to_bytes()) {
+    let with_argv0 = name == Some(BWRAP_INIT_ARGV0.to_bytes());
+    #[cfg(feature = "bwrap")]
+    if with_argv0 || name == Some(BWRAP_INIT.to_bytes()) {
         crate::base::out::persona::set(1);
     }
     // The kernel starts an initramfs's /init as PID 1 with the words after
@@ -153,6 +159,12 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         }
         Role::Init => {
             init::parse(argv, plan)?;
+            // bwrap's `--argv0`: the file to execute came before PROGRAM.
+            #[cfg(feature = "bwrap")]
+            if with_argv0 && let Some(words) = plan.process.program {
+                plan.process.exec_path = words.get(0);
+                plan.process.program = Some(words.tail(1));
+            }
             Action::Init
         }
         _ => {
