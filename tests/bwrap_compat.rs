@@ -303,6 +303,39 @@ fn userns_disabled(who: Who) {
     }
 }
 
+/// The overlays (0.11; Debian's 0.8 has none): the last `--overlay-src` is
+/// the top layer; `--ro-overlay` is read-only, `--tmp-overlay` writes to a
+/// tmpfs no one else sees, `--overlay` to RWSRC.
+fn overlays(who: Who) {
+    let dir = scratch(who, "overlay");
+    for (name, file) in [("a", "A\n"), ("b", "B\n")] {
+        fs::create_dir(dir.join(name)).unwrap();
+        fs::write(dir.join(name).join("f"), file).unwrap();
+    }
+    fs::write(dir.join("a").join("only-a"), "a\n").unwrap();
+    for name in ["up", "work"] {
+        fs::create_dir(dir.join(name)).unwrap();
+    }
+    for entry in ["a", "b", "up", "work", "a/f", "b/f", "a/only-a"] {
+        give(who, &dir.join(entry));
+    }
+    let (a, b) = (p(&dir.join("a")).to_string(), p(&dir.join("b")).to_string());
+    let (up, work) = (p(&dir.join("up")).to_string(), p(&dir.join("work")).to_string());
+    let tool = nook_bwrap();
+    let out = run_tool(&tool, who, "/", &[USR, &["--overlay-src", &a, "--overlay-src", &b, "--ro-overlay", "/o"]].concat(), "cat /o/f /o/only-a; touch /o/x 2>/dev/null || echo ro");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "B\na\nro\n"), "{out}");
+    let out = run_tool(&tool, who, "/", &[USR, &["--overlay-src", &a, "--tmp-overlay", "/o"]].concat(), "echo new > /o/n && cat /o/f /o/n");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "A\nnew\n"), "{out}");
+    assert!(!dir.join("a").join("n").exists(), "--tmp-overlay wrote into its layer");
+    let out = run_tool(&tool, who, "/", &[USR, &["--overlay-src", &a, "--overlay", &up, &work, "/o"]].concat(), "echo new > /o/n && cat /o/f");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "A\n"), "{out}");
+    assert_eq!(fs::read_to_string(dir.join("up").join("n")).unwrap(), "new\n", "--overlay's writes are not in RWSRC");
+    for opts in [&["--overlay-src", "/usr"][..], &["--overlay-src", "/usr", "--ro-overlay", "/o"], &["--tmp-overlay", "/o"]] {
+        let out = run_tool(&tool, who, "/", &[USR, opts].concat(), "true");
+        assert!(out.code == 1 && out.stderr.starts_with("bwrap: ") && out.stderr.contains("--overlay-src"), "{out}");
+    }
+}
+
 /// bwrap 0.11's behaviour, which Debian's 0.8 lacks.
 fn newer_than_debian(who: Who) {
     // A symlink that is already there, the same: not an error.
@@ -319,4 +352,4 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, fd_outputs, newer_than_debian);

@@ -11,6 +11,7 @@ use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, capability, hostname, number, open_fd, size};
+use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
@@ -19,7 +20,7 @@ use linux_raw_sys::general as k;
 enum B {
     Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
     /// bwrap options nook does not carry out yet: refused by name.
     Missing,
 }
@@ -46,8 +47,9 @@ const OPTIONS: Words<B> = words![
     "--as-pid-1" => B::AsPid1, "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
     "--file" => B::Data(None), "--bind-data" => B::Data(Some(BindKind::ReadWrite)),
     "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
-    "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::Missing,
-    "--overlay" => B::Missing, "--tmp-overlay" => B::Missing, "--ro-overlay" => B::Missing,
+    "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::OverlaySrc,
+    "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
+    "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
     "--lock-file" => B::LockFile, "--userns" => B::Missing, "--userns2" => B::Missing,
     "--pidns" => B::Missing, "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
     "--assert-userns-disabled" => B::AssertUsernsDisabled,
@@ -65,6 +67,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut tmpfs_size: Option<u64> = None;
     let mut pid_ns_wanted = false;
     let mut args_read = false;
+    // The `--overlay-src` layers for the next overlay, as given.
+    let mut layers = heapless::Vec::<&'a CStr, 64>::new();
     let mut argv0: Option<&'a CStr> = None;
     // `--unshare-user` itself, which `--disable-userns` needs.
     let mut userns_asked = false;
@@ -186,6 +190,24 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 plan.bwrap.assert_userns_disabled = true;
             }
             B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
+            B::OverlaySrc => {
+                let src = cur.absolute()?;
+                layers.push(src).map_err(|_| Failure::option(arg, c"given too many times"))?;
+            }
+            B::Overlay(kind) => {
+                let (upper, work) = match kind {
+                    OverlayKind::Writable => (cur.absolute()?, cur.absolute()?),
+                    _ => (c"", c""),
+                };
+                let dest = cur.dest()?;
+                let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
+                if layers.len() < needed {
+                    return Err(Failure::option(arg, if needed == 2 { c"requires at least two --overlay-src" } else { c"requires at least one --overlay-src" }));
+                }
+                let lower = lowerdir(&layers).map_err(|_| Failure::option(arg, c"layers too long"))?;
+                layers.clear();
+                push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
+            }
             B::LockFile => {
                 let dest = cur.absolute()?;
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
@@ -255,6 +277,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Missing => return Err(not_yet(arg)),
         }
+        if opt != B::OverlaySrc && !layers.is_empty() {
+            return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+        }
         if !modifier {
             if perms.is_some() {
                 return Err(Failure::option(c"--perms", c"must be followed by an option that creates a file"));
@@ -263,6 +288,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 return Err(Failure::option(c"--size", c"must be followed by --tmpfs"));
             }
         }
+    }
+    if !layers.is_empty() {
+        return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
     }
     if perms.is_some() || tmpfs_size.is_some() {
         return Err(Failure::option(if perms.is_some() { c"--perms" } else { c"--size" }, c"is not followed by the operation it modifies"));
@@ -436,6 +464,39 @@ fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv
 }
 
 static mut ARGV0_ARGV: [*const c_char; 1 << 16] = [core::ptr::null(); 1 << 16];
+
+/// overlayfs's lowerdir of `layers` (as given: the last is the top): top
+/// first, `:` between, each `\\`, `:` and `,` escaped with a backslash, in
+/// an arena of its own that lives as long as the process.
+fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
+    // SAFETY: single-threaded; each overlay's text is written once, after
+    // the one before, and only read after.
+    let (arena, used) = unsafe { (&mut *core::ptr::addr_of_mut!(LOWERDIRS), &mut *core::ptr::addr_of_mut!(LOWERDIRS_USED)) };
+    let start = *used;
+    let mut at = start;
+    let mut put = |b: u8| -> core::result::Result<(), ()> {
+        *arena.get_mut(at).ok_or(())? = b;
+        at += 1;
+        Ok(())
+    };
+    for (i, layer) in layers.iter().rev().enumerate() {
+        if i > 0 {
+            put(b':')?;
+        }
+        for &b in layer.to_bytes() {
+            if matches!(b, b'\\' | b':' | b',') {
+                put(b'\\')?;
+            }
+            put(b)?;
+        }
+    }
+    put(0)?;
+    *used = at;
+    CStr::from_bytes_with_nul(arena.get(start..at).ok_or(())?).map_err(|_| ())
+}
+
+static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
+static mut LOWERDIRS_USED: usize = 0;
 
 /// `--args`'s words (bwrap takes at most 9000 arguments in all).
 static mut ARGS_DATA: [u8; 1 << 20] = [0; 1 << 20];

@@ -121,6 +121,13 @@ pub trait Sys {
     fn data_file(&mut self, _from: i32, _mode: u32) -> Result<Self::Fd> {
         Err(rustix::io::Errno::NOSYS)
     }
+    /// A detached overlayfs of `lower` (its lowerdir option), with
+    /// `upper` and `work` as its upperdir and workdir, or (`tmp`) both on a
+    /// tmpfs of its own, or neither (read-only). The new mount API only.
+    #[cfg(feature = "bwrap")]
+    fn overlay(&mut self, _lower: &CStr, _upper: Option<(&CStr, &CStr)>, _tmp: bool) -> Result<Self::Fd> {
+        Err(rustix::io::Errno::NOSYS)
+    }
 }
 
 /// The real kernel, through the new mount API or, where it is missing,
@@ -420,6 +427,42 @@ impl Sys for Linux {
             };
             crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(file), &buf[..n])?;
         }
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn overlay(&mut self, lower: &CStr, upper: Option<(&CStr, &CStr)>, tmp: bool) -> Result<OwnedFd> {
+        if self.legacy {
+            return Err(Errno::NOSYS);
+        }
+        use linux_raw_sys::general as k;
+        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+        rustix::mount::fsconfig_set_string(&fs, c"lowerdir", lower)?;
+        // The tmpfs's fd must stay open until the overlay is made.
+        let mut scratch = None;
+        let mut names = [crate::base::text::Buf::<64>::new(), crate::base::text::Buf::<64>::new()];
+        let upper = match (upper, tmp) {
+            (Some(dirs), _) => Some(dirs),
+            (None, true) => {
+                let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
+                let t = self.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs)?;
+                for (name, buf) in [c"upper", c"work"].into_iter().zip(names.iter_mut()) {
+                    self.make_dir(&t, name, 0o755)?;
+                    buf.push(proc_fd(rustix::fd::AsRawFd::as_raw_fd(&t)).as_bytes()).push(b"/").push(name.to_bytes());
+                }
+                scratch = Some(t);
+                let [u, w] = &mut names;
+                Some((&*u.as_cstr()?, &*w.as_cstr()?))
+            }
+            (None, false) => None,
+        };
+        if let Some((u, w)) = upper {
+            rustix::mount::fsconfig_set_string(&fs, c"upperdir", u)?;
+            rustix::mount::fsconfig_set_string(&fs, c"workdir", w)?;
+        }
+        rustix::mount::fsconfig_set_flag(&fs, c"userxattr")?;
+        rustix::mount::fsconfig_create(&fs)?;
+        drop(scratch);
+        rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
     }
 
     #[cfg(feature = "bwrap")]

@@ -29,6 +29,17 @@ pub struct BwrapPlan<'a> {
     pub assert_userns_disabled: bool,
 }
 
+/// Which overlay an `Op::Overlay` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlayKind {
+    /// `--overlay RWSRC WORKDIR DEST`.
+    Writable,
+    /// `--tmp-overlay DEST`: writes go to a tmpfs nothing else sees.
+    Tmp,
+    /// `--ro-overlay DEST`.
+    ReadOnly,
+}
+
 /// `--lock-file`s one plan holds.
 pub const MAX_LOCKS: usize = 16;
 

@@ -82,6 +82,11 @@ pub enum Op<'a> {
     /// bwrap's `--bind-fd FD DEST` and `--ro-bind-fd FD DEST`.
     #[cfg(feature = "bwrap")]
     BindFd { fd: i32, dest: &'a CStr, kind: BindKind },
+    /// bwrap's overlays: `lower` is overlayfs's lowerdir (the layers top
+    /// first, `:` between, escaped), `upper` and `work` are `--overlay`'s
+    /// (empty otherwise).
+    #[cfg(feature = "bwrap")]
+    Overlay { dest: &'a CStr, lower: &'a CStr, upper: &'a CStr, work: &'a CStr, kind: bwrap::OverlayKind },
 }
 
 impl<'a> Op<'a> {
@@ -108,6 +113,8 @@ impl<'a> Op<'a> {
             Op::Data { .. } => c"--bind-data",
             #[cfg(feature = "bwrap")]
             Op::BindFd { .. } => c"--bind-fd",
+            #[cfg(feature = "bwrap")]
+            Op::Overlay { .. } => c"--overlay",
         }
     }
 
@@ -124,7 +131,7 @@ impl<'a> Op<'a> {
             | Op::Sys { dest }
             | Op::Mqueue { dest } => dest,
             #[cfg(feature = "bwrap")]
-            Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } => dest,
+            Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
             Op::Symlink { link, .. } => link,
         }
     }

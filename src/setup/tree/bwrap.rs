@@ -108,3 +108,24 @@ fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a
     sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind on", dest)?;
     sys.attach(&copy, &target).at(c"bind mount on", dest)
 }
+
+/// `--overlay`, `--tmp-overlay`, `--ro-overlay`: an overlayfs of the
+/// `--overlay-src` layers on DEST (a directory, created if missing).
+pub fn overlay<'a, S: Sys>(
+    sys: &mut S,
+    tree: &mut Tree<'a, S>,
+    dest: &'a CStr,
+    lower: &'a CStr,
+    upper: &'a CStr,
+    work: &'a CStr,
+    kind: crate::plan::bwrap::OverlayKind,
+) -> Result<'a, ()> {
+    use crate::plan::bwrap::OverlayKind;
+    let dirs = (kind == OverlayKind::Writable).then_some((upper, work));
+    let fs = sys
+        .overlay(lower, dirs, kind == OverlayKind::Tmp)
+        .at(c"mount overlay on", dest)
+        .map_err(|e| e.hint_on(Errno::NOSYS, Some(c"overlays need the new mount API")))?;
+    let target = ensure(sys, tree, dest, Missing::Dir(crate::setup::tree::dest::DIR_MODE))?;
+    sys.attach(&fs, &target).at(c"mount overlay on", dest)
+}

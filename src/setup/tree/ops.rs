@@ -52,6 +52,8 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
         Op::Data { fd, dest, perms, bind } => crate::setup::tree::bwrap::data(sys, tree, fd, dest, perms, bind),
         #[cfg(feature = "bwrap")]
         Op::BindFd { fd, dest, kind } => crate::setup::tree::bwrap::bind_fd(sys, tree, fd, dest, kind),
+        #[cfg(feature = "bwrap")]
+        Op::Overlay { dest, lower, upper, work, kind } => crate::setup::tree::bwrap::overlay(sys, tree, dest, lower, upper, work, kind),
         Op::RemountRo { dest } | Op::Make { dest, .. } => {
             let (step, recursive, attr) = match *op {
                 Op::Make { kind, .. } => {
