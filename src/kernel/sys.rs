@@ -451,7 +451,7 @@ impl Sys for Linux {
                 }
                 scratch = Some(t);
                 let [u, w] = &mut names;
-                Some((&*u.as_cstr()?, &*w.as_cstr()?))
+                Some((u.as_cstr()?, w.as_cstr()?))
             }
             (None, false) => None,
         };
