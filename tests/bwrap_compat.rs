@@ -336,6 +336,34 @@ fn overlays(who: Who) {
     }
 }
 
+/// `--userns FD` and `--pidns FD`: join a namespace held open by a
+/// process of the caller's (`unshare`, sleeping), of that type only.
+fn join_namespaces(who: Who) {
+    let script = |ns: &str, opts: &str, inner: &str, tool: &str| {
+        format!(
+            "unshare {ns} sleep 30 > /dev/null 2>&1 & holder=$!; sleep 0.3; \
+             {tool} {} {opts} sh -c '{inner}' 3< /proc/$(pgrep -n -P $holder sleep || echo $holder)/ns/{}; echo rc=$?; kill $holder",
+            sh_join(USR),
+            if ns.contains("--pid") { "pid" } else { "user" }
+        )
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        ("--user --map-root-user", "--userns 3 --proc /proc", "id; cat /proc/self/uid_map"),
+        ("--user --map-root-user", "--userns 3 --proc /proc --unshare-pid", "id; echo $$"),
+    ];
+    let mut cases = cases.to_vec();
+    if who == Who::Root {
+        // Only root may make the PID namespace to join.
+        cases.push(("--pid --fork --kill-child", "--pidns 3 --proc /proc", "ps -e -o comm= | grep -c sleep"));
+    }
+    for (ns, opts, inner) in cases {
+        let nook = Run::sh(who, &script(ns, opts, inner, &nook_bwrap()), &[] as &[&str]).run();
+        let bwrap = Run::sh(who, &script(ns, opts, inner, real_bwrap()), &[] as &[&str]).run();
+        assert_eq!((&nook.stdout, &nook.stderr), (&bwrap.stdout, &bwrap.stderr), "{ns} {opts}:\n{nook}\n{bwrap}");
+        assert!(nook.stdout.ends_with("rc=0\n"), "{nook}");
+    }
+}
+
 /// bwrap 0.11's behaviour, which Debian's 0.8 lacks.
 fn newer_than_debian(who: Who) {
     // A symlink that is already there, the same: not an error.
@@ -352,4 +380,4 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);

@@ -20,7 +20,9 @@ use linux_raw_sys::general as k;
 enum B {
     Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
+    /// `--userns` (0), `--userns2` (1), `--pidns` (2).
+    Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
     /// bwrap options nook does not carry out yet: refused by name.
     Missing,
 }
@@ -50,8 +52,8 @@ const OPTIONS: Words<B> = words![
     "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::OverlaySrc,
     "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
     "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
-    "--lock-file" => B::LockFile, "--userns" => B::Missing, "--userns2" => B::Missing,
-    "--pidns" => B::Missing, "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
+    "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
+    "--pidns" => B::Join(2), "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
     "--assert-userns-disabled" => B::AssertUsernsDisabled,
 ];
 
@@ -208,6 +210,17 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 layers.clear();
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
+            B::Join(which) => {
+                let fd = fd_value(&mut cur, arg)?;
+                let slot = match which {
+                    0 => &mut plan.bwrap.userns,
+                    1 => &mut plan.bwrap.userns2,
+                    _ => &mut plan.bwrap.pidns,
+                };
+                if slot.replace(fd).is_some() {
+                    only_the_last(arg);
+                }
+            }
             B::LockFile => {
                 let dest = cur.absolute()?;
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
@@ -304,9 +317,18 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         plan.process.exec_path = cur.argv.get(cur.next);
         plan.process.program = Some(with_argv0(cur.argv, cur.next, value)?);
     }
+    if plan.bwrap.userns.is_some() {
+        if userns_asked {
+            return Err(Failure::option(c"--userns", c"is not compatible with --unshare-user"));
+        }
+        // The joined namespace is the container's: no new one.
+        plan.user.requested = false;
+    } else if plan.bwrap.userns2.is_some() {
+        return Err(Failure::option(c"--userns2", c"requires --userns"));
+    }
     let uid = uid.unwrap_or(real_uid);
     let gid = gid.unwrap_or(real_gid);
-    if !plan.user.requested && (uid != real_uid || gid != real_gid) {
+    if !plan.user.requested && plan.bwrap.userns.is_none() && (uid != real_uid || gid != real_gid) {
         let which = if uid != real_uid { c"--uid" } else { c"--gid" };
         return Err(Failure::option(which, c"requires --unshare-user"));
     }
@@ -324,8 +346,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.no_init && !plan.bwrap.locks.is_empty() {
         return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
     }
+    if pid_ns_wanted && plan.bwrap.pidns.is_some() {
+        // The kernel makes a PID namespace only below the active one: bwrap
+        // forks twice in between, nook does not yet.
+        return Err(not_yet(c"--pidns with --unshare-pid"));
+    }
     plan.pid_ns = pid_ns_wanted;
-    if !pid_ns_wanted {
+    if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
         // "We share the pid namespace anyway": the host's procfs.
         for op in plan.ops.iter_mut() {
             if let Op::Proc { dest } = *op {

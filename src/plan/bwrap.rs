@@ -27,6 +27,12 @@ pub struct BwrapPlan<'a> {
     /// `--assert-userns-disabled`: fail unless a user namespace cannot be
     /// made.
     pub assert_userns_disabled: bool,
+    /// `--userns FD`, `--pidns FD`: namespaces to join before the others
+    /// are made; `--userns2 FD`: the user namespace to join last, just
+    /// before PROGRAM.
+    pub userns: Option<i32>,
+    pub pidns: Option<i32>,
+    pub userns2: Option<i32>,
 }
 
 /// Which overlay an `Op::Overlay` is.
@@ -45,6 +51,6 @@ pub const MAX_LOCKS: usize = 16;
 
 impl BwrapPlan<'_> {
     pub const fn new() -> Self {
-        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false }
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false, userns: None, pidns: None, userns2: None }
     }
 }

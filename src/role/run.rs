@@ -28,6 +28,13 @@ use rustix::io::Errno;
 #[inline(never)]
 pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let parent = rustix::process::getppid();
+    // bwrap's --userns and --pidns: joined before anything else is made.
+    #[cfg(feature = "bwrap")]
+    if let Err(f) = crate::setup::bwrap::join(plan.bwrap.userns, rustix::thread::LinkNameSpaceType::User, c"--userns")
+        .and_then(|()| crate::setup::bwrap::join(plan.bwrap.pidns, rustix::thread::LinkNameSpaceType::ProcessID, c"--pidns"))
+    {
+        return f.exit();
+    }
     // Built first: it can fail on input alone, before anything changes.
     // SAFETY: the one environment of this process.
     let env = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
@@ -350,6 +357,8 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);
+    #[cfg(feature = "bwrap")]
+    crate::setup::bwrap::join(plan.bwrap.userns2, rustix::thread::LinkNameSpaceType::User, c"--userns2")?;
     #[cfg(feature = "bwrap")]
     if plan.bwrap.assert_userns_disabled {
         crate::setup::bwrap::assert_no_user_namespaces()?;

@@ -129,3 +129,17 @@ pub fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
         Ok(()) => Err(Failure::usage(c"user namespaces", c"can be created", c"not disabled as requested")),
     }
 }
+
+/// `--userns FD`, `--pidns FD` (first, before any namespace is made) and
+/// `--userns2 FD` (last, before PROGRAM): setns(2) into the namespace FD
+/// names, of that type only. A PID namespace is the children's: nook as
+/// bwrap always forks PROGRAM (or its init).
+pub fn join<'a>(fd: Option<i32>, kind: rustix::thread::LinkNameSpaceType, option: &'static core::ffi::CStr) -> Result<(), Failure<'a>> {
+    let Some(fd) = fd else { return Ok(()) };
+    // SAFETY: only used for the call; the caller's fd stays the caller's.
+    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    rustix::thread::move_into_link_name_space(borrowed, Some(kind)).map_err(|e| {
+        Failure::new(c"join the namespace of", option, e)
+            .hint_if(e == Errno::INVAL, c"a user namespace must be a descendant of the current one")
+    })
+}
