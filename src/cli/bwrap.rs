@@ -16,7 +16,7 @@ use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum B {
     Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
@@ -56,6 +56,28 @@ const OPTIONS: Words<B> = words![
     "--pidns" => B::Join(2), "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
     "--assert-userns-disabled" => B::AssertUsernsDisabled,
 ];
+
+/// Whether `name` (argv[0]'s basename) is the init nook as bwrap
+/// re-executes (cli::BWRAP_INIT): then nook speaks as bwrap. True for the
+/// one that takes the file to run before PROGRAM (`--argv0`).
+#[inline(never)]
+pub(super) fn init_persona(name: Option<&[u8]>) -> bool {
+    let with_argv0 = name == Some(super::BWRAP_INIT_ARGV0.to_bytes());
+    if with_argv0 || name == Some(super::BWRAP_INIT.to_bytes()) {
+        persona::set(1);
+    }
+    with_argv0
+}
+
+/// `--argv0` in the re-executed init: PROGRAM's first word is the file to
+/// run, the rest its argv.
+#[inline(never)]
+pub(super) fn split_exec_path(plan: &mut RunPlan) {
+    if let Some(words) = plan.process.program {
+        plan.process.exec_path = words.get(0);
+        plan.process.program = Some(words.tail(1));
+    }
+}
 
 /// Reads bwrap's argv (argv[0] `bwrap`) into `plan`.
 #[inline(never)]
@@ -263,7 +285,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Uid | B::Gid => {
                 let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
-                if if opt == B::Uid { uid.replace(id) } else { gid.replace(id) }.is_some() {
+                if if matches!(opt, B::Uid) { uid.replace(id) } else { gid.replace(id) }.is_some() {
                     only_the_last(arg);
                 }
             }
@@ -290,7 +312,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Missing => return Err(not_yet(arg)),
         }
-        if opt != B::OverlaySrc && !layers.is_empty() {
+        if !matches!(opt, B::OverlaySrc) && !layers.is_empty() {
             return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
         }
         if !modifier {

@@ -65,11 +65,11 @@ const ROLES: Words<Role> = words![
 /// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
 /// options follow): its messages and failures are bwrap's too.
 #[cfg(feature = "bwrap")]
-const BWRAP_INIT: &core::ffi::CStr = c"bwrap-init";
+pub(crate) const BWRAP_INIT: &core::ffi::CStr = c"bwrap-init";
 /// The same with `--argv0`: the first word after `--` is the file to
 /// execute, PROGRAM's argv (its argv[0] the other word) follows.
 #[cfg(feature = "bwrap")]
-const BWRAP_INIT_ARGV0: &core::ffi::CStr = c"bwrap-init-argv0";
+pub(crate) const BWRAP_INIT_ARGV0: &core::ffi::CStr = c"bwrap-init-argv0";
 
 /// The initramfs's roles in a build without them.
 #[cfg(not(feature = "initramfs"))]
@@ -92,11 +92,7 @@ const PERSONALITIES: Words<Role> = words![
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let name = argv.get(0).map(basename);
     #[cfg(feature = "bwrap")]
-    let with_argv0 = name == Some(BWRAP_INIT_ARGV0.to_bytes());
-    #[cfg(feature = "bwrap")]
-    if with_argv0 || name == Some(BWRAP_INIT.to_bytes()) {
-        crate::base::out::persona::set(1);
-    }
+    let with_argv0 = bwrap::init_persona(name);
     // The kernel starts an initramfs's /init as PID 1 with the words after
     // `--` on its command line (and the unknown ones without `=`) as
     // arguments, which boot hands on to the root's init. A role or an
@@ -161,9 +157,8 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             init::parse(argv, plan)?;
             // bwrap's `--argv0`: the file to execute came before PROGRAM.
             #[cfg(feature = "bwrap")]
-            if with_argv0 && let Some(words) = plan.process.program {
-                plan.process.exec_path = words.get(0);
-                plan.process.program = Some(words.tail(1));
+            if with_argv0 {
+                bwrap::split_exec_path(plan);
             }
             Action::Init
         }
