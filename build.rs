@@ -72,6 +72,8 @@ const SETUP_ONLY: &[&str] = &[
     "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
     // The sandbox options: PID 1 reads them only when they were given.
     "cli::sandbox::option",
+    // Standalone only in a build with bwrap (inlined into setup otherwise).
+    "cli::values::size", "cli::values::capability", "kernel::raw::getcwd", "kernel::raw::capget",
 ];
 
 /// The folders whose every file is [`SETUP_ONLY`] but those of

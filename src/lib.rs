@@ -57,6 +57,8 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             cli::help::print_license();
             0
         }
+        #[cfg(feature = "bwrap")]
+        Ok(cli::Action::Exit(code)) => code,
         Ok(cli::Action::InitVersion) => {
             cli::help::print_init_version();
             0
