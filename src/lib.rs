@@ -64,7 +64,7 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             0
         }
         // Each role's arm only in the builds that have it (Cargo.toml).
-        #[cfg(feature = "run")]
+        #[cfg(nook_container)]
         Ok(cli::Action::Run) => {
             base::out::set_verbosity(plan.verbose);
             role::run::run(plan, envp)

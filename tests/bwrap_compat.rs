@@ -5,7 +5,9 @@
 //! wrapper fds' JSON. Where 0.8 lacks a behaviour of 0.11 (`--level-prefix`,
 //! an idempotent `--symlink`), nook is held to 0.11's manual alone.
 //!
-//! Run with `cargo test --release --features bwrap --test bwrap_compat`.
+//! Run with `cargo test --release --no-default-features --features bwrap
+//! --test bwrap_compat` (the bwrap build: README, Size; scripts/test does,
+//! in target/bwrap).
 #![cfg(feature = "bwrap")]
 
 #[macro_use]

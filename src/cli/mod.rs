@@ -22,7 +22,8 @@ use crate::base::words::{Words, words};
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    #[cfg(feature = "run")]
+    /// `nook run`'s, or nook as bwrap's: the container (nook_container).
+    #[cfg(nook_container)]
     Run,
     Init,
     #[cfg(feature = "enter")]
@@ -371,7 +372,7 @@ pub mod help;
 mod init;
 #[cfg(feature = "mounts")]
 mod mounts;
-#[cfg(feature = "run")]
+#[cfg(nook_container)]
 pub mod reexec;
 #[cfg(nook_process)]
 mod run;
@@ -384,11 +385,13 @@ mod tini;
 pub mod values;
 use env::apply_environment;
 #[cfg(nook_process)]
-use run::{Opt, run_option};
+use run::Opt;
+#[cfg(any(feature = "run", feature = "enter"))]
+use run::run_option;
 #[cfg(nook_process)]
 pub use run::ALL_NAMESPACES;
 
-/// Without run's table: the two words of it that every build reads.
+/// Without run's options: the two of them that every build reads.
 #[cfg(not(nook_process))]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Opt {
@@ -396,7 +399,9 @@ enum Opt {
     Version,
 }
 
-#[cfg(not(nook_process))]
+/// Without run's table (a build without run and enter, whose table it
+/// is): the two words of it that every build reads.
+#[cfg(not(any(feature = "run", feature = "enter")))]
 fn run_option(word: &[u8]) -> Option<Opt> {
     words!["--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version].find(word)
 }
