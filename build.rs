@@ -79,6 +79,19 @@ const SETUP_ONLY: &[&str] = &[
     "cli::values::id_range", "cli::values::overlaps", "cli::values::capability", "cli::values::same_word",
     "cli::values::bad_number_text", "cli::Cursor::dest", "cli::Cursor::absolute", "cli::Cursor::path", "cli::check_path",
     "cli::set_once", "cli::set_over_env", "cli::reexec::encode",
+    // PROGRAM's side of the init's fork: the child's pages are its own.
+    "role::init::start_program",
+    // A failure's report and the trace lines: PID 1 reports a failure only
+    // on its way out (it exits right after), and traces only with
+    // NOOK_VERBOSE; the line they print goes through base/out.rs's Line.
+    "base::error", "base::out::Line", "base::out::trace_line",
+];
+
+/// Code of the crates nook uses that only setup (or PROGRAM's side of the
+/// fork) runs: rustix's files, mounts and the child's session, each a
+/// path of the crate as [`SETUP_ONLY`]'s are of nook.
+const SETUP_ONLY_CRATES: &[&str] = &[
+    "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir", "rustix::process::id::setsid",
 ];
 
 /// The folders whose every file is [`SETUP_ONLY`] but those of
@@ -115,7 +128,7 @@ fn setup_only() -> Vec<String> {
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
 /// mangling names `<nook::kernel::sys::Linux as nook::kernel::sys::Sys>::attach` as
 /// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
-const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux"];
+const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 
 /// The linker script: [`DISCARD`], then two segments of their own, each
 /// starting on the next 64 KiB boundary plus the file offset's place in
@@ -137,9 +150,16 @@ fn linker_script() -> String {
         code += &format!(" .text.*_ZN4nook{mangled}[0-9]*");
         data += &format!(" .rodata.*_ZN4nook{mangled}[0-9]*");
     }
+    for path in SETUP_ONLY_CRATES {
+        let mangled: String = path.split("::").map(|part| format!("{}{part}", part.len())).collect();
+        code += &format!(" .text.*_ZN{mangled}[0-9]*");
+    }
     for path in SETUP_ONLY_IMPLS {
         code += &format!(" .text.*_ZN*_$LT$nook..{}$u20$as$u20$*", path.replace("::", ".."));
     }
+    // Generic code instantiated for setup's types (`drop_in_place<nook::
+    // setup::tree::dest::Tree<..>>`).
+    code += " .text.*$LT$nook..setup..*";
     // Read-only data that only setup reads, placed with `#[link_section]`
     // (the packed --help text).
     code += " .text.setup.*";
