@@ -16,7 +16,9 @@ const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) 
 /// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
 /// .init_array, .fini_array) join .data. Each keeps its input order
 /// (crti's and crtn's halves of _init and _fini stay contiguous), and
-/// musl finds the init and fini arrays by the symbols set here. Input
+/// musl finds the init and fini arrays by the symbols set here. nook's
+/// plan (lib.rs's PLAN) is the first thing in .bss: the fields PID 1
+/// writes (plan/mod.rs) then share .data's page. Input
 /// sections go to the first statement of the script that matches them, so
 /// this comes after [`SETUP_ONLY`]'s (see `linker_script`); ld then drops
 /// the default script's statements, left empty.
@@ -46,6 +48,9 @@ SECTIONS {
     __fini_array_end = .;
   }
 } INSERT BEFORE .init_array;
+SECTIONS {
+  .bss : { *(.bss._ZN4nook4PLAN*) *(.bss .bss.*) *(COMMON) }
+} INSERT BEFORE .bss;
 ";
 
 /// Code that builds a container but never runs in PID 1's init: folders,
