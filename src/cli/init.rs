@@ -23,8 +23,10 @@ pub(super) const INIT_OPTIONS: Words<InitOpt> = words![
     "--remap-exit" => InitOpt::RemapExit, "--warn-on-reap" => InitOpt::WarnOnReap, "--rewrite" => InitOpt::Rewrite,
 ];
 
-/// The options of `init` alone: `run` needs a PROGRAM.
-const INIT_ONLY: Words<InitOpt> = words!["--pause" => InitOpt::Pause];
+/// The option of `init` alone (`run` needs a PROGRAM). Compared as bytes:
+/// a table of one word would be a C string, in the segment PID 1 never
+/// maps (build.rs).
+const PAUSE: &[u8] = b"--pause";
 
 impl InitOpt {
     pub(super) fn takes_value(self) -> bool {
@@ -91,7 +93,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
                 plan.init.pause = false;
                 return Ok(());
             }
-            _ if INIT_ONLY.find(super::name(arg)).is_some() => plan.init.pause = true,
+            _ if super::name(arg) == PAUSE => plan.init.pause = true,
             _ if init_option(&mut cur, arg, plan)? => {}
             // run hands its sandbox on to the init it re-executes.
             #[cfg(nook_process)]

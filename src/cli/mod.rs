@@ -141,7 +141,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
                 None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
                 Some(a) => a,
             };
-            match run_option(first.to_bytes()) {
+            match help_or_version(first.to_bytes()) {
                 Some(Opt::Help) => return Ok(Action::Help),
                 Some(Opt::Version) => return Ok(Action::Version),
                 _ => {}
@@ -385,24 +385,18 @@ mod tini;
 pub mod values;
 use env::apply_environment;
 #[cfg(nook_process)]
-use run::Opt;
-#[cfg(any(feature = "run", feature = "enter"))]
-use run::run_option;
-#[cfg(nook_process)]
 pub use run::ALL_NAMESPACES;
 
-/// Without run's options: the two of them that every build reads.
-#[cfg(not(nook_process))]
+/// The words of run's table that every role reads (argv[1], and `--help`
+/// among a role's options), in a table of their own: PID 1 parses `nook
+/// init` without reading run's table, which is in the setup segment.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Opt {
     Help,
     Version,
 }
 
-/// Without run's table (a build without run and enter, whose table it
-/// is): the two words of it that every build reads.
-#[cfg(not(any(feature = "run", feature = "enter")))]
-fn run_option(word: &[u8]) -> Option<Opt> {
+fn help_or_version(word: &[u8]) -> Option<Opt> {
     words!["--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version].find(word)
 }
 
@@ -418,7 +412,7 @@ enum InitVariable {
 
 /// `--help` or `-h`, which every role's options take.
 fn is_help(word: &CStr) -> bool {
-    run_option(word.to_bytes()) == Some(Opt::Help)
+    help_or_version(word.to_bytes()) == Some(Opt::Help)
 }
 
 #[cfg(all(test, feature = "run", feature = "enter", feature = "mounts"))]
