@@ -24,7 +24,9 @@ impl<T: Copy> Words<T> {
     /// on byte strings, which compiles to a byte-by-byte compare per arm)
     /// keeps the binary small.
     pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
-        self.find_named(word).map(|(_, value)| value)
+        // Not through `find_named`: its check of the name's bounds would
+        // stay in every instance.
+        self.values.get(locate(self.names, word)?.0).copied()
     }
 
     /// The value of `word`, and the table's own copy of the word as a C
