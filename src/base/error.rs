@@ -3,6 +3,7 @@
 //!
 //! `nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid`
 
+use crate::base::text::SplitOn;
 use crate::base::out::{Line, STDERR};
 use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
@@ -340,7 +341,7 @@ macro_rules! errnos {
 /// The errno's C name and strerror text, if the table holds it.
 fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
     let i = CODES.iter().position(|&c| c == e)?;
-    let mut words = TEXTS.split(|&b| b == 0).skip(2 * i);
+    let mut words = TEXTS.split_on(0).skip(2 * i);
     Some((words.next()?, words.next()?))
 }
 

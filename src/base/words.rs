@@ -1,6 +1,7 @@
 //! Packed word tables: the option, variable and value names of every role
 //! in one string each, looked up by one shared loop.
 
+use crate::base::text::SplitOn;
 use core::ffi::CStr;
 
 /// A table of words and their values, the words packed in one string
@@ -86,7 +87,7 @@ pub(crate) use named;
 #[inline(never)]
 fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
     let mut at = 0;
-    for (index, name) in names.as_bytes().split(|&b| b == 0).enumerate() {
+    for (index, name) in names.as_bytes().split_on(0).enumerate() {
         if name == word {
             return Some((index, at));
         }

@@ -15,6 +15,7 @@
 //! superblock options. The kernel writes space, tab, newline and backslash
 //! in names as `\ooo` (`\040`, `\011`, `\012`, `\134`).
 
+use crate::base::text::SplitOn;
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -189,7 +190,7 @@ pub fn index(text: &[u8], entries: &mut [Entry]) -> Result<usize, Errno> {
     }
     let mut count = 0;
     let mut at = 0;
-    for line in text.split(|&c| c == b'\n') {
+    for line in text.split_on(b'\n') {
         if at == text.len() {
             break;
         }
@@ -278,7 +279,7 @@ impl<'t> Table<'t> {
     pub fn mount(&self, i: usize) -> Option<Mount<'t>> {
         let text: &'t [u8] = self.text;
         let rest = text.get(self.entries.get(i)?.at as usize..)?;
-        parse(rest.split(|&c| c == b'\n').next()?)
+        parse(rest.split_on(b'\n').next()?)
     }
 
     /// The entry of mount `id`.

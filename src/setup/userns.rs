@@ -9,6 +9,7 @@
 //! before unsharing; it waits on a pipe, writes the maps for its parent, and
 //! exits.
 
+use crate::base::text::SplitOn;
 use crate::kernel::procfs::proc_file;
 use crate::base::error::{Context, Failure, Result};
 use crate::base::out::write_all;
@@ -329,8 +330,8 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
         let n = rustix::io::read(&fd, &mut current).at(c"read", file)?;
         // "inside outside count" of the container → "inside inside count".
         let mut lines = 0;
-        for line in current[..n].split(|&b| b == b'\n') {
-            let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+        for line in current[..n].split_on(b'\n') {
+            let mut fields = line.split_on(b' ').filter(|f| !f.is_empty());
             if let (Some(inside), Some(_), Some(count)) = (fields.next(), fields.next(), fields.next()) {
                 text.push(inside).push(b" ").push(inside).push(b" ").push(count).push(b"\n");
                 lines += 1;
