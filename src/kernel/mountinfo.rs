@@ -19,7 +19,7 @@ use crate::base::text::SplitOn;
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
 use core::sync::atomic::{AtomicBool, Ordering};
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 /// The largest mount table read: 1 MiB is some 8,000 mounts.
@@ -253,7 +253,7 @@ pub fn read(pid: Option<i32>) -> Result<Snapshot, Errno> {
     // it goes (and on the error paths, below).
     let (text, entries) = unsafe { (&mut *core::ptr::addr_of_mut!(TEXT), &mut *core::ptr::addr_of_mut!(ENTRIES)) };
     let filled = (|| {
-        let file = rustix::fs::open(crate::kernel::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        let file = super::raw::open_cloexec(crate::kernel::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, OFlags::RDONLY)?;
         let n = crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&file), text)?;
         if n == text.len() {
             return Err(Errno::FBIG);

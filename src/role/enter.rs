@@ -26,7 +26,7 @@ use crate::kernel::procfs::proc_file;
 use core::ffi::c_char;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 /// The target's environment, read from /proc/PID/environ (in .bss: its
@@ -284,7 +284,7 @@ fn ns_inode(pid: Option<i32>, name: &str) -> Option<u64> {
 fn open_proc(pid: i32, entry: &[u8], flags: OFlags) -> core::result::Result<OwnedFd, Errno> {
     let mut path = proc_file(Some(pid), b"/");
     path.push(entry);
-    rustix::fs::open(path.as_cstr()?, flags | OFlags::CLOEXEC, Mode::empty())
+    crate::kernel::raw::open_cloexec(path.as_cstr()?, flags)
 }
 
 fn open_proc_dir(pid: i32, entry: &[u8]) -> core::result::Result<OwnedFd, Errno> {
