@@ -279,6 +279,7 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
 }
 
 /// The CLONE_NEW* flags of every namespace `run` makes.
+#[inline(never)]
 fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
     let pid_ns = if plan.pid_ns { k::CLONE_NEWPID } else { 0 };
     k::CLONE_NEWNS | plan.namespaces | pid_ns | if user_ns { k::CLONE_NEWUSER } else { 0 }
