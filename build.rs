@@ -16,7 +16,9 @@ const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) 
 /// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
 /// .init_array, .fini_array) join .data. Each keeps its input order
 /// (crti's and crtn's halves of _init and _fini stay contiguous), and
-/// musl finds the init and fini arrays by the symbols set here. Input
+/// musl finds the init and fini arrays by the symbols set here. nook's
+/// plan (lib.rs's PLAN) is the first thing in .bss: the fields PID 1
+/// writes (plan/mod.rs) then share .data's page. Input
 /// sections go to the first statement of the script that matches them, so
 /// this comes after [`SETUP_ONLY`]'s (see `linker_script`); ld then drops
 /// the default script's statements, left empty.
@@ -46,6 +48,9 @@ SECTIONS {
     __fini_array_end = .;
   }
 } INSERT BEFORE .init_array;
+SECTIONS {
+  .bss : { *(.bss._ZN4nook4PLAN*) *(.bss .bss.*) *(COMMON) }
+} INSERT BEFORE .bss;
 ";
 
 /// Code that builds a container but never runs in PID 1's init: folders,
@@ -56,22 +61,42 @@ SECTIONS {
 /// page fault on a file mapping maps every cached page of the same 64 KiB-
 /// aligned window ("fault-around", /sys/kernel/debug/fault_around_bytes):
 /// with one code segment, PID 1's first instruction made all of nook
-/// resident. Now PID 1 maps only the init's code and the read-only data.
-/// Put here a function PID 1 runs and `tests/init.rs` (`init_memory`) fails;
-/// leave one out and PID 1 only maps a few pages more.
+/// resident. Now PID 1 maps only the init's code and the read-only data
+/// it reads. Put here a function PID 1 runs and `tests/init.rs`
+/// (`init_memory`) fails; leave one out and PID 1 maps a page more.
 const SETUP_ONLY: &[&str] = &[
     // Whole folders and files (and, below, every file of role/ and cli/
     // but PID 1's): a new file under setup/, role/ or cli/ is out of PID
     // 1's segment by default.
     "setup", "kernel::legacy", "kernel::mountinfo", "kernel::sys", "kernel::landlock", "kernel::seccomp", "kernel::module",
-    // The parser's run half, in the files PID 1 reads: it parses only
-    // `init`'s options, and the run table's lookup, which tells it --help.
-    // nook mounts's output buffer (base/out.rs is PID 1's for its lines).
+    "kernel::procfs", "kernel::record",
+    // The system calls that only building a container or PROGRAM's exec
+    // (in the forked child, whose pages are its own) make.
+    "kernel::raw::execve", "kernel::raw::execveat", "kernel::raw::capget", "kernel::raw::capset", "kernel::raw::capget_capset",
+    "kernel::raw::loopback_up", "kernel::raw::setns", "kernel::raw::join_new_session_keyring", "kernel::raw::getcwd",
+    "kernel::raw::read_byte", "kernel::raw::read_full", "kernel::raw::mount_setattr", "kernel::raw::cloexec_range",
+    "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable",
+    // In the files PID 1 reads: nook mounts's output buffer (base/out.rs
+    // is PID 1's for its lines), the values only run's options and the
+    // other NOOK_* variables take, and the re-exec's encoder (run's side).
     "base::out::Writer", "base::out::shown_width",
-    "cli::run::parse", "cli::run::process_option", "cli::values::hostname", "cli::values::open_fd",
-    "cli::Cursor::dest", "cli::reexec::encode", "cli::sandbox::hand_on",
-    // The sandbox options: PID 1 reads them only when they were given.
-    "cli::sandbox::option",
+    "cli::values::hostname", "cli::values::open_fd", "cli::values::propagation", "cli::values::size",
+    "cli::values::id_range", "cli::values::overlaps", "cli::values::capability", "cli::values::same_word",
+    "cli::values::bad_number_text", "cli::Cursor::dest", "cli::Cursor::absolute", "cli::Cursor::path", "cli::check_path",
+    "cli::set_once", "cli::set_over_env", "cli::reexec::encode",
+    // PROGRAM's side of the init's fork: the child's pages are its own.
+    "role::init::start_program",
+    // A failure's report and the trace lines: PID 1 reports a failure only
+    // on its way out (it exits right after), and traces only with
+    // NOOK_VERBOSE; the line they print goes through base/out.rs's Line.
+    "base::error", "base::out::Line", "base::out::trace_line",
+];
+
+/// Code of the crates nook uses that only setup (or PROGRAM's side of the
+/// fork) runs: rustix's files, mounts and the child's session, each a
+/// path of the crate as [`SETUP_ONLY`]'s are of nook.
+const SETUP_ONLY_CRATES: &[&str] = &[
+    "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir", "rustix::process::id::setsid",
 ];
 
 /// The folders whose every file is [`SETUP_ONLY`] but those of
@@ -81,9 +106,11 @@ const SETUP_ONLY_BY_FILE: &[&str] = &["role", "cli"];
 /// The files of [`SETUP_ONLY_BY_FILE`]'s folders that PID 1 runs: `nook
 /// init`'s role and options, tini's and catatonit's (the init's parser
 /// when nook is called by their names), the NOOK_* variables and the
-/// re-exec protocol's decoder, option values, the shared cursor (mod.rs),
-/// and the run table's lookup (for --help).
-const PID1_FILES: &[&str] = &["role::mod", "role::init", "cli::mod", "cli::init", "cli::env", "cli::reexec", "cli::values", "cli::run", "cli::sandbox"];
+/// re-exec protocol's decoder, option values, and the shared cursor and
+/// the dispatch (mod.rs, which calls every other role's parser, each never
+/// inlined). run's and enter's parsers and the sandbox options (which the
+/// init reads only when run hands them on) are not among them.
+const PID1_FILES: &[&str] = &["role::mod", "role::init", "cli::mod", "cli::init", "cli::tini", "cli::env", "cli::reexec", "cli::values"];
 
 /// [`SETUP_ONLY`], with every file of [`SETUP_ONLY_BY_FILE`]'s folders but
 /// [`PID1_FILES`] added.
@@ -106,29 +133,69 @@ fn setup_only() -> Vec<String> {
 /// Types whose trait implementations are [`SETUP_ONLY`] too (legacy
 /// mangling names `<nook::kernel::sys::Linux as nook::kernel::sys::Sys>::attach` as
 /// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
-const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux"];
+const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 
-/// The linker script: [`DISCARD`], [`SETUP_ONLY`] in a
-/// segment that starts on the next 64 KiB boundary plus the file offset's
-/// place in its page, so the file needs no padding, then [`MERGED`].
+/// The linker script: [`DISCARD`], then two segments of their own, each
+/// starting on the next 64 KiB boundary plus the file offset's place in
+/// its page (so the file needs no padding): the read-only data PID 1 does
+/// not read, then [`SETUP_ONLY`]'s code; then [`MERGED`].
+///
+/// The first holds the C strings (`.rodata.str*`: every `c"..."` literal,
+/// merged into one input section that no name ties to its user, mostly
+/// setup's messages) and the jump tables and statics of [`SETUP_ONLY`]'s
+/// functions. PID 1 reads a C string only on its way out with an error,
+/// or when tracing (NOOK_VERBOSE); what it passes the kernel on its way
+/// (its name, the directory it sits in) is in its own segment. Read-only
+/// and not executable.
 fn linker_script() -> String {
-    let mut patterns = String::new();
+    let mut code = String::new();
+    let mut data = String::from(" .rodata.str*");
     for path in setup_only() {
         let mangled: String = path.split("::").map(|part| format!("{}{part}", part.len())).collect();
-        patterns += &format!(" .text.*_ZN4nook{mangled}[0-9]*");
+        code += &format!(" .text.*_ZN4nook{mangled}[0-9]*");
+        data += &format!(" .rodata.*_ZN4nook{mangled}[0-9]*");
+    }
+    for path in SETUP_ONLY_CRATES {
+        let mangled: String = path.split("::").map(|part| format!("{}{part}", part.len())).collect();
+        code += &format!(" .text.*_ZN{mangled}[0-9]*");
     }
     for path in SETUP_ONLY_IMPLS {
-        patterns += &format!(" .text.*_ZN*_$LT$nook..{}$u20$as$u20$*", path.replace("::", ".."));
+        code += &format!(" .text.*_ZN*_$LT$nook..{}$u20$as$u20$*", path.replace("::", ".."));
     }
+    // Generic code instantiated for setup's types (`drop_in_place<nook::
+    // setup::tree::dest::Tree<..>>`).
+    code += " .text.*$LT$nook..setup..*";
     // Read-only data that only setup reads, placed with `#[link_section]`
     // (the packed --help text).
-    patterns += " .text.setup.*";
+    code += " .text.setup.*";
     format!(
-        "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({patterns} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
+        "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .rodata.setup : {{ *({data} ) }}\n  \
+         . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
     )
 }
 
+/// Whether the build has cargo feature `name` (Cargo.toml).
+fn feature(name: &str) -> bool {
+    std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase().replace('-', "_"))).is_some()
+}
+
+/// The cfgs that follow from the roles built (Cargo.toml's features), for
+/// the code that several roles share: `nook_process`, run's or enter's
+/// process and sandbox options (cli/run.rs, cli/sandbox.rs);
+/// `nook_init_only`, the PID-1 shim alone, without even the root's
+/// NOOK_* variables.
+fn role_cfgs() {
+    println!("cargo::rustc-check-cfg=cfg(nook_process, nook_init_only)");
+    if feature("run") || feature("enter") {
+        println!("cargo::rustc-cfg=nook_process");
+    }
+    if !["run", "enter", "mounts", "switch-root", "boot"].iter().any(|f| feature(f)) {
+        println!("cargo::rustc-cfg=nook_init_only");
+    }
+}
+
 fn main() {
+    role_cfgs();
     // The libc crate only emits -lc for musl when built inside std; we use
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
     // the binary ourselves (the musl target is static, so -lc is libc.a).
@@ -166,6 +233,49 @@ fn main() {
     println!("cargo:rerun-if-changed=.git/refs");
 }
 
+/// src/cli/help.txt's lines for this build: a line `@FEATURE,...` alone
+/// makes the paragraph after it (up to and with its blank line) this
+/// build's only when one of the features is built, `@!FEATURE,...` only
+/// when none is; `@FEATURES TEXT` does so for the one line TEXT. The
+/// first line kept starts with `usage: ` in place of its indent, so that
+/// the usage lines can be the roles'.
+fn help_for_build(text: &str) -> String {
+    let wanted = |tag: &str| {
+        let (negated, list) = match tag.strip_prefix('!') {
+            Some(list) => (true, list),
+            None => (false, tag),
+        };
+        list.split(',').any(feature) != negated
+    };
+    let mut out = String::new();
+    // Inside a paragraph that is dropped.
+    let mut dropping = false;
+    for line in text.lines() {
+        if dropping {
+            dropping = !line.is_empty();
+            continue;
+        }
+        let kept = match line.strip_prefix('@') {
+            Some(tagged) => match tagged.split_once(' ') {
+                Some((tag, rest)) => wanted(tag).then_some(rest),
+                None => {
+                    dropping = !wanted(tagged);
+                    continue;
+                }
+            },
+            None => Some(line),
+        };
+        if let Some(line) = kept {
+            match line.strip_prefix("       ") {
+                Some(usage) if out.is_empty() => out += &format!("usage: {usage}"),
+                _ => out += line,
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// `nook --help`'s text (src/cli/help.txt) is stored packed (see help.rs): each
 /// run of 3 to 10 bytes that already occurred at most 4095 bytes before
 /// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
@@ -178,7 +288,7 @@ fn pack_help() {
     const WINDOW: usize = 4095;
     println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let text = std::fs::read(dir.join("src/cli/help.txt")).unwrap();
+    let text = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap()).into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.

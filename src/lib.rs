@@ -10,8 +10,8 @@
 //!   `setup` (namespaces, maps, the mount tree, caps, exec): they never
 //!   import each other;
 //! - `role`: run, init, enter, mounts, switch-root and boot, thin drivers
-//!   that never import each other (switch-root and boot only with the
-//!   `initramfs` feature);
+//!   that never import each other, each in the builds whose features have
+//!   it (Cargo.toml; init in every build);
 //! - this file, which picks the role.
 //!
 //! The library is `no_std` so the binary stays small; its unit tests use std.
@@ -19,7 +19,7 @@
 
 pub mod base;
 pub mod cli;
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(all(any(test, feature = "fuzzing"), feature = "run", feature = "mounts"))]
 pub mod fuzz;
 pub mod kernel;
 pub mod pid1;
@@ -61,22 +61,26 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             cli::help::print_init_version();
             0
         }
+        // Each role's arm only in the builds that have it (Cargo.toml).
+        #[cfg(feature = "run")]
         Ok(cli::Action::Run) => {
             base::out::set_verbosity(plan.verbose);
             role::run::run(plan, envp)
         }
         Ok(cli::Action::Init) => role::init::init_role(plan, envp),
+        #[cfg(feature = "enter")]
         Ok(cli::Action::Enter) => {
             base::out::set_verbosity(plan.verbose);
             role::enter::enter(plan, argv, envp)
         }
+        #[cfg(feature = "mounts")]
         Ok(cli::Action::Mounts) => role::mounts::mounts(&plan.mounts),
-        #[cfg(feature = "initramfs")]
+        #[cfg(feature = "switch-root")]
         Ok(cli::Action::SwitchRoot) => {
             base::out::set_verbosity(plan.verbose);
             role::switch_root::switch_root(plan, envp)
         }
-        #[cfg(feature = "initramfs")]
+        #[cfg(feature = "boot")]
         Ok(cli::Action::Boot) => role::boot::boot(plan, envp),
     }
 }

@@ -1,4 +1,5 @@
-//! The shipped binary itself: static, and within the size budget (79 KiB now; 80 KiB is the hard limit).
+//! The shipped binary itself: static, and within its build's size budget
+//! (the default build's 79 KiB now; 80 KiB is the hard limit for every build).
 //!
 //! The budget is easy to lose by accident: one non-zero field in the plan's
 //! const initializer moves ~110 KB from .bss into the file. This test is a
@@ -19,19 +20,50 @@ const NOOK: &str = env!("CARGO_BIN_EXE_nook");
 /// added about 6,830, a second size pass took 968 off (77,384), and the
 /// tini and catatonit personalities with the new init options (issue 19)
 /// added 2,392 (79,776); keeping run's and enter's parsers out of PID 1's
-/// segment (not inlined into `cli::parse`) 320 more (80,096); a third size
-/// pass (issue 20) took 1,800 off without touching a message (78,296).
-/// switch-root and boot (issue 15) are built only with the `initramfs`
-/// feature (92,376) until the size issue (20) makes room for them; this
-/// budget is the default build's, and 80 KiB the limit for all.
+/// segment (not inlined into `cli::parse`) 320 more (80,096); the roles as features (issue 20) 64 less (80,032);
+/// PID 1 in 28 kB (issue 20: a third segment's header, PID 1's strings in
+/// statics, the plan's layout) 192 more (80,224); a third size pass
+/// (issue 20) took 1,896 off without touching a message (78,328; with
+/// switch-root 81,112, init-only 16,624, initramfs 39,648).
+/// switch-root and boot (issue 15) are not in the default build until the
+/// size issue (20) makes room for them. This budget is the default
+/// build's; the others have theirs below, and 80 KiB is the limit for all.
 const BUDGET: u64 = 79 * 1024;
+
+/// No build of any roles may pass this.
+const HARD_LIMIT: u64 = 80 * 1024;
+
+/// The PID-1 shim alone (`--no-default-features --features init`): the
+/// goal is 12 KiB (issue 20); its budget holds what it has reached
+/// (16,648 bytes when the features came).
+const INIT_ONLY_BUDGET: u64 = 17 * 1024;
+
+/// The initramfs's build (`--no-default-features --features initramfs`:
+/// boot, switch-root, init, mounts): 39,840 bytes when the features came.
+const INITRAMFS_BUDGET: u64 = 40 * 1024;
+
+/// The budget of the build under test (Cargo.toml's features): the
+/// default build's (with or without switch-root, which is to join it),
+/// unless it is one of the two others scripts/test builds; any other
+/// choice of roles has the hard limit.
+fn budget() -> u64 {
+    let roles = [cfg!(feature = "run"), cfg!(feature = "enter"), cfg!(feature = "mounts"), cfg!(feature = "switch-root"), cfg!(feature = "boot")];
+    match roles {
+        [true, true, true, _, false] => BUDGET,
+        [false, false, false, false, false] => INIT_ONLY_BUDGET,
+        [false, false, true, true, true] => INITRAMFS_BUDGET,
+        _ => HARD_LIMIT,
+    }
+}
 
 #[test]
 fn the_binary_is_static_and_within_budget() {
     let size = std::fs::metadata(NOOK).unwrap().len();
     // Only the release build is optimized for size.
     if !cfg!(debug_assertions) {
-        assert!(size <= BUDGET, "{NOOK} is {size} bytes, over the {BUDGET}-byte budget");
+        let budget = budget();
+        assert!(budget <= HARD_LIMIT);
+        assert!(size <= budget, "{NOOK} is {size} bytes, over its build's {budget}-byte budget");
     }
     let out = Command::new("file").arg(NOOK).output().expect("file(1)");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -1,4 +1,4 @@
-#![cfg(feature = "initramfs")]
+#![cfg(feature = "boot")]
 //! Boots of a real kernel (Debian's linux-image-amd64, qemu -accel tcg)
 //! through the harness in tests/common/boot.rs: nook's initramfs (nook as
 //! /init, `nook boot`) on each root= form, ro and rw, init= with the words

@@ -1,3 +1,4 @@
+#![cfg(all(feature = "run", feature = "enter"))]
 //! `nook enter` (issue 4 part 7), black-box against the built binary.
 //!
 //! Each test starts a container with `nook run ... --info-fd 3 -- /bin/sleep

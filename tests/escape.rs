@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! Nothing of the host is reachable from inside a container with --root.
 //!
 //! - The host's nook binary cannot be reached for writing through /proc/1/exe

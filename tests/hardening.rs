@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! Issue 5 (hardening), parts 1-5: a hostile rootfs and a hostile workload try
 //! to break each of nook's defences, as root and as container-user. Part 6,
 //! the bad-input catalogue, lives in usage_errors.rs.

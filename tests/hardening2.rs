@@ -1,3 +1,4 @@
+#![cfg(all(feature = "run", feature = "enter"))]
 //! Issue 12 (hardening, round two), black-box against the built binary: what
 //! a red team got through, each retried here as root and as container-user.
 //!

@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! Issue 13, parts 1 and 2, and issue 12, part 5: nook leaves the host's
 //! tree and `--root`'s tree as it found them, and does what it was asked.
 //!

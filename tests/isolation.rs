@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! Full isolation (issue 4, parts 1-5), black-box against the built binary:
 //! `--dev`, `--sys`, `--mqueue`, the other namespaces with `--hostname`,
 //! `--cap-drop`/`--cap-add`, `--new-session`, and their bad inputs. Every

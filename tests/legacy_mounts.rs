@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! Issue 5, part 1: where the new mount API is missing, nook mounts with
 //! mount(2) on /proc/self/fd/N paths, and builds the same container.
 //!

@@ -1,3 +1,4 @@
+#![cfg(all(feature = "mounts", feature = "run"))]
 //! `nook mounts` (issue 16): the mount tree with propagation and peer
 //! groups, read from inside containers nook built, as root and as
 //! container-user.

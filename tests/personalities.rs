@@ -473,6 +473,7 @@ fn command_line(who: Who) {
 
 /// `run --unshare-pid` hands --remap-exit, --warn-on-reap and --rewrite on
 /// to the init it re-executes.
+#[cfg(feature = "run")]
 fn run_hands_them_on(who: Who) {
     let w = world();
     let argv = |opts: &[&str], script: &str| {
@@ -501,5 +502,5 @@ both!(
     warn_on_reap,
     pause_mode,
     command_line,
-    run_hands_them_on
+    #[cfg(feature = "run")] run_hands_them_on
 );

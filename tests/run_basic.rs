@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! `nook run` (issue 2), black-box against the built binary: the root, the
 //! mount operations, propagation, the user namespace, the process and its exit
 //! status. Every behaviour runs as root and as container-user (see `both!`),

@@ -1,3 +1,4 @@
+#![cfg(all(feature = "run", feature = "enter"))]
 //! The workload's sandbox (issue 17), black-box against the built binary,
 //! as root and as container-user: Landlock paths, ports and scopes, seccomp
 //! filters read from fds or built by nook, through `run` (with and without

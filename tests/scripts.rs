@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! The user-facing scripts that put nook somewhere, as root and as
 //! container-user: scripts/install (the binary, the man page and the
 //! completions under a PREFIX, and --uninstall), scripts/embed (nook into
@@ -469,7 +470,7 @@ fn committed_pictures_match_benchmarks_md() {
     assert!(out.status.success(), "bench-plot: {}", String::from_utf8_lossy(&out.stderr));
     let same = |a: PathBuf, b: PathBuf| fs::read(&a).ok() == fs::read(&b).ok();
     assert!(same(dir.join("BENCHMARKS.tsv"), repo.join("BENCHMARKS.tsv")), "BENCHMARKS.tsv is stale: run scripts/bench-plot");
-    for name in ["launch", "scaling", "size", "memory"] {
+    for name in ["launch", "scaling", "size", "memory", "parallel", "mounts", "reaping"] {
         let file = format!("bench-{name}.svg");
         assert!(same(dir.join("img").join(&file), repo.join("docs/img").join(&file)), "docs/img/{file} is stale: run scripts/bench-plot");
     }

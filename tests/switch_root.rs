@@ -1,4 +1,4 @@
-#![cfg(feature = "initramfs")]
+#![cfg(feature = "switch-root")]
 //! `nook switch-root` on the host, as root and as container-user: its
 //! refusals, each before anything changes, and a whole switch inside a
 //! mount namespace of its own (`unshare`), from a tmpfs "initramfs" that it

@@ -1,3 +1,4 @@
+#![cfg(feature = "run")]
 //! The wrapper fds of `nook run` (issue 4 part 6), black-box against the built
 //! binary: `--info-fd`, `--json-status-fd`, `--block-fd` and `--sync-fd`.
 //!

@@ -1,25 +1,28 @@
 //! The NOOK_* variables of the environment: the defaults argv can override.
 
-use super::reexec::{self, InitVariable};
-use super::split_env;
+use super::{InitVariable, split_env};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
-use crate::base::MountApi;
 use crate::base::num::parse_number;
-use crate::base::words::{Words, named, words};
-use crate::cli::values::{MAX_GRACE, boolean, hostname, propagation};
+use crate::base::words::{Words, words};
+use crate::cli::values::{MAX_GRACE, boolean};
 use core::ffi::CStr;
 
 #[derive(Clone, Copy)]
+#[cfg_attr(nook_init_only, allow(dead_code))]
 enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Hostname, MountApi,
-    /// The re-exec protocol's own (cli/reexec.rs).
+    /// The re-exec protocol's own (cli/reexec.rs), ignored without run.
+    #[cfg_attr(not(feature = "run"), allow(dead_code))]
     Init(InitVariable),
     /// tini's TINI_SUBREAPER (false) and TINI_KILL_PROCESS_GROUP (true),
     /// read only as tini: set, to anything, means on.
     Tini(bool),
 }
 
+/// Every variable, in every build but the init-only one (a build without
+/// run ignores the re-exec's).
+#[cfg(not(nook_init_only))]
 const VARIABLES: Words<Var> = words![
     "NOOK_ROOT" => Var::Root, "NOOK_PROPAGATION" => Var::Propagation, "NOOK_VERBOSE" => Var::Verbose,
     "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup, "NOOK_SUBREAPER" => Var::Subreaper,
@@ -29,8 +32,21 @@ const VARIABLES: Words<Var> = words![
     "TINI_SUBREAPER" => Var::Tini(false), "TINI_KILL_PROCESS_GROUP" => Var::Tini(true),
 ];
 
+/// The init-only build's: the init's own (it strips every other NOOK_*
+/// variable from PROGRAM's environment, as it does an unknown one).
+#[cfg(nook_init_only)]
+const VARIABLES: Words<Var> = words![
+    "NOOK_VERBOSE" => Var::Verbose, "NOOK_GRACE" => Var::Grace, "NOOK_SIGNAL_GROUP" => Var::SignalGroup,
+    "NOOK_SUBREAPER" => Var::Subreaper, "NOOK_PDEATHSIG" => Var::Pdeathsig,
+    "TINI_SUBREAPER" => Var::Tini(false), "TINI_KILL_PROCESS_GROUP" => Var::Tini(true),
+];
+
 /// NOOK_MOUNT_API's values (see sys::MountApi).
-const MOUNT_APIS: Words<MountApi> = words!["auto" => MountApi::Auto, "new" => MountApi::New, "legacy" => MountApi::Legacy];
+#[cfg(not(nook_init_only))]
+const MOUNT_APIS: Words<crate::base::MountApi> = {
+    use crate::base::MountApi;
+    words!["auto" => MountApi::Auto, "new" => MountApi::New, "legacy" => MountApi::Legacy]
+};
 
 /// The NOOK_* variables, read before argv so that argv wins. Unknown NOOK_*
 /// names are only stripped from the workload's environment, so a wrapper
@@ -43,9 +59,12 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
         let detail: &'static CStr = 'bad: {
             let number = |max: u64| parse_number(value.to_bytes(), 10).filter(|&n| n <= max);
             match var {
+                #[cfg(not(nook_init_only))]
                 Var::Root if value.is_empty() => break 'bad c"empty path",
+                #[cfg(not(nook_init_only))]
                 Var::Root => plan.root = Some(value),
-                Var::Propagation => plan.propagation = propagation(value)?,
+                #[cfg(not(nook_init_only))]
+                Var::Propagation => plan.propagation = crate::cli::values::propagation(value)?,
                 Var::Verbose => {
                     let Some(n) = number(3) else { break 'bad c"is not a number from 0 to 3" };
                     plan.verbose = n as u8;
@@ -67,9 +86,11 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                     };
                     plan.init.pdeathsig = Some(sig);
                 }
-                Var::Hostname => plan.hostname = Some(hostname(named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
+                #[cfg(not(nook_init_only))]
+                Var::Hostname => plan.hostname = Some(crate::cli::values::hostname(crate::base::words::named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
+                #[cfg(feature = "run")]
                 Var::Init(variable) => {
-                    if let Err(detail) = reexec::decode(variable, value, plan) {
+                    if let Err(detail) = super::reexec::decode(variable, value, plan) {
                         break 'bad detail;
                     }
                 }
@@ -78,10 +99,13 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                     false => plan.init.subreaper = true,
                 },
                 Var::Tini(_) => {}
+                #[cfg(not(nook_init_only))]
                 Var::MountApi => {
                     let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad c"is not auto, new or legacy" };
                     plan.mount_api = api;
                 }
+                #[allow(unreachable_patterns)] // a build with every role
+                _ => {}
             }
             continue 'entries;
         };

@@ -41,6 +41,11 @@ pub(super) fn unpack(out: &mut [u8; HELP_LEN]) {
 /// keeps a kilobyte of padding out of the binary.
 const COLUMN: usize = 28;
 
+/// Never inlined: its buffer for the unpacked text (some 6 kB) would be
+/// in the frame of `nook::main`, whose stack probes touch every page of
+/// it, so every init would have two more stack pages resident; and the
+/// code would sit in PID 1's segment.
+#[inline(never)]
 pub fn print_help() {
     let mut line = Line::new();
     let mut width = 0;
@@ -70,12 +75,14 @@ pub fn print_help() {
     }
 }
 
+#[inline(never)]
 pub fn print_version() {
     let text = concat!("nook ", env!("CARGO_PKG_VERSION"), " (", env!("NOOK_GIT_HASH"), ")\n");
     let _ = write_all(STDOUT, text.as_bytes());
 }
 
 /// tini's -l and catatonit's -L.
+#[inline(never)]
 pub fn print_license() {
     let _ = write_all(STDOUT, b"nook is licensed under MIT OR Apache-2.0.\n");
 }
@@ -83,6 +90,7 @@ pub fn print_license() {
 /// tini's and catatonit's --version: `tini version VERSION - git.COMMIT`,
 /// the shape `docker info` reads, with nook in the version (as catatonit
 /// puts itself there).
+#[inline(never)]
 pub fn print_init_version() {
     let text = concat!("tini version ", env!("CARGO_PKG_VERSION"), "_nook - git.", env!("NOOK_GIT_HASH"), "\n");
     let _ = write_all(STDOUT, text.as_bytes());

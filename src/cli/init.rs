@@ -3,7 +3,7 @@
 //! which the personalities tini and catatonit (tini.rs) set by their own
 //! names.
 
-use super::{Cursor, is_help, program, sandbox};
+use super::{Cursor, is_help, program};
 use crate::base::error::Result;
 use crate::base::num::signal_number;
 use crate::base::words::{Words, words};
@@ -23,8 +23,10 @@ pub(super) const INIT_OPTIONS: Words<InitOpt> = words![
     "--remap-exit" => InitOpt::RemapExit, "--warn-on-reap" => InitOpt::WarnOnReap, "--rewrite" => InitOpt::Rewrite,
 ];
 
-/// The options of `init` alone: `run` needs a PROGRAM.
-const INIT_ONLY: Words<InitOpt> = words!["--pause" => InitOpt::Pause];
+/// The option of `init` alone (`run` needs a PROGRAM). Compared as bytes:
+/// a table of one word would be a C string, in the segment PID 1 never
+/// maps (build.rs).
+const PAUSE: &[u8] = b"--pause";
 
 impl InitOpt {
     pub(super) fn takes_value(self) -> bool {
@@ -91,9 +93,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
                 plan.init.pause = false;
                 return Ok(());
             }
-            _ if INIT_ONLY.find(super::name(arg)).is_some() => plan.init.pause = true,
+            _ if super::name(arg) == PAUSE => plan.init.pause = true,
             _ if init_option(&mut cur, arg, plan)? => {}
-            _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
+            // run hands its sandbox on to the init it re-executes.
+            #[cfg(nook_process)]
+            _ if super::sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
             _ => return Err(super::suggest::unknown(arg, c"unknown init option")),
         }
     }

@@ -5,8 +5,14 @@
 //! `enter.rs`, `init.rs`, `mounts.rs`, `switch_root.rs`), and so has each
 //! personality that reads argv its own way (`tini.rs`); a new role adds
 //! that file, its name to `ROLES` or `PERSONALITIES` (and a `Role` variant)
-//! and one arm to [`parse`], nothing else. This file holds what they share:
-//! the cursor over argv, PROGRAM, and set-once slots.
+//! and one arm to [`parse`], and its cargo feature (Cargo.toml, with its
+//! arm in [`not_built`] and its `mod` line below under the feature). This
+//! file holds what they share: the cursor over argv, PROGRAM, and set-once
+//! slots.
+
+// The cursor's path values and the set-once slots serve run's options
+// most: a build without run uses only some of them.
+#![cfg_attr(not(feature = "run"), allow(dead_code))]
 
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
@@ -16,13 +22,16 @@ use crate::base::words::{Words, words};
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
+    #[cfg(feature = "run")]
     Run,
     Init,
+    #[cfg(feature = "enter")]
     Enter,
+    #[cfg(feature = "mounts")]
     Mounts,
-    #[cfg(feature = "initramfs")]
+    #[cfg(feature = "switch-root")]
     SwitchRoot,
-    #[cfg(feature = "initramfs")]
+    #[cfg(feature = "boot")]
     Boot,
     Help,
     Version,
@@ -35,15 +44,14 @@ pub enum Action {
 /// The kernel's PATH_MAX: longer paths cannot name anything.
 const PATH_MAX: usize = 4096;
 
+/// Every role and personality, built or not: one the build lacks is
+/// refused by name ([`not_built`]) rather than mistaken for a PROGRAM.
 #[derive(Clone, Copy)]
 enum Role {
     Run,
     Enter,
     Init,
     Mounts,
-    /// The initramfs's roles: only in a build with the `initramfs` feature
-    /// (README, Size); without it they are refused by name rather than
-    /// mistaken for a PROGRAM.
     SwitchRoot,
     Boot,
     /// `init` as tini (false) or catatonit (true) reads argv: a
@@ -56,11 +64,26 @@ const ROLES: Words<Role> = words![
     "switch-root" => Role::SwitchRoot, "boot" => Role::Boot, "mounts" => Role::Mounts,
 ];
 
-/// The initramfs's roles in a build without them.
-#[cfg(not(feature = "initramfs"))]
-fn not_built<'a>(role: Role) -> Failure<'a> {
-    let name = if matches!(role, Role::Boot) { c"boot" } else { c"switch-root" };
-    Failure::usage(c"role", name, c"not in this build").hint(c"build nook with --features initramfs")
+/// `role` when this build lacks it (Cargo.toml's features, README, Size):
+/// the one line that says which feature builds it. A personality is named
+/// by its role (findmnt's is mounts).
+#[cold]
+fn not_built<'a>(role: Role) -> Result<'a, Action> {
+    let (name, hint) = match role {
+        #[cfg(not(feature = "run"))]
+        Role::Run => (c"run", c"build nook with --features run"),
+        #[cfg(not(feature = "enter"))]
+        Role::Enter => (c"enter", c"build nook with --features enter"),
+        #[cfg(not(feature = "mounts"))]
+        Role::Mounts => (c"mounts", c"build nook with --features mounts"),
+        // An initramfs wants both, and more (Cargo.toml).
+        #[cfg(not(feature = "switch-root"))]
+        Role::SwitchRoot => (c"switch-root", c"build nook with --features initramfs"),
+        #[cfg(not(feature = "boot"))]
+        Role::Boot => (c"boot", c"build nook with --features initramfs"),
+        _ => (c"", c""),
+    };
+    Err(Failure::usage(c"role", name, c"not in this build").hint(hint))
 }
 
 /// The names (argv[0]'s basename) that make nook another tool (see the
@@ -83,11 +106,13 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         && rustix::process::getpid().is_init()
         && argv.get(1).is_none_or(|a| a.to_bytes().first() != Some(&b'-') && ROLES.find(a.to_bytes()).is_none())
     {
-        #[cfg(feature = "initramfs")]
+        #[cfg(feature = "boot")]
         return switch_root::parse_boot(argv, 1, envp, plan);
-        #[cfg(not(feature = "initramfs"))]
-        return Err(not_built(Role::Boot));
+        #[cfg(not(feature = "boot"))]
+        return not_built(Role::Boot);
     }
+    // Where the role's words start (the init and the personalities know).
+    #[cfg_attr(not(any(feature = "run", feature = "mounts", feature = "switch-root")), allow(unused_variables))]
     let (role, start) = match name.and_then(|n| PERSONALITIES.find(n)) {
         Some(role) => (role, 1),
         None => {
@@ -95,7 +120,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
                 None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
                 Some(a) => a,
             };
-            match run_option(first.to_bytes()) {
+            match help_or_version(first.to_bytes()) {
                 Some(Opt::Help) => return Ok(Action::Help),
                 Some(Opt::Version) => return Ok(Action::Version),
                 _ => {}
@@ -111,30 +136,37 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         }
     };
     match role {
+        #[cfg(feature = "mounts")]
         Role::Mounts => return mounts::parse(argv, start, &mut plan.mounts),
-        #[cfg(feature = "initramfs")]
+        #[cfg(feature = "switch-root")]
         Role::SwitchRoot => return switch_root::parse_switch_root(argv, start, envp, plan),
-        #[cfg(feature = "initramfs")]
+        #[cfg(feature = "boot")]
         Role::Boot => return switch_root::parse_boot(argv, start, envp, plan),
-        #[cfg(not(feature = "initramfs"))]
-        Role::SwitchRoot | Role::Boot => return Err(not_built(role)),
-        _ => {}
+        Role::Init | Role::Tini(_) => {}
+        #[cfg(feature = "run")]
+        Role::Run => {}
+        #[cfg(feature = "enter")]
+        Role::Enter => {}
+        #[allow(unreachable_patterns)] // every role built
+        _ => return not_built(role),
     }
     // The NOOK_* defaults first: argv overrides them.
     apply_environment(envp, plan, matches!(role, Role::Tini(false)))?;
     let action = match role {
         Role::Tini(catatonit) => return tini::parse(argv, catatonit, plan),
+        #[cfg(feature = "enter")]
         Role::Enter => {
             enter::parse(argv, plan)?;
             Action::Enter
         }
-        Role::Init => {
-            init::parse(argv, plan)?;
-            Action::Init
-        }
-        _ => {
+        #[cfg(feature = "run")]
+        Role::Run => {
             run::parse(argv, start, plan)?;
             Action::Run
+        }
+        _ => {
+            init::parse(argv, plan)?;
+            Action::Init
         }
     };
     // `--help` among a role's options leaves PROGRAM unset (`init --pause`
@@ -301,27 +333,58 @@ fn set_over_env<'a, T>(slot: &mut Option<T>, from_env: &mut bool, value: T, opti
     set_once(slot, value, option)
 }
 
+// A role's file only in the builds that have the role (Cargo.toml's
+// features); `nook_process` (build.rs) is set with run or enter, whose
+// process and sandbox options these files hold.
+#[cfg(feature = "enter")]
 mod enter;
 mod env;
 pub mod help;
 mod init;
+#[cfg(feature = "mounts")]
 mod mounts;
+#[cfg(feature = "run")]
 pub mod reexec;
+#[cfg(nook_process)]
 mod run;
+#[cfg(nook_process)]
 mod sandbox;
 mod suggest;
-#[cfg(feature = "initramfs")]
+#[cfg(feature = "switch-root")]
 mod switch_root;
 mod tini;
 pub mod values;
 use env::apply_environment;
-use run::{Opt, run_option};
+#[cfg(nook_process)]
 pub use run::ALL_NAMESPACES;
+
+/// The words of run's table that every role reads (argv[1], and `--help`
+/// among a role's options), in a table of their own: PID 1 parses `nook
+/// init` without reading run's table, which is in the setup segment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opt {
+    Help,
+    Version,
+}
+
+fn help_or_version(word: &[u8]) -> Option<Opt> {
+    words!["--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version].find(word)
+}
+
+/// One of the init's own variables, which only `run` sets: their names
+/// are in env.rs's table (every build strips them from PROGRAM's
+/// environment), their decoder in reexec.rs (a build with run's).
+#[derive(Clone, Copy)]
+enum InitVariable {
+    Sigmask,
+    Foreground,
+    ExecFailFd,
+}
 
 /// `--help` or `-h`, which every role's options take.
 fn is_help(word: &CStr) -> bool {
-    run_option(word.to_bytes()) == Some(Opt::Help)
+    help_or_version(word.to_bytes()) == Some(Opt::Help)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "run", feature = "enter", feature = "mounts"))]
 mod tests;

@@ -26,6 +26,7 @@
 use crate::base::num::parse_number;
 use crate::base::text::Buf;
 use crate::base::words::named;
+use super::InitVariable;
 use super::init::INIT_OPTIONS;
 use crate::plan::RunPlan;
 use core::ffi::{CStr, c_char};
@@ -118,14 +119,6 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
         return None;
     }
     Some(([at(mask_at), at(foreground_at), at(fail_fd_at)], 2 + handover.exec_fail_fd.is_some() as usize))
-}
-
-/// One of the init's own variables.
-#[derive(Clone, Copy)]
-pub(super) enum InitVariable {
-    Sigmask,
-    Foreground,
-    ExecFailFd,
 }
 
 /// Reads one of the init's variables into `plan`; on a bad value, what is

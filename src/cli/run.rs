@@ -2,6 +2,9 @@
 //! read left to right into the plan. `enter` shares the process options
 //! (`--chdir` and the environment edits) and this table's words for them.
 
+// A build with enter but not run reads only the process options' half.
+#![cfg_attr(not(feature = "run"), allow(dead_code))]
+
 use super::init::init_option;
 use super::{Cursor, program, sandbox, set_once, set_over_env};
 use crate::base::error::{Failure, Result};

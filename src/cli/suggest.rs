@@ -77,9 +77,12 @@ pub(super) fn missing<'a>(option: &'a CStr, name: &[u8], index: usize) -> Failur
 /// Other tools' spellings of nook's options: groups of nook's spelling
 /// and then the others', each group ended by an empty word (each of
 /// nook's once rather than once per other spelling).
-/// In the setup segment (build.rs), like the code that reads it.
+/// In the setup segment (build.rs), like the code that reads it. Only
+/// with run, whose options they are.
+#[cfg(feature = "run")]
 #[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.suggest"))]
 static FOREIGN: [u8; FOREIGN_TEXT.len()] = *FOREIGN_TEXT;
+#[cfg(feature = "run")]
 const FOREIGN_TEXT: &[u8; 211] = b"--map-user\0--uid\0\0--map-group\0--gid\0\0--map-root\0-r\0--map-root-user\0\0\
     --unshare-user\0-U\0--user\0\0--unshare-pid\0-f\0--fork\0\0--proc\0--mount-proc\0\0\
     --unshare-net\0-n\0--net\0\0--unshare-uts\0-u\0--uts\0\0--unshare-ipc\0-i\0--ipc\0";
@@ -92,13 +95,9 @@ const FOREIGN_TEXT: &[u8; 211] = b"--map-user\0--uid\0\0--map-group\0--gid\0\0--
 pub(super) fn unknown<'a>(option: &'a CStr, detail: &'static CStr) -> Failure<'a> {
     let name = super::name(option);
     let failure = Failure::option(option, detail);
-    let mut ours: &[u8] = b"";
-    for word in FOREIGN.split_on(0) {
-        if ours.is_empty() || word.is_empty() {
-            ours = word;
-        } else if word == name {
-            return failure.hint(compose(&[b"did you mean ", ours, b"?"]));
-        }
+    #[cfg(feature = "run")]
+    if let Some(ours) = foreign(name) {
+        return failure.hint(compose(&[b"did you mean ", ours, b"?"]));
     }
     let mut best = (3, c"see nook --help");
     if name.len() > 3 {
@@ -111,6 +110,20 @@ pub(super) fn unknown<'a>(option: &'a CStr, detail: &'static CStr) -> Failure<'a
         });
     }
     failure.hint(best.1)
+}
+
+/// nook's spelling of `name`, when it is another tool's (see [`FOREIGN`]).
+#[cfg(feature = "run")]
+fn foreign(name: &[u8]) -> Option<&'static [u8]> {
+    let mut ours: &[u8] = b"";
+    for word in FOREIGN.split_on(0) {
+        if ours.is_empty() || word.is_empty() {
+            ours = word;
+        } else if word == name {
+            return Some(ours);
+        }
+    }
+    None
 }
 
 /// How many bytes of the longer of `a` and `b` lie outside their common

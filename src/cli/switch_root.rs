@@ -34,6 +34,8 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
 
 /// `boot [ARG...]`: the ARGs go to the root's init (as /init, the kernel
 /// passes the words after `--` on its command line); argv[`start`] on.
+/// Only with the `boot` feature (this file is switch-root's).
+#[cfg(feature = "boot")]
 #[inline(never)]
 pub(super) fn parse_boot<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     apply_environment(envp, plan, false)?;

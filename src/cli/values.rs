@@ -2,6 +2,9 @@
 //! words. Each returns the usage error that names the option (or, when
 //! given, the value) on a mistake.
 
+// Most values are run's options': a build without run uses a few.
+#![cfg_attr(not(feature = "run"), allow(dead_code))]
+
 use crate::base::text::SplitOn;
 use crate::base::error::{Failure, Result};
 use crate::base::num::parse_number;

@@ -96,12 +96,19 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
     }
 }
 
+/// The directory PID 1 sits in, in a static of its own: a `c"..."`
+/// literal would be among the C strings, which build.rs links into a
+/// segment PID 1 never maps.
+static ROOT: [u8; 2] = *b"/\0";
+
 /// Supervises PROGRAM (pid `program`) until it exits; returns its status.
 /// From here on nook only warns: the container depends on PID 1 staying up.
 pub fn supervise(program: i32, opts: &InitOptions) -> i32 {
     let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
     // The init keeps no directory busy and no fd open (PROGRAM has its own).
-    let _ = rustix::process::chdir(c"/");
+    if let Ok(root) = core::ffi::CStr::from_bytes_until_nul(&ROOT) {
+        let _ = rustix::process::chdir(root);
+    }
     let _ = raw::close_from(3);
     let all = SigSet::full();
     let mut status = None;
@@ -210,7 +217,6 @@ fn signal_rest(pid1: bool, sig: i32) {
     }
     // As a subreaper: each remaining child (their own children reparent to
     // nook as they die and are caught by the next round).
-    let mut buf = [0u8; 4096];
     let mut path = crate::base::text::Buf::<64>::new();
     let tid = rustix::process::getpid().as_raw_nonzero().get();
     path.push(b"/proc/self/task/").dec(tid as u64).push(b"/children");
@@ -218,11 +224,22 @@ fn signal_rest(pid1: bool, sig: i32) {
     let Ok(fd) = crate::kernel::raw::open_cloexec(p, rustix::fs::OFlags::RDONLY) else {
         return;
     };
-    let n = rustix::io::read(&fd, &mut buf).unwrap_or(0);
-    for word in buf[..n].split(|c| c.is_ascii_whitespace()) {
-        if let Some(pid) = crate::base::num::parse_number(word, 10) {
-            let _ = raw::kill(pid as i32, sig);
+    // Read in small pieces, a pid's digits carried over from one to the
+    // next: a page-sized buffer would be a stack page more in PID 1's
+    // resident memory (its stack stays within one page).
+    let mut buf = [0u8; 128];
+    let mut pid = 0i32;
+    while let Ok(n @ 1..) = rustix::io::read(&fd, &mut buf) {
+        for &c in buf.get(..n).unwrap_or_default() {
+            if c.is_ascii_digit() {
+                pid = pid.wrapping_mul(10).wrapping_add((c - b'0') as i32);
+            } else if pid > 0 {
+                let _ = raw::kill(core::mem::take(&mut pid), sig);
+            }
         }
+    }
+    if pid > 0 {
+        let _ = raw::kill(pid, sig);
     }
 }
 

@@ -154,17 +154,37 @@ pub struct WrapperFds {
 }
 
 /// Everything `nook run` will do.
+///
+/// In C's layout, the fields PID 1 writes first: the plan is the first
+/// thing in .bss (build.rs), so that they share the page of .data, which
+/// PID 1 has resident anyway, rather than dirtying pages of their own
+/// across the plan (`init` at one end, NOOK_INIT_* at the other).
 #[derive(Debug)]
+#[repr(C)]
 pub struct RunPlan<'a> {
+    /// The PID-1 stage's options (`run --unshare-pid` and `init`).
+    pub init: InitOptions,
+    /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
+    /// nook as its init with every signal still blocked.
+    pub inherited_mask: Option<u64>,
+    /// NOOK_INIT_FOREGROUND: whether the outer nook of `run` owned the
+    /// terminal (the re-executed init cannot tell from inside its namespace).
+    /// A u8 (0 unset, 1 no, 2 yes): an `Option<bool>`'s None is not zero,
+    /// and one non-zero byte would move the whole plan from .bss into the
+    /// binary.
+    pub inherited_foreground: u8,
+    pub verbose: u8,
+    /// NOOK_INIT_EXEC_FAIL_FD: where the re-executed init reports that
+    /// PROGRAM could not be executed (for `--json-status-fd`).
+    pub exec_fail_fd: Option<i32>,
+    /// PROGRAM and the steps that start it, which `init` and `enter` share.
+    pub process: ProcessPlan<'a>,
     pub user: UserPlan,
     pub propagation: Propagation,
     pub root: Option<&'a CStr>,
     pub keep_old_root: Option<&'a CStr>,
     pub ro_root: bool,
     pub ops: Vec<Op<'a>, MAX_OPS>,
-    /// PROGRAM and the steps that start it, which `init` and `enter` share.
-    pub process: ProcessPlan<'a>,
-    pub verbose: u8,
     /// `--unshare-pid`: nook forks, and the child is PID 1 inside.
     pub pid_ns: bool,
     /// `--no-init`: PROGRAM itself is PID 1.
@@ -176,29 +196,15 @@ pub struct RunPlan<'a> {
     pub namespaces: u32,
     /// `--hostname` (or NOOK_HOSTNAME).
     pub hostname: Option<&'a CStr>,
-    /// NOOK_INIT_EXEC_FAIL_FD: where the re-executed init reports that
-    /// PROGRAM could not be executed (for `--json-status-fd`).
-    pub exec_fail_fd: Option<i32>,
     /// The wrapper fds (`--info-fd` ...), as bwrap has them.
     pub fds: WrapperFds,
     /// `enter --pid`: the process whose namespaces to join.
     pub enter_pid: Option<&'a CStr>,
     /// `nook mounts`'s options.
     pub mounts: mounts::MountsPlan<'a>,
-    /// The PID-1 stage's options (`run --unshare-pid` and `init`).
-    pub init: InitOptions,
     /// `run`'s PID-1 options and their values, the words as given, which
     /// the init it re-executes reads again.
     pub init_words: Vec<&'a CStr, 64>,
-    /// NOOK_INIT_SIGMASK: the signal mask PROGRAM gets, when `run` re-executes
-    /// nook as its init with every signal still blocked.
-    pub inherited_mask: Option<u64>,
-    /// NOOK_INIT_FOREGROUND: whether the outer nook of `run` owned the
-    /// terminal (the re-executed init cannot tell from inside its namespace).
-    /// A u8 (0 unset, 1 no, 2 yes): an `Option<bool>`'s None is not zero,
-    /// and one non-zero byte would move the whole plan from .bss into the
-    /// binary.
-    pub inherited_foreground: u8,
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
     pub mount_api: crate::base::MountApi,

@@ -23,13 +23,18 @@ pub enum EnvEdit<'a> {
     Unset { name: &'a CStr },
 }
 
-/// PROGRAM and how it starts.
+/// PROGRAM and how it starts. In C's layout, what PID 1 sets first (see
+/// RunPlan).
 #[derive(Debug)]
+#[repr(C)]
 pub struct ProcessPlan<'a> {
     /// PROGRAM and its arguments: a tail of the kernel's argv array, which the
     /// kernel terminates with a null pointer, so execve can take it as is.
     /// None until parsed: an all-zero plan can live in .bss (see `new`).
     pub program: Option<Argv<'a>>,
+    /// `--new-session`: PROGRAM starts a new session (setsid) instead of a
+    /// process group.
+    pub new_session: bool,
     /// `--chdir`: PROGRAM's working directory.
     pub chdir: Option<&'a CStr>,
     /// `--clearenv`, `--setenv`, `--unsetenv`, in argv order.
@@ -37,9 +42,6 @@ pub struct ProcessPlan<'a> {
     /// `--cap-drop`/`--cap-add`, folded left to right; None leaves the
     /// capabilities as the namespace gives them.
     pub caps: Option<CapEdit>,
-    /// `--new-session`: PROGRAM starts a new session (setsid) instead of a
-    /// process group.
-    pub new_session: bool,
     /// Landlock and seccomp: the workload's last steps (`plan/sandbox.rs`).
     pub sandbox: Sandbox<'a>,
 }

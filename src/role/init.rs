@@ -7,6 +7,11 @@ use crate::pid1::supervisor;
 use crate::plan::{Argv, RunPlan};
 use crate::setup::process::{Environment, exec_program};
 
+/// PID 1's name, in a static of its own: a `c"..."` literal would be
+/// among the C strings, which build.rs links into a segment PID 1 never
+/// maps (the kernel's read of the name would map it).
+static NAME: [u8; 5] = *b"nook\0";
+
 /// `nook init`: the PID-1 stage alone, for an image's ENTRYPOINT (and what
 /// `run --unshare-pid` re-executes as its init).
 ///
@@ -16,7 +21,9 @@ use crate::setup::process::{Environment, exec_program};
 pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // PID 1's name in ps, top and pgrep: run's sealed copy would show as
     // `memfd:nook` (the kernel names a process after the file it execs).
-    let _ = rustix::thread::set_name(c"nook");
+    if let Ok(name) = core::ffi::CStr::from_bytes_until_nul(&NAME) {
+        let _ = rustix::thread::set_name(name);
+    }
     let blocked = match supervisor::block_all_signals() {
         Ok(mask) => mask,
         Err(e) => return Failure::new(c"block", c"signals", e).exit(),

@@ -64,6 +64,7 @@ impl<'a> Environment<'a> {
     /// Fills an empty environment: a new one, or the shared one (built once).
     // Out of line: inlined into both callers it took 105 bytes more.
     #[inline(never)]
+    #[cfg_attr(not(nook_process), allow(unused_variables))]
     fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
         for entry in envp.iter() {
             if entry.to_bytes().starts_with(b"NOOK_") {
@@ -71,6 +72,8 @@ impl<'a> Environment<'a> {
             }
             self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
         }
+        // Only run's and enter's options edit it.
+        #[cfg(nook_process)]
         for edit in edits {
             match *edit {
                 EnvEdit::Clear => self.entries.clear(),
@@ -214,11 +217,10 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     {
         return Failure::new(c"start", c"a new session", e);
     }
-    if let Err(f) = drop_privileges(plan) {
-        return f;
-    }
-    // Landlock, then seccomp: the last steps of all.
-    if let Err(f) = crate::setup::sandbox::apply(&plan.sandbox) {
+    // Capabilities, Landlock, then seccomp: the last steps of all (run's
+    // and enter's options; the init-only build has none of them).
+    #[cfg(nook_process)]
+    if let Err(f) = drop_privileges(plan).and_then(|()| crate::setup::sandbox::apply(&plan.sandbox)) {
         return f;
     }
     if let Some(m) = mask {
@@ -248,7 +250,8 @@ pub fn drop_privileges<'a>(plan: &ProcessPlan<'a>) -> Result<(), Failure<'a>> {
     }
 }
 
-#[cfg(test)]
+// The environment edits are run's and enter's (see `fill`).
+#[cfg(all(test, nook_process))]
 mod tests {
     use super::*;
     use std::ffi::CString;

@@ -58,10 +58,13 @@ impl fmt::Display for Who {
 
 /// Generate `mod NAME { #[test] fn as_root(); #[test] fn as_user(); }` for each
 /// `fn NAME(who: Who)` in scope, so every behaviour runs for both callers.
-/// (Declare the module with `#[macro_use] mod common;`.)
+/// (Declare the module with `#[macro_use] mod common;`.) A NAME may have
+/// attributes, e.g. `#[cfg(feature = "run")] NAME` for a behaviour that
+/// needs a role not in every build.
 macro_rules! both {
-    ($($name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
         $(
+            $(#[$attr])*
             mod $name {
                 #[test]
                 fn as_root() {

@@ -66,18 +66,38 @@ fn table_words(text: &str) -> Vec<String> {
 }
 
 /// Every word of the parser's tables: options, NOOK_* variables, values.
+#[allow(dead_code)] // tests/help.rs asks only for options_of
 pub fn parser_words() -> BTreeSet<String> {
-    let mut files = Vec::new();
-    rust_files(&repo().join("src"), &mut files);
-    let mut words = BTreeSet::new();
-    for file in files {
-        words.extend(table_words(&fs::read_to_string(&file).unwrap()));
-    }
+    let words = words_of(|_| true);
     assert!(words.contains("NOOK_ROOT"), "the extraction found no NOOK_ROOT in src/'s words! tables");
     words
 }
 
+/// The words of the tables in the files under src/ that `wanted` takes
+/// (by their path from src/, e.g. `cli/run.rs`).
+fn words_of(wanted: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(&repo().join("src"), &mut files);
+    let mut words = BTreeSet::new();
+    for file in files {
+        let path = file.strip_prefix(repo().join("src")).unwrap().to_string_lossy().into_owned();
+        if wanted(&path) {
+            words.extend(table_words(&fs::read_to_string(&file).unwrap()));
+        }
+    }
+    words
+}
+
+/// The options of the tables in src/cli's files that `wanted` takes (see
+/// [`words_of`]): those of the roles a build has.
+#[allow(dead_code)] // only tests/help.rs asks
+pub fn options_of(wanted: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    words_of(|path| path.starts_with("cli/") && wanted(path)).into_iter().filter(|w| w.len() > 1 && w.starts_with('-')).collect()
+}
+
+
 /// Every option of the parser's tables (`--bind`, `-h`, ...), sorted.
+#[allow(dead_code)] // tests/help.rs asks only for options_of
 pub fn parser_options() -> BTreeSet<String> {
     let options: BTreeSet<String> =
         parser_words().into_iter().filter(|w| w.len() > 1 && w.starts_with('-')).collect();
