@@ -3,6 +3,7 @@
 //!
 //! `nook: mount proc on /proc: Operation not permitted (EPERM): proc needs its own PID namespace; add --unshare-pid`
 
+use crate::base::text::SplitOn;
 use crate::base::out::{Line, STDERR};
 use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
@@ -142,6 +143,13 @@ fn record_errno<'a>(step: *const c_char, object: *const c_char, errno: Errno) ->
     record(step, object, errno, core::ptr::null())
 }
 
+/// A usage error (no errno to show): one argument fewer at each site.
+#[cold]
+#[inline(never)]
+fn record_usage<'a>(step: *const c_char, object: *const c_char, detail: *const c_char) -> Failure<'a> {
+    record(step, object, Errno::INVAL, detail)
+}
+
 #[cold]
 #[inline(never)]
 fn record_option<'a>(object: *const c_char, detail: *const c_char) -> Failure<'a> {
@@ -157,7 +165,7 @@ impl<'a> Failure<'a> {
     /// A usage error: nothing was changed yet.
     #[inline]
     pub fn usage(step: Step, object: &'a CStr, detail: &'static CStr) -> Self {
-        record(step.as_ptr(), object.as_ptr(), Errno::INVAL, detail.as_ptr())
+        record_usage(step.as_ptr(), object.as_ptr(), detail.as_ptr())
     }
 
     /// A usage error of an option or its value (step "option"), the most
@@ -349,7 +357,7 @@ macro_rules! errnos {
 /// The errno's C name and strerror text, if the table holds it.
 fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
     let i = CODES.iter().position(|&c| c == e)?;
-    let mut words = TEXTS.split(|&b| b == 0).skip(2 * i);
+    let mut words = TEXTS.split_on(0).skip(2 * i);
     Some((words.next()?, words.next()?))
 }
 

@@ -1,5 +1,7 @@
 //! Numbers and signal names as the command line and /proc give them.
 
+use crate::base::text::SplitOn;
+
 /// The number in `digits` (no sign, no prefix), or None when it is empty,
 /// holds another character or overflows.
 pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
@@ -26,7 +28,7 @@ pub fn signal_number(name: &[u8]) -> Option<i32> {
         return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
     }
     let name = name.strip_prefix(b"SIG").unwrap_or(name);
-    if let Some(i) = NAMES.split(|&c| c == b' ').filter(|n| !n.is_empty()).position(|n| n == name) {
+    if let Some(i) = NAMES.split_on(b' ').filter(|n| !n.is_empty()).position(|n| n == name) {
         return Some(i as i32 + 1);
     }
     let offset = |rest: &[u8], sign: i32| -> Option<i32> {

@@ -1,6 +1,7 @@
 //! Packed word tables: the option, variable and value names of every role
 //! in one string each, looked up by one shared loop.
 
+use crate::base::text::SplitOn;
 use core::ffi::CStr;
 
 /// A table of words and their values, the words packed in one string
@@ -24,7 +25,9 @@ impl<T: Copy> Words<T> {
     /// on byte strings, which compiles to a byte-by-byte compare per arm)
     /// keeps the binary small.
     pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
-        self.find_named(word).map(|(_, value)| value)
+        // Not through `find_named`: its check of the name's bounds would
+        // stay in every instance.
+        self.values.get(locate(self.names, word)?.0).copied()
     }
 
     /// The value of `word`, and the table's own copy of the word as a C
@@ -88,7 +91,7 @@ pub(crate) use named;
 #[inline(never)]
 fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
     let mut at = 0;
-    for (index, name) in names.as_bytes().split(|&b| b == 0).enumerate() {
+    for (index, name) in names.as_bytes().split_on(0).enumerate() {
         if name == word {
             return Some((index, at));
         }

@@ -1,6 +1,7 @@
 //! The sandbox options (README, "The sandbox: Landlock and seccomp"), which `run`,
 //! `init` and `enter` share: Landlock rules and seccomp filters.
 
+use crate::base::text::SplitOn;
 use super::Cursor;
 use crate::base::error::{Failure, Result};
 use crate::base::text::c_tail;
@@ -57,7 +58,7 @@ pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'
 /// numbers. An error names the list from the bad entry on.
 fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, ()> {
     let mut at = 0;
-    for name in list.to_bytes().split(|&b| b == b',') {
+    for name in list.to_bytes().split_on(b',') {
         let entry = c_tail(list, at);
         at += name.len() + 1;
         let nr = seccomp::syscall_number(name)

@@ -8,6 +8,7 @@
 //! Only failures call these, and a failure ends nook, so the texts they
 //! compose can live in one static buffer each.
 
+use crate::base::text::SplitOn;
 use super::help::{HELP_LEN, unpack};
 use crate::base::error::Failure;
 use crate::base::text::Buf;
@@ -35,7 +36,7 @@ fn each_option(f: &mut dyn FnMut(&[u8], &[u8]) -> bool) {
     let mut text = [0u8; HELP_LEN];
     unpack(&mut text);
     // "  --bind SRC DEST\tbind mount ..."
-    for line in text.split(|&b| b == b'\n') {
+    for line in text.split_on(b'\n') {
         if line.get(..3) != Some(b"  -") {
             continue;
         }
@@ -115,7 +116,7 @@ pub(super) fn unknown<'a>(option: &'a CStr, detail: &'static CStr) -> Failure<'a
 #[cfg(feature = "run")]
 fn foreign(name: &[u8]) -> Option<&'static [u8]> {
     let mut ours: &[u8] = b"";
-    for word in FOREIGN.split(|&b| b == 0) {
+    for word in FOREIGN.split_on(0) {
         if ours.is_empty() || word.is_empty() {
             ours = word;
         } else if word == name {

@@ -5,6 +5,7 @@
 // Most values are run's options': a build without run uses a few.
 #![cfg_attr(not(feature = "run"), allow(dead_code))]
 
+use crate::base::text::SplitOn;
 use crate::base::error::{Failure, Result};
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
@@ -71,7 +72,7 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
 
 /// IN:OUT:COUNT
 pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange> {
-    let mut fields = v.to_bytes().split(|&c| c == b':').map(|f| parse_number(f, 10).filter(|&n| n <= u32::MAX as u64));
+    let mut fields = v.to_bytes().split_on(b':').map(|f| parse_number(f, 10).filter(|&n| n <= u32::MAX as u64));
     match (fields.next(), fields.next(), fields.next(), fields.next()) {
         (Some(Some(inside)), Some(Some(outside)), Some(Some(count)), None)
             if count > 0 && inside + count <= 1 << 32 && outside + count <= 1 << 32 =>
@@ -111,7 +112,7 @@ pub fn capability(name: &[u8]) -> Option<u64> {
     if same_word(bare, b"all") {
         return Some(u64::MAX);
     }
-    NAMES.split(|&c| c == b' ').position(|n| same_word(n, bare)).map(|i| 1 << i)
+    NAMES.split_on(b' ').position(|n| same_word(n, bare)).map(|i| 1 << i)
 }
 
 /// `a` and `b` equal but for ASCII case: a plain loop, where core's

@@ -149,7 +149,7 @@ fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
 fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
     let mut path = crate::kernel::procfs::proc_file(None, b"/fdinfo/");
     path.dec(fd.as_raw_fd() as u64);
-    let info = rustix::fs::open(path.as_cstr()?, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let info = super::raw::open_cloexec(path.as_cstr()?, OFlags::RDONLY)?;
     let mut buf = [0u8; 256];
     let n = rustix::io::read(&info, &mut buf)?;
     let at = buf[..n].windows(7).position(|w| w == b"mnt_id:").ok_or(Errno::NOSYS)? + 7;

@@ -15,10 +15,11 @@
 //! superblock options. The kernel writes space, tab, newline and backslash
 //! in names as `\ooo` (`\040`, `\011`, `\012`, `\134`).
 
+use crate::base::text::SplitOn;
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
 use core::sync::atomic::{AtomicBool, Ordering};
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 /// The largest mount table read: 1 MiB is some 8,000 mounts.
@@ -189,7 +190,7 @@ pub fn index(text: &[u8], entries: &mut [Entry]) -> Result<usize, Errno> {
     }
     let mut count = 0;
     let mut at = 0;
-    for line in text.split(|&c| c == b'\n') {
+    for line in text.split_on(b'\n') {
         if at == text.len() {
             break;
         }
@@ -252,7 +253,7 @@ pub fn read(pid: Option<i32>) -> Result<Snapshot, Errno> {
     // it goes (and on the error paths, below).
     let (text, entries) = unsafe { (&mut *core::ptr::addr_of_mut!(TEXT), &mut *core::ptr::addr_of_mut!(ENTRIES)) };
     let filled = (|| {
-        let file = rustix::fs::open(crate::kernel::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+        let file = super::raw::open_cloexec(crate::kernel::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, OFlags::RDONLY)?;
         let n = crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&file), text)?;
         if n == text.len() {
             return Err(Errno::FBIG);
@@ -278,7 +279,7 @@ impl<'t> Table<'t> {
     pub fn mount(&self, i: usize) -> Option<Mount<'t>> {
         let text: &'t [u8] = self.text;
         let rest = text.get(self.entries.get(i)?.at as usize..)?;
-        parse(rest.split(|&c| c == b'\n').next()?)
+        parse(rest.split_on(b'\n').next()?)
     }
 
     /// The entry of mount `id`.

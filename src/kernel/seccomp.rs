@@ -12,6 +12,7 @@
 //! numbers would not stop them. Either kills the process. Then it returns
 //! EPERM for every number listed and allows the rest.
 
+use crate::base::text::SplitOn;
 use super::raw::{check, syscall6};
 use linux_raw_sys::general as g;
 use linux_raw_sys::ptrace as k;
@@ -279,7 +280,7 @@ syscalls! {
 
 /// Each named call: its name (without `__NR_`) and x86_64 number.
 pub fn syscalls() -> impl Iterator<Item = (&'static [u8], u32)> {
-    NAMES.split(|&b| b == 0).zip(NUMBERS.iter()).map(|(name, &nr)| (name, nr as u32))
+    NAMES.split_on(0).zip(NUMBERS.iter()).map(|(name, &nr)| (name, nr as u32))
 }
 
 /// The x86_64 number of the call named `name` (as in syscalls(2)), if the

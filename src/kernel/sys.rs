@@ -170,7 +170,7 @@ impl Linux {
         let fd = match dir {
             Some(d) if path.is_empty() => rustix::io::fcntl_dupfd_cloexec(d, 0)?,
             Some(d) => rustix::fs::openat(d, path, flags, Mode::empty())?,
-            None => rustix::fs::open(path, flags, Mode::empty())?,
+            None => super::raw::open_cloexec(path, OFlags::PATH)?,
         };
         self.pending = Pending::Bind { handle: rustix::fd::AsRawFd::as_raw_fd(&fd), recursive, attr: None };
         Ok(fd)
@@ -200,7 +200,7 @@ impl Sys for Linux {
     }
 
     fn open_host(&mut self, path: &CStr, how: Open) -> Result<OwnedFd> {
-        rustix::fs::open(path, open_flags(how) | OFlags::CLOEXEC, Mode::empty())
+        super::raw::open_cloexec(path, open_flags(how))
     }
 
     fn open_in_root(&mut self, root: &OwnedFd, path: &CStr, how: Open) -> Result<OwnedFd> {
@@ -275,7 +275,7 @@ impl Sys for Linux {
                 data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
             }
             // Only a handle to pair with `attach`: the filesystem is made there.
-            let handle = rustix::fs::open(c"/", OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+            let handle = super::raw::open_cloexec(c"/", OFlags::PATH)?;
             let fd = rustix::fd::AsRawFd::as_raw_fd(&handle);
             self.pending = Pending::Filesystem { handle: fd, fstype, data, flags: attrs };
             return Ok(handle);

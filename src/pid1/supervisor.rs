@@ -221,7 +221,7 @@ fn signal_rest(pid1: bool, sig: i32) {
     let tid = rustix::process::getpid().as_raw_nonzero().get();
     path.push(b"/proc/self/task/").dec(tid as u64).push(b"/children");
     let Ok(p) = path.as_cstr() else { return };
-    let Ok(fd) = rustix::fs::open(p, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty()) else {
+    let Ok(fd) = crate::kernel::raw::open_cloexec(p, rustix::fs::OFlags::RDONLY) else {
         return;
     };
     // Read in small pieces, a pid's digits carried over from one to the

@@ -15,6 +15,7 @@
 //!   only to holders of CAP_SYS_PTRACE in the user namespace it was
 //!   executed in: the caller's, not the container's, whose root lacks it.
 
+use crate::base::text::SplitOn;
 use crate::base::error::{Context, Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use crate::setup::process::{Environment, MAX_ENV};
@@ -25,7 +26,7 @@ use crate::kernel::procfs::proc_file;
 use core::ffi::c_char;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 /// The target's environment, read from /proc/PID/environ (in .bss: its
@@ -202,7 +203,7 @@ fn container_of(pid: i32) -> Option<i32> {
     let mut children = [0u8; 1024];
     let n = read_proc(pid, entry.as_bytes(), &mut children).ok()?;
     children[..n]
-        .split(|&b| b == b' ')
+        .split_on(b' ')
         .filter_map(|word| crate::base::num::parse_number(word, 10))
         .map(|child| child as i32)
         .find(|&child| foreign_namespaces(child).is_some_and(|flags| flags != 0))
@@ -244,14 +245,14 @@ fn target_ids(pid: i32) -> Option<(u32, u32)> {
     let n = read_proc(pid, b"status", &mut status).ok()?;
     let status = &status[..n];
     let effective = |key: &[u8]| {
-        let line = status.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
-        line[key.len()..].split(|&b| b == b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::base::num::parse_number(f, 10))
+        let line = status.split_on(b'\n').find(|l| l.starts_with(key))?;
+        line[key.len()..].split_on(b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::base::num::parse_number(f, 10))
     };
     let inside = |map: &[u8], outside: u64| {
         let mut buf = [0u8; 2048];
         let n = read_proc(pid, map, &mut buf).ok()?;
-        buf[..n].split(|&b| b == b'\n').find_map(|line| {
-            let mut f = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).map(|f| crate::base::num::parse_number(f, 10));
+        buf[..n].split_on(b'\n').find_map(|line| {
+            let mut f = line.split_on(b' ').filter(|f| !f.is_empty()).map(|f| crate::base::num::parse_number(f, 10));
             let (first, lower, count) = (f.next()??, f.next()??, f.next()??);
             (outside >= lower && outside - lower < count).then(|| (first + outside - lower) as u32)
         })
@@ -283,7 +284,7 @@ fn ns_inode(pid: Option<i32>, name: &str) -> Option<u64> {
 fn open_proc(pid: i32, entry: &[u8], flags: OFlags) -> core::result::Result<OwnedFd, Errno> {
     let mut path = proc_file(Some(pid), b"/");
     path.push(entry);
-    rustix::fs::open(path.as_cstr()?, flags | OFlags::CLOEXEC, Mode::empty())
+    crate::kernel::raw::open_cloexec(path.as_cstr()?, flags)
 }
 
 fn open_proc_dir(pid: i32, entry: &[u8]) -> core::result::Result<OwnedFd, Errno> {

@@ -68,8 +68,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     #[cfg(feature = "bwrap")]
     let needs_proc = promises_read_only(plan) || announcing(plan) || plan.bwrap.disable_userns;
     let proc = if needs_proc {
-        let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-        match rustix::fs::open(c"/proc", flags, rustix::fs::Mode::empty()) {
+        match raw::open_cloexec(c"/proc", rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY) {
             Ok(fd) => Some(fd),
             Err(e) => return Failure::new(c"open", c"/proc", e).exit(),
         }
@@ -297,6 +296,7 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
 }
 
 /// The CLONE_NEW* flags of every namespace `run` makes.
+#[inline(never)]
 fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
     let pid_ns = if plan.pid_ns { k::CLONE_NEWPID } else { 0 };
     k::CLONE_NEWNS | plan.namespaces | pid_ns | if user_ns { k::CLONE_NEWUSER } else { 0 }

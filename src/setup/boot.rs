@@ -19,7 +19,7 @@ use core::ffi::{CStr, c_char};
 use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
 use rustix::fd::AsFd;
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::{FileType, OFlags};
 use rustix::io::Errno;
 
 /// Where the root is mounted before the switch (mkinitramfs makes it).
@@ -114,7 +114,7 @@ fn sleep_ns(ns: i64) {
 /// Reads file `path` into `buf`: its bytes (at most the buffer's length).
 #[inline(never)]
 fn read_file<'b>(path: &CStr, buf: &'b mut [u8]) -> core::result::Result<&'b [u8], Errno> {
-    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let fd = crate::kernel::raw::open_cloexec(path, OFlags::RDONLY)?;
     let n = raw::read_full(fd.as_fd(), buf)?;
     Ok(buf.get(..n).unwrap_or(&[]))
 }
@@ -215,7 +215,7 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
         let params = CStr::from_bytes_until_nul(words).unwrap_or(c"");
         trace(1, c"load module", file);
         let compressed = module.compression != modules::Compression::None;
-        let loaded = rustix::fs::open(file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        let loaded = crate::kernel::raw::open_cloexec(file, OFlags::RDONLY)
             .and_then(|fd| module::load(fd.as_fd(), params, compressed));
         if let Err(e) = loaded {
             let hint = if compressed && module::cannot_decompress(e) {
@@ -272,7 +272,7 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
         device.push(path);
         return device.as_cstr().is_ok_and(is_block_device);
     }
-    let Ok(dir) = rustix::fs::open(c"/sys/class/block", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) else {
+    let Ok(dir) = crate::kernel::raw::open_cloexec(c"/sys/class/block", OFlags::RDONLY | OFlags::DIRECTORY) else {
         return false;
     };
     let mut buf = [MaybeUninit::<u8>::uninit(); 2048];

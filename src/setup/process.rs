@@ -1,6 +1,7 @@
 //! The workload's process: its environment, PROGRAM's lookup in PATH, and
 //! the final execve.
 
+use crate::base::text::SplitOn;
 use crate::base::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
 use crate::kernel::raw::SigSet;
 use crate::plan::{Argv, EnvEdit, ProcessPlan};
@@ -180,7 +181,7 @@ pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
     let path = env.get(b"PATH").unwrap_or(DEFAULT_PATH);
     let mut denied = false;
     let mut full = Buf::<4096>::new();
-    for dir in path.split(|&c| c == b':') {
+    for dir in path.split_on(b':') {
         full.clear();
         // An empty PATH element means the working directory.
         full.push(if dir.is_empty() { b"." } else { dir }).push(b"/").push(name.to_bytes());

@@ -14,7 +14,7 @@ use crate::kernel::landlock::{self, Access};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::Sandbox;
 use rustix::fd::AsFd;
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 const _: () = assert!(crate::plan::sandbox::MAX_DENIED <= seccomp::MAX_DENIED);
@@ -93,7 +93,7 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     }
     let ruleset = landlock::create_ruleset(handled).map_err(|e| Failure::new(c"create", c"a Landlock ruleset", e))?;
     for rule in sb.paths.iter() {
-        let fd = rustix::fs::open(rule.path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+        let fd = crate::kernel::raw::open_cloexec(rule.path, OFlags::PATH)
             .map_err(|e| Failure::new(c"open Landlock path", rule.path, e))?;
         let st = rustix::fs::fstat(&fd).map_err(|e| Failure::new(c"open Landlock path", rule.path, e))?;
         let mut allowed = if rule.write { handled.fs } else { landlock::READ_ONLY & handled.fs };

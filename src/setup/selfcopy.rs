@@ -9,7 +9,7 @@
 //! starts the init with a small address space of its own.
 
 use rustix::fd::OwnedFd;
-use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
+use rustix::fs::{MemfdFlags, OFlags, SealFlags};
 use rustix::io::Errno;
 
 /// No write, no change of size, and no change of the seals themselves.
@@ -17,7 +17,7 @@ const ALL_SEALS: SealFlags = SealFlags::SEAL.union(SealFlags::SHRINK).union(Seal
 
 /// Copies /proc/self/exe into a sealed memfd (close-on-exec).
 pub fn sealed_copy() -> Result<OwnedFd, Errno> {
-    let exe = rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let exe = crate::kernel::raw::open_cloexec(c"/proc/self/exe", OFlags::RDONLY)?;
     // MFD_EXEC: with sysctl vm.memfd_noexec=1 a memfd is otherwise sealed
     // against exec (Linux 6.3+); older kernels refuse the flag (EINVAL).
     let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
@@ -41,7 +41,7 @@ pub fn sealed_copy() -> Result<OwnedFd, Errno> {
 /// it: /proc/self/exe then takes F_GET_SEALS (a file on disk refuses it,
 /// EINVAL) and holds every seal.
 pub fn running_sealed() -> bool {
-    rustix::fs::open(c"/proc/self/exe", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+    crate::kernel::raw::open_cloexec(c"/proc/self/exe", OFlags::RDONLY)
         .and_then(|exe| rustix::fs::fcntl_get_seals(&exe))
         .is_ok_and(|seals| seals.contains(ALL_SEALS))
 }

@@ -77,12 +77,12 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
     if !force && !rustix::process::getpid().is_init() {
         return Err(Failure::usage(STEP, newroot, c"refused: nook is not PID 1").hint(c"--force switches anyway"));
     }
-    let old = rustix::fs::open(c"/", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at(c"open", c"/")?;
+    let old = crate::kernel::raw::open_cloexec(c"/", OFlags::RDONLY | OFlags::DIRECTORY).at(c"open", c"/")?;
     let root_dev = rustix::fs::fstat(&old).at(c"open", c"/")?.st_dev;
     // A mount point is on another device than its parent: `stat -c %d DIR
     // DIR/..`, as mountpoint(1) decides without /proc. (/ is its own
     // parent: refused too.)
-    let dir = rustix::fs::open(newroot, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).at(STEP, newroot)?;
+    let dir = crate::kernel::raw::open_cloexec(newroot, OFlags::PATH | OFlags::DIRECTORY).at(STEP, newroot)?;
     let new = rustix::fs::fstat(&dir).at(STEP, newroot)?;
     let up = rustix::fs::statat(&dir, c"..", AtFlags::empty()).at(STEP, newroot)?;
     if new.st_dev == up.st_dev {

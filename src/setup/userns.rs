@@ -9,6 +9,7 @@
 //! before unsharing; it waits on a pipe, writes the maps for its parent, and
 //! exits.
 
+use crate::base::text::SplitOn;
 use crate::kernel::procfs::proc_file;
 use crate::base::error::{Context, Failure, Result};
 use crate::base::out::write_all;
@@ -106,7 +107,7 @@ impl Maps {
     pub fn settle_identity<'a>(&self) -> Result<'a, ()> {
         if self.setgroups == Some(true) {
             let mut word = [0u8; 8];
-            let fd = rustix::fs::open(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
+            let fd = crate::kernel::raw::open_cloexec(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY)
                 .at(c"read", c"setgroups")?;
             let n = rustix::io::read(&fd, &mut word).at(c"read", c"setgroups")?;
             if word[..n].starts_with(b"deny") {
@@ -214,8 +215,8 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
 
 /// Points fd 2 at /dev/null.
 fn silence_stderr() {
-    use rustix::fs::{Mode, OFlags};
-    if let Ok(null) = rustix::fs::open(c"/dev/null", OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty()) {
+    use rustix::fs::OFlags;
+    if let Ok(null) = crate::kernel::raw::open_cloexec(c"/dev/null", OFlags::WRONLY) {
         // SAFETY: fd 2 is only borrowed: dup2 replaces it, and forget keeps
         // this OwnedFd from closing it.
         let mut stderr = unsafe { rustix::fd::OwnedFd::from_raw_fd(2) };
@@ -329,8 +330,8 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
         let n = rustix::io::read(&fd, &mut current).at(c"read", file)?;
         // "inside outside count" of the container → "inside inside count".
         let mut lines = 0;
-        for line in current[..n].split(|&b| b == b'\n') {
-            let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+        for line in current[..n].split_on(b'\n') {
+            let mut fields = line.split_on(b' ').filter(|f| !f.is_empty());
             if let (Some(inside), Some(_), Some(count)) = (fields.next(), fields.next(), fields.next()) {
                 text.push(inside).push(b" ").push(inside).push(b" ").push(count).push(b"\n");
                 lines += 1;

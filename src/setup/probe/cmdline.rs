@@ -28,6 +28,7 @@
 //!
 //! Every other word is the kernel's (console=, panic=, ...) and is ignored.
 
+use crate::base::text::SplitOn;
 use super::modules::name_eq;
 use crate::base::words::Words as Table;
 use core::ffi::CStr;
@@ -393,7 +394,7 @@ impl<'a> Cmdline<'a> {
     /// The `rootfstype=` types to try, in order (the kernel's
     /// mount_block_root splits the list at commas); empty without one.
     pub fn fstypes(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fstype.unwrap_or(&[]).split(|&b| b == b',').filter(|t| !t.is_empty())
+        self.fstype.unwrap_or(&[]).split_on(b',').filter(|t| !t.is_empty())
     }
 
     /// The words after `--`, init's arguments, in order; each is handed on
@@ -437,7 +438,7 @@ impl<'a> Cmdline<'a> {
     pub fn is_blacklisted(&self, module: &[u8]) -> bool {
         words(self.params).any(|word| match (word.param, word.value) {
             (b"modprobe.blacklist" | b"module_blacklist", Some(list)) => {
-                list.split(|&b| b == b',').any(|name| name_eq(name, module))
+                list.split_on(b',').any(|name| name_eq(name, module))
             }
             _ => false,
         })
@@ -472,7 +473,7 @@ fn module_option(raw: &[u8]) -> Option<(&[u8], &[u8])> {
     }
     let dot = raw.iter().position(|&b| b == b'.')?;
     let (name, option) = (&raw[..dot], &raw[dot + 1..]);
-    let param = option.split(|&b| b == b'=').next().unwrap_or(&[]);
+    let param = option.split_on(b'=').next().unwrap_or(&[]);
     // A space can only be in a quoted value (libkmod ignores the word).
     let odd = |b: &u8| is_space(*b) || *b == b'"';
     if name.is_empty() || name.iter().any(|b| *b == b'=' || odd(b)) {

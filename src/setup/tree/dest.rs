@@ -1,6 +1,7 @@
 //! The tree as it is built: DESTs opened inside the root, what is missing
 //! created (and recorded), and what a failed run created removed again.
 
+use crate::base::text::SplitOn;
 use crate::base::error::{Context, Failure, Result};
 
 use crate::kernel::raw::MountAttr;
@@ -97,7 +98,7 @@ pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object
     let path = &object.to_bytes()[..len];
     let mut prefix = Buf::<4096>::new();
     let mut dir = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open root for", object)?;
-    for component in path.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
+    for component in path.split_on(b'/').filter(|c| !c.is_empty()) {
         let at = component.as_ptr() as usize - path.as_ptr() as usize;
         let end = at + component.len();
         prefix.clear();
