@@ -1174,6 +1174,20 @@ impl Left {
             .map(|p| format!("{p} {:?}: {}", cmdline(*p).first(), state(*p)))
             .collect()
     }
+
+    /// The survivors but the subshell's own passing children: a fork
+    /// caught before it execs `sleep` still carries the tag, and its
+    /// parent is a survivor too.
+    fn survivors_but_forks(&self) -> Vec<String> {
+        let pids = self.tag.live_pids();
+        let tagged_parent = |p: &u32| {
+            stat(*p).and_then(|f| f.get(1).and_then(|ppid| ppid.parse::<u32>().ok())).is_some_and(|ppid| pids.contains(&ppid))
+        };
+        pids.iter()
+            .filter(|p| !tagged_parent(p))
+            .map(|p| format!("{p} {:?}: {}", cmdline(*p).first(), state(*p)))
+            .collect()
+    }
 }
 
 /// PROGRAM starts a background child (a subshell with a [`Tag`] on its
@@ -1320,7 +1334,7 @@ fn grace_default(who: Who, mode: Mode) {
         } else {
             // Were it TERMed, its trap would run within 0.1 s.
             thread::sleep(Duration::from_millis(500));
-            let survivors = left.survivors();
+            let survivors = left.survivors_but_forks();
             assert!(
                 out.code == 3
                     && !left.termed()
