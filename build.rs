@@ -180,16 +180,22 @@ fn feature(name: &str) -> bool {
 }
 
 /// The cfgs that follow from the roles built (Cargo.toml's features), for
-/// the code that several roles share: `nook_process`, run's or enter's
-/// process and sandbox options (cli/run.rs, cli/sandbox.rs);
+/// the code that several roles share: `nook_process`, run's, enter's or
+/// bwrap's process and sandbox options (cli/run.rs, cli/sandbox.rs);
+/// `nook_container`, the container machinery that `nook run` and nook as
+/// bwrap drive (role/run.rs, the init's re-exec), without implying nook
+/// run's own command line (`--features bwrap` alone refuses `nook run`);
 /// `nook_init_only`, the PID-1 shim alone, without even the root's
 /// NOOK_* variables.
 fn role_cfgs() {
-    println!("cargo::rustc-check-cfg=cfg(nook_process, nook_init_only)");
-    if feature("run") || feature("enter") {
+    println!("cargo::rustc-check-cfg=cfg(nook_process, nook_container, nook_init_only)");
+    if feature("run") || feature("enter") || feature("bwrap") {
         println!("cargo::rustc-cfg=nook_process");
     }
-    if !["run", "enter", "mounts", "switch-root", "boot"].iter().any(|f| feature(f)) {
+    if feature("run") || feature("bwrap") {
+        println!("cargo::rustc-cfg=nook_container");
+    }
+    if !["run", "enter", "mounts", "switch-root", "boot", "bwrap"].iter().any(|f| feature(f)) {
         println!("cargo::rustc-cfg=nook_init_only");
     }
 }

@@ -57,12 +57,14 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             cli::help::print_license();
             0
         }
+        #[cfg(feature = "bwrap")]
+        Ok(cli::Action::Exit(code)) => code,
         Ok(cli::Action::InitVersion) => {
             cli::help::print_init_version();
             0
         }
         // Each role's arm only in the builds that have it (Cargo.toml).
-        #[cfg(feature = "run")]
+        #[cfg(nook_container)]
         Ok(cli::Action::Run) => {
             base::out::set_verbosity(plan.verbose);
             role::run::run(plan, envp)

@@ -61,7 +61,7 @@ fn link(name: &str) -> String {
         let dir = w.staging.join("as");
         fs::create_dir(&dir).unwrap();
         set_mode(&dir, 0o755);
-        for name in ["tini", "docker-init", "catatonit", "podman-init"] {
+        for name in ["tini", "docker-init", "catatonit", "podman-init", "bwrap"] {
             std::os::unix::fs::symlink(&w.nook, dir.join(name)).unwrap();
         }
         dir
@@ -504,3 +504,15 @@ both!(
     command_line,
     #[cfg(feature = "run")] run_hands_them_on
 );
+
+/// nook as `bwrap` is only in a build with the `bwrap` feature
+/// (tests/bwrap_compat.rs); without it the name is refused, by name.
+#[cfg(not(feature = "bwrap"))]
+fn bwrap_not_built(who: Who) {
+    let out = Run::argv(who, args(&[&link("bwrap"), "--ro-bind", "/", "/", "true"])).run();
+    assert_eq!(out.code, NOOK_FAILED, "{out}");
+    assert_eq!(out.stderr, "nook: role bwrap: not in this build: build nook with --features bwrap\n", "{out}");
+}
+
+#[cfg(not(feature = "bwrap"))]
+both!(bwrap_not_built);

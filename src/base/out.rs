@@ -8,6 +8,52 @@ use rustix::fd::BorrowedFd;
 pub const STDOUT: i32 = 1;
 pub const STDERR: i32 = 2;
 
+/// Who nook speaks as: bwrap (argv[0] `bwrap`, with the `bwrap` feature)
+/// prefixes its messages with `bwrap: `, and `<3>` before that with
+/// `--level-prefix`, and ends a failure with status 1, as bwrap does.
+#[cfg(feature = "bwrap")]
+pub mod persona {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    /// 0: nook; 1: bwrap; 2: bwrap with `--level-prefix`.
+    static STATE: AtomicU8 = AtomicU8::new(0);
+
+    /// bwrap's ways with real root's capabilities, which nook's `run` has
+    /// not: flags for setup/caps.rs.
+    static CAPS: AtomicU8 = AtomicU8::new(0);
+    /// Told nothing of capabilities, bwrap never calls capset: PROGRAM gets
+    /// no inheritable and so no ambient ones.
+    pub const CAPS_UNTOUCHED: u8 = 1;
+    /// Without a user namespace the bounding set stays as it was.
+    pub const BOUNDING_KEPT: u8 = 2;
+
+    pub fn set(state: u8) {
+        STATE.store(state, Ordering::Relaxed);
+    }
+
+    pub fn set_caps(flags: u8) {
+        CAPS.store(flags, Ordering::Relaxed);
+    }
+
+    pub fn caps(flag: u8) -> bool {
+        CAPS.load(Ordering::Relaxed) & flag != 0
+    }
+
+    pub fn bwrap() -> bool {
+        STATE.load(Ordering::Relaxed) != 0
+    }
+
+    /// The start of an error line (`level` 3) or a warning (4).
+    pub fn prefix(level: u8) -> &'static [u8] {
+        match STATE.load(Ordering::Relaxed) {
+            0 => b"nook: ",
+            1 => b"bwrap: ",
+            _ if level == 3 => b"<3>bwrap: ",
+            _ => b"<4>bwrap: ",
+        }
+    }
+}
+
 /// One line (or a few) of output, built in place. Text past the capacity is
 /// cut and marked with "...", so an overlong path never hides the errno.
 /// The buffer starts uninitialized, as a `Buf`'s does: only the first `len`

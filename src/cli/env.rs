@@ -13,7 +13,7 @@ use core::ffi::CStr;
 enum Var {
     Root, Propagation, Verbose, Grace, SignalGroup, Subreaper, Pdeathsig, Hostname, MountApi,
     /// The re-exec protocol's own (cli/reexec.rs), ignored without run.
-    #[cfg_attr(not(feature = "run"), allow(dead_code))]
+    #[cfg_attr(not(nook_container), allow(dead_code))]
     Init(InitVariable),
     /// tini's TINI_SUBREAPER (false) and TINI_KILL_PROCESS_GROUP (true),
     /// read only as tini: set, to anything, means on.
@@ -88,7 +88,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                 }
                 #[cfg(not(nook_init_only))]
                 Var::Hostname => plan.hostname = Some(crate::cli::values::hostname(crate::base::words::named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
-                #[cfg(feature = "run")]
+                #[cfg(nook_container)]
                 Var::Init(variable) => {
                     if let Err(detail) = super::reexec::decode(variable, value, plan) {
                         break 'bad detail;

@@ -22,7 +22,8 @@ use crate::base::words::{Words, words};
 /// What the command line asks nook to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    #[cfg(feature = "run")]
+    /// `nook run`'s, or nook as bwrap's: the container (nook_container).
+    #[cfg(nook_container)]
     Run,
     Init,
     #[cfg(feature = "enter")]
@@ -39,6 +40,9 @@ pub enum Action {
     License,
     /// tini's and catatonit's --version: a line in tini's shape.
     InitVersion,
+    /// bwrap's --help, --version and usage: printed, nook exits with this.
+    #[cfg(feature = "bwrap")]
+    Exit(i32),
 }
 
 /// The kernel's PATH_MAX: longer paths cannot name anything.
@@ -57,12 +61,24 @@ enum Role {
     /// `init` as tini (false) or catatonit (true) reads argv: a
     /// personality, never argv[1].
     Tini(bool),
+    /// `run` as bubblewrap reads argv (cli/bwrap.rs): only in a build with
+    /// the `bwrap` feature, refused by name without it.
+    Bwrap,
 }
 
 const ROLES: Words<Role> = words![
     "run" => Role::Run, "enter" => Role::Enter, "init" => Role::Init,
     "switch-root" => Role::SwitchRoot, "boot" => Role::Boot, "mounts" => Role::Mounts,
 ];
+
+/// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
+/// options follow): its messages and failures are bwrap's too.
+#[cfg(feature = "bwrap")]
+pub(crate) const BWRAP_INIT: &core::ffi::CStr = c"bwrap-init";
+/// The same with `--argv0`: the first word after `--` is the file to
+/// execute, PROGRAM's argv (its argv[0] the other word) follows.
+#[cfg(feature = "bwrap")]
+pub(crate) const BWRAP_INIT_ARGV0: &core::ffi::CStr = c"bwrap-init-argv0";
 
 /// `role` when this build lacks it (Cargo.toml's features, README, Size):
 /// the one line that says which feature builds it. A personality is named
@@ -81,6 +97,8 @@ fn not_built<'a>(role: Role) -> Result<'a, Action> {
         Role::SwitchRoot => (c"switch-root", c"build nook with --features initramfs"),
         #[cfg(not(feature = "boot"))]
         Role::Boot => (c"boot", c"build nook with --features initramfs"),
+        #[cfg(not(feature = "bwrap"))]
+        Role::Bwrap => (c"bwrap", c"build nook with --features bwrap"),
         _ => (c"", c""),
     };
     Err(Failure::usage(c"role", name, c"not in this build").hint(hint))
@@ -93,11 +111,14 @@ const PERSONALITIES: Words<Role> = words![
     "tini" => Role::Tini(false), "docker-init" => Role::Tini(false), "catatonit" => Role::Tini(true),
     // podman runs its --init-path binary (catatonit) as /run/podman-init.
     "podman-init" => Role::Tini(true),
+    "bwrap" => Role::Bwrap,
 ];
 
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let name = argv.get(0).map(basename);
+    #[cfg(feature = "bwrap")]
+    let with_argv0 = bwrap::init_persona(name);
     // The kernel starts an initramfs's /init as PID 1 with the words after
     // `--` on its command line (and the unknown ones without `=`) as
     // arguments, which boot hands on to the root's init. A role or an
@@ -142,6 +163,9 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         Role::SwitchRoot => return switch_root::parse_switch_root(argv, start, envp, plan),
         #[cfg(feature = "boot")]
         Role::Boot => return switch_root::parse_boot(argv, start, envp, plan),
+        // bwrap's own defaults: no NOOK_* variable applies.
+        #[cfg(feature = "bwrap")]
+        Role::Bwrap => return bwrap::parse(argv, plan),
         Role::Init | Role::Tini(_) => {}
         #[cfg(feature = "run")]
         Role::Run => {}
@@ -166,6 +190,11 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         }
         _ => {
             init::parse(argv, plan)?;
+            // bwrap's `--argv0`: the file to execute came before PROGRAM.
+            #[cfg(feature = "bwrap")]
+            if with_argv0 {
+                bwrap::split_exec_path(plan);
+            }
             Action::Init
         }
     };
@@ -336,6 +365,8 @@ fn set_over_env<'a, T>(slot: &mut Option<T>, from_env: &mut bool, value: T, opti
 // A role's file only in the builds that have the role (Cargo.toml's
 // features); `nook_process` (build.rs) is set with run or enter, whose
 // process and sandbox options these files hold.
+#[cfg(feature = "bwrap")]
+mod bwrap;
 #[cfg(feature = "enter")]
 mod enter;
 mod env;
@@ -343,7 +374,7 @@ pub mod help;
 mod init;
 #[cfg(feature = "mounts")]
 mod mounts;
-#[cfg(feature = "run")]
+#[cfg(nook_container)]
 pub mod reexec;
 #[cfg(nook_process)]
 mod run;

@@ -34,9 +34,9 @@ pub(super) enum Opt {
 /// A CLONE_NEW* flag as its bit number: a byte, where the flag would make
 /// every entry of the option table twice as large.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) struct Bit(u8);
+pub(super) struct Bit(pub(super) u8);
 
-const fn bit(flag: u32) -> Bit {
+pub(super) const fn bit(flag: u32) -> Bit {
     Bit(flag.trailing_zeros() as u8)
 }
 
@@ -328,7 +328,7 @@ fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
     }
 }
 
-fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
+pub(super) fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
     plan.ops.push(op).map_err(|_| Failure::option(option, c"more mount operations than nook holds (2048)"))
 }
 

@@ -97,6 +97,37 @@ pub trait Sys {
     /// The canonical host path of a directory fd (readlink /proc/self/fd/N),
     /// copied into `buf`; returns its length.
     fn fd_path(&mut self, fd: &Self::Fd, buf: &mut [u8]) -> Result<usize>;
+    /// chmod(2) of exactly the file `fd` names (/proc/self/fd/N), for
+    /// bwrap's `--chmod`; the recording double does not record it.
+    #[cfg(feature = "bwrap")]
+    fn chmod(&mut self, _fd: &Self::Fd, _mode: u32) -> Result<()> {
+        Err(rustix::io::Errno::NOSYS)
+    }
+    /// A handle of what the caller's fd `fd` names, for bwrap's `--bind-fd`.
+    #[cfg(feature = "bwrap")]
+    fn dup_fd(&mut self, _fd: i32) -> Result<Self::Fd> {
+        Err(rustix::io::Errno::NOSYS)
+    }
+    /// Copies everything `from` (the caller's fd) holds into `file`, for
+    /// bwrap's `--file`.
+    #[cfg(feature = "bwrap")]
+    fn copy_into(&mut self, _file: &Self::Fd, _from: i32) -> Result<()> {
+        Err(rustix::io::Errno::NOSYS)
+    }
+    /// A detached mount of a new file (mode `mode`) holding what `from`
+    /// holds, on a tmpfs of its own that nothing else can reach: bwrap's
+    /// `--bind-data` and `--ro-bind-data`. The new mount API only.
+    #[cfg(feature = "bwrap")]
+    fn data_file(&mut self, _from: i32, _mode: u32) -> Result<Self::Fd> {
+        Err(rustix::io::Errno::NOSYS)
+    }
+    /// A detached overlayfs of `lower` (its lowerdir option), with
+    /// `upper` and `work` as its upperdir and workdir, or (`tmp`) both on a
+    /// tmpfs of its own, or neither (read-only). The new mount API only.
+    #[cfg(feature = "bwrap")]
+    fn overlay(&mut self, _lower: &CStr, _upper: Option<(&CStr, &CStr)>, _tmp: bool) -> Result<Self::Fd> {
+        Err(rustix::io::Errno::NOSYS)
+    }
 }
 
 /// The real kernel, through the new mount API or, where it is missing,
@@ -357,5 +388,94 @@ impl Sys for Linux {
         let n = got.len().min(buf.len());
         buf[..n].copy_from_slice(&got[..n]);
         Ok(n)
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn chmod(&mut self, fd: &OwnedFd, mode: u32) -> Result<()> {
+        rustix::fs::chmod(proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?, Mode::from_raw_mode(mode))
+    }
+
+    /// The fd's mount belongs to the caller's mount namespace, and
+    /// open_tree clones only mounts of our own: reopened by its path in our
+    /// copy of the tree, which must be the same file.
+    #[cfg(feature = "bwrap")]
+    fn dup_fd(&mut self, fd: i32) -> Result<OwnedFd> {
+        let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+        let mut path = crate::base::text::Buf::<4096>::new();
+        let path = path.push(fd_link(fd, &mut raw)?).as_cstr()?;
+        let reopened = self.open_host(path, Open::Path)?;
+        // SAFETY: only queried; the caller's fd stays the caller's.
+        let given = rustix::fs::fstat(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) })?;
+        let found = rustix::fs::fstat(&reopened)?;
+        if (given.st_dev, given.st_ino) != (found.st_dev, found.st_ino) {
+            return Err(Errno::XDEV);
+        }
+        Ok(reopened)
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn copy_into(&mut self, file: &OwnedFd, from: i32) -> Result<()> {
+        // SAFETY: only read from; the caller's fd stays the caller's.
+        let from = unsafe { rustix::fd::BorrowedFd::borrow_raw(from) };
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = match rustix::io::read(from, &mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(e),
+            };
+            crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(file), &buf[..n])?;
+        }
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn overlay(&mut self, lower: &CStr, upper: Option<(&CStr, &CStr)>, tmp: bool) -> Result<OwnedFd> {
+        if self.legacy {
+            return Err(Errno::NOSYS);
+        }
+        use linux_raw_sys::general as k;
+        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+        rustix::mount::fsconfig_set_string(&fs, c"lowerdir", lower)?;
+        // The tmpfs's fd must stay open until the overlay is made.
+        let mut scratch = None;
+        let mut names = [crate::base::text::Buf::<64>::new(), crate::base::text::Buf::<64>::new()];
+        let upper = match (upper, tmp) {
+            (Some(dirs), _) => Some(dirs),
+            (None, true) => {
+                let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
+                let t = self.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs)?;
+                for (name, buf) in [c"upper", c"work"].into_iter().zip(names.iter_mut()) {
+                    self.make_dir(&t, name, 0o755)?;
+                    buf.push(proc_fd(rustix::fd::AsRawFd::as_raw_fd(&t)).as_bytes()).push(b"/").push(name.to_bytes());
+                }
+                scratch = Some(t);
+                let [u, w] = &mut names;
+                Some((u.as_cstr()?, w.as_cstr()?))
+            }
+            (None, false) => None,
+        };
+        if let Some((u, w)) = upper {
+            rustix::mount::fsconfig_set_string(&fs, c"upperdir", u)?;
+            rustix::mount::fsconfig_set_string(&fs, c"workdir", w)?;
+        }
+        rustix::mount::fsconfig_set_flag(&fs, c"userxattr")?;
+        rustix::mount::fsconfig_create(&fs)?;
+        drop(scratch);
+        rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn data_file(&mut self, from: i32, mode: u32) -> Result<OwnedFd> {
+        if self.legacy {
+            return Err(Errno::NOSYS);
+        }
+        use linux_raw_sys::general as k;
+        let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
+        let fs = self.new_filesystem(c"tmpfs", &[(c"mode", c"700")], attrs)?;
+        let file = self.make_file(&fs, c"data", mode)?;
+        self.copy_into(&file, from)?;
+        drop(file);
+        self.clone_tree(Some(&fs), c"data")
     }
 }

@@ -12,6 +12,8 @@
 //! Every string is borrowed from the kernel's argv/envp block, which lives as
 //! long as the process: parsing copies nothing.
 
+#[cfg(feature = "bwrap")]
+pub mod bwrap;
 pub mod mounts;
 pub mod process;
 pub mod sandbox;
@@ -70,6 +72,21 @@ pub enum Op<'a> {
     Sys { dest: &'a CStr },
     /// `--mqueue`: a POSIX message queue filesystem.
     Mqueue { dest: &'a CStr },
+    /// bwrap's `--chmod OCTAL PATH`: PATH must exist.
+    #[cfg(feature = "bwrap")]
+    Chmod { dest: &'a CStr, perms: u32 },
+    /// bwrap's `--file FD DEST` (bind None), `--bind-data FD DEST` and
+    /// `--ro-bind-data FD DEST`: a file holding what FD holds.
+    #[cfg(feature = "bwrap")]
+    Data { fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind> },
+    /// bwrap's `--bind-fd FD DEST` and `--ro-bind-fd FD DEST`.
+    #[cfg(feature = "bwrap")]
+    BindFd { fd: i32, dest: &'a CStr, kind: BindKind },
+    /// bwrap's overlays: `lower` is overlayfs's lowerdir (the layers top
+    /// first, `:` between, escaped), `upper` and `work` are `--overlay`'s
+    /// (empty otherwise).
+    #[cfg(feature = "bwrap")]
+    Overlay { dest: &'a CStr, lower: &'a CStr, upper: &'a CStr, work: &'a CStr, kind: bwrap::OverlayKind },
 }
 
 impl<'a> Op<'a> {
@@ -88,6 +105,16 @@ impl<'a> Op<'a> {
             Op::Dev { .. } => c"--dev",
             Op::Sys { .. } => c"--sys",
             Op::Mqueue { .. } => c"--mqueue",
+            #[cfg(feature = "bwrap")]
+            Op::Chmod { .. } => c"--chmod",
+            #[cfg(feature = "bwrap")]
+            Op::Data { bind: None, .. } => c"--file",
+            #[cfg(feature = "bwrap")]
+            Op::Data { .. } => c"--bind-data",
+            #[cfg(feature = "bwrap")]
+            Op::BindFd { .. } => c"--bind-fd",
+            #[cfg(feature = "bwrap")]
+            Op::Overlay { .. } => c"--overlay",
         }
     }
 
@@ -103,6 +130,8 @@ impl<'a> Op<'a> {
             | Op::Dev { dest }
             | Op::Sys { dest }
             | Op::Mqueue { dest } => dest,
+            #[cfg(feature = "bwrap")]
+            Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
             Op::Symlink { link, .. } => link,
         }
     }
@@ -211,6 +240,9 @@ pub struct RunPlan<'a> {
     /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
     /// is `root`, INIT and its arguments the process's program).
     pub force: bool,
+    /// What the bwrap personality adds (plan/bwrap.rs).
+    #[cfg(feature = "bwrap")]
+    pub bwrap: bwrap::BwrapPlan<'a>,
 }
 
 impl<'a> RunPlan<'a> {
@@ -257,6 +289,8 @@ impl<'a> RunPlan<'a> {
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
             force: false,
+            #[cfg(feature = "bwrap")]
+            bwrap: bwrap::BwrapPlan::new(),
         }
     }
 }

@@ -44,12 +44,25 @@ pub struct ProcessPlan<'a> {
     pub caps: Option<CapEdit>,
     /// Landlock and seccomp: the workload's last steps (`plan/sandbox.rs`).
     pub sandbox: Sandbox<'a>,
+    /// bwrap's `--argv0`: the file to execute, when PROGRAM's argv[0] is
+    /// another word.
+    #[cfg(feature = "bwrap")]
+    pub exec_path: Option<&'a CStr>,
 }
 
 impl<'a> ProcessPlan<'a> {
     /// Const, and all zeros (see `RunPlan::new`).
     pub const fn new() -> Self {
-        ProcessPlan { program: None, chdir: None, env_edits: Vec::new(), caps: None, new_session: false, sandbox: Sandbox::new() }
+        ProcessPlan {
+            program: None,
+            chdir: None,
+            env_edits: Vec::new(),
+            caps: None,
+            new_session: false,
+            sandbox: Sandbox::new(),
+            #[cfg(feature = "bwrap")]
+            exec_path: None,
+        }
     }
 
     /// PROGRAM and its arguments (empty before parsing).

@@ -9,7 +9,8 @@ pub mod enter;
 pub mod init;
 #[cfg(feature = "mounts")]
 pub mod mounts;
-#[cfg(feature = "run")]
+// nook run's, and nook as bwrap's (build.rs's nook_container).
+#[cfg(nook_container)]
 pub mod run;
 #[cfg(feature = "switch-root")]
 pub mod switch_root;

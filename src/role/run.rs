@@ -28,6 +28,13 @@ use rustix::io::Errno;
 #[inline(never)]
 pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let parent = rustix::process::getppid();
+    // bwrap's --userns and --pidns: joined before anything else is made.
+    #[cfg(feature = "bwrap")]
+    if let Err(f) = crate::setup::bwrap::join(plan.bwrap.userns, rustix::thread::LinkNameSpaceType::User, c"--userns")
+        .and_then(|()| crate::setup::bwrap::join(plan.bwrap.pidns, rustix::thread::LinkNameSpaceType::ProcessID, c"--pidns"))
+    {
+        return f.exit();
+    }
     // Built first: it can fail on input alone, before anything changes.
     // SAFETY: the one environment of this process.
     let env = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
@@ -56,7 +63,11 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // this process's /proc files: through the caller's /proc, opened before
     // anything changes, since the tree nook builds may make its own /proc
     // read-only (`--remount-ro /`), and then the id maps unwritable.
-    let proc = if promises_read_only(plan) || announcing(plan) {
+    #[cfg(not(feature = "bwrap"))]
+    let needs_proc = promises_read_only(plan) || announcing(plan);
+    #[cfg(feature = "bwrap")]
+    let needs_proc = promises_read_only(plan) || announcing(plan) || plan.bwrap.disable_userns;
+    let proc = if needs_proc {
         match raw::open_cloexec(c"/proc", rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY) {
             Ok(fd) => Some(fd),
             Err(e) => return Failure::new(c"open", c"/proc", e).exit(),
@@ -240,7 +251,13 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
         Ok(user_ns) => user_ns,
         Err(f) => return f.exit(),
     };
-    if plan.fds.json_status.is_none() && !plan.process.new_session {
+    // bwrap always waits for PROGRAM and exits with 128+N for a signal N
+    // that killed it: a monitor, as bwrap's.
+    #[cfg(feature = "bwrap")]
+    let monitor = crate::base::out::persona::bwrap();
+    #[cfg(not(feature = "bwrap"))]
+    let monitor = false;
+    if plan.fds.json_status.is_none() && !plan.process.new_session && !monitor {
         return setup_then_exec(plan, user_ns, env, proc, None).exit();
     }
     let mask = match supervisor::block_all_signals() {
@@ -310,13 +327,29 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
     // PROGRAM's PWD names where it starts, as given (as bwrap does).
+    #[cfg(not(feature = "bwrap"))]
     env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    #[cfg(feature = "bwrap")]
+    crate::setup::bwrap::settle_workdir(plan, env).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    #[cfg(feature = "bwrap")]
+    crate::setup::bwrap::hold_locks(plan)?;
     let read_only = promises_read_only(plan);
+    // bwrap locks nothing: its workload has no CAP_SYS_ADMIN to undo a
+    // read-only mount with (and a user namespace of its own locks them).
+    #[cfg(feature = "bwrap")]
+    let read_only = read_only && !plan.bwrap.powerless || plan.bwrap.disable_userns;
+    #[cfg(feature = "bwrap")]
+    if let (true, Some(proc)) = (plan.bwrap.disable_userns, proc) {
+        crate::setup::bwrap::limit_user_namespaces(proc)?;
+    }
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
+    // (bwrap says nothing: as bwrap, nook keeps real root's capabilities.)
+    #[cfg(feature = "bwrap")]
+    let read_only = read_only && !crate::base::out::persona::bwrap();
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
@@ -324,6 +357,12 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);
+    #[cfg(feature = "bwrap")]
+    crate::setup::bwrap::join(plan.bwrap.userns2, rustix::thread::LinkNameSpaceType::User, c"--userns2")?;
+    #[cfg(feature = "bwrap")]
+    if plan.bwrap.assert_userns_disabled {
+        crate::setup::bwrap::assert_no_user_namespaces()?;
+    }
     crate::setup::wrapper::wait_for_go(plan)
 }
 

@@ -35,8 +35,15 @@ pub fn held<'a>(edit: &CapEdit) -> Result<u64, Failure<'a>> {
 pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     let held = held(edit)?;
     let want = (held & !edit.drop) | (edit.add & held);
+    #[cfg(feature = "bwrap")]
+    use crate::base::out::persona;
+    #[cfg(not(feature = "bwrap"))]
+    let bounding = want;
+    // bwrap's real root, outside a user namespace, keeps its bounding set.
+    #[cfg(feature = "bwrap")]
+    let bounding = if persona::caps(persona::BOUNDING_KEPT) { u64::MAX } else { want };
     for cap in 0..64 {
-        if want & (1 << cap) == 0 {
+        if bounding & (1 << cap) == 0 {
             match prctl(PR_CAPBSET_DROP, cap, 0) {
                 // Past the kernel's last capability.
                 Err(Errno::INVAL) => break,
@@ -44,8 +51,18 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
             }
         }
     }
+    #[cfg(not(feature = "bwrap"))]
     set(want).map_err(|e| Failure::new(c"set", c"capabilities", e))?;
+    // bwrap's real root, told nothing of capabilities, gets no inheritable
+    // and so no ambient ones (base/out.rs's persona).
+    #[cfg(feature = "bwrap")]
+    let untouched = persona::caps(persona::CAPS_UNTOUCHED);
+    #[cfg(feature = "bwrap")]
+    crate::kernel::raw::capset(&crate::kernel::raw::CapSets { effective: want, permitted: want, inheritable: if untouched { 0 } else { want } })
+        .map_err(|e| Failure::new(c"set", c"capabilities", e))?;
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", c"ambient capabilities", e))?;
+    #[cfg(feature = "bwrap")]
+    let want = if untouched { 0 } else { want };
     for cap in (0..64).filter(|c| want & (1 << c) != 0) {
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap).map_err(|e| Failure::new(c"raise", c"ambient capabilities", e))?;
     }
@@ -62,6 +79,7 @@ fn get() -> Result<u64, Errno> {
 }
 
 /// capset(2): effective = permitted = inheritable = `mask`.
+#[cfg(not(feature = "bwrap"))]
 fn set(mask: u64) -> Result<(), Errno> {
     crate::kernel::raw::capset(&crate::kernel::raw::CapSets { effective: mask, permitted: mask, inheritable: mask })
 }

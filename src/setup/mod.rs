@@ -6,6 +6,8 @@
 //! switch-root.
 
 pub mod boot;
+#[cfg(feature = "bwrap")]
+pub mod bwrap;
 pub mod caps;
 pub mod monitor;
 pub mod mounts;

@@ -163,6 +163,11 @@ impl<'a> Environment<'a> {
 /// status the contract gives it: 127 not found, 126 not executable.
 pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
     let name = program.get(0).unwrap_or(c"");
+    #[cfg(feature = "bwrap")]
+    let path = EXEC_PATH.load(core::sync::atomic::Ordering::Relaxed);
+    // SAFETY: set from a C string that lives as long as the process.
+    #[cfg(feature = "bwrap")]
+    let name = if path.is_null() { name } else { unsafe { CStr::from_ptr(path) } };
     let envp = env.to_envp(&[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
@@ -227,8 +232,15 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
         let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
     }
     crate::base::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
+    #[cfg(feature = "bwrap")]
+    EXEC_PATH.store(plan.exec_path.map_or(core::ptr::null_mut(), |p| p.as_ptr().cast_mut()), core::sync::atomic::Ordering::Relaxed);
     exec(program, env)
 }
+
+/// bwrap's `--argv0`: the file `exec` runs in place of PROGRAM's argv[0]
+/// (a C string of the plan's, which lives as long as the process).
+#[cfg(feature = "bwrap")]
+static EXEC_PATH: core::sync::atomic::AtomicPtr<c_char> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
 /// Marks every fd from 3 close-on-exec except `keep`, the one that must
 /// cross the exec.

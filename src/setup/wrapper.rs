@@ -17,7 +17,15 @@ use rustix::io::Errno;
 pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
     let mut json = crate::base::text::Buf::<512>::new();
     crate::setup::namespaces::describe(&mut json, child, proc_self, flags);
+    #[cfg(feature = "bwrap")]
+    let bwrap = crate::base::out::persona::bwrap();
     for (fd, name) in [(plan.fds.info, c"--info-fd"), (plan.fds.json_status, c"--json-status-fd")] {
+        // bwrap's layout differs between the two (setup/bwrap.rs).
+        #[cfg(feature = "bwrap")]
+        if bwrap {
+            json.clear();
+            crate::setup::bwrap::describe(&mut json, child, proc_self, flags, name == c"--info-fd");
+        }
         if let Some(fd) = fd {
             let written = write_to_wrapper(fd, json.as_bytes());
             let _ = raw::close(fd);
@@ -49,7 +57,14 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
         // Every writer is gone by now: one byte means failure, EOF success.
         if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
             let mut line = crate::base::text::Buf::<40>::new();
+            #[cfg(not(feature = "bwrap"))]
             line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
+            #[cfg(feature = "bwrap")]
+            if crate::base::out::persona::bwrap() {
+                line.push(b"{ \"exit-code\": ").dec(status as u64).push(b" }\n");
+            } else {
+                line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
+            }
             // PROGRAM has run: from here nook only warns.
             if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
                 Failure::new(c"write", c"--json-status-fd", e).report();

@@ -33,6 +33,11 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");
+    #[cfg(feature = "bwrap")]
+    if plan.root.is_none() && plan.bwrap.empty_root {
+        let mut tree = crate::setup::tree::bwrap::empty_root(sys)?;
+        return build_root(sys, plan, c"the empty root", &mut tree);
+    }
     let Some(dir) = plan.root else {
         // The seed's first experiment: the host's tree, in a namespace of
         // our own. DESTs still resolve as if inside a root: `/`.
@@ -66,6 +71,12 @@ fn bind_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Resu
     }
     crate::base::out::trace(1, c"bind root onto itself", dir);
     let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
+    // bwrap's `--bind DIR /` is nosuid (and nodev but for --dev-bind).
+    #[cfg(feature = "bwrap")]
+    if plan.bwrap.root_attrs != 0 {
+        let attr = MountAttr { set: plan.bwrap.root_attrs, ..MountAttr::default() };
+        sys.set_mount_attr(&root, true, attr).at(c"set flags of root", dir)?;
+    }
     sys.attach(&root, &host).at(c"bind root", dir)?;
     Ok(root)
 }
@@ -113,6 +124,11 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     }
     if plan.propagation == Propagation::Shared {
         sys.change_propagation(c"/", P::SHARED).at(c"set propagation of", c"/")?;
+    }
+    // The empty root was unbindable only while the host's `/` was bound.
+    #[cfg(feature = "bwrap")]
+    if plan.root.is_none() {
+        sys.change_propagation(c"/", P::PRIVATE).at(c"set propagation of", c"/")?;
     }
     match workdir_fd {
         Some(fd) => sys.enter_dir(&fd),

@@ -49,11 +49,22 @@ pub struct Tree<'a, S: Sys> {
     made: Vec<u64, MAX_MADE>,
     /// What nook created elsewhere (in --root's tree), oldest first.
     created: Vec<Created<'a, S::Fd>, MAX_CREATED>,
+    /// The mode of missing parent directories: bwrap's follows `--perms`
+    /// (setup/tree/bwrap.rs).
+    #[cfg(feature = "bwrap")]
+    pub parent_mode: u32,
 }
 
 impl<'a, S: Sys> Tree<'a, S> {
     pub fn new(root: S::Fd, host: bool) -> Self {
-        Tree { root, host, made: Vec::new(), created: Vec::new() }
+        Tree {
+            root,
+            host,
+            made: Vec::new(),
+            created: Vec::new(),
+            #[cfg(feature = "bwrap")]
+            parent_mode: DIR_MODE,
+        }
     }
 
     /// Notes a filesystem nook mounted (the handle of the mount). Past the
@@ -93,7 +104,13 @@ pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object
         prefix.clear();
         let here = prefix.push(&path[..end]).as_cstr().at(c"open parent directory of", object)?;
         dir = match sys.open_in_root(&tree.root, here, Open::Directory) {
-            Err(Errno::NOENT) => made(create(sys, tree, dir, object, at, end, Missing::Dir(DIR_MODE))?, object)?,
+            Err(Errno::NOENT) => {
+                #[cfg(not(feature = "bwrap"))]
+                let mode = DIR_MODE;
+                #[cfg(feature = "bwrap")]
+                let mode = tree.parent_mode;
+                made(create(sys, tree, dir, object, at, end, Missing::Dir(mode))?, object)?
+            }
             r => r.at(c"open parent directory of", object)?,
         };
     }

@@ -61,10 +61,19 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
         sys.make_symlink(target, &dir, name).at(c"create symlink in", dest)?;
     }
-    let shm = sys
-        .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
-        .at(c"create tmpfs for shm in", dest)?;
-    attach_in(sys, &dir, c"shm", &shm).at(c"mount shm in", dest)?;
+    // bwrap's shm is a plain directory (a `--tmpfs /dev/shm` may follow).
+    #[cfg(feature = "bwrap")]
+    let shm_dir = crate::base::out::persona::bwrap();
+    #[cfg(not(feature = "bwrap"))]
+    let shm_dir = false;
+    if shm_dir {
+        sys.make_dir(&dir, c"shm", DIR_MODE).at(c"create shm in", dest)?;
+    } else {
+        let shm = sys
+            .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
+            .at(c"create tmpfs for shm in", dest)?;
+        attach_in(sys, &dir, c"shm", &shm).at(c"mount shm in", dest)?;
+    }
     let pts = sys
         .new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
         .at(c"mount devpts in", dest)?;

@@ -1,0 +1,578 @@
+//! nook as `bwrap` (argv[0]'s basename; README, "nook as bwrap"): bubblewrap
+//! 0.11's command line read into the same plan `nook run` fills, with
+//! bwrap's defaults: an empty tmpfs root (`--bind DIR /` is `--root DIR`),
+//! the caller's own uid, gid and working directory inside, no capabilities
+//! but `--cap-add`'s, the host's procfs for `--proc` without a PID
+//! namespace, and its messages. Only in a build with the `bwrap` feature.
+
+use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, process_option, push};
+use super::{Action, Cursor, sandbox};
+use crate::base::error::{Failure, Result};
+use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
+use crate::base::words::{Words, words};
+use crate::cli::values::{bad_value, capability, hostname, number, open_fd, size};
+use crate::plan::bwrap::OverlayKind;
+use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
+use core::ffi::{CStr, c_char};
+use linux_raw_sys::general as k;
+
+#[derive(Clone, Copy)]
+enum B {
+    Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
+    ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
+    /// `--userns` (0), `--userns2` (1), `--pidns` (2).
+    Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    /// bwrap options nook does not carry out yet: refused by name.
+    Missing,
+}
+
+const OPTIONS: Words<B> = words![
+    "--help" => B::Help, "--version" => B::Version, "--args" => B::Args, "--argv0" => B::Argv0,
+    "--level-prefix" => B::LevelPrefix, "--unshare-all" => B::UnshareAll, "--share-net" => B::ShareNet,
+    "--unshare-user" => B::UnshareUser, "--unshare-user-try" => B::UnshareUserTry,
+    "--unshare-ipc" => B::Unshare(bit(k::CLONE_NEWIPC)), "--unshare-pid" => B::UnsharePid,
+    "--unshare-net" => B::Unshare(bit(k::CLONE_NEWNET)), "--unshare-uts" => B::Unshare(bit(k::CLONE_NEWUTS)),
+    "--unshare-cgroup" => B::Unshare(bit(k::CLONE_NEWCGROUP)), "--unshare-cgroup-try" => B::Unshare(bit(k::CLONE_NEWCGROUP)),
+    "--chdir" => B::Chdir, "--clearenv" => B::Env(Opt::Clearenv), "--setenv" => B::Env(Opt::Setenv),
+    "--unsetenv" => B::Env(Opt::Unsetenv), "--remount-ro" => B::RemountRo,
+    "--bind" => B::Bind(BindKind::ReadWrite, false), "--bind-try" => B::Bind(BindKind::ReadWrite, true),
+    "--ro-bind" => B::Bind(BindKind::ReadOnly, false), "--ro-bind-try" => B::Bind(BindKind::ReadOnly, true),
+    "--dev-bind" => B::Bind(BindKind::Devices, false), "--dev-bind-try" => B::Bind(BindKind::Devices, true),
+    "--proc" => B::Proc, "--dev" => B::Dev, "--mqueue" => B::Mqueue, "--tmpfs" => B::Tmpfs, "--dir" => B::Dir,
+    "--symlink" => B::Symlink, "--chmod" => B::Chmod, "--perms" => B::Perms, "--size" => B::Size,
+    "--exec-label" => B::Label, "--file-label" => B::Label,
+    "--info-fd" => B::Fd(FdKind::Info), "--json-status-fd" => B::Fd(FdKind::JsonStatus),
+    "--block-fd" => B::Fd(FdKind::Block), "--sync-fd" => B::Fd(FdKind::Sync),
+    "--seccomp" => B::Seccomp, "--add-seccomp-fd" => B::Seccomp, "--uid" => B::Uid, "--gid" => B::Gid,
+    "--hostname" => B::Hostname, "--new-session" => B::NewSession, "--die-with-parent" => B::DieWithParent,
+    "--as-pid-1" => B::AsPid1, "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
+    "--file" => B::Data(None), "--bind-data" => B::Data(Some(BindKind::ReadWrite)),
+    "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
+    "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::OverlaySrc,
+    "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
+    "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
+    "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
+    "--pidns" => B::Join(2), "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
+    "--assert-userns-disabled" => B::AssertUsernsDisabled,
+];
+
+/// Whether `name` (argv[0]'s basename) is the init nook as bwrap
+/// re-executes (cli::BWRAP_INIT): then nook speaks as bwrap. True for the
+/// one that takes the file to run before PROGRAM (`--argv0`).
+#[inline(never)]
+pub(super) fn init_persona(name: Option<&[u8]>) -> bool {
+    let with_argv0 = name == Some(super::BWRAP_INIT_ARGV0.to_bytes());
+    if with_argv0 || name == Some(super::BWRAP_INIT.to_bytes()) {
+        persona::set(1);
+    }
+    with_argv0
+}
+
+/// `--argv0` in the re-executed init: PROGRAM's first word is the file to
+/// run, the rest its argv.
+#[inline(never)]
+pub(super) fn split_exec_path(plan: &mut RunPlan) {
+    if let Some(words) = plan.process.program {
+        plan.process.exec_path = words.get(0);
+        plan.process.program = Some(words.tail(1));
+    }
+}
+
+/// Reads bwrap's argv (argv[0] `bwrap`) into `plan`.
+#[inline(never)]
+pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
+    persona::set(1);
+    let real_uid = rustix::process::getuid().as_raw();
+    let real_gid = rustix::process::getgid().as_raw();
+    let (mut uid, mut gid) = (None, None);
+    // --perms and --size, held for the operation right after them.
+    let mut perms: Option<u32> = None;
+    let mut tmpfs_size: Option<u64> = None;
+    let mut pid_ns_wanted = false;
+    let mut args_read = false;
+    // The `--overlay-src` layers for the next overlay, as given.
+    let mut layers = heapless::Vec::<&'a CStr, 64>::new();
+    let mut argv0: Option<&'a CStr> = None;
+    // `--unshare-user` itself, which `--disable-userns` needs.
+    let mut userns_asked = false;
+    // Real root keeps its effective capabilities, in a user namespace too
+    // (bwrap sets them only when told to or there); anyone else starts
+    // with none.
+    let kept = match real_uid {
+        0 => crate::kernel::raw::capget().map_or(0, |c| c.effective),
+        _ => 0,
+    };
+    let mut caps = CapEdit { drop: !kept, add: 0 };
+    let mut caps_edited = real_uid != 0;
+    let mut cur = Cursor::new(argv, 1);
+    plan.bwrap.empty_root = true;
+    // bwrap's mounts are slaves of the host's: new host mounts show inside.
+    plan.propagation = crate::plan::Propagation::Slave;
+    // The caller (unprivileged) always gets a user namespace, as with bwrap.
+    plan.user.requested = real_uid != 0;
+    while let Some(arg) = cur.next_option()? {
+        let Some(opt) = OPTIONS.find(arg.to_bytes()) else {
+            return Err(Failure::option(arg, c"unknown option"));
+        };
+        let modifier = matches!(opt, B::Perms | B::Size);
+        match opt {
+            B::Help => {
+                print_usage(STDOUT);
+                return Ok(Action::Exit(0));
+            }
+            B::Version => {
+                let _ = write_all(STDOUT, VERSION);
+                return Ok(Action::Exit(0));
+            }
+            B::Args => {
+                if args_read {
+                    return Err(Failure::option(arg, c"is read once: not in its own arguments, nor twice"));
+                }
+                args_read = true;
+                let fd = fd_value(&mut cur, arg)?;
+                cur.argv = splice_args(cur.argv, cur.next, fd).map_err(|e| Failure::new(c"read", arg, e))?;
+            }
+            B::Argv0 => {
+                let v = cur.value()?;
+                if argv0.replace(v).is_some() {
+                    return Err(Failure::option(arg, c"used multiple times"));
+                }
+            }
+            B::LevelPrefix => persona::set(2),
+            B::UnshareAll => {
+                // bwrap's "every namespace it supports": not time.
+                plan.namespaces |= ALL_NAMESPACES & !k::CLONE_NEWTIME;
+                pid_ns_wanted = true;
+                plan.user.requested = true;
+            }
+            B::UnshareUser => {
+                plan.user.requested = true;
+                userns_asked = true;
+            }
+            B::UnshareUserTry => plan.user.requested = true,
+            B::UnsharePid => pid_ns_wanted = true,
+            B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
+            B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
+            B::Chdir => {
+                let v = cur.path()?;
+                if plan.process.chdir.replace(v).is_some() {
+                    only_the_last(arg);
+                }
+            }
+            B::Env(opt) => process_option(&mut cur, arg, opt, plan)?,
+            B::RemountRo => {
+                let dest = cur.absolute()?;
+                push(plan, arg, Op::RemountRo { dest })?;
+            }
+            B::Bind(kind, optional) => {
+                let src = cur.path()?;
+                let dest = cur.absolute()?;
+                if is_root(dest) {
+                    bind_root(plan, arg, src, kind)?;
+                } else {
+                    push(plan, arg, Op::Bind { src, dest, kind, optional })?;
+                }
+            }
+            B::Proc | B::Dev | B::Mqueue => {
+                let dest = cur.dest()?;
+                let op = match opt {
+                    B::Proc => Op::Proc { dest },
+                    B::Dev => Op::Dev { dest },
+                    _ => Op::Mqueue { dest },
+                };
+                push(plan, arg, op)?;
+            }
+            B::Tmpfs => {
+                let dest = cur.dest()?;
+                push(plan, arg, Op::Tmpfs { dest, size: tmpfs_size.take(), perms: perms.take() })?;
+            }
+            B::Dir => {
+                let dest = cur.dest()?;
+                push(plan, arg, Op::Dir { dest, perms: perms.take() })?;
+            }
+            B::Symlink => {
+                let target = cur.path()?;
+                let link = cur.dest()?;
+                push(plan, arg, Op::Symlink { target, link })?;
+            }
+            B::Data(bind) => {
+                let fd = fd_value(&mut cur, arg)?;
+                let dest = cur.dest()?;
+                // By default, as bwrap's: 0666 for --file, 0600 for the binds.
+                let perms = perms.take().unwrap_or(if bind.is_none() { 0o666 } else { 0o600 });
+                push(plan, arg, Op::Data { fd, dest, perms, bind })?;
+            }
+            B::BindFd(kind) => {
+                let fd = fd_value(&mut cur, arg)?;
+                let dest = cur.dest()?;
+                push(plan, arg, Op::BindFd { fd, dest, kind })?;
+            }
+            B::DisableUserns => {
+                // Disabled, then checked to be (as bwrap).
+                plan.bwrap.disable_userns = true;
+                plan.bwrap.assert_userns_disabled = true;
+            }
+            B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
+            B::OverlaySrc => {
+                let src = cur.absolute()?;
+                layers.push(src).map_err(|_| Failure::option(arg, c"given too many times"))?;
+            }
+            B::Overlay(kind) => {
+                let (upper, work) = match kind {
+                    OverlayKind::Writable => (cur.absolute()?, cur.absolute()?),
+                    _ => (c"", c""),
+                };
+                let dest = cur.dest()?;
+                let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
+                if layers.len() < needed {
+                    return Err(Failure::option(arg, if needed == 2 { c"requires at least two --overlay-src" } else { c"requires at least one --overlay-src" }));
+                }
+                let lower = lowerdir(&layers).map_err(|_| Failure::option(arg, c"layers too long"))?;
+                layers.clear();
+                push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
+            }
+            B::Join(which) => {
+                let fd = fd_value(&mut cur, arg)?;
+                let slot = match which {
+                    0 => &mut plan.bwrap.userns,
+                    1 => &mut plan.bwrap.userns2,
+                    _ => &mut plan.bwrap.pidns,
+                };
+                if slot.replace(fd).is_some() {
+                    only_the_last(arg);
+                }
+            }
+            B::LockFile => {
+                let dest = cur.absolute()?;
+                plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
+            }
+            B::Chmod => {
+                let mode = octal(&mut cur, arg)?;
+                let dest = cur.absolute()?;
+                push(plan, arg, Op::Chmod { dest, perms: mode })?;
+            }
+            B::Perms => {
+                let mode = octal(&mut cur, arg)?;
+                if perms.replace(mode).is_some() {
+                    return Err(Failure::option(arg, c"given twice for the same operation"));
+                }
+            }
+            B::Size => {
+                let v = cur.value()?;
+                if tmpfs_size.replace(size(arg, v)?).is_some() {
+                    return Err(Failure::option(arg, c"given twice for the same operation"));
+                }
+            }
+            B::Label => {
+                cur.value()?;
+                return Err(Failure::option(arg, c"labeling not supported on this system"));
+            }
+            B::Fd(kind) => {
+                let fd = open_fd(arg, cur.value()?)?;
+                let slot = match kind {
+                    FdKind::Info => &mut plan.fds.info,
+                    FdKind::JsonStatus => &mut plan.fds.json_status,
+                    FdKind::Block => &mut plan.fds.block,
+                    FdKind::Sync => &mut plan.fds.sync,
+                };
+                if slot.replace(fd).is_some() {
+                    only_the_last(arg);
+                }
+            }
+            B::Seccomp => {
+                sandbox::option(&mut cur, arg, &mut plan.process.sandbox)?;
+            }
+            B::Uid | B::Gid => {
+                let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
+                if if matches!(opt, B::Uid) { uid.replace(id) } else { gid.replace(id) }.is_some() {
+                    only_the_last(arg);
+                }
+            }
+            B::Hostname => {
+                let v = hostname(arg, cur.value()?)?;
+                if plan.hostname.replace(v).is_some() {
+                    only_the_last(arg);
+                }
+            }
+            B::NewSession => plan.process.new_session = true,
+            B::DieWithParent => plan.die_with_parent = true,
+            B::AsPid1 => plan.no_init = true,
+            B::Cap(add) => {
+                let v = cur.value()?;
+                let mask = capability(v.to_bytes()).ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
+                caps_edited = true;
+                if add {
+                    caps.add |= mask;
+                    caps.drop &= !mask;
+                } else {
+                    caps.drop |= mask;
+                    caps.add &= !mask;
+                }
+            }
+            B::Missing => return Err(not_yet(arg)),
+        }
+        if !matches!(opt, B::OverlaySrc) && !layers.is_empty() {
+            return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+        }
+        if !modifier {
+            if perms.is_some() {
+                return Err(Failure::option(c"--perms", c"must be followed by an option that creates a file"));
+            }
+            if tmpfs_size.is_some() {
+                return Err(Failure::option(c"--size", c"must be followed by --tmpfs"));
+            }
+        }
+    }
+    if !layers.is_empty() {
+        return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+    }
+    if perms.is_some() || tmpfs_size.is_some() {
+        return Err(Failure::option(if perms.is_some() { c"--perms" } else { c"--size" }, c"is not followed by the operation it modifies"));
+    }
+    if cur.argv.get(cur.next).is_none_or(CStr::is_empty) {
+        print_usage(STDERR);
+        return Ok(Action::Exit(1));
+    }
+    plan.process.program = Some(cur.argv.tail(cur.next));
+    if let Some(value) = argv0 {
+        plan.process.exec_path = cur.argv.get(cur.next);
+        plan.process.program = Some(with_argv0(cur.argv, cur.next, value)?);
+    }
+    if plan.bwrap.userns.is_some() {
+        if userns_asked {
+            return Err(Failure::option(c"--userns", c"is not compatible with --unshare-user"));
+        }
+        // The joined namespace is the container's: no new one.
+        plan.user.requested = false;
+    } else if plan.bwrap.userns2.is_some() {
+        return Err(Failure::option(c"--userns2", c"requires --userns"));
+    }
+    let uid = uid.unwrap_or(real_uid);
+    let gid = gid.unwrap_or(real_gid);
+    if !plan.user.requested && plan.bwrap.userns.is_none() && (uid != real_uid || gid != real_gid) {
+        let which = if uid != real_uid { c"--uid" } else { c"--gid" };
+        return Err(Failure::option(which, c"requires --unshare-user"));
+    }
+    plan.user.map_user = Some(uid);
+    plan.user.map_group = Some(gid);
+    if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
+        return Err(Failure::option(c"--hostname", c"requires --unshare-uts"));
+    }
+    if plan.no_init && !pid_ns_wanted {
+        return Err(Failure::option(c"--as-pid-1", c"requires --unshare-pid"));
+    }
+    if plan.bwrap.disable_userns && !userns_asked {
+        return Err(Failure::option(c"--disable-userns", c"requires --unshare-user"));
+    }
+    if plan.no_init && !plan.bwrap.locks.is_empty() {
+        return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
+    }
+    if pid_ns_wanted && plan.bwrap.pidns.is_some() {
+        // The kernel makes a PID namespace only below the active one: bwrap
+        // forks twice in between, nook does not yet.
+        return Err(not_yet(c"--pidns with --unshare-pid"));
+    }
+    plan.pid_ns = pid_ns_wanted;
+    if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
+        // "We share the pid namespace anyway": the host's procfs.
+        for op in plan.ops.iter_mut() {
+            if let Op::Proc { dest } = *op {
+                *op = Op::Bind { src: c"/proc", dest, kind: BindKind::ReadWrite, optional: false };
+            }
+        }
+    }
+    // CAP_SYS_ADMIN is number 21.
+    let admin = 1 << 21;
+    plan.bwrap.powerless = if caps_edited {
+        caps.drop & admin != 0 && caps.add & admin == 0
+    } else {
+        uid != 0 || kept & admin == 0
+    };
+    let untouched = if caps_edited { 0 } else { persona::CAPS_UNTOUCHED };
+    persona::set_caps(untouched | if plan.user.requested { 0 } else { persona::BOUNDING_KEPT });
+    plan.process.caps = (caps_edited || plan.user.requested).then_some(caps);
+    // Where PROGRAM starts when it exists inside (setup/bwrap.rs).
+    // SAFETY: single-threaded; CWD is written here once and only read after.
+    let cwd = unsafe { &mut *core::ptr::addr_of_mut!(CWD) };
+    if let Ok(n) = crate::kernel::raw::getcwd(cwd)
+        && let Ok(c) = CStr::from_bytes_until_nul(cwd.get(..=n).unwrap_or(&[]))
+    {
+        plan.bwrap.cwd = Some(c);
+    }
+    Ok(Action::Run)
+}
+
+/// The caller's working directory, NUL-terminated.
+static mut CWD: [u8; 4097] = [0; 4097];
+
+/// `--bind DIR /` (and its -ro, -dev forms): DIR is the root, as nook's
+/// `--root DIR`, in place of the empty tmpfs; it must come first, before
+/// anything is put into the root it replaces.
+fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: BindKind) -> Result<'a, ()> {
+    if plan.root.is_some() || !plan.ops.is_empty() {
+        return Err(Failure::option(option, c"binds the root: nook takes it only before every other operation"));
+    }
+    plan.root = Some(src);
+    plan.ro_root = kind == BindKind::ReadOnly;
+    plan.bwrap.root_attrs = (k::MOUNT_ATTR_NOSUID | if kind == BindKind::Devices { 0 } else { k::MOUNT_ATTR_NODEV }) as u64;
+    Ok(())
+}
+
+/// `/`, `//`, `/.` and the like: the root itself.
+fn is_root(dest: &CStr) -> bool {
+    dest.to_bytes().iter().all(|&c| c == b'/' || c == b'.') && !dest.to_bytes().windows(2).any(|w| w == b"..")
+}
+
+fn octal<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, u32> {
+    Ok(number(option, cur.value()?, 8, 0o7777)? as u32)
+}
+
+/// An fd number, which bwrap takes from 0 up.
+fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
+    Ok(number(option, cur.value()?, 10, i32::MAX as u64)? as i32)
+}
+
+fn not_yet(option: &CStr) -> Failure<'_> {
+    Failure::option(option, c"is not supported by nook as bwrap yet").hint(c"see the README, nook as bwrap")
+}
+
+/// bwrap's warning for a repeated option whose last value wins.
+fn only_the_last(option: &CStr) {
+    let mut line = Line::new();
+    line.bytes(persona::prefix(4)).str("Only the last ").user_bytes(option.to_bytes(), 64).str(" option will take effect");
+    line.emit(STDERR);
+}
+
+/// `--args FD`: the NUL-separated words read from FD take its place in
+/// argv, from `at` on (the words after it follow them).
+fn splice_args<'a>(argv: Argv<'a>, at: usize, fd: i32) -> core::result::Result<Argv<'a>, rustix::io::Errno> {
+    // SAFETY: single-threaded, and read once (`--args` is taken once): the
+    // arrays are filled here and only read after, for the process's life.
+    let (data, words) = unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV)) };
+    // SAFETY: the parser checked nothing of it: a closed fd is EBADF.
+    let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    let mut len = 0;
+    loop {
+        let end = data.len() - 1;
+        let room = data.get_mut(len..end).ok_or(rustix::io::Errno::TOOBIG)?;
+        if room.is_empty() {
+            return Err(rustix::io::Errno::TOOBIG);
+        }
+        match rustix::io::read(fd, room) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // The last word may lack its NUL.
+    if len > 0 && data[len - 1] != 0 {
+        data[len] = 0;
+        len += 1;
+    }
+    let mut n = 0;
+    let mut put = |p: *const c_char| -> core::result::Result<(), rustix::io::Errno> {
+        *words.get_mut(n).ok_or(rustix::io::Errno::TOOBIG)? = p;
+        n += 1;
+        Ok(())
+    };
+    for i in 0..at {
+        put(argv.get(i).map_or(core::ptr::null(), CStr::as_ptr))?;
+    }
+    let mut start = 0;
+    for (i, &b) in data[..len].iter().enumerate() {
+        if b == 0 {
+            put(data[start..].as_ptr().cast())?;
+            start = i + 1;
+        }
+    }
+    for word in argv.iter().skip(at) {
+        put(word.as_ptr())?;
+    }
+    put(core::ptr::null())?;
+    // SAFETY: `n - 1` pointers to C strings that live as long as the
+    // process (argv's, and ARGS_DATA's, each NUL-terminated), then a null.
+    Ok(unsafe { Argv::from_raw(words.as_ptr(), n - 1) })
+}
+
+/// PROGRAM's words from argv[at] on, with `value` as their first: a copy,
+/// in its own array (argv's own stays as the kernel laid it out).
+fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv<'a>> {
+    // SAFETY: single-threaded, and filled once: only read after.
+    let words = unsafe { &mut *core::ptr::addr_of_mut!(ARGV0_ARGV) };
+    let mut n = 0;
+    for word in core::iter::once(value).chain(argv.iter().skip(at + 1)) {
+        *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = word.as_ptr();
+        n += 1;
+    }
+    *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = core::ptr::null();
+    // SAFETY: `n` pointers to C strings that live as long as the process,
+    // then a null one.
+    Ok(unsafe { Argv::from_raw(words.as_ptr(), n) })
+}
+
+static mut ARGV0_ARGV: [*const c_char; 1 << 16] = [core::ptr::null(); 1 << 16];
+
+/// overlayfs's lowerdir of `layers` (as given: the last is the top): top
+/// first, `:` between, each `\\`, `:` and `,` escaped with a backslash, in
+/// an arena of its own that lives as long as the process.
+fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
+    // SAFETY: single-threaded; each overlay's text is written once, after
+    // the one before, and only read after.
+    let (arena, used) = unsafe { (&mut *core::ptr::addr_of_mut!(LOWERDIRS), &mut *core::ptr::addr_of_mut!(LOWERDIRS_USED)) };
+    let start = *used;
+    let mut at = start;
+    let mut put = |b: u8| -> core::result::Result<(), ()> {
+        *arena.get_mut(at).ok_or(())? = b;
+        at += 1;
+        Ok(())
+    };
+    for (i, layer) in layers.iter().rev().enumerate() {
+        if i > 0 {
+            put(b':')?;
+        }
+        for &b in layer.to_bytes() {
+            if matches!(b, b'\\' | b':' | b',') {
+                put(b'\\')?;
+            }
+            put(b)?;
+        }
+    }
+    put(0)?;
+    *used = at;
+    CStr::from_bytes_with_nul(arena.get(start..at).ok_or(())?).map_err(|_| ())
+}
+
+static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
+static mut LOWERDIRS_USED: usize = 0;
+
+/// `--args`'s words (bwrap takes at most 9000 arguments in all).
+static mut ARGS_DATA: [u8; 1 << 20] = [0; 1 << 20];
+static mut ARGS_ARGV: [*const c_char; 9001 + 1024] = [core::ptr::null(); 9001 + 1024];
+
+const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
+
+fn print_usage(fd: i32) {
+    let _ = write_all(fd, &USAGE);
+}
+
+/// In the setup segment (build.rs), as --help's text is: PID 1 never
+/// prints it.
+#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.bwrap"))]
+static USAGE: [u8; USAGE_TEXT.len()] = crate::base::text::bytes_of(USAGE_TEXT);
+const USAGE_TEXT: &str = "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]
+
+    --help --version --args FD --level-prefix
+    --unshare-all --share-net --unshare-user --unshare-user-try --unshare-ipc
+    --unshare-pid --unshare-net --unshare-uts --unshare-cgroup --unshare-cgroup-try
+    --uid UID --gid GID --hostname NAME --chdir DIR
+    --clearenv --setenv VAR VALUE --unsetenv VAR --sync-fd FD
+    --bind SRC DEST --bind-try SRC DEST --dev-bind SRC DEST --dev-bind-try SRC DEST
+    --ro-bind SRC DEST --ro-bind-try SRC DEST --remount-ro DEST
+    --proc DEST --dev DEST --tmpfs DEST --mqueue DEST --dir DEST --symlink SRC DEST
+    --seccomp FD --add-seccomp-fd FD --block-fd FD --info-fd FD --json-status-fd FD
+    --new-session --die-with-parent --as-pid-1 --cap-add CAP --cap-drop CAP
+    --perms OCTAL --size BYTES --chmod OCTAL PATH
+(nook as bwrap: bubblewrap 0.11's options and meaning; see nook's README)
+";

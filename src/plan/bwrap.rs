@@ -1,0 +1,56 @@
+//! What the bwrap personality asks of the shared setup beyond nook's own
+//! options (README, "nook as bwrap"): bwrap's root model and its working
+//! directory. Only in a build with the `bwrap` feature.
+
+use core::ffi::CStr;
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BwrapPlan<'a> {
+    /// Without `--bind DIR /` (which is `root`), the new root is an empty
+    /// tmpfs that the operations fill.
+    pub empty_root: bool,
+    /// MOUNT_ATTR_* flags set recursively on `--bind DIR /`'s root (bwrap's
+    /// binds are nosuid, and nodev but for --dev-bind).
+    pub root_attrs: u64,
+    /// The caller's working directory: PROGRAM starts there when it exists
+    /// inside and no `--chdir` was given (else in $HOME, else in `/`).
+    pub cwd: Option<&'a CStr>,
+    /// PROGRAM will hold no CAP_SYS_ADMIN to undo a read-only mount with:
+    /// then, as bwrap, nook does not lock the tree (userns::lock_mounts).
+    pub powerless: bool,
+    /// `--lock-file DEST`: read-locked (fcntl) inside, once the tree is
+    /// built, for as long as PROGRAM runs.
+    pub locks: heapless::Vec<&'a CStr, MAX_LOCKS>,
+    /// `--disable-userns`: PROGRAM runs in a nested user namespace (the
+    /// mount lock's) beyond which no more may be made.
+    pub disable_userns: bool,
+    /// `--assert-userns-disabled`: fail unless a user namespace cannot be
+    /// made.
+    pub assert_userns_disabled: bool,
+    /// `--userns FD`, `--pidns FD`: namespaces to join before the others
+    /// are made; `--userns2 FD`: the user namespace to join last, just
+    /// before PROGRAM.
+    pub userns: Option<i32>,
+    pub pidns: Option<i32>,
+    pub userns2: Option<i32>,
+}
+
+/// Which overlay an `Op::Overlay` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlayKind {
+    /// `--overlay RWSRC WORKDIR DEST`.
+    Writable,
+    /// `--tmp-overlay DEST`: writes go to a tmpfs nothing else sees.
+    Tmp,
+    /// `--ro-overlay DEST`.
+    ReadOnly,
+}
+
+/// `--lock-file`s one plan holds.
+pub const MAX_LOCKS: usize = 16;
+
+impl BwrapPlan<'_> {
+    pub const fn new() -> Self {
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false, userns: None, pidns: None, userns2: None }
+    }
+}

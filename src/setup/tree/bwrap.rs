@@ -1,0 +1,131 @@
+//! What the bwrap personality adds to the tree's build (README, "nook as
+//! bwrap"): its empty tmpfs root, its parent-directory modes, `--chmod`.
+//!
+//! The empty root is a tmpfs attached on top of the host's `/`, in the new
+//! mount namespace. A path walk starts at the process's root as it is and
+//! never climbs onto a mount stacked on that very directory (which is why
+//! switch_root must chroot after moving a root over `/`): so every SRC
+//! still resolves on the host, while every DEST resolves inside the tmpfs
+//! (by its fd). pivot_root then makes the tmpfs the root. It is
+//! unbindable until then, so that a recursive bind of the host's `/`
+//! (`--bind / /host`) does not carry a copy of it along.
+
+use crate::base::error::{Context, Result};
+use crate::kernel::raw::MountAttr;
+use crate::kernel::sys::{Open, Sys};
+use crate::plan::{BindKind, Op};
+use crate::setup::tree::dest::{FILE_MODE, Missing, Tree, ensure};
+use core::ffi::CStr;
+use rustix::io::Errno;
+use linux_raw_sys::general as k;
+
+/// The new, empty root: a tmpfs (mode 0755, as bwrap's) on the host's `/`.
+pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
+    crate::base::out::trace(1, c"mount tmpfs on", c"/ (the empty root)");
+    let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
+    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(c"create tmpfs for", c"the root")?;
+    let host = sys.open_host(c"/", Open::Directory).at(c"open", c"/")?;
+    sys.attach(&fs, &host).at(c"mount tmpfs on", c"/")?;
+    let unbindable = MountAttr { propagation: k::MS_UNBINDABLE as u64, ..MountAttr::default() };
+    sys.set_mount_attr(&fs, false, unbindable).at(c"make unbindable", c"the root")?;
+    let mut tree = Tree::new(fs, false);
+    // Entries created in it vanish with the namespace: nothing to undo.
+    let root = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open", c"the root")?;
+    tree.made_by_nook(sys, &root);
+    Ok(tree)
+}
+
+/// The mode of the parent directories an operation creates: bwrap's 0755,
+/// less the group's r-x when `--perms` gives the group nothing, less the
+/// others' when it gives them nothing (0750 gives 0750, 0000 gives 0700).
+pub fn parent_mode(op: &Op) -> u32 {
+    let perms = match *op {
+        Op::Dir { perms: Some(p), .. } | Op::Tmpfs { perms: Some(p), .. } | Op::Data { perms: p, .. } => p,
+        _ => return crate::setup::tree::dest::DIR_MODE,
+    };
+    let mut mode = 0o755;
+    if perms & 0o070 == 0 {
+        mode &= !0o050;
+    }
+    if perms & 0o007 == 0 {
+        mode &= !0o005;
+    }
+    mode
+}
+
+/// `--chmod OCTAL PATH`: PATH, resolved inside the root, must exist.
+pub fn chmod<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, perms: u32) -> Result<'a, ()> {
+    let fd = sys.open_in_root(&tree.root, dest, Open::Path).at(c"chmod", dest)?;
+    sys.chmod(&fd, perms).at(c"chmod", dest)
+}
+
+/// `--file FD DEST`: a new file at DEST (which must not exist: nook never
+/// writes into a file it did not make) with FD's bytes; `--bind-data` and
+/// `--ro-bind-data`: a file of their own, unreachable but through DEST,
+/// bound on it.
+pub fn data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind>) -> Result<'a, ()> {
+    let made = make_data(sys, tree, fd, dest, perms, bind);
+    // Read once, as bwrap does: then closed.
+    let _ = crate::kernel::raw::close(fd);
+    made
+}
+
+fn make_data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind>) -> Result<'a, ()> {
+    let Some(kind) = bind else {
+        match sys.open_in_root(&tree.root, dest, Open::Path) {
+            Err(Errno::NOENT) => {}
+            Ok(_) => return Err(crate::base::error::Failure::new(c"create", dest, Errno::EXIST)),
+            Err(e) => return Err(crate::base::error::Failure::new(c"open", dest, e)),
+        }
+        let file = ensure(sys, tree, dest, Missing::File(perms))?;
+        return sys.copy_into(&file, fd).at(c"copy --file data into", dest);
+    };
+    let copy = sys.data_file(fd, perms).at(c"copy data for", dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(c"--bind-data needs the new mount API")))?;
+    place(sys, tree, copy, dest, kind, false)
+}
+
+/// `--bind-fd FD DEST`: what FD (O_PATH is enough) names, bound on DEST.
+pub fn bind_fd<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a CStr, kind: BindKind) -> Result<'a, ()> {
+    let source = sys.dup_fd(fd).at(c"bind source", c"--bind-fd");
+    // Used once, as bwrap does: then closed.
+    let _ = crate::kernel::raw::close(fd);
+    let source = source?;
+    let copy = sys.clone_tree(Some(&source), c"").at(c"bind source", c"--bind-fd")?;
+    let dir = sys.is_dir(&copy).at(c"stat bind source", c"--bind-fd")?;
+    place(sys, tree, copy, dest, kind, dir)
+}
+
+/// A detached copy, flagged as bwrap's binds are (nosuid; nodev but for
+/// --dev-bind; read-only for the ro- forms), attached on DEST.
+fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a CStr, kind: BindKind, dir: bool) -> Result<'a, ()> {
+    let target = ensure(sys, tree, dest, if dir { Missing::Dir(crate::setup::tree::dest::DIR_MODE) } else { Missing::File(FILE_MODE) })?;
+    let mut set = k::MOUNT_ATTR_NOSUID as u64;
+    match kind {
+        BindKind::ReadWrite => set |= k::MOUNT_ATTR_NODEV as u64,
+        BindKind::ReadOnly => set |= (k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_RDONLY) as u64,
+        BindKind::Devices => {}
+    }
+    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind on", dest)?;
+    sys.attach(&copy, &target).at(c"bind mount on", dest)
+}
+
+/// `--overlay`, `--tmp-overlay`, `--ro-overlay`: an overlayfs of the
+/// `--overlay-src` layers on DEST (a directory, created if missing).
+pub fn overlay<'a, S: Sys>(
+    sys: &mut S,
+    tree: &mut Tree<'a, S>,
+    dest: &'a CStr,
+    lower: &'a CStr,
+    upper: &'a CStr,
+    work: &'a CStr,
+    kind: crate::plan::bwrap::OverlayKind,
+) -> Result<'a, ()> {
+    use crate::plan::bwrap::OverlayKind;
+    let dirs = (kind == OverlayKind::Writable).then_some((upper, work));
+    let fs = sys
+        .overlay(lower, dirs, kind == OverlayKind::Tmp)
+        .at(c"mount overlay on", dest)
+        .map_err(|e| e.hint_on(Errno::NOSYS, Some(c"overlays need the new mount API")))?;
+    let target = ensure(sys, tree, dest, Missing::Dir(crate::setup::tree::dest::DIR_MODE))?;
+    sys.attach(&fs, &target).at(c"mount overlay on", dest)
+}

@@ -1,0 +1,385 @@
+//! nook as `bwrap` (issue 18; README, "nook as bwrap"), side by side with
+//! Debian's bubblewrap (0.8) on the same argv, as root and as
+//! container-user: the tree an empty root is built into, ids, capabilities,
+//! the working directory and environment, exit statuses, messages and the
+//! wrapper fds' JSON. Where 0.8 lacks a behaviour of 0.11 (`--level-prefix`,
+//! an idempotent `--symlink`), nook is held to 0.11's manual alone.
+//!
+//! Run with `cargo test --release --no-default-features --features bwrap
+//! --test bwrap_compat` (the bwrap build: README, Size; scripts/test does,
+//! in target/bwrap).
+#![cfg(feature = "bwrap")]
+
+#[macro_use]
+mod common;
+
+use common::*;
+use std::fs;
+use std::path::Path;
+use std::sync::OnceLock;
+
+const BWRAP: &str = "/usr/bin/bwrap";
+
+/// A symlink named bwrap to the nook under test, in the staging dir.
+fn nook_bwrap() -> String {
+    static LINK: OnceLock<String> = OnceLock::new();
+    LINK.get_or_init(|| {
+        let w = world();
+        let dir = w.staging.join("bw");
+        fs::create_dir(&dir).unwrap();
+        set_mode(&dir, 0o755);
+        std::os::unix::fs::symlink(&w.nook, dir.join("bwrap")).unwrap();
+        p(&dir.join("bwrap")).to_string()
+    })
+    .clone()
+}
+
+fn real_bwrap() -> &'static str {
+    assert!(Path::new(BWRAP).exists(), "{BWRAP} is missing: Debian's bubblewrap (scripts/test installs it)");
+    BWRAP
+}
+
+/// A root with the host's /usr read-only and the merged-/usr links: enough
+/// for /bin/sh and coreutils.
+const USR: &[&str] = &[
+    "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+    "--symlink", "usr/bin", "/bin",
+];
+
+/// `TOOL OPTS... sh -c SCRIPT`, as `who`, from `cwd`.
+fn run_tool(tool: &str, who: Who, cwd: &str, opts: &[&str], script: &str) -> Out {
+    let mut argv = vec![tool.to_string()];
+    argv.extend(args(opts));
+    if !script.is_empty() {
+        argv.extend(args(&["sh", "-c", script]));
+    }
+    Run::argv(who, argv).cwd(cwd).run()
+}
+
+/// Runs nook-as-bwrap and bwrap on the same argv; both outputs.
+fn side_by_side(who: Who, cwd: &str, opts: &[&str], script: &str) -> (Out, Out) {
+    (run_tool(&nook_bwrap(), who, cwd, opts, script), run_tool(real_bwrap(), who, cwd, opts, script))
+}
+
+/// Every run of digits as `N`: pids and namespace inodes differ run to run.
+fn digits_blurred(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_digits = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
+}
+
+/// Both agree on exit status, stdout and stderr.
+fn assert_same(who: Who, cwd: &str, opts: &[&str], script: &str) -> Out {
+    let (nook, bwrap) = side_by_side(who, cwd, opts, script);
+    assert_eq!(
+        (nook.code, &nook.stdout, &nook.stderr),
+        (bwrap.code, &bwrap.stdout, &bwrap.stderr),
+        "nook as bwrap and bwrap differ on {opts:?} {script:?}:\n{nook}\n{bwrap}"
+    );
+    nook
+}
+
+fn with(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut v = USR.to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+/// The tree, entry by entry: mode, owner, group and name (or link).
+const TREE: &str = "cd / && stat -c '%A %u %g %N' .* * | grep -v \"^d.* '..'\"";
+
+fn root_model(who: Who) {
+    let opts = with(&["--dir", "/a/b", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--perms", "0700", "--dir", "/p"]);
+    let out = assert_same(who, "/", &opts, TREE);
+    assert!(out.stdout.contains("'tmp'") && out.stdout.contains("'bin' -> 'usr/bin'"), "{out}");
+    // And /dev's own entries.
+    assert_same(who, "/", &opts, "cd /dev && stat -c '%A %N' * | sort");
+}
+
+fn bind_root(who: Who) {
+    // `--ro-bind / /` is nook's `--root / --ro-root`; bwrap's binds are nodev.
+    assert_same(who, "/", &["--ro-bind", "/", "/", "--dev", "/dev"], "ls / | head -5; echo x > /dev/null && echo dev-ok; touch /x 2>/dev/null || echo read-only");
+    assert_same(who, "/", &["--bind", "/", "/"], "echo x > /dev/null 2>/dev/null && echo dev-ok || echo nodev");
+    // A bind of the host's / elsewhere shows the host's, not the new root.
+    assert_same(who, "/", &with(&["--bind", "/usr/share", "/host"]), "ls /host | head -3");
+}
+
+fn identity(who: Who) {
+    // (Not CapInh: nook sets it to the kept set, bwrap leaves it empty.)
+    let script = "id; grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status; cat /proc/self/uid_map";
+    assert_same(who, "/", &with(&["--proc", "/proc"]), script);
+    assert_same(who, "/", &with(&["--unshare-user", "--uid", "0", "--gid", "0", "--proc", "/proc"]), script);
+    assert_same(who, "/", &with(&["--unshare-user", "--uid", "1234", "--gid", "99", "--proc", "/proc"]), script);
+    assert_same(who, "/", &with(&["--unshare-user", "--cap-add", "CAP_NET_RAW", "--proc", "/proc"]), script);
+    assert_same(who, "/", &with(&["--cap-drop", "ALL", "--cap-add", "cap_chown", "--proc", "/proc"]), script);
+    // --uid without a user namespace, for real root.
+    if who == Who::Root {
+        let (nook, bwrap) = side_by_side(who, "/", &with(&["--uid", "5"]), "true");
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{nook}\n{bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: ") && nook.stderr.contains("--uid") && nook.stderr.contains("requires --unshare-user"), "{nook}");
+    }
+}
+
+fn cwd_and_env(who: Who) {
+    let script = "pwd; echo PWD=$PWD; env | grep -v '^_=' | sort";
+    // The caller's working directory, when it exists inside.
+    assert_same(who, "/usr/share", &with(&[]), script);
+    // It does not: $HOME, else /.
+    assert_same(who, "/etc", &with(&["--setenv", "HOME", "/usr/lib"]), script);
+    assert_same(who, "/etc", &with(&["--unsetenv", "HOME"]), script);
+    // --chdir, repeated: a warning, the last wins.
+    assert_same(who, "/", &with(&["--chdir", "/usr", "--chdir", "/usr/bin"]), script);
+    assert_same(who, "/", &with(&["--clearenv", "--setenv", "A", "b"]), "/usr/bin/env");
+}
+
+fn namespaces(who: Who) {
+    let script = "hostname; wc -l < /proc/net/dev; ps -e -o pid= | wc -l";
+    assert_same(who, "/", &with(&["--unshare-all", "--hostname", "box", "--proc", "/proc"]), script);
+    assert_same(who, "/", &with(&["--unshare-all", "--share-net", "--proc", "/proc"]), "wc -l < /proc/net/dev | grep -vx 3 >/dev/null && echo host-net");
+    assert_same(who, "/", &with(&["--unshare-pid", "--as-pid-1", "--proc", "/proc"]), "echo $$");
+    // --proc without a PID namespace: the host's procfs (its PID 1).
+    assert_same(who, "/", &with(&["--proc", "/proc"]), "cat /proc/1/comm");
+}
+
+fn exit_statuses(who: Who) {
+    for pid in [&[][..], &["--unshare-pid"][..]] {
+        let out = assert_same(who, "/", &[USR, pid].concat(), "exit 7");
+        assert_eq!(out.code, 7);
+    }
+    // PROGRAM killed by a signal: bwrap exits 128+N itself (it is not
+    // killed), as a parent that reads the wait status sees.
+    for pid in ["", "--unshare-pid"] {
+        let mut codes = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let script = format!(
+                "python3 -c 'import subprocess,sys; print(subprocess.run(sys.argv[1:]).returncode)' {tool} {} {pid} sh -c 'kill -9 $$'",
+                sh_join(USR)
+            );
+            let out = Run::sh(who, &script, &[] as &[&str]).run();
+            codes.push(out.stdout);
+        }
+        assert_eq!(codes, ["137\n", "137\n"], "{pid}");
+    }
+    // Usage errors and failed setup: 1, and bwrap's prefix.
+    for opts in [&["--bogus"][..], &["--perms", "0700", "--perms", "0700", "--dir", "/a"], &["--perms", "0700", "--symlink", "a", "/a"],
+        &["--size", "100", "--dir", "/a"], &["--size", "9223372036854775808", "--tmpfs", "/t"], &["--hostname", "x"],
+        &["--as-pid-1"], &["--exec-label", "x"], &["--file-label", "x"], &["--symlink", "usr/libx", "/lib"], &["/nonexistent"], &["--unshare-pid", "/nonexistent"]]
+    {
+        let opts = [USR, opts].concat();
+        let script = if opts.last() == Some(&"/nonexistent") { "" } else { "true" };
+        let (nook, bwrap) = side_by_side(who, "/", &opts, script);
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{nook}\n{bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: ") && nook.stderr.lines().count() == 1, "{nook}");
+    }
+    // No PROGRAM: the usage, on stderr.
+    let (nook, bwrap) = side_by_side(who, "/", USR, "");
+    assert_eq!((nook.code, bwrap.code), (1, 1), "{nook}\n{bwrap}");
+    assert!(nook.stderr.starts_with("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"), "{nook}");
+    let help = run_tool(&nook_bwrap(), who, "/", &["--help"], "");
+    assert!(help.code == 0 && help.stdout.starts_with("usage: bwrap "), "{help}");
+    let version = run_tool(&nook_bwrap(), who, "/", &["--version"], "");
+    assert!(version.code == 0 && version.stdout.starts_with("bubblewrap 0.11"), "{version}");
+}
+
+fn modifiers_and_files(who: Who) {
+    // Parents made for --perms MODE: 0755 less what MODE denies.
+    let opts = with(&["--perms", "0750", "--dir", "/a/b/c", "--perms", "0000", "--dir", "/x/y", "--perms", "0711", "--dir", "/m/n",
+        "--size", "4096", "--perms", "1777", "--tmpfs", "/t", "--tmpfs", "/u", "--chmod", "0700", "/u"]);
+    assert_same(who, "/", &opts, "stat -c '%a %n' /a /a/b /a/b/c /x /x/y /m /m/n /t /u; grep ' /t ' /proc/self/mounts | grep -o 'size=[^,]*'");
+    // --args FD: NUL-separated words in its place.
+    let file = scratch(who, "args").join("args");
+    fs::write(&file, b"--setenv\0FOO\0bar\0--chdir\0/usr").unwrap();
+    set_mode(&file, 0o644);
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        let script = format!("{tool} --args 3 {} sh -c 'echo $FOO; pwd' 3< {}", sh_join(USR), sh_quote(p(&file)));
+        let out = Run::sh(who, &script, &[] as &[&str]).run();
+        assert_eq!((out.code, out.stdout.as_str()), (0, "bar\n/usr\n"), "{tool}: {out}");
+    }
+}
+
+/// --file, --bind-data, --ro-bind-data, --bind-fd, --ro-bind-fd: each with
+/// an fd the shell opens (3, 4 and 6 a host file, 5 and 7 a host directory),
+/// each read or bound once, then closed.
+fn fd_operations(who: Who) {
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        let script = format!(
+            "{tool} {} --dev /dev --file 3 /etc/f --bind-data 4 /etc/d --perms 0640 --ro-bind-data 6 /etc/r --bind-fd 5 /share \
+             --ro-bind-fd 7 /ro sh -c 'stat -c \"%a %n\" /etc /etc/f /etc/d /etc/r; cat /etc/f /etc/d /etc/r; ls /share | head -2; \
+             echo x > /etc/d && echo rw; echo x 2>/dev/null > /etc/r || echo ro; touch /ro/x 2>/dev/null || echo ro' \
+             3< /etc/hostname 4< /etc/hostname 6< /etc/hostname 5< /usr/share 7< /usr/share; echo rc=$?",
+            sh_join(USR)
+        );
+        let out = Run::sh(who, &script, &[] as &[&str]).run();
+        seen.push(format!("{}{}", out.stdout, out.stderr));
+    }
+    assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on the fd operations");
+    assert!(seen[0].contains("666 /etc/f\n600 /etc/d\n640 /etc/r\n") && seen[0].ends_with("rw\nro\nro\nrc=0\n"), "{}", seen[0]);
+}
+
+/// `--lock-file DEST`: a read lock (fcntl) on DEST while PROGRAM runs, none
+/// after; seen from the host by a write lock that fails, then succeeds.
+fn lock_file(who: Who) {
+    let dir = scratch(who, "lock");
+    let file = dir.join("lk");
+    fs::write(&file, b"").unwrap();
+    set_mode(&file, 0o666);
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        for pid in ["", "--unshare-pid"] {
+            let mut argv = vec![tool.clone()];
+            argv.extend(args(USR));
+            argv.extend(args(&["--bind", p(&file), "/lk", "--lock-file", "/lk"]));
+            if !pid.is_empty() {
+                argv.push(pid.into());
+            }
+            argv.extend(args(&["sh", "-c", "read x"]));
+            let mut running = Run::argv(who, argv).spawn();
+            let try_lock = || write_lock_free(&file);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while try_lock() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            assert!(!try_lock(), "{tool} {pid}: /lk is not locked while PROGRAM runs");
+            running.write_stdin(b"go\n");
+            let out = running.finish();
+            assert_eq!(out.code, 0, "{out}");
+            // The holder dies with PROGRAM, a moment after.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !try_lock() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            assert!(try_lock(), "{tool} {pid}: /lk is still locked after the sandbox ended");
+        }
+    }
+}
+
+/// Whether a write lock (fcntl F_SETLK, F_WRLCK, the whole file) on `file`
+/// can be taken now, by another process (python's lockf), which lets go of
+/// it at once.
+fn write_lock_free(file: &Path) -> bool {
+    let script = "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)\nexcept OSError:\n sys.exit(1)";
+    std::process::Command::new("python3").args(["-c", script, p(file)]).status().unwrap().success()
+}
+
+fn fd_outputs(who: Who) {
+    let dir = scratch(who, "fds");
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        let (i, j) = (dir.join("info"), dir.join("json"));
+        let script = format!(
+            "{tool} {} --unshare-pid --unshare-net --info-fd 3 --json-status-fd 4 sh -c 'exit 3' 3> {} 4> {}; echo rc=$?; cat {} {}",
+            sh_join(USR), sh_quote(p(&i)), sh_quote(p(&j)), sh_quote(p(&i)), sh_quote(p(&j))
+        );
+        let out = Run::sh(who, &script, &[] as &[&str]).run();
+        seen.push(digits_blurred(&out.stdout));
+    }
+    assert_eq!(seen[0], seen[1], "nook as bwrap's fd outputs differ from bwrap's");
+    assert!(seen[0].contains("{\n    \"child-pid\": N,\n    \"mnt-namespace\": N,") && seen[0].ends_with("{ \"exit-code\": N }\n"), "{}", seen[0]);
+}
+
+/// `--disable-userns` (PROGRAM in a nested user namespace that may have
+/// none below it) and `--assert-userns-disabled`.
+fn userns_disabled(who: Who) {
+    let script = "cat /proc/sys/user/max_user_namespaces; unshare -U true 2>/dev/null && echo made || echo refused; id; cat /proc/self/uid_map";
+    let out = assert_same(who, "/", &with(&["--proc", "/proc", "--unshare-user", "--disable-userns"]), script);
+    assert!(out.stdout.contains("refused"), "{out}");
+    let out = assert_same(who, "/", &with(&["--proc", "/proc", "--unshare-user", "--disable-userns", "--assert-userns-disabled"]), script);
+    assert!(out.stdout.contains("refused"), "{out}");
+    // Without --unshare-user itself (even where it is implied), and an
+    // assertion that does not hold: status 1.
+    for opts in [&["--disable-userns"][..], &["--assert-userns-disabled"]] {
+        let (nook, bwrap) = side_by_side(who, "/", &[USR, opts].concat(), "true");
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{nook}\n{bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: "), "{nook}");
+    }
+}
+
+/// The overlays (0.11; Debian's 0.8 has none): the last `--overlay-src` is
+/// the top layer; `--ro-overlay` is read-only, `--tmp-overlay` writes to a
+/// tmpfs no one else sees, `--overlay` to RWSRC.
+fn overlays(who: Who) {
+    let dir = scratch(who, "overlay");
+    for (name, file) in [("a", "A\n"), ("b", "B\n")] {
+        fs::create_dir(dir.join(name)).unwrap();
+        fs::write(dir.join(name).join("f"), file).unwrap();
+    }
+    fs::write(dir.join("a").join("only-a"), "a\n").unwrap();
+    for name in ["up", "work"] {
+        fs::create_dir(dir.join(name)).unwrap();
+    }
+    for entry in ["a", "b", "up", "work", "a/f", "b/f", "a/only-a"] {
+        give(who, &dir.join(entry));
+    }
+    let (a, b) = (p(&dir.join("a")).to_string(), p(&dir.join("b")).to_string());
+    let (up, work) = (p(&dir.join("up")).to_string(), p(&dir.join("work")).to_string());
+    let tool = nook_bwrap();
+    let out = run_tool(&tool, who, "/", &[USR, &["--overlay-src", &a, "--overlay-src", &b, "--ro-overlay", "/o"]].concat(), "cat /o/f /o/only-a; touch /o/x 2>/dev/null || echo ro");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "B\na\nro\n"), "{out}");
+    let out = run_tool(&tool, who, "/", &[USR, &["--overlay-src", &a, "--tmp-overlay", "/o"]].concat(), "echo new > /o/n && cat /o/f /o/n");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "A\nnew\n"), "{out}");
+    assert!(!dir.join("a").join("n").exists(), "--tmp-overlay wrote into its layer");
+    let out = run_tool(&tool, who, "/", &[USR, &["--overlay-src", &a, "--overlay", &up, &work, "/o"]].concat(), "echo new > /o/n && cat /o/f");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "A\n"), "{out}");
+    assert_eq!(fs::read_to_string(dir.join("up").join("n")).unwrap(), "new\n", "--overlay's writes are not in RWSRC");
+    for opts in [&["--overlay-src", "/usr"][..], &["--overlay-src", "/usr", "--ro-overlay", "/o"], &["--tmp-overlay", "/o"]] {
+        let out = run_tool(&tool, who, "/", &[USR, opts].concat(), "true");
+        assert!(out.code == 1 && out.stderr.starts_with("bwrap: ") && out.stderr.contains("--overlay-src"), "{out}");
+    }
+}
+
+/// `--userns FD` and `--pidns FD`: join a namespace held open by a
+/// process of the caller's (`unshare`, sleeping), of that type only.
+fn join_namespaces(who: Who) {
+    let script = |ns: &str, opts: &str, inner: &str, tool: &str| {
+        format!(
+            "unshare {ns} sleep 30 > /dev/null 2>&1 & holder=$!; sleep 0.3; \
+             {tool} {} {opts} sh -c '{inner}' 3< /proc/$(pgrep -n -P $holder sleep || echo $holder)/ns/{}; echo rc=$?; kill $holder",
+            sh_join(USR),
+            if ns.contains("--pid") { "pid" } else { "user" }
+        )
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        ("--user --map-root-user", "--userns 3 --proc /proc", "id; cat /proc/self/uid_map"),
+        ("--user --map-root-user", "--userns 3 --proc /proc --unshare-pid", "id; echo $$"),
+    ];
+    let mut cases = cases.to_vec();
+    if who == Who::Root {
+        // Only root may make the PID namespace to join.
+        cases.push(("--pid --fork --kill-child", "--pidns 3 --proc /proc", "ps -e -o comm= | grep -c sleep"));
+    }
+    for (ns, opts, inner) in cases {
+        let nook = Run::sh(who, &script(ns, opts, inner, &nook_bwrap()), &[] as &[&str]).run();
+        let bwrap = Run::sh(who, &script(ns, opts, inner, real_bwrap()), &[] as &[&str]).run();
+        assert_eq!((&nook.stdout, &nook.stderr), (&bwrap.stdout, &bwrap.stderr), "{ns} {opts}:\n{nook}\n{bwrap}");
+        assert!(nook.stdout.ends_with("rc=0\n"), "{nook}");
+    }
+}
+
+/// bwrap 0.11's behaviour, which Debian's 0.8 lacks.
+fn newer_than_debian(who: Who) {
+    // A symlink that is already there, the same: not an error.
+    let out = run_tool(&nook_bwrap(), who, "/", &with(&["--symlink", "usr/lib", "/lib"]), "readlink /lib");
+    assert_eq!((out.code, out.stdout.as_str()), (0, "usr/lib\n"), "{out}");
+    let out = run_tool(&nook_bwrap(), who, "/", &with(&["--level-prefix", "--bogus"]), "true");
+    assert!(out.code == 1 && out.stderr.starts_with("<3>bwrap: "), "{out}");
+    // --argv0 VALUE: PROGRAM's argv[0] (sh -c's $0 without more words).
+    for pid in [&[][..], &["--unshare-pid"][..]] {
+        let out = run_tool(&nook_bwrap(), who, "/", &[USR, pid, &["--argv0", "hello"]].concat(), "echo $0 $#");
+        assert_eq!((out.code, out.stdout.as_str()), (0, "hello 0\n"), "{out}");
+    }
+    let out = run_tool(&nook_bwrap(), who, "/", &with(&["--argv0", "a", "--argv0", "b"]), "true");
+    assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
+}
+
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
