@@ -5,7 +5,7 @@
 //! but `--cap-add`'s, the host's procfs for `--proc` without a PID
 //! namespace, and its messages. Only in a build with the `bwrap` feature.
 
-use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, process_option, push};
+use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, fd_slot, process_option, push};
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
@@ -270,13 +270,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Fd(kind) => {
                 let fd = open_fd(arg, cur.value()?)?;
-                let slot = match kind {
-                    FdKind::Info => &mut plan.fds.info,
-                    FdKind::JsonStatus => &mut plan.fds.json_status,
-                    FdKind::Block => &mut plan.fds.block,
-                    FdKind::Sync => &mut plan.fds.sync,
-                };
-                if slot.replace(fd).is_some() {
+                if fd_slot(plan, kind).replace(fd).is_some() {
                     only_the_last(arg);
                 }
             }

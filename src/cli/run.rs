@@ -45,6 +45,16 @@ pub(super) enum FdKind {
     Info, JsonStatus, Block, Sync,
 }
 
+/// The plan's slot for a wrapper fd of `kind` (nook's options and bwrap's).
+pub(super) fn fd_slot<'p>(plan: &'p mut RunPlan, kind: FdKind) -> &'p mut Option<i32> {
+    match kind {
+        FdKind::Info => &mut plan.fds.info,
+        FdKind::JsonStatus => &mut plan.fds.json_status,
+        FdKind::Block => &mut plan.fds.block,
+        FdKind::Sync => &mut plan.fds.sync,
+    }
+}
+
 use linux_raw_sys::general as k;
 
 /// The namespaces of `--unshare-all` beyond user, mount and PID.
@@ -251,13 +261,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             Opt::NewSession => plan.process.new_session = true,
             Opt::Fd(kind) => {
                 let fd = open_fd(arg, cur.value()?)?;
-                let slot = match kind {
-                    FdKind::Info => &mut plan.fds.info,
-                    FdKind::JsonStatus => &mut plan.fds.json_status,
-                    FdKind::Block => &mut plan.fds.block,
-                    FdKind::Sync => &mut plan.fds.sync,
-                };
-                set_once(slot, fd, arg)?;
+                set_once(fd_slot(plan, kind), fd, arg)?;
             }
         }
     }

@@ -95,16 +95,23 @@ fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'
         Missing::File(FILE_MODE)
     };
     let target = ensure(sys, tree, dest, missing)?;
+    // Recursive, so a read-only bind leaves no writable submount. Setting
+    // bits never clears the ones the kernel locked.
+    let set = bind_flags(kind);
+    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
+    sys.attach(&copy, &target).at(c"bind mount on", dest)
+}
+
+/// The mount attributes a bind of `kind` gets: nosuid always; nodev but for
+/// --dev-bind; read-only for the ro- forms (bwrap's binds are the same).
+pub(super) fn bind_flags(kind: BindKind) -> u64 {
     let mut set = k::MOUNT_ATTR_NOSUID as u64;
     match kind {
         BindKind::ReadWrite => set |= k::MOUNT_ATTR_NODEV as u64,
         BindKind::ReadOnly => set |= (k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_RDONLY) as u64,
         BindKind::Devices => {}
     }
-    // Recursive, so a read-only bind leaves no writable submount. Setting
-    // bits never clears the ones the kernel locked.
-    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
-    sys.attach(&copy, &target).at(c"bind mount on", dest)
+    set
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
