@@ -645,26 +645,7 @@ fn signal_group(who: Who, mode: Mode) {
 fn orphan_burst(who: Who, mode: Mode) {
     let dir = scratch(who, "orphans");
     let inside = mode.inside(&dir);
-    let script = format!(
-        r#"f={inside}/fifo
-mkfifo $f
-exec 3<>$f 4<$f
-i=0
-while [ $i -lt 1000 ]; do ( cat <&4 3>&- 4<&- >/dev/null 2>&1 & ); i=$((i+1)); done
-count() {{ cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp=$PPID -v me=$$ '$4 == pp && $1 != me' | wc -l; }}
-echo "parent $PPID"
-echo "orphans $(count)"
-exec 3>&- 4<&-
-n=0
-while :; do
-  left=$(count)
-  [ "$left" -eq 0 ] && break
-  n=$((n+1)); [ $n -ge 100 ] && break
-  sleep 0.05
-done
-echo "left $left"
-"#
-    );
+    let script = orphan_burst_script(1000, &format!("{inside}/fifo"), "$PPID", true);
     let live = Live::start(who, mode, &dir, mode.argv(&dir, &[], &mode.sh(&script)));
     // As a subreaper, nook init is the launched process itself.
     let outer = live.outer;

@@ -307,26 +307,9 @@ fn rewrite(who: Who) {
 // --------------------------------------------------------------- zombies
 
 /// As PID 1, every init reaps a burst of 300 orphans: none is left (the
-/// script of tests/init.rs's orphan_burst, smaller).
+/// same script as tests/init.rs's orphan_burst, smaller).
 fn orphan_burst(who: Who) {
-    let script = r#"f=$(mktemp -u)
-mkfifo $f
-exec 3<>$f 4<$f
-rm $f
-i=0
-while [ $i -lt 300 ]; do ( cat <&4 3>&- 4<&- >/dev/null 2>&1 & ); i=$((i+1)); done
-count() { cat /proc/[0-9]*/stat 2>/dev/null | awk -v me=$$ '$4 == 1 && $1 != me' | wc -l; }
-echo "orphans $(count)"
-exec 3>&- 4<&-
-n=0
-while :; do
-  left=$(count)
-  [ "$left" -eq 0 ] && break
-  n=$((n+1)); [ $n -ge 100 ] && break
-  sleep 0.05
-done
-echo "left $left"
-"#;
+    let script = &orphan_burst_script(300, "$(mktemp -u)", "1", false);
     for init in [nook_tini(), tini(), tini_static(), nook_catatonit(), catatonit(), dumb_init(), nook_init()] {
         let init = init.pid1();
         let out = run(who, &init, script, &[("TMPDIR", "/tmp")]);

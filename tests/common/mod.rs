@@ -402,6 +402,37 @@ pub fn mountinfo_diff(before: &[u8], after: &[u8]) -> String {
     out
 }
 
+/// A shell script that makes `count` orphans at once and reports how many
+/// are left: `cat`s reading a FIFO (made at the shell word `fifo`, removed
+/// once open) whose only writer the script holds. While it is open they are
+/// all alive and counted (processes whose parent is `parent`, a shell word:
+/// `1`, or `$PPID` for nook as a subreaper); closing it ends them together,
+/// so their SIGCHLDs merge. It prints `parent $PPID` first when
+/// `report_parent`, then `orphans N`, then `left N` after up to 5 s.
+pub fn orphan_burst_script(count: u32, fifo: &str, parent: &str, report_parent: bool) -> String {
+    let report = if report_parent { "echo \"parent $PPID\"\n" } else { "" };
+    format!(
+        r#"f={fifo}
+mkfifo $f
+exec 3<>$f 4<$f
+rm $f
+i=0
+while [ $i -lt {count} ]; do ( cat <&4 3>&- 4<&- >/dev/null 2>&1 & ); i=$((i+1)); done
+count() {{ cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp={parent} -v me=$$ '$4 == pp && $1 != me' | wc -l; }}
+{report}echo "orphans $(count)"
+exec 3>&- 4<&-
+n=0
+while :; do
+  left=$(count)
+  [ "$left" -eq 0 ] && break
+  n=$((n+1)); [ $n -ge 100 ] && break
+  sleep 0.05
+done
+echo "left $left"
+"#
+    )
+}
+
 /// Quote `s` for /bin/sh.
 pub fn sh_quote(s: &str) -> String {
     let safe = !s.is_empty()
