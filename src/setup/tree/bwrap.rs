@@ -99,7 +99,7 @@ pub fn bind_fd<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &
 /// --dev-bind; read-only for the ro- forms), attached on DEST.
 fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a CStr, kind: BindKind, dir: bool) -> Result<'a, ()> {
     let target = ensure(sys, tree, dest, if dir { Missing::Dir(crate::setup::tree::dest::DIR_MODE) } else { Missing::File(FILE_MODE) })?;
-    let set = crate::setup::tree::ops::bind_flags(kind);
+    let set = crate::setup::tree::dest::bind_flags(kind);
     sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind on", dest)?;
     sys.attach(&copy, &target).at(c"bind mount on", dest)
 }

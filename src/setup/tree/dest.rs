@@ -6,6 +6,7 @@ use crate::base::error::{Context, Failure, Result};
 
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
+use crate::plan::BindKind;
 use crate::base::text::Buf;
 use core::ffi::CStr;
 use heapless::Vec;
@@ -218,4 +219,16 @@ pub(super) fn split_last(path: &CStr) -> (usize, usize) {
     // An absolute path has a slash before its last component.
     let at = bytes[..end].iter().rposition(|&c| c == b'/').map_or(1, |i| i + 1);
     (at, end)
+}
+
+/// The mount attributes a bind of `kind` gets: nosuid always; nodev but for
+/// --dev-bind; read-only for the ro- forms (bwrap's binds are the same).
+pub fn bind_flags(kind: BindKind) -> u64 {
+    let mut set = k::MOUNT_ATTR_NOSUID as u64;
+    match kind {
+        BindKind::ReadWrite => set |= k::MOUNT_ATTR_NODEV as u64,
+        BindKind::ReadOnly => set |= (k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_RDONLY) as u64,
+        BindKind::Devices => {}
+    }
+    set
 }

@@ -13,7 +13,7 @@ use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, Tree, create, ensure, ensure_dir, split_last};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, Tree, bind_flags, create, ensure, ensure_dir, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -100,18 +100,6 @@ fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'
     let set = bind_flags(kind);
     sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
     sys.attach(&copy, &target).at(c"bind mount on", dest)
-}
-
-/// The mount attributes a bind of `kind` gets: nosuid always; nodev but for
-/// --dev-bind; read-only for the ro- forms (bwrap's binds are the same).
-pub(super) fn bind_flags(kind: BindKind) -> u64 {
-    let mut set = k::MOUNT_ATTR_NOSUID as u64;
-    match kind {
-        BindKind::ReadWrite => set |= k::MOUNT_ATTR_NODEV as u64,
-        BindKind::ReadOnly => set |= (k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_RDONLY) as u64,
-        BindKind::Devices => {}
-    }
-    set
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
