@@ -15,10 +15,12 @@ use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
+use rustix::fd::FromRawFd;
+use rustix::io::Errno;
 
 #[derive(Clone, Copy)]
 enum B {
-    Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
+    Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
     Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
     /// `--userns` (0), `--userns2` (1), `--pidns` (2).
@@ -90,7 +92,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut perms: Option<u32> = None;
     let mut tmpfs_size: Option<u64> = None;
     let mut pid_ns_wanted = false;
-    let mut args_read = false;
     // The `--overlay-src` layers for the next overlay, as given.
     let mut layers = heapless::Vec::<&'a CStr, 64>::new();
     let mut argv0: Option<&'a CStr> = None;
@@ -106,16 +107,31 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut caps = CapEdit { drop: !kept, add: 0 };
     let mut caps_edited = real_uid != 0;
     let mut cur = Cursor::new(argv, 1);
+    // While an `--args` file's words are read: the command line's cursor.
+    let mut command_line: Option<Cursor<'a>> = None;
+    // bwrap's cap on the words of the command line and its files together.
+    let mut words_left = MAX_ARGS.checked_sub(argv.len() - 1).ok_or_else(too_many_args)?;
     plan.bwrap.empty_root = true;
     // bwrap's mounts are slaves of the host's: new host mounts show inside.
     plan.propagation = crate::plan::Propagation::Slave;
     // The caller (unprivileged) always gets a user namespace, as with bwrap.
     plan.user.requested = real_uid != 0;
-    while let Some(arg) = cur.next_option()? {
-        let Some(opt) = OPTIONS.find(arg.to_bytes()) else {
-            return Err(Failure::option(arg, c"unknown option"));
+    loop {
+        let (arg, opt) = match (cur.next_option()?, command_line.take()) {
+            (Some(arg), outer) => {
+                command_line = outer;
+                (arg, OPTIONS.find(arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?)
+            }
+            // A file's end (or a word that is no option, and what follows
+            // it, which bwrap ignores): back to the command line, where
+            // `--args` itself is checked as any option is.
+            (None, Some(outer)) => {
+                cur = outer;
+                (c"--args", B::ArgsEnd)
+            }
+            (None, None) => break,
         };
-        let modifier = matches!(opt, B::Perms | B::Size);
+        let modifier = matches!(opt, B::Perms | B::Size | B::Args);
         match opt {
             B::Help => {
                 print_usage(STDOUT);
@@ -126,13 +142,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 return Ok(Action::Exit(0));
             }
             B::Args => {
-                if args_read {
-                    return Err(Failure::option(arg, c"is read once: not in its own arguments, nor twice"));
+                if command_line.is_some() {
+                    return Err(Failure::option(arg, c"not supported in arguments file"));
                 }
-                args_read = true;
                 let fd = fd_value(&mut cur, arg)?;
-                cur.argv = splice_args(cur.argv, cur.next, fd).map_err(|e| Failure::new(c"read", arg, e))?;
+                let words = read_args(arg, fd, &mut words_left)?;
+                command_line = Some(core::mem::replace(&mut cur, Cursor::new(words, 0)));
             }
+            B::ArgsEnd => {}
             B::Argv0 => {
                 let v = cur.value()?;
                 if argv0.replace(v).is_some() {
@@ -306,7 +323,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Missing => return Err(not_yet(arg)),
         }
-        if !matches!(opt, B::OverlaySrc) && !layers.is_empty() {
+        if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
             return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
         }
         if !modifier {
@@ -438,56 +455,58 @@ fn only_the_last(option: &CStr) {
     line.emit(STDERR);
 }
 
-/// `--args FD`: the NUL-separated words read from FD take its place in
-/// argv, from `at` on (the words after it follow them).
-fn splice_args<'a>(argv: Argv<'a>, at: usize, fd: i32) -> core::result::Result<Argv<'a>, rustix::io::Errno> {
-    // SAFETY: single-threaded, and read once (`--args` is taken once): the
-    // arrays are filled here and only read after, for the process's life.
-    let (data, words) = unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV)) };
+/// `--args FD`'s NUL-separated words, read to the end of FD (closed
+/// then), in arenas that live as long as the process: each file's words
+/// after the last's. At most `words_left` words, which they use up.
+fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a, Argv<'a>> {
+    // SAFETY: single-threaded; each file's part of the arenas is written
+    // once, after the one before, and only read after.
+    let (data, words, used) =
+        unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV), &mut *core::ptr::addr_of_mut!(ARGS_USED)) };
+    let (start, first) = *used;
     // SAFETY: the parser checked nothing of it: a closed fd is EBADF.
-    let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    let mut len = 0;
+    let fd = unsafe { rustix::fd::OwnedFd::from_raw_fd(fd) };
+    let mut len = start;
+    // One byte stays free for a NUL the last word may lack.
+    let end = data.len() - 1;
     loop {
-        let end = data.len() - 1;
-        let room = data.get_mut(len..end).ok_or(rustix::io::Errno::TOOBIG)?;
-        if room.is_empty() {
-            return Err(rustix::io::Errno::TOOBIG);
-        }
-        match rustix::io::read(fd, room) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e),
+        let room = data.get_mut(len..end).filter(|r| !r.is_empty());
+        match room.map(|r| rustix::io::read(&fd, r)) {
+            Some(Ok(0)) => break,
+            Some(Ok(n)) => len += n,
+            Some(Err(Errno::INTR)) => {}
+            Some(Err(e)) => return Err(Failure::new(c"read", option, e)),
+            None => return Err(Failure::new(c"read", option, Errno::TOOBIG)),
         }
     }
-    // The last word may lack its NUL.
-    if len > 0 && data[len - 1] != 0 {
+    drop(fd);
+    if len > start && data[len - 1] != 0 {
         data[len] = 0;
         len += 1;
     }
-    let mut n = 0;
-    let mut put = |p: *const c_char| -> core::result::Result<(), rustix::io::Errno> {
-        *words.get_mut(n).ok_or(rustix::io::Errno::TOOBIG)? = p;
-        n += 1;
-        Ok(())
-    };
-    for i in 0..at {
-        put(argv.get(i).map_or(core::ptr::null(), CStr::as_ptr))?;
-    }
-    let mut start = 0;
-    for (i, &b) in data[..len].iter().enumerate() {
+    let mut n = first;
+    let mut at = start;
+    for (i, &b) in data[start..len].iter().enumerate() {
         if b == 0 {
-            put(data[start..].as_ptr().cast())?;
-            start = i + 1;
+            // The last slot is the terminating null's.
+            *words_left = words_left.checked_sub(1).ok_or_else(too_many_args)?;
+            *words.get_mut(n).ok_or_else(too_many_args)? = data[at..].as_ptr().cast();
+            n += 1;
+            at = start + i + 1;
         }
     }
-    for word in argv.iter().skip(at) {
-        put(word.as_ptr())?;
-    }
-    put(core::ptr::null())?;
-    // SAFETY: `n - 1` pointers to C strings that live as long as the
-    // process (argv's, and ARGS_DATA's, each NUL-terminated), then a null.
-    Ok(unsafe { Argv::from_raw(words.as_ptr(), n - 1) })
+    *words.get_mut(n).ok_or_else(too_many_args)? = core::ptr::null();
+    *used = (len, n + 1);
+    // SAFETY: `n - first` pointers to NUL-terminated words of ARGS_DATA,
+    // which lives as long as the process, then a null one.
+    Ok(unsafe { Argv::from_raw(words[first..].as_ptr(), n - first) })
+}
+
+/// bwrap's limit on the words of the command line and its `--args` files.
+const MAX_ARGS: usize = 9000;
+
+fn too_many_args() -> Failure<'static> {
+    Failure::option(c"--args", c"exceeded the maximum number of arguments (9000)")
 }
 
 /// PROGRAM's words from argv[at] on, with `value` as their first: a copy,
@@ -541,9 +560,12 @@ fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
 static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
 static mut LOWERDIRS_USED: usize = 0;
 
-/// `--args`'s words (bwrap takes at most 9000 arguments in all).
+/// `--args`'s words, and how much of both arenas is used. Each file takes
+/// two words of the command line, so its words and their terminating null
+/// pointers together stay within MAX_ARGS.
 static mut ARGS_DATA: [u8; 1 << 20] = [0; 1 << 20];
-static mut ARGS_ARGV: [*const c_char; 9001 + 1024] = [core::ptr::null(); 9001 + 1024];
+static mut ARGS_ARGV: [*const c_char; MAX_ARGS + 1] = [core::ptr::null(); MAX_ARGS + 1];
+static mut ARGS_USED: (usize, usize) = (0, 0);
 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 
