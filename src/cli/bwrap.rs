@@ -23,10 +23,8 @@ enum B {
     Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
     Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
-    /// `--userns` (0), `--userns2` (1), `--pidns` (2).
+    /// `--userns` (0), `--userns2` (1), `--pidns` (2), `--userns-block-fd` (3).
     Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
-    /// bwrap options nook does not carry out yet: refused by name.
-    Missing,
 }
 
 const OPTIONS: Words<B> = words![
@@ -55,7 +53,7 @@ const OPTIONS: Words<B> = words![
     "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
     "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
     "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
-    "--pidns" => B::Join(2), "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
+    "--pidns" => B::Join(2), "--userns-block-fd" => B::Join(3), "--disable-userns" => B::DisableUserns,
     "--assert-userns-disabled" => B::AssertUsernsDisabled,
 ];
 
@@ -254,7 +252,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let slot = match which {
                     0 => &mut plan.bwrap.userns,
                     1 => &mut plan.bwrap.userns2,
-                    _ => &mut plan.bwrap.pidns,
+                    2 => &mut plan.bwrap.pidns,
+                    _ => &mut plan.bwrap.userns_block,
                 };
                 if slot.replace(fd).is_some() {
                     only_the_last(arg);
@@ -321,7 +320,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                     caps.add &= !mask;
                 }
             }
-            B::Missing => return Err(not_yet(arg)),
         }
         if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
             return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
@@ -350,14 +348,22 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         plan.process.exec_path = cur.argv.get(cur.next);
         plan.process.program = Some(with_argv0(cur.argv, cur.next, value)?);
     }
+    if plan.bwrap.userns_block.is_some() {
+        // Not implied by an unprivileged caller, nor by --unshare-all.
+        if !userns_asked {
+            return Err(Failure::option(c"--userns-block-fd", c"requires --unshare-user"));
+        }
+        if plan.fds.info.is_none() {
+            return Err(Failure::option(c"--userns-block-fd", c"requires --info-fd"));
+        }
+        plan.user.by_caller = true;
+    }
     if plan.bwrap.userns.is_some() {
         if userns_asked {
             return Err(Failure::option(c"--userns", c"is not compatible with --unshare-user"));
         }
         // The joined namespace is the container's: no new one.
         plan.user.requested = false;
-    } else if plan.bwrap.userns2.is_some() {
-        return Err(Failure::option(c"--userns2", c"requires --userns"));
     }
     let uid = uid.unwrap_or(real_uid);
     let gid = gid.unwrap_or(real_gid);
@@ -376,13 +382,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.bwrap.disable_userns && !userns_asked {
         return Err(Failure::option(c"--disable-userns", c"requires --unshare-user"));
     }
+    if plan.bwrap.disable_userns && plan.bwrap.userns_block.is_some() {
+        return Err(Failure::option(c"--disable-userns", c"is not compatible with --userns-block-fd"));
+    }
     if plan.no_init && !plan.bwrap.locks.is_empty() {
         return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
-    }
-    if pid_ns_wanted && plan.bwrap.pidns.is_some() {
-        // The kernel makes a PID namespace only below the active one: bwrap
-        // forks twice in between, nook does not yet.
-        return Err(not_yet(c"--pidns with --unshare-pid"));
     }
     plan.pid_ns = pid_ns_wanted;
     if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
@@ -444,10 +448,6 @@ fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
     Ok(number(option, cur.value()?, 10, i32::MAX as u64)? as i32)
 }
 
-fn not_yet(option: &CStr) -> Failure<'_> {
-    Failure::option(option, c"is not supported by nook as bwrap yet").hint(c"see the README, nook as bwrap")
-}
-
 /// bwrap's warning for a repeated option whose last value wins.
 fn only_the_last(option: &CStr) {
     let mut line = Line::new();
@@ -480,26 +480,26 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
         }
     }
     drop(fd);
-    if len > start && data[len - 1] != 0 {
-        data[len] = 0;
+    // The last word may lack its NUL: the byte kept free takes it.
+    if len > start && data.get(len - 1) != Some(&0) {
+        data[len % data.len()] = 0;
         len += 1;
     }
     let mut n = first;
-    let mut at = start;
-    for (i, &b) in data[start..len].iter().enumerate() {
-        if b == 0 {
-            // The last slot is the terminating null's.
+    let mut word = start;
+    for at in start..len {
+        if data.get(at) == Some(&0) {
             *words_left = words_left.checked_sub(1).ok_or_else(too_many_args)?;
-            *words.get_mut(n).ok_or_else(too_many_args)? = data[at..].as_ptr().cast();
+            *words.get_mut(n).ok_or_else(too_many_args)? = data.as_ptr().wrapping_add(word).cast();
             n += 1;
-            at = start + i + 1;
+            word = at + 1;
         }
     }
     *words.get_mut(n).ok_or_else(too_many_args)? = core::ptr::null();
     *used = (len, n + 1);
     // SAFETY: `n - first` pointers to NUL-terminated words of ARGS_DATA,
     // which lives as long as the process, then a null one.
-    Ok(unsafe { Argv::from_raw(words[first..].as_ptr(), n - first) })
+    Ok(unsafe { Argv::from_raw(words.as_ptr().wrapping_add(first), n - first) })
 }
 
 /// bwrap's limit on the words of the command line and its `--args` files.
