@@ -335,14 +335,17 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     };
     // bwrap's --userns-block-fd: the caller, told the child's pid, writes
     // the id maps, then says go; the tree needs them.
-    #[allow(unused_mut)]
-    let mut announce_now = announcing(plan);
     #[cfg(feature = "bwrap")]
-    if let (Some(fd), Some(proc_self)) = (plan.bwrap.userns_block, &proc_self) {
-        crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
-        crate::setup::bwrap::wait_for_maps(fd);
-        announce_now = false;
-    }
+    let announce_late = match (plan.bwrap.userns_block, &proc_self) {
+        (Some(fd), Some(proc_self)) => {
+            crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
+            crate::setup::bwrap::wait_for_maps(fd);
+            false
+        }
+        _ => true,
+    };
+    #[cfg(not(feature = "bwrap"))]
+    let announce_late = true;
     // A --cap-add that cannot be honoured fails before anything is built.
     plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
@@ -373,7 +376,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
-    if let (true, Some(proc_self)) = (announce_now, &proc_self) {
+    if let (true, true, Some(proc_self)) = (announce_late, announcing(plan), &proc_self) {
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);
