@@ -512,14 +512,19 @@ fn args_files(who: Who) {
         fs::write(dir.join(name), words).unwrap();
         set_mode(&dir.join(name), 0o644);
     }
+    fs::write(dir.join("many"), b"--setenv\0A\0a\0".repeat(3000)).unwrap();
+    set_mode(&dir.join("many"), 0o644);
     let file = |name: &str| sh_quote(p(&dir.join(name)));
     let cases = [
         format!("--args 3 {} --perms 0700 --args 4 --proc /proc 3< {} 4< {}", sh_join(USR), file("a"), file("b")),
         format!("--args 3 {} 3< {}", sh_join(USR), file("nested")),
         format!("--args 3 {} 3< {}", sh_join(USR), file("short")),
+        // bwrap's cap: 9000 words, the command line's and its files'.
+        format!("--args 3 {} 3< {}", sh_join(USR), file("many")),
+        format!("{} {}", "--setenv A a ".repeat(3000), sh_join(USR)),
     ];
     let script = "sh -c 'echo A=$A C=$C; stat -c \"%a %n\" /made; for fd in 3 4; do [ -e /proc/self/fd/$fd ] && echo fd $fd open; done; true'";
-    for (opts, said) in cases.iter().zip(["", "not supported in arguments file", "--setenv"]) {
+    for (opts, said) in cases.iter().zip(["", "not supported in arguments file", "--setenv", "9000", "9000"]) {
         let [nook, bwrap] = [nook_bwrap(), real_bwrap().to_string()]
             .map(|tool| Run::sh(who, &format!("{tool} {opts} {script}"), &[] as &[&str]).run());
         assert_eq!((nook.code, &nook.stdout), (bwrap.code, &bwrap.stdout), "{opts}:\n{nook}\n{bwrap}");

@@ -506,7 +506,7 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
 const MAX_ARGS: usize = 9000;
 
 fn too_many_args() -> Failure<'static> {
-    Failure::option(c"--args", c"exceeded the maximum number of arguments (9000)")
+    Failure::new(c"parse", c"arguments", Errno::TOOBIG).hint(c"bwrap takes 9000 at most")
 }
 
 /// PROGRAM's words from argv[at] on, with `value` as their first: a copy,

@@ -168,7 +168,12 @@ pub fn nest_pid_namespace(plan: &RunPlan) {
             // container through here.
             let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
             crate::setup::monitor::hide_from_container();
-            crate::setup::wrapper::leave_info_to_container(plan);
+            // The info is the container's to write: its reader's EOF must
+            // not wait for this process (as in wrapper.rs, which imports
+            // this file).
+            if let Some(fd) = plan.fds.info {
+                let _ = raw::close(fd);
+            }
             raw::exit_group(crate::setup::monitor::relay_signals(child))
         }
         Err(e) => raw::exit_group(Failure::new(c"create", c"the nested PID namespace", e).exit()),
