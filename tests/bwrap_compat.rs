@@ -448,7 +448,7 @@ fn userns_block_fd(who: Who) {
             let _ = (fs::remove_file(&info), fs::remove_file(&block));
             let script = format!(
                 "mkfifo {i} {b}; {tool} {} {pid} --unshare-user --proc /proc --info-fd 3 --userns-block-fd 4 \
-                 sh -c 'id; cat /proc/self/uid_map /proc/self/gid_map' 3> {i} 4<> {b} & tool=$!; \
+                 sh -c 'id; cat /proc/self/uid_map /proc/self/gid_map; grep -E \"^Cap(Prm|Eff|Bnd)\" /proc/self/status' 3> {i} 4<> {b} & tool=$!; \
                  child=$(sed -n 's/.*\"child-pid\": \\([0-9]*\\).*/\\1/p' < {i}); \
                  echo maps before: $(cat /proc/$child/uid_map /proc/$child/gid_map | wc -l); \
                  echo \"0 $(id -u) 1\" > /proc/$child/uid_map; echo deny > /proc/$child/setgroups; \
@@ -458,9 +458,10 @@ fn userns_block_fd(who: Who) {
             seen.push(Run::sh(who, &script, &[] as &[&str]).run());
         }
         assert_eq!((&seen[0].stdout, &seen[0].stderr), (&seen[1].stdout, &seen[1].stderr), "{pid}:\n{}\n{}", seen[0], seen[1]);
-        let outside = world().ids(who).0;
-        let map = format!("{:>10} {outside:>10} {:>10}\n", 0, 1);
-        assert_eq!(seen[0].stdout, format!("maps before: 0\nuid=0 gid=0 groups=0\n{map}{}rc=0\n", map.replace(&format!(" {outside:>10} "), &format!(" {:>10} ", world().ids(who).1))), "{}", seen[0]);
+        // None before the caller's; then the caller's, 0 for its own ids.
+        let (uid, gid) = world().ids(who);
+        let maps = format!("maps before: 0\nuid=0 gid=0 groups=0\n{:>10} {uid:>10} {:>10}\n{:>10} {gid:>10} {:>10}\nCap", 0, 1, 0, 1);
+        assert!(seen[0].stdout.starts_with(&maps) && seen[0].stdout.ends_with("rc=0\n"), "{}", seen[0]);
     }
     // It needs --unshare-user itself and --info-fd, and is not for
     // --disable-userns.
