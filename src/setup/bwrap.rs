@@ -163,9 +163,10 @@ pub fn nest_pid_namespace(plan: &RunPlan) {
     match unsafe { raw::fork(k::CLONE_NEWPID as u64) } {
         Ok(Forked::Child) => {}
         Ok(Forked::Parent(child)) => {
-            // The outer nook's end is this one's: its SIGKILL (and a
-            // death before this, the init's go-ahead pipe) reaches the
-            // container through here.
+            // This process dies with the outer nook, and the init with
+            // this one (its own parent-death signal): a SIGKILL of the
+            // outer nook still ends the container. An outer nook gone
+            // before this point has closed the init's go-ahead pipe.
             let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
             crate::setup::monitor::hide_from_container();
             // The info is the container's to write: its reader's EOF must
