@@ -9,7 +9,7 @@
 //! compose can live in one static buffer each.
 
 use crate::base::text::SplitOn;
-use super::help::{HELP_LEN, unpack};
+use crate::base::packed::{ERRNO_TEXTS_LEN, HELP_LEN, unpack};
 use crate::base::error::Failure;
 use crate::base::text::Buf;
 use core::ffi::CStr;
@@ -33,10 +33,10 @@ fn compose(pieces: &[&[u8]]) -> &'static CStr {
 /// names of its values (`--bind`, `SRC DEST`), until `f` says stop.
 #[inline(never)]
 fn each_option(f: &mut dyn FnMut(&[u8], &[u8]) -> bool) {
-    let mut text = [0u8; HELP_LEN];
+    let mut text = [0u8; ERRNO_TEXTS_LEN + HELP_LEN];
     unpack(&mut text);
     // "  --bind SRC DEST\tbind mount ..."
-    for line in text.split_on(b'\n') {
+    for line in text[ERRNO_TEXTS_LEN..].split_on(b'\n') {
         if line.get(..3) != Some(b"  -") {
             continue;
         }
