@@ -95,6 +95,8 @@ const SETUP_ONLY: &[&str] = &[
     // on its way out (it exits right after), and traces only with
     // NOOK_VERBOSE; the line they print goes through base/out.rs's Line.
     "base::error", "base::out::Line", "base::out::trace_line",
+    // The packed errno texts and help: read for a failure or --help.
+    "base::packed",
 ];
 
 /// Code of the crates nook uses that only setup (or PROGRAM's side of the

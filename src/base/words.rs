@@ -46,7 +46,6 @@ impl<T: Copy> Words<T> {
 /// so that a message or argv naming an option shares the table's bytes
 /// rather than holding a copy of its own. Meant for const contexts (see
 /// [`named!`]): a word the table lacks then fails the build.
-#[cfg_attr(nook_init_only, allow(dead_code))]
 pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
     let (names, word) = (names.as_bytes(), word.as_bytes());
     let mut at = 0;
@@ -76,14 +75,11 @@ pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
 
 /// `named!(RUN_OPTIONS, "--hostname")`: the table's own copy of the word as
 /// a `&'static CStr`, found when compiling (see [`word_in`]).
-// The init-only build names no word of a table.
-#[cfg_attr(nook_init_only, allow(unused_macros))]
 macro_rules! named {
     ($table:expr, $word:literal) => {
         const { $crate::base::words::word_in($table.names, $word) }
     };
 }
-#[cfg_attr(nook_init_only, allow(unused_imports))]
 pub(crate) use named;
 
 /// Where `word` stands among the NUL-terminated `names`: its index, and

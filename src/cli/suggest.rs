@@ -17,7 +17,7 @@ use core::ffi::CStr;
 static mut TEXT: Buf<96> = Buf::new();
 
 /// `pieces` joined, as a static C string (see the module's comment).
-fn compose(pieces: &[&[u8]]) -> &'static CStr {
+pub(super) fn compose(pieces: &[&[u8]]) -> &'static CStr {
     // SAFETY: single-threaded; only a failure's text is built here, and the
     // failure ends nook before a second one could overwrite it.
     let text = unsafe { &mut *core::ptr::addr_of_mut!(TEXT) };
