@@ -26,8 +26,11 @@ impl<T: Copy> Words<T> {
     /// keeps the binary small.
     pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
         // Not through `find_named`: its check of the name's bounds would
-        // stay in every instance.
-        self.values.get(locate(self.names, word)?.0).copied()
+        // stay in every instance. The index is checked in `index`, shared
+        // by every instance: each instance is then only the load.
+        let i = index(self.names, self.values.len(), word)?;
+        // SAFETY: `index` returns only indices below the length passed.
+        Some(unsafe { *self.values.get_unchecked(i) })
     }
 
     /// The value of `word`, and the table's own copy of the word as a C
@@ -81,6 +84,12 @@ macro_rules! named {
     };
 }
 pub(crate) use named;
+
+/// The index of `word` among `names`, if below `len`.
+#[inline(never)]
+fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
+    locate(names, word).map(|(i, _)| i).filter(|&i| i < len)
+}
 
 /// Where `word` stands among the NUL-terminated `names`: its index, and
 /// the offset of its first byte.
