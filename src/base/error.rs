@@ -358,8 +358,8 @@ macro_rules! errnos {
 fn lookup(e: Errno, texts: &mut [u8; ERRNO_TEXTS_LEN]) -> Option<(&[u8], &[u8])> {
     let i = CODES.iter().position(|&c| c == e)?;
     unpack(texts);
-    let mut words = texts.split_on(0).skip(2 * i);
-    Some((words.next()?, words.next()?))
+    let mut words = texts.split_on(0);
+    Some((words.nth(2 * i)?, words.next()?))
 }
 
 /// The errno's symbolic name, e.g. "EPERM" (the table holds the ones a
