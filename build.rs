@@ -245,11 +245,11 @@ fn strip_section_headers(path: &std::path::Path) -> std::io::Result<()> {
 /// by this very build script called again with the linker's arguments.
 fn relink(args: &[String]) {
     let out = args.iter().position(|a| a == "-o").and_then(|i| args.get(i + 1));
-    if let Some(out) = out.filter(|_| args.iter().any(|a| a == "--strip-all" || a == "-s")) {
-        if let Err(e) = strip_section_headers(std::path::Path::new(out)) {
-            eprintln!("build.rs: cannot strip the section headers of {out}: {e}");
-            std::process::exit(1);
-        }
+    if let Some(out) = out.filter(|_| args.iter().any(|a| a == "--strip-all" || a == "-s"))
+        && let Err(e) = strip_section_headers(std::path::Path::new(out))
+    {
+        eprintln!("build.rs: cannot strip the section headers of {out}: {e}");
+        std::process::exit(1);
     }
 }
 

@@ -6,6 +6,7 @@
 //! same three values on through `__libc_start_main` and `main` (and whose
 //! GOT was the only thing in .data): nook initializes no libc.
 
+#[cfg(not(any(test, feature = "fuzzing")))]
 unsafe extern "C" {
     /// main.rs's: `sp` is the kernel's initial stack pointer.
     fn nook_entry(sp: *const usize) -> !;
