@@ -56,11 +56,14 @@ fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
                 }
                 return (!values.is_empty()).then(|| compose(&[b"missing ", &values[..until(values, b' ')]]));
             }
-            None if difference(name, option) < best => {
-                best = difference(name, option);
-                found = Some(compose(&[b"did you mean ", option, b"?"]));
+            None => {
+                let d = difference(name, option);
+                if d < best {
+                    best = d;
+                    found = Some(compose(&[b"did you mean ", option, b"?"]));
+                }
             }
-            _ => {}
+            Some(_) => {}
         }
     }
     found
