@@ -8,15 +8,20 @@ use std::process::Command;
 /// register unwind tables with an unwinder nook does not link (the weak
 /// __register_frame_info is null) and call a __cxa_finalize it lacks; with
 /// them go their init and fini array entries, their unwind table and their
-/// GOT slots. INSERT keeps ld's default script for everything else.
-const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) } } INSERT AFTER .text;\n";
+/// GOT slots. So do crt1.o's code (its `_start`, which kernel/start.rs's
+/// entry point replaces) and crti.o's and crtn.o's halves of `_init` and
+/// `_fini`, which only musl's `__libc_start_main` called: nook links no
+/// libc startup at all. INSERT keeps ld's default script for everything
+/// else.
+const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) *crt1.o(.text) *crti.o(*) *crtn.o(*) } } INSERT AFTER .text;\n";
 
 /// Fewer output sections, each of which costs a 64-byte section header
 /// (and its name) in the file: .init, .text and .fini become one .text,
 /// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
-/// .init_array, .fini_array) join .data. Each keeps its input order
-/// (crti's and crtn's halves of _init and _fini stay contiguous), and
-/// musl finds the init and fini arrays by the symbols set here. nook's
+/// .init_array, .fini_array) join .data (nook has none of the init and
+/// fini arrays, and nothing reads the symbols set here since musl's
+/// startup is out of the link; they stay for a C object that would
+/// bring some). nook's
 /// plan (lib.rs's PLAN) is the first thing in .bss: the fields PID 1
 /// writes (plan/mod.rs) then share .data's page. Input
 /// sections go to the first statement of the script that matches them, so
@@ -90,6 +95,8 @@ const SETUP_ONLY: &[&str] = &[
     // on its way out (it exits right after), and traces only with
     // NOOK_VERBOSE; the line they print goes through base/out.rs's Line.
     "base::error", "base::out::Line", "base::out::trace_line",
+    // The packed errno texts and help: read for a failure or --help.
+    "base::packed",
 ];
 
 /// Code of the crates nook uses that only setup (or PROGRAM's side of the
@@ -135,18 +142,21 @@ fn setup_only() -> Vec<String> {
 /// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
 const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 
-/// The linker script: [`DISCARD`], then two segments of their own, each
-/// starting on the next 64 KiB boundary plus the file offset's place in
-/// its page (so the file needs no padding): the read-only data PID 1 does
-/// not read, then [`SETUP_ONLY`]'s code; then [`MERGED`].
+/// The linker script: [`DISCARD`], then a segment of its own, starting on
+/// the next 64 KiB boundary plus the file offset's place in its page (so
+/// the file needs no padding): the read-only data PID 1 does not read,
+/// then [`SETUP_ONLY`]'s code; then [`MERGED`]. Both in one segment (with
+/// -z noseparate-code, as .text and .rodata are in the first): a segment
+/// of their own each cost a program header (56 bytes) and the padding to
+/// the next boundary, and bought only that setup's strings were not
+/// executable.
 ///
-/// The first holds the C strings (`.rodata.str*`: every `c"..."` literal,
+/// The data holds the C strings (`.rodata.str*`: every `c"..."` literal,
 /// merged into one input section that no name ties to its user, mostly
 /// setup's messages) and the jump tables and statics of [`SETUP_ONLY`]'s
 /// functions. PID 1 reads a C string only on its way out with an error,
 /// or when tracing (NOOK_VERBOSE); what it passes the kernel on its way
-/// (its name, the directory it sits in) is in its own segment. Read-only
-/// and not executable.
+/// (its name, the directory it sits in) is in its own segment.
 fn linker_script() -> String {
     let mut code = String::new();
     let mut data = String::from(" .rodata.str*");
@@ -170,7 +180,7 @@ fn linker_script() -> String {
     code += " .text.setup.*";
     format!(
         "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .rodata.setup : {{ *({data} ) }}\n  \
-         . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
+         .text.setup : {{ *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
     )
 }
 
@@ -200,7 +210,76 @@ fn role_cfgs() {
     }
 }
 
+/// The ELF file's section headers, which nothing loads (the kernel reads
+/// the program headers only): with `--strip-all` they only name the
+/// sections that are left, 64 bytes each and their names. Cut off after
+/// the link of a stripped build, as ELFkickers' sstrip does: the header's
+/// fields that point at them are zeroed and the file ends with the last
+/// segment's bytes. An unstripped build (for nm and size) keeps them.
+fn strip_section_headers(path: &std::path::Path) -> std::io::Result<()> {
+    let mut elf = std::fs::read(path)?;
+    let field = |elf: &[u8], at: usize, n: usize| elf[at..at + n].iter().rev().fold(0u64, |v, &b| v << 8 | b as u64) as usize;
+    // ELF64, little-endian: e_phoff, e_phentsize, e_phnum.
+    if elf.len() < 64 || &elf[..6] != b"\x7fELF\x02\x01" {
+        return Ok(());
+    }
+    let (phoff, phentsize, phnum) = (field(&elf, 0x20, 8), field(&elf, 0x36, 2), field(&elf, 0x38, 2));
+    let mut end = phoff + phentsize * phnum;
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        // p_offset + p_filesz
+        end = end.max(field(&elf, ph + 8, 8) + field(&elf, ph + 0x20, 8));
+    }
+    if end > elf.len() {
+        return Ok(());
+    }
+    // e_shoff, then e_shnum and e_shstrndx.
+    elf[0x28..0x30].fill(0);
+    elf[0x3c..0x40].fill(0);
+    elf.truncate(end);
+    std::fs::write(path, elf)
+}
+
+/// The linker as gcc finds it through `-B` (see [`ld_wrapper`]): the real
+/// one, then, in a stripped build, [`strip_section_headers`] on its output,
+/// by this very build script called again with the linker's arguments.
+fn relink(args: &[String]) {
+    let out = args.iter().position(|a| a == "-o").and_then(|i| args.get(i + 1));
+    if let Some(out) = out.filter(|_| args.iter().any(|a| a == "--strip-all" || a == "-s"))
+        && let Err(e) = strip_section_headers(std::path::Path::new(out))
+    {
+        eprintln!("build.rs: cannot strip the section headers of {out}: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Writes OUT_DIR/ld, which gcc (`-B OUT_DIR`) runs in place of ld: the
+/// first ld on PATH (gcc finds this one through -B, not PATH), then
+/// [`relink`]. Returns the `-B` argument, or None when gcc would not run
+/// ld from PATH (another linker is configured) or this script's own path
+/// is unknown.
+fn ld_wrapper(out_dir: &std::path::Path) -> Option<String> {
+    let gcc_ld = Command::new("cc").arg("-print-prog-name=ld").output().ok()?;
+    let ld = String::from_utf8(gcc_ld.stdout).ok()?.trim().to_string();
+    let me = std::env::current_exe().ok()?.into_os_string().into_string().ok()?;
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let script = format!(
+        "#!/bin/sh\n# Written by build.rs: ld, then the section headers off a stripped build.\n{} \"$@\" || exit\nexec {} --relink \"$@\"\n",
+        quote(&ld),
+        quote(&me)
+    );
+    let path = out_dir.join("ld");
+    std::fs::write(&path, script).ok()?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).ok()?;
+    Some(format!("-B{}", out_dir.display()))
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--relink") {
+        return relink(&args[2..]);
+    }
     role_cfgs();
     // The libc crate only emits -lc for musl when built inside std; we use
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
@@ -220,11 +299,17 @@ fn main() {
         // than on the next page boundary (ld pads to save a page of memory
         // when .bss is large, as nook's is).
         "-Wl,-z,common-page-size=64",
+        // The entry point is kernel/start.rs's, not crt1.o's _start.
+        "-Wl,-e,nook_start",
         &format!("-Wl,-T,{}", script.display()),
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
-    pack_help();
+    // No section headers in the shipped (stripped) file.
+    if let Some(arg) = ld_wrapper(script.parent().unwrap()) {
+        println!("cargo:rustc-link-arg-bins={arg}");
+    }
+    pack_texts();
     let hash = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()
@@ -282,20 +367,41 @@ fn help_for_build(text: &str) -> String {
     out
 }
 
-/// `nook --help`'s text (src/cli/help.txt) is stored packed (see help.rs): each
+/// The errno texts of src/base/error.rs's table (its `errnos!` lines,
+/// `    NAME "ENAME" "text",`), as base/packed.rs holds them:
+/// "EPERM\0Operation not permitted\0...".
+fn errno_texts() -> String {
+    println!("cargo:rerun-if-changed=src/base/error.rs");
+    let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let source = std::fs::read_to_string(dir.join("src/base/error.rs")).unwrap();
+    let table = source.split_once("\nerrnos! {\n").expect("base/error.rs has its errnos! table").1;
+    let mut out = String::new();
+    for line in table.lines().take_while(|l| *l != "}") {
+        let quoted: Vec<&str> = line.split('"').collect();
+        assert!(quoted.len() == 5 && quoted[4] == ",", "base/error.rs's errnos! line {line:?}");
+        out += &format!("{}\0{}\0", quoted[1], quoted[3]);
+    }
+    out
+}
+
+/// The errno texts and `nook --help`'s text (src/cli/help.txt), in that
+/// order, stored packed (see base/packed.rs): each
 /// run of 3 to 10 bytes that already occurred at most 4095 bytes before
 /// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
 /// low byte of the distance. The text is ASCII, so the high bit marks
 /// them. The parse is optimal (the fewest bytes, found backwards from the
-/// end); the text shrinks to about half.
-fn pack_help() {
+/// end); the texts shrink to about half, the help the more for the words
+/// it shares with the errno texts.
+fn pack_texts() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 7;
     const WINDOW: usize = 4095;
     println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let text = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap()).into_bytes();
-    assert!(text.is_ascii(), "src/cli/help.txt must be ASCII");
+    let errnos = errno_texts();
+    let help = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap());
+    let text = format!("{errnos}{help}").into_bytes();
+    assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
     let longest: Vec<(usize, usize)> = (0..n)
@@ -337,7 +443,8 @@ fn pack_help() {
         }
     }
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
-    std::fs::write(out.join("help.packed"), &packed).unwrap();
-    std::fs::write(out.join("help_len.rs"), format!("{}\n", text.len())).unwrap();
-    std::fs::write(out.join("help_packed_len.rs"), format!("{}\n", packed.len())).unwrap();
+    std::fs::write(out.join("texts.packed"), &packed).unwrap();
+    std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
+    std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
+    std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }
