@@ -8,20 +8,15 @@ use std::process::Command;
 /// register unwind tables with an unwinder nook does not link (the weak
 /// __register_frame_info is null) and call a __cxa_finalize it lacks; with
 /// them go their init and fini array entries, their unwind table and their
-/// GOT slots. So do crt1.o's code (its `_start`, which kernel/start.rs's
-/// entry point replaces) and crti.o's and crtn.o's halves of `_init` and
-/// `_fini`, which only musl's `__libc_start_main` called: nook links no
-/// libc startup at all. INSERT keeps ld's default script for everything
-/// else.
-const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) *crt1.o(.text) *crti.o(*) *crtn.o(*) } } INSERT AFTER .text;\n";
+/// GOT slots. INSERT keeps ld's default script for everything else.
+const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) *crtbegin.o(*) *crtend.o(*) } } INSERT AFTER .text;\n";
 
 /// Fewer output sections, each of which costs a 64-byte section header
 /// (and its name) in the file: .init, .text and .fini become one .text,
 /// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
-/// .init_array, .fini_array) join .data (nook has none of the init and
-/// fini arrays, and nothing reads the symbols set here since musl's
-/// startup is out of the link; they stay for a C object that would
-/// bring some). nook's
+/// .init_array, .fini_array) join .data. Each keeps its input order
+/// (crti's and crtn's halves of _init and _fini stay contiguous), and
+/// musl finds the init and fini arrays by the symbols set here. nook's
 /// plan (lib.rs's PLAN) is the first thing in .bss: the fields PID 1
 /// writes (plan/mod.rs) then share .data's page. Input
 /// sections go to the first statement of the script that matches them, so
@@ -210,76 +205,7 @@ fn role_cfgs() {
     }
 }
 
-/// The ELF file's section headers, which nothing loads (the kernel reads
-/// the program headers only): with `--strip-all` they only name the
-/// sections that are left, 64 bytes each and their names. Cut off after
-/// the link of a stripped build, as ELFkickers' sstrip does: the header's
-/// fields that point at them are zeroed and the file ends with the last
-/// segment's bytes. An unstripped build (for nm and size) keeps them.
-fn strip_section_headers(path: &std::path::Path) -> std::io::Result<()> {
-    let mut elf = std::fs::read(path)?;
-    let field = |elf: &[u8], at: usize, n: usize| elf[at..at + n].iter().rev().fold(0u64, |v, &b| v << 8 | b as u64) as usize;
-    // ELF64, little-endian: e_phoff, e_phentsize, e_phnum.
-    if elf.len() < 64 || &elf[..6] != b"\x7fELF\x02\x01" {
-        return Ok(());
-    }
-    let (phoff, phentsize, phnum) = (field(&elf, 0x20, 8), field(&elf, 0x36, 2), field(&elf, 0x38, 2));
-    let mut end = phoff + phentsize * phnum;
-    for i in 0..phnum {
-        let ph = phoff + i * phentsize;
-        // p_offset + p_filesz
-        end = end.max(field(&elf, ph + 8, 8) + field(&elf, ph + 0x20, 8));
-    }
-    if end > elf.len() {
-        return Ok(());
-    }
-    // e_shoff, then e_shnum and e_shstrndx.
-    elf[0x28..0x30].fill(0);
-    elf[0x3c..0x40].fill(0);
-    elf.truncate(end);
-    std::fs::write(path, elf)
-}
-
-/// The linker as gcc finds it through `-B` (see [`ld_wrapper`]): the real
-/// one, then, in a stripped build, [`strip_section_headers`] on its output,
-/// by this very build script called again with the linker's arguments.
-fn relink(args: &[String]) {
-    let out = args.iter().position(|a| a == "-o").and_then(|i| args.get(i + 1));
-    if let Some(out) = out.filter(|_| args.iter().any(|a| a == "--strip-all" || a == "-s"))
-        && let Err(e) = strip_section_headers(std::path::Path::new(out))
-    {
-        eprintln!("build.rs: cannot strip the section headers of {out}: {e}");
-        std::process::exit(1);
-    }
-}
-
-/// Writes OUT_DIR/ld, which gcc (`-B OUT_DIR`) runs in place of ld: the
-/// first ld on PATH (gcc finds this one through -B, not PATH), then
-/// [`relink`]. Returns the `-B` argument, or None when gcc would not run
-/// ld from PATH (another linker is configured) or this script's own path
-/// is unknown.
-fn ld_wrapper(out_dir: &std::path::Path) -> Option<String> {
-    let gcc_ld = Command::new("cc").arg("-print-prog-name=ld").output().ok()?;
-    let ld = String::from_utf8(gcc_ld.stdout).ok()?.trim().to_string();
-    let me = std::env::current_exe().ok()?.into_os_string().into_string().ok()?;
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let script = format!(
-        "#!/bin/sh\n# Written by build.rs: ld, then the section headers off a stripped build.\n{} \"$@\" || exit\nexec {} --relink \"$@\"\n",
-        quote(&ld),
-        quote(&me)
-    );
-    let path = out_dir.join("ld");
-    std::fs::write(&path, script).ok()?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).ok()?;
-    Some(format!("-B{}", out_dir.display()))
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--relink") {
-        return relink(&args[2..]);
-    }
     role_cfgs();
     // The libc crate only emits -lc for musl when built inside std; we use
     // musl's crt1.o for startup and its mem* routines, so link libc.a into
@@ -299,14 +225,8 @@ fn main() {
         // than on the next page boundary (ld pads to save a page of memory
         // when .bss is large, as nook's is).
         "-Wl,-z,common-page-size=64",
-        // The entry point is kernel/start.rs's, not crt1.o's _start.
-        "-Wl,-e,nook_start",
         &format!("-Wl,-T,{}", script.display()),
     ] {
-        println!("cargo:rustc-link-arg-bins={arg}");
-    }
-    // No section headers in the shipped (stripped) file.
-    if let Some(arg) = ld_wrapper(script.parent().unwrap()) {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
     pack_texts();

@@ -3,7 +3,7 @@
 //! fallback (legacy.rs) and, for unit tests, its recording double
 //! (record.rs); the one reader of /proc/PID/mountinfo (mountinfo.rs);
 //! Landlock (landlock.rs) and seccomp (seccomp.rs); the C
-//! memory routines (mem.rs) and the entry point (start.rs). Only this
+//! memory routines (mem.rs). Only this
 //! layer holds `unsafe` system calls.
 
 pub mod legacy;
@@ -14,7 +14,6 @@ pub mod mountinfo;
 pub mod procfs;
 pub mod raw;
 pub mod seccomp;
-pub mod start;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod record;
 pub mod sys;
