@@ -10,7 +10,7 @@ use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, capability, hostname, number, open_fd, size};
+use crate::cli::values::{bad_value, capability, hostname, number, open_fd};
 use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
@@ -260,9 +260,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Size => {
                 let v = cur.value()?;
-                if tmpfs_size.replace(size(arg, v)?).is_some() {
+                // Checked before the value, as bwrap does.
+                if tmpfs_size.is_some() {
                     return Err(Failure::option(arg, c"given twice for the same operation"));
                 }
+                tmpfs_size = Some(c_size(arg, v)?);
             }
             B::Label => {
                 cur.value()?;
@@ -372,7 +374,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         // "We share the pid namespace anyway": the host's procfs.
         for op in plan.ops.iter_mut() {
             if let Op::Proc { dest } = *op {
-                *op = Op::Bind { src: c"/proc", dest, kind: BindKind::ReadWrite, optional: false };
+                *op = Op::Bind { src: crate::plan::bwrap::HOST_PROC, dest, kind: BindKind::ReadWrite, optional: false };
             }
         }
     }
@@ -416,6 +418,23 @@ fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: 
 /// `/`, `//`, `/.` and the like: the root itself.
 fn is_root(dest: &CStr) -> bool {
     dest.to_bytes().iter().all(|&c| c == b'/' || c == b'.') && !dest.to_bytes().windows(2).any(|w| w == b"..")
+}
+
+/// `--size` as bwrap reads it, with strtoull(3) in base 0: `0x` then hex,
+/// a leading `0` then octal, else decimal; a digit first (no sign, no
+/// space), nothing after, not 0, and at most SIZE_MAX/2.
+fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
+    let b = v.to_bytes();
+    let (digits, radix) = match b {
+        [b'0', b'x' | b'X', hex @ ..] => (hex, 16),
+        [b'0', oct @ ..] => (oct, 8),
+        _ => (b, 10),
+    };
+    match crate::base::num::parse_number(digits, radix) {
+        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, c"is more than tmpfs takes (9223372036854775807)")),
+        Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
+        _ => Err(bad_value(option, v, c"is not a non-zero number of bytes")),
+    }
 }
 
 fn octal<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, u32> {

@@ -438,6 +438,14 @@ pub fn close(fd: i32) -> Result<()> {
     check(unsafe { syscall6(k::__NR_close, fd as usize, 0, 0, 0, 0, 0) }).map(drop)
 }
 
+/// `faccessat(dir, name, W_OK, 0)`: whether this process may write to
+/// `name` in `dir`, by its real ids, as access(2) decides. See access(2).
+#[cfg(feature = "bwrap")]
+pub fn may_write(dir: BorrowedFd<'_>, name: &CStr) -> Result<()> {
+    // SAFETY: an fd, a NUL-terminated path that outlives the call, integers.
+    check(unsafe { syscall6(k::__NR_faccessat, dir.as_raw_fd() as usize, name.as_ptr() as usize, 2, 0, 0, 0) }).map(drop)
+}
+
 /// `setns(fd, nstype)`: joins the namespaces of a pidfd (every type in
 /// `nstype` at once, Linux 5.8+) or of one /proc/PID/ns/* file. See setns(2).
 pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {

@@ -41,7 +41,15 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     let bounding = want;
     // bwrap's real root, outside a user namespace, keeps its bounding set.
     #[cfg(feature = "bwrap")]
-    let bounding = if persona::caps(persona::BOUNDING_KEPT) { u64::MAX } else { want };
+    let kept = persona::caps(persona::BOUNDING_KEPT);
+    #[cfg(feature = "bwrap")]
+    let bounding = if kept { u64::MAX } else { want };
+    // Then an exec as root (the init's, before PROGRAM's) would take
+    // permitted = bounding back: no_new_privs now, as bwrap sets it first.
+    #[cfg(feature = "bwrap")]
+    if kept {
+        rustix::thread::set_no_new_privs(true).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
+    }
     for cap in 0..64 {
         if bounding & (1 << cap) == 0 {
             match prctl(PR_CAPBSET_DROP, cap, 0) {
