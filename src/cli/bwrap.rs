@@ -271,7 +271,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 return Err(Failure::option(arg, c"labeling not supported on this system"));
             }
             B::Fd(kind) => {
-                let fd = open_fd(arg, cur.value()?)?;
+                let v = cur.value()?;
+                // bwrap takes 0, 1 and 2 as well: moved above stdio, which
+                // PROGRAM then starts without (kernel/raw.rs).
+                let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
+                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32)
+                        .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
+                    _ => open_fd(arg, v)?,
+                };
                 if fd_slot(plan, kind).replace(fd).is_some() {
                     only_the_last(arg);
                 }
@@ -369,6 +376,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         // forks twice in between, nook does not yet.
         return Err(not_yet(c"--pidns with --unshare-pid"));
     }
+    // nook (the outer process, or the monitor) holds --sync-fd until it
+    // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
+    plan.fds.sync = None;
     plan.pid_ns = pid_ns_wanted;
     if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
         // "We share the pid namespace anyway": the host's procfs.

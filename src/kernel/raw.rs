@@ -446,6 +446,21 @@ pub fn may_write(dir: BorrowedFd<'_>, name: &CStr) -> Result<()> {
     check(unsafe { syscall6(k::__NR_faccessat, dir.as_raw_fd() as usize, name.as_ptr() as usize, 2, 0, 0, 0) }).map(drop)
 }
 
+/// A wrapper's fd among 0, 1 and 2 (bwrap takes them) moved above stdio:
+/// returns a close-on-exec copy numbered 3 or more (fcntl F_DUPFD_CLOEXEC),
+/// and covers `fd` itself with an O_PATH fd of `/`, close-on-exec too
+/// (dup3): PROGRAM starts without it, as bwrap's does, and no fd nook opens
+/// meanwhile takes the number. See fcntl(2), dup(2).
+#[cfg(feature = "bwrap")]
+pub fn lift_above_stdio(fd: i32) -> Result<i32> {
+    // SAFETY: integer arguments only.
+    let copy = check(unsafe { syscall6(k::__NR_fcntl, fd as usize, k::F_DUPFD_CLOEXEC as usize, 3, 0, 0, 0) })?;
+    let cover = open_cloexec(c"/", rustix::fs::OFlags::PATH)?;
+    // SAFETY: integer arguments only; dup3 closes what `fd` was.
+    check(unsafe { syscall6(k::__NR_dup3, cover.as_raw_fd() as usize, fd as usize, k::O_CLOEXEC as usize, 0, 0, 0) })?;
+    Ok(copy as i32)
+}
+
 /// `setns(fd, nstype)`: joins the namespaces of a pidfd (every type in
 /// `nstype` at once, Linux 5.8+) or of one /proc/PID/ns/* file. See setns(2).
 pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {

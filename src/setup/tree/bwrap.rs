@@ -83,22 +83,20 @@ fn make_data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a
     place(sys, tree, copy, dest, kind, false)
 }
 
-/// What bwrap does after an operation: after `--proc`, [`cover_proc`].
-pub fn after_op<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
-    match *op {
-        _ if !crate::base::out::persona::bwrap() => Ok(()),
-        Op::Proc { dest } => cover_proc(sys, tree, dest),
-        Op::Bind { src, dest, .. } if core::ptr::eq(src.as_ptr(), crate::plan::bwrap::HOST_PROC.as_ptr()) => cover_proc(sys, tree, dest),
-        _ => Ok(()),
-    }
-}
-
 /// After `--proc DEST` (its own procfs, or the host's bound): as bwrap
 /// does, each of DEST's sys, sysrq-trigger, irq and bus that this process
 /// may write to (access(2); not where that is EACCES, ENOENT or EROFS) is
 /// bound onto itself read-only.
 #[inline(never)]
-fn cover_proc<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr) -> Result<'a, ()> {
+pub fn after_op<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
+    let dest = match *op {
+        Op::Proc { dest } => dest,
+        Op::Bind { src, dest, .. } if core::ptr::eq(src.as_ptr(), crate::plan::bwrap::HOST_PROC.as_ptr()) => dest,
+        _ => return Ok(()),
+    };
+    if !crate::base::out::persona::bwrap() {
+        return Ok(());
+    }
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
     for name in [c"sys", c"sysrq-trigger", c"irq", c"bus"] {
         cover(sys, &dir, name).at(c"cover read-only in", dest)?;
