@@ -275,7 +275,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 // bwrap takes 0, 1 and 2 as well: moved above stdio, which
                 // PROGRAM then starts without (kernel/raw.rs).
                 let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
-                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32)
+                    // bwrap's parent closes --info-fd once written: a reader
+                    // sees EOF while PROGRAM runs (but for 2, nook's stderr).
+                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
                         .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
                     _ => open_fd(arg, v)?,
                 };

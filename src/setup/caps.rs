@@ -14,6 +14,8 @@ use rustix::io::Errno;
 
 // prctl(2) options (linux/prctl.h).
 const PR_CAPBSET_DROP: u32 = 24;
+#[cfg(feature = "bwrap")]
+const PR_SET_NO_NEW_PRIVS: u32 = 38;
 const PR_CAP_AMBIENT: u32 = 47;
 const PR_CAP_AMBIENT_RAISE: u32 = 2;
 const PR_CAP_AMBIENT_CLEAR_ALL: u32 = 4;
@@ -48,7 +50,7 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     // permitted = bounding back: no_new_privs now, as bwrap sets it first.
     #[cfg(feature = "bwrap")]
     if kept {
-        rustix::thread::set_no_new_privs(true).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
     }
     for cap in 0..64 {
         if bounding & (1 << cap) == 0 {
