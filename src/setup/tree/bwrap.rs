@@ -1,5 +1,6 @@
 //! What the bwrap personality adds to the tree's build (README, "nook as
-//! bwrap"): its empty tmpfs root, its parent-directory modes, `--chmod`.
+//! bwrap"): its empty tmpfs root, its parent-directory modes, `--chmod`,
+//! the data files, the fd binds, the overlays, and /proc's read-only covers.
 //!
 //! The empty root is a tmpfs attached on top of the host's `/`, in the new
 //! mount namespace. A path walk starts at the process's root as it is and
