@@ -673,4 +673,50 @@ fn args_files(who: Who) {
     }
 }
 
-both!(pidns_nested, userns_block_fd, userns2, args_files);
+/// The caller's fds: bwrap hands PROGRAM every fd left open that no option
+/// took (a wrapper's socket or pipe), and closes those its options took
+/// (`--info-fd`, `--json-status-fd`, `--file`, the data and fd binds,
+/// `--block-fd`, `--sync-fd`, `--seccomp`, `--args`); nook as bwrap does
+/// the same, with and without a PID namespace (its init between).
+fn inherited_fds(who: Who) {
+    let dir = scratch(who, "fds");
+    // An allow-all classic BPF program: one `ret SECCOMP_RET_ALLOW`.
+    fs::write(dir.join("allow"), [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]).unwrap();
+    fs::write(dir.join("args"), b"--setenv\0A\0a\0").unwrap();
+    fs::write(dir.join("data"), b"hello\n").unwrap();
+    for f in ["allow", "args", "data"] {
+        set_mode(&dir.join(f), 0o644);
+    }
+    let f = |name: &str| sh_quote(p(&dir.join(name)));
+    // dash takes fds 0 to 9: the options' fds in two runs, 5 and 7 (and 9)
+    // the caller's own.
+    let runs = [
+        ("--info-fd 3 --json-status-fd 4 --file 6 /f --ro-bind-data 8 /g --bind-fd 9 /h", &["5", "7"][..], &["4", "6", "8", "9"][..], format!("3> /dev/null 4> /dev/null 6< {d} 8< {d} 9< /usr/share", d = f("data"))),
+        ("--sync-fd 3 --block-fd 4 --seccomp 6 --args 8 --lock-file /usr", &["5", "7", "9"][..], &["4", "6", "8"][..], format!("3< {d} 4< /dev/null 6< {} 8< {} 9< {d}", f("allow"), f("args"), d = f("data"))),
+    ];
+    for pid in ["", "--unshare-pid"] {
+        for (opts, kept, taken, redirects) in &runs {
+            let mut seen = Vec::new();
+            for tool in [nook_bwrap(), real_bwrap().to_string()] {
+                let out_file = dir.join("out");
+                let _ = fs::remove_file(&out_file);
+                let script = format!(
+                    "{tool} {} --dev /dev --proc /proc {pid} {opts} \
+                     sh -c 'ls /proc/self/fd | sort -n | tr \"\\n\" \" \"; echo; cat <&5; echo to-seven >&7' \
+                     5< {data} 7> {out} {redirects}; echo rc=$?; cat {out}",
+                    sh_join(USR), data = f("data"), out = sh_quote(p(&out_file))
+                );
+                let out = Run::sh(who, &script, &[] as &[&str]).run();
+                seen.push(format!("{}{}", out.stdout, out.stderr));
+            }
+            assert_eq!(seen[0], seen[1], "{pid} {opts}: nook as bwrap and bwrap hand PROGRAM different fds");
+            // (3 is ls's own, of /proc/self/fd, when no option kept it; the
+            // test's shell may hold more, above 9.)
+            let listed: Vec<&str> = seen[0].lines().next().unwrap_or("").split_whitespace().collect();
+            assert!(kept.iter().all(|fd| listed.contains(fd)) && !taken.iter().any(|fd| listed.contains(fd)), "{pid} {opts}: {}", seen[0]);
+            assert!(seen[0].contains("\nhello\nrc=0\nto-seven\n"), "{pid} {opts}: {}", seen[0]);
+        }
+    }
+}
+
+both!(pidns_nested, userns_block_fd, userns2, args_files, inherited_fds);

@@ -399,6 +399,20 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.no_init && !plan.bwrap.locks.is_empty() {
         return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
     }
+    // bwrap closes the fds its options take before PROGRAM, and hands it
+    // every other fd its caller left open (setup/process.rs): these are
+    // marked close-on-exec now, before any exec (nook reads and writes them
+    // in processes that do not exec).
+    let taken = plan.ops.iter().filter_map(|op| match *op {
+        Op::Data { fd, .. } | Op::BindFd { fd, .. } => Some(fd),
+        _ => None,
+    });
+    // (--userns-block-fd's stays open, as bwrap leaves it.)
+    let wrappers = [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync];
+    let filters = plan.process.sandbox.filter_fds.iter().map(|f| f.fd);
+    for fd in wrappers.into_iter().flatten().chain(taken).chain(filters) {
+        let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
+    }
     // nook (the outer process, or the monitor) holds --sync-fd until it
     // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
     plan.fds.sync = None;
