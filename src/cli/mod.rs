@@ -156,9 +156,14 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
             match ROLES.find(first.to_bytes()) {
                 Some(role) => (role, 2),
                 None if first.to_bytes().first() == Some(&b'-') => (Role::Run, 1),
+                // `nook -- PROGRAM` is run's: a build without it names the
+                // roles it has in --help.
                 None => {
-                    return Err(Failure::usage(c"role", first, c"unknown role")
-                        .hint(c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM"));
+                    #[cfg(feature = "run")]
+                    let hint = c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM";
+                    #[cfg(not(feature = "run"))]
+                    let hint = c"see nook --help for this build's roles";
+                    return Err(Failure::usage(c"role", first, c"unknown role").hint(hint));
                 }
             }
         }
@@ -328,7 +333,9 @@ fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, 
     match argv.get(at) {
         Some(p) if plan.init.pause => Err(Failure::usage(c"usage", p, c"is a PROGRAM; pause mode has none")),
         None if plan.init.pause => Ok(()),
-        None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"nook [OPTIONS] -- PROGRAM [ARG...]")),
+        // Every role and personality here (run, init, tini, catatonit) takes
+        // PROGRAM last.
+        None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"PROGRAM [ARG...] comes after the options")),
         Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", c"empty program name")),
         Some(_) => {
             plan.process.program = Some(argv.tail(at));

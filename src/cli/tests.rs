@@ -428,7 +428,7 @@ fn the_personalities_read_getopt_style() {
         (&["tini", "-P", "p"], "nook: option -P: unknown option: see nook --help"),
         (&["catatonit", "-s", "p"], "nook: option -s: unknown option: see nook --help"),
         (&["catatonit", "-P", "p"], "nook: usage p: is a PROGRAM; pause mode has none"),
-        (&["tini"], "nook: usage PROGRAM: no program given: nook [OPTIONS] -- PROGRAM [ARG...]"),
+        (&["tini"], "nook: usage PROGRAM: no program given: PROGRAM [ARG...] comes after the options"),
     ] {
         assert_eq!(action(args), Err(want.to_string()), "{args:?}");
     }
