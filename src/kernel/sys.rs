@@ -130,9 +130,11 @@ pub trait Sys {
     }
     /// A detached mount of a new file (mode `mode`) holding what `from`
     /// holds, on a tmpfs of its own that nothing else can reach: bwrap's
-    /// `--bind-data` and `--ro-bind-data`. The new mount API only.
+    /// `--bind-data` and `--ro-bind-data`; `spot`, a directory of the new
+    /// tree it may stack on for a moment (kernels before 6.15). The new
+    /// mount API only.
     #[cfg(feature = "bwrap")]
-    fn data_file(&mut self, _from: i32, _mode: u32) -> Result<Self::Fd> {
+    fn data_file(&mut self, _from: i32, _mode: u32, _spot: &Self::Fd) -> Result<Self::Fd> {
         Err(rustix::io::Errno::NOSYS)
     }
     /// A detached overlayfs of `lower` (its lowerdir option), with
@@ -491,7 +493,7 @@ impl Sys for Linux {
     }
 
     #[cfg(feature = "bwrap")]
-    fn data_file(&mut self, from: i32, mode: u32) -> Result<OwnedFd> {
+    fn data_file(&mut self, from: i32, mode: u32, spot: &OwnedFd) -> Result<OwnedFd> {
         if self.legacy {
             return Err(Errno::NOSYS);
         }
@@ -501,6 +503,19 @@ impl Sys for Linux {
         let file = self.make_file(&fs, c"data", mode)?;
         self.copy_into(&file, from)?;
         drop(file);
-        self.clone_tree(Some(&fs), c"data")
+        match self.clone_tree(Some(&fs), c"data") {
+            // Before Linux 6.15 open_tree clones only from a mount of the
+            // caller's namespace: the tmpfs is stacked on `spot` for a
+            // moment, cloned from there and lazily unmounted again (by its
+            // own fd's /proc/self/fd name, which leads to its root), so
+            // nothing but the clone is left of it.
+            Err(Errno::INVAL) => {
+                self.attach(&fs, spot)?;
+                let copy = self.clone_tree(Some(&fs), c"data");
+                rustix::mount::unmount(proc_fd(rustix::fd::AsRawFd::as_raw_fd(&fs)).as_cstr()?, UnmountFlags::DETACH)?;
+                copy
+            }
+            copy => copy,
+        }
     }
 }

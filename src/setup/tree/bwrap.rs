@@ -80,7 +80,7 @@ fn make_data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a
         };
         return sys.copy_into(&file, fd).at(c"copy --file data into", dest);
     };
-    let copy = sys.data_file(fd, perms).at(c"copy data for", dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(c"--bind-data needs the new mount API")))?;
+    let copy = sys.data_file(fd, perms, &tree.root).at(c"copy data for", dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(c"--bind-data needs the new mount API")))?;
     place(sys, tree, copy, dest, kind, false)
 }
 
