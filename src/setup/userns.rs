@@ -320,6 +320,10 @@ const ID_MAP_FILES: [&CStr; 2] = [c"uid_map", c"gid_map"];
 ///
 /// `proc_self` is this process's /proc directory, opened before the pivot
 /// (the container may have no procfs).
+// Out of line: its three 4 KiB buffers would otherwise be part of
+// role::run::finish_setup's frame, whose every page the stack probes touch
+// on every launch, locked or not.
+#[inline(never)]
 pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
     use rustix::fs::{Mode, OFlags};
     let mut maps = [Buf::<4096>::new(), Buf::<4096>::new()];
