@@ -212,8 +212,11 @@ fn exec_init(
     }
     // The caller's seccomp filters, read when run started, cross in memfds
     // of their own (the init's PROGRAM reads them as --add-seccomp-fd).
+    // (None given, the store is not even read: its page stays unmapped.)
     let mut carriers = heapless::Vec::new();
-    if let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers) {
+    if !plan.process.sandbox.filter_fds.is_empty()
+        && let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers)
+    {
         return Failure::new(c"hand on", c"the seccomp filters", e).exit();
     }
     let handover = Handover { mask: inherited_mask.0, foreground, exec_fail_fd: fail_fd, seccomp_fds: &carriers };
