@@ -141,8 +141,13 @@ impl Maps {
     }
 }
 
+/// The longest map text: MAX_ID_RANGES lines of three u32 ("4294967295"),
+/// two spaces and a newline. Sized to that, not to a page: a 4 KiB buffer
+/// made the frame reach one stack page deeper, a page fault on every launch.
+const MAP_TEXT_BYTES: usize = MAX_ID_RANGES * (3 * 10 + 3);
+
 fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static CStr) -> Result<'a, ()> {
-    let mut text = Buf::<4096>::new();
+    let mut text = Buf::<MAP_TEXT_BYTES>::new();
     for r in map {
         text.dec(r.inside as u64).push(b" ").dec(r.outside as u64).push(b" ").dec(r.count as u64).push(b"\n");
     }
