@@ -27,7 +27,8 @@ use rustix::io::Errno;
 /// (PID 1's resident memory).
 #[inline(never)]
 pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
-    let parent = rustix::process::getppid();
+    // Wanted only to watch the parent: no getppid(2) on every launch.
+    let parent = if plan.die_with_parent { rustix::process::getppid() } else { None };
     // bwrap's --userns and --pidns: joined before anything else is made.
     #[cfg(feature = "bwrap")]
     if let Err(f) = crate::setup::bwrap::join(plan.bwrap.userns, rustix::thread::LinkNameSpaceType::User, c"--userns")
