@@ -383,3 +383,158 @@ fn newer_than_debian(who: Who) {
 }
 
 both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+
+/// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
+/// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill
+/// it. `$ns` is the pid of the sleep (PID 1 of a PID namespace HOLDER
+/// makes). With `NESTED` the holder also starts `unshare --user NESTED
+/// sleep 30` in its user namespace: `$nested`, in a user namespace below
+/// `$ns`'s.
+fn with_holder(holder: &str, nested: Option<&str>, body: &str) -> String {
+    let (holding, ns) = match nested {
+        None => ("sleep 30".to_string(), "pgrep -o -P $holder sleep"),
+        Some(nested) => (format!("sh -c 'unshare --user {nested} sleep 30 & exec sleep 30'"), "pgrep -o -P $holder sleep >/dev/null && echo $holder"),
+    };
+    format!(
+        "unshare {holder} {holding} > /dev/null 2>&1 & holder=$!; i=0; \
+         while ! ns=$({ns}) && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
+         [ -z \"$ns\" ] && ns=$holder; nested=$(pgrep -n -P $holder sleep); \
+         {body}; kill $holder $ns $nested 2>/dev/null"
+    )
+}
+
+/// `--pidns FD` with `--unshare-pid`: the sandbox's PID namespace is a new
+/// one whose parent (NS_GET_PARENT, from the host, on the pid
+/// `--info-fd` names) is the joined one; PROGRAM is PID 2 of it.
+fn pidns_nested(who: Who) {
+    let dir = scratch(who, "pidns");
+    let parent_of = "import os,fcntl,sys; f=os.open(sys.argv[1],os.O_RDONLY); \
+        print('nested' if os.fstat(fcntl.ioctl(f,0xb702)).st_ino==os.stat(sys.argv[2]).st_ino else 'not nested')";
+    // The holder's PID namespace: root's alone; container-user's with the
+    // user namespace that owns it (joined with --userns), which setns needs.
+    let mut cases = vec![("--user --map-root-user --pid --fork --kill-child", "--userns 3 --pidns 4")];
+    if who == Who::Root {
+        cases.push(("--pid --fork --kill-child", "--pidns 4"));
+    }
+    for (holder, opts) in cases {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let (info, go) = (dir.join("info"), dir.join("go"));
+            let _ = (fs::remove_file(&info), fs::remove_file(&go));
+            let body = format!(
+                "mkfifo {i} {g}; {tool} {} {opts} --unshare-pid --proc /proc --info-fd 5 sh -c 'read x; echo $$; ps -e -o pid= | wc -l' \
+                 3< /proc/$ns/ns/user 4< /proc/$ns/ns/pid 5> {i} 0<> {g} & tool=$!; \
+                 child=$(sed -n 's/.*\"child-pid\": \\([0-9]*\\).*/\\1/p' < {i}); \
+                 python3 -c \"{parent_of}\" /proc/$child/ns/pid /proc/$ns/ns/pid; echo go > {g}; wait $tool; echo rc=$?",
+                sh_join(USR), i = sh_quote(p(&info)), g = sh_quote(p(&go))
+            );
+            let out = Run::sh(who, &with_holder(holder, None, &body), &[] as &[&str]).run();
+            seen.push(out);
+        }
+        assert_eq!((&seen[0].stdout, &seen[0].stderr), (&seen[1].stdout, &seen[1].stderr), "{opts}:\n{}\n{}", seen[0], seen[1]);
+        assert_eq!(seen[0].stdout, "nested\n2\n4\nrc=0\n", "{opts}: {}", seen[0]);
+    }
+}
+
+/// `--userns-block-fd FD`: nook writes no id maps; the caller, told the
+/// child's pid on `--info-fd`, writes them (/proc/PID/uid_map, setgroups,
+/// gid_map) and then a byte to FD, and PROGRAM has the ids they give.
+fn userns_block_fd(who: Who) {
+    let dir = scratch(who, "ublock");
+    for pid in ["", "--unshare-pid"] {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let (info, block) = (dir.join("info"), dir.join("block"));
+            let _ = (fs::remove_file(&info), fs::remove_file(&block));
+            let script = format!(
+                "mkfifo {i} {b}; {tool} {} {pid} --unshare-user --proc /proc --info-fd 3 --userns-block-fd 4 \
+                 sh -c 'id; cat /proc/self/uid_map /proc/self/gid_map; grep -E \"^Cap(Prm|Eff|Bnd)\" /proc/self/status' 3> {i} 4<> {b} & tool=$!; \
+                 child=$(sed -n 's/.*\"child-pid\": \\([0-9]*\\).*/\\1/p' < {i}); \
+                 echo maps before: $(cat /proc/$child/uid_map /proc/$child/gid_map | wc -l); \
+                 echo \"0 $(id -u) 1\" > /proc/$child/uid_map; echo deny > /proc/$child/setgroups; \
+                 echo \"0 $(id -g) 1\" > /proc/$child/gid_map; echo go > {b}; wait $tool; echo rc=$?",
+                sh_join(USR), i = sh_quote(p(&info)), b = sh_quote(p(&block))
+            );
+            seen.push(Run::sh(who, &script, &[] as &[&str]).run());
+        }
+        assert_eq!((&seen[0].stdout, &seen[0].stderr), (&seen[1].stdout, &seen[1].stderr), "{pid}:\n{}\n{}", seen[0], seen[1]);
+        // None before the caller's; then the caller's, 0 for its own ids.
+        let (uid, gid) = world().ids(who);
+        let maps = format!("maps before: 0\nuid=0 gid=0 groups=0\n{:>10} {uid:>10} {:>10}\n{:>10} {gid:>10} {:>10}\nCap", 0, 1, 0, 1);
+        assert!(seen[0].stdout.starts_with(&maps) && seen[0].stdout.ends_with("rc=0\n"), "{}", seen[0]);
+    }
+    // It needs --unshare-user itself and --info-fd, and is not for
+    // --disable-userns.
+    for opts in ["--info-fd 3 --userns-block-fd 4", "--unshare-user --userns-block-fd 4", "--unshare-user --disable-userns --info-fd 3 --userns-block-fd 4"] {
+        let [nook, bwrap] = [nook_bwrap(), real_bwrap().to_string()]
+            .map(|tool| Run::sh(who, &format!("{tool} {} {opts} true 3> /dev/null 4< /dev/null", sh_join(USR)), &[] as &[&str]).run());
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{opts:?}\n{nook}\n{bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: ") && nook.stderr.contains("--userns-block-fd") && nook.stderr.lines().count() == 1, "{nook}");
+    }
+}
+
+/// `--userns2 FD`: after the setup, PROGRAM joins FD's user namespace, a
+/// descendant of the one `--userns` joined (or, for real root, of its own).
+fn userns2(who: Who) {
+    let mut cases = vec![("--map-root-user", "--userns 3 --userns2 4"), ("", "--userns 3 --userns2 4 --unshare-pid"), ("", "--userns2 4")];
+    if who == Who::User {
+        cases.push(("--map-root-user", "--userns2 4 --unshare-user"));
+    }
+    for (nested, opts) in cases {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let body = format!(
+                "joined=$({tool} {} --proc /proc {opts} sh -c 'id; cat /proc/self/uid_map; readlink /proc/self/ns/user' \
+                 3< /proc/$ns/ns/user 4< /proc/$nested/ns/user); echo rc=$?; \
+                 echo \"$joined\" | head -n -1; [ \"$(echo \"$joined\" | tail -n 1)\" = \"$(readlink /proc/$nested/ns/user)\" ] && [ -n \"$joined\" ] && echo in-userns2",
+                sh_join(USR)
+            );
+            seen.push(Run::sh(who, &with_holder("--user --map-root-user", Some(nested), &body), &[] as &[&str]).run());
+        }
+        assert_eq!(seen[0].stdout, seen[1].stdout, "{nested} {opts}:\n{}\n{}", seen[0], seen[1]);
+        let joins = opts.contains("--userns ") || who == Who::Root;
+        assert_eq!(seen[0].stdout.ends_with("in-userns2\n"), joins, "{opts}: {}", seen[0]);
+    }
+}
+
+/// `--args FD` given more than once: each file's words are options of
+/// their own (a word that is none ends the file, and bwrap ignores the
+/// rest), a `--perms` before it may be the file's, FD is closed; inside a
+/// file `--args` is refused.
+fn args_files(who: Who) {
+    let dir = scratch(who, "args");
+    let files: [(&str, &[u8]); 4] = [
+        ("a", b"--setenv\0A\0a\0"),
+        ("b", b"--dir\0/made\0not-an-option\0--setenv\0C\0c"),
+        ("nested", b"--setenv\0A\0a\0--args\x003\0"),
+        ("short", b"--setenv\0A"),
+    ];
+    for (name, words) in files {
+        fs::write(dir.join(name), words).unwrap();
+        set_mode(&dir.join(name), 0o644);
+    }
+    fs::write(dir.join("many"), b"--setenv\0A\0a\0".repeat(3000)).unwrap();
+    set_mode(&dir.join("many"), 0o644);
+    let file = |name: &str| sh_quote(p(&dir.join(name)));
+    let cases = [
+        format!("--args 3 {} --perms 0700 --args 4 --proc /proc 3< {} 4< {}", sh_join(USR), file("a"), file("b")),
+        format!("--args 3 {} 3< {}", sh_join(USR), file("nested")),
+        format!("--args 3 {} 3< {}", sh_join(USR), file("short")),
+        // bwrap's cap: 9000 words, the command line's and its files'.
+        format!("--args 3 {} 3< {}", sh_join(USR), file("many")),
+        format!("{} {}", "--setenv A a ".repeat(3000), sh_join(USR)),
+    ];
+    let script = "sh -c 'echo A=$A C=$C; stat -c \"%a %n\" /made; for fd in 3 4; do [ -e /proc/self/fd/$fd ] && echo fd $fd open; done; true'";
+    for (opts, said) in cases.iter().zip(["", "not supported in arguments file", "--setenv", "9000", "9000"]) {
+        let [nook, bwrap] = [nook_bwrap(), real_bwrap().to_string()]
+            .map(|tool| Run::sh(who, &format!("{tool} {opts} {script}"), &[] as &[&str]).run());
+        assert_eq!((nook.code, &nook.stdout), (bwrap.code, &bwrap.stdout), "{opts}:\n{nook}\n{bwrap}");
+        if said.is_empty() {
+            assert_eq!(nook.stdout, "A=a C=\n700 /made\n", "{nook}");
+        } else {
+            assert!(nook.code == 1 && nook.stderr.starts_with("bwrap: ") && nook.stderr.contains(said) && nook.stderr.lines().count() == 1, "{nook}");
+        }
+    }
+}
+
+both!(pidns_nested, userns_block_fd, userns2, args_files);
