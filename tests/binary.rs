@@ -49,9 +49,11 @@ const INITRAMFS_BUDGET: u64 = 40 * 1024;
 /// nook as bwrap (`--no-default-features --features bwrap`: the container
 /// machinery with bwrap's parser in place of run's, and init): 76,904
 /// bytes when it came (issue 18); `--pidns` with `--unshare-pid`,
-/// `--userns-block-fd` and several `--args` 392 more (77,240). With the
-/// default roles it would be 97,832, over the hard limit.
-const BWRAP_BUDGET: u64 = 76 * 1024;
+/// `--userns-block-fd`, several `--args`, /proc's covers, `--file` over an
+/// existing DEST, C's `--size` and wrapper fds 0-2 brought it to 77,400
+/// after the fourth size pass, the caller's fds handed on to 77,912. With
+/// the default roles it is about 99,400, over the hard limit.
+const BWRAP_BUDGET: u64 = 77 * 1024;
 
 /// The budget of the build under test (Cargo.toml's features): the
 /// default build's (with or without switch-root, which is to join it),

@@ -116,8 +116,7 @@ fn bind_root(who: Who) {
 }
 
 fn identity(who: Who) {
-    // (Not CapInh: nook sets it to the kept set, bwrap leaves it empty.)
-    let script = "id; grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status; cat /proc/self/uid_map";
+    let script = "id; grep -E '^Cap' /proc/self/status; cat /proc/self/uid_map";
     assert_same(who, "/", &with(&["--proc", "/proc"]), script);
     assert_same(who, "/", &with(&["--unshare-user", "--uid", "0", "--gid", "0", "--proc", "/proc"]), script);
     assert_same(who, "/", &with(&["--unshare-user", "--uid", "1234", "--gid", "99", "--proc", "/proc"]), script);
@@ -226,6 +225,143 @@ fn fd_operations(who: Who) {
     }
     assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on the fd operations");
     assert!(seen[0].contains("666 /etc/f\n600 /etc/d\n640 /etc/r\n") && seen[0].ends_with("rw\nro\nro\nrc=0\n"), "{}", seen[0]);
+}
+
+/// `--file FD DEST` over a DEST that exists: bwrap creat()s it, so the file
+/// is truncated and written, its mode kept, through a symlink inside the
+/// root too, and on a host bind; `--bind-data` and `--ro-bind-data` bind
+/// over an existing file; a read-only DEST fails.
+fn file_over_existing(who: Who) {
+    let dir = scratch(who, "file");
+    for (name, text) in [("one", "one\n"), ("two", "second file\n"), ("three", "third\n")] {
+        fs::write(dir.join(name), text).unwrap();
+        set_mode(&dir.join(name), 0o644);
+    }
+    let (host, host_file) = (dir.join("h"), dir.join("h").join("f"));
+    fs::create_dir(&host).unwrap();
+    give(who, &host);
+    let input = |name: &str| sh_quote(p(&dir.join(name)));
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        fs::write(&host_file, "old old old\n").unwrap();
+        set_mode(&host_file, 0o640);
+        give(who, &host_file);
+        let script = format!(
+            "{tool} {} --dev /dev --bind {h} /d --dir /x --file 3 /x/a --file 4 /x/a --symlink a /x/l --file 5 /x/l --file 6 /d/f \
+             --perms 0600 --file 7 /x/b --bind-data 9 /x/b --ro-bind-data 8 /d/f sh -c 'stat -c \"%a %s %n\" /x/a /x/b /d/f; \
+             cat /x/a /x/b /d/f; echo x 2>/dev/null > /d/f || echo ro' 3< {one} 4< {two} 5< {one} 6< {one} 7< {one} 8< {three} 9< {two}; \
+             echo rc=$?; stat -c '%a %s' {f}; cat {f}; \
+             {tool} {} --ro-bind {h} /d --file 3 /d/f true 3< {one}; echo rc=$?",
+            sh_join(USR),
+            sh_join(USR),
+            h = sh_quote(p(&host)),
+            f = sh_quote(p(&host_file)),
+            one = input("one"),
+            two = input("two"),
+            three = input("three"),
+        );
+        let out = Run::sh(who, &script, &[] as &[&str]).run();
+        let first_line = out.stderr.lines().next().unwrap_or("").split(':').next().unwrap_or("").to_string();
+        seen.push((out.stdout, first_line));
+    }
+    assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on --file over an existing DEST");
+    assert_eq!(
+        seen[0].0,
+        "666 4 /x/a\n600 12 /x/b\n600 6 /d/f\none\nsecond file\nthird\nro\nrc=0\n640 4\none\nrc=1\n",
+        "{:?}",
+        seen[0]
+    );
+    assert_eq!(seen[0].1, "bwrap", "the read-only DEST's failure is bwrap's: {:?}", seen[0]);
+}
+
+/// `--proc DEST`, the host's procfs (no PID namespace) or its own: DEST's
+/// sys, sysrq-trigger, irq and bus are bound read-only where this process
+/// could write to them (for real root, irq and bus).
+fn proc_covered(who: Who) {
+    let script = "grep ' /p' /proc/self/mountinfo | cut -d' ' -f5,6";
+    for pid in [&[][..], &["--unshare-pid"], &["--unshare-user"], &["--unshare-user", "--unshare-pid"]] {
+        let out = assert_same(who, "/", &[USR, pid, &["--proc", "/proc", "--proc", "/p"]].concat(), script);
+        if who == Who::Root && pid.is_empty() {
+            assert!(out.stdout.contains("/p/irq ro,") && out.stdout.contains("/p/bus ro,"), "{out}");
+        }
+    }
+}
+
+/// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
+/// else decimal; refused: 0, a sign or a space first, anything after the
+/// digits, more than 2^64-1 (all "a non-zero number of bytes"), and more
+/// than SIZE_MAX/2 ("limited to" it).
+fn size_values(who: Who) {
+    let script = "grep ' /t ' /proc/self/mountinfo | grep -o 'size=[^,]*'";
+    for v in ["4096", "0x2000", "0X3000", "010000", "0x7fffffffffffffff", "0777777777777777777777"] {
+        let out = assert_same(who, "/", &with(&["--proc", "/proc", "--size", v, "--tmpfs", "/t"]), script);
+        assert!(out.code == 0 && out.stdout.starts_with("size="), "{v}: {out}");
+    }
+    let refusals = [
+        ("0", "non-zero"), ("00", "non-zero"), ("0x", "non-zero"), ("08", "non-zero"), (" 4096", "non-zero"), ("+4096", "non-zero"),
+        ("-1", "non-zero"), ("4096k", "non-zero"), ("1e3", "non-zero"), ("", "non-zero"), ("18446744073709551616", "non-zero"),
+        ("9223372036854775808", "9223372036854775807"), ("18446744073709551615", "9223372036854775807"),
+        ("0x8000000000000000", "9223372036854775807"), ("01000000000000000000000", "9223372036854775807"),
+    ];
+    for (v, says) in refusals {
+        let (nook, bwrap) = side_by_side(who, "/", &with(&["--size", v, "--tmpfs", "/t"]), "true");
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{v:?}:\n{nook}\n{bwrap}");
+        let limited = bwrap.stderr.contains("limited to");
+        assert_eq!(limited, says != "non-zero", "{v:?}: {bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: ") && nook.stderr.lines().count() == 1 && nook.stderr.contains(says), "{v:?}: {nook}");
+    }
+    // Twice before one --tmpfs, even when the second value is bad.
+    let (nook, bwrap) = side_by_side(who, "/", &with(&["--size", "4096", "--size", "x", "--tmpfs", "/t"]), "true");
+    assert!(nook.code == 1 && bwrap.code == 1 && bwrap.stderr.contains("twice") && nook.stderr.contains("twice"), "{nook}\n{bwrap}");
+}
+
+/// Every capability set of PROGRAM (CapInh, CapPrm, CapEff, CapBnd,
+/// CapAmb), with and without a user or PID namespace, `--cap-add`,
+/// `--cap-drop` and `--uid`.
+fn capability_sets(who: Who) {
+    let script = "grep ^Cap /proc/self/status";
+    let edits: &[&[&str]] = &[
+        &[], &["--cap-add", "CAP_NET_RAW"], &["--cap-drop", "CAP_NET_RAW"], &["--cap-drop", "ALL", "--cap-add", "cap_chown"],
+        &["--cap-drop", "ALL"], &["--unshare-user"], &["--unshare-user", "--cap-add", "CAP_NET_RAW"],
+        &["--unshare-user", "--cap-drop", "CAP_NET_RAW"], &["--unshare-user", "--cap-drop", "ALL", "--cap-add", "cap_chown"],
+        &["--unshare-user", "--uid", "5"], &["--unshare-user", "--uid", "5", "--cap-add", "cap_chown"],
+    ];
+    for pid in [&[][..], &["--unshare-pid"]] {
+        for edit in edits {
+            let out = assert_same(who, "/", &[USR, pid, &["--proc", "/proc"], edit].concat(), script);
+            assert!(out.stdout.contains("CapInh:") && out.stdout.contains("CapAmb:"), "{out}");
+        }
+    }
+}
+
+/// Wrapper fds among 0, 1 and 2, which bwrap takes: its output goes
+/// there, and PROGRAM starts without the fd (`echo` to a closed stdout
+/// fails); `--sync-fd` is not PROGRAM's either, and `--info-fd 1` reaches
+/// EOF while PROGRAM still runs.
+fn stdio_wrapper_fds(who: Who) {
+    let cases = [
+        "--info-fd 1", "--json-status-fd 1", "--info-fd 2", "--json-status-fd 2", "--sync-fd 1", "--block-fd 0", "--sync-fd 0",
+        "--unshare-pid --sync-fd 0", "--unshare-pid --json-status-fd 1", "--unshare-pid --info-fd 1 --block-fd 0", "--sync-fd 5",
+        "--unshare-pid --sync-fd 5",
+    ];
+    let program = "echo hi; echo err >&2; for f in 0 1 2 5; do [ -e /proc/$$/fd/$f ] && echo fd $f open >&2; done; exit 3";
+    for case in cases {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let fd5 = if case.contains(" 5") { "5>/dev/null" } else { "" };
+            let script = format!("echo x | {tool} {} --proc /proc --unshare-net {case} sh -c {} {fd5}; echo rc=$?", sh_join(USR), sh_quote(program));
+            let out = Run::sh(who, &script, &[] as &[&str]).run();
+            seen.push((digits_blurred(&out.stdout), digits_blurred(&out.stderr)));
+        }
+        assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on {case}");
+        assert!(seen[0].0.ends_with("rc=N\n"), "{case}: {:?}", seen[0]);
+    }
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        let script = format!("{tool} {} --info-fd 1 sleep 3 | {{ timeout 2 cat > /dev/null && echo eof || echo no-eof; }}", sh_join(USR));
+        seen.push(Run::sh(who, &script, &[] as &[&str]).run().stdout);
+    }
+    assert_eq!(seen, ["eof\n", "eof\n"], "--info-fd 1 reaches EOF only when the sandbox ends");
 }
 
 /// `--lock-file DEST`: a read lock (fcntl) on DEST while PROGRAM runs, none
@@ -382,7 +518,7 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
 
 /// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
 /// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill
@@ -537,4 +673,50 @@ fn args_files(who: Who) {
     }
 }
 
-both!(pidns_nested, userns_block_fd, userns2, args_files);
+/// The caller's fds: bwrap hands PROGRAM every fd left open that no option
+/// took (a wrapper's socket or pipe), and closes those its options took
+/// (`--info-fd`, `--json-status-fd`, `--file`, the data and fd binds,
+/// `--block-fd`, `--sync-fd`, `--seccomp`, `--args`); nook as bwrap does
+/// the same, with and without a PID namespace (its init between).
+fn inherited_fds(who: Who) {
+    let dir = scratch(who, "fds");
+    // An allow-all classic BPF program: one `ret SECCOMP_RET_ALLOW`.
+    fs::write(dir.join("allow"), [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]).unwrap();
+    fs::write(dir.join("args"), b"--setenv\0A\0a\0").unwrap();
+    fs::write(dir.join("data"), b"hello\n").unwrap();
+    for f in ["allow", "args", "data"] {
+        set_mode(&dir.join(f), 0o644);
+    }
+    let f = |name: &str| sh_quote(p(&dir.join(name)));
+    // dash takes fds 0 to 9: the options' fds in two runs, 5 and 7 (and 9)
+    // the caller's own.
+    let runs = [
+        ("--info-fd 3 --json-status-fd 4 --file 6 /f --ro-bind-data 8 /g --bind-fd 9 /h", &["5", "7"][..], &["4", "6", "8", "9"][..], format!("3> /dev/null 4> /dev/null 6< {d} 8< {d} 9< /usr/share", d = f("data"))),
+        ("--sync-fd 3 --block-fd 4 --seccomp 6 --args 8 --lock-file /usr", &["5", "7", "9"][..], &["4", "6", "8"][..], format!("3< {d} 4< /dev/null 6< {} 8< {} 9< {d}", f("allow"), f("args"), d = f("data"))),
+    ];
+    for pid in ["", "--unshare-pid"] {
+        for (opts, kept, taken, redirects) in &runs {
+            let mut seen = Vec::new();
+            for tool in [nook_bwrap(), real_bwrap().to_string()] {
+                let out_file = dir.join("out");
+                let _ = fs::remove_file(&out_file);
+                let script = format!(
+                    "{tool} {} --dev /dev --proc /proc {pid} {opts} \
+                     sh -c 'ls /proc/self/fd | sort -n | tr \"\\n\" \" \"; echo; cat <&5; echo to-seven >&7' \
+                     5< {data} 7> {out} {redirects}; echo rc=$?; cat {out}",
+                    sh_join(USR), data = f("data"), out = sh_quote(p(&out_file))
+                );
+                let out = Run::sh(who, &script, &[] as &[&str]).run();
+                seen.push(format!("{}{}", out.stdout, out.stderr));
+            }
+            assert_eq!(seen[0], seen[1], "{pid} {opts}: nook as bwrap and bwrap hand PROGRAM different fds");
+            // (3 is ls's own, of /proc/self/fd, when no option kept it; the
+            // test's shell may hold more, above 9.)
+            let listed: Vec<&str> = seen[0].lines().next().unwrap_or("").split_whitespace().collect();
+            assert!(kept.iter().all(|fd| listed.contains(fd)) && !taken.iter().any(|fd| listed.contains(fd)), "{pid} {opts}: {}", seen[0]);
+            assert!(seen[0].contains("\nhello\nrc=0\nto-seven\n"), "{pid} {opts}: {}", seen[0]);
+        }
+    }
+}
+
+both!(pidns_nested, userns_block_fd, userns2, args_files, inherited_fds);

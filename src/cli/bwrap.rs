@@ -10,7 +10,7 @@ use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, capability, hostname, number, open_fd, size};
+use crate::cli::values::{bad_value, capability, hostname, number, open_fd};
 use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
@@ -276,16 +276,27 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Size => {
                 let v = cur.value()?;
-                if tmpfs_size.replace(size(arg, v)?).is_some() {
+                // Checked before the value, as bwrap does.
+                if tmpfs_size.is_some() {
                     return Err(Failure::option(arg, c"given twice for the same operation"));
                 }
+                tmpfs_size = Some(c_size(arg, v)?);
             }
             B::Label => {
                 cur.value()?;
                 return Err(Failure::option(arg, c"labeling not supported on this system"));
             }
             B::Fd(kind) => {
-                let fd = open_fd(arg, cur.value()?)?;
+                let v = cur.value()?;
+                // bwrap takes 0, 1 and 2 as well: moved above stdio, which
+                // PROGRAM then starts without (kernel/raw.rs).
+                let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
+                    // bwrap's parent closes --info-fd once written: a reader
+                    // sees EOF while PROGRAM runs (but for 2, nook's stderr).
+                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
+                        .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
+                    _ => open_fd(arg, v)?,
+                };
                 if fd_slot(plan, kind).replace(fd).is_some() {
                     only_the_last(arg);
                 }
@@ -388,12 +399,29 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.no_init && !plan.bwrap.locks.is_empty() {
         return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
     }
+    // bwrap closes the fds its options take before PROGRAM, and hands it
+    // every other fd its caller left open (setup/process.rs): these are
+    // marked close-on-exec now, before any exec (nook reads and writes them
+    // in processes that do not exec).
+    let taken = plan.ops.iter().filter_map(|op| match *op {
+        Op::Data { fd, .. } | Op::BindFd { fd, .. } => Some(fd),
+        _ => None,
+    });
+    // (--userns-block-fd's stays open, as bwrap leaves it.)
+    let wrappers = [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync];
+    let filters = plan.process.sandbox.filter_fds.iter().map(|f| f.fd);
+    for fd in wrappers.into_iter().flatten().chain(taken).chain(filters) {
+        let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
+    }
+    // nook (the outer process, or the monitor) holds --sync-fd until it
+    // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
+    plan.fds.sync = None;
     plan.pid_ns = pid_ns_wanted;
     if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
         // "We share the pid namespace anyway": the host's procfs.
         for op in plan.ops.iter_mut() {
             if let Op::Proc { dest } = *op {
-                *op = Op::Bind { src: c"/proc", dest, kind: BindKind::ReadWrite, optional: false };
+                *op = Op::Bind { src: crate::plan::bwrap::HOST_PROC, dest, kind: BindKind::ReadWrite, optional: false };
             }
         }
     }
@@ -437,6 +465,23 @@ fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: 
 /// `/`, `//`, `/.` and the like: the root itself.
 fn is_root(dest: &CStr) -> bool {
     dest.to_bytes().iter().all(|&c| c == b'/' || c == b'.') && !dest.to_bytes().windows(2).any(|w| w == b"..")
+}
+
+/// `--size` as bwrap reads it, with strtoull(3) in base 0: `0x` then hex,
+/// a leading `0` then octal, else decimal; a digit first (no sign, no
+/// space), nothing after, not 0, and at most SIZE_MAX/2.
+fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
+    let b = v.to_bytes();
+    let (digits, radix) = match b {
+        [b'0', b'x' | b'X', hex @ ..] => (hex, 16),
+        [b'0', oct @ ..] => (oct, 8),
+        _ => (b, 10),
+    };
+    match crate::base::num::parse_number(digits, radix) {
+        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, c"is more than tmpfs takes (9223372036854775807)")),
+        Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
+        _ => Err(bad_value(option, v, c"is not a non-zero number of bytes")),
+    }
 }
 
 fn octal<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, u32> {

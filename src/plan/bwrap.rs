@@ -50,6 +50,11 @@ pub enum OverlayKind {
     ReadOnly,
 }
 
+/// The source of the bind that is `--proc DEST` without a PID namespace
+/// (the host's procfs): told from a user's `--bind /proc` by its address,
+/// since no argument lives there.
+pub static HOST_PROC: &CStr = c"/proc";
+
 /// `--lock-file`s one plan holds.
 pub const MAX_LOCKS: usize = 16;
 

@@ -226,7 +226,7 @@ fn exec_init(
     }
     // Only the fd that reports a failed exec crosses into the init.
     let fail_fd = exec_fail_fd.map(|fd| fd.as_raw_fd());
-    if let Err(f) = close_on_exec_but(fail_fd) {
+    if let Err(f) = close_on_exec_but(fail_fd, &[]) {
         return f.exit();
     }
     // The caller's seccomp filters, read when run started, cross in memfds
