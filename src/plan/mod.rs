@@ -216,7 +216,6 @@ pub struct RunPlan<'a> {
     pub root: Option<&'a CStr>,
     pub keep_old_root: Option<&'a CStr>,
     pub ro_root: bool,
-    pub ops: Vec<Op<'a>, MAX_OPS>,
     /// `--unshare-pid`: nook forks, and the child is PID 1 inside.
     pub pid_ns: bool,
     /// `--no-init`: PROGRAM itself is PID 1.
@@ -234,9 +233,6 @@ pub struct RunPlan<'a> {
     pub enter_pid: Option<&'a CStr>,
     /// `nook mounts`'s options.
     pub mounts: mounts::MountsPlan<'a>,
-    /// `run`'s PID-1 options and their values, the words as given, which
-    /// the init it re-executes reads again.
-    pub init_words: Vec<&'a CStr, 64>,
     /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
     /// new, or legacy (mount(2) on /proc/self/fd/N paths).
     pub mount_api: crate::base::MountApi,
@@ -246,6 +242,14 @@ pub struct RunPlan<'a> {
     /// What the bwrap personality adds (plan/bwrap.rs).
     #[cfg(feature = "bwrap")]
     pub bwrap: bwrap::BwrapPlan<'a>,
+    /// `run`'s PID-1 options and their values, the words as given, which
+    /// the init it re-executes reads again.
+    pub init_words: Vec<&'a CStr, 64>,
+    /// The mount operations, in order. With `init_words`, last: their
+    /// unused capacity (most of the plan) then lies past every flag, which
+    /// share a page or two instead of lying on both sides of it (each side
+    /// a page fault more in every process of a launch).
+    pub ops: Vec<Op<'a>, MAX_OPS>,
 }
 
 impl<'a> RunPlan<'a> {

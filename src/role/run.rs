@@ -27,7 +27,8 @@ use rustix::io::Errno;
 /// (PID 1's resident memory).
 #[inline(never)]
 pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
-    let parent = rustix::process::getppid();
+    // Wanted only to watch the parent: no getppid(2) on every launch.
+    let parent = if plan.die_with_parent { rustix::process::getppid() } else { None };
     // bwrap's --userns and --pidns: joined before anything else is made.
     #[cfg(feature = "bwrap")]
     if let Err(f) = crate::setup::bwrap::join(plan.bwrap.userns, rustix::thread::LinkNameSpaceType::User, c"--userns")
@@ -41,6 +42,14 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Ok(env) => env,
         Err(f) => return f.exit(),
     };
+    // PROGRAM's PWD names where it starts, as given (as bwrap does). Set
+    // here, before any fork: the container's process then only reads the
+    // environment (each page it wrote would be copied, a page fault).
+    // bwrap's PWD depends on the tree (setup::bwrap::settle_workdir).
+    #[cfg(not(feature = "bwrap"))]
+    if let Err(e) = env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()) {
+        return Failure::new(c"set", c"PWD", e).exit();
+    }
     if let Err(f) = crate::setup::namespaces::leave_session_keyring() {
         return f.exit();
     }
@@ -222,8 +231,11 @@ fn exec_init(
     }
     // The caller's seccomp filters, read when run started, cross in memfds
     // of their own (the init's PROGRAM reads them as --add-seccomp-fd).
+    // (None given, the store is not even read: its page stays unmapped.)
     let mut carriers = heapless::Vec::new();
-    if let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers) {
+    if !plan.process.sandbox.filter_fds.is_empty()
+        && let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers)
+    {
         return Failure::new(c"hand on", c"the seccomp filters", e).exit();
     }
     let handover = Handover { mask: inherited_mask.0, foreground, exec_fail_fd: fail_fd, seccomp_fds: &carriers };
@@ -313,8 +325,9 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
 }
 
 /// The container process's last steps before exec: the mount tree, the
-/// lock on it, PWD, the wrapper's JSON, the wait on `--block-fd`. `proc`
+/// lock on it, bwrap's PWD, the wrapper's JSON, the wait on `--block-fd`. `proc`
 /// is the caller's /proc (see `run`).
+#[cfg_attr(not(feature = "bwrap"), allow(unused_variables))]
 fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>) -> Result<(), Failure<'a>> {
     use rustix::fs::{Mode, OFlags};
     // This process's /proc directory; dropped before the exec (and
@@ -349,9 +362,6 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // A --cap-add that cannot be honoured fails before anything is built.
     plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
-    // PROGRAM's PWD names where it starts, as given (as bwrap does).
-    #[cfg(not(feature = "bwrap"))]
-    env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     #[cfg(feature = "bwrap")]
     crate::setup::bwrap::settle_workdir(plan, env).map_err(|e| Failure::new(c"set", c"PWD", e))?;
     #[cfg(feature = "bwrap")]

@@ -66,6 +66,11 @@ impl<'a> Environment<'a> {
     #[inline(never)]
     #[cfg_attr(not(nook_process), allow(unused_variables))]
     fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
+        // A write first: the shared slot's page, untouched so far, then
+        // faults in once, where a read of the length first maps the zero
+        // page and the first push faults again to replace it.
+        // SAFETY: 0 entries is within the capacity, and the slot is empty.
+        unsafe { self.entries.set_len(0) };
         for entry in envp.iter() {
             if entry.to_bytes().starts_with(b"NOOK_") {
                 continue;

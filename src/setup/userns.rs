@@ -159,8 +159,13 @@ impl Maps {
     }
 }
 
+/// The longest map text: MAX_ID_RANGES lines of three u32 ("4294967295"),
+/// two spaces and a newline. Sized to that, not to a page: a 4 KiB buffer
+/// made the frame reach one stack page deeper, a page fault on every launch.
+const MAP_TEXT_BYTES: usize = MAX_ID_RANGES * (3 * 10 + 3);
+
 fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static CStr) -> Result<'a, ()> {
-    let mut text = Buf::<4096>::new();
+    let mut text = Buf::<MAP_TEXT_BYTES>::new();
     for r in map {
         text.dec(r.inside as u64).push(b" ").dec(r.outside as u64).push(b" ").dec(r.count as u64).push(b"\n");
     }
@@ -338,6 +343,10 @@ const ID_MAP_FILES: [&CStr; 2] = [c"uid_map", c"gid_map"];
 ///
 /// `proc_self` is this process's /proc directory, opened before the pivot
 /// (the container may have no procfs).
+// Out of line: its three 4 KiB buffers would otherwise be part of
+// role::run::finish_setup's frame, whose every page the stack probes touch
+// on every launch, locked or not.
+#[inline(never)]
 pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
     use rustix::fs::{Mode, OFlags};
     let mut maps = [Buf::<4096>::new(), Buf::<4096>::new()];

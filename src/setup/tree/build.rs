@@ -144,6 +144,9 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
 
 /// Makes slaves (non-recursively) of every mount on the canonical path of
 /// the root, `/` included: whichever of them is the root's parent mount.
+// Out of line: its two 4 KiB buffers would otherwise be part of
+// role::run::build_tree's frame, probed page by page on every launch.
+#[inline(never)]
 fn make_ancestors_slaves<'a, S: Sys>(sys: &mut S, host: &S::Fd, dir: &'a CStr) -> Result<'a, ()> {
     let mut canonical = [0u8; 4096];
     let n = sys.fd_path(host, &mut canonical).at(c"resolve root", dir)?;
