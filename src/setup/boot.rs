@@ -65,26 +65,33 @@ struct Buffers {
     argv: [*const c_char; MAX_INIT_ARGS + 2],
 }
 
+/// Boot's buffers, in .bss: as a local they were a 110 KB stack frame,
+/// zeroed and probed page by page; here their pages are touched only as
+/// far as boot reads.
+static mut BUFFERS: Buffers = Buffers {
+    cmdline: [0; 4096],
+    list: [0; 16384],
+    filesystems: [0; 4096],
+    head: [0; superblock::PROBE_LEN],
+    path: Buf::new(),
+    flags: Buf::new(),
+    init: Buf::new(),
+    words: [0; 4096],
+    root: Buf::new(),
+    device: Buf::new(),
+    fstype: Buf::new(),
+    argv: [core::ptr::null(); MAX_INIT_ARGS + 2],
+};
+
 /// `nook boot`, as PID 1 with the kernel's `envp`; `verbose` from
 /// NOOK_VERBOSE; `args` for the root's init. Never returns.
 #[inline(never)]
 pub fn boot(verbose: u8, args: Argv, envp: Argv) -> ! {
     set_verbosity(verbose);
-    let mut bufs = Buffers {
-        cmdline: [0; 4096],
-        list: [0; 16384],
-        filesystems: [0; 4096],
-        head: [0; superblock::PROBE_LEN],
-        path: Buf::new(),
-        flags: Buf::new(),
-        init: Buf::new(),
-        words: [0; 4096],
-        root: Buf::new(),
-        device: Buf::new(),
-        fstype: Buf::new(),
-        argv: [core::ptr::null(); MAX_INIT_ARGS + 2],
-    };
-    let f = steps(&mut bufs, verbose, args, envp.as_ptr());
+    // SAFETY: boot runs once, single-threaded, and never returns: this is
+    // the only reference to the buffers.
+    let bufs = unsafe { &mut *core::ptr::addr_of_mut!(BUFFERS) };
+    let f = steps(bufs, verbose, args, envp.as_ptr());
     give_up(f, envp.as_ptr())
 }
 
