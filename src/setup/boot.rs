@@ -126,8 +126,11 @@ fn read_file<'b>(path: &CStr, buf: &'b mut [u8]) -> core::result::Result<&'b [u8
     Ok(buf.get(..n).unwrap_or(&[]))
 }
 
-fn is_block_device(path: &CStr) -> bool {
-    rustix::fs::stat(path).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice)
+/// Whether `device` names a block device. Out of line: find_device's two
+/// answers share it.
+#[inline(never)]
+fn is_block_device(device: &mut Buf<64>) -> bool {
+    device.as_cstr().is_ok_and(|path| rustix::fs::stat(path).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice))
 }
 
 /// Every step up to the exec of the root's init; returns the failure
@@ -277,7 +280,7 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
     device.clear();
     if let Root::Path(path) = wanted {
         device.push(path);
-        return device.as_cstr().is_ok_and(is_block_device);
+        return is_block_device(device);
     }
     let Ok(dir) = crate::kernel::raw::open_cloexec(c"/sys/class/block", OFlags::RDONLY | OFlags::DIRECTORY) else {
         return false;
@@ -316,7 +319,7 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
             }
         };
         if found {
-            return device.as_cstr().is_ok_and(is_block_device);
+            return is_block_device(device);
         }
     }
     false
