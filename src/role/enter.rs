@@ -183,7 +183,7 @@ fn gone<'a>(step: Step, pid_text: &'a CStr, e: Errno) -> Failure<'a> {
 #[inline(never)]
 fn foreign_namespaces(pid: i32) -> Option<u32> {
     let mut flags = 0;
-    for (name, flag) in NAMESPACES {
+    for &(name, flag) in &NAMESPACES {
         let theirs = ns_inode(Some(pid), name);
         match (ns_inode(None, name), theirs) {
             (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
@@ -226,7 +226,7 @@ fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno
     }
     // Opened first: once in the target's mount namespace, its /proc is gone.
     let mut files: [Option<OwnedFd>; 8] = Default::default();
-    for (slot, (name, flag)) in files.iter_mut().zip(NAMESPACES) {
+    for (slot, (name, flag)) in files.iter_mut().zip(&NAMESPACES) {
         if flags & flag != 0 {
             let mut path = Buf::<48>::new();
             path.push(b"ns/").push(name.as_bytes());
@@ -235,7 +235,7 @@ fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno
     }
     // The user namespace first: it grants the capabilities the others need.
     for user_pass in [true, false] {
-        for (file, (_, flag)) in files.iter().zip(NAMESPACES) {
+        for (file, &(_, flag)) in files.iter().zip(&NAMESPACES) {
             if let Some(fd) = file.as_ref().filter(|_| (flag == k::CLONE_NEWUSER) == user_pass) {
                 raw::setns(fd.as_fd(), flag)?;
             }
