@@ -12,8 +12,7 @@
 //!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
 use crate::base::error::{Context, Result};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Tree};
-use crate::setup::tree::ops::{TMPFS_STEPS, mount_new};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, TMPFS_STEPS, Tree, mount_new};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{c_strings, c_tail};

@@ -8,12 +8,12 @@
 //! API, mount(2) on /proc/self/fd/N, see legacy.rs), never by a path looked
 //! up again, so a path swapped after the check cannot redirect them.
 
-use crate::base::error::{Context, Failure, Result, Step};
+use crate::base::error::{Context, Failure, Result};
 use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, Tree, bind_flags, create, ensure, ensure_dir, split_last};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, TMPFS_STEPS, Tree, bind_flags, create, ensure, ensure_dir, mount_new, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -113,31 +113,6 @@ fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: 
     let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, TMPFS_STEPS, None)?;
     tree.made_by_nook(sys, &fs);
     Ok(())
-}
-
-/// The steps of a tmpfs's creation and of its attaching on DEST.
-pub(super) const TMPFS_STEPS: [Step; 2] = [c"create tmpfs for", c"mount tmpfs on"];
-
-/// A new filesystem of `fstype` attached on DEST (a directory, created if
-/// missing): its handle. `steps` name the creation and the attaching; an
-/// EPERM from either gets `eperm_hint`. Eight arguments: a struct of the
-/// steps and the hint, in a static, took 160 bytes more.
-#[allow(clippy::too_many_arguments)]
-#[inline(never)]
-pub(super) fn mount_new<'a, S: Sys>(
-    sys: &mut S,
-    tree: &mut Tree<'a, S>,
-    dest: &'a CStr,
-    fstype: &'static CStr,
-    options: &[(&CStr, &CStr)],
-    attrs: u64,
-    steps: [Step; 2],
-    eperm_hint: Option<&'static CStr>,
-) -> Result<'a, S::Fd> {
-    let fs = sys.new_filesystem(fstype, options, attrs).at(steps[0], dest).map_err(|e| e.hint_on(Errno::PERM, eperm_hint))?;
-    let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
-    sys.attach(&fs, &target).at(steps[1], dest).map_err(|e| e.hint_on(Errno::PERM, eperm_hint))?;
-    Ok(fs)
 }
 
 // Out of line: smaller than inlined into its caller (measured).
