@@ -90,6 +90,8 @@ const SETUP_ONLY: &[&str] = &[
     // on its way out (it exits right after), and traces only with
     // NOOK_VERBOSE; the line they print goes through base/out.rs's Line.
     "base::error", "base::out::Line", "base::out::trace_line",
+    // The packed errno texts and help: read for a failure or --help.
+    "base::packed",
 ];
 
 /// Code of the crates nook uses that only setup (or PROGRAM's side of the
@@ -135,18 +137,21 @@ fn setup_only() -> Vec<String> {
 /// `_ZN76_$LT$nook..kernel..sys..Linux$u20$as$u20$...`).
 const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 
-/// The linker script: [`DISCARD`], then two segments of their own, each
-/// starting on the next 64 KiB boundary plus the file offset's place in
-/// its page (so the file needs no padding): the read-only data PID 1 does
-/// not read, then [`SETUP_ONLY`]'s code; then [`MERGED`].
+/// The linker script: [`DISCARD`], then a segment of its own, starting on
+/// the next 64 KiB boundary plus the file offset's place in its page (so
+/// the file needs no padding): the read-only data PID 1 does not read,
+/// then [`SETUP_ONLY`]'s code; then [`MERGED`]. Both in one segment (with
+/// -z noseparate-code, as .text and .rodata are in the first): a segment
+/// of their own each cost a program header (56 bytes) and the padding to
+/// the next boundary, and bought only that setup's strings were not
+/// executable.
 ///
-/// The first holds the C strings (`.rodata.str*`: every `c"..."` literal,
+/// The data holds the C strings (`.rodata.str*`: every `c"..."` literal,
 /// merged into one input section that no name ties to its user, mostly
 /// setup's messages) and the jump tables and statics of [`SETUP_ONLY`]'s
 /// functions. PID 1 reads a C string only on its way out with an error,
 /// or when tracing (NOOK_VERBOSE); what it passes the kernel on its way
-/// (its name, the directory it sits in) is in its own segment. Read-only
-/// and not executable.
+/// (its name, the directory it sits in) is in its own segment.
 fn linker_script() -> String {
     let mut code = String::new();
     let mut data = String::from(" .rodata.str*");
@@ -170,7 +175,7 @@ fn linker_script() -> String {
     code += " .text.setup.*";
     format!(
         "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .rodata.setup : {{ *({data} ) }}\n  \
-         . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
+         .text.setup : {{ *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
     )
 }
 
@@ -224,7 +229,7 @@ fn main() {
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
-    pack_help();
+    pack_texts();
     let hash = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()
@@ -282,20 +287,41 @@ fn help_for_build(text: &str) -> String {
     out
 }
 
-/// `nook --help`'s text (src/cli/help.txt) is stored packed (see help.rs): each
+/// The errno texts of src/base/error.rs's table (its `errnos!` lines,
+/// `    NAME "ENAME" "text",`), as base/packed.rs holds them:
+/// "EPERM\0Operation not permitted\0...".
+fn errno_texts() -> String {
+    println!("cargo:rerun-if-changed=src/base/error.rs");
+    let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let source = std::fs::read_to_string(dir.join("src/base/error.rs")).unwrap();
+    let table = source.split_once("\nerrnos! {\n").expect("base/error.rs has its errnos! table").1;
+    let mut out = String::new();
+    for line in table.lines().take_while(|l| *l != "}") {
+        let quoted: Vec<&str> = line.split('"').collect();
+        assert!(quoted.len() == 5 && quoted[4] == ",", "base/error.rs's errnos! line {line:?}");
+        out += &format!("{}\0{}\0", quoted[1], quoted[3]);
+    }
+    out
+}
+
+/// The errno texts and `nook --help`'s text (src/cli/help.txt), in that
+/// order, stored packed (see base/packed.rs): each
 /// run of 3 to 10 bytes that already occurred at most 4095 bytes before
 /// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
 /// low byte of the distance. The text is ASCII, so the high bit marks
 /// them. The parse is optimal (the fewest bytes, found backwards from the
-/// end); the text shrinks to about half.
-fn pack_help() {
+/// end); the texts shrink to about half, the help the more for the words
+/// it shares with the errno texts.
+fn pack_texts() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 7;
     const WINDOW: usize = 4095;
     println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let text = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap()).into_bytes();
-    assert!(text.is_ascii(), "src/cli/help.txt must be ASCII");
+    let errnos = errno_texts();
+    let help = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap());
+    let text = format!("{errnos}{help}").into_bytes();
+    assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
     let longest: Vec<(usize, usize)> = (0..n)
@@ -337,7 +363,8 @@ fn pack_help() {
         }
     }
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
-    std::fs::write(out.join("help.packed"), &packed).unwrap();
-    std::fs::write(out.join("help_len.rs"), format!("{}\n", text.len())).unwrap();
-    std::fs::write(out.join("help_packed_len.rs"), format!("{}\n", packed.len())).unwrap();
+    std::fs::write(out.join("texts.packed"), &packed).unwrap();
+    std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
+    std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
+    std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

@@ -116,8 +116,7 @@ fn bind_root(who: Who) {
 }
 
 fn identity(who: Who) {
-    // (Not CapInh: nook sets it to the kept set, bwrap leaves it empty.)
-    let script = "id; grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status; cat /proc/self/uid_map";
+    let script = "id; grep -E '^Cap' /proc/self/status; cat /proc/self/uid_map";
     assert_same(who, "/", &with(&["--proc", "/proc"]), script);
     assert_same(who, "/", &with(&["--unshare-user", "--uid", "0", "--gid", "0", "--proc", "/proc"]), script);
     assert_same(who, "/", &with(&["--unshare-user", "--uid", "1234", "--gid", "99", "--proc", "/proc"]), script);
@@ -226,6 +225,143 @@ fn fd_operations(who: Who) {
     }
     assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on the fd operations");
     assert!(seen[0].contains("666 /etc/f\n600 /etc/d\n640 /etc/r\n") && seen[0].ends_with("rw\nro\nro\nrc=0\n"), "{}", seen[0]);
+}
+
+/// `--file FD DEST` over a DEST that exists: bwrap creat()s it, so the file
+/// is truncated and written, its mode kept, through a symlink inside the
+/// root too, and on a host bind; `--bind-data` and `--ro-bind-data` bind
+/// over an existing file; a read-only DEST fails.
+fn file_over_existing(who: Who) {
+    let dir = scratch(who, "file");
+    for (name, text) in [("one", "one\n"), ("two", "second file\n"), ("three", "third\n")] {
+        fs::write(dir.join(name), text).unwrap();
+        set_mode(&dir.join(name), 0o644);
+    }
+    let (host, host_file) = (dir.join("h"), dir.join("h").join("f"));
+    fs::create_dir(&host).unwrap();
+    give(who, &host);
+    let input = |name: &str| sh_quote(p(&dir.join(name)));
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        fs::write(&host_file, "old old old\n").unwrap();
+        set_mode(&host_file, 0o640);
+        give(who, &host_file);
+        let script = format!(
+            "{tool} {} --dev /dev --bind {h} /d --dir /x --file 3 /x/a --file 4 /x/a --symlink a /x/l --file 5 /x/l --file 6 /d/f \
+             --perms 0600 --file 7 /x/b --bind-data 9 /x/b --ro-bind-data 8 /d/f sh -c 'stat -c \"%a %s %n\" /x/a /x/b /d/f; \
+             cat /x/a /x/b /d/f; echo x 2>/dev/null > /d/f || echo ro' 3< {one} 4< {two} 5< {one} 6< {one} 7< {one} 8< {three} 9< {two}; \
+             echo rc=$?; stat -c '%a %s' {f}; cat {f}; \
+             {tool} {} --ro-bind {h} /d --file 3 /d/f true 3< {one}; echo rc=$?",
+            sh_join(USR),
+            sh_join(USR),
+            h = sh_quote(p(&host)),
+            f = sh_quote(p(&host_file)),
+            one = input("one"),
+            two = input("two"),
+            three = input("three"),
+        );
+        let out = Run::sh(who, &script, &[] as &[&str]).run();
+        let first_line = out.stderr.lines().next().unwrap_or("").split(':').next().unwrap_or("").to_string();
+        seen.push((out.stdout, first_line));
+    }
+    assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on --file over an existing DEST");
+    assert_eq!(
+        seen[0].0,
+        "666 4 /x/a\n600 12 /x/b\n600 6 /d/f\none\nsecond file\nthird\nro\nrc=0\n640 4\none\nrc=1\n",
+        "{:?}",
+        seen[0]
+    );
+    assert_eq!(seen[0].1, "bwrap", "the read-only DEST's failure is bwrap's: {:?}", seen[0]);
+}
+
+/// `--proc DEST`, the host's procfs (no PID namespace) or its own: DEST's
+/// sys, sysrq-trigger, irq and bus are bound read-only where this process
+/// could write to them (for real root, irq and bus).
+fn proc_covered(who: Who) {
+    let script = "grep ' /p' /proc/self/mountinfo | cut -d' ' -f5,6";
+    for pid in [&[][..], &["--unshare-pid"], &["--unshare-user"], &["--unshare-user", "--unshare-pid"]] {
+        let out = assert_same(who, "/", &[USR, pid, &["--proc", "/proc", "--proc", "/p"]].concat(), script);
+        if who == Who::Root && pid.is_empty() {
+            assert!(out.stdout.contains("/p/irq ro,") && out.stdout.contains("/p/bus ro,"), "{out}");
+        }
+    }
+}
+
+/// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
+/// else decimal; refused: 0, a sign or a space first, anything after the
+/// digits, more than 2^64-1 (all "a non-zero number of bytes"), and more
+/// than SIZE_MAX/2 ("limited to" it).
+fn size_values(who: Who) {
+    let script = "grep ' /t ' /proc/self/mountinfo | grep -o 'size=[^,]*'";
+    for v in ["4096", "0x2000", "0X3000", "010000", "0x7fffffffffffffff", "0777777777777777777777"] {
+        let out = assert_same(who, "/", &with(&["--proc", "/proc", "--size", v, "--tmpfs", "/t"]), script);
+        assert!(out.code == 0 && out.stdout.starts_with("size="), "{v}: {out}");
+    }
+    let refusals = [
+        ("0", "non-zero"), ("00", "non-zero"), ("0x", "non-zero"), ("08", "non-zero"), (" 4096", "non-zero"), ("+4096", "non-zero"),
+        ("-1", "non-zero"), ("4096k", "non-zero"), ("1e3", "non-zero"), ("", "non-zero"), ("18446744073709551616", "non-zero"),
+        ("9223372036854775808", "9223372036854775807"), ("18446744073709551615", "9223372036854775807"),
+        ("0x8000000000000000", "9223372036854775807"), ("01000000000000000000000", "9223372036854775807"),
+    ];
+    for (v, says) in refusals {
+        let (nook, bwrap) = side_by_side(who, "/", &with(&["--size", v, "--tmpfs", "/t"]), "true");
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{v:?}:\n{nook}\n{bwrap}");
+        let limited = bwrap.stderr.contains("limited to");
+        assert_eq!(limited, says != "non-zero", "{v:?}: {bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: ") && nook.stderr.lines().count() == 1 && nook.stderr.contains(says), "{v:?}: {nook}");
+    }
+    // Twice before one --tmpfs, even when the second value is bad.
+    let (nook, bwrap) = side_by_side(who, "/", &with(&["--size", "4096", "--size", "x", "--tmpfs", "/t"]), "true");
+    assert!(nook.code == 1 && bwrap.code == 1 && bwrap.stderr.contains("twice") && nook.stderr.contains("twice"), "{nook}\n{bwrap}");
+}
+
+/// Every capability set of PROGRAM (CapInh, CapPrm, CapEff, CapBnd,
+/// CapAmb), with and without a user or PID namespace, `--cap-add`,
+/// `--cap-drop` and `--uid`.
+fn capability_sets(who: Who) {
+    let script = "grep ^Cap /proc/self/status";
+    let edits: &[&[&str]] = &[
+        &[], &["--cap-add", "CAP_NET_RAW"], &["--cap-drop", "CAP_NET_RAW"], &["--cap-drop", "ALL", "--cap-add", "cap_chown"],
+        &["--cap-drop", "ALL"], &["--unshare-user"], &["--unshare-user", "--cap-add", "CAP_NET_RAW"],
+        &["--unshare-user", "--cap-drop", "CAP_NET_RAW"], &["--unshare-user", "--cap-drop", "ALL", "--cap-add", "cap_chown"],
+        &["--unshare-user", "--uid", "5"], &["--unshare-user", "--uid", "5", "--cap-add", "cap_chown"],
+    ];
+    for pid in [&[][..], &["--unshare-pid"]] {
+        for edit in edits {
+            let out = assert_same(who, "/", &[USR, pid, &["--proc", "/proc"], edit].concat(), script);
+            assert!(out.stdout.contains("CapInh:") && out.stdout.contains("CapAmb:"), "{out}");
+        }
+    }
+}
+
+/// Wrapper fds among 0, 1 and 2, which bwrap takes: its output goes
+/// there, and PROGRAM starts without the fd (`echo` to a closed stdout
+/// fails); `--sync-fd` is not PROGRAM's either, and `--info-fd 1` reaches
+/// EOF while PROGRAM still runs.
+fn stdio_wrapper_fds(who: Who) {
+    let cases = [
+        "--info-fd 1", "--json-status-fd 1", "--info-fd 2", "--json-status-fd 2", "--sync-fd 1", "--block-fd 0", "--sync-fd 0",
+        "--unshare-pid --sync-fd 0", "--unshare-pid --json-status-fd 1", "--unshare-pid --info-fd 1 --block-fd 0", "--sync-fd 5",
+        "--unshare-pid --sync-fd 5",
+    ];
+    let program = "echo hi; echo err >&2; for f in 0 1 2 5; do [ -e /proc/$$/fd/$f ] && echo fd $f open >&2; done; exit 3";
+    for case in cases {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let fd5 = if case.contains(" 5") { "5>/dev/null" } else { "" };
+            let script = format!("echo x | {tool} {} --proc /proc --unshare-net {case} sh -c {} {fd5}; echo rc=$?", sh_join(USR), sh_quote(program));
+            let out = Run::sh(who, &script, &[] as &[&str]).run();
+            seen.push((digits_blurred(&out.stdout), digits_blurred(&out.stderr)));
+        }
+        assert_eq!(seen[0], seen[1], "nook as bwrap and bwrap differ on {case}");
+        assert!(seen[0].0.ends_with("rc=N\n"), "{case}: {:?}", seen[0]);
+    }
+    let mut seen = Vec::new();
+    for tool in [nook_bwrap(), real_bwrap().to_string()] {
+        let script = format!("{tool} {} --info-fd 1 sleep 3 | {{ timeout 2 cat > /dev/null && echo eof || echo no-eof; }}", sh_join(USR));
+        seen.push(Run::sh(who, &script, &[] as &[&str]).run().stdout);
+    }
+    assert_eq!(seen, ["eof\n", "eof\n"], "--info-fd 1 reaches EOF only when the sandbox ends");
 }
 
 /// `--lock-file DEST`: a read lock (fcntl) on DEST while PROGRAM runs, none
@@ -382,4 +518,205 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+
+/// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
+/// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill
+/// it. `$ns` is the pid of the sleep (PID 1 of a PID namespace HOLDER
+/// makes). With `NESTED` the holder also starts `unshare --user NESTED
+/// sleep 30` in its user namespace: `$nested`, in a user namespace below
+/// `$ns`'s.
+fn with_holder(holder: &str, nested: Option<&str>, body: &str) -> String {
+    let (holding, ns) = match nested {
+        None => ("sleep 30".to_string(), "pgrep -o -P $holder sleep"),
+        Some(nested) => (format!("sh -c 'unshare --user {nested} sleep 30 & exec sleep 30'"), "pgrep -o -P $holder sleep >/dev/null && echo $holder"),
+    };
+    format!(
+        "unshare {holder} {holding} > /dev/null 2>&1 & holder=$!; i=0; \
+         while ! ns=$({ns}) && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
+         [ -z \"$ns\" ] && ns=$holder; nested=$(pgrep -n -P $holder sleep); \
+         {body}; kill $holder $ns $nested 2>/dev/null"
+    )
+}
+
+/// `--pidns FD` with `--unshare-pid`: the sandbox's PID namespace is a new
+/// one whose parent (NS_GET_PARENT, from the host, on the pid
+/// `--info-fd` names) is the joined one; PROGRAM is PID 2 of it.
+fn pidns_nested(who: Who) {
+    let dir = scratch(who, "pidns");
+    let parent_of = "import os,fcntl,sys; f=os.open(sys.argv[1],os.O_RDONLY); \
+        print('nested' if os.fstat(fcntl.ioctl(f,0xb702)).st_ino==os.stat(sys.argv[2]).st_ino else 'not nested')";
+    // The holder's PID namespace: root's alone; container-user's with the
+    // user namespace that owns it (joined with --userns), which setns needs.
+    let mut cases = vec![("--user --map-root-user --pid --fork --kill-child", "--userns 3 --pidns 4")];
+    if who == Who::Root {
+        cases.push(("--pid --fork --kill-child", "--pidns 4"));
+    }
+    for (holder, opts) in cases {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let (info, go) = (dir.join("info"), dir.join("go"));
+            let _ = (fs::remove_file(&info), fs::remove_file(&go));
+            let body = format!(
+                "mkfifo {i} {g}; {tool} {} {opts} --unshare-pid --proc /proc --info-fd 5 sh -c 'read x; echo $$; ps -e -o pid= | wc -l' \
+                 3< /proc/$ns/ns/user 4< /proc/$ns/ns/pid 5> {i} 0<> {g} & tool=$!; \
+                 child=$(sed -n 's/.*\"child-pid\": \\([0-9]*\\).*/\\1/p' < {i}); \
+                 python3 -c \"{parent_of}\" /proc/$child/ns/pid /proc/$ns/ns/pid; echo go > {g}; wait $tool; echo rc=$?",
+                sh_join(USR), i = sh_quote(p(&info)), g = sh_quote(p(&go))
+            );
+            let out = Run::sh(who, &with_holder(holder, None, &body), &[] as &[&str]).run();
+            seen.push(out);
+        }
+        assert_eq!((&seen[0].stdout, &seen[0].stderr), (&seen[1].stdout, &seen[1].stderr), "{opts}:\n{}\n{}", seen[0], seen[1]);
+        assert_eq!(seen[0].stdout, "nested\n2\n4\nrc=0\n", "{opts}: {}", seen[0]);
+    }
+}
+
+/// `--userns-block-fd FD`: nook writes no id maps; the caller, told the
+/// child's pid on `--info-fd`, writes them (/proc/PID/uid_map, setgroups,
+/// gid_map) and then a byte to FD, and PROGRAM has the ids they give.
+fn userns_block_fd(who: Who) {
+    let dir = scratch(who, "ublock");
+    for pid in ["", "--unshare-pid"] {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let (info, block) = (dir.join("info"), dir.join("block"));
+            let _ = (fs::remove_file(&info), fs::remove_file(&block));
+            let script = format!(
+                "mkfifo {i} {b}; {tool} {} {pid} --unshare-user --proc /proc --info-fd 3 --userns-block-fd 4 \
+                 sh -c 'id; cat /proc/self/uid_map /proc/self/gid_map; grep -E \"^Cap(Prm|Eff|Bnd)\" /proc/self/status' 3> {i} 4<> {b} & tool=$!; \
+                 child=$(sed -n 's/.*\"child-pid\": \\([0-9]*\\).*/\\1/p' < {i}); \
+                 echo maps before: $(cat /proc/$child/uid_map /proc/$child/gid_map | wc -l); \
+                 echo \"0 $(id -u) 1\" > /proc/$child/uid_map; echo deny > /proc/$child/setgroups; \
+                 echo \"0 $(id -g) 1\" > /proc/$child/gid_map; echo go > {b}; wait $tool; echo rc=$?",
+                sh_join(USR), i = sh_quote(p(&info)), b = sh_quote(p(&block))
+            );
+            seen.push(Run::sh(who, &script, &[] as &[&str]).run());
+        }
+        assert_eq!((&seen[0].stdout, &seen[0].stderr), (&seen[1].stdout, &seen[1].stderr), "{pid}:\n{}\n{}", seen[0], seen[1]);
+        // None before the caller's; then the caller's, 0 for its own ids.
+        let (uid, gid) = world().ids(who);
+        let maps = format!("maps before: 0\nuid=0 gid=0 groups=0\n{:>10} {uid:>10} {:>10}\n{:>10} {gid:>10} {:>10}\nCap", 0, 1, 0, 1);
+        assert!(seen[0].stdout.starts_with(&maps) && seen[0].stdout.ends_with("rc=0\n"), "{}", seen[0]);
+    }
+    // It needs --unshare-user itself and --info-fd, and is not for
+    // --disable-userns.
+    for opts in ["--info-fd 3 --userns-block-fd 4", "--unshare-user --userns-block-fd 4", "--unshare-user --disable-userns --info-fd 3 --userns-block-fd 4"] {
+        let [nook, bwrap] = [nook_bwrap(), real_bwrap().to_string()]
+            .map(|tool| Run::sh(who, &format!("{tool} {} {opts} true 3> /dev/null 4< /dev/null", sh_join(USR)), &[] as &[&str]).run());
+        assert_eq!((nook.code, bwrap.code), (1, 1), "{opts:?}\n{nook}\n{bwrap}");
+        assert!(nook.stderr.starts_with("bwrap: ") && nook.stderr.contains("--userns-block-fd") && nook.stderr.lines().count() == 1, "{nook}");
+    }
+}
+
+/// `--userns2 FD`: after the setup, PROGRAM joins FD's user namespace, a
+/// descendant of the one `--userns` joined (or, for real root, of its own).
+fn userns2(who: Who) {
+    let mut cases = vec![("--map-root-user", "--userns 3 --userns2 4"), ("", "--userns 3 --userns2 4 --unshare-pid"), ("", "--userns2 4")];
+    if who == Who::User {
+        cases.push(("--map-root-user", "--userns2 4 --unshare-user"));
+    }
+    for (nested, opts) in cases {
+        let mut seen = Vec::new();
+        for tool in [nook_bwrap(), real_bwrap().to_string()] {
+            let body = format!(
+                "joined=$({tool} {} --proc /proc {opts} sh -c 'id; cat /proc/self/uid_map; readlink /proc/self/ns/user' \
+                 3< /proc/$ns/ns/user 4< /proc/$nested/ns/user); echo rc=$?; \
+                 echo \"$joined\" | head -n -1; [ \"$(echo \"$joined\" | tail -n 1)\" = \"$(readlink /proc/$nested/ns/user)\" ] && [ -n \"$joined\" ] && echo in-userns2",
+                sh_join(USR)
+            );
+            seen.push(Run::sh(who, &with_holder("--user --map-root-user", Some(nested), &body), &[] as &[&str]).run());
+        }
+        assert_eq!(seen[0].stdout, seen[1].stdout, "{nested} {opts}:\n{}\n{}", seen[0], seen[1]);
+        let joins = opts.contains("--userns ") || who == Who::Root;
+        assert_eq!(seen[0].stdout.ends_with("in-userns2\n"), joins, "{opts}: {}", seen[0]);
+    }
+}
+
+/// `--args FD` given more than once: each file's words are options of
+/// their own (a word that is none ends the file, and bwrap ignores the
+/// rest), a `--perms` before it may be the file's, FD is closed; inside a
+/// file `--args` is refused.
+fn args_files(who: Who) {
+    let dir = scratch(who, "args");
+    let files: [(&str, &[u8]); 4] = [
+        ("a", b"--setenv\0A\0a\0"),
+        ("b", b"--dir\0/made\0not-an-option\0--setenv\0C\0c"),
+        ("nested", b"--setenv\0A\0a\0--args\x003\0"),
+        ("short", b"--setenv\0A"),
+    ];
+    for (name, words) in files {
+        fs::write(dir.join(name), words).unwrap();
+        set_mode(&dir.join(name), 0o644);
+    }
+    fs::write(dir.join("many"), b"--setenv\0A\0a\0".repeat(3000)).unwrap();
+    set_mode(&dir.join("many"), 0o644);
+    let file = |name: &str| sh_quote(p(&dir.join(name)));
+    let cases = [
+        format!("--args 3 {} --perms 0700 --args 4 --proc /proc 3< {} 4< {}", sh_join(USR), file("a"), file("b")),
+        format!("--args 3 {} 3< {}", sh_join(USR), file("nested")),
+        format!("--args 3 {} 3< {}", sh_join(USR), file("short")),
+        // bwrap's cap: 9000 words, the command line's and its files'.
+        format!("--args 3 {} 3< {}", sh_join(USR), file("many")),
+        format!("{} {}", "--setenv A a ".repeat(3000), sh_join(USR)),
+    ];
+    let script = "sh -c 'echo A=$A C=$C; stat -c \"%a %n\" /made; for fd in 3 4; do [ -e /proc/self/fd/$fd ] && echo fd $fd open; done; true'";
+    for (opts, said) in cases.iter().zip(["", "not supported in arguments file", "--setenv", "9000", "9000"]) {
+        let [nook, bwrap] = [nook_bwrap(), real_bwrap().to_string()]
+            .map(|tool| Run::sh(who, &format!("{tool} {opts} {script}"), &[] as &[&str]).run());
+        assert_eq!((nook.code, &nook.stdout), (bwrap.code, &bwrap.stdout), "{opts}:\n{nook}\n{bwrap}");
+        if said.is_empty() {
+            assert_eq!(nook.stdout, "A=a C=\n700 /made\n", "{nook}");
+        } else {
+            assert!(nook.code == 1 && nook.stderr.starts_with("bwrap: ") && nook.stderr.contains(said) && nook.stderr.lines().count() == 1, "{nook}");
+        }
+    }
+}
+
+/// The caller's fds: bwrap hands PROGRAM every fd left open that no option
+/// took (a wrapper's socket or pipe), and closes those its options took
+/// (`--info-fd`, `--json-status-fd`, `--file`, the data and fd binds,
+/// `--block-fd`, `--sync-fd`, `--seccomp`, `--args`); nook as bwrap does
+/// the same, with and without a PID namespace (its init between).
+fn inherited_fds(who: Who) {
+    let dir = scratch(who, "fds");
+    // An allow-all classic BPF program: one `ret SECCOMP_RET_ALLOW`.
+    fs::write(dir.join("allow"), [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]).unwrap();
+    fs::write(dir.join("args"), b"--setenv\0A\0a\0").unwrap();
+    fs::write(dir.join("data"), b"hello\n").unwrap();
+    for f in ["allow", "args", "data"] {
+        set_mode(&dir.join(f), 0o644);
+    }
+    let f = |name: &str| sh_quote(p(&dir.join(name)));
+    // dash takes fds 0 to 9: the options' fds in two runs, 5 and 7 (and 9)
+    // the caller's own.
+    let runs = [
+        ("--info-fd 3 --json-status-fd 4 --file 6 /f --ro-bind-data 8 /g --bind-fd 9 /h", &["5", "7"][..], &["4", "6", "8", "9"][..], format!("3> /dev/null 4> /dev/null 6< {d} 8< {d} 9< /usr/share", d = f("data"))),
+        ("--sync-fd 3 --block-fd 4 --seccomp 6 --args 8 --lock-file /usr", &["5", "7", "9"][..], &["4", "6", "8"][..], format!("3< {d} 4< /dev/null 6< {} 8< {} 9< {d}", f("allow"), f("args"), d = f("data"))),
+    ];
+    for pid in ["", "--unshare-pid"] {
+        for (opts, kept, taken, redirects) in &runs {
+            let mut seen = Vec::new();
+            for tool in [nook_bwrap(), real_bwrap().to_string()] {
+                let out_file = dir.join("out");
+                let _ = fs::remove_file(&out_file);
+                let script = format!(
+                    "{tool} {} --dev /dev --proc /proc {pid} {opts} \
+                     sh -c 'ls /proc/self/fd | sort -n | tr \"\\n\" \" \"; echo; cat <&5; echo to-seven >&7' \
+                     5< {data} 7> {out} {redirects}; echo rc=$?; cat {out}",
+                    sh_join(USR), data = f("data"), out = sh_quote(p(&out_file))
+                );
+                let out = Run::sh(who, &script, &[] as &[&str]).run();
+                seen.push(format!("{}{}", out.stdout, out.stderr));
+            }
+            assert_eq!(seen[0], seen[1], "{pid} {opts}: nook as bwrap and bwrap hand PROGRAM different fds");
+            // (3 is ls's own, of /proc/self/fd, when no option kept it; the
+            // test's shell may hold more, above 9.)
+            let listed: Vec<&str> = seen[0].lines().next().unwrap_or("").split_whitespace().collect();
+            assert!(kept.iter().all(|fd| listed.contains(fd)) && !taken.iter().any(|fd| listed.contains(fd)), "{pid} {opts}: {}", seen[0]);
+            assert!(seen[0].contains("\nhello\nrc=0\nto-seven\n"), "{pid} {opts}: {}", seen[0]);
+        }
+    }
+}
+
+both!(pidns_nested, userns_block_fd, userns2, args_files, inherited_fds);

@@ -1067,8 +1067,8 @@ fn code_residency(pid: u32) -> (Vec<(u64, String)>, u64) {
 /// 20: 24 to 28 kB measured, the rest for a stack that the environment's
 /// strings and the kernel's random gap spread over more pages). The code
 /// that builds containers and the read-only data that only it reads (the
-/// C strings) are linked into segments of their own (build.rs,
-/// SETUP_ONLY), and no page of them may be mapped into the init, not even
+/// C strings) are linked into a segment of their own (build.rs,
+/// SETUP_ONLY), and no page of it may be mapped into the init, not even
 /// once it has forwarded a signal.
 fn init_memory(who: Who, mode: Mode) {
     let tag = Tag::new();
@@ -1095,9 +1095,9 @@ fn init_memory(who: Who, mode: Mode) {
     // several times the code (tests/binary.rs skips its budget likewise).
     let peak_ok = peak <= 40 || cfg!(debug_assertions);
     assert!(
-        code.len() == 3 && code[1..].iter().all(|(kb, _)| *kb == 0) && peak_ok,
-        "[mode {mode:?}] the init (pid {init}) must map nook's code and read-only data in three \
-         segments, none of the second and third (setup's) resident, and peak at 40 kB at most; \
+        code.len() == 2 && code[1].0 == 0 && peak_ok,
+        "[mode {mode:?}] the init (pid {init}) must map nook's code and read-only data in two \
+         segments, none of the second (setup's) resident, and peak at 40 kB at most; \
          VmHWM {peak} kB, segments:\n{}\n{out}",
         shown.join("\n")
     );

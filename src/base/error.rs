@@ -5,6 +5,7 @@
 
 use crate::base::text::SplitOn;
 use crate::base::out::{Line, STDERR};
+use crate::base::packed::{ERRNO_TEXTS_LEN, unpack};
 use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
 use rustix::io::Errno;
@@ -236,7 +237,8 @@ impl<'a> Failure<'a> {
         line.user_bytes(object, MAX_OBJECT);
         line.str(": ");
         if r.detail.is_null() {
-            let known = lookup(r.errno);
+            let mut texts = [0u8; ERRNO_TEXTS_LEN];
+            let known = lookup(r.errno, &mut texts);
             let (name, message) = known.unwrap_or(UNKNOWN);
             line.bytes(message).str(" (").bytes(name);
             if known.is_none() {
@@ -343,29 +345,29 @@ macro_rules! errnos {
         /// EACCES, TOOBIG is E2BIG).
         const CODES: &[Errno] = &[$(Errno::$name,)*];
         /// Each one's C name and strerror text, in table order, in one
-        /// string: "EPERM\0Operation not permitted\0ENOENT\0...". A table of
-        /// slices would spend 32 bytes of pointers and lengths on each.
-        /// In the setup segment (build.rs): PID 1 reads it only to report
-        /// a failure, and in the first segment its pages would be resident
-        /// in every init.
-        #[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.errnos"))]
-        static TEXTS: [u8; concat!($($c_name, "\0", $text, "\0",)*).len()] =
-            crate::base::text::bytes_of(concat!($($c_name, "\0", $text, "\0",)*));
+        /// string: "EPERM\0Operation not permitted\0ENOENT\0...". Stored
+        /// packed with the help (base/packed.rs: build.rs reads them from
+        /// this table); this copy is the tests' check of that.
+        #[cfg(test)]
+        const TEXTS: &str = concat!($($c_name, "\0", $text, "\0",)*);
     };
 }
 
-/// The errno's C name and strerror text, if the table holds it.
-fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
+/// The errno's C name and strerror text, if the table holds it, from the
+/// texts unpacked into `texts`.
+fn lookup(e: Errno, texts: &mut [u8; ERRNO_TEXTS_LEN]) -> Option<(&[u8], &[u8])> {
     let i = CODES.iter().position(|&c| c == e)?;
-    let mut words = TEXTS.split_on(0).skip(2 * i);
-    Some((words.next()?, words.next()?))
+    unpack(texts);
+    let mut words = texts.split_on(0);
+    Some((words.nth(2 * i)?, words.next()?))
 }
 
 /// The errno's symbolic name, e.g. "EPERM" (the table holds the ones a
 /// container setup meets; others print as "E?" with their number).
 #[cfg(test)]
 pub fn name(e: Errno) -> &'static str {
-    core::str::from_utf8(lookup(e).unwrap_or(UNKNOWN).0).unwrap_or("")
+    let texts = std::boxed::Box::leak(std::boxed::Box::new([0u8; ERRNO_TEXTS_LEN]));
+    core::str::from_utf8(lookup(e, texts).unwrap_or(UNKNOWN).0).unwrap_or("")
 }
 
 /// The name and text of an errno the table lacks.
@@ -440,6 +442,13 @@ mod tests {
         assert_eq!(text(&f), "nook: option --hostname: is not a host name of 1 to 64 bytes");
         let f = Failure::value(c"--cap-add", c"\x1b[2J", c"is not a capability name or ALL");
         assert_eq!(text(&f), "nook: option --cap-add: \\x1b[2J is not a capability name or ALL", "values are escaped");
+    }
+
+    #[test]
+    fn the_packed_errno_texts_are_the_tables() {
+        let mut texts = [0u8; ERRNO_TEXTS_LEN];
+        unpack(&mut texts);
+        assert_eq!(std::str::from_utf8(&texts).unwrap(), TEXTS, "build.rs read base/error.rs's table otherwise");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The base layer: what every other layer may use, and which uses nothing
 //! of nook's: fixed-capacity text, output lines with escaping, and the
-//! error shape with its exit statuses.
+//! error shape with its exit statuses, and the packed texts (errno texts
+//! and --help).
 
 pub mod error;
 pub mod num;
 pub mod out;
+pub mod packed;
 pub mod text;
 pub mod words;
 

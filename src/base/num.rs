@@ -28,7 +28,7 @@ pub fn signal_number(name: &[u8]) -> Option<i32> {
         return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
     }
     let name = name.strip_prefix(b"SIG").unwrap_or(name);
-    if let Some(i) = NAMES.split_on(b' ').filter(|n| !n.is_empty()).position(|n| n == name) {
+    if let Some(i) = NAMES.split_on(b' ').position(|n| n == name) {
         return Some(i as i32 + 1);
     }
     let offset = |rest: &[u8], sign: i32| -> Option<i32> {

@@ -139,7 +139,7 @@ impl Line {
         if end <= self.buf.len() {
             // SAFETY: `s` fits from `len` on (checked above); a borrowed `s`
             // cannot overlap the buffer borrowed mutably.
-            unsafe { core::ptr::copy_nonoverlapping(s.as_ptr(), self.buf.as_mut_ptr().add(self.len).cast(), s.len()) };
+            unsafe { crate::base::text::copy_bytes(s, self.buf.as_mut_ptr().add(self.len).cast()) };
             self.len = end;
         }
     }

@@ -58,7 +58,7 @@ impl Buffer<[MaybeUninit<u8>]> {
         if end < self.buf.len() {
             // SAFETY: `s` fits in the storage from `len` on (checked above),
             // and a borrowed `s` cannot overlap the storage borrowed mutably.
-            unsafe { core::ptr::copy_nonoverlapping(s.as_ptr(), self.buf.as_mut_ptr().add(self.len).cast(), s.len()) };
+            unsafe { copy_bytes(s, self.buf.as_mut_ptr().add(self.len).cast()) };
             self.len = end;
         } else {
             self.overflow = true;
@@ -117,6 +117,20 @@ impl Buffer<[MaybeUninit<u8>]> {
         self.buf[self.len] = MaybeUninit::new(0);
         // SAFETY: `len` bytes written and a NUL after them, none before.
         Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len + 1)) })
+    }
+}
+
+/// Copies `src` to `dst`, byte by byte: each byte written volatile, so
+/// that LLVM keeps the loop rather than calling memcpy, which it calls
+/// through a GOT slot (the only one in the binary: 32 bytes of .data).
+///
+/// # Safety
+/// `dst` is valid for `src.len()` bytes of writes and does not overlap `src`.
+#[inline(always)]
+pub unsafe fn copy_bytes(src: &[u8], dst: *mut u8) {
+    for (i, &b) in src.iter().enumerate() {
+        // SAFETY: the caller's contract; i < src.len().
+        unsafe { dst.add(i).write_volatile(b) };
     }
 }
 

@@ -26,8 +26,11 @@ impl<T: Copy> Words<T> {
     /// keeps the binary small.
     pub(crate) fn find(&self, word: &[u8]) -> Option<T> {
         // Not through `find_named`: its check of the name's bounds would
-        // stay in every instance.
-        self.values.get(locate(self.names, word)?.0).copied()
+        // stay in every instance. The index is checked in `index`, shared
+        // by every instance: each instance is then only the load.
+        let i = index(self.names, self.values.len(), word)?;
+        // SAFETY: `index` returns only indices below the length passed.
+        Some(unsafe { *self.values.get_unchecked(i) })
     }
 
     /// The value of `word`, and the table's own copy of the word as a C
@@ -46,7 +49,6 @@ impl<T: Copy> Words<T> {
 /// so that a message or argv naming an option shares the table's bytes
 /// rather than holding a copy of its own. Meant for const contexts (see
 /// [`named!`]): a word the table lacks then fails the build.
-#[cfg_attr(nook_init_only, allow(dead_code))]
 pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
     let (names, word) = (names.as_bytes(), word.as_bytes());
     let mut at = 0;
@@ -76,15 +78,18 @@ pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
 
 /// `named!(RUN_OPTIONS, "--hostname")`: the table's own copy of the word as
 /// a `&'static CStr`, found when compiling (see [`word_in`]).
-// The init-only build names no word of a table.
-#[cfg_attr(nook_init_only, allow(unused_macros))]
 macro_rules! named {
     ($table:expr, $word:literal) => {
         const { $crate::base::words::word_in($table.names, $word) }
     };
 }
-#[cfg_attr(nook_init_only, allow(unused_imports))]
 pub(crate) use named;
+
+/// The index of `word` among `names`, if below `len`.
+#[inline(never)]
+fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
+    locate(names, word).map(|(i, _)| i).filter(|&i| i < len)
+}
 
 /// Where `word` stands among the NUL-terminated `names`: its index, and
 /// the offset of its first byte.

@@ -10,21 +10,21 @@ use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, capability, hostname, number, open_fd, size};
+use crate::cli::values::{bad_value, capability, hostname, number, open_fd};
 use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
+use rustix::fd::FromRawFd;
+use rustix::io::Errno;
 
 #[derive(Clone, Copy)]
 enum B {
-    Help, Version, Args, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
+    Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
     Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
-    /// `--userns` (0), `--userns2` (1), `--pidns` (2).
+    /// `--userns` (0), `--userns2` (1), `--pidns` (2), `--userns-block-fd` (3).
     Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
-    /// bwrap options nook does not carry out yet: refused by name.
-    Missing,
 }
 
 const OPTIONS: Words<B> = words![
@@ -53,7 +53,7 @@ const OPTIONS: Words<B> = words![
     "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
     "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
     "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
-    "--pidns" => B::Join(2), "--userns-block-fd" => B::Missing, "--disable-userns" => B::DisableUserns,
+    "--pidns" => B::Join(2), "--userns-block-fd" => B::Join(3), "--disable-userns" => B::DisableUserns,
     "--assert-userns-disabled" => B::AssertUsernsDisabled,
 ];
 
@@ -90,7 +90,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut perms: Option<u32> = None;
     let mut tmpfs_size: Option<u64> = None;
     let mut pid_ns_wanted = false;
-    let mut args_read = false;
     // The `--overlay-src` layers for the next overlay, as given.
     let mut layers = heapless::Vec::<&'a CStr, 64>::new();
     let mut argv0: Option<&'a CStr> = None;
@@ -106,16 +105,31 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut caps = CapEdit { drop: !kept, add: 0 };
     let mut caps_edited = real_uid != 0;
     let mut cur = Cursor::new(argv, 1);
+    // While an `--args` file's words are read: the command line's cursor.
+    let mut command_line: Option<Cursor<'a>> = None;
+    // bwrap's cap on the words of the command line and its files together.
+    let mut words_left = MAX_ARGS.checked_sub(argv.len() - 1).ok_or_else(too_many_args)?;
     plan.bwrap.empty_root = true;
     // bwrap's mounts are slaves of the host's: new host mounts show inside.
     plan.propagation = crate::plan::Propagation::Slave;
     // The caller (unprivileged) always gets a user namespace, as with bwrap.
     plan.user.requested = real_uid != 0;
-    while let Some(arg) = cur.next_option()? {
-        let Some(opt) = OPTIONS.find(arg.to_bytes()) else {
-            return Err(Failure::option(arg, c"unknown option"));
+    loop {
+        let (arg, opt) = match (cur.next_option()?, command_line.take()) {
+            (Some(arg), outer) => {
+                command_line = outer;
+                (arg, OPTIONS.find(arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?)
+            }
+            // A file's end (or a word that is no option, and what follows
+            // it, which bwrap ignores): back to the command line, where
+            // `--args` itself is checked as any option is.
+            (None, Some(outer)) => {
+                cur = outer;
+                (c"--args", B::ArgsEnd)
+            }
+            (None, None) => break,
         };
-        let modifier = matches!(opt, B::Perms | B::Size);
+        let modifier = matches!(opt, B::Perms | B::Size | B::Args);
         match opt {
             B::Help => {
                 print_usage(STDOUT);
@@ -126,13 +140,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 return Ok(Action::Exit(0));
             }
             B::Args => {
-                if args_read {
-                    return Err(Failure::option(arg, c"is read once: not in its own arguments, nor twice"));
+                if command_line.is_some() {
+                    return Err(Failure::option(arg, c"not supported in arguments file"));
                 }
-                args_read = true;
                 let fd = fd_value(&mut cur, arg)?;
-                cur.argv = splice_args(cur.argv, cur.next, fd).map_err(|e| Failure::new(c"read", arg, e))?;
+                let words = read_args(arg, fd, &mut words_left)?;
+                command_line = Some(core::mem::replace(&mut cur, Cursor::new(words, 0)));
             }
+            B::ArgsEnd => {}
             B::Argv0 => {
                 let v = cur.value()?;
                 if argv0.replace(v).is_some() {
@@ -237,7 +252,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let slot = match which {
                     0 => &mut plan.bwrap.userns,
                     1 => &mut plan.bwrap.userns2,
-                    _ => &mut plan.bwrap.pidns,
+                    2 => &mut plan.bwrap.pidns,
+                    _ => &mut plan.bwrap.userns_block,
                 };
                 if slot.replace(fd).is_some() {
                     only_the_last(arg);
@@ -260,16 +276,27 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Size => {
                 let v = cur.value()?;
-                if tmpfs_size.replace(size(arg, v)?).is_some() {
+                // Checked before the value, as bwrap does.
+                if tmpfs_size.is_some() {
                     return Err(Failure::option(arg, c"given twice for the same operation"));
                 }
+                tmpfs_size = Some(c_size(arg, v)?);
             }
             B::Label => {
                 cur.value()?;
                 return Err(Failure::option(arg, c"labeling not supported on this system"));
             }
             B::Fd(kind) => {
-                let fd = open_fd(arg, cur.value()?)?;
+                let v = cur.value()?;
+                // bwrap takes 0, 1 and 2 as well: moved above stdio, which
+                // PROGRAM then starts without (kernel/raw.rs).
+                let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
+                    // bwrap's parent closes --info-fd once written: a reader
+                    // sees EOF while PROGRAM runs (but for 2, nook's stderr).
+                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
+                        .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
+                    _ => open_fd(arg, v)?,
+                };
                 if fd_slot(plan, kind).replace(fd).is_some() {
                     only_the_last(arg);
                 }
@@ -304,9 +331,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                     caps.add &= !mask;
                 }
             }
-            B::Missing => return Err(not_yet(arg)),
         }
-        if !matches!(opt, B::OverlaySrc) && !layers.is_empty() {
+        if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
             return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
         }
         if !modifier {
@@ -333,14 +359,22 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         plan.process.exec_path = cur.argv.get(cur.next);
         plan.process.program = Some(with_argv0(cur.argv, cur.next, value)?);
     }
+    if plan.bwrap.userns_block.is_some() {
+        // Not implied by an unprivileged caller, nor by --unshare-all.
+        if !userns_asked {
+            return Err(Failure::option(c"--userns-block-fd", c"requires --unshare-user"));
+        }
+        if plan.fds.info.is_none() {
+            return Err(Failure::option(c"--userns-block-fd", c"requires --info-fd"));
+        }
+        plan.user.by_caller = true;
+    }
     if plan.bwrap.userns.is_some() {
         if userns_asked {
             return Err(Failure::option(c"--userns", c"is not compatible with --unshare-user"));
         }
         // The joined namespace is the container's: no new one.
         plan.user.requested = false;
-    } else if plan.bwrap.userns2.is_some() {
-        return Err(Failure::option(c"--userns2", c"requires --userns"));
     }
     let uid = uid.unwrap_or(real_uid);
     let gid = gid.unwrap_or(real_gid);
@@ -359,20 +393,35 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.bwrap.disable_userns && !userns_asked {
         return Err(Failure::option(c"--disable-userns", c"requires --unshare-user"));
     }
+    if plan.bwrap.disable_userns && plan.bwrap.userns_block.is_some() {
+        return Err(Failure::option(c"--disable-userns", c"is not compatible with --userns-block-fd"));
+    }
     if plan.no_init && !plan.bwrap.locks.is_empty() {
         return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
     }
-    if pid_ns_wanted && plan.bwrap.pidns.is_some() {
-        // The kernel makes a PID namespace only below the active one: bwrap
-        // forks twice in between, nook does not yet.
-        return Err(not_yet(c"--pidns with --unshare-pid"));
+    // bwrap closes the fds its options take before PROGRAM, and hands it
+    // every other fd its caller left open (setup/process.rs): these are
+    // marked close-on-exec now, before any exec (nook reads and writes them
+    // in processes that do not exec).
+    let taken = plan.ops.iter().filter_map(|op| match *op {
+        Op::Data { fd, .. } | Op::BindFd { fd, .. } => Some(fd),
+        _ => None,
+    });
+    // (--userns-block-fd's stays open, as bwrap leaves it.)
+    let wrappers = [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync];
+    let filters = plan.process.sandbox.filter_fds.iter().map(|f| f.fd);
+    for fd in wrappers.into_iter().flatten().chain(taken).chain(filters) {
+        let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
     }
+    // nook (the outer process, or the monitor) holds --sync-fd until it
+    // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
+    plan.fds.sync = None;
     plan.pid_ns = pid_ns_wanted;
     if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
         // "We share the pid namespace anyway": the host's procfs.
         for op in plan.ops.iter_mut() {
             if let Op::Proc { dest } = *op {
-                *op = Op::Bind { src: c"/proc", dest, kind: BindKind::ReadWrite, optional: false };
+                *op = Op::Bind { src: crate::plan::bwrap::HOST_PROC, dest, kind: BindKind::ReadWrite, optional: false };
             }
         }
     }
@@ -418,6 +467,23 @@ fn is_root(dest: &CStr) -> bool {
     dest.to_bytes().iter().all(|&c| c == b'/' || c == b'.') && !dest.to_bytes().windows(2).any(|w| w == b"..")
 }
 
+/// `--size` as bwrap reads it, with strtoull(3) in base 0: `0x` then hex,
+/// a leading `0` then octal, else decimal; a digit first (no sign, no
+/// space), nothing after, not 0, and at most SIZE_MAX/2.
+fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
+    let b = v.to_bytes();
+    let (digits, radix) = match b {
+        [b'0', b'x' | b'X', hex @ ..] => (hex, 16),
+        [b'0', oct @ ..] => (oct, 8),
+        _ => (b, 10),
+    };
+    match crate::base::num::parse_number(digits, radix) {
+        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, c"is more than tmpfs takes (9223372036854775807)")),
+        Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
+        _ => Err(bad_value(option, v, c"is not a non-zero number of bytes")),
+    }
+}
+
 fn octal<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, u32> {
     Ok(number(option, cur.value()?, 8, 0o7777)? as u32)
 }
@@ -427,10 +493,6 @@ fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
     Ok(number(option, cur.value()?, 10, i32::MAX as u64)? as i32)
 }
 
-fn not_yet(option: &CStr) -> Failure<'_> {
-    Failure::option(option, c"is not supported by nook as bwrap yet").hint(c"see the README, nook as bwrap")
-}
-
 /// bwrap's warning for a repeated option whose last value wins.
 fn only_the_last(option: &CStr) {
     let mut line = Line::new();
@@ -438,56 +500,58 @@ fn only_the_last(option: &CStr) {
     line.emit(STDERR);
 }
 
-/// `--args FD`: the NUL-separated words read from FD take its place in
-/// argv, from `at` on (the words after it follow them).
-fn splice_args<'a>(argv: Argv<'a>, at: usize, fd: i32) -> core::result::Result<Argv<'a>, rustix::io::Errno> {
-    // SAFETY: single-threaded, and read once (`--args` is taken once): the
-    // arrays are filled here and only read after, for the process's life.
-    let (data, words) = unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV)) };
+/// `--args FD`'s NUL-separated words, read to the end of FD (closed
+/// then), in arenas that live as long as the process: each file's words
+/// after the last's. At most `words_left` words, which they use up.
+fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a, Argv<'a>> {
+    // SAFETY: single-threaded; each file's part of the arenas is written
+    // once, after the one before, and only read after.
+    let (data, words, used) =
+        unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV), &mut *core::ptr::addr_of_mut!(ARGS_USED)) };
+    let (start, first) = *used;
     // SAFETY: the parser checked nothing of it: a closed fd is EBADF.
-    let fd = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    let mut len = 0;
+    let fd = unsafe { rustix::fd::OwnedFd::from_raw_fd(fd) };
+    let mut len = start;
+    // One byte stays free for a NUL the last word may lack.
+    let end = data.len() - 1;
     loop {
-        let end = data.len() - 1;
-        let room = data.get_mut(len..end).ok_or(rustix::io::Errno::TOOBIG)?;
-        if room.is_empty() {
-            return Err(rustix::io::Errno::TOOBIG);
-        }
-        match rustix::io::read(fd, room) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e),
+        let room = data.get_mut(len..end).filter(|r| !r.is_empty());
+        match room.map(|r| rustix::io::read(&fd, r)) {
+            Some(Ok(0)) => break,
+            Some(Ok(n)) => len += n,
+            Some(Err(Errno::INTR)) => {}
+            Some(Err(e)) => return Err(Failure::new(c"read", option, e)),
+            None => return Err(Failure::new(c"read", option, Errno::TOOBIG)),
         }
     }
-    // The last word may lack its NUL.
-    if len > 0 && data[len - 1] != 0 {
-        data[len] = 0;
+    drop(fd);
+    // The last word may lack its NUL: the byte kept free takes it.
+    if len > start && data.get(len - 1) != Some(&0) {
+        data[len % data.len()] = 0;
         len += 1;
     }
-    let mut n = 0;
-    let mut put = |p: *const c_char| -> core::result::Result<(), rustix::io::Errno> {
-        *words.get_mut(n).ok_or(rustix::io::Errno::TOOBIG)? = p;
-        n += 1;
-        Ok(())
-    };
-    for i in 0..at {
-        put(argv.get(i).map_or(core::ptr::null(), CStr::as_ptr))?;
-    }
-    let mut start = 0;
-    for (i, &b) in data[..len].iter().enumerate() {
-        if b == 0 {
-            put(data[start..].as_ptr().cast())?;
-            start = i + 1;
+    let mut n = first;
+    let mut word = start;
+    for at in start..len {
+        if data.get(at) == Some(&0) {
+            *words_left = words_left.checked_sub(1).ok_or_else(too_many_args)?;
+            *words.get_mut(n).ok_or_else(too_many_args)? = data.as_ptr().wrapping_add(word).cast();
+            n += 1;
+            word = at + 1;
         }
     }
-    for word in argv.iter().skip(at) {
-        put(word.as_ptr())?;
-    }
-    put(core::ptr::null())?;
-    // SAFETY: `n - 1` pointers to C strings that live as long as the
-    // process (argv's, and ARGS_DATA's, each NUL-terminated), then a null.
-    Ok(unsafe { Argv::from_raw(words.as_ptr(), n - 1) })
+    *words.get_mut(n).ok_or_else(too_many_args)? = core::ptr::null();
+    *used = (len, n + 1);
+    // SAFETY: `n - first` pointers to NUL-terminated words of ARGS_DATA,
+    // which lives as long as the process, then a null one.
+    Ok(unsafe { Argv::from_raw(words.as_ptr().wrapping_add(first), n - first) })
+}
+
+/// bwrap's limit on the words of the command line and its `--args` files.
+const MAX_ARGS: usize = 9000;
+
+fn too_many_args() -> Failure<'static> {
+    Failure::new(c"parse", c"arguments", Errno::TOOBIG).hint(c"bwrap takes 9000 at most")
 }
 
 /// PROGRAM's words from argv[at] on, with `value` as their first: a copy,
@@ -541,9 +605,12 @@ fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
 static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
 static mut LOWERDIRS_USED: usize = 0;
 
-/// `--args`'s words (bwrap takes at most 9000 arguments in all).
+/// `--args`'s words, and how much of both arenas is used. Each file takes
+/// two words of the command line, so its words and their terminating null
+/// pointers together stay within MAX_ARGS.
 static mut ARGS_DATA: [u8; 1 << 20] = [0; 1 << 20];
-static mut ARGS_ARGV: [*const c_char; 9001 + 1024] = [core::ptr::null(); 9001 + 1024];
+static mut ARGS_ARGV: [*const c_char; MAX_ARGS + 1] = [core::ptr::null(); MAX_ARGS + 1];
+static mut ARGS_USED: (usize, usize) = (0, 0);
 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 

@@ -82,26 +82,33 @@ pub(crate) const BWRAP_INIT_ARGV0: &core::ffi::CStr = c"bwrap-init-argv0";
 
 /// `role` when this build lacks it (Cargo.toml's features, README, Size):
 /// the one line that says which feature builds it. A personality is named
-/// by its role (findmnt's is mounts).
+/// by its role (findmnt's is mounts). The names are the tables' own
+/// words, and the hint is composed (suggest.rs): six hints spelled out
+/// and a table of their pointers took some 200 bytes more.
 #[cold]
+#[inline(never)]
 fn not_built<'a>(role: Role) -> Result<'a, Action> {
-    let (name, hint) = match role {
+    // A build of every role names none.
+    #[allow(unused_imports)]
+    use crate::base::words::named;
+    let name = match role {
         #[cfg(not(feature = "run"))]
-        Role::Run => (c"run", c"build nook with --features run"),
+        Role::Run => named!(ROLES, "run"),
         #[cfg(not(feature = "enter"))]
-        Role::Enter => (c"enter", c"build nook with --features enter"),
+        Role::Enter => named!(ROLES, "enter"),
         #[cfg(not(feature = "mounts"))]
-        Role::Mounts => (c"mounts", c"build nook with --features mounts"),
-        // An initramfs wants both, and more (Cargo.toml).
+        Role::Mounts => named!(ROLES, "mounts"),
         #[cfg(not(feature = "switch-root"))]
-        Role::SwitchRoot => (c"switch-root", c"build nook with --features initramfs"),
+        Role::SwitchRoot => named!(ROLES, "switch-root"),
         #[cfg(not(feature = "boot"))]
-        Role::Boot => (c"boot", c"build nook with --features initramfs"),
+        Role::Boot => named!(ROLES, "boot"),
         #[cfg(not(feature = "bwrap"))]
-        Role::Bwrap => (c"bwrap", c"build nook with --features bwrap"),
-        _ => (c"", c""),
+        Role::Bwrap => named!(PERSONALITIES, "bwrap"),
+        _ => c"",
     };
-    Err(Failure::usage(c"role", name, c"not in this build").hint(hint))
+    // An initramfs wants switch-root and boot both, and more (Cargo.toml).
+    let feature = if matches!(role, Role::SwitchRoot | Role::Boot) { b"initramfs" } else { name.to_bytes() };
+    Err(Failure::usage(c"role", name, c"not in this build").hint(suggest::compose(&[b"build nook with --features ", feature])))
 }
 
 /// The names (argv[0]'s basename) that make nook another tool (see the

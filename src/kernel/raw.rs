@@ -438,6 +438,35 @@ pub fn close(fd: i32) -> Result<()> {
     check(unsafe { syscall6(k::__NR_close, fd as usize, 0, 0, 0, 0, 0) }).map(drop)
 }
 
+/// `faccessat(dir, name, W_OK, 0)`: whether this process may write to
+/// `name` in `dir`, by its real ids, as access(2) decides. See access(2).
+#[cfg(feature = "bwrap")]
+pub fn may_write(dir: BorrowedFd<'_>, name: &CStr) -> Result<()> {
+    // SAFETY: an fd, a NUL-terminated path that outlives the call, integers.
+    check(unsafe { syscall6(k::__NR_faccessat, dir.as_raw_fd() as usize, name.as_ptr() as usize, 2, 0, 0, 0) }).map(drop)
+}
+
+/// A wrapper's fd among 0, 1 and 2 (bwrap takes them) moved above stdio:
+/// returns a close-on-exec copy numbered 3 or more (fcntl F_DUPFD_CLOEXEC).
+/// `fd` itself is marked close-on-exec, so PROGRAM starts without it, as
+/// bwrap's does, while nook keeps the number (and its messages, for
+/// stderr); or, with `close_here`, replaced by a close-on-exec O_PATH fd
+/// of `/` (dup3), so that what it was is closed but no fd nook opens later
+/// takes the number. See fcntl(2), dup(2).
+#[cfg(feature = "bwrap")]
+pub fn lift_above_stdio(fd: i32, close_here: bool) -> Result<i32> {
+    // SAFETY: integer arguments only.
+    let copy = check(unsafe { syscall6(k::__NR_fcntl, fd as usize, k::F_DUPFD_CLOEXEC as usize, 3, 0, 0, 0) })?;
+    if close_here {
+        let cover = open_cloexec(c"/", rustix::fs::OFlags::PATH)?;
+        // SAFETY: integer arguments only; dup3 closes what `fd` was.
+        check(unsafe { syscall6(k::__NR_dup3, cover.as_raw_fd() as usize, fd as usize, k::O_CLOEXEC as usize, 0, 0, 0) })?;
+    } else {
+        cloexec_range(fd as u32, fd as u32)?;
+    }
+    Ok(copy as i32)
+}
+
 /// `setns(fd, nstype)`: joins the namespaces of a pidfd (every type in
 /// `nstype` at once, Linux 5.8+) or of one /proc/PID/ns/* file. See setns(2).
 pub fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {

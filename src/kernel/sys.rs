@@ -114,6 +114,20 @@ pub trait Sys {
     fn copy_into(&mut self, _file: &Self::Fd, _from: i32) -> Result<()> {
         Err(rustix::io::Errno::NOSYS)
     }
+    /// The existing file `path` inside `root` (resolved as
+    /// [`Sys::open_in_root`] does) opened to be written anew: O_WRONLY |
+    /// O_TRUNC, for bwrap's `--file`, which creat()s DEST.
+    #[cfg(feature = "bwrap")]
+    fn rewrite(&mut self, _root: &Self::Fd, _path: &CStr) -> Result<Self::Fd> {
+        Err(rustix::io::Errno::NOSYS)
+    }
+    /// access(2) W_OK of `name` in `dir` (faccessat: the real ids, as
+    /// bwrap's access()), for bwrap's read-only cover of /proc's sys, irq
+    /// and the like. The recording double finds nothing writable.
+    #[cfg(feature = "bwrap")]
+    fn may_write(&mut self, _dir: &Self::Fd, _name: &CStr) -> Result<()> {
+        Err(rustix::io::Errno::ROFS)
+    }
     /// A detached mount of a new file (mode `mode`) holding what `from`
     /// holds, on a tmpfs of its own that nothing else can reach: bwrap's
     /// `--bind-data` and `--ro-bind-data`. The new mount API only.
@@ -428,6 +442,17 @@ impl Sys for Linux {
             };
             crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(file), &buf[..n])?;
         }
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn rewrite(&mut self, root: &OwnedFd, path: &CStr) -> Result<OwnedFd> {
+        let flags = OFlags::WRONLY | OFlags::TRUNC | OFlags::CLOEXEC;
+        rustix::fs::openat2(root, path, flags, Mode::empty(), RESOLVE_INSIDE)
+    }
+
+    #[cfg(feature = "bwrap")]
+    fn may_write(&mut self, dir: &OwnedFd, name: &CStr) -> Result<()> {
+        raw::may_write(dir.as_fd(), name)
     }
 
     #[cfg(feature = "bwrap")]

@@ -101,6 +101,9 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
 /// segment PID 1 never maps.
 static ROOT: [u8; 2] = *b"/\0";
 
+/// The children of nook's (only) thread, which a subreaper signals.
+static CHILDREN: [u8; 27] = *b"/proc/thread-self/children\0";
+
 /// Supervises PROGRAM (pid `program`) until it exits; returns its status.
 /// From here on nook only warns: the container depends on PID 1 staying up.
 pub fn supervise(program: i32, opts: &InitOptions) -> i32 {
@@ -217,11 +220,12 @@ fn signal_rest(pid1: bool, sig: i32) {
     }
     // As a subreaper: each remaining child (their own children reparent to
     // nook as they die and are caught by the next round).
-    let mut path = crate::base::text::Buf::<64>::new();
-    let tid = rustix::process::getpid().as_raw_nonzero().get();
-    path.push(b"/proc/self/task/").dec(tid as u64).push(b"/children");
-    let Ok(p) = path.as_cstr() else { return };
-    let Ok(fd) = crate::kernel::raw::open_cloexec(p, rustix::fs::OFlags::RDONLY) else {
+    // /proc/thread-self is /proc/self/task/TID as the proc mount's own PID
+    // namespace numbers it (a pid from getpid() may be another
+    // namespace's); one fixed path, in a static for the reason of ROOT's.
+    // SAFETY: CHILDREN ends with its only NUL.
+    let path = unsafe { core::ffi::CStr::from_bytes_with_nul_unchecked(&CHILDREN) };
+    let Ok(fd) = crate::kernel::raw::open_cloexec(path, rustix::fs::OFlags::RDONLY) else {
         return;
     };
     // Read in small pieces, a pid's digits carried over from one to the

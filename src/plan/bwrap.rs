@@ -33,6 +33,10 @@ pub struct BwrapPlan<'a> {
     pub userns: Option<i32>,
     pub pidns: Option<i32>,
     pub userns2: Option<i32>,
+    /// `--userns-block-fd FD`: the caller writes the id maps itself, once
+    /// `--info-fd` has named the child; nook waits for a byte on FD (or
+    /// its EOF) before it builds the tree, and writes none.
+    pub userns_block: Option<i32>,
 }
 
 /// Which overlay an `Op::Overlay` is.
@@ -46,11 +50,16 @@ pub enum OverlayKind {
     ReadOnly,
 }
 
+/// The source of the bind that is `--proc DEST` without a PID namespace
+/// (the host's procfs): told from a user's `--bind /proc` by its address,
+/// since no argument lives there.
+pub static HOST_PROC: &CStr = c"/proc";
+
 /// `--lock-file`s one plan holds.
 pub const MAX_LOCKS: usize = 16;
 
 impl BwrapPlan<'_> {
     pub const fn new() -> Self {
-        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false, userns: None, pidns: None, userns2: None }
+        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false, userns: None, pidns: None, userns2: None, userns_block: None }
     }
 }

@@ -157,6 +157,9 @@ pub struct UserPlan {
     pub gid_map: Vec<IdRange, MAX_ID_RANGES>,
     /// `--setgroups allow|deny`.
     pub setgroups: Setgroups,
+    /// bwrap's `--userns-block-fd`: the caller writes the maps, not nook.
+    #[cfg(feature = "bwrap")]
+    pub by_caller: bool,
 }
 
 /// `--setgroups`, when given.
@@ -257,6 +260,8 @@ impl<'a> RunPlan<'a> {
                 uid_map: Vec::new(),
                 gid_map: Vec::new(),
                 setgroups: Setgroups::Unset,
+                #[cfg(feature = "bwrap")]
+                by_caller: false,
             },
             propagation: Propagation::Private,
             root: None,

@@ -106,9 +106,15 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Ok(p) => p,
         Err(e) => return Failure::new(c"create pipe for", c"PID 1", e).exit(),
     };
+    // With bwrap's --pidns the new PID namespace is made one fork later,
+    // below the joined one (setup/bwrap.rs).
+    #[cfg(feature = "bwrap")]
+    let clone = if plan.bwrap.pidns.is_some() { flags & !k::CLONE_NEWPID } else { flags };
+    #[cfg(not(feature = "bwrap"))]
+    let clone = flags;
     // SAFETY: single-threaded; the child runs setup and then execs or
     // supervises, and never returns into the caller's frames.
-    match unsafe { raw::fork(flags as u64) } {
+    match unsafe { raw::fork(clone as u64) } {
         Err(e) => unshare_failure(e, user_ns).exit(),
         Ok(Forked::Child) => {
             drop(keep_alive);
@@ -120,6 +126,10 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 drop(r);
                 w
             });
+            #[cfg(feature = "bwrap")]
+            if plan.bwrap.pidns.is_some() {
+                crate::setup::bwrap::nest_pid_namespace(plan);
+            }
             let code = container_init(plan, maps.as_ref(), env, proc, inherited_mask, foreground, go, exec_fail_fd.as_ref());
             crate::setup::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
@@ -207,7 +217,7 @@ fn exec_init(
     }
     // Only the fd that reports a failed exec crosses into the init.
     let fail_fd = exec_fail_fd.map(|fd| fd.as_raw_fd());
-    if let Err(f) = close_on_exec_but(fail_fd) {
+    if let Err(f) = close_on_exec_but(fail_fd, &[]) {
         return f.exit();
     }
     // The caller's seccomp filters, read when run started, cross in memfds
@@ -323,6 +333,19 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
             .map_or(0, |(got, _)| crate::base::num::parse_number(got, 10).unwrap_or(0) as i32),
         _ => 0,
     };
+    // bwrap's --userns-block-fd: the caller, told the child's pid, writes
+    // the id maps, then says go; the tree needs them.
+    #[cfg(feature = "bwrap")]
+    let announce_late = match (plan.bwrap.userns_block, &proc_self) {
+        (Some(fd), Some(proc_self)) => {
+            crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
+            crate::setup::bwrap::wait_for_maps(fd);
+            false
+        }
+        _ => true,
+    };
+    #[cfg(not(feature = "bwrap"))]
+    let announce_late = true;
     // A --cap-add that cannot be honoured fails before anything is built.
     plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
@@ -353,7 +376,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
-    if let (true, Some(proc_self)) = (announcing(plan), &proc_self) {
+    if let (true, true, Some(proc_self)) = (announce_late, announcing(plan), &proc_self) {
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);

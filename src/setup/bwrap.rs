@@ -143,3 +143,40 @@ pub fn join<'a>(fd: Option<i32>, kind: rustix::thread::LinkNameSpaceType, option
             .hint_if(e == Errno::INVAL, c"a user namespace must be a descendant of the current one")
     })
 }
+
+/// `--userns-block-fd FD`: waits for one byte on FD, or its EOF (a read
+/// that fails does not wait, as with bwrap, which leaves FD open too).
+pub fn wait_for_maps(fd: i32) {
+    // SAFETY: only read here; the caller's fd stays the caller's.
+    let _ = raw::read_byte(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) });
+}
+
+/// `--pidns FD` with `--unshare-pid`: a new PID namespace can only be made
+/// below the one a process is in, and the clone that made this one only
+/// put it into the joined one (setns sets the children's). So it forks once
+/// more, into a new PID namespace; the child, its PID 1, returns to become
+/// the container's init, and this process (as bwrap's intermediate) stays
+/// in the joined namespace to relay signals to it and exit with its status.
+pub fn nest_pid_namespace(plan: &RunPlan) {
+    // SAFETY: single-threaded; the child returns to the container's setup,
+    // the parent relays and exits.
+    match unsafe { raw::fork(k::CLONE_NEWPID as u64) } {
+        Ok(Forked::Child) => {}
+        Ok(Forked::Parent(child)) => {
+            // This process dies with the outer nook, and the init with
+            // this one (its own parent-death signal): a SIGKILL of the
+            // outer nook still ends the container. An outer nook gone
+            // before this point has closed the init's go-ahead pipe.
+            let _ = raw::set_parent_death_signal(k::SIGKILL as i32);
+            crate::setup::monitor::hide_from_container();
+            // The info is the container's to write: its reader's EOF must
+            // not wait for this process (as in wrapper.rs, which imports
+            // this file).
+            if let Some(fd) = plan.fds.info {
+                let _ = raw::close(fd);
+            }
+            raw::exit_group(crate::setup::monitor::relay_signals(child))
+        }
+        Err(e) => raw::exit_group(Failure::new(c"create", c"the nested PID namespace", e).exit()),
+    }
+}

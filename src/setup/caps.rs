@@ -14,6 +14,8 @@ use rustix::io::Errno;
 
 // prctl(2) options (linux/prctl.h).
 const PR_CAPBSET_DROP: u32 = 24;
+#[cfg(feature = "bwrap")]
+const PR_SET_NO_NEW_PRIVS: u32 = 38;
 const PR_CAP_AMBIENT: u32 = 47;
 const PR_CAP_AMBIENT_RAISE: u32 = 2;
 const PR_CAP_AMBIENT_CLEAR_ALL: u32 = 4;
@@ -41,7 +43,15 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     let bounding = want;
     // bwrap's real root, outside a user namespace, keeps its bounding set.
     #[cfg(feature = "bwrap")]
-    let bounding = if persona::caps(persona::BOUNDING_KEPT) { u64::MAX } else { want };
+    let kept = persona::caps(persona::BOUNDING_KEPT);
+    #[cfg(feature = "bwrap")]
+    let bounding = if kept { u64::MAX } else { want };
+    // Then an exec as root (the init's, before PROGRAM's) would take
+    // permitted = bounding back: no_new_privs now, as bwrap sets it first.
+    #[cfg(feature = "bwrap")]
+    if kept {
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
+    }
     for cap in 0..64 {
         if bounding & (1 << cap) == 0 {
             match prctl(PR_CAPBSET_DROP, cap, 0) {

@@ -210,8 +210,8 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
         return Failure::new(c"set", c"no_new_privs", e);
     }
     // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM
-    // but `keep`.
-    if let Err(f) = close_on_exec_but(keep) {
+    // but `keep` (as bwrap, but the caller's: see close_on_exec_but).
+    if let Err(f) = close_on_exec_but(keep, &plan.sandbox.filter_fds) {
         return f;
     }
     // A new session has no controlling terminal: PROGRAM cannot push input
@@ -243,9 +243,23 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
 static EXEC_PATH: core::sync::atomic::AtomicPtr<c_char> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
 /// Marks every fd from 3 close-on-exec except `keep`, the one that must
-/// cross the exec.
-pub fn close_on_exec_but(keep: Option<i32>) -> Result<(), Failure<'static>> {
-    raw::cloexec_range(3, u32::MAX)
+/// cross the exec. As bwrap, nook hands PROGRAM every fd its caller left
+/// open, as bwrap does (a wrapper's sockets and pipes): then only the
+/// seccomp filters' fds (`filters`; in the init, the memfds that carried
+/// them) are marked, since every fd nook opens is close-on-exec already
+/// and those its options took were marked when parsed (cli/bwrap.rs).
+pub fn close_on_exec_but(keep: Option<i32>, filters: &[crate::plan::sandbox::FilterFd]) -> Result<(), Failure<'static>> {
+    #[cfg(feature = "bwrap")]
+    let marked = match crate::base::out::persona::bwrap() {
+        true => filters.iter().try_for_each(|f| raw::cloexec_range(f.fd as u32, f.fd as u32)),
+        false => raw::cloexec_range(3, u32::MAX),
+    };
+    #[cfg(not(feature = "bwrap"))]
+    let marked = {
+        let _ = filters;
+        raw::cloexec_range(3, u32::MAX)
+    };
+    marked
         .and_then(|()| match keep {
             // SAFETY: an fd nook checked open; only its flags change.
             Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),

@@ -34,6 +34,10 @@ pub struct Maps {
     outside_uid: u32,
     outside_gid: u32,
     privileged: bool,
+    /// bwrap's `--userns-block-fd`: the caller writes the maps, nook none
+    /// (and keeps the ids they give it).
+    #[cfg(feature = "bwrap")]
+    by_caller: bool,
 }
 
 impl Maps {
@@ -59,6 +63,8 @@ impl Maps {
             outside_uid,
             outside_gid,
             privileged,
+            #[cfg(feature = "bwrap")]
+            by_caller: plan.by_caller,
         }
     }
 
@@ -72,6 +78,10 @@ impl Maps {
 
     /// Whether the process can write the maps itself after unsharing.
     pub fn self_writable(&self) -> bool {
+        #[cfg(feature = "bwrap")]
+        if self.by_caller {
+            return true;
+        }
         self.uid_is_self_map() && self.gid_is_self_map() && self.setgroups == Some(false)
     }
 
@@ -79,6 +89,10 @@ impl Maps {
     /// `via_tools` routes the non-self maps of an unprivileged caller through
     /// newuidmap/newgidmap.
     fn install<'a>(&self, pid: Option<i32>, via_tools: bool) -> Result<'a, ()> {
+        #[cfg(feature = "bwrap")]
+        if self.by_caller {
+            return Ok(());
+        }
         let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
         let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && self.setgroups == Some(false));
         if uid_tool {
@@ -105,6 +119,10 @@ impl Maps {
     /// when the gid map holds no range of /etc/subgid, and an unprivileged
     /// self-map can only be written with it denied.
     pub fn settle_identity<'a>(&self) -> Result<'a, ()> {
+        #[cfg(feature = "bwrap")]
+        if self.by_caller {
+            return Ok(());
+        }
         if self.setgroups == Some(true) {
             let mut word = [0u8; 8];
             let fd = crate::kernel::raw::open_cloexec(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY)

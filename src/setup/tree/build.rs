@@ -94,6 +94,8 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     }
     for op in plan.ops.iter() {
         ops::apply(sys, tree, op)?;
+        #[cfg(feature = "bwrap")]
+        crate::setup::tree::bwrap::after_op(sys, tree, op)?;
     }
     let put_old = match plan.keep_old_root {
         Some(keep) => Some(dest::ensure(sys, tree, keep, Missing::Dir(dest::DIR_MODE))?),

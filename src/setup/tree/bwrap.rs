@@ -1,5 +1,6 @@
 //! What the bwrap personality adds to the tree's build (README, "nook as
-//! bwrap"): its empty tmpfs root, its parent-directory modes, `--chmod`.
+//! bwrap"): its empty tmpfs root, its parent-directory modes, `--chmod`,
+//! the data files, the fd binds, the overlays, and /proc's read-only covers.
 //!
 //! The empty root is a tmpfs attached on top of the host's `/`, in the new
 //! mount namespace. A path walk starts at the process's root as it is and
@@ -59,8 +60,9 @@ pub fn chmod<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, pe
     sys.chmod(&fd, perms).at(c"chmod", dest)
 }
 
-/// `--file FD DEST`: a new file at DEST (which must not exist: nook never
-/// writes into a file it did not make) with FD's bytes; `--bind-data` and
+/// `--file FD DEST`: FD's bytes in DEST, as bwrap's creat(): a file that
+/// exists there (on a host bind too) is truncated and written, its mode
+/// kept, else a new one is made (mode `perms`); `--bind-data` and
 /// `--ro-bind-data`: a file of their own, unreachable but through DEST,
 /// bound on it.
 pub fn data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind>) -> Result<'a, ()> {
@@ -72,16 +74,49 @@ pub fn data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a 
 
 fn make_data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind>) -> Result<'a, ()> {
     let Some(kind) = bind else {
-        match sys.open_in_root(&tree.root, dest, Open::Path) {
-            Err(Errno::NOENT) => {}
-            Ok(_) => return Err(crate::base::error::Failure::new(c"create", dest, Errno::EXIST)),
-            Err(e) => return Err(crate::base::error::Failure::new(c"open", dest, e)),
-        }
-        let file = ensure(sys, tree, dest, Missing::File(perms))?;
+        let file = match sys.rewrite(&tree.root, dest) {
+            Err(Errno::NOENT) => ensure(sys, tree, dest, Missing::File(perms))?,
+            r => r.at(c"create", dest)?,
+        };
         return sys.copy_into(&file, fd).at(c"copy --file data into", dest);
     };
     let copy = sys.data_file(fd, perms).at(c"copy data for", dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(c"--bind-data needs the new mount API")))?;
     place(sys, tree, copy, dest, kind, false)
+}
+
+/// After `--proc DEST` (its own procfs, or the host's bound): as bwrap
+/// does, each of DEST's sys, sysrq-trigger, irq and bus that this process
+/// may write to (access(2); not where that is EACCES, ENOENT or EROFS) is
+/// bound onto itself read-only.
+#[inline(never)]
+pub fn after_op<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
+    let dest = match *op {
+        Op::Proc { dest } => dest,
+        Op::Bind { src, dest, .. } if core::ptr::eq(src.as_ptr(), crate::plan::bwrap::HOST_PROC.as_ptr()) => dest,
+        _ => return Ok(()),
+    };
+    if !crate::base::out::persona::bwrap() {
+        return Ok(());
+    }
+    let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
+    for name in [c"sys", c"sysrq-trigger", c"irq", c"bus"] {
+        cover(sys, &dir, name).at(c"cover read-only in", dest)?;
+    }
+    Ok(())
+}
+
+/// `name` in the procfs `dir` bound onto itself read-only, if writable.
+fn cover<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr) -> core::result::Result<(), Errno> {
+    match sys.may_write(dir, name) {
+        Err(Errno::ACCESS | Errno::NOENT | Errno::ROFS) => return Ok(()),
+        r => r?,
+    }
+    // Resolved with the procfs as its root.
+    let target = sys.open_in_root(dir, name, Open::Path)?;
+    let copy = sys.clone_tree(Some(&target), c"")?;
+    let set = crate::setup::tree::dest::bind_flags(BindKind::ReadOnly);
+    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() })?;
+    sys.attach(&copy, &target)
 }
 
 /// `--bind-fd FD DEST`: what FD (O_PATH is enough) names, bound on DEST.
