@@ -1,5 +1,5 @@
 //! The shipped binary itself: static, and within its build's size budget
-//! (the default build's 80 KiB now; 80 KiB is the hard limit for every build).
+//! (the default build's 79 KiB now; 80 KiB is the hard limit for every build).
 //!
 //! The budget is easy to lose by accident: one non-zero field in the plan's
 //! const initializer moves ~110 KB from .bss into the file. This test is a
@@ -28,10 +28,13 @@ const NOOK: &str = env!("CARGO_BIN_EXE_nook");
 /// room for switch-root (issue 15) in the default build: 81,112; the
 /// refusal of the name bwrap (issue 18) 48 more (81,160); a fourth size
 /// pass (issue 20: no GOT, setup's strings and code in one segment, the
-/// errno texts packed with --help) took 840 off (80,320). boot
-/// stays in the initramfs build. This budget is the default build's; the
+/// errno texts packed with --help) took 840 off (80,320); a fifth (issue
+/// 20: LLVM's tail merging and inliner settings, boot's buffers in .bss,
+/// const arrays read in place, shared error paths) 1,168 more (79,152;
+/// every role 108,040, initramfs 37,984, init-only 15,576, bwrap 77,008),
+/// and the budget came down to 79 KiB. boot stays in the initramfs build. This budget is the default build's; the
 /// others have theirs below, and 80 KiB is the limit for all.
-const BUDGET: u64 = 80 * 1024;
+const BUDGET: u64 = 79 * 1024;
 
 /// No build of any roles may pass this.
 const HARD_LIMIT: u64 = 80 * 1024;
@@ -52,7 +55,7 @@ const INITRAMFS_BUDGET: u64 = 40 * 1024;
 /// `--userns-block-fd`, several `--args`, /proc's covers, `--file` over an
 /// existing DEST, C's `--size` and wrapper fds 0-2 brought it to 77,400
 /// after the fourth size pass, the caller's fds handed on to 77,912. With
-/// the default roles it is about 99,400, over the hard limit.
+/// the default roles it is about 97,700, over the hard limit.
 const BWRAP_BUDGET: u64 = 77 * 1024;
 
 /// The budget of the build under test (Cargo.toml's features): the

@@ -10,7 +10,7 @@ use crate::kernel::procfs::{fd_link, proc_fd};
 use crate::kernel::raw::{self, MountAttr};
 use core::ffi::CStr;
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use rustix::mount::{
     FsMountFlags, FsOpenFlags, MountAttrFlags, MountPropagationFlags, MoveMountFlags, OpenTreeFlags,
@@ -55,7 +55,7 @@ pub trait Sys {
     /// An O_PATH fd of the terminal on stdin (else stdout), opened by its
     /// path, or None without one.
     fn open_terminal(&mut self) -> Result<Option<Self::Fd>>;
-    /// Whether the object behind `fd` is a directory (statx).
+    /// Whether the object behind `fd` is a directory (fstat).
     fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
     /// The st_dev of the filesystem `fd` is on (fstat): which filesystem
     /// instance it is.
@@ -276,8 +276,9 @@ impl Sys for Linux {
     }
 
     fn is_dir(&mut self, fd: &OwnedFd) -> Result<bool> {
-        let st = rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::TYPE)?;
-        Ok(rustix::fs::FileType::from_raw_mode(st.stx_mode as u32) == rustix::fs::FileType::Directory)
+        // fstat, as dev_of: one wrapper for both (statx took 112 bytes more).
+        let st = rustix::fs::fstat(fd)?;
+        Ok(rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory)
     }
 
     fn dev_of(&mut self, fd: &OwnedFd) -> Result<u64> {

@@ -58,10 +58,10 @@ pub enum BindKind {
 /// One setup operation, applied in argv order inside the new root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op<'a> {
-    Bind { src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool },
+    Bind { dest: &'a CStr, src: &'a CStr, kind: BindKind, optional: bool },
     Tmpfs { dest: &'a CStr, size: Option<u64>, perms: Option<u32> },
     Dir { dest: &'a CStr, perms: Option<u32> },
-    Symlink { target: &'a CStr, link: &'a CStr },
+    Symlink { link: &'a CStr, target: &'a CStr },
     RemountRo { dest: &'a CStr },
     Make { dest: &'a CStr, kind: MakeKind },
     /// `--proc`: a procfs of the new PID namespace.
@@ -78,10 +78,10 @@ pub enum Op<'a> {
     /// bwrap's `--file FD DEST` (bind None), `--bind-data FD DEST` and
     /// `--ro-bind-data FD DEST`: a file holding what FD holds.
     #[cfg(feature = "bwrap")]
-    Data { fd: i32, dest: &'a CStr, perms: u32, bind: Option<BindKind> },
+    Data { dest: &'a CStr, fd: i32, perms: u32, bind: Option<BindKind> },
     /// bwrap's `--bind-fd FD DEST` and `--ro-bind-fd FD DEST`.
     #[cfg(feature = "bwrap")]
-    BindFd { fd: i32, dest: &'a CStr, kind: BindKind },
+    BindFd { dest: &'a CStr, fd: i32, kind: BindKind },
     /// bwrap's overlays: `lower` is overlayfs's lowerdir (the layers top
     /// first, `:` between, escaped), `upper` and `work` are `--overlay`'s
     /// (empty otherwise).

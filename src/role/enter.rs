@@ -16,14 +16,14 @@
 //!   executed in: the caller's, not the container's, whose root lacks it.
 
 use crate::base::text::SplitOn;
-use crate::base::error::{Context, Failure, Result};
+use crate::base::error::{Context, Failure, Result, Step};
 use crate::plan::{Argv, RunPlan};
 use crate::setup::process::{Environment, MAX_ENV};
 use crate::kernel::raw::{self, Forked};
 use crate::setup::namespaces::NAMESPACES;
 use crate::base::text::Buf;
 use crate::kernel::procfs::proc_file;
-use core::ffi::c_char;
+use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::OFlags;
@@ -120,26 +120,21 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
         .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
-    let gone = |f: Failure<'a>| {
-        let errno = f.errno();
-        f.hint_if(matches!(errno, Errno::SRCH | Errno::NOENT), c"the target has exited")
-            .hint_if(matches!(errno, Errno::ACCESS | Errno::PERM), c"not permitted: the target belongs to another user")
-    };
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
     let environ = unsafe { &mut *core::ptr::addr_of_mut!(ENVIRON) };
-    let env_len = read_proc(pid, b"environ", environ).map_err(|e| gone(Failure::new(c"read environment of", pid_text, e)))?;
+    let env_len = read_proc(pid, b"environ", environ).map_err(|e| gone(c"read environment of", pid_text, e))?;
     if env_len == environ.len() {
         return Err(Failure::new(c"read environment of", pid_text, Errno::TOOBIG));
     }
-    let root = open_proc_dir(pid, b"root").map_err(|e| gone(Failure::new(c"open root of", pid_text, e)))?;
-    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(Failure::new(c"open working directory of", pid_text, e)))?;
+    let root = open_proc_dir(pid, b"root").map_err(|e| gone(c"open root of", pid_text, e))?;
+    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(c"open working directory of", pid_text, e))?;
     let flags = foreign_namespaces(pid).unwrap_or(0);
     let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
 
     crate::base::out::trace(1, c"setns", pid_text);
     join(&pidfd, pid, flags).map_err(|e| {
-        gone(Failure::new(c"join namespaces of", pid_text, e))
+        gone(c"join namespaces of", pid_text, e)
             .hint_if(e == Errno::PERM, c"not permitted: the target belongs to another user or its user namespace is not yours")
     })?;
     if let Some((uid, gid)) = ids {
@@ -172,12 +167,23 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     }
 }
 
+/// A step on the target that failed, with the hint its errno calls for
+/// when the target is gone or not the caller's. Out of line: the four
+/// steps share it.
+#[cold]
+#[inline(never)]
+fn gone<'a>(step: Step, pid_text: &'a CStr, e: Errno) -> Failure<'a> {
+    Failure::new(step, pid_text, e)
+        .hint_if(matches!(e, Errno::SRCH | Errno::NOENT), c"the target has exited")
+        .hint_if(matches!(e, Errno::ACCESS | Errno::PERM), c"not permitted: the target belongs to another user")
+}
+
 /// The namespaces of `pid` that are not nook's own, as CLONE_NEW* flags;
 /// None when they cannot be read (the steps after then say why).
 #[inline(never)]
 fn foreign_namespaces(pid: i32) -> Option<u32> {
     let mut flags = 0;
-    for (name, flag) in NAMESPACES {
+    for &(name, flag) in &NAMESPACES {
         let theirs = ns_inode(Some(pid), name);
         match (ns_inode(None, name), theirs) {
             (Some(mine), Some(theirs)) if mine != theirs => flags |= flag,
@@ -220,7 +226,7 @@ fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno
     }
     // Opened first: once in the target's mount namespace, its /proc is gone.
     let mut files: [Option<OwnedFd>; 8] = Default::default();
-    for (slot, (name, flag)) in files.iter_mut().zip(NAMESPACES) {
+    for (slot, (name, flag)) in files.iter_mut().zip(&NAMESPACES) {
         if flags & flag != 0 {
             let mut path = Buf::<48>::new();
             path.push(b"ns/").push(name.as_bytes());
@@ -229,7 +235,7 @@ fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno
     }
     // The user namespace first: it grants the capabilities the others need.
     for user_pass in [true, false] {
-        for (file, (_, flag)) in files.iter().zip(NAMESPACES) {
+        for (file, &(_, flag)) in files.iter().zip(&NAMESPACES) {
             if let Some(fd) = file.as_ref().filter(|_| (flag == k::CLONE_NEWUSER) == user_pass) {
                 raw::setns(fd.as_fd(), flag)?;
             }
@@ -294,14 +300,5 @@ fn open_proc_dir(pid: i32, entry: &[u8]) -> core::result::Result<OwnedFd, Errno>
 /// Reads a whole /proc/PID file into `buf`; returns its length.
 fn read_proc(pid: i32, entry: &[u8], buf: &mut [u8]) -> core::result::Result<usize, Errno> {
     let fd = open_proc(pid, entry, OFlags::RDONLY)?;
-    let mut len = 0;
-    while len < buf.len() {
-        match rustix::io::read(&fd, &mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(Errno::INTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(len)
+    raw::read_full(fd.as_fd(), buf)
 }

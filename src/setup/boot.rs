@@ -65,26 +65,33 @@ struct Buffers {
     argv: [*const c_char; MAX_INIT_ARGS + 2],
 }
 
+/// Boot's buffers, in .bss: as a local they were a 110 KB stack frame,
+/// zeroed and probed page by page; here their pages are touched only as
+/// far as boot reads.
+static mut BUFFERS: Buffers = Buffers {
+    cmdline: [0; 4096],
+    list: [0; 16384],
+    filesystems: [0; 4096],
+    head: [0; superblock::PROBE_LEN],
+    path: Buf::new(),
+    flags: Buf::new(),
+    init: Buf::new(),
+    words: [0; 4096],
+    root: Buf::new(),
+    device: Buf::new(),
+    fstype: Buf::new(),
+    argv: [core::ptr::null(); MAX_INIT_ARGS + 2],
+};
+
 /// `nook boot`, as PID 1 with the kernel's `envp`; `verbose` from
 /// NOOK_VERBOSE; `args` for the root's init. Never returns.
 #[inline(never)]
 pub fn boot(verbose: u8, args: Argv, envp: Argv) -> ! {
     set_verbosity(verbose);
-    let mut bufs = Buffers {
-        cmdline: [0; 4096],
-        list: [0; 16384],
-        filesystems: [0; 4096],
-        head: [0; superblock::PROBE_LEN],
-        path: Buf::new(),
-        flags: Buf::new(),
-        init: Buf::new(),
-        words: [0; 4096],
-        root: Buf::new(),
-        device: Buf::new(),
-        fstype: Buf::new(),
-        argv: [core::ptr::null(); MAX_INIT_ARGS + 2],
-    };
-    let f = steps(&mut bufs, verbose, args, envp.as_ptr());
+    // SAFETY: boot runs once, single-threaded, and never returns: this is
+    // the only reference to the buffers.
+    let bufs = unsafe { &mut *core::ptr::addr_of_mut!(BUFFERS) };
+    let f = steps(bufs, verbose, args, envp.as_ptr());
     give_up(f, envp.as_ptr())
 }
 
@@ -119,8 +126,11 @@ fn read_file<'b>(path: &CStr, buf: &'b mut [u8]) -> core::result::Result<&'b [u8
     Ok(buf.get(..n).unwrap_or(&[]))
 }
 
-fn is_block_device(path: &CStr) -> bool {
-    rustix::fs::stat(path).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice)
+/// Whether `device` names a block device. Out of line: find_device's two
+/// answers share it.
+#[inline(never)]
+fn is_block_device(device: &mut Buf<64>) -> bool {
+    device.as_cstr().is_ok_and(|path| rustix::fs::stat(path).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice))
 }
 
 /// Every step up to the exec of the root's init; returns the failure
@@ -270,7 +280,7 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
     device.clear();
     if let Root::Path(path) = wanted {
         device.push(path);
-        return device.as_cstr().is_ok_and(is_block_device);
+        return is_block_device(device);
     }
     let Ok(dir) = crate::kernel::raw::open_cloexec(c"/sys/class/block", OFlags::RDONLY | OFlags::DIRECTORY) else {
         return false;
@@ -309,7 +319,7 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
             }
         };
         if found {
-            return device.as_cstr().is_ok_and(is_block_device);
+            return is_block_device(device);
         }
     }
     false

@@ -56,7 +56,7 @@ pub const NAMESPACES: [(&str, u32); 8] = [
 /// `time_for_children` is the one to report.
 pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32) {
     json.push(b"{\"child-pid\": ").dec(child_pid as u64);
-    for (name, flag) in NAMESPACES {
+    for &(name, flag) in &NAMESPACES {
         if flags & flag == 0 {
             continue;
         }

@@ -96,7 +96,7 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
 
     let initramfs = rustix::fs::fstatfs(&old).is_ok_and(|s| matches!(s.f_type as u32, RAMFS_MAGIC | TMPFS_MAGIC));
     rustix::process::fchdir(&dir).at(c"chdir to", newroot)?;
-    for api in API_MOUNTS {
+    for &api in &API_MOUNTS {
         // Mounted: on another device than the old root. It moves to the
         // same name inside NEWROOT (the working directory), or, where
         // NEWROOT has no such directory, is only detached.

@@ -18,7 +18,7 @@ pub enum Compression {
 }
 
 /// The suffixes a module file may have, longest match first.
-const SUFFIXES: [(&[u8], Compression); 4] = [
+static SUFFIXES: [(&[u8], Compression); 4] = [
     (b".ko.gz", Compression::Gzip),
     (b".ko.xz", Compression::Xz),
     (b".ko.zst", Compression::Zstd),
@@ -98,7 +98,7 @@ fn module(path: &[u8], line: usize) -> Result<Module<'_>, ListError<'_>> {
         return Err(ListError::NotAbsolute { line, text: path });
     }
     let file = basename(path);
-    for (suffix, compression) in SUFFIXES {
+    for &(suffix, compression) in &SUFFIXES {
         if file.len() > suffix.len() && file.ends_with(suffix) {
             return Ok(Module { path, name: &file[..file.len() - suffix.len()], compression });
         }

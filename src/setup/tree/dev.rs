@@ -12,7 +12,7 @@
 //!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
 use crate::base::error::{Context, Result};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, Tree, ensure};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, TMPFS_STEPS, Tree, mount_new};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{c_strings, c_tail};
@@ -41,9 +41,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         let _ = host_nodes.push(sys.open_host(host, Open::Path).at(c"bind device", host)?);
     }
     let tty = sys.open_terminal().at(c"bind terminal into", dest)?;
-    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC).at(c"create tmpfs for", dest)?;
-    let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
-    sys.attach(&fs, &target).at(c"mount tmpfs on", dest)?;
+    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, TMPFS_STEPS, None)?;
     tree.made_by_nook(sys, &fs);
     // Everything below goes into that fresh tmpfs, which nothing else can
     // reach yet: each entry is created by name in it, and mounted on by the

@@ -13,7 +13,7 @@ use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, Tree, bind_flags, create, ensure, ensure_dir, split_last};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, TMPFS_STEPS, Tree, bind_flags, create, ensure, ensure_dir, mount_new, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -41,9 +41,7 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
                 _ => (c"mqueue", 0, c"mount mqueue on", None),
             };
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
-            let fs = sys.new_filesystem(fstype, &[], attrs).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))?;
-            let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
-            sys.attach(&fs, &target).at(step, dest).map_err(|e| e.hint_on(Errno::PERM, hint))
+            mount_new(sys, tree, dest, fstype, &[], attrs, [step, step], hint).map(drop)
         }
         Op::Dev { dest } => crate::setup::tree::dev::mount_dev(sys, tree, dest),
         #[cfg(feature = "bwrap")]
@@ -107,17 +105,12 @@ fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: 
     mode.octal(perms.unwrap_or(DIR_MODE));
     let mut bytes = Buf::<24>::new();
     let mode = mode.as_cstr().at(c"tmpfs mode", dest)?;
+    // size= only when given: the options are the first one or both.
+    let n = bytes.dec(size.unwrap_or(0)).as_cstr().at(c"tmpfs size", dest)?;
+    let options = [(c"mode", mode), (c"size", n)];
+    let options = options.get(..1 + usize::from(size.is_some())).unwrap_or(&[]);
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = match size {
-        Some(n) => {
-            let n = bytes.dec(n).as_cstr().at(c"tmpfs size", dest)?;
-            sys.new_filesystem(c"tmpfs", &[(c"mode", mode), (c"size", n)], attrs)
-        }
-        None => sys.new_filesystem(c"tmpfs", &[(c"mode", mode)], attrs),
-    }
-    .at(c"create tmpfs for", dest)?;
-    let target = ensure(sys, tree, dest, Missing::Dir(DIR_MODE))?;
-    sys.attach(&fs, &target).at(c"mount tmpfs on", dest)?;
+    let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, TMPFS_STEPS, None)?;
     tree.made_by_nook(sys, &fs);
     Ok(())
 }
