@@ -511,18 +511,13 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
     let (start, first) = *used;
     // SAFETY: the parser checked nothing of it: a closed fd is EBADF.
     let fd = unsafe { rustix::fd::OwnedFd::from_raw_fd(fd) };
-    let mut len = start;
-    // One byte stays free for a NUL the last word may lack.
+    // One byte stays free for a NUL the last word may lack; a file that
+    // fills the rest may have more.
     let end = data.len() - 1;
-    loop {
-        let room = data.get_mut(len..end).filter(|r| !r.is_empty());
-        match room.map(|r| rustix::io::read(&fd, r)) {
-            Some(Ok(0)) => break,
-            Some(Ok(n)) => len += n,
-            Some(Err(Errno::INTR)) => {}
-            Some(Err(e)) => return Err(Failure::new(c"read", option, e)),
-            None => return Err(Failure::new(c"read", option, Errno::TOOBIG)),
-        }
+    let room = data.get_mut(start..end).unwrap_or(&mut []);
+    let mut len = start + crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&fd), room).map_err(|e| Failure::new(c"read", option, e))?;
+    if len == end {
+        return Err(Failure::new(c"read", option, Errno::TOOBIG));
     }
     drop(fd);
     // The last word may lack its NUL: the byte kept free takes it.

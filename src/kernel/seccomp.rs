@@ -174,17 +174,8 @@ pub fn read_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)>) -> Result<()
         let start = at;
         // One byte past the largest filter tells "too large" from "full".
         let limit = STORE_BYTES.min(start + MAX_INSNS * core::mem::size_of::<Insn>() + 1);
-        loop {
-            if at == limit {
-                break;
-            }
-            match rustix::io::read(fd, &mut store.bytes[at..limit]) {
-                Ok(0) => break,
-                Ok(n) => at += n,
-                Err(Errno::INTR) => {}
-                Err(e) => return Err(Failure::new(c"read seccomp filter from fd", text, e)),
-            }
-        }
+        at += crate::kernel::raw::read_full(fd, &mut store.bytes[start..limit])
+            .map_err(|e| Failure::new(c"read seccomp filter from fd", text, e))?;
         let size = at - start;
         if size == 0 || !size.is_multiple_of(core::mem::size_of::<Insn>()) || size / core::mem::size_of::<Insn>() > MAX_INSNS {
             let f = Failure::new(c"load seccomp filter from fd", label(text, size), if at == limit { Errno::TOOBIG } else { Errno::INVAL });

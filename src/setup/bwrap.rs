@@ -63,8 +63,7 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     let Some(&first) = plan.bwrap.locks.first() else { return Ok(()) };
     let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
     for &path in plan.bwrap.locks.iter() {
-        let fd = rustix::fs::open(path, rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-            .map_err(|e| Failure::new(c"open lock file", path, e))?;
+        let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(c"open lock file", path, e))?;
         let _ = files.push(fd);
     }
     let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(c"create pipe for", c"--lock-file", e))?;
