@@ -402,15 +402,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // bwrap closes the fds its options take before PROGRAM, and hands it
     // every other fd its caller left open (setup/process.rs): these are
     // marked close-on-exec now, before any exec (nook reads and writes them
-    // in processes that do not exec).
-    let taken = plan.ops.iter().filter_map(|op| match *op {
-        Op::Data { fd, .. } | Op::BindFd { fd, .. } => Some(fd),
-        _ => None,
-    });
-    // (--userns-block-fd's stays open, as bwrap leaves it.)
+    // in processes that do not exec). The data and fd binds' are closed
+    // once used (setup/tree/bwrap.rs), --args' once read;
+    // --userns-block-fd's stays open, as bwrap leaves it.
     let wrappers = [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync];
     let filters = plan.process.sandbox.filter_fds.iter().map(|f| f.fd);
-    for fd in wrappers.into_iter().flatten().chain(taken).chain(filters) {
+    for fd in wrappers.into_iter().flatten().chain(filters) {
         let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
     }
     // nook (the outer process, or the monitor) holds --sync-fd until it
