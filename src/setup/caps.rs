@@ -14,8 +14,6 @@ use rustix::io::Errno;
 
 // prctl(2) options (linux/prctl.h).
 const PR_CAPBSET_DROP: u32 = 24;
-#[cfg(feature = "bwrap")]
-const PR_SET_NO_NEW_PRIVS: u32 = 38;
 const PR_CAP_AMBIENT: u32 = 47;
 const PR_CAP_AMBIENT_RAISE: u32 = 2;
 const PR_CAP_AMBIENT_CLEAR_ALL: u32 = 4;
@@ -50,7 +48,7 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     // permitted = bounding back: no_new_privs now, as bwrap sets it first.
     #[cfg(feature = "bwrap")]
     if kept {
-        prctl(PR_SET_NO_NEW_PRIVS, 1, 0).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
+        rustix::thread::set_no_new_privs(true).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
     }
     for cap in 0..64 {
         if bounding & (1 << cap) == 0 {
@@ -61,19 +59,16 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
             }
         }
     }
-    #[cfg(not(feature = "bwrap"))]
-    set(want).map_err(|e| Failure::new(c"set", c"capabilities", e))?;
     // bwrap's real root, told nothing of capabilities, gets no inheritable
     // and so no ambient ones (base/out.rs's persona).
     #[cfg(feature = "bwrap")]
     let untouched = persona::caps(persona::CAPS_UNTOUCHED);
-    #[cfg(feature = "bwrap")]
-    crate::kernel::raw::capset(&crate::kernel::raw::CapSets { effective: want, permitted: want, inheritable: if untouched { 0 } else { want } })
-        .map_err(|e| Failure::new(c"set", c"capabilities", e))?;
+    #[cfg(not(feature = "bwrap"))]
+    let untouched = false;
+    let inheritable = if untouched { 0 } else { want };
+    set(want, inheritable).map_err(|e| Failure::new(c"set", c"capabilities", e))?;
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", c"ambient capabilities", e))?;
-    #[cfg(feature = "bwrap")]
-    let want = if untouched { 0 } else { want };
-    for cap in (0..64).filter(|c| want & (1 << c) != 0) {
+    for cap in (0..64).filter(|c| inheritable & (1 << c) != 0) {
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap).map_err(|e| Failure::new(c"raise", c"ambient capabilities", e))?;
     }
     Ok(())
@@ -88,8 +83,7 @@ fn get() -> Result<u64, Errno> {
     crate::kernel::raw::capget().map(|sets| sets.permitted)
 }
 
-/// capset(2): effective = permitted = inheritable = `mask`.
-#[cfg(not(feature = "bwrap"))]
-fn set(mask: u64) -> Result<(), Errno> {
-    crate::kernel::raw::capset(&crate::kernel::raw::CapSets { effective: mask, permitted: mask, inheritable: mask })
+/// capset(2): effective = permitted = `mask`, and `inheritable`.
+fn set(mask: u64, inheritable: u64) -> Result<(), Errno> {
+    crate::kernel::raw::capset(&crate::kernel::raw::CapSets { effective: mask, permitted: mask, inheritable })
 }
