@@ -127,7 +127,7 @@ pub fn supervise(program: i32, opts: &InitOptions) -> i32 {
             Ok(sig) => forward(program, opts.forwarded(sig), opts.signal_group),
             Err(_) => {}
         }
-        status = reap(program, opts.warn_on_reap).or(status);
+        status = reap(program, opts.warn_on_reap).program.or(status);
     }
     let status = opts.exit_status(status.unwrap_or(EXIT_SETUP));
     finish(pid1, opts.grace);
@@ -141,10 +141,18 @@ fn forward(program: i32, sig: i32, group: bool) {
     let _ = raw::kill(target, sig);
 }
 
+/// What a round of [`reap`] found.
+struct Reaped {
+    /// PROGRAM's status, if it was among the reaped.
+    program: Option<i32>,
+    /// Whether children remain (none of which has exited yet).
+    children_left: bool,
+}
+
 /// Reaps every zombie without blocking; returns PROGRAM's status once it
-/// has been reaped. With `warn`, each other process reaped is a warning
-/// line (tini's -w).
-fn reap(program: i32, warn: bool) -> Option<i32> {
+/// has been reaped, and whether any child remains. With `warn`, each other
+/// process reaped is a warning line (tini's -w).
+fn reap(program: i32, warn: bool) -> Reaped {
     let mut found = None;
     loop {
         match rustix::process::wait(WaitOptions::NOHANG) {
@@ -161,8 +169,10 @@ fn reap(program: i32, warn: bool) -> Option<i32> {
                 }
             }
             Err(Errno::INTR) => {}
-            // Ok(None): children remain but none has exited; ECHILD: none.
-            _ => return found,
+            // Children remain but none has exited.
+            Ok(None) => return Reaped { program: found, children_left: true },
+            // ECHILD: none.
+            Err(_) => return Reaped { program: found, children_left: false },
         }
     }
 }
@@ -183,6 +193,7 @@ fn finish(pid1: bool, grace: u32) {
         signal_rest(pid1, linux_raw_sys::general::SIGTERM as i32);
         let deadline = now().saturating_add(grace as u64 * 1_000_000_000);
         let chld = SigSet::empty().with(linux_raw_sys::general::SIGCHLD as i32);
+        // Each round reaps those that exited while it waited.
         while has_children() {
             let left = deadline.saturating_sub(now());
             if left == 0 {
@@ -190,26 +201,19 @@ fn finish(pid1: bool, grace: u32) {
             }
             let t = Timespec { tv_sec: (left / 1_000_000_000) as i64, tv_nsec: (left % 1_000_000_000) as i64 };
             let _ = raw::sigtimedwait(&chld, Some(&t));
-            reap(0, false);
         }
     }
     while has_children() {
         signal_rest(pid1, linux_raw_sys::general::SIGKILL as i32);
-        // Block until one exits, then sweep the rest.
+        // Block until one exits; the next round sweeps the rest.
         let _ = rustix::process::wait(WaitOptions::empty());
-        reap(0, false);
     }
 }
 
-/// Whether any child remains (reaping those that already exited).
+/// Whether any child remains, reaping those that already exited: the
+/// reaping loop itself (a loop of its own took 48 bytes more).
 fn has_children() -> bool {
-    loop {
-        match rustix::process::wait(WaitOptions::NOHANG) {
-            Ok(Some(_)) | Err(Errno::INTR) => continue,
-            Ok(None) => return true,
-            Err(_) => return false,
-        }
-    }
+    reap(0, false).children_left
 }
 
 fn signal_rest(pid1: bool, sig: i32) {
