@@ -54,23 +54,9 @@ pub fn owns_terminal() -> bool {
 /// child gets its own process group and, when `foreground` (nook owns the
 /// terminal), takes the terminal over (tini's isolate_child).
 pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
-    // Like tini, the init ignores SIGTTIN and SIGTTOU (it never touches the
-    // terminal once PROGRAM has it); PROGRAM gets back what nook inherited.
-    // Ignored *and* blocked, a TTIN or TTOU sent to nook is still queued
-    // and forwarded.
-    let job_control = [linux_raw_sys::general::SIGTTIN as i32, linux_raw_sys::general::SIGTTOU as i32];
-    let mut inherited = [raw::SigAction::default(); 2];
-    for (sig, old) in job_control.iter().zip(inherited.iter_mut()) {
-        if let Ok(was) = raw::sigaction(*sig, &raw::IGNORE) {
-            *old = was;
-        }
-    }
     // SAFETY: single-threaded; the child only sets its group, then execs.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
         Forked::Child => {
-            for (sig, old) in job_control.iter().zip(inherited.iter()) {
-                let _ = raw::sigaction(*sig, old);
-            }
             if new_session {
                 // No controlling terminal, so no TIOCSTI into the caller's.
                 let _ = rustix::process::setsid();
@@ -86,11 +72,21 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
             }
             raw::exit_group(exec())
         }
-        Forked::Parent(child) if new_session => Ok(child),
         Forked::Parent(child) => {
+            // Like tini, the init ignores SIGTTIN and SIGTTOU (it never
+            // touches the terminal once PROGRAM has it); PROGRAM keeps what
+            // nook inherited, for the init ignores them only once forked
+            // (nothing to save and restore in the child: 192 bytes).
+            // Ignored *and* blocked, a TTIN or TTOU sent to nook is still
+            // queued and forwarded.
+            for sig in [linux_raw_sys::general::SIGTTIN, linux_raw_sys::general::SIGTTOU] {
+                let _ = raw::sigaction(sig as i32, &raw::IGNORE);
+            }
             // Also from this side, so that a group signal sent before the
             // child ran cannot miss. Fails harmlessly once it has exec'd.
-            let _ = rustix::process::setpgid(Pid::from_raw(child), Pid::from_raw(child));
+            if !new_session {
+                let _ = rustix::process::setpgid(Pid::from_raw(child), Pid::from_raw(child));
+            }
             Ok(child)
         }
     }
