@@ -253,7 +253,8 @@ pub fn write_all(fd: i32, mut data: &[u8]) -> Result<(), rustix::io::Errno> {
     while !data.is_empty() {
         match rustix::io::write(fd, data) {
             Ok(0) => return Err(rustix::io::Errno::IO),
-            Ok(n) => data = &data[n..],
+            // The kernel wrote at most what it was given.
+            Ok(n) => data = data.get(n..).unwrap_or_default(),
             Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(e),
         }

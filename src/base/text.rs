@@ -221,18 +221,21 @@ pub fn c_tail(s: &CStr, at: usize) -> &CStr {
     }
 }
 
-/// The digits of `n` in `radix`, right-aligned in `out`.
+/// The digits of `n` in `radix` (8 or more: 22 digits hold any u64),
+/// right-aligned in `out`. A loop over `out`'s indices, so that no index
+/// is checked (and no panic path kept).
 #[inline(never)]
 pub fn digits_of(mut n: u64, radix: u64, out: &mut [u8; 22]) -> &[u8] {
-    let mut i = out.len();
-    loop {
-        i -= 1;
+    let mut start = 0;
+    for i in (0..out.len()).rev() {
         out[i] = b'0' + (n % radix) as u8;
         n /= radix;
         if n == 0 {
-            return &out[i..];
+            start = i;
+            break;
         }
     }
+    &out[start..]
 }
 
 #[cfg(test)]

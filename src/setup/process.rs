@@ -128,7 +128,7 @@ impl<'a> Environment<'a> {
     pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
         self.entries.iter().rev().map(|e| self.entry(e)).find_map(|bytes| {
             (bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=')
-                .then(|| &bytes[name.len() + 1..])
+                .then(|| bytes.get(name.len() + 1..).unwrap_or_default())
         })
     }
 
