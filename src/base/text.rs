@@ -113,8 +113,9 @@ impl Buffer<[MaybeUninit<u8>]> {
         if has_byte(self.as_bytes(), 0) {
             return Err(Errno::INVAL);
         }
-        // `push` always leaves this one byte free.
-        self.buf[self.len] = MaybeUninit::new(0);
+        // `push` always leaves this one byte free (no index check for it).
+        let Some(end) = self.buf.get_mut(self.len) else { return Err(Errno::NAMETOOLONG) };
+        *end = MaybeUninit::new(0);
         // SAFETY: `len` bytes written and a NUL after them, none before.
         Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len + 1)) })
     }
