@@ -21,13 +21,18 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 #[derive(Clone, Copy)]
 enum Entry<'a> {
     Inherited(&'a CStr),
-    /// Offset of a "NAME=VALUE\0" string in the arena.
+    /// Offset of a "NAME=VALUE\0" string in the arena (only run's,
+    /// enter's and bwrap's edits build one: the init-only build has no
+    /// code for it).
+    #[cfg(nook_process)]
     Built(usize),
 }
 
 /// The workload's environment: nook's own, without NOOK_*, edited in order.
 pub struct Environment<'a> {
     entries: Vec<Entry<'a>, MAX_ENV>,
+    /// The built entries' strings (see `Entry::Built`).
+    #[cfg_attr(not(nook_process), allow(dead_code))]
     arena: Buf<SETENV_BYTES>,
 }
 
@@ -92,6 +97,7 @@ impl<'a> Environment<'a> {
     }
 
     /// Sets NAME=VALUE in place of any earlier value; E2BIG when full.
+    #[cfg(nook_process)]
     pub fn set(&mut self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         self.remove(name);
         let at = self.arena.len();
@@ -105,6 +111,7 @@ impl<'a> Environment<'a> {
     fn entry(&self, e: &Entry<'a>) -> &[u8] {
         match *e {
             Entry::Inherited(c) => c.to_bytes(),
+            #[cfg(nook_process)]
             Entry::Built(at) => {
                 let rest = &self.arena.as_bytes()[at..];
                 &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
@@ -112,6 +119,7 @@ impl<'a> Environment<'a> {
         }
     }
 
+    #[cfg(nook_process)]
     fn remove(&mut self, name: &[u8]) {
         let mut i = 0;
         while i < self.entries.len() {
@@ -138,13 +146,13 @@ impl<'a> Environment<'a> {
     pub fn to_envp(&self, extra: &[*const c_char]) -> *const *const c_char {
         // SAFETY: single-threaded; the array is only read by execve after.
         let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
-        let base = self.arena.as_bytes().as_ptr();
         let mut n = 0;
         for e in self.entries.iter() {
             out[n] = match *e {
                 Entry::Inherited(c) => c.as_ptr(),
                 // SAFETY: `at` is within the arena, which outlives the exec.
-                Entry::Built(at) => unsafe { base.add(at) as *const c_char },
+                #[cfg(nook_process)]
+                Entry::Built(at) => unsafe { self.arena.as_bytes().as_ptr().add(at) as *const c_char },
             };
             n += 1;
         }
