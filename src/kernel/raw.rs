@@ -254,6 +254,29 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<&rustix::time::Timespec>) -> R
     check(ret).map(|sig| sig as i32)
 }
 
+/// `wait4(pid, &status, flags, NULL)` (`pid` -1: any child): the pid of a
+/// child that changed state and its wait status (see [`exit_code`]); pid
+/// 0 when none has (with WNOHANG). See wait4(2). Of nook's own, rather
+/// than rustix's waitpid, whose Option, Pid and WaitStatus took 96
+/// bytes more to the init-only build.
+pub fn wait(pid: i32, flags: u32) -> Result<(i32, u32)> {
+    let mut status = 0u32;
+    // SAFETY: `status` is a live u32 the kernel writes; no rusage asked.
+    let ret = unsafe { syscall6(k::__NR_wait4, pid as isize as usize, &raw mut status as usize, flags as usize, 0, 0, 0) };
+    check(ret).map(|pid| (pid as i32, status))
+}
+
+/// A wait status as a shell's exit status: an exit's code (WEXITSTATUS),
+/// or 128 + the signal that killed the child (WTERMSIG); None for a stop
+/// or a continue (the low 7 bits: 0 exited, 0x7f stopped or continued).
+pub fn exit_code(status: u32) -> Option<i32> {
+    match status & 0x7f {
+        0 => Some((status >> 8 & 0xff) as i32),
+        0x7f => None,
+        sig => Some(128 + sig as i32),
+    }
+}
+
 /// `kill(pid, sig)`: any signal number, realtime ones included (rustix's
 /// Signal type names only the classic ones). See kill(2).
 pub fn kill(pid: i32, sig: i32) -> Result<()> {

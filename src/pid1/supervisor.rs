@@ -19,7 +19,7 @@ use crate::base::error::{EXIT_SETUP, Failure};
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::plan::InitOptions;
 use rustix::io::Errno;
-use rustix::process::{Pid, WaitOptions};
+use rustix::process::Pid;
 use rustix::time::Timespec;
 
 /// Blocks every signal; returns the mask nook inherited, which PROGRAM gets
@@ -151,22 +151,17 @@ struct Reaped {
 fn reap(program: i32, warn: bool) -> Reaped {
     let mut found = None;
     loop {
-        match rustix::process::wait(WaitOptions::NOHANG) {
-            Ok(Some((pid, st))) => {
-                let pid = pid.as_raw_nonzero().get();
+        match raw::wait(-1, linux_raw_sys::general::WNOHANG) {
+            // Children remain but none has exited.
+            Ok((0, _)) => return Reaped { program: found, children_left: true },
+            Ok((pid, st)) => {
                 if pid == program {
-                    found = Some(match (st.exit_status(), st.terminating_signal()) {
-                        (Some(code), _) => code,
-                        (None, Some(sig)) => 128 + sig,
-                        _ => continue,
-                    });
+                    found = raw::exit_code(st).or(found);
                 } else if warn {
                     warn_reaped(pid);
                 }
             }
             Err(Errno::INTR) => {}
-            // Children remain but none has exited.
-            Ok(None) => return Reaped { program: found, children_left: true },
             // ECHILD: none.
             Err(_) => return Reaped { program: found, children_left: false },
         }
@@ -202,7 +197,7 @@ fn finish(pid1: bool, grace: u32) {
     while has_children() {
         signal_rest(pid1, linux_raw_sys::general::SIGKILL as i32);
         // Block until one exits; the next round sweeps the rest.
-        let _ = rustix::process::wait(WaitOptions::empty());
+        let _ = raw::wait(-1, 0);
     }
 }
 
