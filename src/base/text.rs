@@ -236,7 +236,7 @@ pub fn digits_of(mut n: u64, radix: u64, out: &mut [u8; 22]) -> &[u8] {
             break;
         }
     }
-    &out[start..]
+    out.get(start..).unwrap_or_default()
 }
 
 #[cfg(test)]

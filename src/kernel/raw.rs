@@ -464,8 +464,27 @@ const _: () = assert!(core::mem::size_of::<IfreqFlags>() == 40);
 
 /// open(2) with O_CLOEXEC and no mode: one out-of-line copy for the some
 /// twenty places nook opens a path, each of which inlined rustix's.
+///
+/// The init-only build, which opens nothing else, makes the system call
+/// itself: rustix's open is then not linked, and OwnedFd's assert that the
+/// fd is not -1 goes with the check below, and with it that build's last
+/// panic path and the panic machinery (-128 bytes there). The other builds
+/// call rustix's openat from elsewhere too, and there this took 24 more.
 #[inline(never)]
 pub fn open_cloexec(path: &CStr, flags: rustix::fs::OFlags) -> Result<OwnedFd> {
+    #[cfg(nook_init_only)]
+    {
+        let flags = (flags | rustix::fs::OFlags::CLOEXEC).bits() as usize;
+        // SAFETY: `path` is a C string the kernel only reads; no mode.
+        let fd = check(unsafe { syscall6(k::__NR_open, path.as_ptr() as usize, flags, 0, 0, 0, 0) })?;
+        // What an fd never is (the kernel keeps them below 2^30).
+        if fd as RawFd == -1 {
+            return Err(Errno::BADF);
+        }
+        // SAFETY: a new fd nothing else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    }
+    #[cfg(not(nook_init_only))]
     rustix::fs::open(path, flags | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
 }
 

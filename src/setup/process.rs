@@ -146,21 +146,25 @@ impl<'a> Environment<'a> {
     pub fn to_envp(&self, extra: &[*const c_char]) -> *const *const c_char {
         // SAFETY: single-threaded; the array is only read by execve after.
         let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
-        let mut n = 0;
+        // The entries, the extra ones and the null, through an iterator
+        // over the array, which has room for them all (MAX_ENV + 3 + 1):
+        // no index to check.
+        let mut slots = out.iter_mut();
         for e in self.entries.iter() {
-            out[n] = match *e {
+            let Some(slot) = slots.next() else { break };
+            *slot = match *e {
                 Entry::Inherited(c) => c.as_ptr(),
                 // SAFETY: `at` is within the arena, which outlives the exec.
                 #[cfg(nook_process)]
                 Entry::Built(at) => unsafe { self.arena.as_bytes().as_ptr().add(at) as *const c_char },
             };
-            n += 1;
         }
-        for &p in extra.iter().take(3) {
-            out[n] = p;
-            n += 1;
+        for (slot, &p) in slots.by_ref().zip(extra.iter().take(3)) {
+            *slot = p;
         }
-        out[n] = core::ptr::null();
+        if let Some(slot) = slots.next() {
+            *slot = core::ptr::null();
+        }
         out.as_ptr()
     }
 
