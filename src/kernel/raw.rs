@@ -389,6 +389,30 @@ pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<usize> {
     check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) })
 }
 
+/// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: no exec gains privileges from here on
+/// (setuid, file capabilities). See PR_SET_NO_NEW_PRIVS(2const). This and
+/// the two below in place of rustix's, which linked a prctl wrapper of
+/// its own beside [`prctl`].
+pub fn set_no_new_privs() -> Result<()> {
+    const PR_SET_NO_NEW_PRIVS: u32 = 38;
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0).map(drop)
+}
+
+/// `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below this process are
+/// reparented to it. See PR_SET_CHILD_SUBREAPER(2const).
+pub fn set_child_subreaper() -> Result<()> {
+    const PR_SET_CHILD_SUBREAPER: u32 = 36;
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0).map(drop)
+}
+
+/// `prctl(PR_SET_NAME, name)`: the thread's name as ps and top show it
+/// (the kernel keeps its first 15 bytes). See PR_SET_NAME(2const).
+pub fn set_name(name: &CStr) -> Result<()> {
+    const PR_SET_NAME: usize = 15;
+    // SAFETY: `name` is a C string the kernel only reads.
+    check(unsafe { syscall6(k::__NR_prctl, PR_SET_NAME, name.as_ptr() as usize, 0, 0, 0, 0) }).map(drop)
+}
+
 /// A thread's three capability sets, bit N for capability N.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct CapSets {

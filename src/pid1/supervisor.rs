@@ -33,8 +33,7 @@ pub fn block_all_signals() -> Result<SigSet, Errno> {
 pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
     let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
     if !pid1 || opts.subreaper {
-        rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
-            .map_err(|e| Failure::new(c"become", c"child subreaper", e))?;
+        raw::set_child_subreaper().map_err(|e| Failure::new(c"become", c"child subreaper", e))?;
     }
     if let Some(sig) = opts.pdeathsig {
         raw::set_parent_death_signal(sig).map_err(|e| Failure::new(c"set", c"--pdeathsig", e))?;

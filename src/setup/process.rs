@@ -223,7 +223,7 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     let program = plan.program();
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
-    if let Err(e) = rustix::thread::set_no_new_privs(true) {
+    if let Err(e) = raw::set_no_new_privs() {
         return Failure::new(c"set", c"no_new_privs", e);
     }
     // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM
