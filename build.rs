@@ -75,7 +75,7 @@ const SETUP_ONLY: &[&str] = &[
     "kernel::raw::execve", "kernel::raw::execveat", "kernel::raw::capget", "kernel::raw::capset", "kernel::raw::capget_capset",
     "kernel::raw::loopback_up", "kernel::raw::setns", "kernel::raw::join_new_session_keyring", "kernel::raw::getcwd",
     "kernel::raw::read_byte", "kernel::raw::read_full", "kernel::raw::mount_setattr", "kernel::raw::cloexec_range",
-    "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable", "kernel::raw::set_no_new_privs",
+    "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable", "kernel::raw::set_no_new_privs", "kernel::raw::leads_session",
     // In the files PID 1 reads: nook mounts's output buffer (base/out.rs
     // is PID 1's for its lines), the values only run's options and the
     // other NOOK_* variables take, and the re-exec's encoder (run's side).

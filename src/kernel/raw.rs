@@ -389,6 +389,14 @@ pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<usize> {
     check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) })
 }
 
+/// Whether this process leads its session: getsid(0) == getpid() (an
+/// error, which getsid(0) never gives, is a no). See getsid(2). Compared
+/// raw: rustix's Result<Pid> of each took 40 bytes more.
+pub fn leads_session() -> bool {
+    // SAFETY: no arguments but 0; neither call changes anything.
+    unsafe { syscall6(k::__NR_getsid, 0, 0, 0, 0, 0, 0) == syscall6(k::__NR_getpid, 0, 0, 0, 0, 0, 0) }
+}
+
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: no exec gains privileges from here on
 /// (setuid, file capabilities). See PR_SET_NO_NEW_PRIVS(2const). This and
 /// the two below in place of rustix's, which linked a prctl wrapper of

@@ -234,7 +234,7 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     // A new session has no controlling terminal: PROGRAM cannot push input
     // into the caller's with TIOCSTI. The init's spawn already made one.
     if plan.new_session
-        && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
+        && !raw::leads_session()
         && let Err(e) = rustix::process::setsid()
     {
         return Failure::new(c"start", c"a new session", e);
