@@ -76,6 +76,7 @@ const SETUP_ONLY: &[&str] = &[
     "kernel::raw::loopback_up", "kernel::raw::setns", "kernel::raw::join_new_session_keyring", "kernel::raw::getcwd",
     "kernel::raw::read_byte", "kernel::raw::read_full", "kernel::raw::mount_setattr", "kernel::raw::cloexec_range",
     "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable", "kernel::raw::set_no_new_privs", "kernel::raw::leads_session",
+    "kernel::raw::setsid",
     // In the files PID 1 reads: nook mounts's output buffer (base/out.rs
     // is PID 1's for its lines), the values only run's options and the
     // other NOOK_* variables take, and the re-exec's encoder (run's side).
@@ -98,7 +99,7 @@ const SETUP_ONLY: &[&str] = &[
 /// fork) runs: rustix's files, mounts and the child's session, each a
 /// path of the crate as [`SETUP_ONLY`]'s are of nook.
 const SETUP_ONLY_CRATES: &[&str] = &[
-    "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir", "rustix::process::id::setsid",
+    "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir",
 ];
 
 /// The folders whose every file is [`SETUP_ONLY`] but those of

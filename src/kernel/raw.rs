@@ -397,6 +397,14 @@ pub fn leads_session() -> bool {
     unsafe { syscall6(k::__NR_getsid, 0, 0, 0, 0, 0, 0) == syscall6(k::__NR_getpid, 0, 0, 0, 0, 0, 0) }
 }
 
+/// `setsid()`: a new session and process group, this process their
+/// leader, with no controlling terminal. See setsid(2). Of nook's own, as
+/// [`leads_session`] is: rustix's decoded its Pid in 65 bytes.
+pub fn setsid() -> Result<()> {
+    // SAFETY: no arguments.
+    check(unsafe { syscall6(k::__NR_setsid, 0, 0, 0, 0, 0, 0) }).map(drop)
+}
+
 /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: no exec gains privileges from here on
 /// (setuid, file capabilities). See PR_SET_NO_NEW_PRIVS(2const). This and
 /// the two below in place of rustix's, which linked a prctl wrapper of

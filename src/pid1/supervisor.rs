@@ -58,7 +58,7 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
         Forked::Child => {
             if new_session {
                 // No controlling terminal, so no TIOCSTI into the caller's.
-                let _ = rustix::process::setsid();
+                let _ = raw::setsid();
                 raw::exit_group(exec())
             }
             let _ = rustix::process::setpgid(None, None);

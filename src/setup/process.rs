@@ -235,7 +235,7 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     // into the caller's with TIOCSTI. The init's spawn already made one.
     if plan.new_session
         && !raw::leads_session()
-        && let Err(e) = rustix::process::setsid()
+        && let Err(e) = raw::setsid()
     {
         return Failure::new(c"start", c"a new session", e);
     }
