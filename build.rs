@@ -96,7 +96,7 @@ const SETUP_ONLY: &[&str] = &[
 ];
 
 /// Code of the crates nook uses that only setup (or PROGRAM's side of the
-/// fork) runs: rustix's files, mounts and the child's session, each a
+/// fork) runs: rustix's files and mounts, and fchdir, each a
 /// path of the crate as [`SETUP_ONLY`]'s are of nook.
 const SETUP_ONLY_CRATES: &[&str] = &[
     "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir",
