@@ -92,7 +92,7 @@ pub(crate) use named;
 
 /// The index of `word` among `names`, if below `len`.
 #[inline(never)]
-fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
+pub(crate) fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
     locate(names, word).map(|(i, _)| i).filter(|&i| i < len)
 }
 
