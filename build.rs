@@ -13,7 +13,9 @@ const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) 
 
 /// Fewer output sections, each of which costs a 64-byte section header
 /// (and its name) in the file: .init, .text and .fini become one .text,
-/// .eh_frame joins .rodata, and the small writable ones (.got, .got.plt,
+/// and the read-only data (.rodata, .eh_frame) follows in it, as it
+/// follows the code in the segment anyway (-z noseparate-code): a
+/// .rodata of its own cost 72 bytes; the small writable ones (.got, .got.plt,
 /// .init_array, .fini_array) join .data. Each keeps its input order
 /// (crti's and crtn's halves of _init and _fini stay contiguous), and
 /// musl finds the init and fini arrays by the symbols set here. nook's
@@ -29,11 +31,9 @@ const MERGED: &str = "SECTIONS {
     *(.text.startup .text.startup.*)
     *(.text .text.*)
     KEEP(*(SORT_NONE(.fini)))
+    *(.rodata .rodata.*) KEEP(*(.eh_frame))
   }
 } INSERT BEFORE .init;
-SECTIONS {
-  .rodata : { *(.rodata .rodata.*) KEEP(*(.eh_frame)) }
-} INSERT BEFORE .rodata;
 SECTIONS {
   .data : {
     *(.data .data.*)
@@ -75,7 +75,8 @@ const SETUP_ONLY: &[&str] = &[
     "kernel::raw::execve", "kernel::raw::execveat", "kernel::raw::capget", "kernel::raw::capset", "kernel::raw::capget_capset",
     "kernel::raw::loopback_up", "kernel::raw::setns", "kernel::raw::join_new_session_keyring", "kernel::raw::getcwd",
     "kernel::raw::read_byte", "kernel::raw::read_full", "kernel::raw::mount_setattr", "kernel::raw::cloexec_range",
-    "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable",
+    "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable", "kernel::raw::set_no_new_privs", "kernel::raw::leads_session",
+    "kernel::raw::setsid",
     // In the files PID 1 reads: nook mounts's output buffer (base/out.rs
     // is PID 1's for its lines), the values only run's options and the
     // other NOOK_* variables take, and the re-exec's encoder (run's side).
@@ -95,10 +96,10 @@ const SETUP_ONLY: &[&str] = &[
 ];
 
 /// Code of the crates nook uses that only setup (or PROGRAM's side of the
-/// fork) runs: rustix's files, mounts and the child's session, each a
+/// fork) runs: rustix's files and mounts, and fchdir, each a
 /// path of the crate as [`SETUP_ONLY`]'s are of nook.
 const SETUP_ONLY_CRATES: &[&str] = &[
-    "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir", "rustix::process::id::setsid",
+    "rustix::fs", "rustix::mount", "rustix::backend::fs", "rustix::process::chdir::fchdir",
 ];
 
 /// The folders whose every file is [`SETUP_ONLY`] but those of
@@ -144,7 +145,10 @@ const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 /// -z noseparate-code, as .text and .rodata are in the first): a segment
 /// of their own each cost a program header (56 bytes) and the padding to
 /// the next boundary, and bought only that setup's strings were not
-/// executable.
+/// executable. Both in one output section, .text.setup, too: a section
+/// of their own cost a header and its name (72 bytes). The C strings
+/// are still merged (ld merges the mergeable input sections of one
+/// output section among themselves).
 ///
 /// The data holds the C strings (`.rodata.str*`: every `c"..."` literal,
 /// merged into one input section that no name ties to its user, mostly
@@ -174,8 +178,7 @@ fn linker_script() -> String {
     // (the packed --help text).
     code += " .text.setup.*";
     format!(
-        "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .rodata.setup : {{ *({data} ) }}\n  \
-         .text.setup : {{ *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
+        "{DISCARD}SECTIONS {{\n  . = ALIGN(0x10000) + (. & 0xfff);\n  .text.setup : {{ *({data} ) *({code} ) }}\n}} INSERT AFTER .eh_frame;\n{MERGED}"
     )
 }
 

@@ -342,8 +342,9 @@ macro_rules! errnos {
     ($($name:ident $c_name:literal $text:literal,)*) => {
         /// The errnos a container setup meets, searched in one loop. The C
         /// names are spelled out: rustix's differ for some (ACCESS is
-        /// EACCES, TOOBIG is E2BIG).
-        const CODES: &[Errno] = &[$(Errno::$name,)*];
+        /// EACCES, TOOBIG is E2BIG). A byte each (every one is below
+        /// 128), where rustix's Errno takes two.
+        const CODES: &[u8] = &[$(code(Errno::$name),)*];
         /// Each one's C name and strerror text, in table order, in one
         /// string: "EPERM\0Operation not permitted\0ENOENT\0...". Stored
         /// packed with the help (base/packed.rs: build.rs reads them from
@@ -356,7 +357,7 @@ macro_rules! errnos {
 /// The errno's C name and strerror text, if the table holds it, from the
 /// texts unpacked into `texts`.
 fn lookup(e: Errno, texts: &mut [u8; ERRNO_TEXTS_LEN]) -> Option<(&[u8], &[u8])> {
-    let i = CODES.iter().position(|&c| c == e)?;
+    let i = CODES.iter().position(|&c| c as i32 == e.raw_os_error())?;
     unpack(texts);
     let mut words = texts.split_on(0);
     Some((words.nth(2 * i)?, words.next()?))
@@ -368,6 +369,12 @@ fn lookup(e: Errno, texts: &mut [u8; ERRNO_TEXTS_LEN]) -> Option<(&[u8], &[u8])>
 pub fn name(e: Errno) -> &'static str {
     let texts = std::boxed::Box::leak(std::boxed::Box::new([0u8; ERRNO_TEXTS_LEN]));
     core::str::from_utf8(lookup(e, texts).unwrap_or(UNKNOWN).0).unwrap_or("")
+}
+
+/// `e`'s number as a byte, for [`CODES`]: one of 128 or more fails the build.
+const fn code(e: Errno) -> u8 {
+    assert!(e.raw_os_error() < 128, "an errno of the table is 128 or more");
+    e.raw_os_error() as u8
 }
 
 /// The name and text of an errno the table lacks.

@@ -1,7 +1,5 @@
 //! Numbers and signal names as the command line and /proc give them.
 
-use crate::base::text::SplitOn;
-
 /// The number in `digits` (no sign, no prefix), or None when it is empty,
 /// holds another character or overflows.
 pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
@@ -19,16 +17,17 @@ pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
 /// Signal names for --pdeathsig: TERM, SIGTERM, 15, RTMIN, RTMIN+3, RTMAX-1.
 pub fn signal_number(name: &[u8]) -> Option<i32> {
     // Signals 1 to 31 in order, in one string: a table of 31 slices would
-    // cost 500 bytes of pointers.
-    const NAMES: &[u8] = b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
-        CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS";
+    // cost 500 bytes of pointers. NUL-separated, as the word tables are,
+    // and searched by their loop.
+    const NAMES: &str = "HUP\0INT\0QUIT\0ILL\0TRAP\0ABRT\0BUS\0FPE\0KILL\0USR1\0SEGV\0USR2\0PIPE\0ALRM\0TERM\0STKFLT\0\
+        CHLD\0CONT\0STOP\0TSTP\0TTIN\0TTOU\0URG\0XCPU\0XFSZ\0VTALRM\0PROF\0WINCH\0IO\0PWR\0SYS\0";
     const RTMIN: i32 = 34; // glibc and musl reserve 32 and 33
     const RTMAX: i32 = 64;
     if let Some(n) = parse_number(name, 10) {
         return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
     }
     let name = name.strip_prefix(b"SIG").unwrap_or(name);
-    if let Some(i) = NAMES.split_on(b' ').position(|n| n == name) {
+    if let Some(i) = crate::base::words::index(NAMES, 31, name) {
         return Some(i as i32 + 1);
     }
     let offset = |rest: &[u8], sign: i32| -> Option<i32> {

@@ -247,13 +247,19 @@ pub fn shown_width(b: u8) -> usize {
 
 /// Writes everything, retrying on EINTR and short writes.
 pub fn write_all(fd: i32, mut data: &[u8]) -> Result<(), rustix::io::Errno> {
+    // What the kernel would answer, here so that borrow_raw's assert (and
+    // its panic path) goes.
+    if fd == -1 {
+        return Err(rustix::io::Errno::BADF);
+    }
     // SAFETY: fds 0-2 and the wrapper fds named by the user are borrowed only
     // for the duration of the write.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     while !data.is_empty() {
         match rustix::io::write(fd, data) {
             Ok(0) => return Err(rustix::io::Errno::IO),
-            Ok(n) => data = &data[n..],
+            // The kernel wrote at most what it was given.
+            Ok(n) => data = data.get(n..).unwrap_or_default(),
             Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(e),
         }

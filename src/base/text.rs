@@ -113,8 +113,9 @@ impl Buffer<[MaybeUninit<u8>]> {
         if has_byte(self.as_bytes(), 0) {
             return Err(Errno::INVAL);
         }
-        // `push` always leaves this one byte free.
-        self.buf[self.len] = MaybeUninit::new(0);
+        // `push` always leaves this one byte free (no index check for it).
+        let Some(end) = self.buf.get_mut(self.len) else { return Err(Errno::NAMETOOLONG) };
+        *end = MaybeUninit::new(0);
         // SAFETY: `len` bytes written and a NUL after them, none before.
         Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(self.buf.as_ptr().cast(), self.len + 1)) })
     }
@@ -221,18 +222,21 @@ pub fn c_tail(s: &CStr, at: usize) -> &CStr {
     }
 }
 
-/// The digits of `n` in `radix`, right-aligned in `out`.
+/// The digits of `n` in `radix` (8 or more: 22 digits hold any u64),
+/// right-aligned in `out`. A loop over `out`'s indices, so that no index
+/// is checked (and no panic path kept).
 #[inline(never)]
 pub fn digits_of(mut n: u64, radix: u64, out: &mut [u8; 22]) -> &[u8] {
-    let mut i = out.len();
-    loop {
-        i -= 1;
+    let mut start = 0;
+    for i in (0..out.len()).rev() {
         out[i] = b'0' + (n % radix) as u8;
         n /= radix;
         if n == 0 {
-            return &out[i..];
+            start = i;
+            break;
         }
     }
+    out.get(start..).unwrap_or_default()
 }
 
 #[cfg(test)]

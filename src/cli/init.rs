@@ -56,14 +56,21 @@ pub(super) fn set<'a>(opt: InitOpt, option: &'a CStr, value: &'a CStr, plan: &mu
         InitOpt::Pdeathsig => init.pdeathsig = Some(signal(option, value)?),
         InitOpt::RemapExit => {
             let code = number(option, value, 10, 255)? as usize;
-            init.remap_exit[code / 64] |= 1 << (code % 64);
+            if let Some(bits) = init.remap_exit.get_mut(code / 64) {
+                *bits |= 1 << (code % 64);
+            }
         }
         InitOpt::Rewrite => {
             // SIG:SIG, the second 0 for "not at all" (dumb-init's).
             let bytes = value.to_bytes();
             let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
             match (signal_or_zero(bytes.get(..colon)), signal_or_zero(bytes.get(colon + 1..))) {
-                (Some(from @ 1..), Some(to)) => init.rewrite[from as usize] = to as u8 + 1,
+                // A signal is at most 64, the table's last index.
+                (Some(from @ 1..), Some(to)) => {
+                    if let Some(slot) = init.rewrite.get_mut(from as usize) {
+                        *slot = to as u8 + 1;
+                    }
+                }
                 _ => return Err(bad_value(option, value, c"is not SIG:SIG")),
             }
         }

@@ -354,7 +354,7 @@ pub fn split_env(entry: &CStr) -> Option<(&[u8], &CStr)> {
 fn basename(path: &CStr) -> &[u8] {
     let b = path.to_bytes();
     match b.iter().rposition(|&c| c == b'/') {
-        Some(i) => &b[i + 1..],
+        Some(i) => b.get(i + 1..).unwrap_or_default(),
         None => b,
     }
 }

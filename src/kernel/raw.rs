@@ -37,10 +37,25 @@ pub(super) unsafe fn syscall6(nr: u32, a: usize, b: usize, c: usize, d: usize, e
     ret
 }
 
+/// The Errno of a failed system call's return value, which is in
+/// -4095..0 ([`check`] makes sure; execve returns nothing else). rustix's
+/// Errno is that value's low 16 bits (`#[repr(transparent)]` over a u16,
+/// the errno kept negated); its `from_raw_os_error` asserts the range
+/// again, which LLVM cannot see holds, so every system call kept a panic
+/// path (88 bytes in the init-only build). The test below checks that
+/// both agree on every errno.
+fn errno_of(ret: isize) -> Errno {
+    const _: () = assert!(core::mem::size_of::<Errno>() == 2);
+    // SAFETY: Errno is a transparent u16 that holds -errno's low 16 bits,
+    // and for -4095..0 those are what rustix's own constructor stores
+    // (0xf001..=0xffff), which any u16 is a valid bit pattern for anyway.
+    unsafe { core::mem::transmute::<u16, Errno>(ret as u16) }
+}
+
 /// Turns the kernel's -errno convention into a Result.
 pub(super) fn check(ret: isize) -> Result<usize> {
     if (-4095..0).contains(&ret) {
-        Err(Errno::from_raw_os_error(-ret as i32))
+        Err(errno_of(ret))
     } else {
         Ok(ret as usize)
     }
@@ -106,7 +121,7 @@ pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *cons
     let ret = unsafe {
         syscall6(k::__NR_execve, path.as_ptr() as usize, argv as usize, envp as usize, 0, 0, 0)
     };
-    Errno::from_raw_os_error(-ret as i32)
+    errno_of(ret)
 }
 
 /// A kernel signal set: 64 bits on x86_64, bit N-1 for signal N.
@@ -239,6 +254,29 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<&rustix::time::Timespec>) -> R
     check(ret).map(|sig| sig as i32)
 }
 
+/// `wait4(pid, &status, flags, NULL)` (`pid` -1: any child): the pid of a
+/// child that changed state and its wait status (see [`exit_code`]); pid
+/// 0 when none has (with WNOHANG). See wait4(2). Of nook's own, rather
+/// than rustix's waitpid, whose Option, Pid and WaitStatus took 96
+/// bytes more to the init-only build.
+pub fn wait(pid: i32, flags: u32) -> Result<(i32, u32)> {
+    let mut status = 0u32;
+    // SAFETY: `status` is a live u32 the kernel writes; no rusage asked.
+    let ret = unsafe { syscall6(k::__NR_wait4, pid as isize as usize, &raw mut status as usize, flags as usize, 0, 0, 0) };
+    check(ret).map(|pid| (pid as i32, status))
+}
+
+/// A wait status as a shell's exit status: an exit's code (WEXITSTATUS),
+/// or 128 + the signal that killed the child (WTERMSIG); None for a stop
+/// or a continue (the low 7 bits: 0 exited, 0x7f stopped or continued).
+pub fn exit_code(status: u32) -> Option<i32> {
+    match status & 0x7f {
+        0 => Some((status >> 8 & 0xff) as i32),
+        0x7f => None,
+        sig => Some(128 + sig as i32),
+    }
+}
+
 /// `kill(pid, sig)`: any signal number, realtime ones included (rustix's
 /// Signal type names only the classic ones). See kill(2).
 pub fn kill(pid: i32, sig: i32) -> Result<()> {
@@ -294,7 +332,7 @@ pub unsafe fn execveat(fd: BorrowedFd<'_>, argv: *const *const c_char, envp: *co
             0,
         )
     };
-    Errno::from_raw_os_error(-ret as i32)
+    errno_of(ret)
 }
 
 /// The process group of the terminal's foreground on `fd` (ioctl
@@ -349,6 +387,46 @@ pub fn sigaction(sig: i32, new: &SigAction) -> Result<SigAction> {
 pub fn prctl(option: u32, arg2: usize, arg3: usize) -> Result<usize> {
     // SAFETY: the options nook uses take integers, never pointers.
     check(unsafe { syscall6(k::__NR_prctl, option as usize, arg2, arg3, 0, 0, 0) })
+}
+
+/// Whether this process leads its session: getsid(0) == getpid() (an
+/// error, which getsid(0) never gives, is a no). See getsid(2). Compared
+/// raw: rustix's Result<Pid> of each took 40 bytes more.
+pub fn leads_session() -> bool {
+    // SAFETY: no arguments but 0; neither call changes anything.
+    unsafe { syscall6(k::__NR_getsid, 0, 0, 0, 0, 0, 0) == syscall6(k::__NR_getpid, 0, 0, 0, 0, 0, 0) }
+}
+
+/// `setsid()`: a new session and process group, this process their
+/// leader, with no controlling terminal. See setsid(2). Of nook's own, as
+/// [`leads_session`] is: rustix's decoded its Pid in 65 bytes.
+pub fn setsid() -> Result<()> {
+    // SAFETY: no arguments.
+    check(unsafe { syscall6(k::__NR_setsid, 0, 0, 0, 0, 0, 0) }).map(drop)
+}
+
+/// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: no exec gains privileges from here on
+/// (setuid, file capabilities). See PR_SET_NO_NEW_PRIVS(2const). This and
+/// the two below in place of rustix's, which linked a prctl wrapper of
+/// its own beside [`prctl`].
+pub fn set_no_new_privs() -> Result<()> {
+    const PR_SET_NO_NEW_PRIVS: u32 = 38;
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0).map(drop)
+}
+
+/// `prctl(PR_SET_CHILD_SUBREAPER, 1)`: orphans below this process are
+/// reparented to it. See PR_SET_CHILD_SUBREAPER(2const).
+pub fn set_child_subreaper() -> Result<()> {
+    const PR_SET_CHILD_SUBREAPER: u32 = 36;
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0).map(drop)
+}
+
+/// `prctl(PR_SET_NAME, name)`: the thread's name as ps and top show it
+/// (the kernel keeps its first 15 bytes). See PR_SET_NAME(2const).
+pub fn set_name(name: &CStr) -> Result<()> {
+    const PR_SET_NAME: usize = 15;
+    // SAFETY: `name` is a C string the kernel only reads.
+    check(unsafe { syscall6(k::__NR_prctl, PR_SET_NAME, name.as_ptr() as usize, 0, 0, 0, 0) }).map(drop)
 }
 
 /// A thread's three capability sets, bit N for capability N.
@@ -426,8 +504,27 @@ const _: () = assert!(core::mem::size_of::<IfreqFlags>() == 40);
 
 /// open(2) with O_CLOEXEC and no mode: one out-of-line copy for the some
 /// twenty places nook opens a path, each of which inlined rustix's.
+///
+/// The init-only build, which opens nothing else, makes the system call
+/// itself: rustix's open is then not linked, and OwnedFd's assert that the
+/// fd is not -1 goes with the check below, and with it that build's last
+/// panic path and the panic machinery (-128 bytes there). The other builds
+/// call rustix's openat from elsewhere too, and there this took 24 more.
 #[inline(never)]
 pub fn open_cloexec(path: &CStr, flags: rustix::fs::OFlags) -> Result<OwnedFd> {
+    #[cfg(nook_init_only)]
+    {
+        let flags = (flags | rustix::fs::OFlags::CLOEXEC).bits() as usize;
+        // SAFETY: `path` is a C string the kernel only reads; no mode.
+        let fd = check(unsafe { syscall6(k::__NR_open, path.as_ptr() as usize, flags, 0, 0, 0, 0) })?;
+        // What an fd never is (the kernel keeps them below 2^30).
+        if fd as RawFd == -1 {
+            return Err(Errno::BADF);
+        }
+        // SAFETY: a new fd nothing else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    }
+    #[cfg(not(nook_init_only))]
     rustix::fs::open(path, flags | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
 }
 
@@ -517,4 +614,19 @@ pub fn read_full(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
         }
     }
     Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_of_is_rustixs() {
+        for errno in 1..=4095 {
+            assert_eq!(errno_of(-errno), Errno::from_raw_os_error(errno as i32), "errno {errno}");
+            assert_eq!(check(-errno), Err(Errno::from_raw_os_error(errno as i32)));
+        }
+        assert_eq!(check(0), Ok(0));
+        assert_eq!(check(-4096), Ok(-4096isize as usize));
+    }
 }

@@ -19,7 +19,7 @@ use crate::base::error::{EXIT_SETUP, Failure};
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::plan::InitOptions;
 use rustix::io::Errno;
-use rustix::process::{Pid, WaitOptions};
+use rustix::process::Pid;
 use rustix::time::Timespec;
 
 /// Blocks every signal; returns the mask nook inherited, which PROGRAM gets
@@ -33,8 +33,7 @@ pub fn block_all_signals() -> Result<SigSet, Errno> {
 pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
     let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
     if !pid1 || opts.subreaper {
-        rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
-            .map_err(|e| Failure::new(c"become", c"child subreaper", e))?;
+        raw::set_child_subreaper().map_err(|e| Failure::new(c"become", c"child subreaper", e))?;
     }
     if let Some(sig) = opts.pdeathsig {
         raw::set_parent_death_signal(sig).map_err(|e| Failure::new(c"set", c"--pdeathsig", e))?;
@@ -54,26 +53,12 @@ pub fn owns_terminal() -> bool {
 /// child gets its own process group and, when `foreground` (nook owns the
 /// terminal), takes the terminal over (tini's isolate_child).
 pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32) -> Result<i32, Failure<'a>> {
-    // Like tini, the init ignores SIGTTIN and SIGTTOU (it never touches the
-    // terminal once PROGRAM has it); PROGRAM gets back what nook inherited.
-    // Ignored *and* blocked, a TTIN or TTOU sent to nook is still queued
-    // and forwarded.
-    let job_control = [linux_raw_sys::general::SIGTTIN as i32, linux_raw_sys::general::SIGTTOU as i32];
-    let mut inherited = [raw::SigAction::default(); 2];
-    for (sig, old) in job_control.iter().zip(inherited.iter_mut()) {
-        if let Ok(was) = raw::sigaction(*sig, &raw::IGNORE) {
-            *old = was;
-        }
-    }
     // SAFETY: single-threaded; the child only sets its group, then execs.
     match unsafe { raw::fork(0) }.map_err(|e| Failure::new(c"fork", c"PROGRAM", e))? {
         Forked::Child => {
-            for (sig, old) in job_control.iter().zip(inherited.iter()) {
-                let _ = raw::sigaction(*sig, old);
-            }
             if new_session {
                 // No controlling terminal, so no TIOCSTI into the caller's.
-                let _ = rustix::process::setsid();
+                let _ = raw::setsid();
                 raw::exit_group(exec())
             }
             let _ = rustix::process::setpgid(None, None);
@@ -86,11 +71,21 @@ pub fn spawn<'a>(foreground: bool, new_session: bool, exec: impl FnOnce() -> i32
             }
             raw::exit_group(exec())
         }
-        Forked::Parent(child) if new_session => Ok(child),
         Forked::Parent(child) => {
+            // Like tini, the init ignores SIGTTIN and SIGTTOU (it never
+            // touches the terminal once PROGRAM has it); PROGRAM keeps what
+            // nook inherited, for the init ignores them only once forked
+            // (nothing to save and restore in the child: 192 bytes).
+            // Ignored *and* blocked, a TTIN or TTOU sent to nook is still
+            // queued and forwarded.
+            for sig in [linux_raw_sys::general::SIGTTIN, linux_raw_sys::general::SIGTTOU] {
+                let _ = raw::sigaction(sig as i32, &raw::IGNORE);
+            }
             // Also from this side, so that a group signal sent before the
             // child ran cannot miss. Fails harmlessly once it has exec'd.
-            let _ = rustix::process::setpgid(Pid::from_raw(child), Pid::from_raw(child));
+            if !new_session {
+                let _ = rustix::process::setpgid(Pid::from_raw(child), Pid::from_raw(child));
+            }
             Ok(child)
         }
     }
@@ -127,7 +122,7 @@ pub fn supervise(program: i32, opts: &InitOptions) -> i32 {
             Ok(sig) => forward(program, opts.forwarded(sig), opts.signal_group),
             Err(_) => {}
         }
-        status = reap(program, opts.warn_on_reap).or(status);
+        status = reap(program, opts.warn_on_reap).program.or(status);
     }
     let status = opts.exit_status(status.unwrap_or(EXIT_SETUP));
     finish(pid1, opts.grace);
@@ -141,28 +136,33 @@ fn forward(program: i32, sig: i32, group: bool) {
     let _ = raw::kill(target, sig);
 }
 
+/// What a round of [`reap`] found.
+struct Reaped {
+    /// PROGRAM's status, if it was among the reaped.
+    program: Option<i32>,
+    /// Whether children remain (none of which has exited yet).
+    children_left: bool,
+}
+
 /// Reaps every zombie without blocking; returns PROGRAM's status once it
-/// has been reaped. With `warn`, each other process reaped is a warning
-/// line (tini's -w).
-fn reap(program: i32, warn: bool) -> Option<i32> {
+/// has been reaped, and whether any child remains. With `warn`, each other
+/// process reaped is a warning line (tini's -w).
+fn reap(program: i32, warn: bool) -> Reaped {
     let mut found = None;
     loop {
-        match rustix::process::wait(WaitOptions::NOHANG) {
-            Ok(Some((pid, st))) => {
-                let pid = pid.as_raw_nonzero().get();
+        match raw::wait(-1, linux_raw_sys::general::WNOHANG) {
+            // Children remain but none has exited.
+            Ok((0, _)) => return Reaped { program: found, children_left: true },
+            Ok((pid, st)) => {
                 if pid == program {
-                    found = Some(match (st.exit_status(), st.terminating_signal()) {
-                        (Some(code), _) => code,
-                        (None, Some(sig)) => 128 + sig,
-                        _ => continue,
-                    });
+                    found = raw::exit_code(st).or(found);
                 } else if warn {
                     warn_reaped(pid);
                 }
             }
             Err(Errno::INTR) => {}
-            // Ok(None): children remain but none has exited; ECHILD: none.
-            _ => return found,
+            // ECHILD: none.
+            Err(_) => return Reaped { program: found, children_left: false },
         }
     }
 }
@@ -183,6 +183,7 @@ fn finish(pid1: bool, grace: u32) {
         signal_rest(pid1, linux_raw_sys::general::SIGTERM as i32);
         let deadline = now().saturating_add(grace as u64 * 1_000_000_000);
         let chld = SigSet::empty().with(linux_raw_sys::general::SIGCHLD as i32);
+        // Each round reaps those that exited while it waited.
         while has_children() {
             let left = deadline.saturating_sub(now());
             if left == 0 {
@@ -190,26 +191,19 @@ fn finish(pid1: bool, grace: u32) {
             }
             let t = Timespec { tv_sec: (left / 1_000_000_000) as i64, tv_nsec: (left % 1_000_000_000) as i64 };
             let _ = raw::sigtimedwait(&chld, Some(&t));
-            reap(0, false);
         }
     }
     while has_children() {
         signal_rest(pid1, linux_raw_sys::general::SIGKILL as i32);
-        // Block until one exits, then sweep the rest.
-        let _ = rustix::process::wait(WaitOptions::empty());
-        reap(0, false);
+        // Block until one exits; the next round sweeps the rest.
+        let _ = raw::wait(-1, 0);
     }
 }
 
-/// Whether any child remains (reaping those that already exited).
+/// Whether any child remains, reaping those that already exited: the
+/// reaping loop itself (a loop of its own took 48 bytes more).
 fn has_children() -> bool {
-    loop {
-        match rustix::process::wait(WaitOptions::NOHANG) {
-            Ok(Some(_)) | Err(Errno::INTR) => continue,
-            Ok(None) => return true,
-            Err(_) => return false,
-        }
-    }
+    reap(0, false).children_left
 }
 
 fn signal_rest(pid1: bool, sig: i32) {

@@ -65,7 +65,7 @@ fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()>
     close_all_but(plan).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
     if crate::setup::selfcopy::running_sealed() {
         // Named after the file it executes, it would show as `memfd:nook`.
-        let _ = rustix::thread::set_name(c"nook");
+        let _ = raw::set_name(c"nook");
         return crate::setup::namespaces::leave_session_keyring();
     }
     let copy = crate::setup::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;

@@ -22,7 +22,7 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // PID 1's name in ps, top and pgrep: run's sealed copy would show as
     // `memfd:nook` (the kernel names a process after the file it execs).
     if let Ok(name) = core::ffi::CStr::from_bytes_until_nul(&NAME) {
-        let _ = rustix::thread::set_name(name);
+        let _ = crate::kernel::raw::set_name(name);
     }
     let blocked = match supervisor::block_all_signals() {
         Ok(mask) => mask,

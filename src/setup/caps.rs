@@ -48,7 +48,7 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     // permitted = bounding back: no_new_privs now, as bwrap sets it first.
     #[cfg(feature = "bwrap")]
     if kept {
-        rustix::thread::set_no_new_privs(true).map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
+        crate::kernel::raw::set_no_new_privs().map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
     }
     for cap in 0..64 {
         if bounding & (1 << cap) == 0 {

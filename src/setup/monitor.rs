@@ -18,13 +18,10 @@ pub fn relay_signals(child: i32) -> i32 {
             }
             Err(_) => {}
         }
-        let pid = rustix::process::Pid::from_raw(child);
-        if let Ok(Some((_, st))) = rustix::process::waitpid(pid, rustix::process::WaitOptions::NOHANG) {
-            match (st.exit_status(), st.terminating_signal()) {
-                (Some(code), _) => return code,
-                (None, Some(sig)) => return 128 + sig,
-                _ => {}
-            }
+        if let Ok((1.., st)) = raw::wait(child, k::WNOHANG)
+            && let Some(code) = raw::exit_code(st)
+        {
+            return code;
         }
     }
 }

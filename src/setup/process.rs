@@ -21,13 +21,18 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 #[derive(Clone, Copy)]
 enum Entry<'a> {
     Inherited(&'a CStr),
-    /// Offset of a "NAME=VALUE\0" string in the arena.
+    /// Offset of a "NAME=VALUE\0" string in the arena (only run's,
+    /// enter's and bwrap's edits build one: the init-only build has no
+    /// code for it).
+    #[cfg(nook_process)]
     Built(usize),
 }
 
 /// The workload's environment: nook's own, without NOOK_*, edited in order.
 pub struct Environment<'a> {
     entries: Vec<Entry<'a>, MAX_ENV>,
+    /// The built entries' strings (see `Entry::Built`).
+    #[cfg_attr(not(nook_process), allow(dead_code))]
     arena: Buf<SETENV_BYTES>,
 }
 
@@ -92,6 +97,7 @@ impl<'a> Environment<'a> {
     }
 
     /// Sets NAME=VALUE in place of any earlier value; E2BIG when full.
+    #[cfg(nook_process)]
     pub fn set(&mut self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         self.remove(name);
         let at = self.arena.len();
@@ -105,6 +111,7 @@ impl<'a> Environment<'a> {
     fn entry(&self, e: &Entry<'a>) -> &[u8] {
         match *e {
             Entry::Inherited(c) => c.to_bytes(),
+            #[cfg(nook_process)]
             Entry::Built(at) => {
                 let rest = &self.arena.as_bytes()[at..];
                 &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
@@ -112,6 +119,7 @@ impl<'a> Environment<'a> {
         }
     }
 
+    #[cfg(nook_process)]
     fn remove(&mut self, name: &[u8]) {
         let mut i = 0;
         while i < self.entries.len() {
@@ -128,7 +136,7 @@ impl<'a> Environment<'a> {
     pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
         self.entries.iter().rev().map(|e| self.entry(e)).find_map(|bytes| {
             (bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=')
-                .then(|| &bytes[name.len() + 1..])
+                .then(|| bytes.get(name.len() + 1..).unwrap_or_default())
         })
     }
 
@@ -138,21 +146,25 @@ impl<'a> Environment<'a> {
     pub fn to_envp(&self, extra: &[*const c_char]) -> *const *const c_char {
         // SAFETY: single-threaded; the array is only read by execve after.
         let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
-        let base = self.arena.as_bytes().as_ptr();
-        let mut n = 0;
+        // The entries, the extra ones and the null, through an iterator
+        // over the array, which has room for them all (MAX_ENV + 3 + 1):
+        // no index to check.
+        let mut slots = out.iter_mut();
         for e in self.entries.iter() {
-            out[n] = match *e {
+            let Some(slot) = slots.next() else { break };
+            *slot = match *e {
                 Entry::Inherited(c) => c.as_ptr(),
                 // SAFETY: `at` is within the arena, which outlives the exec.
-                Entry::Built(at) => unsafe { base.add(at) as *const c_char },
+                #[cfg(nook_process)]
+                Entry::Built(at) => unsafe { self.arena.as_bytes().as_ptr().add(at) as *const c_char },
             };
-            n += 1;
         }
-        for &p in extra.iter().take(3) {
-            out[n] = p;
-            n += 1;
+        for (slot, &p) in slots.by_ref().zip(extra.iter().take(3)) {
+            *slot = p;
         }
-        out[n] = core::ptr::null();
+        if let Some(slot) = slots.next() {
+            *slot = core::ptr::null();
+        }
         out.as_ptr()
     }
 
@@ -211,7 +223,7 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     let program = plan.program();
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
-    if let Err(e) = rustix::thread::set_no_new_privs(true) {
+    if let Err(e) = raw::set_no_new_privs() {
         return Failure::new(c"set", c"no_new_privs", e);
     }
     // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM
@@ -222,8 +234,8 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     // A new session has no controlling terminal: PROGRAM cannot push input
     // into the caller's with TIOCSTI. The init's spawn already made one.
     if plan.new_session
-        && rustix::process::getsid(None).ok() != Some(rustix::process::getpid())
-        && let Err(e) = rustix::process::setsid()
+        && !raw::leads_session()
+        && let Err(e) = raw::setsid()
     {
         return Failure::new(c"start", c"a new session", e);
     }

@@ -20,7 +20,6 @@ use core::ffi::{CStr, c_char};
 use heapless::Vec;
 use rustix::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
-use rustix::process::{Pid, WaitOptions};
 
 /// The maps to install, decided before anything changes.
 pub struct Maps {
@@ -250,19 +249,17 @@ fn silence_stderr() {
 
 /// Waits for one child; its exit code, or 128+signal.
 pub fn wait_for(pid: i32) -> core::result::Result<i32, Errno> {
-    let pid = Pid::from_raw(pid).ok_or(Errno::INVAL)?;
+    if pid <= 0 {
+        return Err(Errno::INVAL);
+    }
     loop {
-        match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
+        match crate::kernel::raw::wait(pid, 0) {
             Err(Errno::INTR) => continue,
             Err(e) => return Err(e),
-            Ok(None) => continue,
-            Ok(Some((_, status))) => {
-                return Ok(match (status.exit_status(), status.terminating_signal()) {
-                    (Some(code), _) => code,
-                    (None, Some(sig)) => 128 + sig,
-                    _ => continue,
-                });
-            }
+            Ok((_, status)) => match crate::kernel::raw::exit_code(status) {
+                Some(code) => return Ok(code),
+                None => continue,
+            },
         }
     }
 }
