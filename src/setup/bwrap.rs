@@ -1,5 +1,6 @@
 //! The bwrap personality's last steps (README, "nook as bwrap"): where
-//! PROGRAM starts, and the wrapper fds' JSON in bwrap's layout.
+//! PROGRAM starts, the lock files, the namespaces joined (the wrapper
+//! fds' JSON in bwrap's layout is setup/wrapper.rs's).
 
 use crate::base::error::Failure;
 use crate::base::text::Buf;
@@ -31,26 +32,6 @@ pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno
         }
     }
     env.set(b"PWD", pwd.as_bytes())
-}
-
-/// bwrap's `--info-fd` object (`info`: one key a line, four spaces in) or
-/// `--json-status-fd` first line: the child's pid, then the namespaces
-/// bwrap names (not user, not time), in its order.
-pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32, info: bool) {
-    let (open, between, close): (&[u8], &[u8], &[u8]) =
-        if info { (b"{\n    ", b",\n    ", b"\n}\n") } else { (b"{ ", b", ", b" }\n") };
-    json.push(open).push(b"\"child-pid\": ").dec(child_pid as u64);
-    for (name, flag) in crate::setup::namespaces::NAMESPACES {
-        if flags & flag == 0 || flag & (k::CLONE_NEWUSER | k::CLONE_NEWTIME) != 0 {
-            continue;
-        }
-        let mut path = Buf::<48>::new();
-        path.push(b"ns/").push(name.as_bytes());
-        let Ok(path) = path.as_cstr() else { continue };
-        let Ok(st) = rustix::fs::statat(proc_self, path, rustix::fs::AtFlags::empty()) else { continue };
-        json.push(between).push(b"\"").push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
-    }
-    json.push(close);
 }
 
 /// `--lock-file`s: a holder process, forked once the tree is built, opens

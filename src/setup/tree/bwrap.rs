@@ -15,7 +15,8 @@ use crate::base::error::{Context, Result};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::plan::{BindKind, Op};
-use crate::setup::tree::dest::{FILE_MODE, Missing, Tree, ensure};
+use crate::setup::tree::dest::{Missing, Tree, ensure};
+use crate::setup::tree::ops::place;
 use core::ffi::CStr;
 use rustix::io::Errno;
 use linux_raw_sys::general as k;
@@ -81,7 +82,7 @@ fn make_data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a
         return sys.copy_into(&file, fd).at(c"copy --file data into", dest);
     };
     let copy = sys.data_file(fd, perms, &tree.root).at(c"copy data for", dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(c"--bind-data needs the new mount API")))?;
-    place(sys, tree, copy, dest, kind, false)
+    place(sys, tree, copy, dest, kind, false, c"set flags of bind on", dest)
 }
 
 /// After `--proc DEST` (its own procfs, or the host's bound): as bwrap
@@ -127,16 +128,7 @@ pub fn bind_fd<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &
     let source = source?;
     let copy = sys.clone_tree(Some(&source), c"").at(c"bind source", c"--bind-fd")?;
     let dir = sys.is_dir(&copy).at(c"stat bind source", c"--bind-fd")?;
-    place(sys, tree, copy, dest, kind, dir)
-}
-
-/// A detached copy, flagged as bwrap's binds are (nosuid; nodev but for
-/// --dev-bind; read-only for the ro- forms), attached on DEST.
-fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a CStr, kind: BindKind, dir: bool) -> Result<'a, ()> {
-    let target = ensure(sys, tree, dest, if dir { Missing::Dir(crate::setup::tree::dest::DIR_MODE) } else { Missing::File(FILE_MODE) })?;
-    let set = crate::setup::tree::dest::bind_flags(kind);
-    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind on", dest)?;
-    sys.attach(&copy, &target).at(c"bind mount on", dest)
+    place(sys, tree, copy, dest, kind, dir, c"set flags of bind on", dest)
 }
 
 /// `--overlay`, `--tmp-overlay`, `--ro-overlay`: an overlayfs of the
