@@ -9,6 +9,7 @@ use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, fd_slot, process_option,
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
+use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, capability, hostname, number, open_fd};
 use crate::plan::bwrap::OverlayKind;
@@ -105,8 +106,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut caps = CapEdit { drop: !kept, add: 0 };
     let mut caps_edited = real_uid != 0;
     let mut cur = Cursor::new(argv, 1);
-    // While an `--args` file's words are read: the command line's cursor.
-    let mut command_line: Option<Cursor<'a>> = None;
+    // While an `--args` file's words are read: where the command line
+    // goes on (its `--args FD` fully read).
+    let mut command_line: Option<usize> = None;
     // bwrap's cap on the words of the command line and its files together.
     let mut words_left = MAX_ARGS.checked_sub(argv.len() - 1).ok_or_else(too_many_args)?;
     plan.bwrap.empty_root = true;
@@ -115,19 +117,18 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // The caller (unprivileged) always gets a user namespace, as with bwrap.
     plan.user.requested = real_uid != 0;
     loop {
-        let (arg, opt) = match (cur.next_option()?, command_line.take()) {
-            (Some(arg), outer) => {
-                command_line = outer;
-                (arg, OPTIONS.find(arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?)
-            }
+        let (arg, opt) = match cur.next_option()? {
+            Some(arg) => (arg, OPTIONS.find(arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?),
             // A file's end (or a word that is no option, and what follows
             // it, which bwrap ignores): back to the command line, where
             // `--args` itself is checked as any option is.
-            (None, Some(outer)) => {
-                cur = outer;
-                (c"--args", B::ArgsEnd)
-            }
-            (None, None) => break,
+            None => match command_line.take() {
+                Some(next) => {
+                    cur = Cursor::new(argv, next);
+                    (c"--args", B::ArgsEnd)
+                }
+                None => break,
+            },
         };
         let modifier = matches!(opt, B::Perms | B::Size | B::Args);
         match opt {
@@ -145,7 +146,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 }
                 let fd = fd_value(&mut cur, arg)?;
                 let words = read_args(arg, fd, &mut words_left)?;
-                command_line = Some(core::mem::replace(&mut cur, Cursor::new(words, 0)));
+                command_line = Some(cur.next);
+                cur = Cursor::new(words, 0);
             }
             B::ArgsEnd => {}
             B::Argv0 => {
@@ -436,7 +438,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // SAFETY: single-threaded; CWD is written here once and only read after.
     let cwd = unsafe { &mut *core::ptr::addr_of_mut!(CWD) };
     if let Ok(n) = crate::kernel::raw::getcwd(cwd)
-        && let Ok(c) = CStr::from_bytes_until_nul(cwd.get(..=n).unwrap_or(&[]))
+        && let Some(c) = c_strings(cwd.get(..=n).unwrap_or(&[])).next()
     {
         plan.bwrap.cwd = Some(c);
     }
@@ -591,7 +593,8 @@ fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
     }
     put(0)?;
     *used = at;
-    CStr::from_bytes_with_nul(arena.get(start..at).ok_or(())?).map_err(|_| ())
+    // The layers are C strings: no NUL but the last.
+    c_strings(arena.get(start..at).ok_or(())?).next().ok_or(())
 }
 
 static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
