@@ -407,10 +407,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // in processes that do not exec). The data and fd binds' are closed
     // once used (setup/tree/bwrap.rs), --args' once read;
     // --userns-block-fd's stays open, as bwrap leaves it.
-    let wrappers = [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync];
-    let filters = plan.process.sandbox.filter_fds.iter().map(|f| f.fd);
-    for fd in wrappers.into_iter().flatten().chain(filters) {
+    for fd in [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync].into_iter().flatten() {
         let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
+    }
+    for filter in plan.process.sandbox.filter_fds.iter() {
+        let _ = crate::kernel::raw::cloexec_range(filter.fd as u32, filter.fd as u32);
     }
     // nook (the outer process, or the monitor) holds --sync-fd until it
     // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
@@ -554,11 +555,17 @@ fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv
     // SAFETY: single-threaded, and filled once: only read after.
     let words = unsafe { &mut *core::ptr::addr_of_mut!(ARGV0_ARGV) };
     let mut n = 0;
-    for word in core::iter::once(value).chain(argv.iter().skip(at + 1)) {
-        *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = word.as_ptr();
+    let mut word = Some(value);
+    loop {
+        let slot = words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))?;
+        let Some(w) = word else {
+            *slot = core::ptr::null();
+            break;
+        };
+        *slot = w.as_ptr();
         n += 1;
+        word = argv.get(at + n);
     }
-    *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = core::ptr::null();
     // SAFETY: `n` pointers to C strings that live as long as the process,
     // then a null one.
     Ok(unsafe { Argv::from_raw(words.as_ptr(), n) })

@@ -20,12 +20,11 @@ pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno
             pwd.push(cwd.to_bytes());
         }
         (None, Some(_)) => {
-            let mut home = Buf::<4096>::new();
-            home.push(env.get(b"HOME").unwrap_or(b""));
-            match home.as_cstr() {
-                Ok(h) if !h.is_empty() && rustix::process::chdir(h).is_ok() => pwd.push(h.to_bytes()),
-                _ => pwd.push(b"/"),
-            };
+            pwd.push(env.get(b"HOME").unwrap_or(b""));
+            if !matches!(pwd.as_cstr(), Ok(h) if !h.is_empty() && rustix::process::chdir(h).is_ok()) {
+                pwd.clear();
+                pwd.push(b"/");
+            }
         }
         (chdir, _) => {
             pwd.push(chdir.map_or(&b"/"[..], |c| c.to_bytes()));
