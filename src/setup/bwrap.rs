@@ -46,6 +46,8 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
         let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(c"open lock file", path, e))?;
         let _ = files.push(fd);
     }
+    // The holder's answer: a NUL once it holds every lock, or the failure
+    // itself (sent whole, as the id maps' helper sends its own).
     let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(c"create pipe for", c"--lock-file", e))?;
     let parent = rustix::process::getpid();
     // SAFETY: single-threaded; the child only locks, reports and waits.
@@ -53,21 +55,16 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
         Err(e) => Err(Failure::new(c"fork", c"the --lock-file holder", e)),
         Ok(Forked::Child) => {
             drop(report);
-            let mut answer = [0u8; 3];
             if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || rustix::process::getppid() != Some(parent) {
                 raw::exit_group(1);
             }
-            for (i, fd) in files.iter().enumerate() {
+            for (&path, fd) in plan.bwrap.locks.iter().zip(files.iter()) {
                 if let Err(e) = rustix::fs::fcntl_lock(fd, rustix::fs::FlockOperation::NonBlockingLockShared) {
-                    let errno = e.raw_os_error() as u16;
-                    answer = [1 + i as u8, errno as u8, (errno >> 8) as u8];
-                    break;
+                    Failure::new(c"lock", path, e).send(rustix::fd::AsRawFd::as_raw_fd(&reported));
+                    raw::exit_group(1);
                 }
             }
-            let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&reported), &answer[..if answer[0] == 0 { 1 } else { 3 }]);
-            if answer[0] != 0 {
-                raw::exit_group(1);
-            }
+            let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&reported), b"\0");
             drop(reported);
             loop {
                 let _ = raw::sigtimedwait(&SigSet::empty(), None);
@@ -75,14 +72,10 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
         }
         Ok(Forked::Parent(_)) => {
             drop(reported);
-            let mut answer = [0u8; 3];
-            let n = rustix::io::read(&report, &mut answer).unwrap_or(0);
-            match (n, answer) {
-                (1, [0, ..]) => Ok(()),
-                (3, [i, lo, hi]) => {
-                    let path = plan.bwrap.locks.get(i as usize - 1).copied().unwrap_or(first);
-                    Err(Failure::new(c"lock", path, Errno::from_raw_os_error(lo as i32 | (hi as i32) << 8)))
-                }
+            let mut sent = [0u8; crate::base::error::SENT_LEN];
+            match raw::read_full(rustix::fd::AsFd::as_fd(&report), &mut sent) {
+                Ok(1) => Ok(()),
+                Ok(crate::base::error::SENT_LEN) => Err(Failure::received(&sent)),
                 _ => Err(Failure::new(c"lock", first, Errno::CHILD)),
             }
         }
