@@ -308,7 +308,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Uid | B::Gid => {
                 let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
-                if if matches!(opt, B::Uid) { uid.replace(id) } else { gid.replace(id) }.is_some() {
+                let slot = if matches!(opt, B::Uid) { &mut uid } else { &mut gid };
+                if slot.replace(id).is_some() {
                     only_the_last(arg);
                 }
             }
