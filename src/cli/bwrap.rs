@@ -16,7 +16,6 @@ use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
-use rustix::fd::FromRawFd;
 use rustix::io::Errno;
 
 #[derive(Clone, Copy)]
@@ -510,17 +509,19 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
     let (data, words, used) =
         unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV), &mut *core::ptr::addr_of_mut!(ARGS_USED)) };
     let (start, first) = *used;
-    // SAFETY: the parser checked nothing of it: a closed fd is EBADF.
-    let fd = unsafe { rustix::fd::OwnedFd::from_raw_fd(fd) };
     // One byte stays free for a NUL the last word may lack; a file that
     // fills the rest may have more.
     let end = data.len() - 1;
     let room = data.get_mut(start..end).unwrap_or(&mut []);
-    let mut len = start + crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&fd), room).map_err(|e| Failure::new(c"read", option, e))?;
+    // SAFETY: the parser checked nothing of it: a closed fd is EBADF. Read
+    // to its end, then closed (a borrow: OwnedFd's check for -1 would
+    // bring a panic).
+    let got = crate::kernel::raw::read_full(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, room);
+    let _ = crate::kernel::raw::close(fd);
+    let mut len = start + got.map_err(|e| Failure::new(c"read", option, e))?;
     if len == end {
         return Err(Failure::new(c"read", option, Errno::TOOBIG));
     }
-    drop(fd);
     // The last word may lack its NUL: the byte kept free takes it.
     if len > start && data.get(len - 1) != Some(&0) {
         data[len % data.len()] = 0;

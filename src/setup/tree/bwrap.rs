@@ -100,7 +100,7 @@ pub fn after_op<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) ->
         return Ok(());
     }
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
-    for name in [c"sys", c"sysrq-trigger", c"irq", c"bus"] {
+    for name in crate::base::text::c_strings(b"sys\0sysrq-trigger\0irq\0bus\0") {
         cover(sys, &dir, name).at(c"cover read-only in", dest)?;
     }
     Ok(())
