@@ -41,11 +41,6 @@ pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno
 /// leaving it an fd.
 pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     let Some(&first) = plan.bwrap.locks.first() else { return Ok(()) };
-    let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
-    for &path in plan.bwrap.locks.iter() {
-        let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(c"open lock file", path, e))?;
-        let _ = files.push(fd);
-    }
     // The holder's answer: a NUL once it holds every lock, or the failure
     // itself (sent whole, as the id maps' helper sends its own).
     let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(c"create pipe for", c"--lock-file", e))?;
@@ -58,11 +53,23 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
             if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || rustix::process::getppid() != Some(parent) {
                 raw::exit_group(1);
             }
-            for (&path, fd) in plan.bwrap.locks.iter().zip(files.iter()) {
-                if let Err(e) = rustix::fs::fcntl_lock(fd, rustix::fs::FlockOperation::NonBlockingLockShared) {
-                    Failure::new(c"lock", path, e).send(rustix::fd::AsRawFd::as_raw_fd(&reported));
-                    raw::exit_group(1);
-                }
+            // Every file opened first, then each locked: a missing one is
+            // the failure even where an earlier one is locked by another.
+            // The files stay open as long as the holder lives.
+            let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
+            let held = plan.bwrap.locks.iter().try_for_each(|&path| {
+                let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(c"open lock file", path, e))?;
+                let _ = files.push(fd);
+                Ok(())
+            });
+            let held = held.and_then(|()| {
+                plan.bwrap.locks.iter().zip(files.iter()).try_for_each(|(&path, fd)| {
+                    rustix::fs::fcntl_lock(fd, rustix::fs::FlockOperation::NonBlockingLockShared).map_err(|e| Failure::new(c"lock", path, e))
+                })
+            });
+            if let Err(f) = held {
+                f.send(rustix::fd::AsRawFd::as_raw_fd(&reported));
+                raw::exit_group(1);
             }
             let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&reported), b"\0");
             drop(reported);
