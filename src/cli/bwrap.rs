@@ -5,13 +5,13 @@
 //! but `--cap-add`'s, the host's procfs for `--proc` without a PID
 //! namespace, and its messages. Only in a build with the `bwrap` feature.
 
-use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, fd_slot, process_option, push};
+use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, process_option, push};
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, capability, hostname, number, open_fd};
+use crate::cli::values::{bad_value, hostname, number, open_fd};
 use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
@@ -322,16 +322,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::DieWithParent => plan.die_with_parent = true,
             B::AsPid1 => plan.no_init = true,
             B::Cap(add) => {
-                let v = cur.value()?;
-                let mask = capability(v.to_bytes()).ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
+                cap_option(&mut cur, arg, add, &mut caps)?;
                 caps_edited = true;
-                if add {
-                    caps.add |= mask;
-                    caps.drop &= !mask;
-                } else {
-                    caps.drop |= mask;
-                    caps.add &= !mask;
-                }
             }
         }
         if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
