@@ -320,7 +320,10 @@ fn pack_texts() {
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let errnos = errno_texts();
     let help = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap());
-    let text = format!("{errnos}{help}").into_bytes();
+    // bwrap's usage repeats the help's option names: packed after it.
+    println!("cargo:rerun-if-changed=src/cli/bwrap_usage.txt");
+    let usage = if feature("bwrap") { std::fs::read_to_string(dir.join("src/cli/bwrap_usage.txt")).unwrap() } else { String::new() };
+    let text = format!("{errnos}{help}{usage}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
@@ -366,5 +369,6 @@ fn pack_texts() {
     std::fs::write(out.join("texts.packed"), &packed).unwrap();
     std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
+    std::fs::write(out.join("bwrap_usage_len.rs"), format!("{}\n", usage.len())).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

@@ -1,6 +1,7 @@
 //! The texts nook stores packed (build.rs, `pack_texts`): strerror's texts
 //! of the errnos base/error.rs names, then `nook --help`'s text
-//! (src/cli/help.txt). One stream, so that the help's runs may repeat the
+//! (src/cli/help.txt), then, in a build with the bwrap personality,
+//! bwrap's usage (src/cli/bwrap_usage.txt). One stream, so that the help's runs may repeat the
 //! errno texts' words ("file", "not", "directory"); the errno texts come
 //! first, so that a failure unpacks only them.
 //!
@@ -20,6 +21,11 @@ pub const ERRNO_TEXTS_LEN: usize = include!(concat!(env!("OUT_DIR"), "/errno_tex
 
 /// The help's bytes, which follow them.
 pub const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
+
+/// bwrap's usage (src/cli/bwrap_usage.txt), last: in a build with the
+/// personality only.
+#[cfg(feature = "bwrap")]
+pub const BWRAP_USAGE_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_usage_len.rs"));
 
 /// The first `out.len()` bytes of the unpacked texts, into `out`.
 #[inline(never)]

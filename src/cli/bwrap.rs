@@ -610,26 +610,13 @@ static mut ARGS_USED: (usize, usize) = (0, 0);
 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 
+/// bwrap's usage (src/cli/bwrap_usage.txt), packed after nook's --help
+/// (build.rs), whose words it repeats. Never inlined: its buffer for the
+/// unpacked texts would be in the parser's frame.
+#[inline(never)]
 fn print_usage(fd: i32) {
-    let _ = write_all(fd, &USAGE);
+    use crate::base::packed::{BWRAP_USAGE_LEN, ERRNO_TEXTS_LEN, HELP_LEN, unpack};
+    let mut text = [0u8; ERRNO_TEXTS_LEN + HELP_LEN + BWRAP_USAGE_LEN];
+    unpack(&mut text);
+    let _ = write_all(fd, text.get(ERRNO_TEXTS_LEN + HELP_LEN..).unwrap_or(&[]));
 }
-
-/// In the setup segment (build.rs), as --help's text is: PID 1 never
-/// prints it.
-#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.bwrap"))]
-static USAGE: [u8; USAGE_TEXT.len()] = crate::base::text::bytes_of(USAGE_TEXT);
-const USAGE_TEXT: &str = "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]
-
-    --help --version --args FD --level-prefix
-    --unshare-all --share-net --unshare-user --unshare-user-try --unshare-ipc
-    --unshare-pid --unshare-net --unshare-uts --unshare-cgroup --unshare-cgroup-try
-    --uid UID --gid GID --hostname NAME --chdir DIR
-    --clearenv --setenv VAR VALUE --unsetenv VAR --sync-fd FD
-    --bind SRC DEST --bind-try SRC DEST --dev-bind SRC DEST --dev-bind-try SRC DEST
-    --ro-bind SRC DEST --ro-bind-try SRC DEST --remount-ro DEST
-    --proc DEST --dev DEST --tmpfs DEST --mqueue DEST --dir DEST --symlink SRC DEST
-    --seccomp FD --add-seccomp-fd FD --block-fd FD --info-fd FD --json-status-fd FD
-    --new-session --die-with-parent --as-pid-1 --cap-add CAP --cap-drop CAP
-    --perms OCTAL --size BYTES --chmod OCTAL PATH
-(nook as bwrap: bubblewrap 0.11's options and meaning; see nook's README)
-";
