@@ -312,6 +312,23 @@ fn errno_texts() -> String {
 /// them. The parse is optimal (the fewest bytes, found backwards from the
 /// end); the texts shrink to about half, the help the more for the words
 /// it shares with the errno texts.
+/// The words of cli/bwrap.rs's `OPTIONS` table, each ended by a NUL, in
+/// the table's order (its `words!` packs the same string; cli/bwrap.rs
+/// checks the length when compiling, its unit test the bytes).
+fn bwrap_option_names(dir: &std::path::Path) -> String {
+    println!("cargo:rerun-if-changed=src/cli/bwrap.rs");
+    let source = std::fs::read_to_string(dir.join("src/cli/bwrap.rs")).unwrap();
+    let start = source.find("const OPTIONS: Words<B> = words![").expect("cli/bwrap.rs has its OPTIONS table");
+    let table = &source[start..start + source[start..].find("];").unwrap()];
+    let mut names = String::new();
+    for piece in table.split("\" =>").filter(|p| p.contains('"')) {
+        let word = &piece[piece.rfind('"').unwrap() + 1..];
+        names += word;
+        names.push('\0');
+    }
+    names
+}
+
 fn pack_texts() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 7;
@@ -323,7 +340,11 @@ fn pack_texts() {
     // bwrap's usage repeats the help's option names: packed after it.
     println!("cargo:rerun-if-changed=src/cli/bwrap_usage.txt");
     let usage = if feature("bwrap") { std::fs::read_to_string(dir.join("src/cli/bwrap_usage.txt")).unwrap() } else { String::new() };
-    let text = format!("{errnos}{help}{usage}").into_bytes();
+    // Then bwrap's option names (its table's words, as `words!` packs
+    // them), which repeat the usage's: cli/bwrap.rs looks options up in
+    // them unpacked, and the table keeps only the values.
+    let options = if feature("bwrap") { bwrap_option_names(&dir) } else { String::new() };
+    let text = format!("{errnos}{help}{usage}{options}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
@@ -370,5 +391,6 @@ fn pack_texts() {
     std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
     std::fs::write(out.join("bwrap_usage_len.rs"), format!("{}\n", usage.len())).unwrap();
+    std::fs::write(out.join("bwrap_options_len.rs"), format!("{}\n", options.len())).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

@@ -85,6 +85,14 @@ macro_rules! named {
 }
 pub(crate) use named;
 
+/// The value of `word` in a table whose words were packed elsewhere
+/// (`names`, NUL-terminated, in the order of `values`): nook as bwrap's
+/// options, unpacked at run time (base/packed.rs).
+#[cfg_attr(not(feature = "bwrap"), allow(dead_code))]
+pub(crate) fn find_in<T: Copy>(names: &[u8], values: &[T], word: &[u8]) -> Option<T> {
+    values.get(locate_bytes(names, word)?.0).copied()
+}
+
 /// The index of `word` among `names`, if below `len`.
 #[inline(never)]
 fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
@@ -95,8 +103,12 @@ fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
 /// the offset of its first byte.
 #[inline(never)]
 fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
+    locate_bytes(names.as_bytes(), word)
+}
+
+fn locate_bytes(names: &[u8], word: &[u8]) -> Option<(usize, usize)> {
     let mut at = 0;
-    for (index, name) in names.as_bytes().split_on(0).enumerate() {
+    for (index, name) in names.split_on(0).enumerate() {
         if name == word {
             return Some((index, at));
         }

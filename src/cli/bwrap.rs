@@ -9,6 +9,7 @@ use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, pro
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
+use crate::base::packed::{BWRAP_OPTIONS_LEN, BWRAP_USAGE_LEN, ERRNO_TEXTS_LEN, HELP_LEN, unpack};
 use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, hostname, number, open_fd};
@@ -83,6 +84,9 @@ pub(super) fn split_exec_path(plan: &mut RunPlan) {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     persona::set(1);
+    // SAFETY: single-threaded; TEXTS is written here once and only read after.
+    let texts = unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) };
+    unpack(texts);
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
     let (mut uid, mut gid) = (None, None);
@@ -117,7 +121,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     plan.user.requested = real_uid != 0;
     loop {
         let (arg, opt) = match cur.next_option()? {
-            Some(arg) => (arg, OPTIONS.find(arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?),
+            Some(arg) => (arg, option(texts, arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?),
             // A file's end (or a word that is no option, and what follows
             // it, which bwrap ignores): back to the command line, where
             // `--args` itself is checked as any option is.
@@ -132,7 +136,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         let modifier = matches!(opt, B::Perms | B::Size | B::Args);
         match opt {
             B::Help => {
-                print_usage(STDOUT);
+                print_usage(texts, STDOUT);
                 return Ok(Action::Exit(0));
             }
             B::Version => {
@@ -345,7 +349,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         return Err(Failure::option(if perms.is_some() { c"--perms" } else { c"--size" }, c"is not followed by the operation it modifies"));
     }
     if cur.argv.get(cur.next).is_none_or(CStr::is_empty) {
-        print_usage(STDERR);
+        print_usage(texts, STDERR);
         return Ok(Action::Exit(1));
     }
     plan.process.program = Some(cur.argv.tail(cur.next));
@@ -610,13 +614,33 @@ static mut ARGS_USED: (usize, usize) = (0, 0);
 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 
-/// bwrap's usage (src/cli/bwrap_usage.txt), packed after nook's --help
-/// (build.rs), whose words it repeats. Never inlined: its buffer for the
-/// unpacked texts would be in the parser's frame.
-#[inline(never)]
-fn print_usage(fd: i32) {
-    use crate::base::packed::{BWRAP_USAGE_LEN, ERRNO_TEXTS_LEN, HELP_LEN, unpack};
-    let mut text = [0u8; ERRNO_TEXTS_LEN + HELP_LEN + BWRAP_USAGE_LEN];
-    unpack(&mut text);
-    let _ = write_all(fd, text.get(ERRNO_TEXTS_LEN + HELP_LEN..).unwrap_or(&[]));
+/// The packed texts (base/packed.rs) up to bwrap's: its usage
+/// (src/cli/bwrap_usage.txt), after nook's --help, whose words it repeats,
+/// then its option names (OPTIONS's words, which build.rs packs in their
+/// order). In .bss: only the packed bytes are in the file.
+static mut TEXTS: [u8; BWRAP_TEXTS_END] = [0; BWRAP_TEXTS_END];
+const USAGE_START: usize = ERRNO_TEXTS_LEN + HELP_LEN;
+const NAMES_START: usize = USAGE_START + BWRAP_USAGE_LEN;
+const BWRAP_TEXTS_END: usize = NAMES_START + BWRAP_OPTIONS_LEN;
+const _: () = assert!(BWRAP_OPTIONS_LEN == OPTIONS.names.len(), "build.rs packs OPTIONS's words");
+
+/// The option `word` names: OPTIONS's value for it, found among the
+/// unpacked names (the table's own string is then not in the binary).
+fn option(texts: &[u8; BWRAP_TEXTS_END], word: &[u8]) -> Option<B> {
+    crate::base::words::find_in(texts.get(NAMES_START..).unwrap_or(&[]), OPTIONS.values, word)
+}
+
+fn print_usage(texts: &[u8; BWRAP_TEXTS_END], fd: i32) {
+    let _ = write_all(fd, texts.get(USAGE_START..NAMES_START).unwrap_or(&[]));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn packed_names_are_the_tables() {
+        let mut texts = [0u8; super::BWRAP_TEXTS_END];
+        crate::base::packed::unpack(&mut texts);
+        assert_eq!(&texts[super::NAMES_START..], super::OPTIONS.names.as_bytes());
+        assert!(texts[super::USAGE_START..super::NAMES_START].starts_with(b"usage: bwrap "));
+    }
 }
