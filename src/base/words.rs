@@ -50,6 +50,18 @@ impl<T: Copy> Words<T> {
 /// rather than holding a copy of its own. Meant for const contexts (see
 /// [`named!`]): a word the table lacks then fails the build.
 pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
+    let (_, tail) = names.as_bytes().split_at(offset_in(names, word));
+    let (found, _) = tail.split_at(word.len() + 1);
+    match CStr::from_bytes_with_nul(found) {
+        Ok(name) => name,
+        Err(_) => panic!("a word holds a NUL"),
+    }
+}
+
+/// Where `word` starts among `names` (a table's packed words), for const
+/// contexts: a word the table lacks fails the build. Also for nook as
+/// bwrap, whose names are unpacked at run time (cli/bwrap.rs).
+pub(crate) const fn offset_in(names: &str, word: &str) -> usize {
     let (names, word) = (names.as_bytes(), word.as_bytes());
     let mut at = 0;
     while at < names.len() {
@@ -63,12 +75,7 @@ pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
                 i += 1;
             }
             if i == word.len() {
-                let (_, tail) = names.split_at(at);
-                let (found, _) = tail.split_at(word.len() + 1);
-                match CStr::from_bytes_with_nul(found) {
-                    Ok(name) => return name,
-                    Err(_) => panic!("a word holds a NUL"),
-                }
+                return at;
             }
         }
         at = end + 1;

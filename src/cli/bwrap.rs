@@ -84,9 +84,11 @@ pub(super) fn split_exec_path(plan: &mut RunPlan) {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     persona::set(1);
-    // SAFETY: single-threaded; TEXTS is written here once and only read after.
-    let texts = unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) };
-    unpack(texts);
+    // SAFETY: single-threaded; TEXTS is written here once and only read
+    // after (the error paths' option names point into it).
+    unpack(unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) });
+    // SAFETY: as above: no writer is left.
+    let texts = unsafe { &*core::ptr::addr_of!(TEXTS) };
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
     let (mut uid, mut gid) = (None, None);
@@ -128,7 +130,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             None => match command_line.take() {
                 Some(next) => {
                     cur = Cursor::new(argv, next);
-                    (c"--args", B::ArgsEnd)
+                    (unpacked!("--args"), B::ArgsEnd)
                 }
                 None => break,
             },
@@ -331,22 +333,22 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
         }
         if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
-            return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+            return Err(Failure::option(unpacked!("--overlay-src"), c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
         }
         if !modifier {
             if perms.is_some() {
-                return Err(Failure::option(c"--perms", c"must be followed by an option that creates a file"));
+                return Err(Failure::option(unpacked!("--perms"), c"must be followed by an option that creates a file"));
             }
             if tmpfs_size.is_some() {
-                return Err(Failure::option(c"--size", c"must be followed by --tmpfs"));
+                return Err(Failure::option(unpacked!("--size"), c"must be followed by --tmpfs"));
             }
         }
     }
     if !layers.is_empty() {
-        return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+        return Err(Failure::option(unpacked!("--overlay-src"), c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
     }
     if perms.is_some() || tmpfs_size.is_some() {
-        return Err(Failure::option(if perms.is_some() { c"--perms" } else { c"--size" }, c"is not followed by the operation it modifies"));
+        return Err(Failure::option(if perms.is_some() { unpacked!("--perms") } else { unpacked!("--size") }, c"is not followed by the operation it modifies"));
     }
     if cur.argv.get(cur.next).is_none_or(CStr::is_empty) {
         print_usage(texts, STDERR);
@@ -360,16 +362,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.bwrap.userns_block.is_some() {
         // Not implied by an unprivileged caller, nor by --unshare-all.
         if !userns_asked {
-            return Err(Failure::option(c"--userns-block-fd", c"requires --unshare-user"));
+            return Err(Failure::option(unpacked!("--userns-block-fd"), c"requires --unshare-user"));
         }
         if plan.fds.info.is_none() {
-            return Err(Failure::option(c"--userns-block-fd", c"requires --info-fd"));
+            return Err(Failure::option(unpacked!("--userns-block-fd"), c"requires --info-fd"));
         }
         plan.user.by_caller = true;
     }
     if plan.bwrap.userns.is_some() {
         if userns_asked {
-            return Err(Failure::option(c"--userns", c"is not compatible with --unshare-user"));
+            return Err(Failure::option(unpacked!("--userns"), c"is not compatible with --unshare-user"));
         }
         // The joined namespace is the container's: no new one.
         plan.user.requested = false;
@@ -377,25 +379,25 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let uid = uid.unwrap_or(real_uid);
     let gid = gid.unwrap_or(real_gid);
     if !plan.user.requested && plan.bwrap.userns.is_none() && (uid != real_uid || gid != real_gid) {
-        let which = if uid != real_uid { c"--uid" } else { c"--gid" };
+        let which = if uid != real_uid { unpacked!("--uid") } else { unpacked!("--gid") };
         return Err(Failure::option(which, c"requires --unshare-user"));
     }
     plan.user.map_user = Some(uid);
     plan.user.map_group = Some(gid);
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option(c"--hostname", c"requires --unshare-uts"));
+        return Err(Failure::option(unpacked!("--hostname"), c"requires --unshare-uts"));
     }
     if plan.no_init && !pid_ns_wanted {
-        return Err(Failure::option(c"--as-pid-1", c"requires --unshare-pid"));
+        return Err(Failure::option(unpacked!("--as-pid-1"), c"requires --unshare-pid"));
     }
     if plan.bwrap.disable_userns && !userns_asked {
-        return Err(Failure::option(c"--disable-userns", c"requires --unshare-user"));
+        return Err(Failure::option(unpacked!("--disable-userns"), c"requires --unshare-user"));
     }
     if plan.bwrap.disable_userns && plan.bwrap.userns_block.is_some() {
-        return Err(Failure::option(c"--disable-userns", c"is not compatible with --userns-block-fd"));
+        return Err(Failure::option(unpacked!("--disable-userns"), c"is not compatible with --userns-block-fd"));
     }
     if plan.no_init && !plan.bwrap.locks.is_empty() {
-        return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
+        return Err(Failure::option(unpacked!("--as-pid-1"), c"and --lock-file are not permitted together"));
     }
     // bwrap closes the fds its options take before PROGRAM, and hands it
     // every other fd its caller left open (setup/process.rs): these are
@@ -555,7 +557,7 @@ fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv
     let mut n = 0;
     let mut word = Some(value);
     loop {
-        let slot = words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))?;
+        let slot = words.get_mut(n).ok_or_else(|| Failure::option(unpacked!("--argv0"), c"PROGRAM has too many arguments"))?;
         let Some(w) = word else {
             *slot = core::ptr::null();
             break;
@@ -623,6 +625,20 @@ const USAGE_START: usize = ERRNO_TEXTS_LEN + HELP_LEN;
 const NAMES_START: usize = USAGE_START + BWRAP_USAGE_LEN;
 const BWRAP_TEXTS_END: usize = NAMES_START + BWRAP_OPTIONS_LEN;
 const _: () = assert!(BWRAP_OPTIONS_LEN == OPTIONS.names.len(), "build.rs packs OPTIONS's words");
+
+/// OPTIONS's word as a C string in TEXTS, for a message that names an
+/// option: the names' bytes, not a copy of its own. Only once `parse`
+/// has unpacked them.
+macro_rules! unpacked {
+    ($word:literal) => {{
+        const AT: usize = NAMES_START + crate::base::words::offset_in(OPTIONS.names, $word);
+        // SAFETY: TEXTS is only read once parse unpacked it, and AT is
+        // where the word and its NUL stand in it (offset_in, and the
+        // packed names are OPTIONS's: see the assert above).
+        unsafe { CStr::from_bytes_with_nul_unchecked((*core::ptr::addr_of!(TEXTS)).get_unchecked(AT..AT + $word.len() + 1)) }
+    }};
+}
+use unpacked;
 
 /// The option `word` names: OPTIONS's value for it, found among the
 /// unpacked names (the table's own string is then not in the binary).
