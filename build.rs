@@ -329,6 +329,23 @@ fn bwrap_option_names(dir: &std::path::Path) -> String {
     names
 }
 
+/// The texts of cli/bwrap.rs's `msg!("...")`s, each once, in their
+/// order, each ended by a NUL: its MESSAGES (the bytes packed, only their
+/// offsets in the binary).
+fn bwrap_messages(dir: &std::path::Path) -> String {
+    let source = std::fs::read_to_string(dir.join("src/cli/bwrap.rs")).unwrap();
+    let mut messages = String::new();
+    for piece in source.split("msg!(\"").skip(1) {
+        let text = &piece[..piece.find("\")").expect("msg!(\"...\") ends")];
+        assert!(!text.contains(['\\', '"', '\0']), "a msg! text is plain: {text}");
+        if !messages.split('\0').any(|m| m == text) {
+            messages += text;
+            messages.push('\0');
+        }
+    }
+    messages
+}
+
 fn pack_texts() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 7;
@@ -344,7 +361,10 @@ fn pack_texts() {
     // them), which repeat the usage's: cli/bwrap.rs looks options up in
     // them unpacked, and the table keeps only the values.
     let options = if feature("bwrap") { bwrap_option_names(&dir) } else { String::new() };
-    let text = format!("{errnos}{help}{usage}{options}").into_bytes();
+    // And its parser's messages, which cli/bwrap.rs's `msg!` finds there.
+    let messages = bwrap_messages(&dir);
+    let packed_messages = if feature("bwrap") { messages.as_str() } else { "" };
+    let text = format!("{errnos}{help}{usage}{options}{packed_messages}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
@@ -392,5 +412,7 @@ fn pack_texts() {
     std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
     std::fs::write(out.join("bwrap_usage_len.rs"), format!("{}\n", usage.len())).unwrap();
     std::fs::write(out.join("bwrap_options_len.rs"), format!("{}\n", options.len())).unwrap();
+    std::fs::write(out.join("bwrap_messages_len.rs"), format!("{}\n", packed_messages.len())).unwrap();
+    std::fs::write(out.join("bwrap_messages.rs"), format!("{messages:?}\n")).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

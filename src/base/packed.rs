@@ -1,7 +1,7 @@
 //! The texts nook stores packed (build.rs, `pack_texts`): strerror's texts
 //! of the errnos base/error.rs names, then `nook --help`'s text
 //! (src/cli/help.txt), then, in a build with the bwrap personality,
-//! bwrap's usage (src/cli/bwrap_usage.txt) and option names. One stream, so that the help's runs may repeat the
+//! bwrap's usage (src/cli/bwrap_usage.txt), option names and messages. One stream, so that the help's runs may repeat the
 //! errno texts' words ("file", "not", "directory"); the errno texts come
 //! first, so that a failure unpacks only them.
 //!
@@ -30,6 +30,10 @@ pub const BWRAP_USAGE_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_usa
 /// bwrap's option names (cli/bwrap.rs's table's words), after its usage.
 #[cfg(feature = "bwrap")]
 pub const BWRAP_OPTIONS_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_options_len.rs"));
+
+/// bwrap's parser's messages (cli/bwrap.rs's `msg!`s), last.
+#[cfg(feature = "bwrap")]
+pub const BWRAP_MESSAGES_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_messages_len.rs"));
 
 /// The first `out.len()` bytes of the unpacked texts, into `out`.
 #[inline(never)]

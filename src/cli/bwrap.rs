@@ -9,7 +9,7 @@ use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, pro
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
-use crate::base::packed::{BWRAP_OPTIONS_LEN, BWRAP_USAGE_LEN, ERRNO_TEXTS_LEN, HELP_LEN, unpack};
+use crate::base::packed::{BWRAP_MESSAGES_LEN, BWRAP_OPTIONS_LEN, BWRAP_USAGE_LEN, ERRNO_TEXTS_LEN, HELP_LEN, unpack};
 use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, hostname, number, open_fd};
@@ -147,7 +147,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Args => {
                 if command_line.is_some() {
-                    return Err(Failure::option(arg, c"not supported in arguments file"));
+                    return Err(Failure::option(arg, msg!("not supported in arguments file")));
                 }
                 let fd = fd_value(&mut cur, arg)?;
                 let words = read_args(arg, fd, &mut words_left)?;
@@ -158,7 +158,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::Argv0 => {
                 let v = cur.value()?;
                 if argv0.replace(v).is_some() {
-                    return Err(Failure::option(arg, c"used multiple times"));
+                    return Err(Failure::option(arg, msg!("used multiple times")));
                 }
             }
             B::LevelPrefix => persona::set(2),
@@ -248,9 +248,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let dest = cur.dest()?;
                 let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
                 if layers.len() < needed {
-                    return Err(Failure::option(arg, if needed == 2 { c"requires at least two --overlay-src" } else { c"requires at least one --overlay-src" }));
+                    return Err(Failure::option(arg, if needed == 2 { msg!("requires at least two --overlay-src") } else { msg!("requires at least one --overlay-src") }));
                 }
-                let lower = lowerdir(&layers).map_err(|_| Failure::option(arg, c"layers too long"))?;
+                let lower = lowerdir(&layers).map_err(|_| Failure::option(arg, msg!("layers too long")))?;
                 layers.clear();
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
@@ -278,20 +278,20 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::Perms => {
                 let mode = octal(&mut cur, arg)?;
                 if perms.replace(mode).is_some() {
-                    return Err(Failure::option(arg, c"given twice for the same operation"));
+                    return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
             }
             B::Size => {
                 let v = cur.value()?;
                 // Checked before the value, as bwrap does.
                 if tmpfs_size.is_some() {
-                    return Err(Failure::option(arg, c"given twice for the same operation"));
+                    return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
                 tmpfs_size = Some(c_size(arg, v)?);
             }
             B::Label => {
                 cur.value()?;
-                return Err(Failure::option(arg, c"labeling not supported on this system"));
+                return Err(Failure::option(arg, msg!("labeling not supported on this system")));
             }
             B::Fd(kind) => {
                 let v = cur.value()?;
@@ -333,19 +333,19 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
         }
         if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
-            return Err(Failure::option(unpacked!("--overlay-src"), c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+            return Err(Failure::option(unpacked!("--overlay-src"), msg!("must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay")));
         }
         if !modifier {
             if perms.is_some() {
-                return Err(Failure::option(unpacked!("--perms"), c"must be followed by an option that creates a file"));
+                return Err(Failure::option(unpacked!("--perms"), msg!("must be followed by an option that creates a file")));
             }
             if tmpfs_size.is_some() {
-                return Err(Failure::option(unpacked!("--size"), c"must be followed by --tmpfs"));
+                return Err(Failure::option(unpacked!("--size"), msg!("must be followed by --tmpfs")));
             }
         }
     }
     if !layers.is_empty() {
-        return Err(Failure::option(unpacked!("--overlay-src"), c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+        return Err(Failure::option(unpacked!("--overlay-src"), msg!("must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay")));
     }
     if perms.is_some() || tmpfs_size.is_some() {
         return Err(Failure::option(if perms.is_some() { unpacked!("--perms") } else { unpacked!("--size") }, c"is not followed by the operation it modifies"));
@@ -362,16 +362,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.bwrap.userns_block.is_some() {
         // Not implied by an unprivileged caller, nor by --unshare-all.
         if !userns_asked {
-            return Err(Failure::option(unpacked!("--userns-block-fd"), c"requires --unshare-user"));
+            return Err(Failure::option(unpacked!("--userns-block-fd"), msg!("requires --unshare-user")));
         }
         if plan.fds.info.is_none() {
-            return Err(Failure::option(unpacked!("--userns-block-fd"), c"requires --info-fd"));
+            return Err(Failure::option(unpacked!("--userns-block-fd"), msg!("requires --info-fd")));
         }
         plan.user.by_caller = true;
     }
     if plan.bwrap.userns.is_some() {
         if userns_asked {
-            return Err(Failure::option(unpacked!("--userns"), c"is not compatible with --unshare-user"));
+            return Err(Failure::option(unpacked!("--userns"), msg!("is not compatible with --unshare-user")));
         }
         // The joined namespace is the container's: no new one.
         plan.user.requested = false;
@@ -380,24 +380,24 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let gid = gid.unwrap_or(real_gid);
     if !plan.user.requested && plan.bwrap.userns.is_none() && (uid != real_uid || gid != real_gid) {
         let which = if uid != real_uid { unpacked!("--uid") } else { unpacked!("--gid") };
-        return Err(Failure::option(which, c"requires --unshare-user"));
+        return Err(Failure::option(which, msg!("requires --unshare-user")));
     }
     plan.user.map_user = Some(uid);
     plan.user.map_group = Some(gid);
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option(unpacked!("--hostname"), c"requires --unshare-uts"));
+        return Err(Failure::option(unpacked!("--hostname"), msg!("requires --unshare-uts")));
     }
     if plan.no_init && !pid_ns_wanted {
-        return Err(Failure::option(unpacked!("--as-pid-1"), c"requires --unshare-pid"));
+        return Err(Failure::option(unpacked!("--as-pid-1"), msg!("requires --unshare-pid")));
     }
     if plan.bwrap.disable_userns && !userns_asked {
-        return Err(Failure::option(unpacked!("--disable-userns"), c"requires --unshare-user"));
+        return Err(Failure::option(unpacked!("--disable-userns"), msg!("requires --unshare-user")));
     }
     if plan.bwrap.disable_userns && plan.bwrap.userns_block.is_some() {
-        return Err(Failure::option(unpacked!("--disable-userns"), c"is not compatible with --userns-block-fd"));
+        return Err(Failure::option(unpacked!("--disable-userns"), msg!("is not compatible with --userns-block-fd")));
     }
     if plan.no_init && !plan.bwrap.locks.is_empty() {
-        return Err(Failure::option(unpacked!("--as-pid-1"), c"and --lock-file are not permitted together"));
+        return Err(Failure::option(unpacked!("--as-pid-1"), msg!("and --lock-file are not permitted together")));
     }
     // bwrap closes the fds its options take before PROGRAM, and hands it
     // every other fd its caller left open (setup/process.rs): these are
@@ -452,7 +452,7 @@ static mut CWD: [u8; 4097] = [0; 4097];
 /// anything is put into the root it replaces.
 fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: BindKind) -> Result<'a, ()> {
     if plan.root.is_some() || !plan.ops.is_empty() {
-        return Err(Failure::option(option, c"binds the root: nook takes it only before every other operation"));
+        return Err(Failure::option(option, msg!("binds the root: nook takes it only before every other operation")));
     }
     plan.root = Some(src);
     plan.ro_root = kind == BindKind::ReadOnly;
@@ -476,9 +476,9 @@ fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
         _ => (b, 10),
     };
     match crate::base::num::parse_number(digits, radix) {
-        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, c"is more than tmpfs takes (9223372036854775807)")),
+        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, msg!("is more than tmpfs takes (9223372036854775807)"))),
         Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
-        _ => Err(bad_value(option, v, c"is not a non-zero number of bytes")),
+        _ => Err(bad_value(option, v, msg!("is not a non-zero number of bytes"))),
     }
 }
 
@@ -546,7 +546,7 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
 const MAX_ARGS: usize = 9000;
 
 fn too_many_args() -> Failure<'static> {
-    Failure::new(c"parse", c"arguments", Errno::TOOBIG).hint(c"bwrap takes 9000 at most")
+    Failure::new(c"parse", c"arguments", Errno::TOOBIG).hint(msg!("bwrap takes 9000 at most"))
 }
 
 /// PROGRAM's words from argv[at] on, with `value` as their first: a copy,
@@ -557,7 +557,7 @@ fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv
     let mut n = 0;
     let mut word = Some(value);
     loop {
-        let slot = words.get_mut(n).ok_or_else(|| Failure::option(unpacked!("--argv0"), c"PROGRAM has too many arguments"))?;
+        let slot = words.get_mut(n).ok_or_else(|| Failure::option(unpacked!("--argv0"), msg!("PROGRAM has too many arguments")))?;
         let Some(w) = word else {
             *slot = core::ptr::null();
             break;
@@ -623,22 +623,46 @@ const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 static mut TEXTS: [u8; BWRAP_TEXTS_END] = [0; BWRAP_TEXTS_END];
 const USAGE_START: usize = ERRNO_TEXTS_LEN + HELP_LEN;
 const NAMES_START: usize = USAGE_START + BWRAP_USAGE_LEN;
-const BWRAP_TEXTS_END: usize = NAMES_START + BWRAP_OPTIONS_LEN;
+const MESSAGES_START: usize = NAMES_START + BWRAP_OPTIONS_LEN;
+const BWRAP_TEXTS_END: usize = MESSAGES_START + MESSAGES.len();
 const _: () = assert!(BWRAP_OPTIONS_LEN == OPTIONS.names.len(), "build.rs packs OPTIONS's words");
+const _: () = assert!(BWRAP_MESSAGES_LEN == MESSAGES.len(), "build.rs packs MESSAGES");
+/// The `msg!` texts, each ended by a NUL (build.rs): only their offsets
+/// are in the binary, their bytes packed.
+const MESSAGES: &str = include!(concat!(env!("OUT_DIR"), "/bwrap_messages.rs"));
+
+/// `word`, one of the NUL-ended words of `names`, which are packed from
+/// `start` on, as a C string in TEXTS: `unpacked!` and `msg!`.
+macro_rules! in_texts {
+    ($names:expr, $start:expr, $word:literal) => {{
+        const AT: usize = $start + crate::base::words::offset_in($names, $word);
+        // SAFETY: TEXTS is only read once parse unpacked it, and AT is
+        // where the word and its NUL stand in it (offset_in; the packed
+        // words are `names`: see the asserts above).
+        unsafe { CStr::from_bytes_with_nul_unchecked((*core::ptr::addr_of!(TEXTS)).get_unchecked(AT..AT + $word.len() + 1)) }
+    }};
+}
+use in_texts;
 
 /// OPTIONS's word as a C string in TEXTS, for a message that names an
 /// option: the names' bytes, not a copy of its own. Only once `parse`
 /// has unpacked them.
 macro_rules! unpacked {
-    ($word:literal) => {{
-        const AT: usize = NAMES_START + crate::base::words::offset_in(OPTIONS.names, $word);
-        // SAFETY: TEXTS is only read once parse unpacked it, and AT is
-        // where the word and its NUL stand in it (offset_in, and the
-        // packed names are OPTIONS's: see the assert above).
-        unsafe { CStr::from_bytes_with_nul_unchecked((*core::ptr::addr_of!(TEXTS)).get_unchecked(AT..AT + $word.len() + 1)) }
-    }};
+    ($word:literal) => {
+        in_texts!(OPTIONS.names, NAMES_START, $word)
+    };
 }
 use unpacked;
+
+/// A message of the parser's own, packed (build.rs gathers the text of
+/// every use in this file, in order, into MESSAGES): a C string in TEXTS,
+/// so only once `parse` has unpacked them.
+macro_rules! msg {
+    ($text:literal) => {
+        in_texts!(MESSAGES, MESSAGES_START, $text)
+    };
+}
+use msg;
 
 /// The option `word` names: OPTIONS's value for it, found among the
 /// unpacked names (the table's own string is then not in the binary).
@@ -656,7 +680,8 @@ mod tests {
     fn packed_names_are_the_tables() {
         let mut texts = [0u8; super::BWRAP_TEXTS_END];
         crate::base::packed::unpack(&mut texts);
-        assert_eq!(&texts[super::NAMES_START..], super::OPTIONS.names.as_bytes());
+        assert_eq!(&texts[super::NAMES_START..super::MESSAGES_START], super::OPTIONS.names.as_bytes());
+        assert_eq!(&texts[super::MESSAGES_START..], super::MESSAGES.as_bytes());
         assert!(texts[super::USAGE_START..super::NAMES_START].starts_with(b"usage: bwrap "));
     }
 }
