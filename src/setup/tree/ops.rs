@@ -13,7 +13,7 @@ use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, TMPFS_STEPS, Tree, bind_flags, create, ensure, ensure_dir, mount_new, split_last};
+use crate::setup::tree::dest::{DIR_MODE, Missing, TMPFS_STEPS, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -89,20 +89,6 @@ fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'
     };
     let dir = sys.is_dir(&copy).at(c"stat bind source", src)?;
     place(sys, tree, copy, dest, kind, dir, c"set flags of bind", src)
-}
-
-/// A detached copy, flagged as a bind of `kind` is (bind_flags), attached
-/// on DEST (a directory or a file made there if missing, as `dir` says);
-/// a failure to flag it is `step` `object`. Also bwrap's binds of data and
-/// of fds (tree/bwrap.rs).
-#[allow(clippy::too_many_arguments)]
-pub fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a CStr, kind: BindKind, dir: bool, step: crate::base::error::Step, object: &'a CStr) -> Result<'a, ()> {
-    let target = ensure(sys, tree, dest, if dir { Missing::Dir(DIR_MODE) } else { Missing::File(FILE_MODE) })?;
-    // Recursive, so a read-only bind leaves no writable submount. Setting
-    // bits never clears the ones the kernel locked.
-    let set = bind_flags(kind);
-    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(step, object)?;
-    sys.attach(&copy, &target).at(c"bind mount on", dest)
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
