@@ -329,11 +329,19 @@ fn bwrap_option_names(dir: &std::path::Path) -> String {
     names
 }
 
-/// The texts of cli/bwrap.rs's `msg!("...")`s, each once, in their
-/// order, each ended by a NUL: its MESSAGES (the bytes packed, only their
-/// offsets in the binary).
+/// The files whose messages `msg!` packs (base/packed.rs): the bwrap
+/// personality's, whose processes have the texts unpacked.
+const BWRAP_MESSAGE_FILES: &[&str] = &["src/cli/bwrap.rs", "src/setup/bwrap.rs", "src/setup/tree/bwrap.rs"];
+
+/// The texts of the `msg!("...")`s of [`BWRAP_MESSAGE_FILES`], each
+/// once, in their order, each ended by a NUL: base/packed.rs's
+/// BWRAP_MESSAGES (the bytes packed, only their offsets in the binary).
 fn bwrap_messages(dir: &std::path::Path) -> String {
-    let source = std::fs::read_to_string(dir.join("src/cli/bwrap.rs")).unwrap();
+    let mut source = String::new();
+    for file in BWRAP_MESSAGE_FILES {
+        println!("cargo:rerun-if-changed={file}");
+        source += &std::fs::read_to_string(dir.join(file)).unwrap();
+    }
     let mut messages = String::new();
     for piece in source.split("msg!(\"").skip(1) {
         let text = &piece[..piece.find("\")").expect("msg!(\"...\") ends")];

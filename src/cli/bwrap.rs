@@ -9,7 +9,7 @@ use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, pro
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
-use crate::base::packed::{BWRAP_MESSAGES_LEN, BWRAP_OPTIONS_LEN, BWRAP_USAGE_LEN, ERRNO_TEXTS_LEN, HELP_LEN, unpack};
+use crate::base::packed::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
 use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, hostname, number, open_fd};
@@ -84,11 +84,8 @@ pub(super) fn split_exec_path(plan: &mut RunPlan) {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     persona::set(1);
-    // SAFETY: single-threaded; TEXTS is written here once and only read
-    // after (the error paths' option names point into it).
-    unpack(unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) });
-    // SAFETY: as above: no writer is left.
-    let texts = unsafe { &*core::ptr::addr_of!(TEXTS) };
+    // Its usage, option names and messages (base/packed.rs).
+    let texts = crate::base::packed::unpack_bwrap_texts();
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
     let (mut uid, mut gid) = (None, None);
@@ -616,72 +613,37 @@ static mut ARGS_USED: (usize, usize) = (0, 0);
 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 
-/// The packed texts (base/packed.rs) up to bwrap's: its usage
-/// (src/cli/bwrap_usage.txt), after nook's --help, whose words it repeats,
-/// then its option names (OPTIONS's words, which build.rs packs in their
-/// order). In .bss: only the packed bytes are in the file.
-static mut TEXTS: [u8; BWRAP_TEXTS_END] = [0; BWRAP_TEXTS_END];
-const USAGE_START: usize = ERRNO_TEXTS_LEN + HELP_LEN;
-const NAMES_START: usize = USAGE_START + BWRAP_USAGE_LEN;
-const MESSAGES_START: usize = NAMES_START + BWRAP_OPTIONS_LEN;
-const BWRAP_TEXTS_END: usize = MESSAGES_START + MESSAGES.len();
 const _: () = assert!(BWRAP_OPTIONS_LEN == OPTIONS.names.len(), "build.rs packs OPTIONS's words");
-const _: () = assert!(BWRAP_MESSAGES_LEN == MESSAGES.len(), "build.rs packs MESSAGES");
-/// The `msg!` texts, each ended by a NUL (build.rs): only their offsets
-/// are in the binary, their bytes packed.
-const MESSAGES: &str = include!(concat!(env!("OUT_DIR"), "/bwrap_messages.rs"));
 
-/// `word`, one of the NUL-ended words of `names`, which are packed from
-/// `start` on, as a C string in TEXTS: `unpacked!` and `msg!`.
-macro_rules! in_texts {
-    ($names:expr, $start:expr, $word:literal) => {{
-        const AT: usize = $start + crate::base::words::offset_in($names, $word);
-        // SAFETY: TEXTS is only read once parse unpacked it, and AT is
-        // where the word and its NUL stand in it (offset_in; the packed
-        // words are `names`: see the asserts above).
-        unsafe { CStr::from_bytes_with_nul_unchecked((*core::ptr::addr_of!(TEXTS)).get_unchecked(AT..AT + $word.len() + 1)) }
-    }};
-}
-use in_texts;
-
-/// OPTIONS's word as a C string in TEXTS, for a message that names an
-/// option: the names' bytes, not a copy of its own. Only once `parse`
-/// has unpacked them.
+/// OPTIONS's word as a C string in the unpacked texts, for a message
+/// that names an option: the names' bytes, not a copy of its own. Only
+/// once `parse` has unpacked them.
 macro_rules! unpacked {
     ($word:literal) => {
-        in_texts!(OPTIONS.names, NAMES_START, $word)
+        in_bwrap_texts!(OPTIONS.names, BWRAP_NAMES_START, $word)
     };
 }
 use unpacked;
 
-/// A message of the parser's own, packed (build.rs gathers the text of
-/// every use in this file, in order, into MESSAGES): a C string in TEXTS,
-/// so only once `parse` has unpacked them.
-macro_rules! msg {
-    ($text:literal) => {
-        in_texts!(MESSAGES, MESSAGES_START, $text)
-    };
-}
-use msg;
-
 /// The option `word` names: OPTIONS's value for it, found among the
 /// unpacked names (the table's own string is then not in the binary).
 fn option(texts: &[u8; BWRAP_TEXTS_END], word: &[u8]) -> Option<B> {
-    crate::base::words::find_in(texts.get(NAMES_START..).unwrap_or(&[]), OPTIONS.values, word)
+    crate::base::words::find_in(texts.get(BWRAP_NAMES_START..BWRAP_MESSAGES_START).unwrap_or(&[]), OPTIONS.values, word)
 }
 
 fn print_usage(texts: &[u8; BWRAP_TEXTS_END], fd: i32) {
-    let _ = write_all(fd, texts.get(USAGE_START..NAMES_START).unwrap_or(&[]));
+    let _ = write_all(fd, texts.get(BWRAP_USAGE_START..BWRAP_NAMES_START).unwrap_or(&[]));
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn packed_names_are_the_tables() {
-        let mut texts = [0u8; super::BWRAP_TEXTS_END];
-        crate::base::packed::unpack(&mut texts);
-        assert_eq!(&texts[super::NAMES_START..super::MESSAGES_START], super::OPTIONS.names.as_bytes());
-        assert_eq!(&texts[super::MESSAGES_START..], super::MESSAGES.as_bytes());
-        assert!(texts[super::USAGE_START..super::NAMES_START].starts_with(b"usage: bwrap "));
+        use crate::base::packed::*;
+        let mut texts = [0u8; BWRAP_TEXTS_END];
+        unpack(&mut texts);
+        assert_eq!(&texts[BWRAP_NAMES_START..BWRAP_MESSAGES_START], super::OPTIONS.names.as_bytes());
+        assert_eq!(&texts[BWRAP_MESSAGES_START..], BWRAP_MESSAGES.as_bytes());
+        assert!(texts[BWRAP_USAGE_START..BWRAP_NAMES_START].starts_with(b"usage: bwrap "));
     }
 }

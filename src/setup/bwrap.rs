@@ -2,6 +2,7 @@
 //! PROGRAM starts, the lock files, the namespaces joined (the wrapper
 //! fds' JSON in bwrap's layout is setup/wrapper.rs's).
 
+use crate::base::packed::msg;
 use crate::base::error::Failure;
 use crate::base::text::Buf;
 use crate::kernel::raw::{self, Forked, SigSet};
@@ -47,7 +48,7 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     let parent = rustix::process::getpid();
     // SAFETY: single-threaded; the child only locks, reports and waits.
     match unsafe { raw::fork(0) } {
-        Err(e) => Err(Failure::new(c"fork", c"the --lock-file holder", e)),
+        Err(e) => Err(Failure::new(c"fork", msg!("the --lock-file holder"), e)),
         Ok(Forked::Child) => {
             drop(report);
             if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || rustix::process::getppid() != Some(parent) {
@@ -58,7 +59,7 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
             // The files stay open as long as the holder lives.
             let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
             let held = plan.bwrap.locks.iter().try_for_each(|&path| {
-                let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(c"open lock file", path, e))?;
+                let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(msg!("open lock file"), path, e))?;
                 let _ = files.push(fd);
                 Ok(())
             });
@@ -95,8 +96,8 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 pub fn limit_user_namespaces<'a>(proc: &rustix::fd::OwnedFd) -> Result<(), Failure<'a>> {
     let file = c"sys/user/max_user_namespaces";
     let fd = rustix::fs::openat(proc, file, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-        .map_err(|e| Failure::new(c"open", c"/proc/sys/user/max_user_namespaces", e))?;
-    crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&fd), b"1").map_err(|e| Failure::new(c"write", c"/proc/sys/user/max_user_namespaces", e))
+        .map_err(|e| Failure::new(c"open", msg!("/proc/sys/user/max_user_namespaces"), e))?;
+    crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&fd), b"1").map_err(|e| Failure::new(c"write", msg!("/proc/sys/user/max_user_namespaces"), e))
 }
 
 /// `--assert-userns-disabled`: a user namespace must not be possible here
@@ -105,7 +106,7 @@ pub fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
     // SAFETY: single-threaded, and no CLONE_FILES.
     match unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER) } {
         Err(_) => Ok(()),
-        Ok(()) => Err(Failure::usage(c"user namespaces", c"can be created", c"not disabled as requested")),
+        Ok(()) => Err(Failure::usage(msg!("user namespaces"), msg!("can be created"), msg!("not disabled as requested"))),
     }
 }
 
@@ -118,8 +119,8 @@ pub fn join<'a>(fd: Option<i32>, kind: rustix::thread::LinkNameSpaceType, option
     // SAFETY: only used for the call; the caller's fd stays the caller's.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
     rustix::thread::move_into_link_name_space(borrowed, Some(kind)).map_err(|e| {
-        Failure::new(c"join the namespace of", option, e)
-            .hint_if(e == Errno::INVAL, c"a user namespace must be a descendant of the current one")
+        Failure::new(msg!("join the namespace of"), option, e)
+            .hint_if(e == Errno::INVAL, msg!("a user namespace must be a descendant of the current one"))
     })
 }
 
@@ -156,6 +157,6 @@ pub fn nest_pid_namespace(plan: &RunPlan) {
             }
             raw::exit_group(crate::setup::monitor::relay_signals(child))
         }
-        Err(e) => raw::exit_group(Failure::new(c"create", c"the nested PID namespace", e).exit()),
+        Err(e) => raw::exit_group(Failure::new(c"create", msg!("the nested PID namespace"), e).exit()),
     }
 }
