@@ -61,8 +61,8 @@ const INITRAMFS_BUDGET: u64 = 40 * 1024;
 /// read loop for --args to 77,056; issue 20's third part (its usage,
 /// option names and messages packed with --help's text, the wrapper JSON
 /// and the binds through the code nook's own use, no memchr, fewer
-/// moves) to 73,576, and the budget came down to 74 KiB. With the default
-/// roles it is 94,280 (97,848 before), over the hard limit.
+/// moves) to 73,544, and the budget came down to 74 KiB. With the default
+/// roles it is 94,264 (97,848 before), over the hard limit.
 const BWRAP_BUDGET: u64 = 74 * 1024;
 
 /// The budget of the build under test (Cargo.toml's features): the

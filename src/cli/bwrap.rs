@@ -491,7 +491,7 @@ fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
 /// bwrap's warning for a repeated option whose last value wins.
 fn only_the_last(option: &CStr) {
     let mut line = Line::new();
-    line.bytes(persona::prefix(4)).str("Only the last ").user_bytes(option.to_bytes(), 64).str(" option will take effect");
+    line.bytes(persona::prefix(4)).bytes(msg!("Only the last ").to_bytes()).user_bytes(option.to_bytes(), 64).bytes(msg!(" option will take effect").to_bytes());
     line.emit(STDERR);
 }
 
