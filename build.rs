@@ -315,6 +315,48 @@ fn errno_texts() -> String {
 /// them. The parse is optimal (the fewest bytes, found backwards from the
 /// end); the texts shrink to about half, the help the more for the words
 /// it shares with the errno texts.
+/// The words of cli/bwrap.rs's `OPTIONS` table, each ended by a NUL, in
+/// the table's order (its `words!` packs the same string; cli/bwrap.rs
+/// checks the length when compiling, its unit test the bytes).
+fn bwrap_option_names(dir: &std::path::Path) -> String {
+    println!("cargo:rerun-if-changed=src/cli/bwrap.rs");
+    let source = std::fs::read_to_string(dir.join("src/cli/bwrap.rs")).unwrap();
+    let start = source.find("const OPTIONS: Words<B> = words![").expect("cli/bwrap.rs has its OPTIONS table");
+    let table = &source[start..start + source[start..].find("];").unwrap()];
+    let mut names = String::new();
+    for piece in table.split("\" =>").filter(|p| p.contains('"')) {
+        let word = &piece[piece.rfind('"').unwrap() + 1..];
+        names += word;
+        names.push('\0');
+    }
+    names
+}
+
+/// The files whose messages `msg!` packs (base/packed.rs): the bwrap
+/// personality's, whose processes have the texts unpacked.
+const BWRAP_MESSAGE_FILES: &[&str] = &["src/cli/bwrap.rs", "src/setup/bwrap.rs", "src/setup/tree/bwrap.rs"];
+
+/// The texts of the `msg!("...")`s of [`BWRAP_MESSAGE_FILES`], each
+/// once, in their order, each ended by a NUL: base/packed.rs's
+/// BWRAP_MESSAGES (the bytes packed, only their offsets in the binary).
+fn bwrap_messages(dir: &std::path::Path) -> String {
+    let mut source = String::new();
+    for file in BWRAP_MESSAGE_FILES {
+        println!("cargo:rerun-if-changed={file}");
+        source += &std::fs::read_to_string(dir.join(file)).unwrap();
+    }
+    let mut messages = String::new();
+    for piece in source.split("msg!(\"").skip(1) {
+        let text = &piece[..piece.find("\")").expect("msg!(\"...\") ends")];
+        assert!(!text.contains(['\\', '"', '\0']), "a msg! text is plain: {text}");
+        if !messages.split('\0').any(|m| m == text) {
+            messages += text;
+            messages.push('\0');
+        }
+    }
+    messages
+}
+
 fn pack_texts() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 7;
@@ -323,7 +365,17 @@ fn pack_texts() {
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let errnos = errno_texts();
     let help = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap());
-    let text = format!("{errnos}{help}").into_bytes();
+    // bwrap's usage repeats the help's option names: packed after it.
+    println!("cargo:rerun-if-changed=src/cli/bwrap_usage.txt");
+    let usage = if feature("bwrap") { std::fs::read_to_string(dir.join("src/cli/bwrap_usage.txt")).unwrap() } else { String::new() };
+    // Then bwrap's option names (its table's words, as `words!` packs
+    // them), which repeat the usage's: cli/bwrap.rs looks options up in
+    // them unpacked, and the table keeps only the values.
+    let options = if feature("bwrap") { bwrap_option_names(&dir) } else { String::new() };
+    // And its parser's messages, which cli/bwrap.rs's `msg!` finds there.
+    let messages = bwrap_messages(&dir);
+    let packed_messages = if feature("bwrap") { messages.as_str() } else { "" };
+    let text = format!("{errnos}{help}{usage}{options}{packed_messages}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
@@ -369,5 +421,9 @@ fn pack_texts() {
     std::fs::write(out.join("texts.packed"), &packed).unwrap();
     std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
+    std::fs::write(out.join("bwrap_usage_len.rs"), format!("{}\n", usage.len())).unwrap();
+    std::fs::write(out.join("bwrap_options_len.rs"), format!("{}\n", options.len())).unwrap();
+    std::fs::write(out.join("bwrap_messages_len.rs"), format!("{}\n", packed_messages.len())).unwrap();
+    std::fs::write(out.join("bwrap_messages.rs"), format!("{messages:?}\n")).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

@@ -55,6 +55,18 @@ impl<T: Copy> Words<T> {
 /// rather than holding a copy of its own. Meant for const contexts (see
 /// [`named!`]): a word the table lacks then fails the build.
 pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
+    let (_, tail) = names.as_bytes().split_at(offset_in(names, word));
+    let (found, _) = tail.split_at(word.len() + 1);
+    match CStr::from_bytes_with_nul(found) {
+        Ok(name) => name,
+        Err(_) => panic!("a word holds a NUL"),
+    }
+}
+
+/// Where `word` starts among `names` (a table's packed words), for const
+/// contexts: a word the table lacks fails the build. Also for nook as
+/// bwrap, whose names are unpacked at run time (cli/bwrap.rs).
+pub(crate) const fn offset_in(names: &str, word: &str) -> usize {
     let (names, word) = (names.as_bytes(), word.as_bytes());
     let mut at = 0;
     while at < names.len() {
@@ -68,12 +80,7 @@ pub(crate) const fn word_in(names: &'static str, word: &str) -> &'static CStr {
                 i += 1;
             }
             if i == word.len() {
-                let (_, tail) = names.split_at(at);
-                let (found, _) = tail.split_at(word.len() + 1);
-                match CStr::from_bytes_with_nul(found) {
-                    Ok(name) => return name,
-                    Err(_) => panic!("a word holds a NUL"),
-                }
+                return at;
             }
         }
         at = end + 1;
@@ -90,6 +97,14 @@ macro_rules! named {
 }
 pub(crate) use named;
 
+/// The value of `word` in a table whose words were packed elsewhere
+/// (`names`, NUL-terminated, in the order of `values`): nook as bwrap's
+/// options, unpacked at run time (base/packed.rs).
+#[cfg_attr(not(feature = "bwrap"), allow(dead_code))]
+pub(crate) fn find_in<T: Copy>(names: &[u8], values: &[T], word: &[u8]) -> Option<T> {
+    values.get(locate_bytes(names, word)?.0).copied()
+}
+
 /// The index of `word` among `names`, if below `len`.
 #[inline(never)]
 pub(crate) fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
@@ -100,8 +115,12 @@ pub(crate) fn index(names: &str, len: usize, word: &[u8]) -> Option<usize> {
 /// the offset of its first byte.
 #[inline(never)]
 fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
+    locate_bytes(names.as_bytes(), word)
+}
+
+fn locate_bytes(names: &[u8], word: &[u8]) -> Option<(usize, usize)> {
     let mut at = 0;
-    for (index, name) in names.as_bytes().split_on(0).enumerate() {
+    for (index, name) in names.split_on(0).enumerate() {
         if name == word {
             return Some((index, at));
         }

@@ -5,17 +5,18 @@
 //! but `--cap-add`'s, the host's procfs for `--proc` without a PID
 //! namespace, and its messages. Only in a build with the `bwrap` feature.
 
-use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, fd_slot, process_option, push};
+use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, process_option, push};
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
+use crate::base::packed::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
+use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, capability, hostname, number, open_fd};
+use crate::cli::values::{bad_value, hostname, number, open_fd};
 use crate::plan::bwrap::OverlayKind;
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
-use rustix::fd::FromRawFd;
 use rustix::io::Errno;
 
 #[derive(Clone, Copy)]
@@ -83,6 +84,8 @@ pub(super) fn split_exec_path(plan: &mut RunPlan) {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     persona::set(1);
+    // Its usage, option names and messages (base/packed.rs).
+    let texts = crate::base::packed::unpack_bwrap_texts();
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
     let (mut uid, mut gid) = (None, None);
@@ -105,8 +108,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let mut caps = CapEdit { drop: !kept, add: 0 };
     let mut caps_edited = real_uid != 0;
     let mut cur = Cursor::new(argv, 1);
-    // While an `--args` file's words are read: the command line's cursor.
-    let mut command_line: Option<Cursor<'a>> = None;
+    // While an `--args` file's words are read: where the command line
+    // goes on (its `--args FD` fully read).
+    let mut command_line: Option<usize> = None;
     // bwrap's cap on the words of the command line and its files together.
     let mut words_left = MAX_ARGS.checked_sub(argv.len() - 1).ok_or_else(too_many_args)?;
     plan.bwrap.empty_root = true;
@@ -115,24 +119,23 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // The caller (unprivileged) always gets a user namespace, as with bwrap.
     plan.user.requested = real_uid != 0;
     loop {
-        let (arg, opt) = match (cur.next_option()?, command_line.take()) {
-            (Some(arg), outer) => {
-                command_line = outer;
-                (arg, OPTIONS.find(arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?)
-            }
+        let (arg, opt) = match cur.next_option()? {
+            Some(arg) => (arg, option(texts, arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?),
             // A file's end (or a word that is no option, and what follows
             // it, which bwrap ignores): back to the command line, where
             // `--args` itself is checked as any option is.
-            (None, Some(outer)) => {
-                cur = outer;
-                (c"--args", B::ArgsEnd)
-            }
-            (None, None) => break,
+            None => match command_line.take() {
+                Some(next) => {
+                    cur = Cursor::new(argv, next);
+                    (unpacked!("--args"), B::ArgsEnd)
+                }
+                None => break,
+            },
         };
         let modifier = matches!(opt, B::Perms | B::Size | B::Args);
         match opt {
             B::Help => {
-                print_usage(STDOUT);
+                print_usage(texts, STDOUT);
                 return Ok(Action::Exit(0));
             }
             B::Version => {
@@ -141,17 +144,18 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Args => {
                 if command_line.is_some() {
-                    return Err(Failure::option(arg, c"not supported in arguments file"));
+                    return Err(Failure::option(arg, msg!("not supported in arguments file")));
                 }
                 let fd = fd_value(&mut cur, arg)?;
                 let words = read_args(arg, fd, &mut words_left)?;
-                command_line = Some(core::mem::replace(&mut cur, Cursor::new(words, 0)));
+                command_line = Some(cur.next);
+                cur = Cursor::new(words, 0);
             }
             B::ArgsEnd => {}
             B::Argv0 => {
                 let v = cur.value()?;
                 if argv0.replace(v).is_some() {
-                    return Err(Failure::option(arg, c"used multiple times"));
+                    return Err(Failure::option(arg, msg!("used multiple times")));
                 }
             }
             B::LevelPrefix => persona::set(2),
@@ -241,9 +245,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let dest = cur.dest()?;
                 let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
                 if layers.len() < needed {
-                    return Err(Failure::option(arg, if needed == 2 { c"requires at least two --overlay-src" } else { c"requires at least one --overlay-src" }));
+                    return Err(Failure::option(arg, if needed == 2 { msg!("requires at least two --overlay-src") } else { msg!("requires at least one --overlay-src") }));
                 }
-                let lower = lowerdir(&layers).map_err(|_| Failure::option(arg, c"layers too long"))?;
+                let lower = lowerdir(&layers).map_err(|_| Failure::option(arg, msg!("layers too long")))?;
                 layers.clear();
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
@@ -271,20 +275,20 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::Perms => {
                 let mode = octal(&mut cur, arg)?;
                 if perms.replace(mode).is_some() {
-                    return Err(Failure::option(arg, c"given twice for the same operation"));
+                    return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
             }
             B::Size => {
                 let v = cur.value()?;
                 // Checked before the value, as bwrap does.
                 if tmpfs_size.is_some() {
-                    return Err(Failure::option(arg, c"given twice for the same operation"));
+                    return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
                 tmpfs_size = Some(c_size(arg, v)?);
             }
             B::Label => {
                 cur.value()?;
-                return Err(Failure::option(arg, c"labeling not supported on this system"));
+                return Err(Failure::option(arg, msg!("labeling not supported on this system")));
             }
             B::Fd(kind) => {
                 let v = cur.value()?;
@@ -306,7 +310,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Uid | B::Gid => {
                 let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
-                if if matches!(opt, B::Uid) { uid.replace(id) } else { gid.replace(id) }.is_some() {
+                let slot = if matches!(opt, B::Uid) { &mut uid } else { &mut gid };
+                if slot.replace(id).is_some() {
                     only_the_last(arg);
                 }
             }
@@ -320,38 +325,30 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::DieWithParent => plan.die_with_parent = true,
             B::AsPid1 => plan.no_init = true,
             B::Cap(add) => {
-                let v = cur.value()?;
-                let mask = capability(v.to_bytes()).ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
+                cap_option(&mut cur, arg, add, &mut caps)?;
                 caps_edited = true;
-                if add {
-                    caps.add |= mask;
-                    caps.drop &= !mask;
-                } else {
-                    caps.drop |= mask;
-                    caps.add &= !mask;
-                }
             }
         }
         if !matches!(opt, B::OverlaySrc | B::Args) && !layers.is_empty() {
-            return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+            return Err(Failure::option(unpacked!("--overlay-src"), msg!("must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay")));
         }
         if !modifier {
             if perms.is_some() {
-                return Err(Failure::option(c"--perms", c"must be followed by an option that creates a file"));
+                return Err(Failure::option(unpacked!("--perms"), msg!("must be followed by an option that creates a file")));
             }
             if tmpfs_size.is_some() {
-                return Err(Failure::option(c"--size", c"must be followed by --tmpfs"));
+                return Err(Failure::option(unpacked!("--size"), msg!("must be followed by --tmpfs")));
             }
         }
     }
     if !layers.is_empty() {
-        return Err(Failure::option(c"--overlay-src", c"must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay"));
+        return Err(Failure::option(unpacked!("--overlay-src"), msg!("must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay")));
     }
     if perms.is_some() || tmpfs_size.is_some() {
-        return Err(Failure::option(if perms.is_some() { c"--perms" } else { c"--size" }, c"is not followed by the operation it modifies"));
+        return Err(Failure::option(if perms.is_some() { unpacked!("--perms") } else { unpacked!("--size") }, c"is not followed by the operation it modifies"));
     }
     if cur.argv.get(cur.next).is_none_or(CStr::is_empty) {
-        print_usage(STDERR);
+        print_usage(texts, STDERR);
         return Ok(Action::Exit(1));
     }
     plan.process.program = Some(cur.argv.tail(cur.next));
@@ -362,16 +359,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     if plan.bwrap.userns_block.is_some() {
         // Not implied by an unprivileged caller, nor by --unshare-all.
         if !userns_asked {
-            return Err(Failure::option(c"--userns-block-fd", c"requires --unshare-user"));
+            return Err(Failure::option(unpacked!("--userns-block-fd"), msg!("requires --unshare-user")));
         }
         if plan.fds.info.is_none() {
-            return Err(Failure::option(c"--userns-block-fd", c"requires --info-fd"));
+            return Err(Failure::option(unpacked!("--userns-block-fd"), msg!("requires --info-fd")));
         }
         plan.user.by_caller = true;
     }
     if plan.bwrap.userns.is_some() {
         if userns_asked {
-            return Err(Failure::option(c"--userns", c"is not compatible with --unshare-user"));
+            return Err(Failure::option(unpacked!("--userns"), msg!("is not compatible with --unshare-user")));
         }
         // The joined namespace is the container's: no new one.
         plan.user.requested = false;
@@ -379,25 +376,25 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let uid = uid.unwrap_or(real_uid);
     let gid = gid.unwrap_or(real_gid);
     if !plan.user.requested && plan.bwrap.userns.is_none() && (uid != real_uid || gid != real_gid) {
-        let which = if uid != real_uid { c"--uid" } else { c"--gid" };
-        return Err(Failure::option(which, c"requires --unshare-user"));
+        let which = if uid != real_uid { unpacked!("--uid") } else { unpacked!("--gid") };
+        return Err(Failure::option(which, msg!("requires --unshare-user")));
     }
     plan.user.map_user = Some(uid);
     plan.user.map_group = Some(gid);
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option(c"--hostname", c"requires --unshare-uts"));
+        return Err(Failure::option(unpacked!("--hostname"), msg!("requires --unshare-uts")));
     }
     if plan.no_init && !pid_ns_wanted {
-        return Err(Failure::option(c"--as-pid-1", c"requires --unshare-pid"));
+        return Err(Failure::option(unpacked!("--as-pid-1"), msg!("requires --unshare-pid")));
     }
     if plan.bwrap.disable_userns && !userns_asked {
-        return Err(Failure::option(c"--disable-userns", c"requires --unshare-user"));
+        return Err(Failure::option(unpacked!("--disable-userns"), msg!("requires --unshare-user")));
     }
     if plan.bwrap.disable_userns && plan.bwrap.userns_block.is_some() {
-        return Err(Failure::option(c"--disable-userns", c"is not compatible with --userns-block-fd"));
+        return Err(Failure::option(unpacked!("--disable-userns"), msg!("is not compatible with --userns-block-fd")));
     }
     if plan.no_init && !plan.bwrap.locks.is_empty() {
-        return Err(Failure::option(c"--as-pid-1", c"and --lock-file are not permitted together"));
+        return Err(Failure::option(unpacked!("--as-pid-1"), msg!("and --lock-file are not permitted together")));
     }
     // bwrap closes the fds its options take before PROGRAM, and hands it
     // every other fd its caller left open (setup/process.rs): these are
@@ -405,10 +402,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // in processes that do not exec). The data and fd binds' are closed
     // once used (setup/tree/bwrap.rs), --args' once read;
     // --userns-block-fd's stays open, as bwrap leaves it.
-    let wrappers = [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync];
-    let filters = plan.process.sandbox.filter_fds.iter().map(|f| f.fd);
-    for fd in wrappers.into_iter().flatten().chain(filters) {
+    for fd in [plan.fds.info, plan.fds.json_status, plan.fds.block, plan.fds.sync].into_iter().flatten() {
         let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
+    }
+    for filter in plan.process.sandbox.filter_fds.iter() {
+        let _ = crate::kernel::raw::cloexec_range(filter.fd as u32, filter.fd as u32);
     }
     // nook (the outer process, or the monitor) holds --sync-fd until it
     // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
@@ -436,7 +434,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // SAFETY: single-threaded; CWD is written here once and only read after.
     let cwd = unsafe { &mut *core::ptr::addr_of_mut!(CWD) };
     if let Ok(n) = crate::kernel::raw::getcwd(cwd)
-        && let Ok(c) = CStr::from_bytes_until_nul(cwd.get(..=n).unwrap_or(&[]))
+        && let Some(c) = c_strings(cwd.get(..=n).unwrap_or(&[])).next()
     {
         plan.bwrap.cwd = Some(c);
     }
@@ -451,7 +449,7 @@ static mut CWD: [u8; 4097] = [0; 4097];
 /// anything is put into the root it replaces.
 fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: BindKind) -> Result<'a, ()> {
     if plan.root.is_some() || !plan.ops.is_empty() {
-        return Err(Failure::option(option, c"binds the root: nook takes it only before every other operation"));
+        return Err(Failure::option(option, msg!("binds the root: nook takes it only before every other operation")));
     }
     plan.root = Some(src);
     plan.ro_root = kind == BindKind::ReadOnly;
@@ -475,9 +473,9 @@ fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
         _ => (b, 10),
     };
     match crate::base::num::parse_number(digits, radix) {
-        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, c"is more than tmpfs takes (9223372036854775807)")),
+        Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, msg!("is more than tmpfs takes (9223372036854775807)"))),
         Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
-        _ => Err(bad_value(option, v, c"is not a non-zero number of bytes")),
+        _ => Err(bad_value(option, v, msg!("is not a non-zero number of bytes"))),
     }
 }
 
@@ -493,7 +491,7 @@ fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
 /// bwrap's warning for a repeated option whose last value wins.
 fn only_the_last(option: &CStr) {
     let mut line = Line::new();
-    line.bytes(persona::prefix(4)).str("Only the last ").user_bytes(option.to_bytes(), 64).str(" option will take effect");
+    line.bytes(persona::prefix(4)).bytes(msg!("Only the last ").to_bytes()).user_bytes(option.to_bytes(), 64).bytes(msg!(" option will take effect").to_bytes());
     line.emit(STDERR);
 }
 
@@ -506,17 +504,19 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
     let (data, words, used) =
         unsafe { (&mut *core::ptr::addr_of_mut!(ARGS_DATA), &mut *core::ptr::addr_of_mut!(ARGS_ARGV), &mut *core::ptr::addr_of_mut!(ARGS_USED)) };
     let (start, first) = *used;
-    // SAFETY: the parser checked nothing of it: a closed fd is EBADF.
-    let fd = unsafe { rustix::fd::OwnedFd::from_raw_fd(fd) };
     // One byte stays free for a NUL the last word may lack; a file that
     // fills the rest may have more.
     let end = data.len() - 1;
     let room = data.get_mut(start..end).unwrap_or(&mut []);
-    let mut len = start + crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&fd), room).map_err(|e| Failure::new(c"read", option, e))?;
+    // SAFETY: the parser checked nothing of it: a closed fd is EBADF. Read
+    // to its end, then closed (a borrow: OwnedFd's check for -1 would
+    // bring a panic).
+    let got = crate::kernel::raw::read_full(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, room);
+    let _ = crate::kernel::raw::close(fd);
+    let mut len = start + got.map_err(|e| Failure::new(c"read", option, e))?;
     if len == end {
         return Err(Failure::new(c"read", option, Errno::TOOBIG));
     }
-    drop(fd);
     // The last word may lack its NUL: the byte kept free takes it.
     if len > start && data.get(len - 1) != Some(&0) {
         data[len % data.len()] = 0;
@@ -543,7 +543,7 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
 const MAX_ARGS: usize = 9000;
 
 fn too_many_args() -> Failure<'static> {
-    Failure::new(c"parse", c"arguments", Errno::TOOBIG).hint(c"bwrap takes 9000 at most")
+    Failure::new(c"parse", c"arguments", Errno::TOOBIG).hint(msg!("bwrap takes 9000 at most"))
 }
 
 /// PROGRAM's words from argv[at] on, with `value` as their first: a copy,
@@ -552,11 +552,17 @@ fn with_argv0<'a>(argv: Argv<'a>, at: usize, value: &'a CStr) -> Result<'a, Argv
     // SAFETY: single-threaded, and filled once: only read after.
     let words = unsafe { &mut *core::ptr::addr_of_mut!(ARGV0_ARGV) };
     let mut n = 0;
-    for word in core::iter::once(value).chain(argv.iter().skip(at + 1)) {
-        *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = word.as_ptr();
+    let mut word = Some(value);
+    loop {
+        let slot = words.get_mut(n).ok_or_else(|| Failure::option(unpacked!("--argv0"), msg!("PROGRAM has too many arguments")))?;
+        let Some(w) = word else {
+            *slot = core::ptr::null();
+            break;
+        };
+        *slot = w.as_ptr();
         n += 1;
+        word = argv.get(at + n);
     }
-    *words.get_mut(n).ok_or_else(|| Failure::option(c"--argv0", c"PROGRAM has too many arguments"))? = core::ptr::null();
     // SAFETY: `n` pointers to C strings that live as long as the process,
     // then a null one.
     Ok(unsafe { Argv::from_raw(words.as_ptr(), n) })
@@ -591,7 +597,8 @@ fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
     }
     put(0)?;
     *used = at;
-    CStr::from_bytes_with_nul(arena.get(start..at).ok_or(())?).map_err(|_| ())
+    // The layers are C strings: no NUL but the last.
+    c_strings(arena.get(start..at).ok_or(())?).next().ok_or(())
 }
 
 static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
@@ -606,26 +613,37 @@ static mut ARGS_USED: (usize, usize) = (0, 0);
 
 const VERSION: &[u8] = b"bubblewrap 0.11.1 (nook)\n";
 
-fn print_usage(fd: i32) {
-    let _ = write_all(fd, &USAGE);
+const _: () = assert!(BWRAP_OPTIONS_LEN == OPTIONS.names.len(), "build.rs packs OPTIONS's words");
+
+/// OPTIONS's word as a C string in the unpacked texts, for a message
+/// that names an option: the names' bytes, not a copy of its own. Only
+/// once `parse` has unpacked them.
+macro_rules! unpacked {
+    ($word:literal) => {
+        in_bwrap_texts!(OPTIONS.names, BWRAP_NAMES_START, $word)
+    };
+}
+use unpacked;
+
+/// The option `word` names: OPTIONS's value for it, found among the
+/// unpacked names (the table's own string is then not in the binary).
+fn option(texts: &[u8; BWRAP_TEXTS_END], word: &[u8]) -> Option<B> {
+    crate::base::words::find_in(texts.get(BWRAP_NAMES_START..BWRAP_MESSAGES_START).unwrap_or(&[]), OPTIONS.values, word)
 }
 
-/// In the setup segment (build.rs), as --help's text is: PID 1 never
-/// prints it.
-#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".text.setup.bwrap"))]
-static USAGE: [u8; USAGE_TEXT.len()] = crate::base::text::bytes_of(USAGE_TEXT);
-const USAGE_TEXT: &str = "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]
+fn print_usage(texts: &[u8; BWRAP_TEXTS_END], fd: i32) {
+    let _ = write_all(fd, texts.get(BWRAP_USAGE_START..BWRAP_NAMES_START).unwrap_or(&[]));
+}
 
-    --help --version --args FD --level-prefix
-    --unshare-all --share-net --unshare-user --unshare-user-try --unshare-ipc
-    --unshare-pid --unshare-net --unshare-uts --unshare-cgroup --unshare-cgroup-try
-    --uid UID --gid GID --hostname NAME --chdir DIR
-    --clearenv --setenv VAR VALUE --unsetenv VAR --sync-fd FD
-    --bind SRC DEST --bind-try SRC DEST --dev-bind SRC DEST --dev-bind-try SRC DEST
-    --ro-bind SRC DEST --ro-bind-try SRC DEST --remount-ro DEST
-    --proc DEST --dev DEST --tmpfs DEST --mqueue DEST --dir DEST --symlink SRC DEST
-    --seccomp FD --add-seccomp-fd FD --block-fd FD --info-fd FD --json-status-fd FD
-    --new-session --die-with-parent --as-pid-1 --cap-add CAP --cap-drop CAP
-    --perms OCTAL --size BYTES --chmod OCTAL PATH
-(nook as bwrap: bubblewrap 0.11's options and meaning; see nook's README)
-";
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn packed_names_are_the_tables() {
+        use crate::base::packed::*;
+        let mut texts = [0u8; BWRAP_TEXTS_END];
+        unpack(&mut texts);
+        assert_eq!(&texts[BWRAP_NAMES_START..BWRAP_MESSAGES_START], super::OPTIONS.names.as_bytes());
+        assert_eq!(&texts[BWRAP_MESSAGES_START..], BWRAP_MESSAGES.as_bytes());
+        assert!(texts[BWRAP_USAGE_START..BWRAP_NAMES_START].starts_with(b"usage: bwrap "));
+    }
+}

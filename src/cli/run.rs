@@ -10,7 +10,7 @@ use super::{Cursor, program, sandbox, set_once, set_over_env};
 use crate::base::error::{Failure, Result};
 use crate::base::words::{Words, named, words};
 use crate::cli::values::{bad_value, hostname, id_range, number, open_fd, overlaps, propagation, size};
-use crate::plan::{Argv, BindKind, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
+use crate::plan::{Argv, BindKind, CapEdit, EnvEdit, MakeKind, Op, RunPlan, Setgroups};
 use core::ffi::CStr;
 
 /// Tmpfs/dir modifiers given before the operation they apply to.
@@ -245,19 +245,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 set_over_env(&mut plan.hostname, &mut hostname_from_env, v, arg)?;
                 hostname(arg, v)?;
             }
-            Opt::CapDrop | Opt::CapAdd => {
-                let v = cur.value()?;
-                let mask = crate::cli::values::capability(v.to_bytes())
-                    .ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
-                let edit = plan.process.caps.get_or_insert_default();
-                if opt == Opt::CapDrop {
-                    edit.drop |= mask;
-                    edit.add &= !mask;
-                } else {
-                    edit.add |= mask;
-                    edit.drop &= !mask;
-                }
-            }
+            Opt::CapDrop | Opt::CapAdd => cap_option(&mut cur, arg, opt == Opt::CapAdd, plan.process.caps.get_or_insert_default())?,
             Opt::NewSession => plan.process.new_session = true,
             Opt::Fd(kind) => {
                 let fd = open_fd(arg, cur.value()?)?;
@@ -300,6 +288,21 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         return Err(Failure::option(named!(RUN_OPTIONS, "--map-group"), c"conflicts with --gid-map"));
     }
     program(argv, at, plan)
+}
+
+/// `--cap-add CAP` (`add`) or `--cap-drop CAP` into `edit`: the later of
+/// the two for a capability wins. Shared by `run` and nook as bwrap.
+pub(super) fn cap_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, add: bool, edit: &mut CapEdit) -> Result<'a, ()> {
+    let v = cur.value()?;
+    let mask = crate::cli::values::capability(v.to_bytes()).ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
+    if add {
+        edit.add |= mask;
+        edit.drop &= !mask;
+    } else {
+        edit.drop |= mask;
+        edit.add &= !mask;
+    }
+    Ok(())
 }
 
 /// `--chdir` and the environment edits: shared by `run` and `enter`.

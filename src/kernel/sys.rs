@@ -466,26 +466,23 @@ impl Sys for Linux {
         let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
         rustix::mount::fsconfig_set_string(&fs, c"lowerdir", lower)?;
         // The tmpfs's fd must stay open until the overlay is made.
-        let mut scratch = None;
-        let mut names = [crate::base::text::Buf::<64>::new(), crate::base::text::Buf::<64>::new()];
-        let upper = match (upper, tmp) {
-            (Some(dirs), _) => Some(dirs),
-            (None, true) => {
-                let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-                let t = self.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs)?;
-                for (name, buf) in [c"upper", c"work"].into_iter().zip(names.iter_mut()) {
-                    self.make_dir(&t, name, 0o755)?;
-                    buf.push(proc_fd(rustix::fd::AsRawFd::as_raw_fd(&t)).as_bytes()).push(b"/").push(name.to_bytes());
-                }
-                scratch = Some(t);
-                let [u, w] = &mut names;
-                Some((u.as_cstr()?, w.as_cstr()?))
-            }
-            (None, false) => None,
+        let scratch = match tmp {
+            true => Some(self.new_filesystem(c"tmpfs", &[(c"mode", c"755")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)?),
+            false => None,
         };
-        if let Some((u, w)) = upper {
-            rustix::mount::fsconfig_set_string(&fs, c"upperdir", u)?;
-            rustix::mount::fsconfig_set_string(&fs, c"workdir", w)?;
+        for (key, name, given) in [(c"upperdir", c"upper", upper.map(|d| d.0)), (c"workdir", c"work", upper.map(|d| d.1))] {
+            let mut path = crate::base::text::Buf::<64>::new();
+            let dir = match (given, &scratch) {
+                (Some(dir), _) => dir,
+                (None, Some(t)) => {
+                    self.make_dir(t, name, 0o755)?;
+                    path.push(proc_fd(rustix::fd::AsRawFd::as_raw_fd(t)).as_bytes()).push(b"/").push(name.to_bytes());
+                    path.as_cstr()?
+                }
+                // Read-only: lower layers only.
+                (None, None) => break,
+            };
+            rustix::mount::fsconfig_set_string(&fs, key, dir)?;
         }
         rustix::mount::fsconfig_set_flag(&fs, c"userxattr")?;
         rustix::mount::fsconfig_create(&fs)?;

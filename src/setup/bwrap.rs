@@ -1,6 +1,8 @@
 //! The bwrap personality's last steps (README, "nook as bwrap"): where
-//! PROGRAM starts, and the wrapper fds' JSON in bwrap's layout.
+//! PROGRAM starts, the lock files, the namespaces joined (the wrapper
+//! fds' JSON in bwrap's layout is setup/wrapper.rs's).
 
+use crate::base::packed::msg;
 use crate::base::error::Failure;
 use crate::base::text::Buf;
 use crate::kernel::raw::{self, Forked, SigSet};
@@ -19,38 +21,17 @@ pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno
             pwd.push(cwd.to_bytes());
         }
         (None, Some(_)) => {
-            let mut home = Buf::<4096>::new();
-            home.push(env.get(b"HOME").unwrap_or(b""));
-            match home.as_cstr() {
-                Ok(h) if !h.is_empty() && rustix::process::chdir(h).is_ok() => pwd.push(h.to_bytes()),
-                _ => pwd.push(b"/"),
-            };
+            pwd.push(env.get(b"HOME").unwrap_or(b""));
+            if !matches!(pwd.as_cstr(), Ok(h) if !h.is_empty() && rustix::process::chdir(h).is_ok()) {
+                pwd.clear();
+                pwd.push(b"/");
+            }
         }
         (chdir, _) => {
             pwd.push(chdir.map_or(&b"/"[..], |c| c.to_bytes()));
         }
     }
     env.set(b"PWD", pwd.as_bytes())
-}
-
-/// bwrap's `--info-fd` object (`info`: one key a line, four spaces in) or
-/// `--json-status-fd` first line: the child's pid, then the namespaces
-/// bwrap names (not user, not time), in its order.
-pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32, info: bool) {
-    let (open, between, close): (&[u8], &[u8], &[u8]) =
-        if info { (b"{\n    ", b",\n    ", b"\n}\n") } else { (b"{ ", b", ", b" }\n") };
-    json.push(open).push(b"\"child-pid\": ").dec(child_pid as u64);
-    for (name, flag) in crate::setup::namespaces::NAMESPACES {
-        if flags & flag == 0 || flag & (k::CLONE_NEWUSER | k::CLONE_NEWTIME) != 0 {
-            continue;
-        }
-        let mut path = Buf::<48>::new();
-        path.push(b"ns/").push(name.as_bytes());
-        let Ok(path) = path.as_cstr() else { continue };
-        let Ok(st) = rustix::fs::statat(proc_self, path, rustix::fs::AtFlags::empty()) else { continue };
-        json.push(between).push(b"\"").push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
-    }
-    json.push(close);
 }
 
 /// `--lock-file`s: a holder process, forked once the tree is built, opens
@@ -61,33 +42,37 @@ pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::Own
 /// leaving it an fd.
 pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     let Some(&first) = plan.bwrap.locks.first() else { return Ok(()) };
-    let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
-    for &path in plan.bwrap.locks.iter() {
-        let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(c"open lock file", path, e))?;
-        let _ = files.push(fd);
-    }
+    // The holder's answer: a NUL once it holds every lock, or the failure
+    // itself (sent whole, as the id maps' helper sends its own).
     let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(c"create pipe for", c"--lock-file", e))?;
     let parent = rustix::process::getpid();
     // SAFETY: single-threaded; the child only locks, reports and waits.
     match unsafe { raw::fork(0) } {
-        Err(e) => Err(Failure::new(c"fork", c"the --lock-file holder", e)),
+        Err(e) => Err(Failure::new(c"fork", msg!("the --lock-file holder"), e)),
         Ok(Forked::Child) => {
             drop(report);
-            let mut answer = [0u8; 3];
             if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || rustix::process::getppid() != Some(parent) {
                 raw::exit_group(1);
             }
-            for (i, fd) in files.iter().enumerate() {
-                if let Err(e) = rustix::fs::fcntl_lock(fd, rustix::fs::FlockOperation::NonBlockingLockShared) {
-                    let errno = e.raw_os_error() as u16;
-                    answer = [1 + i as u8, errno as u8, (errno >> 8) as u8];
-                    break;
-                }
-            }
-            let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&reported), &answer[..if answer[0] == 0 { 1 } else { 3 }]);
-            if answer[0] != 0 {
+            // Every file opened first, then each locked: a missing one is
+            // the failure even where an earlier one is locked by another.
+            // The files stay open as long as the holder lives.
+            let mut files = heapless::Vec::<rustix::fd::OwnedFd, { crate::plan::bwrap::MAX_LOCKS }>::new();
+            let held = plan.bwrap.locks.iter().try_for_each(|&path| {
+                let fd = raw::open_cloexec(path, rustix::fs::OFlags::RDONLY).map_err(|e| Failure::new(msg!("open lock file"), path, e))?;
+                let _ = files.push(fd);
+                Ok(())
+            });
+            let held = held.and_then(|()| {
+                plan.bwrap.locks.iter().zip(files.iter()).try_for_each(|(&path, fd)| {
+                    rustix::fs::fcntl_lock(fd, rustix::fs::FlockOperation::NonBlockingLockShared).map_err(|e| Failure::new(c"lock", path, e))
+                })
+            });
+            if let Err(f) = held {
+                f.send(rustix::fd::AsRawFd::as_raw_fd(&reported));
                 raw::exit_group(1);
             }
+            let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&reported), b"\0");
             drop(reported);
             loop {
                 let _ = raw::sigtimedwait(&SigSet::empty(), None);
@@ -95,14 +80,10 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
         }
         Ok(Forked::Parent(_)) => {
             drop(reported);
-            let mut answer = [0u8; 3];
-            let n = rustix::io::read(&report, &mut answer).unwrap_or(0);
-            match (n, answer) {
-                (1, [0, ..]) => Ok(()),
-                (3, [i, lo, hi]) => {
-                    let path = plan.bwrap.locks.get(i as usize - 1).copied().unwrap_or(first);
-                    Err(Failure::new(c"lock", path, Errno::from_raw_os_error(lo as i32 | (hi as i32) << 8)))
-                }
+            let mut sent = [0u8; crate::base::error::SENT_LEN];
+            match raw::read_full(rustix::fd::AsFd::as_fd(&report), &mut sent) {
+                Ok(1) => Ok(()),
+                Ok(crate::base::error::SENT_LEN) => Err(Failure::received(&sent)),
                 _ => Err(Failure::new(c"lock", first, Errno::CHILD)),
             }
         }
@@ -115,8 +96,8 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 pub fn limit_user_namespaces<'a>(proc: &rustix::fd::OwnedFd) -> Result<(), Failure<'a>> {
     let file = c"sys/user/max_user_namespaces";
     let fd = rustix::fs::openat(proc, file, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
-        .map_err(|e| Failure::new(c"open", c"/proc/sys/user/max_user_namespaces", e))?;
-    crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&fd), b"1").map_err(|e| Failure::new(c"write", c"/proc/sys/user/max_user_namespaces", e))
+        .map_err(|e| Failure::new(c"open", msg!("/proc/sys/user/max_user_namespaces"), e))?;
+    crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&fd), b"1").map_err(|e| Failure::new(c"write", msg!("/proc/sys/user/max_user_namespaces"), e))
 }
 
 /// `--assert-userns-disabled`: a user namespace must not be possible here
@@ -125,7 +106,7 @@ pub fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
     // SAFETY: single-threaded, and no CLONE_FILES.
     match unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER) } {
         Err(_) => Ok(()),
-        Ok(()) => Err(Failure::usage(c"user namespaces", c"can be created", c"not disabled as requested")),
+        Ok(()) => Err(Failure::usage(msg!("user namespaces"), msg!("can be created"), msg!("not disabled as requested"))),
     }
 }
 
@@ -138,8 +119,8 @@ pub fn join<'a>(fd: Option<i32>, kind: rustix::thread::LinkNameSpaceType, option
     // SAFETY: only used for the call; the caller's fd stays the caller's.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
     rustix::thread::move_into_link_name_space(borrowed, Some(kind)).map_err(|e| {
-        Failure::new(c"join the namespace of", option, e)
-            .hint_if(e == Errno::INVAL, c"a user namespace must be a descendant of the current one")
+        Failure::new(msg!("join the namespace of"), option, e)
+            .hint_if(e == Errno::INVAL, msg!("a user namespace must be a descendant of the current one"))
     })
 }
 
@@ -176,6 +157,6 @@ pub fn nest_pid_namespace(plan: &RunPlan) {
             }
             raw::exit_group(crate::setup::monitor::relay_signals(child))
         }
-        Err(e) => raw::exit_group(Failure::new(c"create", c"the nested PID namespace", e).exit()),
+        Err(e) => raw::exit_group(Failure::new(c"create", msg!("the nested PID namespace"), e).exit()),
     }
 }

@@ -51,11 +51,14 @@ pub const NAMESPACES: [(&str, u32); 8] = [
 /// The JSON object of `--info-fd` and the first line of
 /// `--json-status-fd`: `{"child-pid": N, "cgroup-namespace": INODE, ...}`
 /// for the namespaces in `flags`, read through `proc_self` (this process's
-/// /proc directory). A process that unshared a time namespace enters it only
+/// /proc directory), laid out as `layout` says (what opens the object up
+/// to the pid, what stands between a value and the next key's name, what
+/// closes it: nook's, or bwrap's two, setup/wrapper.rs). A process that unshared a time namespace enters it only
 /// at exec, and one that is inside it has it as its children's too: so
 /// `time_for_children` is the one to report.
-pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32) {
-    json.push(b"{\"child-pid\": ").dec(child_pid as u64);
+pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::OwnedFd, flags: u32, layout: &[&[u8]; 3]) {
+    let [open, between, close] = *layout;
+    json.push(open).dec(child_pid as u64);
     for &(name, flag) in &NAMESPACES {
         if flags & flag == 0 {
             continue;
@@ -67,7 +70,7 @@ pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::Own
         }
         let Ok(path) = path.as_cstr() else { continue };
         let Ok(st) = rustix::fs::statat(proc_self, path, rustix::fs::AtFlags::empty()) else { continue };
-        json.push(b", \"").push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
+        json.push(between).push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
     }
-    json.push(b"}\n");
+    json.push(close);
 }

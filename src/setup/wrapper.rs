@@ -15,16 +15,18 @@ use rustix::io::Errno;
 /// container's first process itself, after setup, so the namespaces are its
 /// final ones. A wrapper that cannot be told is a setup failure.
 pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
+    let bwrap = bwrap_layout();
     let mut json = crate::base::text::Buf::<512>::new();
-    crate::setup::namespaces::describe(&mut json, child, proc_self, flags);
-    #[cfg(feature = "bwrap")]
-    let bwrap = crate::base::out::persona::bwrap();
-    for (fd, name) in [(plan.fds.info, c"--info-fd"), (plan.fds.json_status, c"--json-status-fd")] {
-        // bwrap's layout differs between the two (setup/bwrap.rs).
-        #[cfg(feature = "bwrap")]
+    crate::setup::namespaces::describe(&mut json, child, proc_self, flags, &[b"{\"child-pid\": ", b", \"", b"}\n"]);
+    // bwrap's differ: `--info-fd`'s has one key a line, four spaces in,
+    // `--json-status-fd`'s spaces inside the braces, and neither names the
+    // user or time namespace.
+    let info: &[&[u8]; 3] = &[b"{\n    \"child-pid\": ", b",\n    \"", b"\n}\n"];
+    let status: &[&[u8]; 3] = &[b"{ \"child-pid\": ", b", \"", b" }\n"];
+    for (fd, name, layout) in [(plan.fds.info, c"--info-fd", info), (plan.fds.json_status, c"--json-status-fd", status)] {
         if bwrap {
             json.clear();
-            crate::setup::bwrap::describe(&mut json, child, proc_self, flags, name == c"--info-fd");
+            crate::setup::namespaces::describe(&mut json, child, proc_self, flags & !(k::CLONE_NEWUSER | k::CLONE_NEWTIME), layout);
         }
         if let Some(fd) = fd {
             let written = write_to_wrapper(fd, json.as_bytes());
@@ -33,6 +35,15 @@ pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> 
         }
     }
     Ok(())
+}
+
+/// Whether the wrapper fds' JSON is in bwrap's layout: never in a build
+/// without the personality.
+fn bwrap_layout() -> bool {
+    #[cfg(feature = "bwrap")]
+    return crate::base::out::persona::bwrap();
+    #[cfg(not(feature = "bwrap"))]
+    false
 }
 
 /// write(2) all of `data` to a wrapper's fd. A reader that went away is
@@ -57,10 +68,7 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
         // Every writer is gone by now: one byte means failure, EOF success.
         if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
             let mut line = crate::base::text::Buf::<40>::new();
-            #[cfg(not(feature = "bwrap"))]
-            line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
-            #[cfg(feature = "bwrap")]
-            if crate::base::out::persona::bwrap() {
+            if bwrap_layout() {
                 line.push(b"{ \"exit-code\": ").dec(status as u64).push(b" }\n");
             } else {
                 line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");

@@ -11,27 +11,28 @@
 //! unbindable until then, so that a recursive bind of the host's `/`
 //! (`--bind / /host`) does not carry a copy of it along.
 
+use crate::base::packed::msg;
 use crate::base::error::{Context, Result};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::plan::{BindKind, Op};
-use crate::setup::tree::dest::{FILE_MODE, Missing, Tree, ensure};
+use crate::setup::tree::dest::{Missing, Tree, ensure, place};
 use core::ffi::CStr;
 use rustix::io::Errno;
 use linux_raw_sys::general as k;
 
 /// The new, empty root: a tmpfs (mode 0755, as bwrap's) on the host's `/`.
 pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
-    crate::base::out::trace(1, c"mount tmpfs on", c"/ (the empty root)");
+    crate::base::out::trace(1, c"mount tmpfs on", msg!("/ (the empty root)"));
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(c"create tmpfs for", c"the root")?;
+    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(c"create tmpfs for", msg!("the root"))?;
     let host = sys.open_host(c"/", Open::Directory).at(c"open", c"/")?;
     sys.attach(&fs, &host).at(c"mount tmpfs on", c"/")?;
     let unbindable = MountAttr { propagation: k::MS_UNBINDABLE as u64, ..MountAttr::default() };
-    sys.set_mount_attr(&fs, false, unbindable).at(c"make unbindable", c"the root")?;
+    sys.set_mount_attr(&fs, false, unbindable).at(msg!("make unbindable"), msg!("the root"))?;
     let mut tree = Tree::new(fs, false);
     // Entries created in it vanish with the namespace: nothing to undo.
-    let root = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open", c"the root")?;
+    let root = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open", msg!("the root"))?;
     tree.made_by_nook(sys, &root);
     Ok(tree)
 }
@@ -78,10 +79,10 @@ fn make_data<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a
             Err(Errno::NOENT) => ensure(sys, tree, dest, Missing::File(perms))?,
             r => r.at(c"create", dest)?,
         };
-        return sys.copy_into(&file, fd).at(c"copy --file data into", dest);
+        return sys.copy_into(&file, fd).at(msg!("copy --file data into"), dest);
     };
-    let copy = sys.data_file(fd, perms, &tree.root).at(c"copy data for", dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(c"--bind-data needs the new mount API")))?;
-    place(sys, tree, copy, dest, kind, false)
+    let copy = sys.data_file(fd, perms, &tree.root).at(msg!("copy data for"), dest).map_err(|e| e.hint_on(Errno::NOSYS, Some(msg!("--bind-data needs the new mount API"))))?;
+    place(sys, tree, copy, dest, kind, false, msg!("set flags of bind on"), dest)
 }
 
 /// After `--proc DEST` (its own procfs, or the host's bound): as bwrap
@@ -99,8 +100,8 @@ pub fn after_op<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) ->
         return Ok(());
     }
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
-    for name in [c"sys", c"sysrq-trigger", c"irq", c"bus"] {
-        cover(sys, &dir, name).at(c"cover read-only in", dest)?;
+    for name in crate::base::text::c_strings(b"sys\0sysrq-trigger\0irq\0bus\0") {
+        cover(sys, &dir, name).at(msg!("cover read-only in"), dest)?;
     }
     Ok(())
 }
@@ -127,16 +128,7 @@ pub fn bind_fd<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &
     let source = source?;
     let copy = sys.clone_tree(Some(&source), c"").at(c"bind source", c"--bind-fd")?;
     let dir = sys.is_dir(&copy).at(c"stat bind source", c"--bind-fd")?;
-    place(sys, tree, copy, dest, kind, dir)
-}
-
-/// A detached copy, flagged as bwrap's binds are (nosuid; nodev but for
-/// --dev-bind; read-only for the ro- forms), attached on DEST.
-fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a CStr, kind: BindKind, dir: bool) -> Result<'a, ()> {
-    let target = ensure(sys, tree, dest, if dir { Missing::Dir(crate::setup::tree::dest::DIR_MODE) } else { Missing::File(FILE_MODE) })?;
-    let set = crate::setup::tree::dest::bind_flags(kind);
-    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind on", dest)?;
-    sys.attach(&copy, &target).at(c"bind mount on", dest)
+    place(sys, tree, copy, dest, kind, dir, msg!("set flags of bind on"), dest)
 }
 
 /// `--overlay`, `--tmp-overlay`, `--ro-overlay`: an overlayfs of the
@@ -154,8 +146,8 @@ pub fn overlay<'a, S: Sys>(
     let dirs = (kind == OverlayKind::Writable).then_some((upper, work));
     let fs = sys
         .overlay(lower, dirs, kind == OverlayKind::Tmp)
-        .at(c"mount overlay on", dest)
-        .map_err(|e| e.hint_on(Errno::NOSYS, Some(c"overlays need the new mount API")))?;
+        .at(msg!("mount overlay on"), dest)
+        .map_err(|e| e.hint_on(Errno::NOSYS, Some(msg!("overlays need the new mount API"))))?;
     let target = ensure(sys, tree, dest, Missing::Dir(crate::setup::tree::dest::DIR_MODE))?;
-    sys.attach(&fs, &target).at(c"mount overlay on", dest)
+    sys.attach(&fs, &target).at(msg!("mount overlay on"), dest)
 }

@@ -247,6 +247,20 @@ pub fn mount_new<'a, S: Sys>(
     Ok(fs)
 }
 
+/// A detached copy, flagged as a bind of `kind` is (bind_flags), attached
+/// on DEST (a directory or a file made there if missing, as `dir` says);
+/// a failure to flag it is `step` `object`. Also bwrap's binds of data and
+/// of fds (tree/bwrap.rs); `--bind`'s in ops.rs.
+#[allow(clippy::too_many_arguments)]
+pub fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest: &'a CStr, kind: BindKind, dir: bool, step: Step, object: &'a CStr) -> Result<'a, ()> {
+    let target = ensure(sys, tree, dest, if dir { Missing::Dir(DIR_MODE) } else { Missing::File(FILE_MODE) })?;
+    // Recursive, so a read-only bind leaves no writable submount. Setting
+    // bits never clears the ones the kernel locked.
+    let set = bind_flags(kind);
+    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(step, object)?;
+    sys.attach(&copy, &target).at(c"bind mount on", dest)
+}
+
 /// The mount attributes a bind of `kind` gets: nosuid always; nodev but for
 /// --dev-bind; read-only for the ro- forms (bwrap's binds are the same).
 pub fn bind_flags(kind: BindKind) -> u64 {

@@ -13,7 +13,7 @@ use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, Missing, TMPFS_STEPS, Tree, bind_flags, create, ensure, ensure_dir, mount_new, split_last};
+use crate::setup::tree::dest::{DIR_MODE, Missing, TMPFS_STEPS, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -87,17 +87,8 @@ fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'
         }
         Ok(t) => t,
     };
-    let missing = if sys.is_dir(&copy).at(c"stat bind source", src)? {
-        Missing::Dir(DIR_MODE)
-    } else {
-        Missing::File(FILE_MODE)
-    };
-    let target = ensure(sys, tree, dest, missing)?;
-    // Recursive, so a read-only bind leaves no writable submount. Setting
-    // bits never clears the ones the kernel locked.
-    let set = bind_flags(kind);
-    sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(c"set flags of bind", src)?;
-    sys.attach(&copy, &target).at(c"bind mount on", dest)
+    let dir = sys.is_dir(&copy).at(c"stat bind source", src)?;
+    place(sys, tree, copy, dest, kind, dir, c"set flags of bind", src)
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
