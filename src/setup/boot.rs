@@ -148,14 +148,12 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
         Ok(text) => text,
         Err(e) => return Failure::new(c"read", c"/proc/cmdline", e),
     };
-    let parsed = Cmdline::parse(text);
-    let cmd = match &parsed {
-        Ok(cmd) => cmd,
-        Err(e) => {
-            let object = root.push(e.param.to_bytes()).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
-            return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
-        }
-    };
+    let mut line = Cmdline::EMPTY;
+    if let Err(e) = line.read(text) {
+        let object = root.push(e.param.to_bytes()).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
+        return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
+    }
+    let cmd = &line;
     set_verbosity(verbose.max(cmd.verbose));
     if let Err(f) = load_modules(cmd, list, path, words) {
         return f;

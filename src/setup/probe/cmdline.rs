@@ -98,51 +98,46 @@ fn skip_spaces(mut text: &[u8]) -> &[u8] {
 /// subslices.
 pub fn next_word(text: &[u8]) -> Option<(Word<'_>, &[u8])> {
     let text = skip_spaces(text);
-    if text.is_empty() {
-        return None;
-    }
     // A word that starts with a quote is quoted whole: the quote is skipped
     // and a quote at its end dropped.
-    let quoted = text[0] == b'"';
-    let body = if quoted { &text[1..] } else { text };
+    let quoted = *text.first()? == b'"';
+    let body = text.get(usize::from(quoted)..).unwrap_or(&[]);
     let mut in_quote = quoted;
     // The first `=`; as in the kernel, one at index 0 does not count
     // (`equals == 0` means "none yet").
     let mut equals = 0;
-    let mut end = 0;
-    while end < body.len() {
-        let b = body[end];
+    let mut end = body.len();
+    for (i, &b) in body.iter().enumerate() {
         if is_space(b) && !in_quote {
+            end = i;
             break;
         }
         if equals == 0 && b == b'=' {
-            equals = end;
+            equals = i;
         }
         if b == b'"' {
             in_quote = !in_quote;
         }
-        end += 1;
     }
-    let ends_in_quote = end > 0 && body[end - 1] == b'"';
+    let (word, rest) = body.split_at(end);
     let (param, value) = if equals == 0 {
-        let param_end = if quoted && ends_in_quote { end - 1 } else { end };
-        (&body[..param_end], None)
+        (if quoted { strip_last_quote(word) } else { word }, None)
     } else {
         // A value that starts with a quote loses it, and the word's last
         // quote with it; so does the value of a word quoted whole.
-        let mut start = equals + 1;
-        let value_quoted = start < end && body[start] == b'"';
-        if value_quoted {
-            start += 1;
-        }
-        let mut value_end = if (value_quoted || quoted) && ends_in_quote { end - 1 } else { end };
-        if value_end < start {
-            value_end = start;
-        }
-        (&body[..equals], Some(&body[start..value_end]))
+        let (param, value) = word.split_at(equals);
+        let value = value.get(1..).unwrap_or(&[]);
+        let unquoted = value.strip_prefix(b"\"");
+        let value = unquoted.unwrap_or(value);
+        (param, Some(if quoted || unquoted.is_some() { strip_last_quote(value) } else { value }))
     };
-    let raw = &text[..usize::from(quoted) + end];
-    Some((Word { raw, param, value }, &body[end..]))
+    let raw = text.get(..text.len() - rest.len()).unwrap_or(text);
+    Some((Word { raw, param, value }, rest))
+}
+
+/// `text` without the quote it ends with, if it does.
+fn strip_last_quote(text: &[u8]) -> &[u8] {
+    text.strip_suffix(b"\"").unwrap_or(text)
 }
 
 /// The words of `text`, in order.
@@ -248,6 +243,7 @@ const PARAMS: Table<Param> = crate::base::words::words![
 const ROOT_PREFIXES: Table<u8> = crate::base::words::words!["UUID=" => 0, "LABEL=" => 1, "PARTUUID=" => 2];
 
 /// `root=`'s value, or what it should have been.
+#[inline(never)]
 fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
     if let Some(eq) = value.iter().position(|&b| b == b'=')
         && let Some(kind) = ROOT_PREFIXES.find(&value[..=eq])
@@ -292,23 +288,36 @@ impl<'a> Cmdline<'a> {
     /// Parses a command line (the contents of /proc/cmdline; anything from
     /// a NUL on is ignored).
     pub fn parse(text: &'a [u8]) -> Result<Cmdline<'a>, Error<'a>> {
+        let mut line = Cmdline::EMPTY;
+        line.read(text).map(|()| line)
+    }
+
+    /// A line without a word: no root, read-only, and the default wait.
+    pub const EMPTY: Cmdline<'static> = Cmdline {
+        root: None,
+        root_text: &[],
+        fstype: None,
+        flags: None,
+        read_only: true,
+        rootwait: None,
+        rootdelay: None,
+        init: None,
+        verbose: 0,
+        params: &[],
+        init_args: &[],
+    };
+
+    /// Reads command line `text` into `self` (filled in place: built in
+    /// locals and copied out, each parameter cost a store and a load more),
+    /// which starts as [`Cmdline::EMPTY`]; anything from a NUL on is ignored.
+    #[inline(never)]
+    pub fn read(&mut self, text: &'a [u8]) -> Result<(), Error<'a>> {
         let text = match text.iter().position(|&b| b == 0) {
             Some(nul) => &text[..nul],
             None => text,
         };
-        let mut line = Cmdline {
-            root: None,
-            root_text: &[],
-            fstype: None,
-            flags: None,
-            read_only: true,
-            rootwait: None,
-            rootdelay: None,
-            init: None,
-            verbose: 0,
-            params: text,
-            init_args: &[],
-        };
+        let line = self;
+        line.params = text;
         let mut rest = text;
         while let Some((word, after)) = next_word(rest) {
             let before = rest;
@@ -382,7 +391,7 @@ impl<'a> Cmdline<'a> {
             };
             return Err(Error { param, value, expected });
         }
-        Ok(line)
+        Ok(())
     }
 
     /// How long to wait for the root device: forever or as long as
