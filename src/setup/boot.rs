@@ -16,7 +16,6 @@ use crate::base::text::Buf;
 use crate::kernel::{module, raw};
 use crate::plan::Argv;
 use core::ffi::{CStr, c_char};
-use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
 use rustix::fd::AsFd;
 use rustix::fs::{FileType, OFlags};
@@ -28,13 +27,15 @@ const NEWROOT: &CStr = c"/root";
 /// How often the root device is looked for while waiting: 100 ms.
 const POLL_NS: i64 = 100_000_000;
 
-/// The API filesystems: type, mount point (the initramfs has it), flags,
-/// options.
-static API_MOUNTS: [(&CStr, &CStr, u32, &CStr); 4] = [
-    (c"proc", c"/proc", k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC, c""),
-    (c"sysfs", c"/sys", k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC, c""),
-    (c"devtmpfs", c"/dev", k::MS_NOSUID, c"mode=0755"),
-    (c"tmpfs", c"/run", k::MS_NOSUID | k::MS_NODEV, c"mode=0755"),
+/// The API filesystems: type, mount point (the initramfs has it) and
+/// options of each, packed (a table of C strings cost 48 bytes of pointers
+/// and lengths a mount), and their flags.
+const API_MOUNTS: &[u8] = b"proc\0/proc\0\0sysfs\0/sys\0\0devtmpfs\0/dev\0mode=0755\0tmpfs\0/run\0mode=0755\0";
+const API_FLAGS: [u32; 4] = [
+    k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC,
+    k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC,
+    k::MS_NOSUID,
+    k::MS_NOSUID | k::MS_NODEV,
 ];
 
 /// Everything boot reads and builds, in one place that outlives the
@@ -138,7 +139,9 @@ fn is_block_device(device: &mut Buf<64>) -> bool {
 #[inline(never)]
 fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const c_char) -> Failure<'a> {
     let Buffers { cmdline, list, filesystems, head, path, flags, init, words, root, device, fstype, argv } = bufs;
-    for &(fs, target, flags, data) in &API_MOUNTS {
+    let mut names = crate::base::text::c_strings(API_MOUNTS);
+    for flags in API_FLAGS {
+        let (Some(fs), Some(target), Some(data)) = (names.next(), names.next(), names.next()) else { break };
         trace(1, c"mount", target);
         if let Err(e) = mount(fs, target, fs, flags, Some(data)) {
             return Failure::new(c"mount", target, e);
@@ -283,20 +286,18 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
     let Ok(dir) = crate::kernel::raw::open_cloexec(c"/sys/class/block", OFlags::RDONLY | OFlags::DIRECTORY) else {
         return false;
     };
-    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.file_name().to_bytes();
+    super::switch_root::find_entry(dir.as_fd(), &mut |name| {
+        let name = name.to_bytes();
         if name.first() == Some(&b'.') {
-            continue;
+            return false;
         }
         device.clear();
         device.push(b"/dev/").push(name);
-        let Ok(dev) = device.as_cstr() else { continue };
+        let Ok(dev) = device.as_cstr() else { return false };
         let found = if let Root::Number { major, minor } = wanted {
             rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
         } else {
-            let Ok(bytes) = read_file(dev, head) else { continue };
+            let Ok(bytes) = read_file(dev, head) else { return false };
             match (wanted, part) {
                 // A partition of the disk: the kernel's names are vda1, but
                 // nvme0n1p1 after a digit. (A partition read as a disk names
@@ -316,11 +317,8 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
                 _ => false,
             }
         };
-        if found {
-            return is_block_device(device);
-        }
-    }
-    false
+        found
+    }) && is_block_device(device)
 }
 
 /// Mounts `dev` on /root: read-only unless `rw`, with `rootflags=`, as each

@@ -124,12 +124,9 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
 /// stays: the old root is on its way out, and nothing after this depends
 /// on it being empty.
 pub fn remove_contents(dir: BorrowedFd<'_>, dev: u64, depth: u32) {
-    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-    let mut entries = rustix::fs::RawDir::new(dir, &mut buf);
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.file_name();
+    find_entry(dir, &mut |name| {
         if matches!(name.to_bytes(), b"." | b"..") {
-            continue;
+            return false;
         }
         let mut flags = AtFlags::empty();
         // Opened as a directory without following a symlink: a symlink, a
@@ -137,13 +134,31 @@ pub fn remove_contents(dir: BorrowedFd<'_>, dev: u64, depth: u32) {
         let flags_dir = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         if let Ok(sub) = rustix::fs::openat(dir, name, flags_dir, Mode::empty()) {
             if depth >= MAX_DEPTH || rustix::fs::fstat(&sub).map(|s| s.st_dev) != Ok(dev) {
-                continue;
+                return false;
             }
             remove_contents(sub.as_fd(), dev, depth + 1);
             flags = AtFlags::REMOVEDIR;
         }
         let _ = rustix::fs::unlinkat(dir, name, flags);
+        false
+    });
+}
+
+/// Calls `found` with the name of each entry of directory `dir` (`.` and
+/// `..` too) until it returns true; whether one did (a read error ends the
+/// scan). Out of line, `found` a trait object: the deletion above and boot's
+/// scan of /sys/class/block share one copy of the getdents loop (without
+/// boot it has one caller: inlined, 80 bytes less in the default build).
+#[cfg_attr(feature = "boot", inline(never))]
+pub fn find_entry(dir: BorrowedFd<'_>, found: &mut dyn FnMut(&CStr) -> bool) -> bool {
+    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
+    let mut entries = rustix::fs::RawDir::new(dir, &mut buf);
+    while let Some(Ok(entry)) = entries.next() {
+        if found(entry.file_name()) {
+            return true;
+        }
     }
+    false
 }
 
 #[cfg(test)]

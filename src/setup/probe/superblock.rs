@@ -84,7 +84,8 @@ pub struct Ambivalent {
 /// none of these types.
 pub fn probe(head: &[u8]) -> Result<Option<Volume<'_>>, Ambivalent> {
     let mut found: Option<Volume<'_>> = None;
-    for volume in [ext(head), xfs(head), btrfs(head)].into_iter().flatten() {
+    let readers: [fn(&[u8]) -> Option<Volume<'_>>; 3] = [ext, xfs, btrfs];
+    for volume in readers.iter().filter_map(|read| read(head)) {
         if let Some(first) = found {
             return Err(Ambivalent { first: first.fstype, second: volume.fstype });
         }
