@@ -55,7 +55,7 @@ struct Buffers {
     /// init=.
     init: Buf<4096>,
     /// The module's options for finit_module.
-    words: [u8; 4096],
+    words: Buf<4096>,
     /// `root=VALUE`, for messages.
     root: Buf<512>,
     /// The root device found: /dev/NAME.
@@ -77,7 +77,7 @@ static mut BUFFERS: Buffers = Buffers {
     path: Buf::new(),
     flags: Buf::new(),
     init: Buf::new(),
-    words: [0; 4096],
+    words: Buf::new(),
     root: Buf::new(),
     device: Buf::new(),
     fstype: Buf::new(),
@@ -205,7 +205,7 @@ fn init_argv(init: &CStr, args: Argv, argv: &mut [*const c_char; MAX_INIT_ARGS +
 /// and boot goes on (the root it was for will be missing, and say so); an
 /// already loaded one is no failure; a list that does not parse is.
 #[inline(never)]
-fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, words: &mut [u8]) -> Result<'a, ()> {
+fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, words: &mut Buf<4096>) -> Result<'a, ()> {
     let text = match read_file(c"/etc/nook/modules", list) {
         Ok(text) => text,
         Err(Errno::NOENT) => return Ok(()),
@@ -221,9 +221,10 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
             }
         };
         let Ok(file) = path.push(module.path).as_cstr() else { continue };
-        let len = cmd.write_module_options(module.name, &mut words[..4095]).unwrap_or(0);
-        words[len] = 0;
-        let params = CStr::from_bytes_until_nul(words).unwrap_or(c"");
+        words.clear();
+        cmd.write_module_options(module.name, words);
+        // Options longer than the buffer: none.
+        let params = words.as_cstr().unwrap_or(c"");
         trace(1, c"load module", file);
         let compressed = module.compression != modules::Compression::None;
         let loaded = crate::kernel::raw::open_cloexec(file, OFlags::RDONLY)

@@ -28,7 +28,8 @@
 //!
 //! Every other word is the kernel's (console=, panic=, ...) and is ignored.
 
-use crate::base::text::SplitOn;
+use crate::base::text::{Buffer, SplitOn};
+use core::mem::MaybeUninit;
 use super::modules::name_eq;
 use crate::base::words::Words as Table;
 use core::ffi::CStr;
@@ -425,20 +426,16 @@ impl<'a> Cmdline<'a> {
         ModuleOptions { words: words(self.params), module }
     }
 
-    /// Writes the options for `module` into `out`, joined by spaces, as
-    /// finit_module's parameter string; returns the length, or None when
-    /// `out` is too short.
-    pub fn write_module_options(&self, module: &[u8], out: &mut [u8]) -> Option<usize> {
-        let mut len = 0;
+    /// Appends the options for `module` to `out`, joined by spaces, as
+    /// finit_module's parameter string (an `out` too short for them is
+    /// marked overflowed, as [`Buffer::push`] does).
+    pub fn write_module_options(&self, module: &[u8], out: &mut Buffer<[MaybeUninit<u8>]>) {
         for option in self.module_options(module) {
-            if len > 0 {
-                *out.get_mut(len)? = b' ';
-                len += 1;
+            if !out.is_empty() {
+                out.push(b" ");
             }
-            out.get_mut(len..len + option.len())?.copy_from_slice(option);
-            len += option.len();
+            out.push(option);
         }
-        Some(len)
     }
 
     /// True when `modprobe.blacklist=` (which modprobe honours) or

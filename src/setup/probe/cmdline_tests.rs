@@ -1,4 +1,5 @@
 use super::*;
+use crate::base::text::Buf;
 
 /// The words of a line as (param, value) pairs of strings.
 fn split(text: &str) -> Vec<(String, Option<String>)> {
@@ -252,12 +253,15 @@ fn words_that_libkmod_ignores_are_no_module_s_options() {
 #[test]
 fn module_options_join_into_finit_module_s_parameter_string() {
     let line = parse(r#"virtio_blk.a=1 console=ttyS0 virtio_blk.b="x y" virtio_blk.c"#);
-    let mut out = [0u8; 64];
-    let len = line.write_module_options(b"virtio_blk", &mut out).unwrap();
-    assert_eq!(&out[..len], br#"a=1 b="x y" c"#);
-    assert_eq!(line.write_module_options(b"ext4", &mut out), Some(0));
-    assert_eq!(line.write_module_options(b"virtio_blk", &mut [0u8; 12]), None);
-    assert_eq!(line.write_module_options(b"virtio_blk", &mut [0u8; 13]), Some(13));
+    let written = |module: &[u8], out: &mut Buffer<[MaybeUninit<u8>]>| {
+        line.write_module_options(module, out);
+        out.as_cstr().ok().map(|c| c.to_bytes().to_vec())
+    };
+    assert_eq!(written(b"virtio_blk", &mut Buf::<64>::new()).unwrap(), br#"a=1 b="x y" c"#);
+    assert_eq!(written(b"ext4", &mut Buf::<64>::new()).unwrap(), b"");
+    // 13 bytes: a buffer of 13 keeps one for the NUL.
+    assert_eq!(written(b"virtio_blk", &mut Buf::<13>::new()), None);
+    assert_eq!(written(b"virtio_blk", &mut Buf::<14>::new()).map(|w| w.len()), Some(13));
 }
 
 #[test]
