@@ -29,9 +29,10 @@ const POLL_NS: i64 = 100_000_000;
 
 /// The API filesystems: type, mount point (the initramfs has it) and
 /// options of each, packed (a table of C strings cost 48 bytes of pointers
-/// and lengths a mount), and their flags.
-const API_MOUNTS: &[u8] = b"proc\0/proc\0\0sysfs\0/sys\0\0devtmpfs\0/dev\0mode=0755\0tmpfs\0/run\0mode=0755\0";
-const API_FLAGS: [u32; 4] = [
+/// and lengths a mount), and their flags; statics of the bytes themselves,
+/// in setup's segment (build.rs).
+static API_MOUNTS: [u8; 69] = *b"proc\0/proc\0\0sysfs\0/sys\0\0devtmpfs\0/dev\0mode=0755\0tmpfs\0/run\0mode=0755\0";
+static API_FLAGS: [u32; 4] = [
     k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC,
     k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC,
     k::MS_NOSUID,
@@ -139,7 +140,7 @@ fn is_block_device(device: &mut Buf<64>) -> bool {
 #[inline(never)]
 fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const c_char) -> Failure<'a> {
     let Buffers { cmdline, list, filesystems, head, path, flags, init, words, root, device, fstype, argv } = bufs;
-    let mut names = crate::base::text::c_strings(API_MOUNTS);
+    let mut names = crate::base::text::c_strings(&API_MOUNTS);
     for flags in API_FLAGS {
         let (Some(fs), Some(target), Some(data)) = (names.next(), names.next(), names.next()) else { break };
         trace(1, c"mount", target);
@@ -189,15 +190,14 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
 }
 
 /// init's argv: INIT, then `args` (as /init, what the kernel passed:
-/// the words after `--` on its command line), at most MAX_INIT_ARGS.
+/// the words after `--` on its command line), at most MAX_INIT_ARGS. The
+/// slots after them stay null, as BUFFERS starts (boot fills it once): the
+/// last slot always ends the array.
 fn init_argv(init: &CStr, args: Argv, argv: &mut [*const c_char; MAX_INIT_ARGS + 2]) {
     argv[0] = init.as_ptr();
-    let mut n = 1;
-    for arg in args.iter().take(MAX_INIT_ARGS) {
-        argv[n] = arg.as_ptr();
-        n += 1;
+    for (slot, arg) in argv[1..=MAX_INIT_ARGS].iter_mut().zip(args.iter()) {
+        *slot = arg.as_ptr();
     }
-    argv[n] = core::ptr::null();
 }
 
 /// Loads each module of /etc/nook/modules, in order, with its options

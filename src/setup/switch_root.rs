@@ -21,8 +21,10 @@ use rustix::io::Errno;
 const RAMFS_MAGIC: u32 = 0x8584_58f6;
 const TMPFS_MAGIC: u32 = 0x0102_1994;
 
-/// The API filesystems that move along into NEWROOT.
-const API_MOUNTS: [&CStr; 4] = [c"/proc", c"/sys", c"/dev", c"/run"];
+/// The API filesystems that move along into NEWROOT, packed (a table of
+/// C strings cost 16 bytes of pointer and length each); a static of the
+/// bytes themselves, so that they stay in setup's segment (build.rs).
+static API_MOUNTS: [u8; 21] = *b"/proc\0/sys\0/dev\0/run\0";
 
 /// How deep the deletion goes: an initramfs is a few levels deep; this
 /// bounds the stack and the open directories.
@@ -96,7 +98,7 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
 
     let initramfs = rustix::fs::fstatfs(&old).is_ok_and(|s| matches!(s.f_type as u32, RAMFS_MAGIC | TMPFS_MAGIC));
     rustix::process::fchdir(&dir).at(c"chdir to", newroot)?;
-    for &api in &API_MOUNTS {
+    for api in crate::base::text::c_strings(&API_MOUNTS) {
         // Mounted: on another device than the old root. It moves to the
         // same name inside NEWROOT (the working directory), or, where
         // NEWROOT has no such directory, is only detached.
