@@ -19,7 +19,6 @@ use crate::base::text::SplitOn;
 use crate::base::num::parse_number;
 use crate::base::words::{Words, words};
 use core::sync::atomic::{AtomicBool, Ordering};
-use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 /// The largest mount table read: 1 MiB is some 8,000 mounts.
@@ -252,21 +251,23 @@ pub fn read(pid: Option<i32>) -> Result<Snapshot, Errno> {
     // the one made here lives in the Snapshot, which clears IN_USE when
     // it goes (and on the error paths, below).
     let (text, entries) = unsafe { (&mut *core::ptr::addr_of_mut!(TEXT), &mut *core::ptr::addr_of_mut!(ENTRIES)) };
-    let filled = (|| {
-        let file = super::raw::open_cloexec(crate::kernel::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, OFlags::RDONLY)?;
-        let n = crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&file), text)?;
-        if n == text.len() {
-            return Err(Errno::FBIG);
-        }
-        Ok((n, index(&text[..n], entries)?))
-    })();
-    match filled {
-        Ok((n, count)) => Ok(Snapshot(Table { text: &text[..n], entries: &mut entries[..count] })),
+    match fill(pid, text, entries) {
+        Ok(table) => Ok(Snapshot(table)),
         Err(e) => {
             IN_USE.store(false, Ordering::Release);
             Err(e)
         }
     }
+}
+
+/// [`read`]'s reading and indexing, into the static buffers.
+fn fill(pid: Option<i32>, text: &'static mut [u8], entries: &'static mut [Entry]) -> Result<Table<'static>, Errno> {
+    let text = super::procfs::read_file(super::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, text)?;
+    if text.len() == BUFFER {
+        return Err(Errno::FBIG);
+    }
+    let count = index(text, entries)?;
+    Ok(Table { text, entries: entries.get_mut(..count).unwrap_or_default() })
 }
 
 impl<'t> Table<'t> {

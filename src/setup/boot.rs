@@ -13,6 +13,7 @@ use super::switch_root::{mount, switch_root};
 use crate::base::error::{Context, Failure, Result};
 use crate::base::out::{Line, STDERR, set_verbosity, trace};
 use crate::base::text::Buf;
+use crate::kernel::procfs::read_file;
 use crate::kernel::{module, raw};
 use crate::plan::Argv;
 use core::ffi::{CStr, c_char};
@@ -118,14 +119,6 @@ fn sleep_ns(ns: i64) {
     let t = rustix::time::Timespec { tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000 };
     // No signal to wait for: only the timeout ends it.
     let _ = raw::sigtimedwait(&raw::SigSet::empty(), Some(&t));
-}
-
-/// Reads file `path` into `buf`: its bytes (at most the buffer's length).
-#[inline(never)]
-fn read_file<'b>(path: &CStr, buf: &'b mut [u8]) -> core::result::Result<&'b [u8], Errno> {
-    let fd = crate::kernel::raw::open_cloexec(path, OFlags::RDONLY)?;
-    let n = raw::read_full(fd.as_fd(), buf)?;
-    Ok(buf.get(..n).unwrap_or(&[]))
 }
 
 /// Whether `device` names a block device. Out of line: find_device's two
@@ -251,12 +244,13 @@ fn wait_for_root<'d>(
     device: &'d mut Buf<64>,
     head: &mut [u8; superblock::PROBE_LEN],
 ) -> Option<&'d CStr> {
-    let deadline = match cmd.wait() {
+    let wait = cmd.wait();
+    let deadline = match wait {
         Wait::Forever => u64::MAX,
         Wait::Seconds(s) => raw::monotonic_ns().saturating_add(u64::from(s) * 1_000_000_000),
     };
     let mut told = false;
-    let wanted = cmd.root?;
+    let wanted = cmd.root.as_ref()?;
     while !find_device(wanted, part, device, head) {
         if raw::monotonic_ns() >= deadline {
             return None;
@@ -265,7 +259,7 @@ fn wait_for_root<'d>(
             told = true;
             let mut line = Line::new();
             line.str("nook: waiting for ").user_bytes(root_text.to_bytes(), 600);
-            match cmd.wait() {
+            match wait {
                 Wait::Forever => line.str(" (rootwait)"),
                 Wait::Seconds(s) => line.str(" for up to ").dec(i64::from(s)).str(" s"),
             };
@@ -278,9 +272,9 @@ fn wait_for_root<'d>(
 
 /// Whether the root device is there now; its /dev path in `device`.
 #[inline(never)]
-fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head: &mut [u8; superblock::PROBE_LEN]) -> bool {
+fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, head: &mut [u8; superblock::PROBE_LEN]) -> bool {
     device.clear();
-    if let Root::Path(path) = wanted {
+    if let &Root::Path(path) = wanted {
         device.push(path);
         return is_block_device(device);
     }
@@ -295,11 +289,11 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
         device.clear();
         device.push(b"/dev/").push(name);
         let Ok(dev) = device.as_cstr() else { return false };
-        let found = if let Root::Number { major, minor } = wanted {
+        let found = if let &Root::Number { major, minor } = wanted {
             rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
         } else {
             let Ok(bytes) = read_file(dev, head) else { return false };
-            match (wanted, part) {
+            match (*wanted, part) {
                 // A partition of the disk: the kernel's names are vda1, but
                 // nvme0n1p1 after a digit. (A partition read as a disk names
                 // no device that exists.)
