@@ -16,7 +16,7 @@
 //! in names as `\ooo` (`\040`, `\011`, `\012`, `\134`).
 
 use crate::base::text::SplitOn;
-use crate::base::num::parse_number;
+use crate::base::num::parse_u32 as number;
 use crate::base::words::{Words, words};
 use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::io::Errno;
@@ -138,9 +138,6 @@ fn optional(m: &mut Mount, field: &[u8]) -> Option<()> {
     Some(())
 }
 
-fn number(field: &[u8]) -> Option<u32> {
-    parse_number(field, 10).filter(|&n| n <= u32::MAX as u64).map(|n| n as u32)
-}
 
 /// Calls `f` with each byte of `fields`, their `\ooo` escapes decoded
 /// (every backslash of a parsed field starts one: see [`parse`]).

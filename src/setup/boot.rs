@@ -147,7 +147,7 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     };
     let mut line = Cmdline::EMPTY;
     if let Err(e) = line.read(text) {
-        let object = root.push(e.param.to_bytes()).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
+        let object = root.push(e.param).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
         return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
     }
     let cmd = &line;

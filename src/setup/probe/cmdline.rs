@@ -191,7 +191,7 @@ pub enum Wait {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error<'a> {
     /// The parameter, as written before its `=` (`root`, `rootdelay`, ...).
-    pub param: &'static CStr,
+    pub param: &'a [u8],
     /// The value (or the whole word) that is wrong.
     pub value: &'a [u8],
     /// What the parameter takes (a C string: it is the hint of nook's
@@ -323,7 +323,8 @@ impl<'a> Cmdline<'a> {
         while let Some((word, after)) = next_word(rest) {
             let before = rest;
             rest = after;
-            let Some((param, kind)) = PARAMS.find_named(word.param) else { continue };
+            let Some(kind) = PARAMS.find(word.param) else { continue };
+            let param = word.param;
             let value = word.value.unwrap_or(&[]);
             // What is wrong with the word, if anything.
             let expected: &'static CStr = match (kind, word.value) {
@@ -460,6 +461,7 @@ pub struct ModuleOptions<'a, 'm> {
 impl<'a> Iterator for ModuleOptions<'a, '_> {
     type Item = &'a [u8];
 
+    #[inline(never)]
     fn next(&mut self) -> Option<&'a [u8]> {
         for word in self.words.by_ref() {
             if let Some((name, option)) = module_option(word.raw)
