@@ -47,23 +47,26 @@ setup_text!(LEGEND = "\nPeer groups: a mount or unmount on a peer happens on eve
 
 /// Shows the mount table `plan` asks for on stdout.
 pub fn show<'a>(plan: &MountsPlan<'a>) -> Result<'a, ()> {
+    // One failure site for both ways the table can be missing.
+    let (e, left) = match mountinfo::read(plan.pid.map(|p| p.0)) {
+        Ok(mut table) if !table.entries.is_empty() => {
+            let mut out = Writer::new(STDOUT);
+            render(&mut table, plan.all, plan.json, &mut out);
+            return out.finish().map_err(|e| Failure::new(c"write", c"stdout", e));
+        }
+        Ok(_) => (Errno::SRCH, Some(c"no mount table left: the process has exited")),
+        Err(e) => (e, None),
+    };
     let (step, object) = match plan.pid {
         Some((_, text)) => (c"read the mount table of process", text),
         None => (c"read", c"/proc/self/mountinfo"),
     };
-    let mut table = mountinfo::read(plan.pid.map(|p| p.0)).map_err(|e| {
-        Failure::new(step, object, e)
-            .hint_on(Errno::INVAL, Some(c"a line is not in the kernel's format"))
-            .hint_on(Errno::FBIG, Some(c"more than 1 MiB of mount table"))
-            .hint_on(Errno::TOOBIG, Some(c"more than 16384 mounts"))
-            .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { c"no such process" } else { c"no /proc here: mount one (nook --unshare-pid --proc /proc)" }))
-    })?;
-    if table.entries.is_empty() {
-        return Err(Failure::new(step, object, Errno::SRCH).hint(c"no mount table left: the process has exited"));
-    }
-    let mut out = Writer::new(STDOUT);
-    render(&mut table, plan.all, plan.json, &mut out);
-    out.finish().map_err(|e| Failure::new(c"write", c"stdout", e))
+    Err(Failure::new(step, object, e)
+        .hint_on(Errno::SRCH, left)
+        .hint_on(Errno::INVAL, Some(c"a line is not in the kernel's format"))
+        .hint_on(Errno::FBIG, Some(c"more than 1 MiB of mount table"))
+        .hint_on(Errno::TOOBIG, Some(c"more than 16384 mounts"))
+        .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { c"no such process" } else { c"no /proc here: mount one (nook --unshare-pid --proc /proc)" })))
 }
 
 /// The tree of `table` (or its JSON) into `out`.
