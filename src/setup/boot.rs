@@ -25,7 +25,7 @@ use rustix::io::Errno;
 /// Where the root is mounted before the switch (mkinitramfs makes it).
 const NEWROOT: &CStr = c"/root";
 
-/// How often the root device is looked for while waiting: 100 ms.
+/// How often the root device is looked for while waiting: 100 ms (in ns).
 const POLL_NS: i64 = 100_000_000;
 
 /// The API filesystems: type, mount point (the initramfs has it) and
@@ -108,15 +108,17 @@ fn give_up(f: Failure<'_>, envp: *const *const c_char) -> ! {
     // SAFETY: a null-terminated argv of one C string; envp is the kernel's.
     let _ = unsafe { raw::execve(c"/bin/sh", sh.as_ptr(), envp) };
     Line::new().str("nook: boot failed and there is no /bin/sh: powering off in 5 s").emit(STDERR);
-    sleep_ns(5_000_000_000);
+    sleep(5, 0);
     let _ = rustix::system::reboot(rustix::system::RebootCommand::PowerOff);
     // Not allowed to power off: PID 1 exits and the kernel panics, which
     // says so on the console too.
     raw::exit_group(crate::base::error::EXIT_SETUP)
 }
 
-fn sleep_ns(ns: i64) {
-    let t = rustix::time::Timespec { tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000 };
+/// Sleeps `sec` seconds and `nsec` nanoseconds (two numbers: one in ns
+/// was divided at run time).
+fn sleep(sec: i64, nsec: i64) {
+    let t = rustix::time::Timespec { tv_sec: sec, tv_nsec: nsec };
     // No signal to wait for: only the timeout ends it.
     let _ = raw::sigtimedwait(&raw::SigSet::empty(), Some(&t));
 }
@@ -197,7 +199,6 @@ fn init_argv(init: &CStr, args: Argv, argv: &mut [*const c_char; MAX_INIT_ARGS +
 /// from the command line. A module that fails to load is one warning line
 /// and boot goes on (the root it was for will be missing, and say so); an
 /// already loaded one is no failure; a list that does not parse is.
-#[inline(never)]
 fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, words: &mut Buf<4096>) -> Result<'a, ()> {
     let text = match read_file(c"/etc/nook/modules", list) {
         Ok(text) => text,
@@ -236,7 +237,6 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
 
 /// Looks for the root device until it appears or the wait is over (one
 /// line says what is awaited, once); its /dev path, or None.
-#[inline(never)]
 fn wait_for_root<'d>(
     cmd: &Cmdline,
     part: Option<&PartUuid>,
@@ -265,7 +265,7 @@ fn wait_for_root<'d>(
             };
             line.emit(STDERR);
         }
-        sleep_ns(POLL_NS);
+        sleep(0, POLL_NS);
     }
     device.as_cstr().ok()
 }
