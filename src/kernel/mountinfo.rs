@@ -32,9 +32,10 @@ pub const MAX_MOUNTS: usize = 16384;
 pub struct Mount<'a> {
     pub id: u32,
     pub parent: u32,
-    /// The fields by number, the last three (type, source, superblock
-    /// options) at 6 to 8: see the accessors.
-    fields: [&'a [u8]; 9],
+    /// The text fields by number from the root on (the ids are read as
+    /// numbers, the device is not kept), the last three (type, source,
+    /// superblock options) at 3 to 5: see the accessors.
+    fields: [&'a [u8]; 6],
     /// The optional fields, as written ("shared:1 master:2"; empty when
     /// the mount is private).
     pub optional: &'a [u8],
@@ -51,24 +52,24 @@ pub struct Mount<'a> {
 impl<'a> Mount<'a> {
     /// The root of the mount within its filesystem.
     pub fn root(&self) -> &'a [u8] {
-        self.fields[3]
+        self.fields[0]
     }
     /// The mount point.
     pub fn target(&self) -> &'a [u8] {
-        self.fields[4]
+        self.fields[1]
     }
     /// The per-mount options.
     pub fn options(&self) -> &'a [u8] {
-        self.fields[5]
+        self.fields[2]
     }
     pub fn fstype(&self) -> &'a [u8] {
-        self.fields[6]
+        self.fields[3]
     }
     pub fn source(&self) -> &'a [u8] {
-        self.fields[7]
+        self.fields[4]
     }
     pub fn super_options(&self) -> &'a [u8] {
-        self.fields[8]
+        self.fields[5]
     }
 }
 
@@ -80,7 +81,7 @@ const TAGS: Words<u8> = words!["shared" => 0, "master" => 1, "propagate_from" =>
 /// backslash that does not start a `\ooo` escape, a mount point that is
 /// not absolute).
 pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
-    let mut m = Mount { id: 0, parent: 0, fields: [b""; 9], optional: b"", shared: 0, master: 0, from: 0, unbindable: false };
+    let mut m = Mount { id: 0, parent: 0, fields: [b""; 6], optional: b"", shared: 0, master: 0, from: 0, unbindable: false };
     // The field's number, that of the "-" that ends the optional fields,
     // where the current field and the optional ones start.
     let (mut n, mut dash, mut start, mut optional_at) = (0, 0, 0, 0);
@@ -102,7 +103,12 @@ pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
                     optional_at = start;
                 }
                 if dash != 0 || n < 6 {
-                    *m.fields.get_mut(if dash == 0 { n } else { n - dash + 5 })? = field;
+                    match n {
+                        0 => m.id = number(field)?,
+                        1 => m.parent = number(field)?,
+                        2 => {}
+                        _ => *m.fields.get_mut(if dash == 0 { n - 3 } else { n - dash + 2 })? = field,
+                    }
                 } else if field == b"-" {
                     m.optional = line.get(optional_at..start.saturating_sub(1).max(optional_at)).unwrap_or(b"");
                     dash = n;
@@ -115,7 +121,6 @@ pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
         }
         i += 1;
     }
-    (m.id, m.parent) = (number(m.fields[0])?, number(m.fields[1])?);
     (dash != 0 && n == dash + 4 && m.id != 0 && m.target().first() == Some(&b'/')).then_some(m)
 }
 
@@ -165,15 +170,17 @@ pub struct Entry {
     pub parent: u32,
     pub shared: u32,
     pub master: u32,
-    /// Where its line starts in the text.
+    /// Where its line starts in the text, and its length (without the
+    /// newline).
     at: u32,
+    len: u32,
     pub depth: u16,
     pub mark: bool,
     visited: bool,
 }
 
 impl Entry {
-    pub const ZERO: Entry = Entry { id: 0, parent: 0, shared: 0, master: 0, at: 0, depth: 0, mark: false, visited: false };
+    pub const ZERO: Entry = Entry { id: 0, parent: 0, shared: 0, master: 0, at: 0, len: 0, depth: 0, mark: false, visited: false };
 }
 
 /// Checks every line of `text` and indexes it into `entries`: the number
@@ -195,7 +202,7 @@ pub fn index(text: &[u8], entries: &mut [Entry]) -> Result<usize, Errno> {
             return Err(Errno::INVAL);
         }
         let slot = entries.get_mut(count).ok_or(Errno::TOOBIG)?;
-        *slot = Entry { id: m.id, parent: m.parent, shared: m.shared, master: m.master, at: at as u32, ..Entry::ZERO };
+        *slot = Entry { id: m.id, parent: m.parent, shared: m.shared, master: m.master, at: at as u32, len: line.len() as u32, ..Entry::ZERO };
         count += 1;
         at += line.len() + 1;
     }
@@ -276,8 +283,8 @@ impl<'t> Table<'t> {
     /// The mount of entry `i` (checked when indexed).
     pub fn mount(&self, i: usize) -> Option<Mount<'t>> {
         let text: &'t [u8] = self.text;
-        let rest = text.get(self.entries.get(i)?.at as usize..)?;
-        parse(rest.split_on(b'\n').next()?)
+        let e = self.entries.get(i)?;
+        parse(text.get(e.at as usize..)?.get(..e.len as usize)?)
     }
 
     /// The entry of mount `id`.

@@ -121,10 +121,11 @@ fn legend(table: &Table, out: &mut Writer) {
     loop {
         let mut group = u32::MAX;
         for e in table.entries.iter().filter(|e| e.mark) {
-            for g in [e.shared, e.master] {
-                if g > last && g < group {
-                    group = g;
-                }
+            if e.shared > last {
+                group = group.min(e.shared);
+            }
+            if e.master > last {
+                group = group.min(e.master);
             }
         }
         if group == u32::MAX {
