@@ -100,11 +100,9 @@ fn tree(table: &mut Table, all: bool, out: &mut Writer) {
         let indent = 2 * depth.min(MAX_INDENT) as usize;
         out.spaces(indent);
         cell(out, &[m.target()], TARGET - indent, Cell::Padded);
-        out.byte(b' ');
         cell(out, &[m.fstype()], FSTYPE, Cell::Padded);
-        out.byte(b' ');
         cell(out, &source(m), SOURCE, Cell::Padded);
-        out.bytes(if read_only(m) { b" ro " } else { b" rw " });
+        out.bytes(if read_only(m) { b"ro " } else { b"rw " });
         cell(out, &[if m.optional.is_empty() { b"private" } else { m.optional }], PROPAGATION, Cell::Words);
         out.byte(b'\n');
     });
@@ -176,7 +174,7 @@ fn read_only(m: &Mount) -> bool {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Cell {
-    /// Padded with spaces to its width.
+    /// Padded with spaces to its width, then the space between columns.
     Padded,
     /// The last of its line.
     Last,
@@ -213,7 +211,7 @@ fn cell(out: &mut Writer, parts: &[&[u8]], width: usize, kind: Cell) {
         at += w;
     });
     if kind == Cell::Padded {
-        out.spaces(width.saturating_sub(used));
+        out.spaces(width.saturating_sub(used) + 1);
     }
 }
 
@@ -226,10 +224,7 @@ fn json(table: &mut Table, all: bool, out: &mut Writer) {
                 out.bytes(b", \"children\": [");
             }
             Some(d) => {
-                out.byte(b'}');
-                for _ in depth..d {
-                    out.bytes(b"]}");
-                }
+                close(out, d - depth);
                 out.byte(b',');
             }
             None => {}
@@ -260,12 +255,17 @@ fn json(table: &mut Table, all: bool, out: &mut Writer) {
         out.byte(b'"');
     });
     if let Some(d) = open {
-        out.byte(b'}');
-        for _ in 0..d {
-            out.bytes(b"]}");
-        }
+        close(out, d);
     }
     out.bytes(b"\n]}\n");
+}
+
+/// Ends a filesystem's object and `levels` of the children around it.
+fn close(out: &mut Writer, levels: u16) {
+    out.byte(b'}');
+    for _ in 0..levels {
+        out.bytes(b"]}");
+    }
 }
 
 /// `before`, then the decoded bytes of `parts` as the inside of a JSON
