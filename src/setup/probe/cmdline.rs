@@ -98,7 +98,15 @@ fn skip_spaces(mut text: &[u8]) -> &[u8] {
 /// kernel writes NULs into the line to cut it; here the same cuts are
 /// subslices.
 pub fn next_word(text: &[u8]) -> Option<(Word<'_>, &[u8])> {
-    let text = skip_spaces(text);
+    let mut rest = text;
+    let word = take_word(&mut rest)?;
+    Some((word, rest))
+}
+
+/// [`next_word`] in place: the first word of `*line`, which then holds
+/// the text after it (one slice fewer to hand back than a pair).
+pub fn take_word<'a>(line: &mut &'a [u8]) -> Option<Word<'a>> {
+    let text = skip_spaces(line);
     // A word that starts with a quote is quoted whole: the quote is skipped
     // and a quote at its end dropped.
     let quoted = *text.first()? == b'"';
@@ -133,7 +141,8 @@ pub fn next_word(text: &[u8]) -> Option<(Word<'_>, &[u8])> {
         (param, Some(if quoted || unquoted.is_some() { strip_last_quote(value) } else { value }))
     };
     let raw = text.get(..text.len() - rest.len()).unwrap_or(text);
-    Some((Word { raw, param, value }, rest))
+    *line = rest;
+    Some(Word { raw, param, value })
 }
 
 /// `text` without the quote it ends with, if it does.
@@ -156,9 +165,7 @@ impl<'a> Iterator for Words<'a> {
     type Item = Word<'a>;
 
     fn next(&mut self) -> Option<Word<'a>> {
-        let (word, rest) = next_word(self.rest)?;
-        self.rest = rest;
-        Some(word)
+        take_word(&mut self.rest)
     }
 }
 
@@ -320,9 +327,10 @@ impl<'a> Cmdline<'a> {
         let line = self;
         line.params = text;
         let mut rest = text;
-        while let Some((word, after)) = next_word(rest) {
+        loop {
             let before = rest;
-            rest = after;
+            let Some(word) = take_word(&mut rest) else { break };
+            let after = rest;
             let Some(kind) = PARAMS.find(word.param) else { continue };
             let param = word.param;
             let value = word.value.unwrap_or(&[]);
