@@ -297,7 +297,7 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
                 // A partition of the disk: the kernel's names are vda1, but
                 // nvme0n1p1 after a digit. (A partition read as a disk names
                 // no device that exists.)
-                (_, Some(part)) => match partition::locate(bytes, 512, part).or_else(|| partition::locate(bytes, 4096, part)) {
+                (_, Some(part)) => match [512, 4096].into_iter().find_map(|sector| partition::locate(bytes, sector, part)) {
                     Some(number) => {
                         if name.last().is_some_and(u8::is_ascii_digit) {
                             device.push(b"p");
@@ -307,8 +307,8 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
                     }
                     None => false,
                 },
-                (Root::Uuid(text), _) => matches!(superblock::probe(bytes), Ok(Some(v)) if v.has_uuid(text)),
-                (Root::Label(text), _) => matches!(superblock::probe(bytes), Ok(Some(v)) if v.has_label(text)),
+                (Root::Uuid(text) | Root::Label(text), _) => matches!(superblock::probe(bytes),
+                    Ok(Some(v)) if if matches!(wanted, Root::Uuid(_)) { v.has_uuid(text) } else { v.has_label(text) }),
                 _ => false,
             }
         };
