@@ -289,7 +289,7 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
         device.clear();
         device.push(b"/dev/").push(name);
         let Ok(dev) = device.as_cstr() else { return false };
-        let found = if let &Root::Number { major, minor } = wanted {
+        if let &Root::Number { major, minor } = wanted {
             rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
         } else {
             let Ok(bytes) = read_file(dev, head) else { return false };
@@ -311,8 +311,7 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
                     Ok(Some(v)) if if matches!(wanted, Root::Uuid(_)) { v.has_uuid(text) } else { v.has_label(text) }),
                 _ => false,
             }
-        };
-        found
+        }
     }) && is_block_device(device)
 }
 

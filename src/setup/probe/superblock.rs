@@ -79,6 +79,9 @@ pub struct Ambivalent {
     pub second: FsType,
 }
 
+/// One type's reader, as [`probe`] tries each.
+type Reader = fn(&[u8]) -> Option<Volume<'_>>;
+
 /// The filesystem at the start of `head` (the device's first
 /// [`PROBE_LEN`] bytes, or all of a smaller device), or None when it holds
 /// none of these types.
@@ -86,7 +89,7 @@ pub struct Ambivalent {
 #[inline(never)]
 pub fn probe(head: &[u8]) -> Result<Option<Volume<'_>>, Ambivalent> {
     let mut found: Option<Volume<'_>> = None;
-    let readers: [fn(&[u8]) -> Option<Volume<'_>>; 3] = [ext, xfs, btrfs];
+    let readers: [Reader; 3] = [ext, xfs, btrfs];
     for volume in readers.iter().filter_map(|read| read(head)) {
         if let Some(first) = found {
             return Err(Ambivalent { first: first.fstype, second: volume.fstype });
