@@ -309,19 +309,24 @@ impl<'t> Table<'t> {
                 if e.visited || (pass == 0 && self.find(e.parent).is_some_and(|p| p != start)) {
                     continue;
                 }
-                self.entries[start].visited = true;
-                visit(self, start, None);
-                let mut at = start;
-                loop {
-                    let id = self.entries.get(at).map_or(0, |e| e.id);
-                    match self.entries.iter().position(|c| !c.visited && c.parent == id) {
-                        Some(child) => {
-                            self.entries[child].visited = true;
-                            visit(self, child, Some(at));
-                            at = child;
+                // One visit for the root and its descendants alike (each
+                // site cost a call).
+                let (mut at, mut from) = (start, None);
+                'visit: loop {
+                    if let Some(e) = self.entries.get_mut(at) {
+                        e.visited = true;
+                    }
+                    visit(self, at, from);
+                    loop {
+                        let id = self.entries.get(at).map_or(0, |e| e.id);
+                        match self.entries.iter().position(|c| !c.visited && c.parent == id) {
+                            Some(child) => {
+                                (at, from) = (child, Some(at));
+                                continue 'visit;
+                            }
+                            None if at == start => break 'visit,
+                            None => at = self.entries.get(at).and_then(|e| self.find(e.parent)).unwrap_or(start),
                         }
-                        None if at == start => break,
-                        None => at = self.entries.get(at).and_then(|e| self.find(e.parent)).unwrap_or(start),
                     }
                 }
             }
