@@ -129,17 +129,21 @@ pub fn take_word<'a>(line: &mut &'a [u8]) -> Option<Word<'a>> {
         }
     }
     let (word, rest) = body.split_at(end);
-    let (param, value) = if equals == 0 {
-        (if quoted { strip_last_quote(word) } else { word }, None)
-    } else {
-        // A value that starts with a quote loses it, and the word's last
-        // quote with it; so does the value of a word quoted whole.
-        let (param, value) = word.split_at(equals);
-        let value = value.get(1..).unwrap_or(&[]);
+    // The param before an `=` (none without one), and the text after it
+    // (the whole word without one), which loses the word's last quote when
+    // the word is quoted whole; a value that starts with a quote loses it,
+    // and the last quote with it.
+    // (One strip for both: a site each took 24 bytes more.)
+    let (mut tail, mut strip) = (word, quoted);
+    if equals != 0 {
+        let value = word.get(equals + 1..).unwrap_or(&[]);
         let unquoted = value.strip_prefix(b"\"");
-        let value = unquoted.unwrap_or(value);
-        (param, Some(if quoted || unquoted.is_some() { strip_last_quote(value) } else { value }))
-    };
+        (tail, strip) = (unquoted.unwrap_or(value), strip || unquoted.is_some());
+    }
+    if strip {
+        tail = strip_last_quote(tail);
+    }
+    let (param, value) = if equals == 0 { (tail, None) } else { (word.get(..equals).unwrap_or(&[]), Some(tail)) };
     let raw = text.get(..text.len() - rest.len()).unwrap_or(text);
     *line = rest;
     Some(Word { raw, param, value })
