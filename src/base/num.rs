@@ -14,6 +14,12 @@ pub fn parse_number(digits: &[u8], radix: u32) -> Option<u64> {
     Some(n)
 }
 
+/// The decimal number in `digits` if it fits in u32 (the mount table's
+/// ids, the kernel command line's numbers).
+pub fn parse_u32(digits: &[u8]) -> Option<u32> {
+    u32::try_from(parse_number(digits, 10)?).ok()
+}
+
 /// Signal names for --pdeathsig: TERM, SIGTERM, 15, RTMIN, RTMIN+3, RTMAX-1.
 pub fn signal_number(name: &[u8]) -> Option<i32> {
     // Signals 1 to 31 in order, in one string: a table of 31 slices would

@@ -16,10 +16,9 @@
 //! in names as `\ooo` (`\040`, `\011`, `\012`, `\134`).
 
 use crate::base::text::SplitOn;
-use crate::base::num::parse_number;
+use crate::base::num::parse_u32 as number;
 use crate::base::words::{Words, words};
 use core::sync::atomic::{AtomicBool, Ordering};
-use rustix::fs::OFlags;
 use rustix::io::Errno;
 
 /// The largest mount table read: 1 MiB is some 8,000 mounts.
@@ -33,9 +32,10 @@ pub const MAX_MOUNTS: usize = 16384;
 pub struct Mount<'a> {
     pub id: u32,
     pub parent: u32,
-    /// The fields by number, the last three (type, source, superblock
-    /// options) at 6 to 8: see the accessors.
-    fields: [&'a [u8]; 9],
+    /// The text fields by number from the root on (the ids are read as
+    /// numbers, the device is not kept), the last three (type, source,
+    /// superblock options) at 3 to 5: see the accessors.
+    fields: [&'a [u8]; 6],
     /// The optional fields, as written ("shared:1 master:2"; empty when
     /// the mount is private).
     pub optional: &'a [u8],
@@ -52,24 +52,24 @@ pub struct Mount<'a> {
 impl<'a> Mount<'a> {
     /// The root of the mount within its filesystem.
     pub fn root(&self) -> &'a [u8] {
-        self.fields[3]
+        self.fields[0]
     }
     /// The mount point.
     pub fn target(&self) -> &'a [u8] {
-        self.fields[4]
+        self.fields[1]
     }
     /// The per-mount options.
     pub fn options(&self) -> &'a [u8] {
-        self.fields[5]
+        self.fields[2]
     }
     pub fn fstype(&self) -> &'a [u8] {
-        self.fields[6]
+        self.fields[3]
     }
     pub fn source(&self) -> &'a [u8] {
-        self.fields[7]
+        self.fields[4]
     }
     pub fn super_options(&self) -> &'a [u8] {
-        self.fields[8]
+        self.fields[5]
     }
 }
 
@@ -81,7 +81,7 @@ const TAGS: Words<u8> = words!["shared" => 0, "master" => 1, "propagate_from" =>
 /// backslash that does not start a `\ooo` escape, a mount point that is
 /// not absolute).
 pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
-    let mut m = Mount { id: 0, parent: 0, fields: [b""; 9], optional: b"", shared: 0, master: 0, from: 0, unbindable: false };
+    let mut m = Mount { id: 0, parent: 0, fields: [b""; 6], optional: b"", shared: 0, master: 0, from: 0, unbindable: false };
     // The field's number, that of the "-" that ends the optional fields,
     // where the current field and the optional ones start.
     let (mut n, mut dash, mut start, mut optional_at) = (0, 0, 0, 0);
@@ -103,7 +103,12 @@ pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
                     optional_at = start;
                 }
                 if dash != 0 || n < 6 {
-                    *m.fields.get_mut(if dash == 0 { n } else { n - dash + 5 })? = field;
+                    match n {
+                        0 => m.id = number(field)?,
+                        1 => m.parent = number(field)?,
+                        2 => {}
+                        _ => *m.fields.get_mut(if dash == 0 { n - 3 } else { n - dash + 2 })? = field,
+                    }
                 } else if field == b"-" {
                     m.optional = line.get(optional_at..start.saturating_sub(1).max(optional_at)).unwrap_or(b"");
                     dash = n;
@@ -116,7 +121,6 @@ pub fn parse(line: &[u8]) -> Option<Mount<'_>> {
         }
         i += 1;
     }
-    (m.id, m.parent) = (number(m.fields[0])?, number(m.fields[1])?);
     (dash != 0 && n == dash + 4 && m.id != 0 && m.target().first() == Some(&b'/')).then_some(m)
 }
 
@@ -139,9 +143,6 @@ fn optional(m: &mut Mount, field: &[u8]) -> Option<()> {
     Some(())
 }
 
-fn number(field: &[u8]) -> Option<u32> {
-    parse_number(field, 10).filter(|&n| n <= u32::MAX as u64).map(|n| n as u32)
-}
 
 /// Calls `f` with each byte of `fields`, their `\ooo` escapes decoded
 /// (every backslash of a parsed field starts one: see [`parse`]).
@@ -169,15 +170,17 @@ pub struct Entry {
     pub parent: u32,
     pub shared: u32,
     pub master: u32,
-    /// Where its line starts in the text.
+    /// Where its line starts in the text, and its length (without the
+    /// newline).
     at: u32,
+    len: u32,
     pub depth: u16,
     pub mark: bool,
     visited: bool,
 }
 
 impl Entry {
-    pub const ZERO: Entry = Entry { id: 0, parent: 0, shared: 0, master: 0, at: 0, depth: 0, mark: false, visited: false };
+    pub const ZERO: Entry = Entry { id: 0, parent: 0, shared: 0, master: 0, at: 0, len: 0, depth: 0, mark: false, visited: false };
 }
 
 /// Checks every line of `text` and indexes it into `entries`: the number
@@ -199,7 +202,7 @@ pub fn index(text: &[u8], entries: &mut [Entry]) -> Result<usize, Errno> {
             return Err(Errno::INVAL);
         }
         let slot = entries.get_mut(count).ok_or(Errno::TOOBIG)?;
-        *slot = Entry { id: m.id, parent: m.parent, shared: m.shared, master: m.master, at: at as u32, ..Entry::ZERO };
+        *slot = Entry { id: m.id, parent: m.parent, shared: m.shared, master: m.master, at: at as u32, len: line.len() as u32, ..Entry::ZERO };
         count += 1;
         at += line.len() + 1;
     }
@@ -252,21 +255,23 @@ pub fn read(pid: Option<i32>) -> Result<Snapshot, Errno> {
     // the one made here lives in the Snapshot, which clears IN_USE when
     // it goes (and on the error paths, below).
     let (text, entries) = unsafe { (&mut *core::ptr::addr_of_mut!(TEXT), &mut *core::ptr::addr_of_mut!(ENTRIES)) };
-    let filled = (|| {
-        let file = super::raw::open_cloexec(crate::kernel::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, OFlags::RDONLY)?;
-        let n = crate::kernel::raw::read_full(rustix::fd::AsFd::as_fd(&file), text)?;
-        if n == text.len() {
-            return Err(Errno::FBIG);
-        }
-        Ok((n, index(&text[..n], entries)?))
-    })();
-    match filled {
-        Ok((n, count)) => Ok(Snapshot(Table { text: &text[..n], entries: &mut entries[..count] })),
+    match fill(pid, text, entries) {
+        Ok(table) => Ok(Snapshot(table)),
         Err(e) => {
             IN_USE.store(false, Ordering::Release);
             Err(e)
         }
     }
+}
+
+/// [`read`]'s reading and indexing, into the static buffers.
+fn fill(pid: Option<i32>, text: &'static mut [u8], entries: &'static mut [Entry]) -> Result<Table<'static>, Errno> {
+    let text = super::procfs::read_file(super::procfs::proc_file(pid, b"/mountinfo").as_cstr()?, text)?;
+    if text.len() == BUFFER {
+        return Err(Errno::FBIG);
+    }
+    let count = index(text, entries)?;
+    Ok(Table { text, entries: entries.get_mut(..count).unwrap_or_default() })
 }
 
 impl<'t> Table<'t> {
@@ -278,8 +283,8 @@ impl<'t> Table<'t> {
     /// The mount of entry `i` (checked when indexed).
     pub fn mount(&self, i: usize) -> Option<Mount<'t>> {
         let text: &'t [u8] = self.text;
-        let rest = text.get(self.entries.get(i)?.at as usize..)?;
-        parse(rest.split_on(b'\n').next()?)
+        let e = self.entries.get(i)?;
+        parse(text.get(e.at as usize..)?.get(..e.len as usize)?)
     }
 
     /// The entry of mount `id`.
@@ -304,19 +309,24 @@ impl<'t> Table<'t> {
                 if e.visited || (pass == 0 && self.find(e.parent).is_some_and(|p| p != start)) {
                     continue;
                 }
-                self.entries[start].visited = true;
-                visit(self, start, None);
-                let mut at = start;
-                loop {
-                    let id = self.entries.get(at).map_or(0, |e| e.id);
-                    match self.entries.iter().position(|c| !c.visited && c.parent == id) {
-                        Some(child) => {
-                            self.entries[child].visited = true;
-                            visit(self, child, Some(at));
-                            at = child;
+                // One visit for the root and its descendants alike (each
+                // site cost a call).
+                let (mut at, mut from) = (start, None);
+                'visit: loop {
+                    if let Some(e) = self.entries.get_mut(at) {
+                        e.visited = true;
+                    }
+                    visit(self, at, from);
+                    loop {
+                        let id = self.entries.get(at).map_or(0, |e| e.id);
+                        match self.entries.iter().position(|c| !c.visited && c.parent == id) {
+                            Some(child) => {
+                                (at, from) = (child, Some(at));
+                                continue 'visit;
+                            }
+                            None if at == start => break 'visit,
+                            None => at = self.entries.get(at).and_then(|e| self.find(e.parent)).unwrap_or(start),
                         }
-                        None if at == start => break,
-                        None => at = self.entries.get(at).and_then(|e| self.find(e.parent)).unwrap_or(start),
                     }
                 }
             }

@@ -13,10 +13,10 @@ use super::switch_root::{mount, switch_root};
 use crate::base::error::{Context, Failure, Result};
 use crate::base::out::{Line, STDERR, set_verbosity, trace};
 use crate::base::text::Buf;
+use crate::kernel::procfs::read_file;
 use crate::kernel::{module, raw};
 use crate::plan::Argv;
 use core::ffi::{CStr, c_char};
-use core::mem::MaybeUninit;
 use linux_raw_sys::general as k;
 use rustix::fd::AsFd;
 use rustix::fs::{FileType, OFlags};
@@ -25,16 +25,19 @@ use rustix::io::Errno;
 /// Where the root is mounted before the switch (mkinitramfs makes it).
 const NEWROOT: &CStr = c"/root";
 
-/// How often the root device is looked for while waiting: 100 ms.
+/// How often the root device is looked for while waiting: 100 ms (in ns).
 const POLL_NS: i64 = 100_000_000;
 
-/// The API filesystems: type, mount point (the initramfs has it), flags,
-/// options.
-static API_MOUNTS: [(&CStr, &CStr, u32, &CStr); 4] = [
-    (c"proc", c"/proc", k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC, c""),
-    (c"sysfs", c"/sys", k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC, c""),
-    (c"devtmpfs", c"/dev", k::MS_NOSUID, c"mode=0755"),
-    (c"tmpfs", c"/run", k::MS_NOSUID | k::MS_NODEV, c"mode=0755"),
+/// The API filesystems: type, mount point (the initramfs has it) and
+/// options of each, packed (a table of C strings cost 48 bytes of pointers
+/// and lengths a mount), and their flags; statics of the bytes themselves,
+/// in setup's segment (build.rs).
+static API_MOUNTS: [u8; 69] = *b"proc\0/proc\0\0sysfs\0/sys\0\0devtmpfs\0/dev\0mode=0755\0tmpfs\0/run\0mode=0755\0";
+static API_FLAGS: [u32; 4] = [
+    k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC,
+    k::MS_NOSUID | k::MS_NODEV | k::MS_NOEXEC,
+    k::MS_NOSUID,
+    k::MS_NOSUID | k::MS_NODEV,
 ];
 
 /// Everything boot reads and builds, in one place that outlives the
@@ -54,7 +57,7 @@ struct Buffers {
     /// init=.
     init: Buf<4096>,
     /// The module's options for finit_module.
-    words: [u8; 4096],
+    words: Buf<4096>,
     /// `root=VALUE`, for messages.
     root: Buf<512>,
     /// The root device found: /dev/NAME.
@@ -76,7 +79,7 @@ static mut BUFFERS: Buffers = Buffers {
     path: Buf::new(),
     flags: Buf::new(),
     init: Buf::new(),
-    words: [0; 4096],
+    words: Buf::new(),
     root: Buf::new(),
     device: Buf::new(),
     fstype: Buf::new(),
@@ -105,25 +108,19 @@ fn give_up(f: Failure<'_>, envp: *const *const c_char) -> ! {
     // SAFETY: a null-terminated argv of one C string; envp is the kernel's.
     let _ = unsafe { raw::execve(c"/bin/sh", sh.as_ptr(), envp) };
     Line::new().str("nook: boot failed and there is no /bin/sh: powering off in 5 s").emit(STDERR);
-    sleep_ns(5_000_000_000);
+    sleep(5, 0);
     let _ = rustix::system::reboot(rustix::system::RebootCommand::PowerOff);
     // Not allowed to power off: PID 1 exits and the kernel panics, which
     // says so on the console too.
     raw::exit_group(crate::base::error::EXIT_SETUP)
 }
 
-fn sleep_ns(ns: i64) {
-    let t = rustix::time::Timespec { tv_sec: ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000 };
+/// Sleeps `sec` seconds and `nsec` nanoseconds (two numbers: one in ns
+/// was divided at run time).
+fn sleep(sec: i64, nsec: i64) {
+    let t = rustix::time::Timespec { tv_sec: sec, tv_nsec: nsec };
     // No signal to wait for: only the timeout ends it.
     let _ = raw::sigtimedwait(&raw::SigSet::empty(), Some(&t));
-}
-
-/// Reads file `path` into `buf`: its bytes (at most the buffer's length).
-#[inline(never)]
-fn read_file<'b>(path: &CStr, buf: &'b mut [u8]) -> core::result::Result<&'b [u8], Errno> {
-    let fd = crate::kernel::raw::open_cloexec(path, OFlags::RDONLY)?;
-    let n = raw::read_full(fd.as_fd(), buf)?;
-    Ok(buf.get(..n).unwrap_or(&[]))
 }
 
 /// Whether `device` names a block device. Out of line: find_device's two
@@ -138,7 +135,9 @@ fn is_block_device(device: &mut Buf<64>) -> bool {
 #[inline(never)]
 fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const c_char) -> Failure<'a> {
     let Buffers { cmdline, list, filesystems, head, path, flags, init, words, root, device, fstype, argv } = bufs;
-    for &(fs, target, flags, data) in &API_MOUNTS {
+    let mut names = crate::base::text::c_strings(&API_MOUNTS);
+    for flags in API_FLAGS {
+        let (Some(fs), Some(target), Some(data)) = (names.next(), names.next(), names.next()) else { break };
         trace(1, c"mount", target);
         if let Err(e) = mount(fs, target, fs, flags, Some(data)) {
             return Failure::new(c"mount", target, e);
@@ -148,14 +147,12 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
         Ok(text) => text,
         Err(e) => return Failure::new(c"read", c"/proc/cmdline", e),
     };
-    let parsed = Cmdline::parse(text);
-    let cmd = match &parsed {
-        Ok(cmd) => cmd,
-        Err(e) => {
-            let object = root.push(e.param.to_bytes()).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
-            return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
-        }
-    };
+    let mut line = Cmdline::EMPTY;
+    if let Err(e) = line.read(text) {
+        let object = root.push(e.param).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
+        return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
+    }
+    let cmd = &line;
     set_verbosity(verbose.max(cmd.verbose));
     if let Err(f) = load_modules(cmd, list, path, words) {
         return f;
@@ -188,23 +185,21 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
 }
 
 /// init's argv: INIT, then `args` (as /init, what the kernel passed:
-/// the words after `--` on its command line), at most MAX_INIT_ARGS.
+/// the words after `--` on its command line), at most MAX_INIT_ARGS. The
+/// slots after them stay null, as BUFFERS starts (boot fills it once): the
+/// last slot always ends the array.
 fn init_argv(init: &CStr, args: Argv, argv: &mut [*const c_char; MAX_INIT_ARGS + 2]) {
     argv[0] = init.as_ptr();
-    let mut n = 1;
-    for arg in args.iter().take(MAX_INIT_ARGS) {
-        argv[n] = arg.as_ptr();
-        n += 1;
+    for (slot, arg) in argv[1..=MAX_INIT_ARGS].iter_mut().zip(args.iter()) {
+        *slot = arg.as_ptr();
     }
-    argv[n] = core::ptr::null();
 }
 
 /// Loads each module of /etc/nook/modules, in order, with its options
 /// from the command line. A module that fails to load is one warning line
 /// and boot goes on (the root it was for will be missing, and say so); an
 /// already loaded one is no failure; a list that does not parse is.
-#[inline(never)]
-fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, words: &mut [u8]) -> Result<'a, ()> {
+fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, words: &mut Buf<4096>) -> Result<'a, ()> {
     let text = match read_file(c"/etc/nook/modules", list) {
         Ok(text) => text,
         Err(Errno::NOENT) => return Ok(()),
@@ -220,9 +215,10 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
             }
         };
         let Ok(file) = path.push(module.path).as_cstr() else { continue };
-        let len = cmd.write_module_options(module.name, &mut words[..4095]).unwrap_or(0);
-        words[len] = 0;
-        let params = CStr::from_bytes_until_nul(words).unwrap_or(c"");
+        words.clear();
+        cmd.write_module_options(module.name, words);
+        // Options longer than the buffer: none.
+        let params = words.as_cstr().unwrap_or(c"");
         trace(1, c"load module", file);
         let compressed = module.compression != modules::Compression::None;
         let loaded = crate::kernel::raw::open_cloexec(file, OFlags::RDONLY)
@@ -241,7 +237,6 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
 
 /// Looks for the root device until it appears or the wait is over (one
 /// line says what is awaited, once); its /dev path, or None.
-#[inline(never)]
 fn wait_for_root<'d>(
     cmd: &Cmdline,
     part: Option<&PartUuid>,
@@ -249,12 +244,13 @@ fn wait_for_root<'d>(
     device: &'d mut Buf<64>,
     head: &mut [u8; superblock::PROBE_LEN],
 ) -> Option<&'d CStr> {
-    let deadline = match cmd.wait() {
+    let wait = cmd.wait();
+    let deadline = match wait {
         Wait::Forever => u64::MAX,
         Wait::Seconds(s) => raw::monotonic_ns().saturating_add(u64::from(s) * 1_000_000_000),
     };
     let mut told = false;
-    let wanted = cmd.root?;
+    let wanted = cmd.root.as_ref()?;
     while !find_device(wanted, part, device, head) {
         if raw::monotonic_ns() >= deadline {
             return None;
@@ -263,47 +259,45 @@ fn wait_for_root<'d>(
             told = true;
             let mut line = Line::new();
             line.str("nook: waiting for ").user_bytes(root_text.to_bytes(), 600);
-            match cmd.wait() {
+            match wait {
                 Wait::Forever => line.str(" (rootwait)"),
                 Wait::Seconds(s) => line.str(" for up to ").dec(i64::from(s)).str(" s"),
             };
             line.emit(STDERR);
         }
-        sleep_ns(POLL_NS);
+        sleep(0, POLL_NS);
     }
     device.as_cstr().ok()
 }
 
 /// Whether the root device is there now; its /dev path in `device`.
 #[inline(never)]
-fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head: &mut [u8; superblock::PROBE_LEN]) -> bool {
+fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, head: &mut [u8; superblock::PROBE_LEN]) -> bool {
     device.clear();
-    if let Root::Path(path) = wanted {
+    if let &Root::Path(path) = wanted {
         device.push(path);
         return is_block_device(device);
     }
     let Ok(dir) = crate::kernel::raw::open_cloexec(c"/sys/class/block", OFlags::RDONLY | OFlags::DIRECTORY) else {
         return false;
     };
-    let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.file_name().to_bytes();
+    super::switch_root::find_entry(dir.as_fd(), &mut |name| {
+        let name = name.to_bytes();
         if name.first() == Some(&b'.') {
-            continue;
+            return false;
         }
         device.clear();
         device.push(b"/dev/").push(name);
-        let Ok(dev) = device.as_cstr() else { continue };
-        let found = if let Root::Number { major, minor } = wanted {
+        let Ok(dev) = device.as_cstr() else { return false };
+        if let &Root::Number { major, minor } = wanted {
             rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
         } else {
-            let Ok(bytes) = read_file(dev, head) else { continue };
-            match (wanted, part) {
+            let Ok(bytes) = read_file(dev, head) else { return false };
+            match (*wanted, part) {
                 // A partition of the disk: the kernel's names are vda1, but
                 // nvme0n1p1 after a digit. (A partition read as a disk names
                 // no device that exists.)
-                (_, Some(part)) => match partition::locate(bytes, 512, part).or_else(|| partition::locate(bytes, 4096, part)) {
+                (_, Some(part)) => match [512, 4096].into_iter().find_map(|sector| partition::locate(bytes, sector, part)) {
                     Some(number) => {
                         if name.last().is_some_and(u8::is_ascii_digit) {
                             device.push(b"p");
@@ -313,16 +307,12 @@ fn find_device(wanted: Root, part: Option<&PartUuid>, device: &mut Buf<64>, head
                     }
                     None => false,
                 },
-                (Root::Uuid(text), _) => matches!(superblock::probe(bytes), Ok(Some(v)) if v.has_uuid(text)),
-                (Root::Label(text), _) => matches!(superblock::probe(bytes), Ok(Some(v)) if v.has_label(text)),
+                (Root::Uuid(text) | Root::Label(text), _) => matches!(superblock::probe(bytes),
+                    Ok(Some(v)) if if matches!(wanted, Root::Uuid(_)) { v.has_uuid(text) } else { v.has_label(text) }),
                 _ => false,
             }
-        };
-        if found {
-            return is_block_device(device);
         }
-    }
-    false
+    }) && is_block_device(device)
 }
 
 /// Mounts `dev` on /root: read-only unless `rw`, with `rootflags=`, as each

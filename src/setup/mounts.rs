@@ -47,23 +47,26 @@ setup_text!(LEGEND = "\nPeer groups: a mount or unmount on a peer happens on eve
 
 /// Shows the mount table `plan` asks for on stdout.
 pub fn show<'a>(plan: &MountsPlan<'a>) -> Result<'a, ()> {
+    // One failure site for both ways the table can be missing.
+    let (e, left) = match mountinfo::read(plan.pid.map(|p| p.0)) {
+        Ok(mut table) if !table.entries.is_empty() => {
+            let mut out = Writer::new(STDOUT);
+            render(&mut table, plan.all, plan.json, &mut out);
+            return out.finish().map_err(|e| Failure::new(c"write", c"stdout", e));
+        }
+        Ok(_) => (Errno::SRCH, Some(c"no mount table left: the process has exited")),
+        Err(e) => (e, None),
+    };
     let (step, object) = match plan.pid {
         Some((_, text)) => (c"read the mount table of process", text),
         None => (c"read", c"/proc/self/mountinfo"),
     };
-    let mut table = mountinfo::read(plan.pid.map(|p| p.0)).map_err(|e| {
-        Failure::new(step, object, e)
-            .hint_on(Errno::INVAL, Some(c"a line is not in the kernel's format"))
-            .hint_on(Errno::FBIG, Some(c"more than 1 MiB of mount table"))
-            .hint_on(Errno::TOOBIG, Some(c"more than 16384 mounts"))
-            .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { c"no such process" } else { c"no /proc here: mount one (nook --unshare-pid --proc /proc)" }))
-    })?;
-    if table.entries.is_empty() {
-        return Err(Failure::new(step, object, Errno::SRCH).hint(c"no mount table left: the process has exited"));
-    }
-    let mut out = Writer::new(STDOUT);
-    render(&mut table, plan.all, plan.json, &mut out);
-    out.finish().map_err(|e| Failure::new(c"write", c"stdout", e))
+    Err(Failure::new(step, object, e)
+        .hint_on(Errno::SRCH, left)
+        .hint_on(Errno::INVAL, Some(c"a line is not in the kernel's format"))
+        .hint_on(Errno::FBIG, Some(c"more than 1 MiB of mount table"))
+        .hint_on(Errno::TOOBIG, Some(c"more than 16384 mounts"))
+        .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { c"no such process" } else { c"no /proc here: mount one (nook --unshare-pid --proc /proc)" })))
 }
 
 /// The tree of `table` (or its JSON) into `out`.
@@ -97,11 +100,9 @@ fn tree(table: &mut Table, all: bool, out: &mut Writer) {
         let indent = 2 * depth.min(MAX_INDENT) as usize;
         out.spaces(indent);
         cell(out, &[m.target()], TARGET - indent, Cell::Padded);
-        out.byte(b' ');
         cell(out, &[m.fstype()], FSTYPE, Cell::Padded);
-        out.byte(b' ');
         cell(out, &source(m), SOURCE, Cell::Padded);
-        out.bytes(if read_only(m) { b" ro " } else { b" rw " });
+        out.bytes(if read_only(m) { b"ro " } else { b"rw " });
         cell(out, &[if m.optional.is_empty() { b"private" } else { m.optional }], PROPAGATION, Cell::Words);
         out.byte(b'\n');
     });
@@ -118,10 +119,11 @@ fn legend(table: &Table, out: &mut Writer) {
     loop {
         let mut group = u32::MAX;
         for e in table.entries.iter().filter(|e| e.mark) {
-            for g in [e.shared, e.master] {
-                if g > last && g < group {
-                    group = g;
-                }
+            if e.shared > last {
+                group = group.min(e.shared);
+            }
+            if e.master > last {
+                group = group.min(e.master);
             }
         }
         if group == u32::MAX {
@@ -172,7 +174,7 @@ fn read_only(m: &Mount) -> bool {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Cell {
-    /// Padded with spaces to its width.
+    /// Padded with spaces to its width, then the space between columns.
     Padded,
     /// The last of its line.
     Last,
@@ -209,7 +211,7 @@ fn cell(out: &mut Writer, parts: &[&[u8]], width: usize, kind: Cell) {
         at += w;
     });
     if kind == Cell::Padded {
-        out.spaces(width.saturating_sub(used));
+        out.spaces(width.saturating_sub(used) + 1);
     }
 }
 
@@ -222,10 +224,7 @@ fn json(table: &mut Table, all: bool, out: &mut Writer) {
                 out.bytes(b", \"children\": [");
             }
             Some(d) => {
-                out.byte(b'}');
-                for _ in depth..d {
-                    out.bytes(b"]}");
-                }
+                close(out, d - depth);
                 out.byte(b',');
             }
             None => {}
@@ -256,12 +255,17 @@ fn json(table: &mut Table, all: bool, out: &mut Writer) {
         out.byte(b'"');
     });
     if let Some(d) = open {
-        out.byte(b'}');
-        for _ in 0..d {
-            out.bytes(b"]}");
-        }
+        close(out, d);
     }
     out.bytes(b"\n]}\n");
+}
+
+/// Ends a filesystem's object and `levels` of the children around it.
+fn close(out: &mut Writer, levels: u16) {
+    out.byte(b'}');
+    for _ in 0..levels {
+        out.bytes(b"]}");
+    }
 }
 
 /// `before`, then the decoded bytes of `parts` as the inside of a JSON

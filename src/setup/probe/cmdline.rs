@@ -28,7 +28,8 @@
 //!
 //! Every other word is the kernel's (console=, panic=, ...) and is ignored.
 
-use crate::base::text::SplitOn;
+use crate::base::text::{Buffer, SplitOn};
+use core::mem::MaybeUninit;
 use super::modules::name_eq;
 use crate::base::words::Words as Table;
 use core::ffi::CStr;
@@ -97,52 +98,60 @@ fn skip_spaces(mut text: &[u8]) -> &[u8] {
 /// kernel writes NULs into the line to cut it; here the same cuts are
 /// subslices.
 pub fn next_word(text: &[u8]) -> Option<(Word<'_>, &[u8])> {
-    let text = skip_spaces(text);
-    if text.is_empty() {
-        return None;
-    }
+    let mut rest = text;
+    let word = take_word(&mut rest)?;
+    Some((word, rest))
+}
+
+/// [`next_word`] in place: the first word of `*line`, which then holds
+/// the text after it (one slice fewer to hand back than a pair).
+pub fn take_word<'a>(line: &mut &'a [u8]) -> Option<Word<'a>> {
+    let text = skip_spaces(line);
     // A word that starts with a quote is quoted whole: the quote is skipped
     // and a quote at its end dropped.
-    let quoted = text[0] == b'"';
-    let body = if quoted { &text[1..] } else { text };
+    let quoted = *text.first()? == b'"';
+    let body = text.get(usize::from(quoted)..).unwrap_or(&[]);
     let mut in_quote = quoted;
     // The first `=`; as in the kernel, one at index 0 does not count
     // (`equals == 0` means "none yet").
     let mut equals = 0;
-    let mut end = 0;
-    while end < body.len() {
-        let b = body[end];
+    let mut end = body.len();
+    for (i, &b) in body.iter().enumerate() {
         if is_space(b) && !in_quote {
+            end = i;
             break;
         }
         if equals == 0 && b == b'=' {
-            equals = end;
+            equals = i;
         }
         if b == b'"' {
             in_quote = !in_quote;
         }
-        end += 1;
     }
-    let ends_in_quote = end > 0 && body[end - 1] == b'"';
-    let (param, value) = if equals == 0 {
-        let param_end = if quoted && ends_in_quote { end - 1 } else { end };
-        (&body[..param_end], None)
-    } else {
-        // A value that starts with a quote loses it, and the word's last
-        // quote with it; so does the value of a word quoted whole.
-        let mut start = equals + 1;
-        let value_quoted = start < end && body[start] == b'"';
-        if value_quoted {
-            start += 1;
-        }
-        let mut value_end = if (value_quoted || quoted) && ends_in_quote { end - 1 } else { end };
-        if value_end < start {
-            value_end = start;
-        }
-        (&body[..equals], Some(&body[start..value_end]))
-    };
-    let raw = &text[..usize::from(quoted) + end];
-    Some((Word { raw, param, value }, &body[end..]))
+    let (word, rest) = body.split_at(end);
+    // The param before an `=` (none without one), and the text after it
+    // (the whole word without one), which loses the word's last quote when
+    // the word is quoted whole; a value that starts with a quote loses it,
+    // and the last quote with it.
+    // (One strip for both: a site each took 24 bytes more.)
+    let (mut tail, mut strip) = (word, quoted);
+    if equals != 0 {
+        let value = word.get(equals + 1..).unwrap_or(&[]);
+        let unquoted = value.strip_prefix(b"\"");
+        (tail, strip) = (unquoted.unwrap_or(value), strip || unquoted.is_some());
+    }
+    if strip {
+        tail = strip_last_quote(tail);
+    }
+    let (param, value) = if equals == 0 { (tail, None) } else { (word.get(..equals).unwrap_or(&[]), Some(tail)) };
+    let raw = text.get(..text.len() - rest.len()).unwrap_or(text);
+    *line = rest;
+    Some(Word { raw, param, value })
+}
+
+/// `text` without the quote it ends with, if it does.
+fn strip_last_quote(text: &[u8]) -> &[u8] {
+    text.strip_suffix(b"\"").unwrap_or(text)
 }
 
 /// The words of `text`, in order.
@@ -160,9 +169,7 @@ impl<'a> Iterator for Words<'a> {
     type Item = Word<'a>;
 
     fn next(&mut self) -> Option<Word<'a>> {
-        let (word, rest) = next_word(self.rest)?;
-        self.rest = rest;
-        Some(word)
+        take_word(&mut self.rest)
     }
 }
 
@@ -195,7 +202,7 @@ pub enum Wait {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error<'a> {
     /// The parameter, as written before its `=` (`root`, `rootdelay`, ...).
-    pub param: &'static CStr,
+    pub param: &'a [u8],
     /// The value (or the whole word) that is wrong.
     pub value: &'a [u8],
     /// What the parameter takes (a C string: it is the hint of nook's
@@ -248,6 +255,7 @@ const PARAMS: Table<Param> = crate::base::words::words![
 const ROOT_PREFIXES: Table<u8> = crate::base::words::words!["UUID=" => 0, "LABEL=" => 1, "PARTUUID=" => 2];
 
 /// `root=`'s value, or what it should have been.
+#[inline(never)]
 fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
     if let Some(eq) = value.iter().position(|&b| b == b'=')
         && let Some(kind) = ROOT_PREFIXES.find(&value[..=eq])
@@ -292,28 +300,43 @@ impl<'a> Cmdline<'a> {
     /// Parses a command line (the contents of /proc/cmdline; anything from
     /// a NUL on is ignored).
     pub fn parse(text: &'a [u8]) -> Result<Cmdline<'a>, Error<'a>> {
+        let mut line = Cmdline::EMPTY;
+        line.read(text).map(|()| line)
+    }
+
+    /// A line without a word: no root, read-only, and the default wait.
+    pub const EMPTY: Cmdline<'static> = Cmdline {
+        root: None,
+        root_text: &[],
+        fstype: None,
+        flags: None,
+        read_only: true,
+        rootwait: None,
+        rootdelay: None,
+        init: None,
+        verbose: 0,
+        params: &[],
+        init_args: &[],
+    };
+
+    /// Reads command line `text` into `self` (filled in place: built in
+    /// locals and copied out, each parameter cost a store and a load more),
+    /// which starts as [`Cmdline::EMPTY`]; anything from a NUL on is ignored.
+    #[inline(never)]
+    pub fn read(&mut self, text: &'a [u8]) -> Result<(), Error<'a>> {
         let text = match text.iter().position(|&b| b == 0) {
             Some(nul) => &text[..nul],
             None => text,
         };
-        let mut line = Cmdline {
-            root: None,
-            root_text: &[],
-            fstype: None,
-            flags: None,
-            read_only: true,
-            rootwait: None,
-            rootdelay: None,
-            init: None,
-            verbose: 0,
-            params: text,
-            init_args: &[],
-        };
+        let line = self;
+        line.params = text;
         let mut rest = text;
-        while let Some((word, after)) = next_word(rest) {
+        loop {
             let before = rest;
-            rest = after;
-            let Some((param, kind)) = PARAMS.find_named(word.param) else { continue };
+            let Some(word) = take_word(&mut rest) else { break };
+            let after = rest;
+            let Some(kind) = PARAMS.find(word.param) else { continue };
+            let param = word.param;
             let value = word.value.unwrap_or(&[]);
             // What is wrong with the word, if anything.
             let expected: &'static CStr = match (kind, word.value) {
@@ -382,7 +405,7 @@ impl<'a> Cmdline<'a> {
             };
             return Err(Error { param, value, expected });
         }
-        Ok(line)
+        Ok(())
     }
 
     /// How long to wait for the root device: forever or as long as
@@ -416,20 +439,16 @@ impl<'a> Cmdline<'a> {
         ModuleOptions { words: words(self.params), module }
     }
 
-    /// Writes the options for `module` into `out`, joined by spaces, as
-    /// finit_module's parameter string; returns the length, or None when
-    /// `out` is too short.
-    pub fn write_module_options(&self, module: &[u8], out: &mut [u8]) -> Option<usize> {
-        let mut len = 0;
+    /// Appends the options for `module` to `out`, joined by spaces, as
+    /// finit_module's parameter string (an `out` too short for them is
+    /// marked overflowed, as [`Buffer::push`] does).
+    pub fn write_module_options(&self, module: &[u8], out: &mut Buffer<[MaybeUninit<u8>]>) {
         for option in self.module_options(module) {
-            if len > 0 {
-                *out.get_mut(len)? = b' ';
-                len += 1;
+            if !out.is_empty() {
+                out.push(b" ");
             }
-            out.get_mut(len..len + option.len())?.copy_from_slice(option);
-            len += option.len();
+            out.push(option);
         }
-        Some(len)
     }
 
     /// True when `modprobe.blacklist=` (which modprobe honours) or
@@ -454,6 +473,7 @@ pub struct ModuleOptions<'a, 'm> {
 impl<'a> Iterator for ModuleOptions<'a, '_> {
     type Item = &'a [u8];
 
+    #[inline(never)]
     fn next(&mut self) -> Option<&'a [u8]> {
         for word in self.words.by_ref() {
             if let Some((name, option)) = module_option(word.raw)

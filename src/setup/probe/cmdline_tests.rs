@@ -1,4 +1,5 @@
 use super::*;
+use crate::base::text::Buf;
 
 /// The words of a line as (param, value) pairs of strings.
 fn split(text: &str) -> Vec<(String, Option<String>)> {
@@ -125,7 +126,7 @@ fn root_takes_each_form_and_the_last_root_wins() {
 fn a_root_that_names_nothing_is_a_clear_error() {
     for bad in ["root=", "root=UUID=", "root=LABEL=", "root=PARTUUID=", "root=/dev/"] {
         let e = error(bad);
-        assert_eq!(e.param.to_str().unwrap(), "root", "{bad}");
+        assert_eq!(std::str::from_utf8(e.param).unwrap(), "root", "{bad}");
         assert!(!e.expected.is_empty());
     }
     let e = error("root=sda1");
@@ -158,8 +159,8 @@ fn waiting_follows_rootwait_then_rootdelay_then_the_default() {
         let e = error(bad);
         assert_eq!(e.expected.to_str().unwrap(), "a number of seconds", "{bad}");
     }
-    assert_eq!(error("rootdelay=ten").param.to_str().unwrap(), "rootdelay");
-    assert_eq!(error("rootwait=ten").param.to_str().unwrap(), "rootwait");
+    assert_eq!(error("rootdelay=ten").param, b"rootdelay");
+    assert_eq!(error("rootwait=ten").param, b"rootwait");
 }
 
 #[test]
@@ -168,7 +169,7 @@ fn rootfstype_is_a_list_of_types_to_try_in_order() {
     let types: Vec<_> = line.fstypes().collect();
     assert_eq!(types, [&b"xfs"[..], b"ext4"]);
     assert_eq!(parse("rootfstype=btrfs").fstypes().collect::<Vec<_>>(), [&b"btrfs"[..]]);
-    assert_eq!(error("rootfstype=").param.to_str().unwrap(), "rootfstype");
+    assert_eq!(error("rootfstype=").param, b"rootfstype");
     assert_eq!(parse("rootflags=").flags, Some(&b""[..]));
     assert_eq!(parse(r#"rootflags="subvol=@ root,compress=zstd""#).flags, Some(&b"subvol=@ root,compress=zstd"[..]));
 }
@@ -188,7 +189,7 @@ fn init_and_its_arguments_after_the_dashes() {
         })
         .collect();
     assert_eq!(args, ["-c", "echo hi", "x=a b", "root=/dev/sdb", "--"]);
-    assert_eq!(error("init=").param.to_str().unwrap(), "init");
+    assert_eq!(error("init=").param, b"init");
     // A quoted `"--"` ends the parameters too, as in parse_args.
     assert_eq!(parse(r#"a "--" ro=x rw"#).init_args().count(), 2);
     assert!(parse(r#"rw "--" ro"#).init_args().count() == 1 && !parse(r#"rw "--" ro"#).read_only);
@@ -213,7 +214,7 @@ fn nook_verbose_takes_a_level_up_to_3() {
     assert_eq!(parse("nook.verbose=3").verbose, 3);
     assert_eq!(parse("nook.verbose=2 nook.verbose").verbose, 1);
     let e = error("nook.verbose=4");
-    assert_eq!((e.param.to_str().unwrap(), e.value), ("nook.verbose", &b"4"[..]));
+    assert_eq!((std::str::from_utf8(e.param).unwrap(), e.value), ("nook.verbose", &b"4"[..]));
     assert_eq!(error("nook.verbose=yes").expected.to_str().unwrap(), "a level from 0 to 3");
 }
 
@@ -252,12 +253,15 @@ fn words_that_libkmod_ignores_are_no_module_s_options() {
 #[test]
 fn module_options_join_into_finit_module_s_parameter_string() {
     let line = parse(r#"virtio_blk.a=1 console=ttyS0 virtio_blk.b="x y" virtio_blk.c"#);
-    let mut out = [0u8; 64];
-    let len = line.write_module_options(b"virtio_blk", &mut out).unwrap();
-    assert_eq!(&out[..len], br#"a=1 b="x y" c"#);
-    assert_eq!(line.write_module_options(b"ext4", &mut out), Some(0));
-    assert_eq!(line.write_module_options(b"virtio_blk", &mut [0u8; 12]), None);
-    assert_eq!(line.write_module_options(b"virtio_blk", &mut [0u8; 13]), Some(13));
+    let written = |module: &[u8], out: &mut Buffer<[MaybeUninit<u8>]>| {
+        line.write_module_options(module, out);
+        out.as_cstr().ok().map(|c| c.to_bytes().to_vec())
+    };
+    assert_eq!(written(b"virtio_blk", &mut Buf::<64>::new()).unwrap(), br#"a=1 b="x y" c"#);
+    assert_eq!(written(b"ext4", &mut Buf::<64>::new()).unwrap(), b"");
+    // 13 bytes: a buffer of 13 keeps one for the NUL.
+    assert_eq!(written(b"virtio_blk", &mut Buf::<13>::new()), None);
+    assert_eq!(written(b"virtio_blk", &mut Buf::<14>::new()).map(|w| w.len()), Some(13));
 }
 
 #[test]

@@ -65,20 +65,9 @@ pub(crate) fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> 
     Some(out)
 }
 
-/// A decimal number that fits in u32: digits only, no sign, no spaces.
-pub(crate) fn parse_u32(text: &[u8]) -> Option<u32> {
-    if text.is_empty() {
-        return None;
-    }
-    let mut n: u32 = 0;
-    for &b in text {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
-    }
-    Some(n)
-}
+/// A decimal number that fits in u32: digits only, no sign, no spaces
+/// (base::num's reader).
+pub(crate) use crate::base::num::parse_u32;
 
 /// The value of one ASCII hex digit, either case.
 pub(crate) fn hex_digit(b: u8) -> Option<u8> {

@@ -22,7 +22,7 @@
 //! are checked as the kernel checks them (signature, CRC32s, entry size,
 //! the header's own LBA); the backup table at the disk's end is not read.
 
-use super::{array, hex_digit, le32, le64, uuid};
+use super::{array, le32, le64, uuid};
 
 /// A partition UUID as `root=PARTUUID=` writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,18 +39,13 @@ impl PartUuid {
         if let Some(guid) = uuid::parse(text) {
             return Some(PartUuid::Gpt(guid));
         }
-        let (signature, number) = match text {
-            [sig @ .., b'-', n1, n2] if sig.len() == 8 => (sig, [*n1, *n2]),
-            _ => return None,
-        };
-        let mut value: u32 = 0;
-        for &b in signature {
-            value = (value << 4) | u32::from(hex_digit(b)?);
-        }
-        let number = u32::from(hex_digit(number[0])? << 4 | hex_digit(number[1])?);
+        let mut mbr = [0u8; 5];
+        uuid::parse_hex(text, 1 << 8, &mut mbr)?;
+        let [a, b, c, d, number] = mbr;
         if number == 0 {
             return None;
         }
+        let (value, number) = (u32::from_be_bytes([a, b, c, d]), u32::from(number));
         Some(PartUuid::Mbr { signature: value, number })
     }
 }

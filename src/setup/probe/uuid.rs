@@ -41,32 +41,44 @@ pub fn format_guid(bytes: &[u8; 16]) -> [u8; TEXT_LEN] {
 /// its own inverse): the first group of 4 bytes and the next two groups of
 /// 2 are reversed, the last 8 bytes stay.
 pub fn swap_guid(bytes: &[u8; 16]) -> [u8; 16] {
-    let mut out = *bytes;
-    out[..4].reverse();
-    out[4..6].reverse();
-    out[6..8].reverse();
-    out
+    // As one number, each group swapped where it lies (a u128's
+    // swap_bytes puts a group's bytes at the top): a few shifts, where three
+    // reversals were loops (and this spelling measured 16 bytes smaller
+    // than swapping each group as a u32 and u16).
+    let n = u128::from_be_bytes(*bytes);
+    let groups = u128::from((n >> 96) as u32).swap_bytes()
+        | u128::from((n >> 80) as u16).swap_bytes() >> 32
+        | u128::from((n >> 64) as u16).swap_bytes() >> 48;
+    (groups | n & u128::from(u64::MAX)).to_be_bytes()
 }
 
 /// The 16 bytes (in text order) of a UUID's text form: exactly 8-4-4-4-12
 /// hex digits of either case, or None.
 pub fn parse(text: &[u8]) -> Option<[u8; 16]> {
-    if text.len() != TEXT_LEN {
-        return None;
-    }
     let mut bytes = [0u8; 16];
+    parse_hex(text, 1 << 8 | 1 << 13 | 1 << 18 | 1 << 23, &mut bytes)?;
+    Some(bytes)
+}
+
+/// Fills `out` with the bytes `text` spells, two hex digits of either case
+/// a byte, with a dash at each offset whose bit is set in `dashes` and
+/// nowhere else; None for any other text. The UUIDs' reader and the MBR's
+/// `SSSSSSSS-NN`.
+#[inline(never)]
+pub fn parse_hex(text: &[u8], dashes: u64, out: &mut [u8]) -> Option<()> {
     let mut at = 0;
-    for byte in &mut bytes {
-        if DASHES.contains(&at) {
-            if text[at] != b'-' {
+    for byte in out {
+        if dashes >> at & 1 != 0 {
+            if *text.get(at)? != b'-' {
                 return None;
             }
             at += 1;
         }
-        *byte = (super::hex_digit(text[at])? << 4) | super::hex_digit(text[at + 1])?;
+        *byte = (super::hex_digit(*text.get(at)?)? << 4) | super::hex_digit(*text.get(at + 1)?)?;
         at += 2;
     }
-    Some(bytes)
+    // Nothing after the last byte.
+    (at == text.len()).then_some(())
 }
 
 /// True when a UUID was set: blkid reports no UUID for one of all zeros.
