@@ -31,7 +31,8 @@ use rustix::io::Errno;
 
 /// The target's environment, read from /proc/PID/environ (in .bss: its
 /// pages are touched only as far as the environment reaches).
-static mut ENVIRON: [u8; 256 * 1024] = [0; 256 * 1024];
+static mut ENVIRON: [u8; ENVIRON_LEN] = [0; ENVIRON_LEN];
+const ENVIRON_LEN: usize = 256 * 1024;
 
 
 /// Room for the caller's NOOK_* variables across the re-exec (see
@@ -123,8 +124,8 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
     let environ = unsafe { &mut *core::ptr::addr_of_mut!(ENVIRON) };
-    let env_len = read_proc(pid, b"environ", environ).map_err(|e| gone(c"read environment of", pid_text, e))?;
-    if env_len == environ.len() {
+    let environ = read_proc(pid, b"environ", environ).map_err(|e| gone(c"read environment of", pid_text, e))?;
+    if environ.len() == ENVIRON_LEN {
         return Err(Failure::new(c"read environment of", pid_text, Errno::TOOBIG));
     }
     let root = open_proc_dir(pid, b"root").map_err(|e| gone(c"open root of", pid_text, e))?;
@@ -149,7 +150,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     drop((root, cwd, pidfd));
 
     let mut pointers: heapless::Vec<*const c_char, { MAX_ENV + 1 }> = heapless::Vec::new();
-    for entry in environ[..env_len].split_inclusive(|&b| b == 0).filter(|e| e.len() > 1 && e.ends_with(b"\0")) {
+    for entry in environ.split_inclusive(|&b| b == 0).filter(|e| e.len() > 1 && e.ends_with(b"\0")) {
         pointers.push(entry.as_ptr() as *const c_char).map_err(|_| Failure::new(c"read environment of", pid_text, Errno::TOOBIG))?;
     }
     let count = pointers.len();
@@ -207,8 +208,8 @@ fn container_of(pid: i32) -> Option<i32> {
     let mut entry = Buf::<48>::new();
     entry.push(b"task/").dec(pid as u64).push(b"/children");
     let mut children = [0u8; 1024];
-    let n = read_proc(pid, entry.as_bytes(), &mut children).ok()?;
-    children[..n]
+    read_proc(pid, entry.as_bytes(), &mut children)
+        .ok()?
         .split_on(b' ')
         .filter_map(|word| crate::base::num::parse_number(word, 10))
         .map(|child| child as i32)
@@ -248,16 +249,14 @@ fn join(pidfd: &OwnedFd, pid: i32, flags: u32) -> core::result::Result<(), Errno
 /// from /proc/PID/status and its maps (both in the caller's terms).
 fn target_ids(pid: i32) -> Option<(u32, u32)> {
     let mut status = [0u8; 4096];
-    let n = read_proc(pid, b"status", &mut status).ok()?;
-    let status = &status[..n];
+    let status = read_proc(pid, b"status", &mut status).ok()?;
     let effective = |key: &[u8]| {
         let line = status.split_on(b'\n').find(|l| l.starts_with(key))?;
         line[key.len()..].split_on(b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::base::num::parse_number(f, 10))
     };
     let inside = |map: &[u8], outside: u64| {
         let mut buf = [0u8; 2048];
-        let n = read_proc(pid, map, &mut buf).ok()?;
-        buf[..n].split_on(b'\n').find_map(|line| {
+        read_proc(pid, map, &mut buf).ok()?.split_on(b'\n').find_map(|line| {
             let mut f = line.split_on(b' ').filter(|f| !f.is_empty()).map(|f| crate::base::num::parse_number(f, 10));
             let (first, lower, count) = (f.next()??, f.next()??, f.next()??);
             (outside >= lower && outside - lower < count).then(|| (first + outside - lower) as u32)
@@ -297,8 +296,10 @@ fn open_proc_dir(pid: i32, entry: &[u8]) -> core::result::Result<OwnedFd, Errno>
     open_proc(pid, entry, OFlags::PATH | OFlags::DIRECTORY)
 }
 
-/// Reads a whole /proc/PID file into `buf`; returns its length.
-fn read_proc(pid: i32, entry: &[u8], buf: &mut [u8]) -> core::result::Result<usize, Errno> {
+/// Reads a whole /proc/PID file into `buf`; returns the part read (one
+/// checked slice here rather than one at each caller).
+fn read_proc<'b>(pid: i32, entry: &[u8], buf: &'b mut [u8]) -> core::result::Result<&'b [u8], Errno> {
     let fd = open_proc(pid, entry, OFlags::RDONLY)?;
-    raw::read_full(fd.as_fd(), buf)
+    let n = raw::read_full(fd.as_fd(), buf)?;
+    Ok(buf.get(..n).unwrap_or_default())
 }
