@@ -97,18 +97,18 @@ impl Maps {
         if uid_tool {
             run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
         } else {
-            write_map(proc_file(pid, b"/uid_map").as_cstr().at(c"write", c"uid_map")?, &self.uid, c"uid_map")?;
+            write_map(pid, &self.uid, c"uid_map")?;
         }
         // setgroups must be settled before gid_map is written.
         // newgidmap decides "allow" itself; "deny" must come first.
         if let Some(allow) = self.setgroups.filter(|&allow| !(allow && gid_tool)) {
             let word: &[u8] = if allow { b"allow" } else { b"deny" };
-            write_file(proc_file(pid, b"/setgroups").as_cstr().at(c"write", c"setgroups")?, word).at(c"write", c"setgroups")?;
+            write_proc(pid, c"setgroups", word).at(c"write", c"setgroups")?;
         }
         if gid_tool {
             run_map_tool(c"newgidmap", pid.unwrap_or(0), &self.gid)
         } else {
-            write_map(proc_file(pid, b"/gid_map").as_cstr().at(c"write", c"gid_map")?, &self.gid, c"gid_map")
+            write_map(pid, &self.gid, c"gid_map")
         }
     }
 
@@ -163,12 +163,13 @@ impl Maps {
 /// made the frame reach one stack page deeper, a page fault on every launch.
 const MAP_TEXT_BYTES: usize = MAX_ID_RANGES * (3 * 10 + 3);
 
-fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static CStr) -> Result<'a, ()> {
+/// Writes `map` to /proc/PID/`what` (`uid_map`, `gid_map`).
+fn write_map<'a>(pid: Option<i32>, map: &[IdRange], what: &'static CStr) -> Result<'a, ()> {
     let mut text = Buf::<MAP_TEXT_BYTES>::new();
     for r in map {
         text.dec(r.inside as u64).push(b" ").dec(r.outside as u64).push(b" ").dec(r.count as u64).push(b"\n");
     }
-    write_file(path, text.as_bytes()).map_err(|e| {
+    write_proc(pid, what, text.as_bytes()).map_err(|e| {
         Failure::new(c"write", what, e).hint_if(
             e == Errno::PERM,
             c"other ids need privilege, or ranges in /etc/subuid and /etc/subgid",
@@ -176,8 +177,11 @@ fn write_map<'a>(path: &CStr, map: &[IdRange], what: &'static CStr) -> Result<'a
     })
 }
 
-fn write_file(path: &CStr, data: &[u8]) -> core::result::Result<(), Errno> {
-    write_file_at(rustix::fs::CWD, path, data)
+/// Writes /proc/PID/`leaf` ("self" when None).
+fn write_proc(pid: Option<i32>, leaf: &CStr, data: &[u8]) -> core::result::Result<(), Errno> {
+    let mut path = proc_file(pid, b"/");
+    path.push(leaf.to_bytes());
+    write_file_at(rustix::fs::CWD, path.as_cstr()?, data)
 }
 
 /// Writes a /proc file (relative to `dir`) in the one write these files take.
