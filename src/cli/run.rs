@@ -184,10 +184,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 set_once(&mut plan.keep_old_root, v, arg)?;
             }
             Opt::RoRoot => plan.ro_root = true,
-            Opt::Bind(kind, optional) => {
+            Opt::Bind(..) | Opt::Symlink => {
                 let src = cur.path()?;
                 let dest = cur.dest()?;
-                push(plan, arg, Op::Bind { src, dest, kind, optional })?;
+                let op = match opt {
+                    Opt::Bind(kind, optional) => Op::Bind { src, dest, kind, optional },
+                    _ => Op::Symlink { target: src, link: dest },
+                };
+                push(plan, arg, op)?;
             }
             Opt::Size => {
                 let v = cur.value()?;
@@ -207,18 +211,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 pending = Pending::default();
                 push(plan, arg, op)?;
             }
-            Opt::Symlink => {
-                let target = cur.path()?;
-                let link = cur.dest()?;
-                push(plan, arg, Op::Symlink { target, link })?;
-            }
-            Opt::RemountRo => {
+            Opt::RemountRo | Opt::Make(_) => {
                 let dest = cur.absolute()?;
-                push(plan, arg, Op::RemountRo { dest })?;
-            }
-            Opt::Make(kind) => {
-                let dest = cur.absolute()?;
-                push(plan, arg, Op::Make { dest, kind })?;
+                let op = match opt {
+                    Opt::Make(kind) => Op::Make { dest, kind },
+                    _ => Op::RemountRo { dest },
+                };
+                push(plan, arg, op)?;
             }
             Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
             Opt::UnsharePid => plan.pid_ns = true,
