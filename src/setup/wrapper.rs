@@ -68,11 +68,10 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
         // Every writer is gone by now: one byte means failure, EOF success.
         if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
             let mut line = crate::base::text::Buf::<40>::new();
-            if bwrap_layout() {
-                line.push(b"{ \"exit-code\": ").dec(status as u64).push(b" }\n");
-            } else {
-                line.push(b"{\"exit-code\": ").dec(status as u64).push(b"}\n");
-            }
+            // bwrap's has spaces inside the braces.
+            let (open, close): (&[u8], &[u8]) =
+                if bwrap_layout() { (b"{ \"exit-code\": ", b" }\n") } else { (b"{\"exit-code\": ", b"}\n") };
+            line.push(open).dec(status as u64).push(close);
             // PROGRAM has run: from here nook only warns.
             if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
                 Failure::new(c"write", c"--json-status-fd", e).report();
