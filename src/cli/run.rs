@@ -135,7 +135,17 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             }
             Opt::Version => return Err(Failure::option(arg, c"must come first")),
             Opt::Pid => return Err(Failure::option(arg, c"belongs to nook enter")),
-            Opt::UnshareUser => plan.user.requested = true,
+            // The options that only switch something on.
+            Opt::UnshareUser | Opt::RoRoot | Opt::UnsharePid | Opt::NoInit | Opt::DieWithParent | Opt::NewSession => {
+                *match opt {
+                    Opt::UnshareUser => &mut plan.user.requested,
+                    Opt::RoRoot => &mut plan.ro_root,
+                    Opt::UnsharePid => &mut plan.pid_ns,
+                    Opt::NoInit => &mut plan.no_init,
+                    Opt::DieWithParent => &mut plan.die_with_parent,
+                    _ => &mut plan.process.new_session,
+                } = true;
+            }
             Opt::MapRoot => {
                 set_once(&mut plan.user.map_user, 0, arg)?;
                 plan.user.requested = true;
@@ -183,7 +193,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 let v = cur.absolute()?;
                 set_once(&mut plan.keep_old_root, v, arg)?;
             }
-            Opt::RoRoot => plan.ro_root = true,
             Opt::Bind(..) | Opt::Symlink => {
                 let src = cur.path()?;
                 let dest = cur.dest()?;
@@ -220,7 +229,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 push(plan, arg, op)?;
             }
             Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
-            Opt::UnsharePid => plan.pid_ns = true,
             Opt::Proc | Opt::Dev | Opt::Sys | Opt::Mqueue => {
                 let dest = cur.dest()?;
                 let op = match opt {
@@ -231,8 +239,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 };
                 push(plan, arg, op)?;
             }
-            Opt::NoInit => plan.no_init = true,
-            Opt::DieWithParent => plan.die_with_parent = true,
             Opt::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             Opt::UnshareAll => {
                 plan.namespaces |= ALL_NAMESPACES;
@@ -245,7 +251,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 hostname(arg, v)?;
             }
             Opt::CapDrop | Opt::CapAdd => cap_option(&mut cur, arg, opt == Opt::CapAdd, plan.process.caps.get_or_insert_default())?,
-            Opt::NewSession => plan.process.new_session = true,
             Opt::Fd(kind) => {
                 let fd = open_fd(arg, cur.value()?)?;
                 set_once(fd_slot(plan, kind), fd, arg)?;
