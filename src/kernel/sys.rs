@@ -193,6 +193,18 @@ impl Linux {
     }
 }
 
+/// Where fd N leads, as a C string in `raw` itself: what a copy into a
+/// `Buf` of the same size gave (ENAMETOOLONG when it fills `raw`), without
+/// the second buffer.
+fn fd_link_cstr(fd: i32, raw: &mut [core::mem::MaybeUninit<u8>]) -> Result<&CStr> {
+    let n = fd_link(fd, raw)?.len();
+    let Some(end) = raw.get_mut(n) else { return Err(Errno::NAMETOOLONG) };
+    *end = core::mem::MaybeUninit::new(0);
+    // SAFETY: readlink wrote the first n bytes, none of them a NUL (a path
+    // has none), and the NUL after them was just written.
+    Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(raw.as_ptr().cast(), n + 1)) })
+}
+
 fn open_flags(how: Open) -> OFlags {
     match how {
         Open::Path => OFlags::PATH,
@@ -263,9 +275,7 @@ impl Sys for Linux {
             // and open_tree clones only mounts of our own: go by its path in
             // our copy of the tree, and only if it is the same device there.
             let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 256];
-            let path = fd_link(fd, &mut raw)?;
-            let mut path_buf = crate::base::text::Buf::<256>::new();
-            let path = path_buf.push(path).as_cstr()?;
+            let path = fd_link_cstr(fd, &mut raw)?;
             let same = match (rustix::fs::fstat(borrowed), rustix::fs::stat(path)) {
                 (Ok(a), Ok(b)) => a.st_rdev == b.st_rdev,
                 _ => false,
@@ -418,8 +428,7 @@ impl Sys for Linux {
     #[cfg(feature = "bwrap")]
     fn dup_fd(&mut self, fd: i32) -> Result<OwnedFd> {
         let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-        let mut path = crate::base::text::Buf::<4096>::new();
-        let path = path.push(fd_link(fd, &mut raw)?).as_cstr()?;
+        let path = fd_link_cstr(fd, &mut raw)?;
         let reopened = self.open_host(path, Open::Path)?;
         // SAFETY: only queried; the caller's fd stays the caller's.
         let given = rustix::fs::fstat(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) })?;
