@@ -52,8 +52,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
         sys.set_mount_attr(&bind, false, attr).at(c"set flags of device", host)?;
         // "null" of "/dev/null".
-        let file = sys.make_file(&dir, c_tail(host, 5), FILE_MODE).at(c"bind device into", dest)?;
-        sys.attach(&bind, &file).at(c"bind device into", dest)?;
+        sys.make_file(&dir, c_tail(host, 5), FILE_MODE).and_then(|file| sys.attach(&bind, &file)).at(c"bind device into", dest)?;
     }
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
@@ -72,14 +71,12 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
             .at(c"create tmpfs for shm in", dest)?;
         attach_in(sys, &dir, c"shm", &shm).at(c"mount shm in", dest)?;
     }
-    let pts = sys
-        .new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
+    sys.new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
+        .and_then(|pts| attach_in(sys, &dir, c"pts", &pts))
         .at(c"mount devpts in", dest)?;
-    attach_in(sys, &dir, c"pts", &pts).at(c"mount devpts in", dest)?;
     if let Some(tty) = tty {
         let bind = sys.clone_tree(Some(&tty), c"").at(c"bind terminal into", dest)?;
-        let console = sys.make_file(&dir, c"console", FILE_MODE).at(c"bind console into", dest)?;
-        sys.attach(&bind, &console).at(c"bind console into", dest)?;
+        sys.make_file(&dir, c"console", FILE_MODE).and_then(|console| sys.attach(&bind, &console)).at(c"bind console into", dest)?;
     }
     Ok(())
 }
