@@ -124,13 +124,15 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
         // ".": detaching it leaves only the new root.
         sys.detach(c".").at(c"detach old root", c"/")?;
     }
-    if plan.propagation == Propagation::Shared {
-        sys.change_propagation(c"/", P::SHARED).at(c"set propagation of", c"/")?;
-    }
-    // The empty root was unbindable only while the host's `/` was bound.
+    // The empty root was unbindable only while the host's `/` was bound
+    // (bwrap's, whose propagation is never shared: one call for both).
     #[cfg(feature = "bwrap")]
-    if plan.root.is_none() {
-        sys.change_propagation(c"/", P::PRIVATE).at(c"set propagation of", c"/")?;
+    let empty_root = plan.root.is_none();
+    #[cfg(not(feature = "bwrap"))]
+    let empty_root = false;
+    if plan.propagation == Propagation::Shared || empty_root {
+        let flag = if empty_root { P::PRIVATE } else { P::SHARED };
+        sys.change_propagation(c"/", flag).at(c"set propagation of", c"/")?;
     }
     match workdir_fd {
         Some(fd) => sys.enter_dir(&fd),
