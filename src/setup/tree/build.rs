@@ -30,7 +30,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     };
     if let Some(flag) = whole_tree {
         crate::base::out::trace(1, c"propagation", c"/ (recursive)");
-        sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
+        propagate(sys, flag | P::REC)?;
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");
     #[cfg(feature = "bwrap")]
@@ -132,7 +132,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     let empty_root = false;
     if plan.propagation == Propagation::Shared || empty_root {
         let flag = if empty_root { P::PRIVATE } else { P::SHARED };
-        sys.change_propagation(c"/", flag).at(c"set propagation of", c"/")?;
+        propagate(sys, flag)?;
     }
     match workdir_fd {
         Some(fd) => sys.enter_dir(&fd),
@@ -142,6 +142,13 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     // Belt and braces: nothing of the old root may stay reachable through
     // the working directory.
     sys.check_cwd().at(c"verify working directory", workdir)
+}
+
+/// The propagation of `/`: before the first mount and after the pivot,
+/// one failure site for both.
+#[inline(never)]
+fn propagate<'a, S: Sys>(sys: &mut S, flags: P) -> Result<'a, ()> {
+    sys.change_propagation(c"/", flags).at(c"set propagation of", c"/")
 }
 
 /// Makes slaves (non-recursively) of every mount on the canonical path of
