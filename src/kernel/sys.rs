@@ -410,11 +410,8 @@ impl Sys for Linux {
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
-        let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-        let got = fd_link(rustix::fd::AsRawFd::as_raw_fd(fd), &mut raw)?;
-        let n = got.len().min(buf.len());
-        buf[..n].copy_from_slice(&got[..n]);
-        Ok(n)
+        // Read straight into `buf`, not into a buffer of its own and copied.
+        rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?, buf)
     }
 
     #[cfg(feature = "bwrap")]
