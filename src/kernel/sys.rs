@@ -331,23 +331,26 @@ impl Sys for Linux {
 
     fn attach(&mut self, mount: &OwnedFd, dest: &OwnedFd) -> Result<()> {
         if self.legacy {
+            use crate::kernel::legacy;
             let handle = rustix::fd::AsRawFd::as_raw_fd(mount);
-            return match core::mem::replace(&mut self.pending, Pending::None) {
-                Pending::Filesystem { handle: h, fstype, mut data, flags } if h == handle => {
-                    crate::kernel::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())?;
-                    // As with fsmount, the handle becomes the new mount.
-                    crate::kernel::legacy::move_onto(crate::kernel::legacy::new_mount_on(dest.as_fd())?, mount)
+            // Used in place, then cleared (a move of it out copied its
+            // 256-byte options).
+            let attached = match &mut self.pending {
+                Pending::Filesystem { handle: h, fstype, data, flags } if *h == handle => {
+                    legacy::mount_filesystem(fstype, data, *flags, dest.as_fd())
+                        // As with fsmount, the handle becomes the new mount.
+                        .and_then(|()| legacy::move_onto(legacy::new_mount_on(dest.as_fd())?, mount))
                 }
-                Pending::Bind { handle: h, recursive, attr } if h == handle => {
-                    let mounted = crate::kernel::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
-                    crate::kernel::legacy::move_onto(mounted, mount)?;
-                    match attr {
-                        Some((recursive, attr)) => crate::kernel::legacy::set_attr(mount.as_fd(), recursive, &attr),
+                Pending::Bind { handle: h, recursive, attr } if *h == handle => {
+                    legacy::bind(mount.as_fd(), dest.as_fd(), *recursive).and_then(|mounted| legacy::move_onto(mounted, mount)).and_then(|()| match attr {
+                        Some((recursive, attr)) => legacy::set_attr(mount.as_fd(), *recursive, attr),
                         None => Ok(()),
-                    }
+                    })
                 }
                 _ => Err(Errno::INVAL),
             };
+            self.pending = Pending::None;
+            return attached;
         }
         let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
         rustix::mount::move_mount(mount, c"", dest, c"", flags)
