@@ -297,14 +297,16 @@ impl Sys for Linux {
 
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
         if self.legacy {
-            let mut data = crate::base::text::Buf::<256>::new();
-            for (i, (key, value)) in options.iter().enumerate() {
-                data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
-            }
             // Only a handle to pair with `attach`: the filesystem is made there.
             let handle = super::raw::open_cloexec(c"/", OFlags::PATH)?;
             let fd = rustix::fd::AsRawFd::as_raw_fd(&handle);
-            self.pending = Pending::Filesystem { handle: fd, fstype, data, flags: attrs };
+            // The options written in place (a Buf built apart was copied in).
+            self.pending = Pending::Filesystem { handle: fd, fstype, data: crate::base::text::Buf::new(), flags: attrs };
+            if let Pending::Filesystem { data, .. } = &mut self.pending {
+                for (i, (key, value)) in options.iter().enumerate() {
+                    data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
+                }
+            }
             return Ok(handle);
         }
         let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
