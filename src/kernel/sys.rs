@@ -193,6 +193,18 @@ impl Linux {
     }
 }
 
+/// Where fd N leads, as a C string in `raw` itself: what a copy into a
+/// `Buf` of the same size gave (ENAMETOOLONG when it fills `raw`), without
+/// the second buffer.
+fn fd_link_cstr(fd: i32, raw: &mut [core::mem::MaybeUninit<u8>]) -> Result<&CStr> {
+    let n = fd_link(fd, raw)?.len();
+    let Some(end) = raw.get_mut(n) else { return Err(Errno::NAMETOOLONG) };
+    *end = core::mem::MaybeUninit::new(0);
+    // SAFETY: readlink wrote the first n bytes, none of them a NUL (a path
+    // has none), and the NUL after them was just written.
+    Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(raw.as_ptr().cast(), n + 1)) })
+}
+
 fn open_flags(how: Open) -> OFlags {
     match how {
         Open::Path => OFlags::PATH,
@@ -263,9 +275,7 @@ impl Sys for Linux {
             // and open_tree clones only mounts of our own: go by its path in
             // our copy of the tree, and only if it is the same device there.
             let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 256];
-            let path = fd_link(fd, &mut raw)?;
-            let mut path_buf = crate::base::text::Buf::<256>::new();
-            let path = path_buf.push(path).as_cstr()?;
+            let path = fd_link_cstr(fd, &mut raw)?;
             let same = match (rustix::fs::fstat(borrowed), rustix::fs::stat(path)) {
                 (Ok(a), Ok(b)) => a.st_rdev == b.st_rdev,
                 _ => false,
@@ -287,14 +297,16 @@ impl Sys for Linux {
 
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
         if self.legacy {
-            let mut data = crate::base::text::Buf::<256>::new();
-            for (i, (key, value)) in options.iter().enumerate() {
-                data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
-            }
             // Only a handle to pair with `attach`: the filesystem is made there.
             let handle = super::raw::open_cloexec(c"/", OFlags::PATH)?;
             let fd = rustix::fd::AsRawFd::as_raw_fd(&handle);
-            self.pending = Pending::Filesystem { handle: fd, fstype, data, flags: attrs };
+            // The options written in place (a Buf built apart was copied in).
+            self.pending = Pending::Filesystem { handle: fd, fstype, data: crate::base::text::Buf::new(), flags: attrs };
+            if let Pending::Filesystem { data, .. } = &mut self.pending {
+                for (i, (key, value)) in options.iter().enumerate() {
+                    data.push(if i > 0 { b"," } else { b"" }).push(key.to_bytes()).push(b"=").push(value.to_bytes());
+                }
+            }
             return Ok(handle);
         }
         let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
@@ -321,23 +333,26 @@ impl Sys for Linux {
 
     fn attach(&mut self, mount: &OwnedFd, dest: &OwnedFd) -> Result<()> {
         if self.legacy {
+            use crate::kernel::legacy;
             let handle = rustix::fd::AsRawFd::as_raw_fd(mount);
-            return match core::mem::replace(&mut self.pending, Pending::None) {
-                Pending::Filesystem { handle: h, fstype, mut data, flags } if h == handle => {
-                    crate::kernel::legacy::mount_filesystem(fstype, &mut data, flags, dest.as_fd())?;
-                    // As with fsmount, the handle becomes the new mount.
-                    crate::kernel::legacy::move_onto(crate::kernel::legacy::new_mount_on(dest.as_fd())?, mount)
+            // Used in place, then cleared (a move of it out copied its
+            // 256-byte options).
+            let attached = match &mut self.pending {
+                Pending::Filesystem { handle: h, fstype, data, flags } if *h == handle => {
+                    legacy::mount_filesystem(fstype, data, *flags, dest.as_fd())
+                        // As with fsmount, the handle becomes the new mount.
+                        .and_then(|()| legacy::move_onto(legacy::new_mount_on(dest.as_fd())?, mount))
                 }
-                Pending::Bind { handle: h, recursive, attr } if h == handle => {
-                    let mounted = crate::kernel::legacy::bind(mount.as_fd(), dest.as_fd(), recursive)?;
-                    crate::kernel::legacy::move_onto(mounted, mount)?;
-                    match attr {
-                        Some((recursive, attr)) => crate::kernel::legacy::set_attr(mount.as_fd(), recursive, &attr),
+                Pending::Bind { handle: h, recursive, attr } if *h == handle => {
+                    legacy::bind(mount.as_fd(), dest.as_fd(), *recursive).and_then(|mounted| legacy::move_onto(mounted, mount)).and_then(|()| match attr {
+                        Some((recursive, attr)) => legacy::set_attr(mount.as_fd(), *recursive, attr),
                         None => Ok(()),
-                    }
+                    })
                 }
                 _ => Err(Errno::INVAL),
             };
+            self.pending = Pending::None;
+            return attached;
         }
         let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
         rustix::mount::move_mount(mount, c"", dest, c"", flags)
@@ -400,11 +415,8 @@ impl Sys for Linux {
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
-        let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-        let got = fd_link(rustix::fd::AsRawFd::as_raw_fd(fd), &mut raw)?;
-        let n = got.len().min(buf.len());
-        buf[..n].copy_from_slice(&got[..n]);
-        Ok(n)
+        // Read straight into `buf`, not into a buffer of its own and copied.
+        rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?, buf)
     }
 
     #[cfg(feature = "bwrap")]
@@ -418,8 +430,7 @@ impl Sys for Linux {
     #[cfg(feature = "bwrap")]
     fn dup_fd(&mut self, fd: i32) -> Result<OwnedFd> {
         let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-        let mut path = crate::base::text::Buf::<4096>::new();
-        let path = path.push(fd_link(fd, &mut raw)?).as_cstr()?;
+        let path = fd_link_cstr(fd, &mut raw)?;
         let reopened = self.open_host(path, Open::Path)?;
         // SAFETY: only queried; the caller's fd stays the caller's.
         let given = rustix::fs::fstat(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) })?;

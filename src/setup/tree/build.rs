@@ -11,7 +11,6 @@ use crate::setup::tree::{dest, ops};
 use crate::plan::{Propagation, RunPlan};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
-use crate::base::text::Buf;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -30,7 +29,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     };
     if let Some(flag) = whole_tree {
         crate::base::out::trace(1, c"propagation", c"/ (recursive)");
-        sys.change_propagation(c"/", flag | P::REC).at(c"set propagation of", c"/")?;
+        propagate(sys, flag | P::REC)?;
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");
     #[cfg(feature = "bwrap")]
@@ -124,13 +123,15 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
         // ".": detaching it leaves only the new root.
         sys.detach(c".").at(c"detach old root", c"/")?;
     }
-    if plan.propagation == Propagation::Shared {
-        sys.change_propagation(c"/", P::SHARED).at(c"set propagation of", c"/")?;
-    }
-    // The empty root was unbindable only while the host's `/` was bound.
+    // The empty root was unbindable only while the host's `/` was bound
+    // (bwrap's, whose propagation is never shared: one call for both).
     #[cfg(feature = "bwrap")]
-    if plan.root.is_none() {
-        sys.change_propagation(c"/", P::PRIVATE).at(c"set propagation of", c"/")?;
+    let empty_root = plan.root.is_none();
+    #[cfg(not(feature = "bwrap"))]
+    let empty_root = false;
+    if plan.propagation == Propagation::Shared || empty_root {
+        let flag = if empty_root { P::PRIVATE } else { P::SHARED };
+        propagate(sys, flag)?;
     }
     match workdir_fd {
         Some(fd) => sys.enter_dir(&fd),
@@ -142,21 +143,40 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     sys.check_cwd().at(c"verify working directory", workdir)
 }
 
+/// The propagation of `/`: before the first mount and after the pivot,
+/// one failure site for both.
+#[inline(never)]
+fn propagate<'a, S: Sys>(sys: &mut S, flags: P) -> Result<'a, ()> {
+    sys.change_propagation(c"/", flags).at(c"set propagation of", c"/")
+}
+
 /// Makes slaves (non-recursively) of every mount on the canonical path of
 /// the root, `/` included: whichever of them is the root's parent mount.
-// Out of line: its two 4 KiB buffers would otherwise be part of
+// Out of line: its 4 KiB buffer would otherwise be part of
 // role::run::build_tree's frame, probed page by page on every launch.
 #[inline(never)]
 fn make_ancestors_slaves<'a, S: Sys>(sys: &mut S, host: &S::Fd, dir: &'a CStr) -> Result<'a, ()> {
-    let mut canonical = [0u8; 4096];
-    let n = sys.fd_path(host, &mut canonical).at(c"resolve root", dir)?;
-    let path = &canonical[..n];
-    let mut prefix = Buf::<4096>::new();
-    for end in (0..=n).filter(|&i| i == n || path[i] == b'/') {
-        prefix.clear();
-        prefix.push(if end == 0 { b"/" } else { &path[..end] });
-        let p = prefix.as_cstr().at(c"resolve root", dir)?;
-        match sys.change_propagation(p, P::DOWNSTREAM) {
+    // One byte more than the path may fill: each prefix is cut in place by
+    // a NUL after it (a copy of it took a second 4 KiB buffer).
+    let mut canonical = [0u8; 4097];
+    let n = sys
+        .fd_path(host, canonical.get_mut(..4096).unwrap_or(&mut []))
+        .and_then(|n| if n < 4096 { Ok(n) } else { Err(Errno::NAMETOOLONG) })
+        .at(c"resolve root", dir)?;
+    for end in 0..=n {
+        if end < n && canonical.get(end) != Some(&b'/') {
+            continue;
+        }
+        // `/` itself first: the path's first byte.
+        let cut = end.max(1);
+        let Some(&kept) = canonical.get(cut) else { break };
+        canonical[cut] = 0;
+        let changed = match crate::base::text::c_strings(&canonical[..=cut]).next() {
+            Some(p) => sys.change_propagation(p, P::DOWNSTREAM),
+            None => Ok(()),
+        };
+        canonical[cut] = kept;
+        match changed {
             Ok(()) | Err(Errno::INVAL) => {} // not a mount point
             Err(e) => return Err(Failure::new(c"set propagation for root", dir, e)),
         }

@@ -57,8 +57,8 @@ pub fn parent_mode(op: &Op) -> u32 {
 
 /// `--chmod OCTAL PATH`: PATH, resolved inside the root, must exist.
 pub fn chmod<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, perms: u32) -> Result<'a, ()> {
-    let fd = sys.open_in_root(&tree.root, dest, Open::Path).at(c"chmod", dest)?;
-    sys.chmod(&fd, perms).at(c"chmod", dest)
+    // One failure site: the open's and the chmod's are the same message.
+    sys.open_in_root(&tree.root, dest, Open::Path).and_then(|fd| sys.chmod(&fd, perms)).at(c"chmod", dest)
 }
 
 /// `--file FD DEST`: FD's bytes in DEST, as bwrap's creat(): a file that
@@ -122,11 +122,11 @@ fn cover<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr) -> core::result::Result<
 
 /// `--bind-fd FD DEST`: what FD (O_PATH is enough) names, bound on DEST.
 pub fn bind_fd<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &'a CStr, kind: BindKind) -> Result<'a, ()> {
-    let source = sys.dup_fd(fd).at(c"bind source", c"--bind-fd");
+    let source = sys.dup_fd(fd);
     // Used once, as bwrap does: then closed.
     let _ = crate::kernel::raw::close(fd);
-    let source = source?;
-    let copy = sys.clone_tree(Some(&source), c"").at(c"bind source", c"--bind-fd")?;
+    // The dup's failure and the clone's are one message: one site.
+    let copy = source.and_then(|source| sys.clone_tree(Some(&source), c"")).at(c"bind source", c"--bind-fd")?;
     let dir = sys.is_dir(&copy).at(c"stat bind source", c"--bind-fd")?;
     place(sys, tree, copy, dest, kind, dir, msg!("set flags of bind on"), dest)
 }

@@ -103,8 +103,8 @@ pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object
         let at = component.as_ptr() as usize - path.as_ptr() as usize;
         let end = at + component.len();
         prefix.clear();
-        let here = prefix.push(&path[..end]).as_cstr().at(c"open parent directory of", object)?;
-        dir = match sys.open_in_root(&tree.root, here, Open::Directory) {
+        // The text's failure (never ENOENT) and the open's: one site.
+        dir = match prefix.push(&path[..end]).as_cstr().and_then(|here| sys.open_in_root(&tree.root, here, Open::Directory)) {
             Err(Errno::NOENT) => {
                 #[cfg(not(feature = "bwrap"))]
                 let mode = DIR_MODE;

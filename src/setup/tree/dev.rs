@@ -52,8 +52,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
         sys.set_mount_attr(&bind, false, attr).at(c"set flags of device", host)?;
         // "null" of "/dev/null".
-        let file = sys.make_file(&dir, c_tail(host, 5), FILE_MODE).at(c"bind device into", dest)?;
-        sys.attach(&bind, &file).at(c"bind device into", dest)?;
+        attach_in(sys, &dir, c_tail(host, 5), &bind, false).at(c"bind device into", dest)?;
     }
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
@@ -70,23 +69,27 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         let shm = sys
             .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
             .at(c"create tmpfs for shm in", dest)?;
-        attach_in(sys, &dir, c"shm", &shm).at(c"mount shm in", dest)?;
+        attach_in(sys, &dir, c"shm", &shm, true).at(c"mount shm in", dest)?;
     }
-    let pts = sys
-        .new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
+    sys.new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
+        .and_then(|pts| attach_in(sys, &dir, c"pts", &pts, true))
         .at(c"mount devpts in", dest)?;
-    attach_in(sys, &dir, c"pts", &pts).at(c"mount devpts in", dest)?;
     if let Some(tty) = tty {
         let bind = sys.clone_tree(Some(&tty), c"").at(c"bind terminal into", dest)?;
-        let console = sys.make_file(&dir, c"console", FILE_MODE).at(c"bind console into", dest)?;
-        sys.attach(&bind, &console).at(c"bind console into", dest)?;
+        attach_in(sys, &dir, c"console", &bind, false).at(c"bind console into", dest)?;
     }
     Ok(())
 }
 
-/// A new directory `name` in `dir`, with `mount` attached on it.
-fn attach_in<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr, mount: &S::Fd) -> crate::kernel::sys::Result<()> {
-    sys.make_dir(dir, name, DIR_MODE)?;
-    let point = sys.open_child_dir(dir, name)?;
+/// A new directory (`as_dir`) or file `name` in `dir`, with `mount`
+/// attached on it. One function for the four: the device nodes' and the
+/// console's files, shm's and pts's directories.
+fn attach_in<S: Sys>(sys: &mut S, dir: &S::Fd, name: &CStr, mount: &S::Fd, as_dir: bool) -> crate::kernel::sys::Result<()> {
+    let point = if as_dir {
+        sys.make_dir(dir, name, DIR_MODE)?;
+        sys.open_child_dir(dir, name)?
+    } else {
+        sys.make_file(dir, name, FILE_MODE)?
+    };
     sys.attach(mount, &point)
 }
