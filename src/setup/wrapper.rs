@@ -17,22 +17,24 @@ use rustix::io::Errno;
 pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> Result<(), Failure<'static>> {
     let bwrap = bwrap_layout();
     let mut json = crate::base::text::Buf::<512>::new();
-    crate::setup::namespaces::describe(&mut json, child, proc_self, flags, &[b"{\"child-pid\": ", b", \"", b"}\n"]);
+    // nook's layout is the same for both fds: described once.
+    if !bwrap {
+        crate::setup::namespaces::describe(&mut json, child, proc_self, flags, &[b"{\"child-pid\": ", b", \"", b"}\n"]);
+    }
     // bwrap's differ: `--info-fd`'s has one key a line, four spaces in,
     // `--json-status-fd`'s spaces inside the braces, and neither names the
     // user or time namespace.
     let info: &[&[u8]; 3] = &[b"{\n    \"child-pid\": ", b",\n    \"", b"\n}\n"];
     let status: &[&[u8]; 3] = &[b"{ \"child-pid\": ", b", \"", b" }\n"];
     for (fd, name, layout) in [(plan.fds.info, c"--info-fd", info), (plan.fds.json_status, c"--json-status-fd", status)] {
+        let Some(fd) = fd else { continue };
         if bwrap {
             json.clear();
             crate::setup::namespaces::describe(&mut json, child, proc_self, flags & !(k::CLONE_NEWUSER | k::CLONE_NEWTIME), layout);
         }
-        if let Some(fd) = fd {
-            let written = write_to_wrapper(fd, json.as_bytes());
-            let _ = raw::close(fd);
-            written.map_err(|e| Failure::new(c"write", name, e))?;
-        }
+        let written = write_to_wrapper(fd, json.as_bytes());
+        let _ = raw::close(fd);
+        written.map_err(|e| Failure::new(c"write", name, e))?;
     }
     Ok(())
 }
