@@ -307,14 +307,6 @@ fn errno_texts() -> String {
     out
 }
 
-/// The errno texts and `nook --help`'s text (src/cli/help.txt), in that
-/// order, stored packed (see base/packed.rs): each
-/// run of 3 to 10 bytes that already occurred at most 4095 bytes before
-/// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
-/// low byte of the distance. The text is ASCII, so the high bit marks
-/// them. The parse is optimal (the fewest bytes, found backwards from the
-/// end); the texts shrink to about half, the help the more for the words
-/// it shares with the errno texts.
 /// The words of cli/bwrap.rs's `OPTIONS` table, each ended by a NUL, in
 /// the table's order (its `words!` packs the same string; cli/bwrap.rs
 /// checks the length when compiling, its unit test the bytes).
@@ -357,6 +349,15 @@ fn bwrap_messages(dir: &std::path::Path) -> String {
     messages
 }
 
+/// The errno texts and `nook --help`'s text (src/cli/help.txt), then, in
+/// a build with the bwrap personality, bwrap's usage, option names and
+/// messages, in that order, stored packed (see base/packed.rs): each
+/// run of 3 to 10 bytes that already occurred at most 4095 bytes before
+/// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
+/// low byte of the distance. The text is ASCII, so the high bit marks
+/// them. The parse is optimal (the fewest bytes, found backwards from the
+/// end); the texts shrink to about half, the help the more for the words
+/// it shares with the errno texts.
 fn pack_texts() {
     const MIN: usize = 3;
     const MAX: usize = MIN + 7;
