@@ -192,7 +192,6 @@ impl<'a> Iterator for Pieces<'a> {
     }
 }
 
-
 /// Whether `bytes` holds `byte`: a plain loop, where `<[u8]>::contains`
 /// brings core's 240-byte word-at-a-time memchr.
 #[allow(clippy::manual_contains)]

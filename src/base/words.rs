@@ -129,7 +129,6 @@ fn locate_bytes(names: &[u8], word: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,7 +143,6 @@ fn optional(m: &mut Mount, field: &[u8]) -> Option<()> {
     Some(())
 }
 
-
 /// Calls `f` with each byte of `fields`, their `\ooo` escapes decoded
 /// (every backslash of a parsed field starts one: see [`parse`]).
 #[inline(never)]

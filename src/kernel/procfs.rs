@@ -28,7 +28,6 @@ pub(crate) fn fd_link(fd: i32, buf: &mut [core::mem::MaybeUninit<u8>]) -> Result
     Ok(rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(fd).as_cstr()?, buf)?.0)
 }
 
-
 /// Reads file `path` into `buf`: its bytes (at most the buffer's length).
 /// Out of line where the mount table's reader and boot's share it (with
 /// one caller, inlined: 40 bytes less).

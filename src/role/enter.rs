@@ -34,7 +34,6 @@ use rustix::io::Errno;
 static mut ENVIRON: [u8; ENVIRON_LEN] = [0; ENVIRON_LEN];
 const ENVIRON_LEN: usize = 256 * 1024;
 
-
 /// Room for the caller's NOOK_* variables across the re-exec (see
 /// [`leave_the_host`]), in .bss.
 static mut OWN_ENV: [*const c_char; 64] = [core::ptr::null(); 64];
