@@ -44,7 +44,7 @@ fn mount_name(fd: BorrowedFd<'_>) -> Buf<48> {
 pub fn mount_filesystem(fstype: &CStr, data: &mut Buf<256>, flags: u64, target: BorrowedFd<'_>) -> Result<()> {
     let mut to = mount_name(target);
     let data = if data.is_empty() { None } else { Some(data.as_cstr()?) };
-    rustix::mount::mount(c"none", to.as_cstr()?, fstype, MountFlags::from_bits_retain((flags & FLAG_BITS) as u32), data)
+    super::raw::mount(c"none", to.as_cstr()?, fstype, (flags & FLAG_BITS) as u32, data)
 }
 
 /// Binds `source` on top of `target` (recursively or not), then returns the
@@ -54,7 +54,7 @@ pub fn mount_filesystem(fstype: &CStr, data: &mut Buf<256>, flags: u64, target: 
 pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> Result<OwnedFd> {
     let (mut from, mut to) = (mount_name(source), mount_name(target));
     let rec = if recursive { k::MS_REC } else { 0 };
-    rustix::mount::mount(from.as_cstr()?, to.as_cstr()?, c"", MountFlags::from_bits_retain(k::MS_BIND | rec), None)?;
+    super::raw::mount(from.as_cstr()?, to.as_cstr()?, c"", k::MS_BIND | rec, None)?;
     let mounted = new_mount_on(target)?;
     // The new mount's root is the source: anything else means the target's
     // name was swapped in between.

@@ -124,6 +124,28 @@ pub unsafe fn execve(path: &CStr, argv: *const *const c_char, envp: *const *cons
     errno_of(ret)
 }
 
+/// `mount(source, target, fstype, flags, data)` of C strings. See mount(2).
+/// The strings reach the out-of-line call as the bare pointers the kernel
+/// takes: a `&CStr` is two words, so each call site set up three lengths
+/// and pushed two arguments on the stack.
+#[inline(always)]
+pub fn mount(source: &CStr, target: &CStr, fstype: &CStr, flags: u32, data: Option<&CStr>) -> Result<()> {
+    let data = data.map_or(core::ptr::null(), CStr::as_ptr);
+    // SAFETY: C strings borrowed for the call, and a null or C-string data.
+    unsafe { mount_strings(source.as_ptr(), target.as_ptr(), fstype.as_ptr(), flags, data) }
+}
+
+/// [`mount`]'s system call.
+///
+/// # Safety
+/// `source`, `target` and `fstype` point to C strings, `data` to one or is
+/// null, all valid for the call.
+#[inline(never)]
+unsafe fn mount_strings(source: *const c_char, target: *const c_char, fstype: *const c_char, flags: u32, data: *const c_char) -> Result<()> {
+    // SAFETY: the caller's contract; the kernel only reads the strings.
+    check(unsafe { syscall6(k::__NR_mount, source as usize, target as usize, fstype as usize, flags as usize, data as usize, 0) }).map(drop)
+}
+
 /// A kernel signal set: 64 bits on x86_64, bit N-1 for signal N.
 /// Transparent: the kernel reads and writes it through pointers.
 #[repr(transparent)]

@@ -30,12 +30,7 @@ static API_MOUNTS: [u8; 21] = *b"/proc\0/sys\0/dev\0/run\0";
 /// bounds the stack and the open directories.
 const MAX_DEPTH: u32 = 64;
 
-/// mount(2) with C strings only (the one instantiation of rustix's generic
-/// mount the binary already holds).
-#[inline(never)]
-pub fn mount(source: &CStr, target: &CStr, fstype: &CStr, flags: u32, data: Option<&CStr>) -> core::result::Result<(), Errno> {
-    rustix::mount::mount(source, target, fstype, rustix::mount::MountFlags::from_bits_retain(flags), data)
-}
+pub use crate::kernel::raw::mount;
 
 /// Switches to `newroot` and execs `init` there with `argv` and `envp`
 /// (null-terminated arrays); returns only on failure. Everything that can
