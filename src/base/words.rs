@@ -118,6 +118,13 @@ fn locate(names: &str, word: &[u8]) -> Option<(usize, usize)> {
     locate_bytes(names.as_bytes(), word)
 }
 
+/// Whether `word` is one of the NUL-terminated `names` (a packed list
+/// that is no [`Words`] table: `nook mounts`'s pseudo filesystems). The
+/// empty word never is (the piece after the last NUL).
+pub(crate) fn listed(names: &[u8], word: &[u8]) -> bool {
+    !word.is_empty() && locate_bytes(names, word).is_some()
+}
+
 fn locate_bytes(names: &[u8], word: &[u8]) -> Option<(usize, usize)> {
     let mut at = 0;
     for (index, name) in names.split_on(0).enumerate() {

@@ -30,7 +30,7 @@ setup_text!(PSEUDO = "proc\0sysfs\0cgroup\0cgroup2\0devpts\0mqueue\0debugfs\0tra
     bpf\0configfs\0fusectl\0hugetlbfs\0autofs\0binfmt_misc\0efivarfs\0selinuxfs\0nsfs\0rpc_pipefs\0");
 
 fn pseudo(fstype: &[u8]) -> bool {
-    crate::base::text::c_strings(&PSEUDO).any(|name| name.to_bytes() == fstype)
+    crate::base::words::listed(&PSEUDO, fstype)
 }
 
 /// Column widths: target (with its indent), type, source, and the most
