@@ -147,7 +147,7 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
         Ok(text) => text,
         Err(e) => return Failure::new(c"read", c"/proc/cmdline", e),
     };
-    let mut line = Cmdline::EMPTY;
+    let mut line = Cmdline::new(text);
     if let Err(e) = line.read(text) {
         let object = root.push(e.param).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
         return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
@@ -321,7 +321,7 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
 /// mount_block_root tries them).
 #[inline(never)]
 fn mount_root<'a>(cmd: &Cmdline, dev: &'a CStr, data: Option<&CStr>, list: &mut [u8], fstype: &mut Buf<64>) -> Result<'a, ()> {
-    let flags = if cmd.read_only { k::MS_RDONLY } else { 0 };
+    let flags = if cmd.read_only() { k::MS_RDONLY } else { 0 };
     let types = match cmd.fstype {
         Some(types) => types,
         None => read_file(c"/proc/filesystems", list).at(c"read", c"/proc/filesystems")?,

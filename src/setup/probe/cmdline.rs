@@ -173,28 +173,33 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
-/// The root device, as `root=` names it.
+/// The root device, as `root=` names it. Its tags count from 1, so that
+/// None is 0 and a [`Cmdline::new`] all zeros but its slices (one copied
+/// from a 144-byte constant cost that constant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum Root<'a> {
     /// `root=/dev/NAME`: the whole path, `/dev/` included.
-    Path(&'a [u8]),
+    Path(&'a [u8]) = 1,
     /// `root=MAJOR:MINOR`, in decimal.
-    Number { major: u32, minor: u32 },
+    Number { major: u32, minor: u32 } = 2,
     /// `root=UUID=...`: a filesystem UUID, compared ignoring case.
-    Uuid(&'a [u8]),
+    Uuid(&'a [u8]) = 3,
     /// `root=LABEL=...`: a filesystem label, compared exactly.
-    Label(&'a [u8]),
+    Label(&'a [u8]) = 4,
     /// `root=PARTUUID=...`: a GPT partition GUID or an MBR `SSSSSSSS-NN`.
-    PartUuid(&'a [u8]),
+    PartUuid(&'a [u8]) = 5,
 }
 
-/// How long to wait for the root device to appear.
+/// How long to wait for the root device to appear (tags from 1, as
+/// [`Root`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum Wait {
     /// `rootwait`: until it appears.
-    Forever,
+    Forever = 1,
     /// Up to this many seconds (`rootwait=`, `rootdelay=` or the default).
-    Seconds(u32),
+    Seconds(u32) = 2,
 }
 
 /// What is wrong with the command line: the parameter, the offending text
@@ -221,9 +226,10 @@ pub struct Cmdline<'a> {
     pub fstype: Option<&'a [u8]>,
     /// `rootflags=`: the data string for the root's mount(2).
     pub flags: Option<&'a [u8]>,
-    /// `ro`/`rw`, the last one winning; read-only by default, as the
-    /// kernel's own root_mountflags (init/do_mounts.c) and initramfs-tools.
-    pub read_only: bool,
+    /// `rw` (`ro`/`rw`, the last one winning); read-only by default, as
+    /// the kernel's own root_mountflags (init/do_mounts.c) and
+    /// initramfs-tools: see [`Cmdline::read_only`].
+    pub read_write: bool,
     /// `rootwait` or `rootwait=SECONDS`.
     pub rootwait: Option<Wait>,
     /// `rootdelay=SECONDS`.
@@ -300,28 +306,38 @@ impl<'a> Cmdline<'a> {
     /// Parses a command line (the contents of /proc/cmdline; anything from
     /// a NUL on is ignored).
     pub fn parse(text: &'a [u8]) -> Result<Cmdline<'a>, Error<'a>> {
-        let mut line = Cmdline::EMPTY;
+        let mut line = Cmdline::new(text);
         line.read(text).map(|()| line)
     }
 
-    /// A line without a word: no root, read-only, and the default wait.
-    pub const EMPTY: Cmdline<'static> = Cmdline {
-        root: None,
-        root_text: &[],
-        fstype: None,
-        flags: None,
-        read_only: true,
-        rootwait: None,
-        rootdelay: None,
-        init: None,
-        verbose: 0,
-        params: &[],
-        init_args: &[],
-    };
+    /// A line without a word, for [`Cmdline::read`] to read `text` into:
+    /// no root, read-only, and the default wait. All zeros but the empty
+    /// slices, which point into `text`.
+    pub fn new(text: &'a [u8]) -> Cmdline<'a> {
+        let none = text.get(..0).unwrap_or_default();
+        Cmdline {
+            root: None,
+            root_text: none,
+            fstype: None,
+            flags: None,
+            read_write: false,
+            rootwait: None,
+            rootdelay: None,
+            init: None,
+            verbose: 0,
+            params: text,
+            init_args: none,
+        }
+    }
+
+    /// Read-only unless `rw` came last.
+    pub fn read_only(&self) -> bool {
+        !self.read_write
+    }
 
     /// Reads command line `text` into `self` (filled in place: built in
     /// locals and copied out, each parameter cost a store and a load more),
-    /// which starts as [`Cmdline::EMPTY`]; anything from a NUL on is ignored.
+    /// which starts as [`Cmdline::new`]; anything from a NUL on is ignored.
     #[inline(never)]
     pub fn read(&mut self, text: &'a [u8]) -> Result<(), Error<'a>> {
         let text = match text.iter().position(|&b| b == 0) {
@@ -367,7 +383,7 @@ impl<'a> Cmdline<'a> {
                     continue;
                 }
                 (Param::Ro | Param::Rw, None) => {
-                    line.read_only = matches!(kind, Param::Ro);
+                    line.read_write = matches!(kind, Param::Rw);
                     continue;
                 }
                 (Param::Wait, None) => {

@@ -85,7 +85,7 @@ fn a_typical_line_gives_every_parameter() {
     assert_eq!(line.root, Some(Root::Uuid(b"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")));
     assert_eq!(line.fstype, Some(&b"ext4"[..]));
     assert_eq!(line.flags, Some(&b"data=ordered,noatime"[..]));
-    assert!(!line.read_only);
+    assert!(!line.read_only());
     assert_eq!(line.rootwait, Some(Wait::Forever));
     assert_eq!(line.wait(), Wait::Forever);
     assert_eq!(line.init, Some(&b"/lib/systemd/systemd"[..]));
@@ -101,7 +101,7 @@ fn an_empty_line_asks_for_nothing_and_mounts_read_only() {
     assert_eq!(line.fstype, None);
     assert_eq!(line.fstypes().count(), 0);
     assert_eq!(line.flags, None);
-    assert!(line.read_only, "the kernel mounts the root read-only unless told rw");
+    assert!(line.read_only(), "the kernel mounts the root read-only unless told rw");
     assert_eq!(line.wait(), Wait::Seconds(DEFAULT_ROOT_DELAY));
     assert_eq!(line.init, None);
     assert_eq!(line.verbose, 0);
@@ -139,12 +139,12 @@ fn a_root_that_names_nothing_is_a_clear_error() {
 
 #[test]
 fn ro_and_rw_the_last_one_wins() {
-    assert!(parse("ro").read_only);
-    assert!(!parse("rw").read_only);
-    assert!(parse("rw ro").read_only);
-    assert!(!parse("ro rw").read_only);
+    assert!(parse("ro").read_only());
+    assert!(!parse("rw").read_only());
+    assert!(parse("rw ro").read_only());
+    assert!(!parse("ro rw").read_only());
     // `ro=1` is no `ro` to the kernel's readonly() handler.
-    assert!(!parse("rw ro=1").read_only);
+    assert!(!parse("rw ro=1").read_only());
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn init_and_its_arguments_after_the_dashes() {
     assert_eq!(error("init=").param, b"init");
     // A quoted `"--"` ends the parameters too, as in parse_args.
     assert_eq!(parse(r#"a "--" ro=x rw"#).init_args().count(), 2);
-    assert!(parse(r#"rw "--" ro"#).init_args().count() == 1 && !parse(r#"rw "--" ro"#).read_only);
+    assert!(parse(r#"rw "--" ro"#).init_args().count() == 1 && !parse(r#"rw "--" ro"#).read_only());
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn the_words_after_dashes_are_init_s_and_never_parameters() {
     let cmd = parse(&line);
     assert_eq!(cmd.init_args().count(), MAX_INIT_ARGS + 3);
     assert_eq!(cmd.root, Some(Root::Path(b"/dev/vda")));
-    assert!(cmd.read_only);
+    assert!(cmd.read_only());
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn nook_verbose_takes_a_level_up_to_3() {
 fn the_line_ends_at_a_nul() {
     let line = Cmdline::parse(b"root=/dev/vda rw\0root=/dev/sdb ro").unwrap();
     assert_eq!(line.root, Some(Root::Path(b"/dev/vda")));
-    assert!(!line.read_only);
+    assert!(!line.read_only());
 }
 
 /// The options for `module` as strings.
