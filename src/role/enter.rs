@@ -96,15 +96,23 @@ fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()>
 fn close_all_but(plan: &RunPlan) -> core::result::Result<(), Errno> {
     let mut first = 3;
     loop {
-        match plan.process.sandbox.filter_fds.iter().map(|f| f.fd as u32).filter(|&fd| fd >= first).min() {
-            None => return raw::close_from(first),
-            Some(fd) => {
-                if fd > first {
-                    raw::close_range(first, fd - 1)?;
-                }
-                first = fd + 1;
+        // The lowest filter fd from `first` on (u32::MAX, never an fd:
+        // none); a plain loop, where `min` over the filtered iterator
+        // counted the fds with a division.
+        let mut kept = u32::MAX;
+        for filter in plan.process.sandbox.filter_fds.iter() {
+            let fd = filter.fd as u32;
+            if fd >= first && fd < kept {
+                kept = fd;
             }
         }
+        if kept == u32::MAX {
+            return raw::close_from(first);
+        }
+        if kept > first {
+            raw::close_range(first, kept - 1)?;
+        }
+        first = kept + 1;
     }
 }
 
