@@ -17,12 +17,12 @@ pub enum Compression {
     Zstd,
 }
 
-/// The suffixes a module file may have, longest match first.
-static SUFFIXES: [(&[u8], Compression); 4] = [
-    (b".ko.gz", Compression::Gzip),
-    (b".ko.xz", Compression::Xz),
-    (b".ko.zst", Compression::Zstd),
-    (b".ko", Compression::None),
+/// What may follow a module file's last `.ko`: nothing, or the suffix
+/// of its compression (none of them holds a `.ko`, so the last one is
+/// the suffix's). A word table, where a table of whole suffixes cost 24
+/// bytes of pointer, length and value each.
+const COMPRESSIONS: crate::base::words::Words<Compression> = crate::base::words::words![
+    "" => Compression::None, ".gz" => Compression::Gzip, ".xz" => Compression::Xz, ".zst" => Compression::Zstd,
 ];
 
 /// One module of the list.
@@ -98,10 +98,12 @@ fn module(path: &[u8], line: usize) -> Result<Module<'_>, ListError<'_>> {
         return Err(ListError::NotAbsolute { line, text: path });
     }
     let file = basename(path);
-    for &(suffix, compression) in &SUFFIXES {
-        if file.len() > suffix.len() && file.ends_with(suffix) {
-            return Ok(Module { path, name: &file[..file.len() - suffix.len()], compression });
-        }
+    // The name before the last `.ko` (not empty), and the suffix after it.
+    if let Some(dot) = file.windows(3).rposition(|w| w == b".ko").filter(|&dot| dot > 0)
+        && let (Some(name), Some(rest)) = (file.get(..dot), file.get(dot + 3..))
+        && let Some(compression) = COMPRESSIONS.find(rest)
+    {
+        return Ok(Module { path, name, compression });
     }
     Err(ListError::NotAModule { line, text: path })
 }
