@@ -121,6 +121,16 @@ impl Buffer<[MaybeUninit<u8>]> {
     }
 }
 
+impl Buffer<[MaybeUninit<u8>]> {
+    /// [`Buffer::as_cstr`] without the reason: None after an overflow or
+    /// an interior NUL. The answer comes back in two registers, where the
+    /// Result came through memory (boot's buffers: 11 calls).
+    #[inline(never)]
+    pub fn to_cstr(&mut self) -> Option<&CStr> {
+        self.as_cstr().ok()
+    }
+}
+
 /// Copies `src` to `dst`, byte by byte: each byte written volatile, so
 /// that LLVM keeps the loop rather than calling memcpy, which it calls
 /// through a GOT slot (the only one in the binary: 32 bytes of .data).

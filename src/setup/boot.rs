@@ -127,7 +127,7 @@ fn sleep(sec: i64, nsec: i64) {
 /// answers share it.
 #[inline(never)]
 fn is_block_device(device: &mut Buf<64>) -> bool {
-    device.as_cstr().is_ok_and(|path| rustix::fs::stat(path).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice))
+    device.to_cstr().is_some_and(|path| rustix::fs::stat(path).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::BlockDevice))
 }
 
 /// Every step up to the exec of the root's init; returns the failure
@@ -149,7 +149,7 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     };
     let mut line = Cmdline::new(text);
     if let Err(e) = line.read(text) {
-        let object = root.push(e.param).push(b"=").push(e.value).as_cstr().unwrap_or(c"");
+        let object = root.push(e.param).push(b"=").push(e.value).to_cstr().unwrap_or(c"");
         return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
     }
     let cmd = &line;
@@ -157,7 +157,7 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     if let Err(f) = load_modules(cmd, list, path, words) {
         return f;
     }
-    let root_text = root.push(b"root=").push(cmd.root_text).as_cstr().unwrap_or(c"root=");
+    let root_text = root.push(b"root=").push(cmd.root_text).to_cstr().unwrap_or(c"root=");
     let part = match cmd.root {
         None => return Failure::usage(c"kernel command line", root_text, c"names no root device"),
         Some(Root::PartUuid(text)) => match PartUuid::parse(text) {
@@ -173,11 +173,11 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     };
     // Neither can fail: the command line is shorter than the buffers and
     // holds no NUL.
-    let data = cmd.flags.and_then(|text| flags.push(text).as_cstr().ok());
+    let data = cmd.flags.and_then(|text| flags.push(text).to_cstr());
     if let Err(f) = mount_root(cmd, dev, data, filesystems, fstype) {
         return f;
     }
-    let init = cmd.init.and_then(|p| init.push(p).as_cstr().ok()).unwrap_or(c"/sbin/init");
+    let init = cmd.init.and_then(|p| init.push(p).to_cstr()).unwrap_or(c"/sbin/init");
     init_argv(init, args, argv);
     // SAFETY: init's argv was just built of C strings that live on (in
     // `bufs`, the kernel's argv); envp is the kernel's.
@@ -211,14 +211,14 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
             Ok(module) => module,
             Err(e) => {
                 let (_, line) = e.line();
-                return Err(Failure::usage(c"read /etc/nook/modules:", path.push(line).as_cstr().unwrap_or(c""), e.reason()));
+                return Err(Failure::usage(c"read /etc/nook/modules:", path.push(line).to_cstr().unwrap_or(c""), e.reason()));
             }
         };
-        let Ok(file) = path.push(module.path).as_cstr() else { continue };
+        let Some(file) = path.push(module.path).to_cstr() else { continue };
         words.clear();
         cmd.write_module_options(module.name, words);
         // Options longer than the buffer: none.
-        let params = words.as_cstr().unwrap_or(c"");
+        let params = words.to_cstr().unwrap_or(c"");
         trace(1, c"load module", file);
         let compressed = module.compression != modules::Compression::None;
         let loaded = crate::kernel::raw::open_cloexec(file, OFlags::RDONLY)
@@ -267,7 +267,7 @@ fn wait_for_root<'d>(
         }
         sleep(0, POLL_NS);
     }
-    device.as_cstr().ok()
+    device.to_cstr()
 }
 
 /// Whether the root device is there now; its /dev path in `device`.
@@ -288,7 +288,7 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
         }
         device.clear();
         device.push(b"/dev/").push(name);
-        let Ok(dev) = device.as_cstr() else { return false };
+        let Some(dev) = device.to_cstr() else { return false };
         if let &Root::Number { major, minor } = wanted {
             rustix::fs::stat(dev).is_ok_and(|st| st.st_rdev == rustix::fs::makedev(major, minor))
         } else {
@@ -335,7 +335,7 @@ fn mount_root<'a>(cmd: &Cmdline, dev: &'a CStr, data: Option<&CStr>, list: &mut 
         }
         let name = line.strip_prefix(b"\t").unwrap_or(line);
         fstype.clear();
-        let Ok(fs) = fstype.push(name).as_cstr() else { continue };
+        let Some(fs) = fstype.push(name).to_cstr() else { continue };
         if name.is_empty() {
             continue;
         }
