@@ -5,7 +5,7 @@ use super::run::{Opt, RUN_OPTIONS, process_option, run_option};
 use super::{Cursor, program, sandbox, set_once};
 use crate::base::error::{Failure, Result};
 use crate::base::words::named;
-use crate::cli::values::{bad_value, number};
+use crate::cli::values::pid;
 use crate::plan::{Argv, RunPlan};
 
 /// `nook enter --pid PID [--chdir DIR] [--clearenv] [--setenv VAR VALUE]
@@ -20,10 +20,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
             Some(Opt::Help) => return Ok(()),
             Some(Opt::Pid) => {
                 let v = cur.value()?;
-                number(arg, v, 10, i32::MAX as u64)
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| bad_value(arg, v, c"is not a process id"))?;
+                pid(arg, v)?;
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
             Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,

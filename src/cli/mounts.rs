@@ -4,7 +4,7 @@
 use super::{Action, Cursor, set_once};
 use crate::base::error::{Failure, Result};
 use crate::base::words::{Words, words};
-use crate::cli::values::{bad_value, number};
+use crate::cli::values::pid;
 use crate::plan::Argv;
 use crate::plan::mounts::MountsPlan;
 
@@ -29,11 +29,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut MountsPlan<'a>)
             Some(MountsOpt::Help) => return Ok(Action::Help),
             Some(MountsOpt::Pid) => {
                 let v = cur.value()?;
-                let pid = number(arg, v, 10, i32::MAX as u64)
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| bad_value(arg, v, c"is not a process id"))?;
-                set_once(&mut plan.pid, (pid as i32, v), arg)?;
+                set_once(&mut plan.pid, (pid(arg, v)?, v), arg)?;
             }
             Some(MountsOpt::All) => plan.all = true,
             Some(MountsOpt::Json) => plan.json = true,

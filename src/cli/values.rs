@@ -38,6 +38,14 @@ pub(crate) fn number<'a>(option: &'a CStr, v: &'a CStr, radix: u32, max: u64) ->
         .ok_or_else(|| bad_value(option, v, bad_number_text(radix)))
 }
 
+/// A process id for `--pid` (enter's and mounts'): 1 to 2^31 - 1.
+pub(crate) fn pid<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
+    parse_number(v.to_bytes(), 10)
+        .filter(|&n| n > 0 && n <= i32::MAX as u64)
+        .map(|n| n as i32)
+        .ok_or_else(|| bad_value(option, v, c"is not a process id"))
+}
+
 /// A signal by name or number (`TERM`, `SIGTERM`, `15`, `RTMIN+2`).
 pub(crate) fn signal<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
     crate::base::num::signal_number(v.to_bytes()).ok_or_else(|| bad_value(option, v, c"is not a signal name or number"))
