@@ -55,7 +55,9 @@ pub unsafe fn switch_root<'a>(
     // nook's caller may have left some ignored, and an ignored signal stays
     // ignored across exec.
     let default = SigAction::default();
-    for sig in 1..=64 {
+    // Signals 1 to 64: an exclusive range (an inclusive one carries a
+    // flag for its last step).
+    for sig in 1..65 {
         let _ = raw::sigaction(sig, &default);
     }
     let _ = raw::sigprocmask(raw::SIG_SETMASK, &SigSet::empty());
