@@ -12,7 +12,7 @@ use super::probe::{modules, superblock};
 use super::switch_root::{mount, switch_root};
 use crate::base::error::{Context, Failure, Result};
 use crate::base::out::{Line, STDERR, set_verbosity, trace};
-use crate::base::text::Buf;
+use crate::base::text::{Buf, SplitOn};
 use crate::kernel::procfs::read_file;
 use crate::kernel::{module, raw};
 use crate::plan::Argv;
@@ -322,14 +322,17 @@ fn find_device(wanted: &Root, part: Option<&PartUuid>, device: &mut Buf<64>, hea
 #[inline(never)]
 fn mount_root<'a>(cmd: &Cmdline, dev: &'a CStr, data: Option<&CStr>, list: &mut [u8], fstype: &mut Buf<64>) -> Result<'a, ()> {
     let flags = if cmd.read_only() { k::MS_RDONLY } else { 0 };
-    let types = match cmd.fstype {
-        Some(types) => types,
-        None => read_file(c"/proc/filesystems", list).at(c"read", c"/proc/filesystems")?,
+    // "ext4,xfs" or "nodev\tproc\n\text4\n": one loop reads both, split
+    // at commas as the kernel's mount_block_root splits rootfstype=, or
+    // at newlines (through the shared splitter: a split at either byte
+    // was an iterator of its own).
+    let (types, sep) = match cmd.fstype {
+        Some(types) => (types, b','),
+        None => (read_file(c"/proc/filesystems", list).at(c"read", c"/proc/filesystems")?, b'\n'),
     };
     trace(1, c"mount on /root", dev);
-    // "nodev\tproc\n\text4\n" or "ext4,xfs": one loop reads both.
     let mut error = Errno::INVAL;
-    for line in types.split(|&b| b == b'\n' || b == b',') {
+    for line in types.split_on(sep) {
         if line.starts_with(b"nodev") {
             continue;
         }
