@@ -359,7 +359,9 @@ impl<'a> Cmdline<'a> {
                 // The kernel stops parsing at `--` (kernel/params.c
                 // parse_args) and gives the rest to init.
                 (Param::Dashes, None) => {
-                    line.params = &text[..text.len() - before.len()];
+                    // `before` is a tail of `text`: the get never fails
+                    // (an index here kept a panic path).
+                    line.params = text.get(..text.len().wrapping_sub(before.len())).unwrap_or(text);
                     line.init_args = after;
                     // No count is checked: the kernel refuses more than
                     // MAX_INIT_ARGS itself before /init runs.
