@@ -264,9 +264,10 @@ const ROOT_PREFIXES: Table<u8> = crate::base::words::words!["UUID=" => 0, "LABEL
 #[inline(never)]
 fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
     if let Some(eq) = value.iter().position(|&b| b == b'=')
-        && let Some(kind) = ROOT_PREFIXES.find(&value[..=eq])
+        && let (Some(prefix), Some(rest)) = (value.get(..=eq), value.get(eq + 1..))
+        && let Some(kind) = ROOT_PREFIXES.find(prefix)
     {
-        let named = strip_quotes(&value[eq + 1..]);
+        let named = strip_quotes(rest);
         if named.is_empty() {
             return Err(c"a UUID, LABEL or PARTUUID after the =");
         }
@@ -289,7 +290,7 @@ fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
 /// `MAJOR:MINOR` in decimal, as the kernel's devt_from_devnum reads it.
 fn device_number(text: &[u8]) -> Option<(u32, u32)> {
     let colon = text.iter().position(|&b| b == b':')?;
-    Some((parse_u32(&text[..colon])?, parse_u32(&text[colon + 1..])?))
+    Some((parse_u32(text.get(..colon)?)?, parse_u32(text.get(colon + 1..)?)?))
 }
 
 /// `LABEL="my root"`: the kernel strips only a quote that starts the value
@@ -510,7 +511,7 @@ fn module_option(raw: &[u8]) -> Option<(&[u8], &[u8])> {
         return None;
     }
     let dot = raw.iter().position(|&b| b == b'.')?;
-    let (name, option) = (&raw[..dot], &raw[dot + 1..]);
+    let (name, option) = (raw.get(..dot)?, raw.get(dot + 1..)?);
     let param = option.split_on(b'=').next().unwrap_or(&[]);
     // A space can only be in a quoted value (libkmod ignores the word).
     let odd = |b: &u8| is_space(*b) || *b == b'"';
