@@ -259,7 +259,7 @@ fn target_ids(pid: i32) -> Option<(u32, u32)> {
     let status = read_proc(pid, b"status", &mut status).ok()?;
     let effective = |key: &[u8]| {
         let line = status.split_on(b'\n').find(|l| l.starts_with(key))?;
-        line[key.len()..].split_on(b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::base::num::parse_number(f, 10))
+        line.get(key.len()..)?.split_on(b'\t').filter(|f| !f.is_empty()).nth(1).and_then(|f| crate::base::num::parse_number(f, 10))
     };
     let inside = |map: &[u8], outside: u64| {
         let mut buf = [0u8; 2048];
