@@ -76,14 +76,14 @@ const SETUP_ONLY: &[&str] = &[
     "kernel::raw::loopback_up", "kernel::raw::setns", "kernel::raw::join_new_session_keyring", "kernel::raw::getcwd",
     "kernel::raw::read_byte", "kernel::raw::read_full", "kernel::raw::mount_setattr", "kernel::raw::cloexec_range",
     "kernel::raw::answers_enosys", "kernel::raw::dumpable", "kernel::raw::set_dumpable", "kernel::raw::set_no_new_privs", "kernel::raw::leads_session",
-    "kernel::raw::setsid",
+    "kernel::raw::setsid", "kernel::raw::mount_strings",
     // In the files PID 1 reads: nook mounts's output buffer (base/out.rs
     // is PID 1's for its lines), the values only run's options and the
     // other NOOK_* variables take, and the re-exec's encoder (run's side).
     "base::out::Writer", "base::out::shown_width",
     "cli::values::hostname", "cli::values::open_fd", "cli::values::propagation", "cli::values::size",
     "cli::values::id_range", "cli::values::overlaps", "cli::values::capability", "cli::values::same_word",
-    "cli::values::bad_number_text", "cli::Cursor::dest", "cli::Cursor::absolute", "cli::Cursor::path", "cli::check_path",
+    "cli::values::bad_number_text", "cli::values::pid", "cli::Cursor::dest", "cli::Cursor::absolute", "cli::Cursor::path", "cli::check_path",
     "cli::set_once", "cli::set_over_env", "cli::reexec::encode",
     // PROGRAM's side of the init's fork: the child's pages are its own.
     "role::init::start_program",

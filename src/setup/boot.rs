@@ -88,7 +88,7 @@ static mut BUFFERS: Buffers = Buffers {
 
 /// `nook boot`, as PID 1 with the kernel's `envp`; `verbose` from
 /// NOOK_VERBOSE; `args` for the root's init. Never returns.
-#[inline(never)]
+#[inline(always)]
 pub fn boot(verbose: u8, args: Argv, envp: Argv) -> ! {
     set_verbosity(verbose);
     // SAFETY: boot runs once, single-threaded, and never returns: this is
