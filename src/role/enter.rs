@@ -157,8 +157,10 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     drop((root, cwd, pidfd));
 
     let mut pointers: heapless::Vec<*const c_char, { MAX_ENV + 1 }> = heapless::Vec::new();
-    for entry in environ.split_inclusive(|&b| b == 0).filter(|e| e.len() > 1 && e.ends_with(b"\0")) {
-        pointers.push(entry.as_ptr() as *const c_char).map_err(|_| Failure::new(c"read environment of", pid_text, Errno::TOOBIG))?;
+    // Each NUL-ended entry but the empty ones, through the shared reader
+    // of packed C strings.
+    for entry in crate::base::text::c_strings(environ).filter(|e| !e.is_empty()) {
+        pointers.push(entry.as_ptr()).map_err(|_| Failure::new(c"read environment of", pid_text, Errno::TOOBIG))?;
     }
     let count = pointers.len();
     let _ = pointers.push(core::ptr::null());
