@@ -260,8 +260,10 @@ const PARAMS: Table<Param> = crate::base::words::words![
 /// The forms of `root=` named by a prefix.
 const ROOT_PREFIXES: Table<u8> = crate::base::words::words!["UUID=" => 0, "LABEL=" => 1, "PARTUUID=" => 2];
 
-/// `root=`'s value, or what it should have been.
-#[inline(never)]
+/// `root=`'s value, or what it should have been. Inlined into
+/// [`Cmdline::read`], its one caller (38 bytes less than out of line, now
+/// that its cuts keep no panic path).
+#[inline(always)]
 fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
     if let Some(eq) = value.iter().position(|&b| b == b'=')
         && let (Some(prefix), Some(rest)) = (value.get(..=eq), value.get(eq + 1..))
