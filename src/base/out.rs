@@ -54,6 +54,30 @@ pub mod persona {
     }
 }
 
+/// Without the bwrap personality nook speaks only as itself: the shared
+/// code asks `persona` unconditionally, and these constant answers fold
+/// its bwrap branches away.
+#[cfg(not(feature = "bwrap"))]
+pub mod persona {
+    pub const CAPS_UNTOUCHED: u8 = 1;
+    pub const BOUNDING_KEPT: u8 = 2;
+
+    #[inline(always)]
+    pub fn caps(_flag: u8) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub fn bwrap() -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub fn prefix(_level: u8) -> &'static [u8] {
+        b"nook: "
+    }
+}
+
 /// One line (or a few) of output, built in place. Text past the capacity is
 /// cut and marked with "...", so an overlong path never hides the errno.
 /// The buffer starts uninitialized, as a `Buf`'s does: only the first `len`

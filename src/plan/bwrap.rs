@@ -39,6 +39,24 @@ pub struct BwrapPlan<'a> {
     pub userns_block: Option<i32>,
 }
 
+/// A value of the shared plan (or the tree) that only nook as bwrap sets:
+/// `T` itself here; without the personality (plan/mod.rs) nothing, read as
+/// `T`'s default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[repr(transparent)]
+pub struct BwrapOnly<T>(pub T);
+
+impl<T: Copy> BwrapOnly<T> {
+    pub const fn new(value: T) -> Self {
+        BwrapOnly(value)
+    }
+
+    #[inline(always)]
+    pub fn get(&self) -> T {
+        self.0
+    }
+}
+
 /// Which overlay an `Op::Overlay` is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OverlayKind {

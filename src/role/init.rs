@@ -33,8 +33,9 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let inherited_mask = plan.inherited_mask.map_or(blocked, SigSet);
     // As bwrap, PROGRAM's exec marks only the filters' fds (setup/process.rs):
     // the fd that reports a failed exec must close at a good one.
-    #[cfg(feature = "bwrap")]
-    if let Some(fd) = plan.exec_fail_fd {
+    if crate::base::out::persona::bwrap()
+        && let Some(fd) = plan.exec_fail_fd
+    {
         let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
     }
     if let Err(f) = supervisor::prepare(&plan.init) {

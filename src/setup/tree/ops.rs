@@ -21,10 +21,7 @@ use rustix::io::Errno;
 /// Applies one operation inside the tree.
 pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
     crate::base::out::trace(1, op.name(), op.dest());
-    #[cfg(feature = "bwrap")]
-    if crate::base::out::persona::bwrap() {
-        tree.parent_mode = crate::setup::tree::bwrap::parent_mode(op);
-    }
+    crate::setup::tree::bwrap::before_op(tree, op);
     match *op {
         Op::Bind { src, dest, kind, optional } => bind(sys, tree, src, dest, kind, optional),
         Op::Tmpfs { dest, size, perms } => tmpfs(sys, tree, dest, size, perms),
