@@ -27,6 +27,9 @@ pub mod persona {
     /// Without a user namespace the bounding set stays as it was.
     pub const BOUNDING_KEPT: u8 = 2;
 
+    /// This build has the personality.
+    pub const BUILT: bool = true;
+
     pub fn set(state: u8) {
         STATE.store(state, Ordering::Relaxed);
     }
@@ -59,6 +62,7 @@ pub mod persona {
 /// its bwrap branches away.
 #[cfg(not(feature = "bwrap"))]
 pub mod persona {
+    pub const BUILT: bool = false;
     pub const CAPS_UNTOUCHED: u8 = 1;
     pub const BOUNDING_KEPT: u8 = 2;
 

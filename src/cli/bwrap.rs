@@ -9,7 +9,7 @@ use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, pro
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
-use crate::base::packed::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
+use crate::base::bwrap::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
 use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, hostname, number, open_fd};
@@ -101,8 +101,8 @@ pub(super) fn split_exec_path(plan: &mut RunPlan) {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     persona::set(1);
-    // Its usage, option names and messages (base/packed.rs).
-    let texts = crate::base::packed::unpack_bwrap_texts();
+    // Its usage, option names and messages (base/bwrap.rs).
+    let texts = crate::base::bwrap::unpack_bwrap_texts();
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
     let (mut uid, mut gid) = (None, None);
@@ -656,7 +656,8 @@ fn print_usage(texts: &[u8; BWRAP_TEXTS_END], fd: i32) {
 mod tests {
     #[test]
     fn packed_names_are_the_tables() {
-        use crate::base::packed::*;
+        use crate::base::bwrap::*;
+        use crate::base::packed::unpack;
         let mut texts = [0u8; BWRAP_TEXTS_END];
         unpack(&mut texts);
         assert_eq!(&texts[BWRAP_NAMES_START..BWRAP_MESSAGES_START], super::OPTIONS.names.as_bytes());

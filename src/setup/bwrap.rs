@@ -6,7 +6,7 @@
 //! alike: it calls the hooks here unconditionally, and a build without the
 //! personality has their stand-ins (setup/mod.rs), constants and no-ops.
 
-use crate::base::packed::msg;
+use crate::base::bwrap::msg;
 use crate::base::error::Failure;
 use crate::base::text::Buf;
 use crate::kernel::raw::{self, Forked, SigSet};

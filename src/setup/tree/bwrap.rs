@@ -11,7 +11,7 @@
 //! unbindable until then, so that a recursive bind of the host's `/`
 //! (`--bind / /host`) does not carry a copy of it along.
 
-use crate::base::packed::msg;
+use crate::base::bwrap::msg;
 use crate::base::error::{Context, Result};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
