@@ -2,6 +2,7 @@
 //! options (README, "nook as bwrap"): bwrap's root model and its working
 //! directory. Only in a build with the `bwrap` feature.
 
+use super::Op;
 use core::ffi::CStr;
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -54,6 +55,31 @@ impl<T: Copy> BwrapOnly<T> {
     #[inline(always)]
     pub fn get(&self) -> T {
         self.0
+    }
+}
+
+/// The option that asked for one of bwrap's operations, for traces
+/// (`Op::name` hands them here).
+#[inline(always)]
+pub fn op_name(op: &Op) -> &'static CStr {
+    match *op {
+        Op::Chmod { .. } => c"--chmod",
+        Op::Data { bind: None, .. } => c"--file",
+        Op::Data { .. } => c"--bind-data",
+        Op::BindFd { .. } => c"--bind-fd",
+        // Op::Overlay (the shared ones are `Op::name`'s).
+        _ => c"--overlay",
+    }
+}
+
+/// The path inside the new root one of bwrap's operations acts on
+/// (`Op::dest` hands them here).
+#[inline(always)]
+pub fn op_dest<'a>(op: &Op<'a>) -> &'a CStr {
+    match *op {
+        Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
+        // The shared ones are `Op::dest`'s.
+        _ => c"",
     }
 }
 

@@ -47,6 +47,18 @@ pub mod bwrap {
             T::default()
         }
     }
+
+    /// Never called: every operation is the shared `Op::name`'s.
+    #[inline(always)]
+    pub fn op_name(_op: &super::Op) -> &'static core::ffi::CStr {
+        c""
+    }
+
+    /// Never called: every operation is the shared `Op::dest`'s.
+    #[inline(always)]
+    pub fn op_dest<'a>(_op: &super::Op<'a>) -> &'a core::ffi::CStr {
+        c""
+    }
 }
 pub mod mounts;
 pub mod process;
@@ -139,16 +151,9 @@ impl<'a> Op<'a> {
             Op::Dev { .. } => c"--dev",
             Op::Sys { .. } => c"--sys",
             Op::Mqueue { .. } => c"--mqueue",
-            #[cfg(feature = "bwrap")]
-            Op::Chmod { .. } => c"--chmod",
-            #[cfg(feature = "bwrap")]
-            Op::Data { bind: None, .. } => c"--file",
-            #[cfg(feature = "bwrap")]
-            Op::Data { .. } => c"--bind-data",
-            #[cfg(feature = "bwrap")]
-            Op::BindFd { .. } => c"--bind-fd",
-            #[cfg(feature = "bwrap")]
-            Op::Overlay { .. } => c"--overlay",
+            // bwrap's own operations (plan/bwrap.rs); none without it.
+            #[allow(unreachable_patterns)]
+            _ => bwrap::op_name(self),
         }
     }
 
@@ -164,9 +169,9 @@ impl<'a> Op<'a> {
             | Op::Dev { dest }
             | Op::Sys { dest }
             | Op::Mqueue { dest } => dest,
-            #[cfg(feature = "bwrap")]
-            Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
             Op::Symlink { link, .. } => link,
+            #[allow(unreachable_patterns)]
+            _ => bwrap::op_dest(self),
         }
     }
 }

@@ -36,6 +36,19 @@ pub fn root_attrs(plan: &RunPlan) -> u64 {
     plan.bwrap.root_attrs
 }
 
+/// One of bwrap's own operations (ops.rs hands them here).
+#[inline(always)]
+pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
+    match *op {
+        Op::Chmod { dest, perms } => chmod(sys, tree, dest, perms),
+        Op::Data { fd, dest, perms, bind } => data(sys, tree, fd, dest, perms, bind),
+        Op::BindFd { fd, dest, kind } => bind_fd(sys, tree, fd, dest, kind),
+        Op::Overlay { dest, lower, upper, work, kind } => overlay(sys, tree, dest, lower, upper, work, kind),
+        // The shared ones are ops.rs's.
+        _ => Ok(()),
+    }
+}
+
 /// Before each operation: the mode of the parent directories it creates.
 pub fn before_op<S: Sys>(tree: &mut Tree<S>, op: &Op) {
     if crate::base::out::persona::bwrap() {
