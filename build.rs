@@ -91,8 +91,9 @@ const SETUP_ONLY: &[&str] = &[
     // on its way out (it exits right after), and traces only with
     // NOOK_VERBOSE; the line they print goes through base/out.rs's Line.
     "base::error", "base::out::Line", "base::out::trace_line",
-    // The packed errno texts and help: read for a failure or --help.
-    "base::packed",
+    // The packed errno texts and help: read for a failure or --help; and
+    // nook as bwrap's (its parser unpacks them).
+    "base::packed", "base::bwrap",
 ];
 
 /// Code of the crates nook uses that only setup (or PROGRAM's side of the
@@ -324,12 +325,12 @@ fn bwrap_option_names(dir: &std::path::Path) -> String {
     names
 }
 
-/// The files whose messages `msg!` packs (base/packed.rs): the bwrap
+/// The files whose messages `msg!` packs (base/bwrap.rs): the bwrap
 /// personality's, whose processes have the texts unpacked.
 const BWRAP_MESSAGE_FILES: &[&str] = &["src/cli/bwrap.rs", "src/setup/bwrap.rs", "src/setup/tree/bwrap.rs"];
 
 /// The texts of the `msg!("...")`s of [`BWRAP_MESSAGE_FILES`], each
-/// once, in their order, each ended by a NUL: base/packed.rs's
+/// once, in their order, each ended by a NUL: base/bwrap.rs's
 /// BWRAP_MESSAGES (the bytes packed, only their offsets in the binary).
 fn bwrap_messages(dir: &std::path::Path) -> String {
     let mut source = String::new();

@@ -46,14 +46,22 @@ const USR: &[&str] = &[
     "--symlink", "usr/bin", "/bin",
 ];
 
-/// `TOOL OPTS... sh -c SCRIPT`, as `who`, from `cwd`.
+/// `TOOL OPTS... sh -c SCRIPT`, as `who`, from `cwd`. Real bwrap is given
+/// no NOOK_* variable (NOOK_MOUNT_API, from NOOK_TEST_MOUNT_API): it would
+/// hand them on to PROGRAM, whereas nook takes every NOOK_* variable out of
+/// the workload's environment (README, "Environment"), and the two would
+/// differ on that alone.
 fn run_tool(tool: &str, who: Who, cwd: &str, opts: &[&str], script: &str) -> Out {
     let mut argv = vec![tool.to_string()];
     argv.extend(args(opts));
     if !script.is_empty() {
         argv.extend(args(&["sh", "-c", script]));
     }
-    Run::argv(who, argv).cwd(cwd).run()
+    let mut run = Run::argv(who, argv).cwd(cwd);
+    if tool == real_bwrap() {
+        run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
+    }
+    run.run()
 }
 
 /// Runs nook-as-bwrap and bwrap on the same argv; both outputs.

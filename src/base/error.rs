@@ -228,10 +228,6 @@ impl<'a> Failure<'a> {
         // SAFETY: the object was borrowed for 'a, which this token outlives.
         let object = unsafe { CStr::from_ptr(r.object) }.to_bytes();
         // SAFETY: step, detail and hint are static C strings (see Record).
-        #[cfg(not(feature = "bwrap"))]
-        unsafe { line.str("nook: ").c_str(r.step).str(" ") };
-        // SAFETY: as above.
-        #[cfg(feature = "bwrap")]
         unsafe { line.bytes(crate::base::out::persona::prefix(3)).c_str(r.step).str(" ") };
         // Keep room for the errno: cut an overlong path in the middle of the line.
         line.user_bytes(object, MAX_OBJECT);
@@ -274,7 +270,6 @@ impl<'a> Failure<'a> {
     pub fn exit(self) -> i32 {
         self.report();
         // bwrap ends every failure of its own, exec's too, with status 1.
-        #[cfg(feature = "bwrap")]
         if crate::base::out::persona::bwrap() {
             return 1;
         }

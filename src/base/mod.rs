@@ -3,6 +3,8 @@
 //! error shape with its exit statuses, and the packed texts (errno texts
 //! and --help).
 
+#[cfg(feature = "bwrap")]
+pub mod bwrap;
 pub mod error;
 pub mod num;
 pub mod out;

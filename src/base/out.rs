@@ -27,6 +27,9 @@ pub mod persona {
     /// Without a user namespace the bounding set stays as it was.
     pub const BOUNDING_KEPT: u8 = 2;
 
+    /// This build has the personality.
+    pub const BUILT: bool = true;
+
     pub fn set(state: u8) {
         STATE.store(state, Ordering::Relaxed);
     }
@@ -51,6 +54,31 @@ pub mod persona {
             _ if level == 3 => b"<3>bwrap: ",
             _ => b"<4>bwrap: ",
         }
+    }
+}
+
+/// Without the bwrap personality nook speaks only as itself: the shared
+/// code asks `persona` unconditionally, and these constant answers fold
+/// its bwrap branches away.
+#[cfg(not(feature = "bwrap"))]
+pub mod persona {
+    pub const BUILT: bool = false;
+    pub const CAPS_UNTOUCHED: u8 = 1;
+    pub const BOUNDING_KEPT: u8 = 2;
+
+    #[inline(always)]
+    pub fn caps(_flag: u8) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub fn bwrap() -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub fn prefix(_level: u8) -> &'static [u8] {
+        b"nook: "
     }
 }
 

@@ -9,11 +9,11 @@ use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, pro
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
-use crate::base::packed::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
+use crate::base::bwrap::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
 use crate::base::text::c_strings;
 use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, hostname, number, open_fd};
-use crate::plan::bwrap::OverlayKind;
+use crate::plan::bwrap::{BwrapOnly, OverlayKind};
 use crate::plan::{Argv, BindKind, CapEdit, Op, RunPlan};
 use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
@@ -58,13 +58,30 @@ const OPTIONS: Words<B> = words![
     "--assert-userns-disabled" => B::AssertUsernsDisabled,
 ];
 
+/// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
+/// options follow): its messages and failures are bwrap's too.
+const BWRAP_INIT: &CStr = c"bwrap-init";
+/// The same with `--argv0`: the first word after `--` is the file to
+/// execute, PROGRAM's argv (its argv[0] the other word) follows.
+const BWRAP_INIT_ARGV0: &CStr = c"bwrap-init-argv0";
+
+/// The argv[0] of the init `run` re-executes (cli/reexec.rs): nook as
+/// bwrap's is [`BWRAP_INIT`], or [`BWRAP_INIT_ARGV0`] with `--argv0`.
+pub(super) fn init_name(plan: &RunPlan) -> &'static CStr {
+    match plan.process.exec_path.get() {
+        Some(_) => BWRAP_INIT_ARGV0,
+        None if persona::bwrap() => BWRAP_INIT,
+        None => c"nook",
+    }
+}
+
 /// Whether `name` (argv[0]'s basename) is the init nook as bwrap
-/// re-executes (cli::BWRAP_INIT): then nook speaks as bwrap. True for the
+/// re-executes ([`BWRAP_INIT`]): then nook speaks as bwrap. True for the
 /// one that takes the file to run before PROGRAM (`--argv0`).
 #[inline(never)]
 pub(super) fn init_persona(name: Option<&[u8]>) -> bool {
-    let with_argv0 = name == Some(super::BWRAP_INIT_ARGV0.to_bytes());
-    if with_argv0 || name == Some(super::BWRAP_INIT.to_bytes()) {
+    let with_argv0 = name == Some(BWRAP_INIT_ARGV0.to_bytes());
+    if with_argv0 || name == Some(BWRAP_INIT.to_bytes()) {
         persona::set(1);
     }
     with_argv0
@@ -75,7 +92,7 @@ pub(super) fn init_persona(name: Option<&[u8]>) -> bool {
 #[inline(never)]
 pub(super) fn split_exec_path(plan: &mut RunPlan) {
     if let Some(words) = plan.process.program {
-        plan.process.exec_path = words.get(0);
+        plan.process.exec_path = BwrapOnly(words.get(0));
         plan.process.program = Some(words.tail(1));
     }
 }
@@ -84,8 +101,8 @@ pub(super) fn split_exec_path(plan: &mut RunPlan) {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     persona::set(1);
-    // Its usage, option names and messages (base/packed.rs).
-    let texts = crate::base::packed::unpack_bwrap_texts();
+    // Its usage, option names and messages (base/bwrap.rs).
+    let texts = crate::base::bwrap::unpack_bwrap_texts();
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
     let (mut uid, mut gid) = (None, None);
@@ -353,7 +370,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     }
     plan.process.program = Some(cur.argv.tail(cur.next));
     if let Some(value) = argv0 {
-        plan.process.exec_path = cur.argv.get(cur.next);
+        plan.process.exec_path = BwrapOnly(cur.argv.get(cur.next));
         plan.process.program = Some(with_argv0(cur.argv, cur.next, value)?);
     }
     if plan.bwrap.userns_block.is_some() {
@@ -364,7 +381,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         if plan.fds.info.is_none() {
             return Err(Failure::option(unpacked!("--userns-block-fd"), msg!("requires --info-fd")));
         }
-        plan.user.by_caller = true;
+        plan.user.by_caller = BwrapOnly(true);
     }
     if plan.bwrap.userns.is_some() {
         if userns_asked {
@@ -639,7 +656,8 @@ fn print_usage(texts: &[u8; BWRAP_TEXTS_END], fd: i32) {
 mod tests {
     #[test]
     fn packed_names_are_the_tables() {
-        use crate::base::packed::*;
+        use crate::base::bwrap::*;
+        use crate::base::packed::unpack;
         let mut texts = [0u8; BWRAP_TEXTS_END];
         unpack(&mut texts);
         assert_eq!(&texts[BWRAP_NAMES_START..BWRAP_MESSAGES_START], super::OPTIONS.names.as_bytes());

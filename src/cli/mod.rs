@@ -71,15 +71,6 @@ const ROLES: Words<Role> = words![
     "switch-root" => Role::SwitchRoot, "boot" => Role::Boot, "mounts" => Role::Mounts,
 ];
 
-/// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
-/// options follow): its messages and failures are bwrap's too.
-#[cfg(feature = "bwrap")]
-pub(crate) const BWRAP_INIT: &core::ffi::CStr = c"bwrap-init";
-/// The same with `--argv0`: the first word after `--` is the file to
-/// execute, PROGRAM's argv (its argv[0] the other word) follows.
-#[cfg(feature = "bwrap")]
-pub(crate) const BWRAP_INIT_ARGV0: &core::ffi::CStr = c"bwrap-init-argv0";
-
 /// `role` when this build lacks it (Cargo.toml's features, README, Size):
 /// the one line that says which feature builds it. A personality is named
 /// by its role (findmnt's is mounts). The names are the tables' own
@@ -124,7 +115,6 @@ const PERSONALITIES: Words<Role> = words![
 /// Parses argv (argv[0] included) and envp into `plan`.
 pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let name = argv.get(0).map(basename);
-    #[cfg(feature = "bwrap")]
     let with_argv0 = bwrap::init_persona(name);
     // The kernel starts an initramfs's /init as PID 1 with the words after
     // `--` on its command line (and the unknown ones without `=`) as
@@ -203,7 +193,6 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         _ => {
             init::parse(argv, plan)?;
             // bwrap's `--argv0`: the file to execute came before PROGRAM.
-            #[cfg(feature = "bwrap")]
             if with_argv0 {
                 bwrap::split_exec_path(plan);
             }
@@ -381,6 +370,27 @@ fn set_over_env<'a, T>(slot: &mut Option<T>, from_env: &mut bool, value: T, opti
 // process and sandbox options these files hold.
 #[cfg(feature = "bwrap")]
 mod bwrap;
+/// Without the bwrap personality nook is never its init: the shared
+/// parser's and the re-exec's questions get constant answers, which fold
+/// their bwrap branches away.
+#[cfg(not(feature = "bwrap"))]
+mod bwrap {
+    use crate::plan::RunPlan;
+    use core::ffi::CStr;
+
+    #[inline(always)]
+    pub(super) fn init_name(_plan: &RunPlan) -> &'static CStr {
+        c"nook"
+    }
+
+    #[inline(always)]
+    pub(super) fn init_persona(_name: Option<&[u8]>) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub(super) fn split_exec_path(_plan: &mut RunPlan) {}
+}
 #[cfg(feature = "enter")]
 mod enter;
 mod env;

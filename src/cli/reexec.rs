@@ -85,15 +85,8 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
         }
         fits
     };
-    #[cfg(not(feature = "bwrap"))]
-    let name = c"nook";
     // nook as bwrap's init speaks as bwrap (cli::parse knows the name).
-    #[cfg(feature = "bwrap")]
-    let name = match plan.process.exec_path {
-        Some(_) => super::BWRAP_INIT_ARGV0,
-        None if crate::base::out::persona::bwrap() => super::BWRAP_INIT,
-        None => c"nook",
-    };
+    let name = super::bwrap::init_name(plan);
     let mut fits = push(name.as_ptr()) && push(c"init".as_ptr());
     if plan.init.signal_group {
         fits &= push(named!(INIT_OPTIONS, "--signal-group").as_ptr());
@@ -121,8 +114,7 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     }
     fits &= push(c"--".as_ptr());
     // `--argv0`: the file first, then PROGRAM's words (BWRAP_INIT_ARGV0).
-    #[cfg(feature = "bwrap")]
-    if let Some(path) = plan.process.exec_path {
+    if let Some(path) = plan.process.exec_path.get() {
         fits &= push(path.as_ptr());
     }
     for arg in plan.process.program().iter() {

@@ -559,7 +559,6 @@ pub fn close(fd: i32) -> Result<()> {
 
 /// `faccessat(dir, name, W_OK, 0)`: whether this process may write to
 /// `name` in `dir`, by its real ids, as access(2) decides. See access(2).
-#[cfg(feature = "bwrap")]
 pub fn may_write(dir: BorrowedFd<'_>, name: &CStr) -> Result<()> {
     // SAFETY: an fd, a NUL-terminated path that outlives the call, integers.
     check(unsafe { syscall6(k::__NR_faccessat, dir.as_raw_fd() as usize, name.as_ptr() as usize, 2, 0, 0, 0) }).map(drop)
@@ -572,7 +571,6 @@ pub fn may_write(dir: BorrowedFd<'_>, name: &CStr) -> Result<()> {
 /// stderr); or, with `close_here`, replaced by a close-on-exec O_PATH fd
 /// of `/` (dup3), so that what it was is closed but no fd nook opens later
 /// takes the number. See fcntl(2), dup(2).
-#[cfg(feature = "bwrap")]
 pub fn lift_above_stdio(fd: i32, close_here: bool) -> Result<i32> {
     // SAFETY: integer arguments only.
     let copy = check(unsafe { syscall6(k::__NR_fcntl, fd as usize, k::F_DUPFD_CLOEXEC as usize, 3, 0, 0, 0) })?;

@@ -97,34 +97,33 @@ pub trait Sys {
     /// The canonical host path of a directory fd (readlink /proc/self/fd/N),
     /// copied into `buf`; returns its length.
     fn fd_path(&mut self, fd: &Self::Fd, buf: &mut [u8]) -> Result<usize>;
+    // From here on, the calls only nook as bwrap's operations make
+    // (setup/tree/bwrap.rs). They are in every build: uncalled, they are
+    // not linked in, and the trait stays one list for every build.
+
     /// chmod(2) of exactly the file `fd` names (/proc/self/fd/N), for
     /// bwrap's `--chmod`; the recording double does not record it.
-    #[cfg(feature = "bwrap")]
     fn chmod(&mut self, _fd: &Self::Fd, _mode: u32) -> Result<()> {
         Err(rustix::io::Errno::NOSYS)
     }
     /// A handle of what the caller's fd `fd` names, for bwrap's `--bind-fd`.
-    #[cfg(feature = "bwrap")]
     fn dup_fd(&mut self, _fd: i32) -> Result<Self::Fd> {
         Err(rustix::io::Errno::NOSYS)
     }
     /// Copies everything `from` (the caller's fd) holds into `file`, for
     /// bwrap's `--file`.
-    #[cfg(feature = "bwrap")]
     fn copy_into(&mut self, _file: &Self::Fd, _from: i32) -> Result<()> {
         Err(rustix::io::Errno::NOSYS)
     }
     /// The existing file `path` inside `root` (resolved as
     /// [`Sys::open_in_root`] does) opened to be written anew: O_WRONLY |
     /// O_TRUNC, for bwrap's `--file`, which creat()s DEST.
-    #[cfg(feature = "bwrap")]
     fn rewrite(&mut self, _root: &Self::Fd, _path: &CStr) -> Result<Self::Fd> {
         Err(rustix::io::Errno::NOSYS)
     }
     /// access(2) W_OK of `name` in `dir` (faccessat: the real ids, as
     /// bwrap's access()), for bwrap's read-only cover of /proc's sys, irq
     /// and the like. The recording double finds nothing writable.
-    #[cfg(feature = "bwrap")]
     fn may_write(&mut self, _dir: &Self::Fd, _name: &CStr) -> Result<()> {
         Err(rustix::io::Errno::ROFS)
     }
@@ -133,14 +132,12 @@ pub trait Sys {
     /// `--bind-data` and `--ro-bind-data`; `spot`, a directory of the new
     /// tree it may stack on for a moment (kernels before 6.15). The new
     /// mount API only.
-    #[cfg(feature = "bwrap")]
     fn data_file(&mut self, _from: i32, _mode: u32, _spot: &Self::Fd) -> Result<Self::Fd> {
         Err(rustix::io::Errno::NOSYS)
     }
     /// A detached overlayfs of `lower` (its lowerdir option), with
     /// `upper` and `work` as its upperdir and workdir, or (`tmp`) both on a
     /// tmpfs of its own, or neither (read-only). The new mount API only.
-    #[cfg(feature = "bwrap")]
     fn overlay(&mut self, _lower: &CStr, _upper: Option<(&CStr, &CStr)>, _tmp: bool) -> Result<Self::Fd> {
         Err(rustix::io::Errno::NOSYS)
     }
@@ -419,7 +416,7 @@ impl Sys for Linux {
         rustix::fs::readlinkat_raw(rustix::fs::CWD, proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?, buf)
     }
 
-    #[cfg(feature = "bwrap")]
+    // bwrap's calls (see the trait): in every build, linked only by it.
     fn chmod(&mut self, fd: &OwnedFd, mode: u32) -> Result<()> {
         rustix::fs::chmod(proc_fd(rustix::fd::AsRawFd::as_raw_fd(fd)).as_cstr()?, Mode::from_raw_mode(mode))
     }
@@ -427,7 +424,6 @@ impl Sys for Linux {
     /// The fd's mount belongs to the caller's mount namespace, and
     /// open_tree clones only mounts of our own: reopened by its path in our
     /// copy of the tree, which must be the same file.
-    #[cfg(feature = "bwrap")]
     fn dup_fd(&mut self, fd: i32) -> Result<OwnedFd> {
         let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
         let path = fd_link_cstr(fd, &mut raw)?;
@@ -441,7 +437,6 @@ impl Sys for Linux {
         Ok(reopened)
     }
 
-    #[cfg(feature = "bwrap")]
     fn copy_into(&mut self, file: &OwnedFd, from: i32) -> Result<()> {
         // SAFETY: only read from; the caller's fd stays the caller's.
         let from = unsafe { rustix::fd::BorrowedFd::borrow_raw(from) };
@@ -457,18 +452,15 @@ impl Sys for Linux {
         }
     }
 
-    #[cfg(feature = "bwrap")]
     fn rewrite(&mut self, root: &OwnedFd, path: &CStr) -> Result<OwnedFd> {
         let flags = OFlags::WRONLY | OFlags::TRUNC | OFlags::CLOEXEC;
         rustix::fs::openat2(root, path, flags, Mode::empty(), RESOLVE_INSIDE)
     }
 
-    #[cfg(feature = "bwrap")]
     fn may_write(&mut self, dir: &OwnedFd, name: &CStr) -> Result<()> {
         raw::may_write(dir.as_fd(), name)
     }
 
-    #[cfg(feature = "bwrap")]
     fn overlay(&mut self, lower: &CStr, upper: Option<(&CStr, &CStr)>, tmp: bool) -> Result<OwnedFd> {
         if self.legacy {
             return Err(Errno::NOSYS);
@@ -501,7 +493,6 @@ impl Sys for Linux {
         rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
     }
 
-    #[cfg(feature = "bwrap")]
     fn data_file(&mut self, from: i32, mode: u32, spot: &OwnedFd) -> Result<OwnedFd> {
         if self.legacy {
             return Err(Errno::NOSYS);

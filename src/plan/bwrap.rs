@@ -2,6 +2,7 @@
 //! options (README, "nook as bwrap"): bwrap's root model and its working
 //! directory. Only in a build with the `bwrap` feature.
 
+use super::Op;
 use core::ffi::CStr;
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -37,6 +38,49 @@ pub struct BwrapPlan<'a> {
     /// `--info-fd` has named the child; nook waits for a byte on FD (or
     /// its EOF) before it builds the tree, and writes none.
     pub userns_block: Option<i32>,
+}
+
+/// A value of the shared plan (or the tree) that only nook as bwrap sets:
+/// `T` itself here; without the personality (plan/mod.rs) nothing, read as
+/// `T`'s default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[repr(transparent)]
+pub struct BwrapOnly<T>(pub T);
+
+impl<T: Copy> BwrapOnly<T> {
+    pub const fn new(value: T) -> Self {
+        BwrapOnly(value)
+    }
+
+    #[inline(always)]
+    pub fn get(&self) -> T {
+        self.0
+    }
+}
+
+/// The option that asked for one of bwrap's operations, for traces
+/// (`Op::name` hands them here).
+#[inline(always)]
+pub fn op_name(op: &Op) -> &'static CStr {
+    match *op {
+        Op::Chmod { .. } => c"--chmod",
+        Op::Data { bind: None, .. } => c"--file",
+        Op::Data { .. } => c"--bind-data",
+        Op::BindFd { .. } => c"--bind-fd",
+        // Op::Overlay (the shared ones are `Op::name`'s).
+        _ => c"--overlay",
+    }
+}
+
+/// The path inside the new root one of bwrap's operations acts on
+/// (`Op::dest` hands them here).
+#[inline(always)]
+pub fn op_dest<'a>(op: &Op<'a>) -> &'a CStr {
+    match *op {
+        Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
+        // The shared ones are `Op::dest`'s.
+        _ => c"",
+    }
 }
 
 /// Which overlay an `Op::Overlay` is.

@@ -14,6 +14,52 @@
 
 #[cfg(feature = "bwrap")]
 pub mod bwrap;
+/// Without the bwrap personality its part of the plan is empty: the
+/// shared plan holds it in every build, and the values only nook as bwrap
+/// sets read as their defaults, constants that fold the shared code's
+/// bwrap branches away.
+#[cfg(not(feature = "bwrap"))]
+pub mod bwrap {
+    use core::marker::PhantomData;
+
+    #[derive(Clone, Debug, PartialEq, Eq, Default)]
+    pub struct BwrapPlan<'a>(PhantomData<&'a ()>);
+
+    impl BwrapPlan<'_> {
+        pub const fn new() -> Self {
+            BwrapPlan(PhantomData)
+        }
+    }
+
+    /// Nothing: only nook as bwrap sets another value than `T`'s default,
+    /// the one `get` returns.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+    pub struct BwrapOnly<T>(PhantomData<T>);
+
+    impl<T: Copy + Default> BwrapOnly<T> {
+        /// `T`'s default (the one value a shared plan starts with).
+        pub const fn new(_default: T) -> Self {
+            BwrapOnly(PhantomData)
+        }
+
+        #[inline(always)]
+        pub fn get(&self) -> T {
+            T::default()
+        }
+    }
+
+    /// Never called: every operation is the shared `Op::name`'s.
+    #[inline(always)]
+    pub fn op_name(_op: &super::Op) -> &'static core::ffi::CStr {
+        c""
+    }
+
+    /// Never called: every operation is the shared `Op::dest`'s.
+    #[inline(always)]
+    pub fn op_dest<'a>(_op: &super::Op<'a>) -> &'a core::ffi::CStr {
+        c""
+    }
+}
 pub mod mounts;
 pub mod process;
 pub mod sandbox;
@@ -105,16 +151,9 @@ impl<'a> Op<'a> {
             Op::Dev { .. } => c"--dev",
             Op::Sys { .. } => c"--sys",
             Op::Mqueue { .. } => c"--mqueue",
-            #[cfg(feature = "bwrap")]
-            Op::Chmod { .. } => c"--chmod",
-            #[cfg(feature = "bwrap")]
-            Op::Data { bind: None, .. } => c"--file",
-            #[cfg(feature = "bwrap")]
-            Op::Data { .. } => c"--bind-data",
-            #[cfg(feature = "bwrap")]
-            Op::BindFd { .. } => c"--bind-fd",
-            #[cfg(feature = "bwrap")]
-            Op::Overlay { .. } => c"--overlay",
+            // bwrap's own operations (plan/bwrap.rs); none without it.
+            #[allow(unreachable_patterns)]
+            _ => bwrap::op_name(self),
         }
     }
 
@@ -130,9 +169,9 @@ impl<'a> Op<'a> {
             | Op::Dev { dest }
             | Op::Sys { dest }
             | Op::Mqueue { dest } => dest,
-            #[cfg(feature = "bwrap")]
-            Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
             Op::Symlink { link, .. } => link,
+            #[allow(unreachable_patterns)]
+            _ => bwrap::op_dest(self),
         }
     }
 }
@@ -158,8 +197,7 @@ pub struct UserPlan {
     /// `--setgroups allow|deny`.
     pub setgroups: Setgroups,
     /// bwrap's `--userns-block-fd`: the caller writes the maps, not nook.
-    #[cfg(feature = "bwrap")]
-    pub by_caller: bool,
+    pub by_caller: bwrap::BwrapOnly<bool>,
 }
 
 /// `--setgroups`, when given.
@@ -239,8 +277,7 @@ pub struct RunPlan<'a> {
     /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
     /// is `root`, INIT and its arguments the process's program).
     pub force: bool,
-    /// What the bwrap personality adds (plan/bwrap.rs).
-    #[cfg(feature = "bwrap")]
+    /// What the bwrap personality adds (plan/bwrap.rs; empty without it).
     pub bwrap: bwrap::BwrapPlan<'a>,
     /// `run`'s PID-1 options and their values, the words as given, which
     /// the init it re-executes reads again.
@@ -264,8 +301,7 @@ impl<'a> RunPlan<'a> {
                 uid_map: Vec::new(),
                 gid_map: Vec::new(),
                 setgroups: Setgroups::Unset,
-                #[cfg(feature = "bwrap")]
-                by_caller: false,
+                by_caller: bwrap::BwrapOnly::new(false),
             },
             propagation: Propagation::Private,
             root: None,
@@ -298,7 +334,6 @@ impl<'a> RunPlan<'a> {
             inherited_foreground: 0,
             mount_api: crate::base::MountApi::Auto,
             force: false,
-            #[cfg(feature = "bwrap")]
             bwrap: bwrap::BwrapPlan::new(),
         }
     }

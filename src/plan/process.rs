@@ -46,8 +46,7 @@ pub struct ProcessPlan<'a> {
     pub sandbox: Sandbox<'a>,
     /// bwrap's `--argv0`: the file to execute, when PROGRAM's argv[0] is
     /// another word.
-    #[cfg(feature = "bwrap")]
-    pub exec_path: Option<&'a CStr>,
+    pub exec_path: super::bwrap::BwrapOnly<Option<&'a CStr>>,
 }
 
 impl<'a> ProcessPlan<'a> {
@@ -60,8 +59,7 @@ impl<'a> ProcessPlan<'a> {
             caps: None,
             new_session: false,
             sandbox: Sandbox::new(),
-            #[cfg(feature = "bwrap")]
-            exec_path: None,
+            exec_path: super::bwrap::BwrapOnly::new(None),
         }
     }
 

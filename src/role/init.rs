@@ -32,9 +32,12 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // mask to restore in NOOK_INIT_SIGMASK.
     let inherited_mask = plan.inherited_mask.map_or(blocked, SigSet);
     // As bwrap, PROGRAM's exec marks only the filters' fds (setup/process.rs):
-    // the fd that reports a failed exec must close at a good one.
-    #[cfg(feature = "bwrap")]
-    if let Some(fd) = plan.exec_fail_fd {
+    // the fd that reports a failed exec must close at a good one. (In every
+    // init of a build with bwrap, which may be bwrap's: a test of the
+    // persona would cost PID 1's code more than the call.)
+    if crate::base::out::persona::BUILT
+        && let Some(fd) = plan.exec_fail_fd
+    {
         let _ = crate::kernel::raw::cloexec_range(fd as u32, fd as u32);
     }
     if let Err(f) = supervisor::prepare(&plan.init) {

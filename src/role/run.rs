@@ -11,6 +11,8 @@ use crate::base::error::{EXIT_SETUP, Failure};
 use crate::cli::reexec::{self, Handover, Numbers};
 use crate::pid1::supervisor;
 use crate::plan::{Argv, Op, RunPlan};
+use crate::base::out::persona;
+use crate::setup::bwrap;
 use crate::setup::monitor::{hide_from_container, relay_signals};
 use crate::setup::process::{Environment, close_on_exec_but, drop_privileges, exec_program};
 use crate::kernel::raw::{self, Forked, SigSet};
@@ -30,10 +32,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // Wanted only to watch the parent: no getppid(2) on every launch.
     let parent = if plan.die_with_parent { rustix::process::getppid() } else { None };
     // bwrap's --userns and --pidns: joined before anything else is made.
-    #[cfg(feature = "bwrap")]
-    if let Err(f) = crate::setup::bwrap::join(plan.bwrap.userns, rustix::thread::LinkNameSpaceType::User, c"--userns")
-        .and_then(|()| crate::setup::bwrap::join(plan.bwrap.pidns, rustix::thread::LinkNameSpaceType::ProcessID, c"--pidns"))
-    {
+    if let Err(f) = bwrap::join_first(plan) {
         return f.exit();
     }
     // Built first: it can fail on input alone, before anything changes.
@@ -45,9 +44,10 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // PROGRAM's PWD names where it starts, as given (as bwrap does). Set
     // here, before any fork: the container's process then only reads the
     // environment (each page it wrote would be copied, a page fault).
-    // bwrap's PWD depends on the tree (setup::bwrap::settle_workdir).
-    #[cfg(not(feature = "bwrap"))]
-    if let Err(e) = env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()) {
+    // bwrap's PWD depends on the tree (setup::bwrap::settle_workdir), and
+    // with bwrap built, that sets `nook run`'s too.
+    if !bwrap::SETTLES_WORKDIR
+        && let Err(e) = env.set(b"PWD", plan.process.chdir.unwrap_or(c"/").to_bytes()) {
         return Failure::new(c"set", c"PWD", e).exit();
     }
     if let Err(f) = crate::setup::namespaces::leave_session_keyring() {
@@ -72,10 +72,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // this process's /proc files: through the caller's /proc, opened before
     // anything changes, since the tree nook builds may make its own /proc
     // read-only (`--remount-ro /`), and then the id maps unwritable.
-    #[cfg(not(feature = "bwrap"))]
-    let needs_proc = promises_read_only(plan) || announcing(plan);
-    #[cfg(feature = "bwrap")]
-    let needs_proc = promises_read_only(plan) || announcing(plan) || plan.bwrap.disable_userns;
+    let needs_proc = bwrap::disables_user_namespaces(plan) || promises_read_only(plan) || announcing(plan);
     let proc = if needs_proc {
         match raw::open_cloexec(c"/proc", rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY) {
             Ok(fd) => Some(fd),
@@ -117,10 +114,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     };
     // With bwrap's --pidns the new PID namespace is made one fork later,
     // below the joined one (setup/bwrap.rs).
-    #[cfg(feature = "bwrap")]
-    let clone = if plan.bwrap.pidns.is_some() { flags & !k::CLONE_NEWPID } else { flags };
-    #[cfg(not(feature = "bwrap"))]
-    let clone = flags;
+    let clone = if bwrap::nests_pid_namespace(plan) { flags & !k::CLONE_NEWPID } else { flags };
     // SAFETY: single-threaded; the child runs setup and then execs or
     // supervises, and never returns into the caller's frames.
     match unsafe { raw::fork(clone as u64) } {
@@ -135,9 +129,8 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 drop(r);
                 w
             });
-            #[cfg(feature = "bwrap")]
-            if plan.bwrap.pidns.is_some() {
-                crate::setup::bwrap::nest_pid_namespace(plan);
+            if bwrap::nests_pid_namespace(plan) {
+                bwrap::nest_pid_namespace(plan);
             }
             let code = container_init(plan, maps.as_ref(), env, proc, inherited_mask, foreground, go, exec_fail_fd.as_ref());
             crate::setup::wrapper::report_exec_failure(exec_fail_fd.as_ref());
@@ -275,11 +268,7 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
     };
     // bwrap always waits for PROGRAM and exits with 128+N for a signal N
     // that killed it: a monitor, as bwrap's.
-    #[cfg(feature = "bwrap")]
-    let monitor = crate::base::out::persona::bwrap();
-    #[cfg(not(feature = "bwrap"))]
-    let monitor = false;
-    if plan.fds.json_status.is_none() && !plan.process.new_session && !monitor {
+    if plan.fds.json_status.is_none() && !plan.process.new_session && !persona::bwrap() {
         return setup_then_exec(plan, user_ns, env, proc, None).exit();
     }
     let mask = match supervisor::block_all_signals() {
@@ -327,7 +316,6 @@ fn created_namespaces(plan: &RunPlan, user_ns: bool) -> u32 {
 /// The container process's last steps before exec: the mount tree, the
 /// lock on it, bwrap's PWD, the wrapper's JSON, the wait on `--block-fd`. `proc`
 /// is the caller's /proc (see `run`).
-#[cfg_attr(not(feature = "bwrap"), allow(unused_variables))]
 fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, proc: Option<&OwnedFd>) -> Result<(), Failure<'a>> {
     use rustix::fs::{Mode, OFlags};
     // This process's /proc directory; dropped before the exec (and
@@ -348,41 +336,30 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     };
     // bwrap's --userns-block-fd: the caller, told the child's pid, writes
     // the id maps, then says go; the tree needs them.
-    #[cfg(feature = "bwrap")]
-    let announce_late = match (plan.bwrap.userns_block, &proc_self) {
+    let announce_late = match (bwrap::maps_block_fd(plan), &proc_self) {
         (Some(fd), Some(proc_self)) => {
             crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
-            crate::setup::bwrap::wait_for_maps(fd);
+            bwrap::wait_for_maps(fd);
             false
         }
         _ => true,
     };
-    #[cfg(not(feature = "bwrap"))]
-    let announce_late = true;
     // A --cap-add that cannot be honoured fails before anything is built.
     plan.process.caps.as_ref().map_or(Ok(0), crate::setup::caps::held)?;
     build_tree(plan, user_ns)?;
-    #[cfg(feature = "bwrap")]
-    crate::setup::bwrap::settle_workdir(plan, env).map_err(|e| Failure::new(c"set", c"PWD", e))?;
-    #[cfg(feature = "bwrap")]
-    crate::setup::bwrap::hold_locks(plan)?;
-    let read_only = promises_read_only(plan);
-    // bwrap locks nothing: its workload has no CAP_SYS_ADMIN to undo a
+    bwrap::settle_workdir(plan, env).map_err(|e| Failure::new(c"set", c"PWD", e))?;
+    bwrap::hold_locks(plan)?;
+    // bwrap locks nothing when its workload has no CAP_SYS_ADMIN to undo a
     // read-only mount with (and a user namespace of its own locks them).
-    #[cfg(feature = "bwrap")]
-    let read_only = read_only && !plan.bwrap.powerless || plan.bwrap.disable_userns;
-    #[cfg(feature = "bwrap")]
-    if let (true, Some(proc)) = (plan.bwrap.disable_userns, proc) {
-        crate::setup::bwrap::limit_user_namespaces(proc)?;
-    }
+    let read_only = bwrap::locks_tree(plan, promises_read_only(plan));
+    bwrap::limit_user_namespaces(plan, proc)?;
     if let (true, true, Some(proc_self)) = (user_ns, read_only, &proc_self) {
         crate::setup::userns::lock_mounts(proc_self)?;
     }
     // Without a user namespace nothing locks the mounts: the workload keeps
     // CAP_SYS_ADMIN over them, unless it is dropped.
     // (bwrap says nothing: as bwrap, nook keeps real root's capabilities.)
-    #[cfg(feature = "bwrap")]
-    let read_only = read_only && !crate::base::out::persona::bwrap();
+    let read_only = read_only & !persona::bwrap();
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
         let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
     }
@@ -390,12 +367,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
     }
     drop(proc_self);
-    #[cfg(feature = "bwrap")]
-    crate::setup::bwrap::join(plan.bwrap.userns2, rustix::thread::LinkNameSpaceType::User, c"--userns2")?;
-    #[cfg(feature = "bwrap")]
-    if plan.bwrap.assert_userns_disabled {
-        crate::setup::bwrap::assert_no_user_namespaces()?;
-    }
+    bwrap::join_last(plan)?;
     crate::setup::wrapper::wait_for_go(plan)
 }
 

@@ -1,8 +1,12 @@
 //! The bwrap personality's last steps (README, "nook as bwrap"): where
 //! PROGRAM starts, the lock files, the namespaces joined (the wrapper
 //! fds' JSON in bwrap's layout is setup/wrapper.rs's).
+//!
+//! role/run.rs drives the container for `nook run` and nook as bwrap
+//! alike: it calls the hooks here unconditionally, and a build without the
+//! personality has their stand-ins (setup/mod.rs), constants and no-ops.
 
-use crate::base::packed::msg;
+use crate::base::bwrap::msg;
 use crate::base::error::Failure;
 use crate::base::text::Buf;
 use crate::kernel::raw::{self, Forked, SigSet};
@@ -10,6 +14,51 @@ use crate::plan::RunPlan;
 use crate::setup::process::Environment;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
+
+/// PWD is set by [`settle_workdir`], once the tree is built: not before it,
+/// as `nook run` alone sets it (role/run.rs).
+pub const SETTLES_WORKDIR: bool = true;
+
+/// `--userns FD` and `--pidns FD`: joined before anything else is made.
+pub fn join_first<'a>(plan: &RunPlan) -> Result<(), Failure<'a>> {
+    join(plan.bwrap.userns, rustix::thread::LinkNameSpaceType::User, c"--userns")
+        .and_then(|()| join(plan.bwrap.pidns, rustix::thread::LinkNameSpaceType::ProcessID, c"--pidns"))
+}
+
+/// `--userns2 FD` joined and `--assert-userns-disabled` checked: the last
+/// steps before the wait for `--block-fd`.
+pub fn join_last<'a>(plan: &RunPlan) -> Result<(), Failure<'a>> {
+    join(plan.bwrap.userns2, rustix::thread::LinkNameSpaceType::User, c"--userns2")?;
+    if plan.bwrap.assert_userns_disabled {
+        assert_no_user_namespaces()?;
+    }
+    Ok(())
+}
+
+/// With `--pidns`, the clone makes no PID namespace: it is made one fork
+/// later, below the joined one ([`nest_pid_namespace`]).
+pub fn nests_pid_namespace(plan: &RunPlan) -> bool {
+    plan.bwrap.pidns.is_some()
+}
+
+/// `--disable-userns`: the caller's /proc is needed
+/// ([`limit_user_namespaces`]), and the tree is locked.
+pub fn disables_user_namespaces(plan: &RunPlan) -> bool {
+    plan.bwrap.disable_userns
+}
+
+/// `--userns-block-fd FD`, when given.
+pub fn maps_block_fd(plan: &RunPlan) -> Option<i32> {
+    plan.bwrap.userns_block
+}
+
+/// Whether the tree is locked (userns::lock_mounts), `read_only` being
+/// `nook run`'s answer: bwrap locks nothing when PROGRAM holds no
+/// CAP_SYS_ADMIN to undo a read-only mount with, and always with
+/// `--disable-userns` (the lock's nested user namespace is the last one).
+pub fn locks_tree(plan: &RunPlan, read_only: bool) -> bool {
+    read_only && !plan.bwrap.powerless || plan.bwrap.disable_userns
+}
 
 /// After the tree is built (the process at `/` or `--chdir`): without
 /// `--chdir`, PROGRAM starts in the caller's working directory when it
@@ -93,7 +142,9 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 /// `--disable-userns`, first half: the container's user namespace may have
 /// one more below it (the mount lock's nested one, made next), and so
 /// PROGRAM, inside that, none (the count holds for every ancestor).
-pub fn limit_user_namespaces<'a>(proc: &rustix::fd::OwnedFd) -> Result<(), Failure<'a>> {
+/// `proc` is the caller's /proc.
+pub fn limit_user_namespaces<'a>(plan: &RunPlan, proc: Option<&rustix::fd::OwnedFd>) -> Result<(), Failure<'a>> {
+    let (true, Some(proc)) = (plan.bwrap.disable_userns, proc) else { return Ok(()) };
     let file = c"sys/user/max_user_namespaces";
     let fd = rustix::fs::openat(proc, file, rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC, rustix::fs::Mode::empty())
         .map_err(|e| Failure::new(c"open", msg!("/proc/sys/user/max_user_namespaces"), e))?;
@@ -102,7 +153,7 @@ pub fn limit_user_namespaces<'a>(proc: &rustix::fd::OwnedFd) -> Result<(), Failu
 
 /// `--assert-userns-disabled`: a user namespace must not be possible here
 /// (if it is, this process is in it, and fails).
-pub fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
+fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
     // SAFETY: single-threaded, and no CLONE_FILES.
     match unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER) } {
         Err(_) => Ok(()),
@@ -114,7 +165,7 @@ pub fn assert_no_user_namespaces<'a>() -> Result<(), Failure<'a>> {
 /// `--userns2 FD` (last, before PROGRAM): setns(2) into the namespace FD
 /// names, of that type only. A PID namespace is the children's: nook as
 /// bwrap always forks PROGRAM (or its init).
-pub fn join<'a>(fd: Option<i32>, kind: rustix::thread::LinkNameSpaceType, option: &'static core::ffi::CStr) -> Result<(), Failure<'a>> {
+fn join<'a>(fd: Option<i32>, kind: rustix::thread::LinkNameSpaceType, option: &'static core::ffi::CStr) -> Result<(), Failure<'a>> {
     let Some(fd) = fd else { return Ok(()) };
     // SAFETY: only used for the call; the caller's fd stays the caller's.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };

@@ -35,18 +35,12 @@ pub fn held<'a>(edit: &CapEdit) -> Result<u64, Failure<'a>> {
 pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     let held = held(edit)?;
     let want = (held & !edit.drop) | (edit.add & held);
-    #[cfg(feature = "bwrap")]
     use crate::base::out::persona;
-    #[cfg(not(feature = "bwrap"))]
-    let bounding = want;
     // bwrap's real root, outside a user namespace, keeps its bounding set.
-    #[cfg(feature = "bwrap")]
     let kept = persona::caps(persona::BOUNDING_KEPT);
-    #[cfg(feature = "bwrap")]
     let bounding = if kept { u64::MAX } else { want };
     // Then an exec as root (the init's, before PROGRAM's) would take
     // permitted = bounding back: no_new_privs now, as bwrap sets it first.
-    #[cfg(feature = "bwrap")]
     if kept {
         crate::kernel::raw::set_no_new_privs().map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
     }
@@ -61,10 +55,7 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     }
     // bwrap's real root, told nothing of capabilities, gets no inheritable
     // and so no ambient ones (base/out.rs's persona).
-    #[cfg(feature = "bwrap")]
     let untouched = persona::caps(persona::CAPS_UNTOUCHED);
-    #[cfg(not(feature = "bwrap"))]
-    let untouched = false;
     let inheritable = if untouched { 0 } else { want };
     set(want, inheritable).map_err(|e| Failure::new(c"set", c"capabilities", e))?;
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", c"ambient capabilities", e))?;

@@ -8,6 +8,70 @@
 pub mod boot;
 #[cfg(feature = "bwrap")]
 pub mod bwrap;
+/// Without the bwrap personality its hooks (setup/bwrap.rs), which
+/// role/run.rs calls unconditionally, do nothing and answer no: constants
+/// that fold their callers' bwrap branches away.
+#[cfg(not(feature = "bwrap"))]
+pub mod bwrap {
+    use crate::base::error::Failure;
+    use crate::plan::RunPlan;
+    use crate::setup::process::Environment;
+    use rustix::fd::OwnedFd;
+    use rustix::io::Errno;
+
+    pub const SETTLES_WORKDIR: bool = false;
+
+    #[inline(always)]
+    pub fn join_first<'a>(_plan: &RunPlan) -> Result<(), Failure<'a>> {
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub fn join_last<'a>(_plan: &RunPlan) -> Result<(), Failure<'a>> {
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub fn nests_pid_namespace(_plan: &RunPlan) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub fn nest_pid_namespace(_plan: &RunPlan) {}
+
+    #[inline(always)]
+    pub fn disables_user_namespaces(_plan: &RunPlan) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub fn maps_block_fd(_plan: &RunPlan) -> Option<i32> {
+        None
+    }
+
+    #[inline(always)]
+    pub fn wait_for_maps(_fd: i32) {}
+
+    #[inline(always)]
+    pub fn locks_tree(_plan: &RunPlan, read_only: bool) -> bool {
+        read_only
+    }
+
+    #[inline(always)]
+    pub fn settle_workdir(_plan: &RunPlan, _env: &mut Environment) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub fn hold_locks<'a>(_plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub fn limit_user_namespaces<'a>(_plan: &RunPlan, _proc: Option<&OwnedFd>) -> Result<(), Failure<'a>> {
+        Ok(())
+    }
+}
 pub mod caps;
 pub mod monitor;
 pub mod mounts;

@@ -178,13 +178,10 @@ impl<'a> Environment<'a> {
 /// Executes PROGRAM, searching PATH (from the workload's environment) when
 /// it has no slash, as execvp does. Returns only on failure, with the exit
 /// status the contract gives it: 127 not found, 126 not executable.
-pub fn exec<'a>(program: Argv<'a>, env: &Environment) -> Failure<'a> {
-    let name = program.get(0).unwrap_or(c"");
-    #[cfg(feature = "bwrap")]
-    let path = EXEC_PATH.load(core::sync::atomic::Ordering::Relaxed);
-    // SAFETY: set from a C string that lives as long as the process.
-    #[cfg(feature = "bwrap")]
-    let name = if path.is_null() { name } else { unsafe { CStr::from_ptr(path) } };
+/// `path`, bwrap's `--argv0`, is the file to execute when PROGRAM's argv[0]
+/// is another word (never in a build without bwrap).
+pub fn exec<'a>(program: Argv<'a>, path: Option<&'a CStr>, env: &Environment) -> Failure<'a> {
+    let name = path.unwrap_or(program.get(0).unwrap_or(c""));
     let envp = env.to_envp(&[]);
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
@@ -249,15 +246,8 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
         let _ = raw::sigprocmask(raw::SIG_SETMASK, &m);
     }
     crate::base::out::trace(1, c"exec", program.get(0).unwrap_or(c""));
-    #[cfg(feature = "bwrap")]
-    EXEC_PATH.store(plan.exec_path.map_or(core::ptr::null_mut(), |p| p.as_ptr().cast_mut()), core::sync::atomic::Ordering::Relaxed);
-    exec(program, env)
+    exec(program, plan.exec_path.get(), env)
 }
-
-/// bwrap's `--argv0`: the file `exec` runs in place of PROGRAM's argv[0]
-/// (a C string of the plan's, which lives as long as the process).
-#[cfg(feature = "bwrap")]
-static EXEC_PATH: core::sync::atomic::AtomicPtr<c_char> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
 /// Marks every fd from 3 close-on-exec except `keep`, the one that must
 /// cross the exec. As bwrap, nook hands PROGRAM every fd its caller left
@@ -266,15 +256,9 @@ static EXEC_PATH: core::sync::atomic::AtomicPtr<c_char> = core::sync::atomic::At
 /// them) are marked, since every fd nook opens is close-on-exec already
 /// and those its options took were marked when parsed (cli/bwrap.rs).
 pub fn close_on_exec_but(keep: Option<i32>, filters: &[crate::plan::sandbox::FilterFd]) -> Result<(), Failure<'static>> {
-    #[cfg(feature = "bwrap")]
     let marked = match crate::base::out::persona::bwrap() {
         true => filters.iter().try_for_each(|f| raw::cloexec_range(f.fd as u32, f.fd as u32)),
         false => raw::cloexec_range(3, u32::MAX),
-    };
-    #[cfg(not(feature = "bwrap"))]
-    let marked = {
-        let _ = filters;
-        raw::cloexec_range(3, u32::MAX)
     };
     marked
         .and_then(|()| match keep {

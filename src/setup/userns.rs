@@ -35,8 +35,7 @@ pub struct Maps {
     privileged: bool,
     /// bwrap's `--userns-block-fd`: the caller writes the maps, nook none
     /// (and keeps the ids they give it).
-    #[cfg(feature = "bwrap")]
-    by_caller: bool,
+    by_caller: crate::plan::bwrap::BwrapOnly<bool>,
 }
 
 impl Maps {
@@ -62,7 +61,6 @@ impl Maps {
             outside_uid,
             outside_gid,
             privileged,
-            #[cfg(feature = "bwrap")]
             by_caller: plan.by_caller,
         }
     }
@@ -77,8 +75,7 @@ impl Maps {
 
     /// Whether the process can write the maps itself after unsharing.
     pub fn self_writable(&self) -> bool {
-        #[cfg(feature = "bwrap")]
-        if self.by_caller {
+        if self.by_caller.get() {
             return true;
         }
         self.uid_is_self_map() && self.gid_is_self_map() && self.setgroups == Some(false)
@@ -88,8 +85,7 @@ impl Maps {
     /// `via_tools` routes the non-self maps of an unprivileged caller through
     /// newuidmap/newgidmap.
     fn install<'a>(&self, pid: Option<i32>, via_tools: bool) -> Result<'a, ()> {
-        #[cfg(feature = "bwrap")]
-        if self.by_caller {
+        if self.by_caller.get() {
             return Ok(());
         }
         let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
@@ -118,8 +114,7 @@ impl Maps {
     /// when the gid map holds no range of /etc/subgid, and an unprivileged
     /// self-map can only be written with it denied.
     pub fn settle_identity<'a>(&self) -> Result<'a, ()> {
-        #[cfg(feature = "bwrap")]
-        if self.by_caller {
+        if self.by_caller.get() {
             return Ok(());
         }
         if self.setgroups == Some(true) {

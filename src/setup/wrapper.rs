@@ -42,10 +42,7 @@ pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> 
 /// Whether the wrapper fds' JSON is in bwrap's layout: never in a build
 /// without the personality.
 fn bwrap_layout() -> bool {
-    #[cfg(feature = "bwrap")]
-    return crate::base::out::persona::bwrap();
-    #[cfg(not(feature = "bwrap"))]
-    false
+    crate::base::out::persona::bwrap()
 }
 
 /// write(2) all of `data` to a wrapper's fd. A reader that went away is

@@ -7,7 +7,7 @@
 
 use crate::base::error::{Context, Failure, Result};
 use crate::setup::tree::dest::{Missing, Tree};
-use crate::setup::tree::{dest, ops};
+use crate::setup::tree::{bwrap, dest, ops};
 use crate::plan::{Propagation, RunPlan};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
@@ -32,9 +32,8 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         propagate(sys, flag | P::REC)?;
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");
-    #[cfg(feature = "bwrap")]
-    if plan.root.is_none() && plan.bwrap.empty_root {
-        let mut tree = crate::setup::tree::bwrap::empty_root(sys)?;
+    if bwrap::wants_empty_root(plan) {
+        let mut tree = bwrap::empty_root(sys)?;
         return build_root(sys, plan, c"the empty root", &mut tree);
     }
     let Some(dir) = plan.root else {
@@ -71,9 +70,9 @@ fn bind_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Resu
     crate::base::out::trace(1, c"bind root onto itself", dir);
     let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
     // bwrap's `--bind DIR /` is nosuid (and nodev but for --dev-bind).
-    #[cfg(feature = "bwrap")]
-    if plan.bwrap.root_attrs != 0 {
-        let attr = MountAttr { set: plan.bwrap.root_attrs, ..MountAttr::default() };
+    let attrs = bwrap::root_attrs(plan);
+    if attrs != 0 {
+        let attr = MountAttr { set: attrs, ..MountAttr::default() };
         sys.set_mount_attr(&root, true, attr).at(c"set flags of root", dir)?;
     }
     sys.attach(&root, &host).at(c"bind root", dir)?;
@@ -93,8 +92,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     }
     for op in plan.ops.iter() {
         ops::apply(sys, tree, op)?;
-        #[cfg(feature = "bwrap")]
-        crate::setup::tree::bwrap::after_op(sys, tree, op)?;
+        bwrap::after_op(sys, tree, op)?;
     }
     let put_old = match plan.keep_old_root {
         Some(keep) => Some(dest::ensure(sys, tree, keep, Missing::Dir(dest::DIR_MODE))?),
@@ -125,10 +123,7 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     }
     // The empty root was unbindable only while the host's `/` was bound
     // (bwrap's, whose propagation is never shared: one call for both).
-    #[cfg(feature = "bwrap")]
-    let empty_root = plan.root.is_none();
-    #[cfg(not(feature = "bwrap"))]
-    let empty_root = false;
+    let empty_root = bwrap::EMPTY_ROOT && plan.root.is_none();
     if plan.propagation == Propagation::Shared || empty_root {
         let flag = if empty_root { P::PRIVATE } else { P::SHARED };
         propagate(sys, flag)?;

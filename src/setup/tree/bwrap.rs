@@ -11,15 +11,50 @@
 //! unbindable until then, so that a recursive bind of the host's `/`
 //! (`--bind / /host`) does not carry a copy of it along.
 
-use crate::base::packed::msg;
+use crate::base::bwrap::msg;
 use crate::base::error::{Context, Result};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
-use crate::plan::{BindKind, Op};
+use crate::plan::bwrap::BwrapOnly;
+use crate::plan::{BindKind, Op, RunPlan};
 use crate::setup::tree::dest::{Missing, Tree, ensure, place};
 use core::ffi::CStr;
 use rustix::io::Errno;
 use linux_raw_sys::general as k;
+
+/// Whether the tree is built on [`empty_root`]: no `--bind DIR /`.
+pub fn wants_empty_root(plan: &RunPlan) -> bool {
+    plan.root.is_none() && plan.bwrap.empty_root
+}
+
+/// A build_root given no root builds on [`empty_root`] (a build without
+/// bwrap has no empty root).
+pub const EMPTY_ROOT: bool = true;
+
+/// The MOUNT_ATTR_* flags set recursively on `--bind DIR /`'s root.
+pub fn root_attrs(plan: &RunPlan) -> u64 {
+    plan.bwrap.root_attrs
+}
+
+/// One of bwrap's own operations (ops.rs hands them here).
+#[inline(always)]
+pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
+    match *op {
+        Op::Chmod { dest, perms } => chmod(sys, tree, dest, perms),
+        Op::Data { fd, dest, perms, bind } => data(sys, tree, fd, dest, perms, bind),
+        Op::BindFd { fd, dest, kind } => bind_fd(sys, tree, fd, dest, kind),
+        Op::Overlay { dest, lower, upper, work, kind } => overlay(sys, tree, dest, lower, upper, work, kind),
+        // The shared ones are ops.rs's.
+        _ => Ok(()),
+    }
+}
+
+/// Before each operation: the mode of the parent directories it creates.
+pub fn before_op<S: Sys>(tree: &mut Tree<S>, op: &Op) {
+    if crate::base::out::persona::bwrap() {
+        tree.parent_mode_cut = BwrapOnly(parent_mode_cut(op));
+    }
+}
 
 /// The new, empty root: a tmpfs (mode 0755, as bwrap's) on the host's `/`.
 pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
@@ -37,22 +72,23 @@ pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
     Ok(tree)
 }
 
-/// The mode of the parent directories an operation creates: bwrap's 0755,
-/// less the group's r-x when `--perms` gives the group nothing, less the
-/// others' when it gives them nothing (0750 gives 0750, 0000 gives 0700).
-pub fn parent_mode(op: &Op) -> u32 {
+/// The bits taken off bwrap's 0755 (DIR_MODE) for the parent directories
+/// an operation creates: the group's r-x when `--perms` gives the group
+/// nothing, the others' when it gives them nothing (0750 gives 0750, 0000
+/// gives 0700).
+fn parent_mode_cut(op: &Op) -> u32 {
     let perms = match *op {
         Op::Dir { perms: Some(p), .. } | Op::Tmpfs { perms: Some(p), .. } | Op::Data { perms: p, .. } => p,
-        _ => return crate::setup::tree::dest::DIR_MODE,
+        _ => return 0,
     };
-    let mut mode = 0o755;
+    let mut cut = 0;
     if perms & 0o070 == 0 {
-        mode &= !0o050;
+        cut |= 0o050;
     }
     if perms & 0o007 == 0 {
-        mode &= !0o005;
+        cut |= 0o005;
     }
-    mode
+    cut
 }
 
 /// `--chmod OCTAL PATH`: PATH, resolved inside the root, must exist.

@@ -50,10 +50,9 @@ pub struct Tree<'a, S: Sys> {
     made: Vec<u64, MAX_MADE>,
     /// What nook created elsewhere (in --root's tree), oldest first.
     created: Vec<Created<'a, S::Fd>, MAX_CREATED>,
-    /// The mode of missing parent directories: bwrap's follows `--perms`
-    /// (setup/tree/bwrap.rs).
-    #[cfg(feature = "bwrap")]
-    pub parent_mode: u32,
+    /// The bits taken off [`DIR_MODE`] for missing parent directories:
+    /// bwrap's follow `--perms` (setup/tree/bwrap.rs).
+    pub parent_mode_cut: crate::plan::bwrap::BwrapOnly<u32>,
 }
 
 impl<'a, S: Sys> Tree<'a, S> {
@@ -63,8 +62,7 @@ impl<'a, S: Sys> Tree<'a, S> {
             host,
             made: Vec::new(),
             created: Vec::new(),
-            #[cfg(feature = "bwrap")]
-            parent_mode: DIR_MODE,
+            parent_mode_cut: crate::plan::bwrap::BwrapOnly::new(0),
         }
     }
 
@@ -106,10 +104,7 @@ pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object
         // The text's failure (never ENOENT) and the open's: one site.
         dir = match prefix.push(&path[..end]).as_cstr().and_then(|here| sys.open_in_root(&tree.root, here, Open::Directory)) {
             Err(Errno::NOENT) => {
-                #[cfg(not(feature = "bwrap"))]
-                let mode = DIR_MODE;
-                #[cfg(feature = "bwrap")]
-                let mode = tree.parent_mode;
+                let mode = DIR_MODE & !tree.parent_mode_cut.get();
                 made(create(sys, tree, dir, object, at, end, Missing::Dir(mode))?, object)?
             }
             r => r.at(c"open parent directory of", object)?,

@@ -59,11 +59,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         sys.make_symlink(target, &dir, name).at(c"create symlink in", dest)?;
     }
     // bwrap's shm is a plain directory (a `--tmpfs /dev/shm` may follow).
-    #[cfg(feature = "bwrap")]
-    let shm_dir = crate::base::out::persona::bwrap();
-    #[cfg(not(feature = "bwrap"))]
-    let shm_dir = false;
-    if shm_dir {
+    if crate::base::out::persona::bwrap() {
         sys.make_dir(&dir, c"shm", DIR_MODE).at(c"create shm in", dest)?;
     } else {
         let shm = sys

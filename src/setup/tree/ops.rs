@@ -21,10 +21,7 @@ use rustix::io::Errno;
 /// Applies one operation inside the tree.
 pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Result<'a, ()> {
     crate::base::out::trace(1, op.name(), op.dest());
-    #[cfg(feature = "bwrap")]
-    if crate::base::out::persona::bwrap() {
-        tree.parent_mode = crate::setup::tree::bwrap::parent_mode(op);
-    }
+    crate::setup::tree::bwrap::before_op(tree, op);
     match *op {
         Op::Bind { src, dest, kind, optional } => bind(sys, tree, src, dest, kind, optional),
         Op::Tmpfs { dest, size, perms } => tmpfs(sys, tree, dest, size, perms),
@@ -44,14 +41,6 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
             mount_new(sys, tree, dest, fstype, &[], attrs, [step, step], hint).map(drop)
         }
         Op::Dev { dest } => crate::setup::tree::dev::mount_dev(sys, tree, dest),
-        #[cfg(feature = "bwrap")]
-        Op::Chmod { dest, perms } => crate::setup::tree::bwrap::chmod(sys, tree, dest, perms),
-        #[cfg(feature = "bwrap")]
-        Op::Data { fd, dest, perms, bind } => crate::setup::tree::bwrap::data(sys, tree, fd, dest, perms, bind),
-        #[cfg(feature = "bwrap")]
-        Op::BindFd { fd, dest, kind } => crate::setup::tree::bwrap::bind_fd(sys, tree, fd, dest, kind),
-        #[cfg(feature = "bwrap")]
-        Op::Overlay { dest, lower, upper, work, kind } => crate::setup::tree::bwrap::overlay(sys, tree, dest, lower, upper, work, kind),
         Op::RemountRo { dest } | Op::Make { dest, .. } => {
             let (step, recursive, attr) = match *op {
                 Op::Make { kind, .. } => {
@@ -70,6 +59,9 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
                 .at(step, dest)
                 .map_err(|e| e.hint_on(Errno::INVAL, Some(c"it is not a mount point; bind it first")))
         }
+        // bwrap's own operations (setup/tree/bwrap.rs); none without it.
+        #[allow(unreachable_patterns)]
+        _ => crate::setup::tree::bwrap::apply(sys, tree, op),
     }
 }
 
