@@ -32,7 +32,10 @@ pub fn signal_number(name: &[u8]) -> Option<i32> {
     if let Some(n) = parse_number(name, 10) {
         return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
     }
-    let name = name.strip_prefix(b"SIG").unwrap_or(name);
+    let name = match name {
+        [b'S', b'I', b'G', rest @ ..] => rest,
+        _ => name,
+    };
     if let Some(i) = crate::base::words::index(NAMES, 31, name) {
         return Some(i as i32 + 1);
     }
