@@ -231,7 +231,7 @@ struct Cursor<'a> {
 fn name(arg: &CStr) -> &[u8] {
     let bytes = arg.to_bytes();
     match bytes.iter().position(|&b| b == b'=') {
-        Some(eq) if bytes.starts_with(b"--") => &bytes[..eq],
+        Some(eq) if matches!(bytes, [b'-', b'-', ..]) => &bytes[..eq],
         _ => bytes,
     }
 }
