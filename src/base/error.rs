@@ -238,7 +238,7 @@ impl<'a> Failure<'a> {
             let (name, message) = known.unwrap_or(UNKNOWN);
             line.bytes(message).str(" (").bytes(name);
             if known.is_none() {
-                line.dec(r.errno.raw_os_error() as i64);
+                line.dec(r.errno.raw_os_error() as u64);
             }
             line.str(")");
         } else {

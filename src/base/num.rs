@@ -32,26 +32,25 @@ pub fn signal_number(name: &[u8]) -> Option<i32> {
     if let Some(n) = parse_number(name, 10) {
         return (1..=RTMAX as u64).contains(&n).then_some(n as i32);
     }
-    let name = name.strip_prefix(b"SIG").unwrap_or(name);
+    let name = match name {
+        [b'S', b'I', b'G', rest @ ..] => rest,
+        _ => name,
+    };
     if let Some(i) = crate::base::words::index(NAMES, 31, name) {
         return Some(i as i32 + 1);
     }
-    let offset = |rest: &[u8], sign: i32| -> Option<i32> {
-        match rest {
-            [] => Some(0),
-            [s, digits @ ..] if (*s == b'+' && sign > 0) || (*s == b'-' && sign < 0) => {
-                parse_number(digits, 10).map(|n| n as i32 * sign)
-            }
-            _ => None,
-        }
+    // RTMIN, RTMIN+N, RTMAX, RTMAX-N: the sign each takes, and its base.
+    let (base, sign, rest) = match name {
+        [b'R', b'T', b'M', b'I', b'N', rest @ ..] => (RTMIN, b'+', rest),
+        [b'R', b'T', b'M', b'A', b'X', rest @ ..] => (RTMAX, b'-', rest),
+        _ => return None,
     };
-    let sig = if let Some(rest) = name.strip_prefix(b"RTMIN") {
-        RTMIN + offset(rest, 1)?
-    } else if let Some(rest) = name.strip_prefix(b"RTMAX") {
-        RTMAX + offset(rest, -1)?
-    } else {
-        return None;
+    let offset = match rest {
+        [] => 0,
+        [s, digits @ ..] if *s == sign => parse_number(digits, 10)? as i32,
+        _ => return None,
     };
+    let sig = if sign == b'+' { base.wrapping_add(offset) } else { base.wrapping_sub(offset) };
     (RTMIN..=RTMAX).contains(&sig).then_some(sig)
 }
 

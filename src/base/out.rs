@@ -172,12 +172,11 @@ impl Line {
         }
     }
 
-    pub fn dec(&mut self, n: i64) -> &mut Self {
-        if n < 0 {
-            self.bytes(b"-");
-        }
+    /// `n` in decimal: an errno's number, a count of seconds (no caller
+    /// has a negative one to show).
+    pub fn dec(&mut self, n: u64) -> &mut Self {
         let mut digits = [0u8; 22];
-        self.bytes(crate::base::text::digits_of(n.unsigned_abs(), 10, &mut digits))
+        self.bytes(crate::base::text::digits_of(n, 10, &mut digits))
     }
 
     pub fn as_bytes(&self) -> &[u8] {

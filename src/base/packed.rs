@@ -27,24 +27,24 @@ pub const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
 #[inline(never)]
 pub fn unpack(out: &mut [u8]) {
     let mut len = 0;
-    let mut i = 0;
-    while i < PACKED.len() && len < out.len() {
-        let b = PACKED[i];
-        i += 1;
+    let mut packed = PACKED.iter();
+    while let Some(&b) = packed.next() {
         if b < 0x80 {
-            out[len] = b;
+            let Some(slot) = out.get_mut(len) else { return };
+            *slot = b;
             len += 1;
-        } else {
-            let count = 3 + (b >> 4 & 7) as usize;
-            let from = len.wrapping_sub(((b & 15) as usize) << 8 | *PACKED.get(i).unwrap_or(&0) as usize);
-            i += 1;
-            // Byte by byte: a run may overlap what it repeats.
-            for k in 0..count {
-                if let (Some(&c), true) = (out.get(from.wrapping_add(k)), len < out.len()) {
-                    out[len] = c;
-                    len += 1;
-                }
-            }
+            continue;
+        }
+        let low = packed.next().copied().unwrap_or(0);
+        let mut from = len.wrapping_sub(((b & 15) as usize) << 8 | low as usize);
+        // Byte by byte: a run may overlap what it repeats (build.rs's
+        // runs start within what is unpacked: `from` is below `len`).
+        for _ in 0..3 + (b >> 4 & 7) {
+            let c = out.get(from).copied().unwrap_or(0);
+            let Some(slot) = out.get_mut(len) else { return };
+            *slot = c;
+            len += 1;
+            from = from.wrapping_add(1);
         }
     }
 }

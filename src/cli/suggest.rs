@@ -42,7 +42,7 @@ fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
     unpack(&mut text);
     let (mut best, mut found) = (3, None);
     for line in text[ERRNO_TEXTS_LEN..].split_on(b'\n') {
-        if line.get(..3) != Some(b"  -") {
+        if !matches!(line, [b' ', b' ', b'-', ..]) {
             continue;
         }
         let synopsis = line.get(2..until(line, b'\t')).unwrap_or(b"");

@@ -17,25 +17,37 @@
 use super::Action;
 use super::init::{InitOpt, set};
 use crate::base::error::{Failure, Result};
-use crate::base::words::{Words, words};
 use crate::plan::{Argv, RunPlan};
 
+/// Option letters and what each sets, in the same order: getopt's letters
+/// need no word table (a byte each, one loop over them, where a table of
+/// "-s\0-g\0..." words took some 40 bytes more).
+struct Letters {
+    letters: &'static [u8],
+    options: &'static [InitOpt],
+}
+
 /// tini 0.19's getopt string "p:hvwgle:s".
-const TINI: Words<InitOpt> = words![
-    "-s" => InitOpt::Subreaper, "-g" => InitOpt::SignalGroup, "-p" => InitOpt::Pdeathsig, "-e" => InitOpt::RemapExit,
-    "-v" => InitOpt::Verbose, "-w" => InitOpt::WarnOnReap, "-l" => InitOpt::License, "-h" => InitOpt::Help,
-];
+const TINI: Letters = Letters {
+    letters: b"sgpevwlh",
+    options: &[
+        InitOpt::Subreaper, InitOpt::SignalGroup, InitOpt::Pdeathsig, InitOpt::RemapExit,
+        InitOpt::Verbose, InitOpt::WarnOnReap, InitOpt::License, InitOpt::Help,
+    ],
+};
 
 /// catatonit's "ghLPV" (and --version).
-const CATATONIT: Words<InitOpt> = words![
-    "-g" => InitOpt::SignalGroup, "-P" => InitOpt::Pause, "-h" => InitOpt::Help, "-L" => InitOpt::License, "-V" => InitOpt::Version,
-];
+const CATATONIT: Letters = Letters {
+    letters: b"gPhLV",
+    options: &[InitOpt::SignalGroup, InitOpt::Pause, InitOpt::Help, InitOpt::License, InitOpt::Version],
+};
 
 /// argv (argv[0] included) as tini's (or, with `catatonit`, catatonit's)
 /// into `plan`.
-/// Never inlined: build.rs keeps this file out of PID 1's segment, and
-/// inlined into `parse` it would be in it.
-#[inline(never)]
+/// PID 1's (build.rs's PID1_FILES), as `parse` is, which calls it once:
+/// inlined there in the init-only build (-88 bytes); out of line in the
+/// others, where inlined it took 64 bytes more (default).
+#[cfg_attr(not(nook_init_only), inline(never))]
 pub(super) fn parse<'a>(argv: Argv<'a>, catatonit: bool, plan: &mut RunPlan<'a>) -> Result<'a, Action> {
     let table = if catatonit { &CATATONIT } else { &TINI };
     let mut next = 1;
@@ -63,7 +75,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, catatonit: bool, plan: &mut RunPlan<'a>)
         if at >= word.len() {
             (next, at) = (next + 1, 0);
         }
-        let opt = table.find(&[b'-', letter]).ok_or_else(|| Failure::option(arg, c"unknown option").hint(c"see nook --help"))?;
+        let found = table.letters.iter().position(|&c| c == letter).and_then(|i| table.options.get(i));
+        let opt = *found.ok_or_else(|| Failure::option(arg, c"unknown option").hint(c"see nook --help"))?;
         let mut value = c"";
         if opt.takes_value() {
             // The rest of the word, or the next one.

@@ -263,7 +263,7 @@ fn wait_for_root<'d>(
             line.str("nook: waiting for ").user_bytes(root_text.to_bytes(), 600);
             match wait {
                 Wait::Forever => line.str(" (rootwait)"),
-                Wait::Seconds(s) => line.str(" for up to ").dec(i64::from(s)).str(" s"),
+                Wait::Seconds(s) => line.str(" for up to ").dec(u64::from(s)).str(" s"),
             };
             line.emit(STDERR);
         }

@@ -8,6 +8,7 @@ use crate::plan::{Argv, EnvEdit, ProcessPlan};
 use crate::kernel::raw;
 use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
+#[cfg(nook_process)]
 use heapless::Vec;
 use rustix::io::Errno;
 
@@ -18,6 +19,7 @@ pub const SETENV_BYTES: usize = 32 * 1024;
 /// musl's default when PATH is unset.
 const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 
+#[cfg(nook_process)]
 #[derive(Clone, Copy)]
 enum Entry<'a> {
     Inherited(&'a CStr),
@@ -29,16 +31,31 @@ enum Entry<'a> {
 }
 
 /// The workload's environment: nook's own, without NOOK_*, edited in order.
+#[cfg(nook_process)]
 pub struct Environment<'a> {
     entries: Vec<Entry<'a>, MAX_ENV>,
     /// The built entries' strings (see `Entry::Built`).
-    #[cfg_attr(not(nook_process), allow(dead_code))]
     arena: Buf<SETENV_BYTES>,
+}
+
+/// The same without run's, enter's and bwrap's edits (the init-only and
+/// initramfs builds): nook's own entries but NOOK_* go straight into
+/// [`ENVP`], the array execve takes, with no list of entries built first
+/// and copied into it at exec.
+#[cfg(not(nook_process))]
+pub struct Environment<'a> {
+    /// How many entries ENVP holds.
+    len: usize,
+    /// ENVP's entries are the caller's envp's strings.
+    strings: core::marker::PhantomData<&'a CStr>,
 }
 
 /// The one environment a process execs with, in .bss: as a local it was a
 /// 96 KB stack frame, probed page by page on every launch.
+#[cfg(nook_process)]
 static mut SHARED: Environment<'static> = Environment { entries: Vec::new(), arena: Buf::new() };
+#[cfg(not(nook_process))]
+static mut SHARED: Environment<'static> = Environment { len: 0, strings: core::marker::PhantomData };
 
 /// The envp array handed to execve, in .bss for the same reason.
 static mut ENVP: [*const c_char; MAX_ENV + 4] = [core::ptr::null(); MAX_ENV + 4];
@@ -57,6 +74,7 @@ impl Environment<'static> {
     }
 }
 
+#[cfg(nook_process)]
 impl<'a> Environment<'a> {
     /// A separate environment (tests, the fuzzer).
     #[cfg(any(test, feature = "fuzzing"))]
@@ -69,7 +87,6 @@ impl<'a> Environment<'a> {
     /// Fills an empty environment: a new one, or the shared one (built once).
     // Out of line: inlined into both callers it took 105 bytes more.
     #[inline(never)]
-    #[cfg_attr(not(nook_process), allow(unused_variables))]
     fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
         // A write first: the shared slot's page, untouched so far, then
         // faults in once, where a read of the length first maps the zero
@@ -175,6 +192,52 @@ impl<'a> Environment<'a> {
     }
 }
 
+#[cfg(not(nook_process))]
+impl<'a> Environment<'a> {
+    /// Fills ENVP with the entries of `envp` but NOOK_*: there are no
+    /// edits in these builds (`edits` is always empty). Inlined into
+    /// `shared`, its one caller (-32 bytes).
+    fn fill<'b>(&mut self, envp: Argv<'a>, _edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
+        // SAFETY: single-threaded; the array is only read by execve after.
+        let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
+        self.len = 0;
+        for entry in envp.iter() {
+            if entry.to_bytes().starts_with(b"NOOK_") {
+                continue;
+            }
+            // At most MAX_ENV entries, as the list of the other builds.
+            match out.get_mut(self.len) {
+                Some(slot) if self.len < MAX_ENV => *slot = entry.as_ptr(),
+                _ => return Err(Failure::new(c"build", c"environment", Errno::TOOBIG)),
+            }
+            self.len += 1;
+        }
+        // The null after them (MAX_ENV + 4 slots: always room).
+        if let Some(slot) = out.get_mut(self.len) {
+            *slot = core::ptr::null();
+        }
+        Ok(())
+    }
+
+    /// The value of a variable (its last entry's, as in the other builds).
+    pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
+        // SAFETY: single-threaded; ENVP's first `len` slots hold C strings
+        // of the caller's envp (`fill`), which live as long as `self`.
+        let entries = unsafe { &*core::ptr::addr_of!(ENVP) }.get(..self.len)?;
+        entries.iter().rev().find_map(|&p| {
+            // SAFETY: as above.
+            let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+            (bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=')
+                .then(|| bytes.get(name.len() + 1..).unwrap_or_default())
+        })
+    }
+
+    /// The null-terminated envp array for execve: ENVP itself, filled.
+    pub fn envp(&self) -> *const *const c_char {
+        core::ptr::addr_of!(ENVP).cast()
+    }
+}
+
 /// Executes PROGRAM, searching PATH (from the workload's environment) when
 /// it has no slash, as execvp does. Returns only on failure, with the exit
 /// status the contract gives it: 127 not found, 126 not executable.
@@ -182,7 +245,10 @@ impl<'a> Environment<'a> {
 /// is another word (never in a build without bwrap).
 pub fn exec<'a>(program: Argv<'a>, path: Option<&'a CStr>, env: &Environment) -> Failure<'a> {
     let name = path.unwrap_or(program.get(0).unwrap_or(c""));
+    #[cfg(nook_process)]
     let envp = env.to_envp(&[]);
+    #[cfg(not(nook_process))]
+    let envp = env.envp();
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
         Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, c"not found in the container's PATH").with_status(status)

@@ -27,7 +27,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The string literals inside each `words![ ... ]` of `text`.
+/// The string literals inside each `words![ ... ]` of `text`, and the
+/// option letters of each `letters: b"..."` as `-X`.
 fn table_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut rest = text;
@@ -60,6 +61,15 @@ fn table_words(text: &str) -> Vec<String> {
                 _ => {}
             }
         }
+        rest = &rest[end..];
+    }
+    // Option letters (src/cli/tini.rs's getopt tables, `letters: b"sgp..."`):
+    // each one `-X`.
+    let mut rest = text;
+    while let Some(at) = rest.find("letters: b\"") {
+        rest = &rest[at + "letters: b\"".len()..];
+        let end = rest.find('"').expect("a letters: literal ends");
+        words.extend(rest[..end].chars().map(|c| format!("-{c}")));
         rest = &rest[end..];
     }
     words
