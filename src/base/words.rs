@@ -43,11 +43,11 @@ impl<T: Copy> Words<T> {
     pub(crate) fn find_named(&self, word: &[u8]) -> Option<(&'static CStr, T)> {
         let (index, at) = locate(self.names, word)?;
         let value = *self.values.get(index)?;
-        // SAFETY: `locate` found the word at `at` in `names`, as the word
-        // numbered `index`, below the count of values: one of the words
-        // that `words!` ends with a NUL (only the empty piece after the
-        // last NUL is numbered as many as the values). Its bytes and the
-        // NUL are within `names`: no range of them to check.
+        // The word numbered `index`, below the count of values, is one of
+        // those `words!` ends with a NUL (only the empty piece after the
+        // last NUL is numbered as many as the values).
+        // SAFETY: `locate` found it at `at` in `names`, so its bytes and
+        // its NUL are within `names`: no range of them to check.
         Some((unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(self.names.as_ptr().add(at), word.len() + 1)) }, value))
     }
 }
