@@ -281,6 +281,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         if let Some(option) = init_on_argv {
             return Err(Failure::option(option, c"needs --unshare-pid").hint(c"or use nook init"));
         }
+        if plan.no_init {
+            return Err(Failure::option(named!(RUN_OPTIONS, "--no-init"), c"needs --unshare-pid"));
+        }
+    }
+    // --no-init execs PROGRAM as PID 1: no init is left to act on these.
+    if let Some(option) = init_on_argv.filter(|_| plan.no_init) {
+        return Err(Failure::option(option, c"conflicts with --no-init").hint(c"there is no init to do it"));
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
         return Err(Failure::option(named!(RUN_OPTIONS, "--keep-old-root"), c"needs --root"));
