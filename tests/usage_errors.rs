@@ -173,7 +173,7 @@ fn bad_invocations() -> Vec<Case> {
             case("options and no program", &["--root", r]).says("usage PROGRAM: no program given"),
             case("`run` and no program", &["run"]).says("usage PROGRAM: no program given"),
             // The environment is parsed like argv.
-            case("NOOK_PROPAGATION=bogus", &["--", t]).env("NOOK_PROPAGATION", "bogus").says("propagation bogus: is not private, slave, shared or unchanged"),
+            case("NOOK_PROPAGATION=bogus", &["--", t]).env("NOOK_PROPAGATION", "bogus").says("environment NOOK_PROPAGATION: is not private, slave, shared or unchanged"),
             case("NOOK_ROOT relative", &["--", t]).env("NOOK_ROOT", "relative/dir").says("open root relative/dir: No such file or directory (ENOENT)"),
             case("NOOK_MOUNT_API=old", &["--", t]).env("NOOK_MOUNT_API", "old").says("environment NOOK_MOUNT_API: is not auto, new or legacy"),
             // Setup failures: still one line and 125, with the errno.
