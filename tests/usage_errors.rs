@@ -41,12 +41,12 @@ impl Case {
 
 /// How many bad invocations the default build has: a case dropped by
 /// mistake fails the test (SECURITY.md names the number).
-const CASES: usize = 114;
+const CASES: usize = 115;
 
 /// Each group's cases: those of every build, and each role's (in a build
 /// without the role, one case finds it refused instead).
 const EVERY_BUILD: usize = 4;
-const RUN: usize = 92;
+const RUN: usize = 93;
 const ENTER: usize = 4;
 const MOUNTS: usize = 8;
 const SWITCH_ROOT: usize = 5;
@@ -173,6 +173,7 @@ fn bad_invocations() -> Vec<Case> {
             case("options and no program", &["--root", r]).says("usage PROGRAM: no program given"),
             case("`run` and no program", &["run"]).says("usage PROGRAM: no program given"),
             // The environment is parsed like argv.
+            case("NOOK_HOSTNAME without --unshare-uts", &["--", t]).env("NOOK_HOSTNAME", "h").says("environment NOOK_HOSTNAME: needs --unshare-uts"),
             case("NOOK_PROPAGATION=bogus", &["--", t]).env("NOOK_PROPAGATION", "bogus").says("environment NOOK_PROPAGATION: is not private, slave, shared or unchanged"),
             case("NOOK_ROOT relative", &["--", t]).env("NOOK_ROOT", "relative/dir").says("open root relative/dir: No such file or directory (ENOENT)"),
             case("NOOK_MOUNT_API=old", &["--", t]).env("NOOK_MOUNT_API", "old").says("environment NOOK_MOUNT_API: is not auto, new or legacy"),
