@@ -64,7 +64,11 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                 #[cfg(not(nook_init_only))]
                 Var::Root => plan.root = Some(value),
                 #[cfg(not(nook_init_only))]
-                Var::Propagation => plan.propagation = crate::cli::values::propagation(value)?,
+                Var::Propagation => {
+                    // Named as the variable, as the others are (the option's error names the value).
+                    let Ok(mode) = crate::cli::values::propagation(value) else { break 'bad c"is not private, slave, shared or unchanged" };
+                    plan.propagation = mode;
+                }
                 Var::Verbose => {
                     let Some(n) = number(3) else { break 'bad c"is not a number from 0 to 3" };
                     plan.verbose = n as u8;

@@ -271,7 +271,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         return Err(Failure::option(named!(RUN_OPTIONS, "--json-status-fd"), c"must differ from --info-fd (which is closed after its one line)"));
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
-        return Err(Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"));
+        // Named as given: a NOOK_HOSTNAME from the environment is no option on argv.
+        return Err(match hostname_from_env {
+            true => Failure::usage(c"environment", c"NOOK_HOSTNAME", c"needs --unshare-uts"),
+            false => Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"),
+        });
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
@@ -281,6 +285,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         if let Some(option) = init_on_argv {
             return Err(Failure::option(option, c"needs --unshare-pid").hint(c"or use nook init"));
         }
+        if plan.no_init {
+            return Err(Failure::option(named!(RUN_OPTIONS, "--no-init"), c"needs --unshare-pid"));
+        }
+    }
+    // --no-init execs PROGRAM as PID 1: no init is left to act on these.
+    if let Some(option) = init_on_argv.filter(|_| plan.no_init) {
+        return Err(Failure::option(option, c"conflicts with --no-init").hint(c"there is no init to do it"));
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
         return Err(Failure::option(named!(RUN_OPTIONS, "--keep-old-root"), c"needs --root"));

@@ -58,7 +58,8 @@ fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
             }
             None => {
                 let d = difference(name, option);
-                if d < best {
+                // 0: the option itself, another role's: no typo to point at.
+                if d < best && d > 0 {
                     best = d;
                     found = Some(compose(&[b"did you mean ", option, b"?"]));
                 }
