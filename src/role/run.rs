@@ -112,18 +112,6 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         Ok(p) => p,
         Err(e) => return Failure::new(c"create pipe for", c"PID 1", e).exit(),
     };
-    // The sealed copy PID 1 re-executes from (setup/selfcopy.rs): made
-    // here and shared by the fork, then filled and sealed by the outer
-    // nook while PID 1 builds the tree on another CPU, off the launch's
-    // path. With --no-init PROGRAM is PID 1 and needs no copy.
-    // (Not dropped on the way out: every process that holds it exits.)
-    let image = core::mem::ManuallyDrop::new(match plan.no_init {
-        true => None,
-        false => match crate::setup::selfcopy::empty_copy() {
-            Ok(fd) => Some(fd),
-            Err(e) => return Failure::new(c"copy nook into", c"a sealed memfd", e).exit(),
-        },
-    });
     // With bwrap's --pidns the new PID namespace is made one fork later,
     // below the joined one (setup/bwrap.rs).
     let clone = if bwrap::nests_pid_namespace(plan) { flags & !k::CLONE_NEWPID } else { flags };
@@ -144,7 +132,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
             if bwrap::nests_pid_namespace(plan) {
                 bwrap::nest_pid_namespace(plan);
             }
-            let code = container_init(plan, maps.as_ref(), env, proc, inherited_mask, foreground, go, image, exec_fail_fd.as_ref());
+            let code = container_init(plan, maps.as_ref(), env, proc, inherited_mask, foreground, go, exec_fail_fd.as_ref());
             crate::setup::wrapper::report_exec_failure(exec_fail_fd.as_ref());
             raw::exit_group(code)
         }
@@ -159,12 +147,6 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 return f.exit();
             }
             let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
-            if let Some(image) = image.as_ref() {
-                // Then the copy, and one more byte: 0 once it is sealed, or
-                // the errno that stopped it, for PID 1 to report.
-                let done = crate::setup::selfcopy::fill_and_seal(image).map_or_else(|e| e.raw_os_error() as u8, |()| 0);
-                let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), &[done]);
-            }
             let exec_failed = exec_failed.map(|(r, _)| r);
             let status = relay_signals(child);
             drop(keep_alive);
@@ -183,7 +165,6 @@ fn container_init(
     inherited_mask: SigSet,
     foreground: bool,
     go: OwnedFd,
-    image: core::mem::ManuallyDrop<Option<OwnedFd>>,
     exec_fail_fd: Option<&OwnedFd>,
 ) -> i32 {
     // The container must not outlive the outer nook, which reports its
@@ -191,6 +172,7 @@ fn container_init(
     if raw::set_parent_death_signal(k::SIGKILL as i32).is_err() || !go_ahead(&go) {
         return EXIT_SETUP;
     }
+    drop(go);
     if let Some(m) = maps {
         let installed = if m.self_writable() { m.install_self() } else { Ok(()) };
         if let Err(f) = installed.and_then(|()| m.settle_identity()) {
@@ -201,16 +183,22 @@ fn container_init(
         return f.exit();
     }
     let user_ns = maps.is_some();
+    // Copied while the host's /proc is still at hand; kept across the pivot.
+    // With --no-init PROGRAM is PID 1 and needs no copy.
+    let image = if plan.no_init {
+        None
+    } else {
+        match crate::setup::selfcopy::sealed_copy() {
+            Ok(fd) => Some(fd),
+            Err(e) => return Failure::new(c"copy nook into", c"a sealed memfd", e).exit(),
+        }
+    };
     if let Err(f) = finish_setup(plan, user_ns, env, proc) {
         return f.exit();
     }
-    match image.as_ref() {
+    match image {
         None => exec_program(&plan.process, None, env, Some(inherited_mask)).exit(),
-        Some(image) => match copy_sealed(&go) {
-            Ok(()) => exec_init(image, plan, env, inherited_mask, foreground, exec_fail_fd),
-            Err(None) => EXIT_SETUP,
-            Err(Some(e)) => Failure::new(c"copy nook into", c"a sealed memfd", e).exit(),
-        },
+        Some(image) => exec_init(&image, plan, env, inherited_mask, foreground, exec_fail_fd),
     }
 }
 
@@ -267,21 +255,6 @@ static mut INIT_ARGV: [*const core::ffi::c_char; 1 << 18] = [core::ptr::null(); 
 /// Blocks until the outer nook says go (true), or is gone (EOF: false).
 fn go_ahead(go: &OwnedFd) -> bool {
     raw::read_byte(rustix::fd::AsFd::as_fd(go)) == Ok(1)
-}
-
-/// Blocks until the outer nook has sealed the copy: its second byte on the
-/// go pipe, 0, or else the errno of the copy that failed. None: the outer
-/// nook is gone (EOF), and with it whoever would read a report.
-fn copy_sealed(go: &OwnedFd) -> Result<(), Option<Errno>> {
-    let mut byte = [0u8; 1];
-    loop {
-        match rustix::io::read(go, &mut byte) {
-            Err(Errno::INTR) => {}
-            Ok(1) if byte[0] == 0 => return Ok(()),
-            Ok(1) => return Err(Some(Errno::from_raw_os_error(byte[0].into()))),
-            _ => return Err(None),
-        }
-    }
 }
 
 /// `run` without a PID namespace: nook becomes PROGRAM, or, when a

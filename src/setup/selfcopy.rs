@@ -17,39 +17,24 @@ const ALL_SEALS: SealFlags = SealFlags::SEAL.union(SealFlags::SHRINK).union(Seal
 
 /// Copies /proc/self/exe into a sealed memfd (close-on-exec).
 pub fn sealed_copy() -> Result<OwnedFd, Errno> {
-    let copy = empty_copy()?;
-    fill_and_seal(&copy)?;
-    Ok(copy)
-}
-
-/// The memfd the copy goes into, still empty and writable (close-on-exec).
-/// `run` makes it before its fork, so that the outer nook can fill it
-/// while PID 1 builds the tree; the two share the file.
-#[inline(never)]
-pub fn empty_copy() -> Result<OwnedFd, Errno> {
+    let exe = crate::kernel::raw::open_cloexec(c"/proc/self/exe", OFlags::RDONLY)?;
     // MFD_EXEC: with sysctl vm.memfd_noexec=1 a memfd is otherwise sealed
     // against exec (Linux 6.3+); older kernels refuse the flag (EINVAL).
     let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
-    match rustix::fs::memfd_create(c"nook", flags | MemfdFlags::EXEC) {
-        Err(Errno::INVAL) => rustix::fs::memfd_create(c"nook", flags),
-        r => r,
-    }
-}
-
-/// Copies /proc/self/exe into `copy` (made by [`empty_copy`]), then seals
-/// it against every change.
-#[inline(never)]
-pub fn fill_and_seal(copy: &OwnedFd) -> Result<(), Errno> {
-    let exe = crate::kernel::raw::open_cloexec(c"/proc/self/exe", OFlags::RDONLY)?;
+    let copy = match rustix::fs::memfd_create(c"nook", flags | MemfdFlags::EXEC) {
+        Err(Errno::INVAL) => rustix::fs::memfd_create(c"nook", flags)?,
+        r => r?,
+    };
     // In the kernel, without a round trip through nook's memory.
     loop {
-        match rustix::fs::sendfile(copy, &exe, None, 1 << 20) {
+        match rustix::fs::sendfile(&copy, &exe, None, 1 << 20) {
             Ok(0) => break,
             Ok(_) | Err(Errno::INTR) => {}
             Err(e) => return Err(e),
         }
     }
-    rustix::fs::fcntl_add_seals(copy, ALL_SEALS)
+    rustix::fs::fcntl_add_seals(&copy, ALL_SEALS)?;
+    Ok(copy)
 }
 
 /// Whether nook already runs from a copy sealed as [`sealed_copy`] seals
