@@ -69,7 +69,10 @@ pub unsafe fn main(argv: Argv<'static>, envp: Argv<'static>) -> i32 {
             base::out::set_verbosity(plan.verbose);
             role::run::run(plan, envp)
         }
-        Ok(cli::Action::Init) => role::init::init_role(plan, envp),
+        Ok(cli::Action::Init) => {
+            base::out::set_verbosity(plan.verbose);
+            role::init::init_role(plan, envp)
+        }
         #[cfg(feature = "enter")]
         Ok(cli::Action::Enter) => {
             base::out::set_verbosity(plan.verbose);

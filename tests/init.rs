@@ -1418,6 +1418,19 @@ fn subreaper_accepted(who: Who, mode: Mode) {
     }
 }
 
+/// NOOK_VERBOSE=1 traces `nook init` too, as its --help says: the line for
+/// PROGRAM's exec on stderr (it used to be read and then never applied).
+fn env_verbose(who: Who, mode: Mode) {
+    let dir = scratch(who, "verbose");
+    let program = mode.sh("echo ran");
+    let out = Run::argv(who, mode.argv(&dir, &[], &program)).env("NOOK_VERBOSE", "1").run();
+    out.ok().stdout_is("ran\n");
+    assert!(
+        out.stderr.lines().any(|l| l.starts_with("nook: + exec ") && l.ends_with("/bin/sh")),
+        "[mode {mode:?}] NOOK_VERBOSE=1: `nook init` must trace PROGRAM's exec on stderr\n{out}"
+    );
+}
+
 /// No NOOK_* variable reaches PROGRAM: neither the caller's (known or not)
 /// nor NOOK_INIT_SIGMASK / NOOK_INIT_FOREGROUND, which `run` hands to the
 /// init it re-executes. Other variables pass.
@@ -1526,6 +1539,7 @@ in_modes!(
     env_signal_group: [run, unshare, subreaper],
     subreaper_accepted: [run, init_pid1, unshare, subreaper],
     env_hidden: [run, init_pid1, unshare, subreaper],
+    env_verbose: [unshare, subreaper],
 );
 
 both!(env_pdeathsig, bad_init_values);
