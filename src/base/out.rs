@@ -298,8 +298,12 @@ pub fn write_all(fd: i32, mut data: &[u8]) -> Result<(), rustix::io::Errno> {
 /// 3 the same (reserved). Set once at startup; nook is single-threaded.
 static VERBOSE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
 
+/// Stores only a level above 0, the static's own: a store would make its
+/// .bss page resident, in PID 1 too (`nook init`), for nothing.
 pub fn set_verbosity(level: u8) {
-    VERBOSE.store(level, core::sync::atomic::Ordering::Relaxed);
+    if level != 0 {
+        VERBOSE.store(level, core::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Prints "nook: + STEP OBJECT" on stderr when NOOK_VERBOSE >= `level`,
