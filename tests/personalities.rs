@@ -319,22 +319,29 @@ fn orphan_burst(who: Who) {
 }
 
 /// tini's -w and nook's --warn-on-reap: one warning line for each orphan
-/// reaped (three here), none for PROGRAM, none without the flag.
+/// reaped (three here), none for PROGRAM, none without the flag. With -v
+/// (tini's INFO level) nook also traces PROGRAM's exec, one line, as
+/// NOOK_VERBOSE=1 does; tini's own -v lines are not asked for here.
 fn warn_on_reap(who: Who) {
     let script = "(sleep 0.1 &); (sleep 0.1 &); (sleep 0.1 &); sleep 1";
-    for (init, marker, want) in [
-        (tini().with(&["-w"]), "Reaped zombie process", 3),
-        (tini(), "Reaped zombie process", 0),
-        (nook_tini().with(&["-w"]), "nook: warning: reaped zombie process", 3),
-        (nook_tini().with(&["-vw"]), "nook: warning: reaped zombie process", 3),
-        (nook_tini(), "reaped", 0),
-        (nook_init().with(&["--warn-on-reap"]), "nook: warning: reaped zombie process", 3),
+    for (init, marker, want, traces) in [
+        (tini().with(&["-w"]), "Reaped zombie process", 3, 0),
+        (tini(), "Reaped zombie process", 0, 0),
+        (nook_tini().with(&["-w"]), "nook: warning: reaped zombie process", 3, 0),
+        (nook_tini().with(&["-vw"]), "nook: warning: reaped zombie process", 3, 1),
+        (nook_tini(), "reaped", 0, 0),
+        (nook_init().with(&["--warn-on-reap"]), "nook: warning: reaped zombie process", 3, 0),
     ] {
         let init = init.pid1();
         let out = run(who, &init, script, &[]);
         out.ok();
         let warnings = out.stderr.lines().filter(|l| l.contains(marker)).count();
-        assert!(warnings == want && out.stderr.lines().count() == want, "{}: want {want} warning lines\n{out}", init.name);
+        let traced = out.stderr.lines().filter(|l| l.starts_with("nook: + exec ")).count();
+        assert!(
+            warnings == want && traced == traces && out.stderr.lines().count() == want + traces,
+            "{}: want {want} warning lines and {traces} trace lines\n{out}",
+            init.name
+        );
     }
 }
 

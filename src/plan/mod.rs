@@ -244,6 +244,11 @@ pub struct RunPlan<'a> {
     /// binary.
     pub inherited_foreground: u8,
     pub verbose: u8,
+    /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
+    /// new, or legacy (mount(2) on /proc/self/fd/N paths). Up here because
+    /// `nook init` parses it too: from the far end of the plan its store
+    /// would make a page of .bss resident in PID 1.
+    pub mount_api: crate::base::MountApi,
     /// NOOK_INIT_EXEC_FAIL_FD: where the re-executed init reports that
     /// PROGRAM could not be executed (for `--json-status-fd`).
     pub exec_fail_fd: Option<i32>,
@@ -271,9 +276,6 @@ pub struct RunPlan<'a> {
     pub enter_pid: Option<&'a CStr>,
     /// `nook mounts`'s options.
     pub mounts: mounts::MountsPlan<'a>,
-    /// NOOK_MOUNT_API: auto (the new mount API where the kernel has it),
-    /// new, or legacy (mount(2) on /proc/self/fd/N paths).
-    pub mount_api: crate::base::MountApi,
     /// `switch-root --force`: switch even when nook is not PID 1 (NEWROOT
     /// is `root`, INIT and its arguments the process's program).
     pub force: bool,
