@@ -26,7 +26,6 @@ enum Entry<'a> {
     /// Offset of a "NAME=VALUE\0" string in the arena (only run's,
     /// enter's and bwrap's edits build one: the init-only build has no
     /// code for it).
-    #[cfg(nook_process)]
     Built(usize),
 }
 
@@ -100,7 +99,6 @@ impl<'a> Environment<'a> {
             self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
         }
         // Only run's and enter's options edit it.
-        #[cfg(nook_process)]
         for edit in edits {
             match *edit {
                 EnvEdit::Clear => self.entries.clear(),
@@ -114,7 +112,6 @@ impl<'a> Environment<'a> {
     }
 
     /// Sets NAME=VALUE in place of any earlier value; E2BIG when full.
-    #[cfg(nook_process)]
     pub fn set(&mut self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         self.remove(name);
         let at = self.arena.len();
@@ -128,7 +125,6 @@ impl<'a> Environment<'a> {
     fn entry(&self, e: &Entry<'a>) -> &[u8] {
         match *e {
             Entry::Inherited(c) => c.to_bytes(),
-            #[cfg(nook_process)]
             Entry::Built(at) => {
                 let rest = &self.arena.as_bytes()[at..];
                 &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
@@ -136,7 +132,6 @@ impl<'a> Environment<'a> {
         }
     }
 
-    #[cfg(nook_process)]
     fn remove(&mut self, name: &[u8]) {
         let mut i = 0;
         while i < self.entries.len() {
@@ -172,7 +167,6 @@ impl<'a> Environment<'a> {
             *slot = match *e {
                 Entry::Inherited(c) => c.as_ptr(),
                 // SAFETY: `at` is within the arena, which outlives the exec.
-                #[cfg(nook_process)]
                 Entry::Built(at) => unsafe { self.arena.as_bytes().as_ptr().add(at) as *const c_char },
             };
         }
