@@ -42,6 +42,13 @@ const CATATONIT: Letters = Letters {
     options: &[InitOpt::SignalGroup, InitOpt::Pause, InitOpt::Help, InitOpt::License, InitOpt::Version],
 };
 
+// The two lists are one table: a letter without its option would be
+// refused as unknown, an option without its letter never reached.
+const _: () = assert!(
+    TINI.letters.len() == TINI.options.len() && CATATONIT.letters.len() == CATATONIT.options.len(),
+    "each getopt letter needs its option, in the same order"
+);
+
 /// argv (argv[0] included) as tini's (or, with `catatonit`, catatonit's)
 /// into `plan`.
 /// PID 1's (build.rs's PID1_FILES), as `parse` is, which calls it once:
