@@ -67,8 +67,20 @@ pub fn op_name(op: &Op) -> &'static CStr {
         Op::Data { bind: None, .. } => c"--file",
         Op::Data { .. } => c"--bind-data",
         Op::BindFd { .. } => c"--bind-fd",
-        // Op::Overlay (the shared ones are `Op::name`'s).
-        _ => c"--overlay",
+        Op::Overlay { .. } => c"--overlay",
+        // The shared ones are `Op::name`'s. Named here, not caught by a
+        // `_`, so that a new operation that `Op::name` forgets fails the
+        // bwrap build (as the match before these hooks failed every build).
+        Op::Bind { .. }
+        | Op::Tmpfs { .. }
+        | Op::Dir { .. }
+        | Op::Symlink { .. }
+        | Op::RemountRo { .. }
+        | Op::Make { .. }
+        | Op::Proc { .. }
+        | Op::Dev { .. }
+        | Op::Sys { .. }
+        | Op::Mqueue { .. } => c"",
     }
 }
 
@@ -78,8 +90,17 @@ pub fn op_name(op: &Op) -> &'static CStr {
 pub fn op_dest<'a>(op: &Op<'a>) -> &'a CStr {
     match *op {
         Op::Chmod { dest, .. } | Op::Data { dest, .. } | Op::BindFd { dest, .. } | Op::Overlay { dest, .. } => dest,
-        // The shared ones are `Op::dest`'s.
-        _ => c"",
+        // The shared ones are `Op::dest`'s (named, as in `op_name`).
+        Op::Bind { .. }
+        | Op::Tmpfs { .. }
+        | Op::Dir { .. }
+        | Op::Symlink { .. }
+        | Op::RemountRo { .. }
+        | Op::Make { .. }
+        | Op::Proc { .. }
+        | Op::Dev { .. }
+        | Op::Sys { .. }
+        | Op::Mqueue { .. } => c"",
     }
 }
 
