@@ -32,11 +32,6 @@ const VARIABLES: Words<Var> = words![
     "TINI_SUBREAPER" => Var::Tini(false), "TINI_KILL_PROCESS_GROUP" => Var::Tini(true),
 ];
 
-/// NOOK_HOSTNAME's name, for run's check that it has --unshare-uts: the
-/// table's bytes, not a copy.
-#[cfg(not(nook_init_only))]
-pub(super) const HOSTNAME_VARIABLE: &CStr = crate::base::words::word_in(VARIABLES.names, "NOOK_HOSTNAME");
-
 /// The init-only build's: the init's own (it strips every other NOOK_*
 /// variable from PROGRAM's environment, as it does an unknown one).
 #[cfg(nook_init_only)]
@@ -96,7 +91,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                     plan.init.pdeathsig = Some(sig);
                 }
                 #[cfg(not(nook_init_only))]
-                Var::Hostname => plan.hostname = Some(crate::cli::values::hostname(HOSTNAME_VARIABLE, value)?),
+                Var::Hostname => plan.hostname = Some(crate::cli::values::hostname(crate::base::words::named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
                 #[cfg(nook_container)]
                 Var::Init(variable) => {
                     if let Err(detail) = super::reexec::decode(variable, value, plan) {

@@ -273,7 +273,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
         // Named as given: a NOOK_HOSTNAME from the environment is no option on argv.
         return Err(match hostname_from_env {
-            true => Failure::usage(c"environment", super::env::HOSTNAME_VARIABLE, c"needs --unshare-uts"),
+            true => Failure::usage(c"environment", c"NOOK_HOSTNAME", c"needs --unshare-uts"),
             false => Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"),
         });
     }
