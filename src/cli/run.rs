@@ -27,7 +27,7 @@ struct Pending<'a> {
 pub(super) enum Opt {
     Help, Version, Switch(Flag), MapRoot, MapId(bool), IdMap(bool), Setgroups, Propagation,
     Root, KeepOldRoot, Bind(BindKind, bool), Modifier(bool), New(bool), Symlink,
-    Make(Option<MakeKind>), Chdir, Clearenv, Setenv, Unsetenv, Mount(Fs),
+    Make(Option<MakeKind>), Process(ProcessOpt), Mount(Fs),
     Unshare(Bit), UnshareAll, Hostname, Cap(bool), Fd(FdKind), Pid,
 }
 
@@ -36,6 +36,21 @@ pub(super) enum Opt {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Flag {
     UnshareUser, RoRoot, UnsharePid, NoInit, DieWithParent, NewSession,
+}
+
+/// `--chdir` and the environment edits, which `enter` and nook as bwrap
+/// read too (see [`process_option`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum ProcessOpt {
+    Chdir, Clearenv, Setenv, Unsetenv,
+}
+
+/// The environment edits by their old names, for nook as bwrap's table.
+#[allow(non_upper_case_globals)]
+impl Opt {
+    pub(super) const Clearenv: Opt = Opt::Process(ProcessOpt::Clearenv);
+    pub(super) const Setenv: Opt = Opt::Process(ProcessOpt::Setenv);
+    pub(super) const Unsetenv: Opt = Opt::Process(ProcessOpt::Unsetenv);
 }
 
 /// The filesystems mounted on DEST by an option of their own.
@@ -86,7 +101,7 @@ pub(super) const RUN_OPTIONS: Words<Opt> = words![
     "--size" => Opt::Modifier(false), "--perms" => Opt::Modifier(true), "--tmpfs" => Opt::New(true), "--dir" => Opt::New(false),
     "--symlink" => Opt::Symlink, "--remount-ro" => Opt::Make(None), "--make-shared" => Opt::Make(Some(MakeKind::Shared)),
     "--make-slave" => Opt::Make(Some(MakeKind::Slave)), "--make-private" => Opt::Make(Some(MakeKind::Private)),
-    "--make-unbindable" => Opt::Make(Some(MakeKind::Unbindable)), "--chdir" => Opt::Chdir, "--clearenv" => Opt::Clearenv,
+    "--make-unbindable" => Opt::Make(Some(MakeKind::Unbindable)), "--chdir" => Opt::Process(ProcessOpt::Chdir), "--clearenv" => Opt::Clearenv,
     "--setenv" => Opt::Setenv, "--unsetenv" => Opt::Unsetenv, "--unshare-pid" => Opt::Switch(Flag::UnsharePid),
     "--proc" => Opt::Mount(Fs::Proc), "--no-init" => Opt::Switch(Flag::NoInit), "--die-with-parent" => Opt::Switch(Flag::DieWithParent),
     "--unshare-uts" => Opt::Unshare(bit(k::CLONE_NEWUTS)), "--unshare-ipc" => Opt::Unshare(bit(k::CLONE_NEWIPC)),
@@ -241,7 +256,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 };
                 push(plan, arg, op)?;
             }
-            Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
+            Opt::Process(_) => process_option(&mut cur, arg, opt, plan)?,
             Opt::Mount(fs) => {
                 let dest = cur.dest()?;
                 let op = match fs {
@@ -336,12 +351,12 @@ pub(super) fn cap_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, add: bool, edi
 /// `--chdir` and the environment edits: shared by `run` and `enter`.
 pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match opt {
-        Opt::Chdir => {
+        Opt::Process(ProcessOpt::Chdir) => {
             let v = cur.absolute()?;
             set_once(&mut plan.process.chdir, v, arg)
         }
-        Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear),
-        Opt::Setenv => {
+        Opt::Process(ProcessOpt::Clearenv) => env_edit(plan, arg, EnvEdit::Clear),
+        Opt::Process(ProcessOpt::Setenv) => {
             let name = env_name(arg, cur.value()?)?;
             let value = cur.value()?;
             env_edit(plan, arg, EnvEdit::Set { name, value })
