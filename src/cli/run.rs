@@ -25,7 +25,7 @@ struct Pending<'a> {
 /// keeps the binary small.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Opt {
-    Help, Version, Switch(Flag), MapRoot, MapId(bool), IdMap(bool), Setgroups, Propagation,
+    Help, Version, Switch(Flag), MapId(Id), IdMap(bool), Setgroups, Propagation,
     Root, KeepOldRoot, Bind(BindKind, bool), Modifier(bool), New(bool), Symlink,
     Make(Option<MakeKind>), Process(ProcessOpt), Mount(Fs),
     Unshare(Bit), UnshareAll, Hostname, Cap(bool), Fd(FdKind), Pid,
@@ -36,6 +36,12 @@ pub(super) enum Opt {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Flag {
     UnshareUser, RoRoot, UnsharePid, NoInit, DieWithParent, NewSession,
+}
+
+/// The one id `--map-root`, `--map-user` and `--map-group` map to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Id {
+    Root, User, Group,
 }
 
 /// `--chdir` and the environment edits, which `enter` and nook as bwrap
@@ -91,8 +97,8 @@ pub const ALL_NAMESPACES: u32 =
 
 pub(super) const RUN_OPTIONS: Words<Opt> = words![
     "--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version,
-    "--unshare-user" => Opt::Switch(Flag::UnshareUser), "--map-root" => Opt::MapRoot, "--map-user" => Opt::MapId(false),
-    "--map-group" => Opt::MapId(true), "--uid-map" => Opt::IdMap(false), "--gid-map" => Opt::IdMap(true),
+    "--unshare-user" => Opt::Switch(Flag::UnshareUser), "--map-root" => Opt::MapId(Id::Root), "--map-user" => Opt::MapId(Id::User),
+    "--map-group" => Opt::MapId(Id::Group), "--uid-map" => Opt::IdMap(false), "--gid-map" => Opt::IdMap(true),
     "--setgroups" => Opt::Setgroups, "--propagation" => Opt::Propagation, "--root" => Opt::Root,
     "--keep-old-root" => Opt::KeepOldRoot, "--ro-root" => Opt::Switch(Flag::RoRoot),
     "--bind" => Opt::Bind(BindKind::ReadWrite, false), "--bind-try" => Opt::Bind(BindKind::ReadWrite, true),
@@ -174,14 +180,13 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                     Flag::NewSession => &mut plan.process.new_session,
                 } = true;
             }
-            Opt::MapRoot => {
-                set_once(&mut plan.user.map_user, 0, arg)?;
-                plan.user.requested = true;
-            }
-            Opt::MapId(group) => {
-                let v = cur.value()?;
-                let id = number(arg, v, 10, u32::MAX as u64 - 1)? as u32;
-                let slot = if group { &mut plan.user.map_group } else { &mut plan.user.map_user };
+            Opt::MapId(which) => {
+                // --map-root takes no value: it maps 0.
+                let id = match which {
+                    Id::Root => 0,
+                    _ => number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32,
+                };
+                let slot = if which == Id::Group { &mut plan.user.map_group } else { &mut plan.user.map_user };
                 set_once(slot, id, arg)?;
                 plan.user.requested = true;
             }
