@@ -23,7 +23,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
                 pid(arg, v)?;
                 set_once(&mut plan.enter_pid, v, arg)?;
             }
-            Some(opt @ (Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv)) => process_option(&mut cur, arg, opt, plan)?,
+            Some(opt @ Opt::Process(_)) => process_option(&mut cur, arg, opt, plan)?,
             _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
             _ => return Err(super::suggest::unknown(arg, c"unknown enter option")),
         }

@@ -282,7 +282,7 @@ impl<'a> Cursor<'a> {
     /// A path that must be absolute: DEST and the like.
     fn absolute(&mut self) -> Result<'a, &'a CStr> {
         let v = self.path()?;
-        if v.to_bytes()[0] != b'/' {
+        if v.to_bytes().first() != Some(&b'/') {
             return Err(Failure::option(self.option, c"needs an absolute path")
                 .hint(c"paths inside the container start with /"));
         }

@@ -25,10 +25,44 @@ struct Pending<'a> {
 /// keeps the binary small.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Opt {
-    Help, Version, UnshareUser, MapRoot, MapUser, MapGroup, UidMap, GidMap, Setgroups, Propagation,
-    Root, KeepOldRoot, RoRoot, Bind(BindKind, bool), Size, Perms, Tmpfs, Dir, Symlink, RemountRo,
-    Make(MakeKind), Chdir, Clearenv, Setenv, Unsetenv, UnsharePid, Proc, NoInit, DieWithParent,
-    Unshare(Bit), UnshareAll, Hostname, Dev, Sys, Mqueue, CapDrop, CapAdd, NewSession, Fd(FdKind), Pid,
+    Help, Version, Switch(Flag), MapId(Id), IdMap(bool), Setgroups, Propagation,
+    Root, KeepOldRoot, Bind(BindKind, bool), Modifier(bool), New(bool), Symlink,
+    Make(Option<MakeKind>), Process(ProcessOpt), Mount(Fs),
+    Unshare(Bit), UnshareAll, Hostname, Cap(bool), Fd(FdKind), Pid,
+}
+
+/// The options that only switch something on: one arm of the option
+/// match (and one slot of its jump table, 8 bytes a variant) for all.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Flag {
+    UnshareUser, RoRoot, UnsharePid, NoInit, DieWithParent, NewSession,
+}
+
+/// The one id `--map-root`, `--map-user` and `--map-group` map to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Id {
+    Root, User, Group,
+}
+
+/// `--chdir` and the environment edits, which `enter` and nook as bwrap
+/// read too (see [`process_option`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum ProcessOpt {
+    Chdir, Clearenv, Setenv, Unsetenv,
+}
+
+/// The environment edits by their old names, for nook as bwrap's table.
+#[allow(non_upper_case_globals)]
+impl Opt {
+    pub(super) const Clearenv: Opt = Opt::Process(ProcessOpt::Clearenv);
+    pub(super) const Setenv: Opt = Opt::Process(ProcessOpt::Setenv);
+    pub(super) const Unsetenv: Opt = Opt::Process(ProcessOpt::Unsetenv);
+}
+
+/// The filesystems mounted on DEST by an option of their own.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Fs {
+    Proc, Dev, Sys, Mqueue,
 }
 
 /// A CLONE_NEW* flag as its bit number: a byte, where the flag would make
@@ -63,24 +97,24 @@ pub const ALL_NAMESPACES: u32 =
 
 pub(super) const RUN_OPTIONS: Words<Opt> = words![
     "--help" => Opt::Help, "-h" => Opt::Help, "--version" => Opt::Version, "-V" => Opt::Version,
-    "--unshare-user" => Opt::UnshareUser, "--map-root" => Opt::MapRoot, "--map-user" => Opt::MapUser,
-    "--map-group" => Opt::MapGroup, "--uid-map" => Opt::UidMap, "--gid-map" => Opt::GidMap,
+    "--unshare-user" => Opt::Switch(Flag::UnshareUser), "--map-root" => Opt::MapId(Id::Root), "--map-user" => Opt::MapId(Id::User),
+    "--map-group" => Opt::MapId(Id::Group), "--uid-map" => Opt::IdMap(false), "--gid-map" => Opt::IdMap(true),
     "--setgroups" => Opt::Setgroups, "--propagation" => Opt::Propagation, "--root" => Opt::Root,
-    "--keep-old-root" => Opt::KeepOldRoot, "--ro-root" => Opt::RoRoot,
+    "--keep-old-root" => Opt::KeepOldRoot, "--ro-root" => Opt::Switch(Flag::RoRoot),
     "--bind" => Opt::Bind(BindKind::ReadWrite, false), "--bind-try" => Opt::Bind(BindKind::ReadWrite, true),
     "--ro-bind" => Opt::Bind(BindKind::ReadOnly, false), "--ro-bind-try" => Opt::Bind(BindKind::ReadOnly, true),
     "--dev-bind" => Opt::Bind(BindKind::Devices, false), "--dev-bind-try" => Opt::Bind(BindKind::Devices, true),
-    "--size" => Opt::Size, "--perms" => Opt::Perms, "--tmpfs" => Opt::Tmpfs, "--dir" => Opt::Dir,
-    "--symlink" => Opt::Symlink, "--remount-ro" => Opt::RemountRo, "--make-shared" => Opt::Make(MakeKind::Shared),
-    "--make-slave" => Opt::Make(MakeKind::Slave), "--make-private" => Opt::Make(MakeKind::Private),
-    "--make-unbindable" => Opt::Make(MakeKind::Unbindable), "--chdir" => Opt::Chdir, "--clearenv" => Opt::Clearenv,
-    "--setenv" => Opt::Setenv, "--unsetenv" => Opt::Unsetenv, "--unshare-pid" => Opt::UnsharePid,
-    "--proc" => Opt::Proc, "--no-init" => Opt::NoInit, "--die-with-parent" => Opt::DieWithParent,
+    "--size" => Opt::Modifier(false), "--perms" => Opt::Modifier(true), "--tmpfs" => Opt::New(true), "--dir" => Opt::New(false),
+    "--symlink" => Opt::Symlink, "--remount-ro" => Opt::Make(None), "--make-shared" => Opt::Make(Some(MakeKind::Shared)),
+    "--make-slave" => Opt::Make(Some(MakeKind::Slave)), "--make-private" => Opt::Make(Some(MakeKind::Private)),
+    "--make-unbindable" => Opt::Make(Some(MakeKind::Unbindable)), "--chdir" => Opt::Process(ProcessOpt::Chdir), "--clearenv" => Opt::Clearenv,
+    "--setenv" => Opt::Setenv, "--unsetenv" => Opt::Unsetenv, "--unshare-pid" => Opt::Switch(Flag::UnsharePid),
+    "--proc" => Opt::Mount(Fs::Proc), "--no-init" => Opt::Switch(Flag::NoInit), "--die-with-parent" => Opt::Switch(Flag::DieWithParent),
     "--unshare-uts" => Opt::Unshare(bit(k::CLONE_NEWUTS)), "--unshare-ipc" => Opt::Unshare(bit(k::CLONE_NEWIPC)),
     "--unshare-net" => Opt::Unshare(bit(k::CLONE_NEWNET)), "--unshare-cgroup" => Opt::Unshare(bit(k::CLONE_NEWCGROUP)),
     "--unshare-time" => Opt::Unshare(bit(k::CLONE_NEWTIME)), "--unshare-all" => Opt::UnshareAll,
-    "--hostname" => Opt::Hostname, "--dev" => Opt::Dev, "--sys" => Opt::Sys, "--mqueue" => Opt::Mqueue,
-    "--cap-drop" => Opt::CapDrop, "--cap-add" => Opt::CapAdd, "--new-session" => Opt::NewSession,
+    "--hostname" => Opt::Hostname, "--dev" => Opt::Mount(Fs::Dev), "--sys" => Opt::Mount(Fs::Sys), "--mqueue" => Opt::Mount(Fs::Mqueue),
+    "--cap-drop" => Opt::Cap(false), "--cap-add" => Opt::Cap(true), "--new-session" => Opt::Switch(Flag::NewSession),
     "--info-fd" => Opt::Fd(FdKind::Info), "--json-status-fd" => Opt::Fd(FdKind::JsonStatus),
     "--block-fd" => Opt::Fd(FdKind::Block), "--sync-fd" => Opt::Fd(FdKind::Sync), "--pid" => Opt::Pid,
 ];
@@ -136,31 +170,30 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             Opt::Version => return Err(Failure::option(arg, c"must come first")),
             Opt::Pid => return Err(Failure::option(arg, c"belongs to nook enter")),
             // The options that only switch something on.
-            Opt::UnshareUser | Opt::RoRoot | Opt::UnsharePid | Opt::NoInit | Opt::DieWithParent | Opt::NewSession => {
-                *match opt {
-                    Opt::UnshareUser => &mut plan.user.requested,
-                    Opt::RoRoot => &mut plan.ro_root,
-                    Opt::UnsharePid => &mut plan.pid_ns,
-                    Opt::NoInit => &mut plan.no_init,
-                    Opt::DieWithParent => &mut plan.die_with_parent,
-                    _ => &mut plan.process.new_session,
+            Opt::Switch(flag) => {
+                *match flag {
+                    Flag::UnshareUser => &mut plan.user.requested,
+                    Flag::RoRoot => &mut plan.ro_root,
+                    Flag::UnsharePid => &mut plan.pid_ns,
+                    Flag::NoInit => &mut plan.no_init,
+                    Flag::DieWithParent => &mut plan.die_with_parent,
+                    Flag::NewSession => &mut plan.process.new_session,
                 } = true;
             }
-            Opt::MapRoot => {
-                set_once(&mut plan.user.map_user, 0, arg)?;
-                plan.user.requested = true;
-            }
-            Opt::MapUser | Opt::MapGroup => {
-                let v = cur.value()?;
-                let id = number(arg, v, 10, u32::MAX as u64 - 1)? as u32;
-                let slot = if opt == Opt::MapUser { &mut plan.user.map_user } else { &mut plan.user.map_group };
+            Opt::MapId(which) => {
+                // --map-root takes no value: it maps 0.
+                let id = match which {
+                    Id::Root => 0,
+                    _ => number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32,
+                };
+                let slot = if which == Id::Group { &mut plan.user.map_group } else { &mut plan.user.map_user };
                 set_once(slot, id, arg)?;
                 plan.user.requested = true;
             }
-            Opt::UidMap | Opt::GidMap => {
+            Opt::IdMap(group) => {
                 let v = cur.value()?;
                 let range = id_range(arg, v)?;
-                let map = if opt == Opt::UidMap { &mut plan.user.uid_map } else { &mut plan.user.gid_map };
+                let map = if group { &mut plan.user.gid_map } else { &mut plan.user.uid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
                     return Err(Failure::value(arg, v, c"overlaps an earlier range of the same map"));
                 }
@@ -202,40 +235,40 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 };
                 push(plan, arg, op)?;
             }
-            Opt::Size => {
+            Opt::Modifier(false) => {
                 let v = cur.value()?;
                 pending.size = Some((size(arg, v)?, arg));
             }
-            Opt::Perms => {
+            Opt::Modifier(true) => {
                 let v = cur.value()?;
                 pending.perms = Some((number(arg, v, 8, 0o7777)? as u32, arg));
             }
-            Opt::Tmpfs | Opt::Dir => {
+            Opt::New(tmpfs) => {
                 let dest = cur.dest()?;
                 let perms = pending.perms.map(|p| p.0);
-                let op = match opt {
-                    Opt::Tmpfs => Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms },
-                    _ => Op::Dir { dest, perms },
+                let op = match tmpfs {
+                    true => Op::Tmpfs { dest, size: pending.size.map(|s| s.0), perms },
+                    false => Op::Dir { dest, perms },
                 };
                 pending = Pending::default();
                 push(plan, arg, op)?;
             }
-            Opt::RemountRo | Opt::Make(_) => {
+            Opt::Make(kind) => {
                 let dest = cur.absolute()?;
-                let op = match opt {
-                    Opt::Make(kind) => Op::Make { dest, kind },
-                    _ => Op::RemountRo { dest },
+                let op = match kind {
+                    Some(kind) => Op::Make { dest, kind },
+                    None => Op::RemountRo { dest },
                 };
                 push(plan, arg, op)?;
             }
-            Opt::Chdir | Opt::Clearenv | Opt::Setenv | Opt::Unsetenv => process_option(&mut cur, arg, opt, plan)?,
-            Opt::Proc | Opt::Dev | Opt::Sys | Opt::Mqueue => {
+            Opt::Process(_) => process_option(&mut cur, arg, opt, plan)?,
+            Opt::Mount(fs) => {
                 let dest = cur.dest()?;
-                let op = match opt {
-                    Opt::Proc => Op::Proc { dest },
-                    Opt::Dev => Op::Dev { dest },
-                    Opt::Sys => Op::Sys { dest },
-                    _ => Op::Mqueue { dest },
+                let op = match fs {
+                    Fs::Proc => Op::Proc { dest },
+                    Fs::Dev => Op::Dev { dest },
+                    Fs::Sys => Op::Sys { dest },
+                    Fs::Mqueue => Op::Mqueue { dest },
                 };
                 push(plan, arg, op)?;
             }
@@ -250,7 +283,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 set_over_env(&mut plan.hostname, &mut hostname_from_env, v, arg)?;
                 hostname(arg, v)?;
             }
-            Opt::CapDrop | Opt::CapAdd => cap_option(&mut cur, arg, opt == Opt::CapAdd, plan.process.caps.get_or_insert_default())?,
+            Opt::Cap(add) => cap_option(&mut cur, arg, add, plan.process.caps.get_or_insert_default())?,
             Opt::Fd(kind) => {
                 let fd = open_fd(arg, cur.value()?)?;
                 set_once(fd_slot(plan, kind), fd, arg)?;
@@ -323,12 +356,12 @@ pub(super) fn cap_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, add: bool, edi
 /// `--chdir` and the environment edits: shared by `run` and `enter`.
 pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match opt {
-        Opt::Chdir => {
+        Opt::Process(ProcessOpt::Chdir) => {
             let v = cur.absolute()?;
             set_once(&mut plan.process.chdir, v, arg)
         }
-        Opt::Clearenv => env_edit(plan, arg, EnvEdit::Clear),
-        Opt::Setenv => {
+        Opt::Process(ProcessOpt::Clearenv) => env_edit(plan, arg, EnvEdit::Clear),
+        Opt::Process(ProcessOpt::Setenv) => {
             let name = env_name(arg, cur.value()?)?;
             let value = cur.value()?;
             env_edit(plan, arg, EnvEdit::Set { name, value })
@@ -344,8 +377,8 @@ pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, 
 /// between: anything else breaks the pairing.
 fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
     match opt {
-        Some(Opt::Tmpfs | Opt::Size | Opt::Perms) => false,
-        Some(Opt::Dir) => pending.size.is_some(),
+        Some(Opt::New(true) | Opt::Modifier(_)) => false,
+        Some(Opt::New(false)) => pending.size.is_some(),
         _ => pending.size.is_some() || pending.perms.is_some(),
     }
 }

@@ -152,8 +152,9 @@ fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
     let info = super::raw::open_cloexec(path.as_cstr()?, OFlags::RDONLY)?;
     let mut buf = [0u8; 256];
     let n = rustix::io::read(&info, &mut buf)?;
-    let at = buf[..n].windows(7).position(|w| w == b"mnt_id:").ok_or(Errno::NOSYS)? + 7;
-    let value = buf[at..n].trim_ascii_start();
+    let text = buf.get(..n).unwrap_or_default();
+    let at = text.windows(7).position(|w| w == b"mnt_id:").ok_or(Errno::NOSYS)? + 7;
+    let value = text.get(at..).unwrap_or_default().trim_ascii_start();
     let end = value.iter().position(|c| !c.is_ascii_digit()).unwrap_or(value.len());
     parse_number(&value[..end], 10).map(|id| id as u32).ok_or(Errno::NOSYS)
 }

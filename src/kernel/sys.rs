@@ -408,7 +408,7 @@ impl Sys for Linux {
     fn check_cwd(&mut self) -> Result<()> {
         let mut buf = [0u8; 4096];
         let n = raw::getcwd(&mut buf)?;
-        if buf[..n].first() == Some(&b'/') { Ok(()) } else { Err(Errno::NOENT) }
+        if n > 0 && buf[0] == b'/' { Ok(()) } else { Err(Errno::NOENT) }
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {

@@ -126,7 +126,7 @@ impl<'a> Environment<'a> {
         match *e {
             Entry::Inherited(c) => c.to_bytes(),
             Entry::Built(at) => {
-                let rest = &self.arena.as_bytes()[at..];
+                let rest = self.arena.as_bytes().get(at..).unwrap_or_default();
                 &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
             }
         }

@@ -121,8 +121,9 @@ impl Maps {
             let mut word = [0u8; 8];
             let fd = crate::kernel::raw::open_cloexec(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY)
                 .at(c"read", c"setgroups")?;
-            let n = rustix::io::read(&fd, &mut word).at(c"read", c"setgroups")?;
-            if word[..n].starts_with(b"deny") {
+            // The bytes past what was read stay zeros: "deny" there was read.
+            rustix::io::read(&fd, &mut word).at(c"read", c"setgroups")?;
+            if word.starts_with(b"deny") {
                 return Err(Failure::new(c"--setgroups", c"allow", Errno::PERM)
                     .hint(c"unprivileged, it needs a --gid-map range from /etc/subgid"));
             }
@@ -353,7 +354,7 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
         let n = rustix::io::read(&fd, &mut current).at(c"read", file)?;
         // "inside outside count" of the container → "inside inside count".
         let mut lines = 0;
-        for line in current[..n].split_on(b'\n') {
+        for line in current.get(..n).unwrap_or_default().split_on(b'\n') {
             let mut fields = line.split_on(b' ').filter(|f| !f.is_empty());
             if let (Some(inside), Some(_), Some(count)) = (fields.next(), fields.next(), fields.next()) {
                 text.push(inside).push(b" ").push(inside).push(b" ").push(count).push(b"\n");

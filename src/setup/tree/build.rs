@@ -21,14 +21,16 @@ use rustix::mount::MountPropagationFlags as P;
 pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     // Before the first mount, so that nothing below leaks back to the host
     // (or, with `shared`, so that it deliberately does).
-    let whole_tree = match plan.propagation {
-        Propagation::Private => Some(P::PRIVATE),
-        Propagation::Slave => Some(P::DOWNSTREAM),
-        Propagation::Shared => Some(P::SHARED),
-        Propagation::Unchanged => None,
-    };
-    if let Some(flag) = whole_tree {
+    // MS_PRIVATE, MS_SLAVE and MS_SHARED are the bits 18 to 20, in
+    // Propagation's order: a shift, not a table.
+    const _: () = assert!(
+        Propagation::Private as u32 == 0
+            && P::PRIVATE.bits() << Propagation::Slave as u32 == P::DOWNSTREAM.bits()
+            && P::PRIVATE.bits() << Propagation::Shared as u32 == P::SHARED.bits()
+    );
+    if plan.propagation != Propagation::Unchanged {
         crate::base::out::trace(1, c"propagation", c"/ (recursive)");
+        let flag = P::from_bits_retain(P::PRIVATE.bits() << plan.propagation as u32);
         propagate(sys, flag | P::REC)?;
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");

@@ -44,12 +44,16 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
         Op::RemountRo { dest } | Op::Make { dest, .. } => {
             let (step, recursive, attr) = match *op {
                 Op::Make { kind, .. } => {
-                    let propagation = match kind {
-                        MakeKind::Shared => k::MS_SHARED,
-                        MakeKind::Slave => k::MS_SLAVE,
-                        MakeKind::Private => k::MS_PRIVATE,
-                        MakeKind::Unbindable => k::MS_UNBINDABLE,
-                    };
+                    // MS_SHARED, MS_SLAVE, MS_PRIVATE and MS_UNBINDABLE are
+                    // the bits 20 down to 17, in MakeKind's order: a shift,
+                    // not a table of four.
+                    const _: () = assert!(
+                        MakeKind::Shared as u32 == 0
+                            && k::MS_SHARED >> MakeKind::Slave as u32 == k::MS_SLAVE
+                            && k::MS_SHARED >> MakeKind::Private as u32 == k::MS_PRIVATE
+                            && k::MS_SHARED >> MakeKind::Unbindable as u32 == k::MS_UNBINDABLE
+                    );
+                    let propagation = k::MS_SHARED >> kind as u32;
                     (c"change propagation of", false, MountAttr { propagation: propagation as u64, ..MountAttr::default() })
                 }
                 _ => (c"remount read-only", true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
