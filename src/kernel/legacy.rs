@@ -173,25 +173,23 @@ fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
 /// path does not resolve to it (a mount stacked on it hides it) is skipped.
 fn each_submount(top: BorrowedFd<'_>, mut f: impl FnMut(BorrowedFd<'_>) -> Result<()>) -> Result<()> {
     let top_id = mount_id(top)?;
-    let mut table = mountinfo::read(None)?;
+    let table = mountinfo::read(None)?;
     let mut top_point = Buf::<4096>::new();
     if let Some(m) = table.find(top_id).and_then(|i| table.mount(i)) {
         unescape(m.target(), &mut top_point);
     }
-    // Mark the descendants of `top`; a moved mount may be listed before its
-    // parent, so repeat until nothing changes.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for i in 0..table.entries.len() {
-            let e = table.entries[i];
-            if !e.mark && (e.parent == top_id || table.entries.iter().any(|p| p.mark && p.id == e.parent)) {
-                table.entries[i].mark = true;
-                changed = true;
+    // Below `top`: a mount whose chain of parents reaches it (at most as
+    // many steps as there are mounts: a cycle ends there).
+    let is_below = |mut id: u32| {
+        for _ in 0..table.entries.len() {
+            let Some(e) = table.find(id).and_then(|i| table.entries.get(i)) else { return false };
+            if e.parent == top_id {
+                return true;
             }
+            id = e.parent;
         }
-    }
-    let is_below = |id: u32| table.entries.iter().any(|e| e.mark && e.id == id);
+        false
+    };
     let top_point = top_point.as_bytes();
     let mut point = Buf::<4096>::new();
     for i in 0..table.entries.len() {
