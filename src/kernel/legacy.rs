@@ -21,7 +21,8 @@
 use crate::kernel::mountinfo;
 use crate::kernel::raw::MountAttr;
 use crate::base::text::Buf;
-use crate::base::num::parse_number;
+use crate::base::num::parse_u32;
+use crate::base::text::SplitOn;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -40,29 +41,38 @@ fn mount_name(fd: BorrowedFd<'_>) -> Buf<48> {
     crate::kernel::procfs::proc_fd(fd.as_raw_fd())
 }
 
-/// mount(fstype, fd, fstype, flags, "key=value,...") on top of `target`.
-pub fn mount_filesystem(fstype: &CStr, data: &mut Buf<256>, flags: u64, target: BorrowedFd<'_>) -> Result<()> {
-    let mut to = mount_name(target);
-    let data = if data.is_empty() { None } else { Some(data.as_cstr()?) };
-    super::raw::mount(c"none", to.as_cstr()?, fstype, (flags & FLAG_BITS) as u32, data)
+/// Mounts on top of `target`, then moves the new mount (checked to be the
+/// one just made) onto `handle`, as an fsmount or open_tree fd becomes the
+/// attached mount. With a `source`, a bind of it (`flags` MS_BIND, and
+/// MS_REC for a recursive one); without, a new filesystem:
+/// mount("none", fd, fstype, flags, "key=value,..."). One path for both.
+pub fn attach(source: Option<BorrowedFd<'_>>, fstype: &CStr, flags: u32, data: Option<&CStr>, target: BorrowedFd<'_>, handle: &OwnedFd) -> Result<()> {
+    let mut from = source.map(mount_name);
+    let from = match &mut from {
+        Some(name) => name.as_cstr()?,
+        None => c"none",
+    };
+    super::raw::mount(from, mount_name(target).as_cstr()?, fstype, flags, data)?;
+    let mounted = new_mount_on(target)?;
+    // A bind's new mount has the source for its root: anything else means
+    // the target's name was swapped in between.
+    if let Some(source) = source {
+        let (a, b) = (rustix::fs::fstat(&mounted)?, rustix::fs::fstat(source)?);
+        if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+            return Err(Errno::STALE);
+        }
+    }
+    move_onto(mounted, handle)
 }
 
-/// Binds `source` on top of `target` (recursively or not), then returns the
-/// new mount, checked to be the one just made.
-// Out of line: inlined at each of its callers it took 76 bytes more.
-#[inline(never)]
-pub fn bind(source: BorrowedFd<'_>, target: BorrowedFd<'_>, recursive: bool) -> Result<OwnedFd> {
-    let (mut from, mut to) = (mount_name(source), mount_name(target));
-    let rec = if recursive { k::MS_REC } else { 0 };
-    super::raw::mount(from.as_cstr()?, to.as_cstr()?, c"", k::MS_BIND | rec, None)?;
-    let mounted = new_mount_on(target)?;
-    // The new mount's root is the source: anything else means the target's
-    // name was swapped in between.
-    let (a, b) = (rustix::fs::fstat(&mounted)?, rustix::fs::fstat(source)?);
-    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
-        return Err(Errno::STALE);
-    }
-    Ok(mounted)
+/// The flags of a bind, recursive or not.
+pub fn bind_flags(recursive: bool) -> u32 {
+    k::MS_BIND | if recursive { k::MS_REC } else { 0 }
+}
+
+/// The per-mount flags of a new filesystem's mount(2).
+pub fn filesystem_flags(flags: u64) -> u32 {
+    (flags & FLAG_BITS) as u32
 }
 
 /// The mount just stacked on `target`, checked to be a mount other than
@@ -107,7 +117,7 @@ fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
 }
 
 /// Replaces the file behind `handle` (an fd number nook owns) with `fd`.
-pub fn move_onto(fd: OwnedFd, handle: &OwnedFd) -> Result<()> {
+fn move_onto(fd: OwnedFd, handle: &OwnedFd) -> Result<()> {
     // SAFETY: dup3 atomically replaces what the number refers to; the
     // handle keeps owning the number, and ManuallyDrop keeps this second
     // OwnedFd from closing it.
@@ -149,14 +159,13 @@ fn remount(fd: BorrowedFd<'_>, attr: &MountAttr) -> Result<()> {
 fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
     let mut path = crate::kernel::procfs::proc_file(None, b"/fdinfo/");
     path.dec(fd.as_raw_fd() as u64);
-    let info = super::raw::open_cloexec(path.as_cstr()?, OFlags::RDONLY)?;
     let mut buf = [0u8; 256];
-    let n = rustix::io::read(&info, &mut buf)?;
-    let text = buf.get(..n).unwrap_or_default();
-    let at = text.windows(7).position(|w| w == b"mnt_id:").ok_or(Errno::NOSYS)? + 7;
-    let value = text.get(at..).unwrap_or_default().trim_ascii_start();
-    let end = value.iter().position(|c| !c.is_ascii_digit()).unwrap_or(value.len());
-    parse_number(&value[..end], 10).map(|id| id as u32).ok_or(Errno::NOSYS)
+    let info = crate::kernel::procfs::read_file(path.as_cstr()?, &mut buf)?;
+    // "mnt_id:\t25" on a line of its own.
+    info.split_on(b'\n')
+        .find_map(|line| line.strip_prefix(b"mnt_id:"))
+        .and_then(|value| parse_u32(value.trim_ascii_start()))
+        .ok_or(Errno::NOSYS)
 }
 
 /// Calls `f` with each mount below the mount `top` is the root of, reached
@@ -164,39 +173,38 @@ fn mount_id(fd: BorrowedFd<'_>) -> Result<u32> {
 /// path does not resolve to it (a mount stacked on it hides it) is skipped.
 fn each_submount(top: BorrowedFd<'_>, mut f: impl FnMut(BorrowedFd<'_>) -> Result<()>) -> Result<()> {
     let top_id = mount_id(top)?;
-    let mut table = mountinfo::read(None)?;
+    let table = mountinfo::read(None)?;
     let mut top_point = Buf::<4096>::new();
     if let Some(m) = table.find(top_id).and_then(|i| table.mount(i)) {
         unescape(m.target(), &mut top_point);
     }
-    // Mark the descendants of `top`; a moved mount may be listed before its
-    // parent, so repeat until nothing changes.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for i in 0..table.entries.len() {
-            let e = table.entries[i];
-            if !e.mark && (e.parent == top_id || table.entries.iter().any(|p| p.mark && p.id == e.parent)) {
-                table.entries[i].mark = true;
-                changed = true;
+    // Below `top`: a mount whose chain of parents reaches it (at most as
+    // many steps as there are mounts: a cycle ends there).
+    let is_below = |mut id: u32| {
+        for _ in 0..table.entries.len() {
+            let Some(e) = table.find(id).and_then(|i| table.entries.get(i)) else { return false };
+            if e.parent == top_id {
+                return true;
             }
+            id = e.parent;
         }
-    }
-    let is_below = |id: u32| table.entries.iter().any(|e| e.mark && e.id == id);
-    let prefix = top_point.len();
+        false
+    };
+    let top_point = top_point.as_bytes();
     let mut point = Buf::<4096>::new();
     for i in 0..table.entries.len() {
         let Some(m) = table.mount(i).filter(|m| is_below(m.id)) else { continue };
         point.clear();
         unescape(m.target(), &mut point);
-        let relative = point.as_bytes().get(prefix..).unwrap_or(b"");
-        let relative = relative.strip_prefix(b"/").unwrap_or(relative);
-        if relative.is_empty() || !point.as_bytes().starts_with(top_point.as_bytes()) {
+        // The path inside `top`: after top's own mount point and the slash
+        // after it, cut from the C string in place (no copy).
+        let at = top_point.len() + usize::from(point.as_bytes().get(top_point.len()) == Some(&b'/'));
+        if at >= point.len() || !point.as_bytes().starts_with(top_point) {
             continue;
         }
-        let mut name = Buf::<4096>::new();
+        let relative = crate::base::text::c_tail(point.as_cstr()?, at);
         let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-        let sub = rustix::fs::openat2(top, name.push(relative).as_cstr()?, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), beneath)?;
+        let sub = rustix::fs::openat2(top, relative, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), beneath)?;
         if is_below(mount_id(sub.as_fd())?) {
             f(sub.as_fd())?;
         }

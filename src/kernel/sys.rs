@@ -336,12 +336,12 @@ impl Sys for Linux {
             // 256-byte options).
             let attached = match &mut self.pending {
                 Pending::Filesystem { handle: h, fstype, data, flags } if *h == handle => {
-                    legacy::mount_filesystem(fstype, data, *flags, dest.as_fd())
-                        // As with fsmount, the handle becomes the new mount.
-                        .and_then(|()| legacy::move_onto(legacy::new_mount_on(dest.as_fd())?, mount))
+                    let flags = legacy::filesystem_flags(*flags);
+                    let data = if data.is_empty() { Ok(None) } else { data.as_cstr().map(Some) };
+                    data.and_then(|data| legacy::attach(None, fstype, flags, data, dest.as_fd(), mount))
                 }
                 Pending::Bind { handle: h, recursive, attr } if *h == handle => {
-                    legacy::bind(mount.as_fd(), dest.as_fd(), *recursive).and_then(|mounted| legacy::move_onto(mounted, mount)).and_then(|()| match attr {
+                    legacy::attach(Some(mount.as_fd()), c"", legacy::bind_flags(*recursive), None, dest.as_fd(), mount).and_then(|()| match attr {
                         Some((recursive, attr)) => legacy::set_attr(mount.as_fd(), *recursive, attr),
                         None => Ok(()),
                     })

@@ -6,6 +6,8 @@
 //! before it). Blank lines and lines starting with `#` are skipped; spaces
 //! and tabs around a path are not part of it.
 
+use crate::base::text::{Pieces, SplitOn};
+
 /// How a module file is compressed, from its name. The kernel decompresses
 /// itself with finit_module's MODULE_INIT_COMPRESSED_FILE (Linux 6.4, with
 /// CONFIG_MODULE_DECOMPRESS and the matching algorithm built in).
@@ -65,12 +67,13 @@ impl ListError<'_> {
 /// The modules of a list's text, in order; an iterator of results, so a
 /// caller reports the first bad line with its number.
 pub fn list(text: &[u8]) -> ModuleList<'_> {
-    ModuleList { rest: text, line: 0 }
+    ModuleList { lines: text.split_on(b'\n'), line: 0 }
 }
 
 /// The iterator [`list`] returns.
 pub struct ModuleList<'a> {
-    rest: &'a [u8],
+    /// The lines (through the shared splitter).
+    lines: Pieces<'a>,
     line: usize,
 }
 
@@ -78,15 +81,12 @@ impl<'a> Iterator for ModuleList<'a> {
     type Item = Result<Module<'a>, ListError<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.rest.is_empty() {
-            let end = self.rest.iter().position(|&b| b == b'\n').unwrap_or(self.rest.len());
-            let line = trim(&self.rest[..end]);
-            self.rest = self.rest.get(end + 1..).unwrap_or(&[]);
+        for line in self.lines.by_ref() {
             self.line += 1;
-            if line.is_empty() || line[0] == b'#' {
-                continue;
+            match trim(line) {
+                [] | [b'#', ..] => continue,
+                line => return Some(module(line, self.line)),
             }
-            return Some(module(line, self.line));
         }
         None
     }
@@ -94,7 +94,7 @@ impl<'a> Iterator for ModuleList<'a> {
 
 /// One line's module, or what is wrong with it.
 fn module(path: &[u8], line: usize) -> Result<Module<'_>, ListError<'_>> {
-    if path[0] != b'/' {
+    if path.first() != Some(&b'/') {
         return Err(ListError::NotAbsolute { line, text: path });
     }
     let file = basename(path);
@@ -111,7 +111,7 @@ fn module(path: &[u8], line: usize) -> Result<Module<'_>, ListError<'_>> {
 /// The last component of a path.
 fn basename(path: &[u8]) -> &[u8] {
     match path.iter().rposition(|&b| b == b'/') {
-        Some(slash) => &path[slash + 1..],
+        Some(slash) => path.get(slash + 1..).unwrap_or_default(),
         None => path,
     }
 }
