@@ -105,11 +105,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     let texts = crate::base::bwrap::unpack_bwrap_texts();
     let real_uid = rustix::process::getuid().as_raw();
     let real_gid = rustix::process::getgid().as_raw();
-    let (mut uid, mut gid) = (None, None);
     // --perms and --size, held for the operation right after them.
     let mut perms: Option<u32> = None;
     let mut tmpfs_size: Option<u64> = None;
-    let mut pid_ns_wanted = false;
     // The `--overlay-src` layers for the next overlay, as given.
     let mut layers = heapless::Vec::<&'a CStr, 64>::new();
     let mut argv0: Option<&'a CStr> = None;
@@ -179,7 +177,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::UnshareAll => {
                 // bwrap's "every namespace it supports": not time.
                 plan.namespaces |= ALL_NAMESPACES & !k::CLONE_NEWTIME;
-                pid_ns_wanted = true;
+                plan.pid_ns = true;
                 plan.user.requested = true;
             }
             B::UnshareUser => {
@@ -187,7 +185,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 userns_asked = true;
             }
             B::UnshareUserTry => plan.user.requested = true,
-            B::UnsharePid => pid_ns_wanted = true,
+            B::UnsharePid => plan.pid_ns = true,
             B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
             B::Chdir => {
@@ -327,7 +325,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Uid | B::Gid => {
                 let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
-                let slot = if matches!(opt, B::Uid) { &mut uid } else { &mut gid };
+                let slot = if matches!(opt, B::Uid) { &mut plan.user.map_user } else { &mut plan.user.map_group };
                 if slot.replace(id).is_some() {
                     only_the_last(arg);
                 }
@@ -390,18 +388,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         // The joined namespace is the container's: no new one.
         plan.user.requested = false;
     }
-    let uid = uid.unwrap_or(real_uid);
-    let gid = gid.unwrap_or(real_gid);
+    let uid = *plan.user.map_user.get_or_insert(real_uid);
+    let gid = *plan.user.map_group.get_or_insert(real_gid);
     if !plan.user.requested && plan.bwrap.userns.is_none() && (uid != real_uid || gid != real_gid) {
         let which = if uid != real_uid { unpacked!("--uid") } else { unpacked!("--gid") };
         return Err(Failure::option(which, msg!("requires --unshare-user")));
     }
-    plan.user.map_user = Some(uid);
-    plan.user.map_group = Some(gid);
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
         return Err(Failure::option(unpacked!("--hostname"), msg!("requires --unshare-uts")));
     }
-    if plan.no_init && !pid_ns_wanted {
+    if plan.no_init && !plan.pid_ns {
         return Err(Failure::option(unpacked!("--as-pid-1"), msg!("requires --unshare-pid")));
     }
     if plan.bwrap.disable_userns && !userns_asked {
@@ -428,8 +424,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // nook (the outer process, or the monitor) holds --sync-fd until it
     // exits, after PROGRAM; PROGRAM does not get it (bwrap's init holds it).
     plan.fds.sync = None;
-    plan.pid_ns = pid_ns_wanted;
-    if !pid_ns_wanted && plan.bwrap.pidns.is_none() {
+    if !plan.pid_ns && plan.bwrap.pidns.is_none() {
         // "We share the pid namespace anyway": the host's procfs.
         for op in plan.ops.iter_mut() {
             if let Op::Proc { dest } = *op {
@@ -450,8 +445,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     // Where PROGRAM starts when it exists inside (setup/bwrap.rs).
     // SAFETY: single-threaded; CWD is written here once and only read after.
     let cwd = unsafe { &mut *core::ptr::addr_of_mut!(CWD) };
-    if let Ok(n) = crate::kernel::raw::getcwd(cwd)
-        && let Some(c) = c_strings(cwd.get(..=n).unwrap_or(&[])).next()
+    // The path and its NUL (the rest of CWD is NULs): its first C string.
+    if crate::kernel::raw::getcwd(cwd).is_ok()
+        && let Some(c) = c_strings(cwd).next()
     {
         plan.bwrap.cwd = Some(c);
     }
