@@ -36,7 +36,7 @@ impl InitOpt {
 
 /// The PID-1 options common to `run` and `init`; false when `arg` is not one.
 pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, bool> {
-    let Some(opt) = INIT_OPTIONS.find(super::name(arg)) else { return Ok(false) };
+    let Some(opt) = INIT_OPTIONS.find(cur.name) else { return Ok(false) };
     let value = if opt.takes_value() { cur.value()? } else { c"" };
     set(opt, arg, value, plan)?;
     Ok(true)
@@ -100,7 +100,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
                 plan.init.pause = false;
                 return Ok(());
             }
-            _ if super::name(arg) == PAUSE => plan.init.pause = true,
+            _ if cur.name == PAUSE => plan.init.pause = true,
             _ if init_option(&mut cur, arg, plan)? => {}
             // run hands its sandbox on to the init it re-executes.
             #[cfg(nook_process)]

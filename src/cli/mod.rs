@@ -214,6 +214,8 @@ struct Cursor<'a> {
     inline: Option<&'a CStr>,
     /// How many values the option has taken so far (for `missing DEST`).
     taken: usize,
+    /// The option's name ([`name`] of `option`), found once.
+    name: &'a [u8],
 }
 
 /// An option's name: `--root` of `--root=DIR` (GNU style), else all of it.
@@ -231,7 +233,7 @@ impl<'a> Cursor<'a> {
     // there, -64 bytes.
     #[cfg_attr(not(nook_init_only), inline(never))]
     fn new(argv: Argv<'a>, start: usize) -> Self {
-        Cursor { argv, next: start, option: c"", inline: None, taken: 0 }
+        Cursor { argv, next: start, option: c"", inline: None, taken: 0, name: b"" }
     }
 
     /// The next option. None at the end, after `--` (consumed), or at the
@@ -250,6 +252,7 @@ impl<'a> Cursor<'a> {
         self.option = arg;
         self.taken = 0;
         let name = name(arg);
+        self.name = name;
         if name.len() < bytes.len() {
             self.inline = Some(crate::base::text::c_tail(arg, name.len() + 1));
         }
@@ -268,7 +271,7 @@ impl<'a> Cursor<'a> {
                 self.next += 1;
                 Ok(v)
             }
-            _ => Err(suggest::missing(self.option, name(self.option), self.taken - 1)),
+            _ => Err(suggest::missing(self.option, self.name, self.taken - 1)),
         }
     }
 

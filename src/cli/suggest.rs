@@ -42,19 +42,17 @@ fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
     unpack(&mut text);
     let (mut best, mut found) = (3, None);
     for line in text[ERRNO_TEXTS_LEN..].split_on(b'\n') {
-        if !matches!(line, [b' ', b' ', b'-', ..]) {
-            continue;
-        }
-        let synopsis = line.get(2..until(line, b'\t')).unwrap_or(b"");
-        let space = until(synopsis, b' ');
-        let (option, mut values) = (&synopsis[..space], synopsis.get(space + 1..).unwrap_or(b""));
+        let [b' ', b' ', b'-', ..] = line else { continue };
+        // The option and its value names, one word each (split by the
+        // shared splitter, as the lines are).
+        let mut words = line[2..].split_on(b'\t').next().unwrap_or_default().split_on(b' ');
+        let option = words.next().unwrap_or_default();
         match value {
             Some(index) if option == name => {
-                // The value names, one word each: skip `index` of them.
                 for _ in 0..index {
-                    values = values.get(until(values, b' ') + 1..).unwrap_or(b"");
+                    words.next();
                 }
-                return (!values.is_empty()).then(|| compose(&[b"missing ", &values[..until(values, b' ')]]));
+                return words.next().filter(|v| !v.is_empty()).map(|v| compose(&[b"missing ", v]));
             }
             None => {
                 let d = difference(name, option);
@@ -68,11 +66,6 @@ fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
         }
     }
     found
-}
-
-/// Where the first `byte` of `text` is, or its end.
-fn until(text: &[u8], byte: u8) -> usize {
-    text.iter().position(|&b| b == byte).unwrap_or(text.len())
 }
 
 /// `option`'s value number `index` (from 0) is missing, or is `--`.
