@@ -187,6 +187,10 @@ fn enter_chdir_and_env(who: Who) {
     c.enter(who, &["--chdir", "/etc", "--unsetenv", "FOO", "--setenv", "BAR", "baz"], &["/bin/sh", "-c", script])
         .ok()
         .stdout_is("/etc\nunset k baz\n");
+    // A NOOK_* variable given with --setenv is PROGRAM's like any other.
+    c.enter(who, &["--clearenv", "--setenv", "NOOK_IT_SET", "kept"], &["/bin/env"])
+        .ok()
+        .stdout_is("NOOK_IT_SET=kept\n");
     c.enter(who, &["--chdir", "/nonexistent-nook-it"], &["/bin/true"]).usage_error();
     c.stop();
 }

@@ -1553,7 +1553,7 @@ in_modes!(
     env_signal_group: [run, unshare, subreaper],
     subreaper_accepted: [run, init_pid1, unshare, subreaper],
     env_hidden: [run, init_pid1, unshare, subreaper],
-    env_verbose: [unshare, subreaper],
+    env_verbose: [run, unshare, subreaper],
 );
 
 both!(env_pdeathsig, bad_init_values);

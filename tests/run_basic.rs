@@ -816,6 +816,29 @@ fn nook_variables_stripped(who: Who) {
     assert_eq!(out.stderr, "", "NOOK_VERBOSE=0 must be quiet\n{out}");
 }
 
+/// A NOOK_* variable PROGRAM is given with --setenv reaches it in every
+/// mode: nook execs PROGRAM itself, as PID 1 (--no-init), or from the init
+/// it re-executes, which must neither strip it nor read it as its own
+/// (NOOK_GRACE=x would be its usage error, NOOK_VERBOSE=1 its trace). The
+/// caller's own NOOK_* still never do.
+fn setenv_nook_variables_reach_program(who: Who) {
+    let w = world();
+    let set = [("NOOK_IT_SET", "kept"), ("NOOK_GRACE", "x"), ("NOOK_VERBOSE", "1"), ("NOOK_INIT_FOREGROUND", "x"), ("NOOK_INIT_SIGMASK", "5")];
+    for mode in [&[][..], &["--unshare-pid"], &["--unshare-pid", "--no-init"]] {
+        let mut args: Vec<&str> = mode.to_vec();
+        args.extend(["--root", w.root()]);
+        for (k, v) in set {
+            args.extend(["--setenv", k, v]);
+        }
+        args.extend(["--", "/bin/env"]);
+        let out = Run::nook(who, &args).env("NOOK_IT_CALLER", "stripped").run();
+        let nook: Vec<String> = out.ok_lines().into_iter().filter(|l| l.starts_with("NOOK")).collect();
+        let want: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(nook, want, "{mode:?}: PROGRAM's NOOK_* variables must be those of --setenv\n{out}");
+        assert_eq!(out.stderr, "", "{mode:?}: PROGRAM's NOOK_VERBOSE is not nook's\n{out}");
+    }
+}
+
 /// NOOK_ROOT=R equals --root R; --root on argv wins.
 fn nook_root_variable(who: Who) {
     let w = world();
@@ -1003,6 +1026,7 @@ both!(
     chdir,
     environment,
     nook_variables_stripped,
+    setenv_nook_variables_reach_program,
     nook_root_variable,
     no_new_privs,
     user_namespace_default,

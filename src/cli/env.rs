@@ -52,6 +52,9 @@ const MOUNT_APIS: Words<crate::base::MountApi> = {
 /// names are only stripped from the workload's environment, so a wrapper
 /// written for a newer nook still runs. `tini`: nook was called as tini.
 pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini: bool) -> Result<'a, ()> {
+    // Where the re-exec's variables start (reexec.rs).
+    #[cfg(nook_container)]
+    let first = envp.get(0).map_or(core::ptr::null(), CStr::as_ptr);
     'entries: for entry in envp.iter() {
         let Some((name, value)) = split_env(entry) else { continue };
         let Some((name, var)) = VARIABLES.find_named(name) else { continue };
@@ -94,8 +97,12 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                 Var::Hostname => plan.hostname = Some(crate::cli::values::hostname(crate::base::words::named!(VARIABLES, "NOOK_HOSTNAME"), value)?),
                 #[cfg(nook_container)]
                 Var::Init(variable) => {
-                    if let Err(detail) = super::reexec::decode(variable, value, plan) {
-                        break 'bad detail;
+                    match super::reexec::decode(variable, value, first == entry.as_ptr(), plan) {
+                        Err(detail) => break 'bad detail,
+                        // A re-executed init's own variables come first:
+                        // the rest is PROGRAM's, not nook's to read.
+                        Ok(true) => break 'entries,
+                        Ok(false) => {}
                     }
                 }
                 Var::Tini(group) if tini => match group {

@@ -7,17 +7,20 @@
 //!           [SANDBOX-OPTIONS] [--add-seccomp-fd FD ...] -- PROGRAM [ARG...]
 //! ```
 //!
-//! with three variables of its own, which no user sets and which, like
-//! every NOOK_* variable, never reach PROGRAM:
+//! with [`VARIABLES`] variables of its own, which no user sets, first in
+//! its environment and in this order; PROGRAM's environment follows them
+//! as the outer nook built it (the caller's NOOK_* variables removed,
+//! `--setenv NOOK_...` kept), and the init neither reads nor strips it:
 //!
 //! - `NOOK_INIT_SIGMASK=N`: the signal mask PROGRAM gets, as a decimal
 //!   u64. Signals stay blocked across the exec so that none is lost on the
 //!   way, so the init cannot read the caller's mask from its own.
-//! - `NOOK_INIT_FOREGROUND=0|1`: whether the outer nook owned the
-//!   terminal's foreground (the init cannot tell from inside its PID
+//! - `NOOK_INIT_EXEC_FAIL_FD=N` (0 without `--json-status-fd`): the fd
+//!   on which the init writes one byte when PROGRAM could not be executed.
+//! - `NOOK_VERBOSE=N`: the caller's, so that the init traces too.
+//! - `NOOK_INIT_FOREGROUND=0|1`, the last: whether the outer nook owned
+//!   the terminal's foreground (the init cannot tell from inside its PID
 //!   namespace, where the terminal's process group has no number).
-//! - `NOOK_INIT_EXEC_FAIL_FD=N` (only with `--json-status-fd`): the fd on
-//!   which the init writes one byte when PROGRAM could not be executed.
 //!
 //! The encoder ([`encode`]) and the decoder ([`decode`]) live here side by
 //! side; the names sit in env.rs's table of every NOOK_* variable, so that
@@ -48,9 +51,11 @@ pub struct Handover<'h> {
 /// The text the encoded command points into: the variables and numbers.
 pub type Numbers = Buf<384>;
 
-/// The variables for the init's environment, and how many of the 3 are
-/// set.
-pub type InitVariables = ([*const c_char; 3], usize);
+/// How many variables lead the init's environment.
+pub const VARIABLES: usize = 4;
+
+/// The variables for the init's environment.
+pub type InitVariables = [*const c_char; VARIABLES];
 
 /// Writes the init's argv (null-terminated) into `argv`, pointing into
 /// `numbers` and `plan`, and returns its variables; None when the command
@@ -66,6 +71,9 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     numbers.dec(plan.init.pdeathsig.unwrap_or(0) as u64).push(b"\0");
     let fail_fd_at = numbers.len();
     numbers.push(b"NOOK_INIT_EXEC_FAIL_FD=").dec(handover.exec_fail_fd.unwrap_or(0) as u64).push(b"\0");
+    let verbose_at = numbers.len();
+    // One digit: run's NOOK_VERBOSE is at most 3.
+    numbers.push(b"NOOK_VERBOSE=").push(&[b'0' + plan.verbose, 0]);
     let mut seccomp_at = heapless::Vec::<usize, 16>::new();
     for fd in handover.seccomp_fds {
         let _ = seccomp_at.push(numbers.len());
@@ -124,23 +132,33 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     if !fits {
         return None;
     }
-    Some(([at(mask_at), at(foreground_at), at(fail_fd_at)], 2 + handover.exec_fail_fd.is_some() as usize))
+    Some([at(mask_at), at(fail_fd_at), at(verbose_at), at(foreground_at)])
 }
 
-/// Reads one of the init's variables into `plan`; on a bad value, what is
-/// wrong with it.
-pub(super) fn decode(variable: InitVariable, value: &CStr, plan: &mut RunPlan) -> Result<(), &'static CStr> {
+/// Reads one of the init's variables into `plan` (`first`: whether it is
+/// the environment's first entry); true after the last of them. On a bad
+/// value, what is wrong with it. They are the re-exec's only from a
+/// NOOK_INIT_SIGMASK first on: one anywhere else is a caller's, ignored
+/// (and, as every NOOK_* variable, never PROGRAM's).
+pub(super) fn decode(variable: InitVariable, value: &CStr, first: bool, plan: &mut RunPlan) -> Result<bool, &'static CStr> {
+    let leading = match variable {
+        InitVariable::Sigmask => first,
+        _ => plan.inherited_mask.is_some(),
+    };
     let number = parse_number(value.to_bytes(), 10);
     match variable {
+        _ if !leading => {}
         InitVariable::Sigmask => plan.inherited_mask = Some(number.ok_or(c"is not a signal mask")?),
         InitVariable::Foreground => {
             let on = super::values::boolean(value).ok_or(c"is not 0 or 1")?;
             plan.inherited_foreground = 1 + on as u8;
+            return Ok(true);
         }
         InitVariable::ExecFailFd => {
-            let fd = number.filter(|&n| n <= i32::MAX as u64).ok_or(c"is not an fd")?;
-            plan.exec_fail_fd = Some(fd as i32);
+            // 0 without --json-status-fd (the pipe's end is never fd 0);
+            // nothing but nook sets it, there, so no value is an error.
+            plan.exec_fail_fd = number.filter(|&n| n != 0 && n <= i32::MAX as u64).map(|n| n as i32);
         }
     }
-    Ok(())
+    Ok(false)
 }

@@ -139,6 +139,25 @@ fn nook_variables_set_defaults_and_argv_wins() {
     assert_eq!((plan.root, plan.propagation), (Some(c"/argv"), Propagation::Shared));
 }
 
+/// The init `run` re-executes reads its own variables, the first four
+/// entries up to NOOK_INIT_FOREGROUND, and nothing of PROGRAM's environment after them (a NOOK_*
+/// there is PROGRAM's `--setenv`); NOOK_INIT_* anywhere else is ignored.
+#[test]
+fn a_reexecuted_init_reads_only_its_leading_variables() {
+    let argv = Block::new(&["nook", "init", "--", "p"]);
+    let head = ["NOOK_INIT_SIGMASK=5", "NOOK_INIT_EXEC_FAIL_FD=0", "NOOK_VERBOSE=2", "NOOK_INIT_FOREGROUND=1"];
+    let env = Block::new(&[&head[..], &["NOOK_GRACE=x", "NOOK_INIT_SIGMASK=7", "NOOK_VERBOSE=3"]].concat());
+    let plan = plan_of(&argv, &env);
+    assert_eq!((plan.inherited_mask, plan.inherited_foreground, plan.exec_fail_fd, plan.verbose), (Some(5), 2, None, 2));
+    let env = Block::new(&["NOOK_INIT_SIGMASK=5", "NOOK_INIT_EXEC_FAIL_FD=9", "NOOK_VERBOSE=0", "NOOK_INIT_FOREGROUND=0"]);
+    assert_eq!(plan_of(&argv, &env).exec_fail_fd, Some(9));
+    // Not first: a caller's, ignored; NOOK_GRACE is then read (and wrong).
+    let env = Block::new(&["A=1", "NOOK_INIT_SIGMASK=5", "NOOK_INIT_FOREGROUND=1", "NOOK_GRACE=1"]);
+    let plan = plan_of(&argv, &env);
+    assert_eq!((plan.inherited_mask, plan.inherited_foreground, plan.init.grace), (None, 0, 1));
+    assert!(outcome(&["init", "--", "p"], &[&head[..], &["NOOK_INIT_SIGMASK=x"]].concat()).is_ok());
+}
+
 #[test]
 fn nook_mount_api_chooses_the_mount_calls() {
     use crate::base::MountApi;

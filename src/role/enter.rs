@@ -167,7 +167,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // SAFETY: NUL-terminated strings in ENVIRON, then a null pointer.
     let envp = unsafe { Argv::from_raw(pointers.as_ptr(), count) };
     // SAFETY: the one environment of this process.
-    let env = unsafe { Environment::shared(envp, &plan.process.env_edits) }?;
+    let env = unsafe { Environment::shared(envp, false, &plan.process.env_edits) }?;
 
     let mask = crate::pid1::supervisor::block_all_signals().map_err(|e| Failure::new(c"block", c"signals", e))?;
     // SAFETY: single-threaded; the child execs or exits.

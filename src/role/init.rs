@@ -61,8 +61,12 @@ pub fn init_role(plan: &RunPlan, envp: Argv<'static>) -> i32 {
 /// PROGRAM's side of the fork in `nook init`.
 #[inline(never)]
 fn start_program(plan: &RunPlan, envp: Argv<'static>, inherited_mask: SigSet) -> i32 {
+    // Re-executed by `run`, the init's own variables lead the environment,
+    // and the rest is PROGRAM's as the outer nook built it.
+    let handed = handed_over(plan).0.is_some();
+    let own = handed as usize * HANDED_VARIABLES;
     // SAFETY: the one environment of this (forked) process.
-    let code = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
+    let code = match unsafe { Environment::shared(envp.tail(own), handed, &plan.process.env_edits) } {
         Ok(env) => exec_program(&plan.process, None, env, Some(inherited_mask)).exit(),
         Err(f) => f.exit(),
     };
@@ -88,3 +92,10 @@ fn handed_over(plan: &RunPlan) -> (Option<u64>, u8, Option<i32>) {
         (None, 0, None)
     }
 }
+
+/// How many variables of its own lead the environment of an init that
+/// `run` re-executes.
+#[cfg(nook_container)]
+const HANDED_VARIABLES: usize = crate::cli::reexec::VARIABLES;
+#[cfg(not(nook_container))]
+const HANDED_VARIABLES: usize = 0;

@@ -37,7 +37,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     }
     // Built first: it can fail on input alone, before anything changes.
     // SAFETY: the one environment of this process.
-    let env = match unsafe { Environment::shared(envp, &plan.process.env_edits) } {
+    let env = match unsafe { Environment::shared(envp, false, &plan.process.env_edits) } {
         Ok(env) => env,
         Err(f) => return f.exit(),
     };
@@ -235,10 +235,10 @@ fn exec_init(
     let mut numbers = Numbers::new();
     // SAFETY: single-threaded; the array is only read by execveat after.
     let argv = unsafe { &mut *core::ptr::addr_of_mut!(INIT_ARGV) };
-    let Some((variables, count)) = reexec::encode(plan, &handover, &mut numbers, argv) else {
+    let Some(variables) = reexec::encode(plan, &handover, &mut numbers, argv) else {
         return Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG).exit();
     };
-    let envp = env.to_envp(&variables[..count]);
+    let envp = env.to_envp(&variables);
     crate::base::out::trace(1, c"exec", c"nook init (sealed copy)");
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.

@@ -57,18 +57,21 @@ static mut SHARED: Environment<'static> = Environment { entries: Vec::new(), are
 static mut SHARED: Environment<'static> = Environment { len: 0, strings: core::marker::PhantomData };
 
 /// The envp array handed to execve, in .bss for the same reason.
-static mut ENVP: [*const c_char; MAX_ENV + 4] = [core::ptr::null(); MAX_ENV + 4];
+static mut ENVP: [*const c_char; MAX_ENV + 5] = [core::ptr::null(); MAX_ENV + 5];
 
 impl Environment<'static> {
-    /// Builds the process's environment in its static slot.
+    /// Builds the process's environment in its static slot: `envp` but
+    /// its NOOK_* entries (all of it with `keep_nook`: a re-executed
+    /// init's PROGRAM, whose environment the outer nook built), then
+    /// `edits`.
     ///
     /// # Safety
     /// At most once per process (a forked child has its own copy), and the
     /// result is the only reference to the slot.
-    pub unsafe fn shared<'b>(envp: Argv<'static>, edits: &[EnvEdit<'b>]) -> Result<&'static mut Environment<'static>, Failure<'b>> {
+    pub unsafe fn shared<'b>(envp: Argv<'static>, keep_nook: bool, edits: &[EnvEdit<'b>]) -> Result<&'static mut Environment<'static>, Failure<'b>> {
         // SAFETY: the caller's contract.
         let env = unsafe { &mut *core::ptr::addr_of_mut!(SHARED) };
-        env.fill(envp, edits)?;
+        env.fill(envp, keep_nook, edits)?;
         Ok(env)
     }
 }
@@ -79,21 +82,21 @@ impl<'a> Environment<'a> {
     #[cfg(any(test, feature = "fuzzing"))]
     pub fn new<'b>(envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<std::boxed::Box<Self>, Failure<'b>> {
         let mut env = std::boxed::Box::new(Environment { entries: Vec::new(), arena: Buf::new() });
-        env.fill(envp, edits)?;
+        env.fill(envp, false, edits)?;
         Ok(env)
     }
 
     /// Fills an empty environment: a new one, or the shared one (built once).
     // Out of line: inlined into both callers it took 105 bytes more.
     #[inline(never)]
-    fn fill<'b>(&mut self, envp: Argv<'a>, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
+    fn fill<'b>(&mut self, envp: Argv<'a>, keep_nook: bool, edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
         // A write first: the shared slot's page, untouched so far, then
         // faults in once, where a read of the length first maps the zero
         // page and the first push faults again to replace it.
         // SAFETY: 0 entries is within the capacity, and the slot is empty.
         unsafe { self.entries.set_len(0) };
         for entry in envp.iter() {
-            if entry.to_bytes().starts_with(b"NOOK_") {
+            if !keep_nook && entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
             }
             self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
@@ -153,15 +156,20 @@ impl<'a> Environment<'a> {
     }
 
     /// The null-terminated envp array for execve, with `extra` C strings
-    /// (nook's own, for a re-executed init, at most 3) before the null. It
-    /// lives in one static array: build it once, right before exec.
+    /// (nook's own, for a re-executed init, at most 4) first. It lives in
+    /// one static array: build it once, right before exec.
     pub fn to_envp(&self, extra: &[*const c_char]) -> *const *const c_char {
         // SAFETY: single-threaded; the array is only read by execve after.
         let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
-        // The entries, the extra ones and the null, through an iterator
-        // over the array, which has room for them all (MAX_ENV + 3 + 1):
+        // The extra ones, the entries and the null, through an iterator
+        // over the array, which has room for them all (4 + MAX_ENV + 1):
         // no index to check.
         let mut slots = out.iter_mut();
+        // (`extra` first: zip takes from its left before it learns that the
+        // right is at its end.)
+        for (&p, slot) in extra.iter().zip(slots.by_ref()) {
+            *slot = p;
+        }
         for e in self.entries.iter() {
             let Some(slot) = slots.next() else { break };
             *slot = match *e {
@@ -169,9 +177,6 @@ impl<'a> Environment<'a> {
                 // SAFETY: `at` is within the arena, which outlives the exec.
                 Entry::Built(at) => unsafe { self.arena.as_bytes().as_ptr().add(at) as *const c_char },
             };
-        }
-        for (slot, &p) in slots.by_ref().zip(extra.iter().take(3)) {
-            *slot = p;
         }
         if let Some(slot) = slots.next() {
             *slot = core::ptr::null();
@@ -191,12 +196,12 @@ impl<'a> Environment<'a> {
     /// Fills ENVP with the entries of `envp` but NOOK_*: there are no
     /// edits in these builds (`edits` is always empty). Inlined into
     /// `shared`, its one caller (-32 bytes).
-    fn fill<'b>(&mut self, envp: Argv<'a>, _edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
+    fn fill<'b>(&mut self, envp: Argv<'a>, keep_nook: bool, _edits: &[EnvEdit<'b>]) -> Result<(), Failure<'b>> {
         // SAFETY: single-threaded; the array is only read by execve after.
         let out = unsafe { &mut *core::ptr::addr_of_mut!(ENVP) };
         self.len = 0;
         for entry in envp.iter() {
-            if entry.to_bytes().starts_with(b"NOOK_") {
+            if !keep_nook && entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
             }
             // At most MAX_ENV entries, as the list of the other builds.
@@ -206,7 +211,7 @@ impl<'a> Environment<'a> {
             }
             self.len += 1;
         }
-        // The null after them (MAX_ENV + 4 slots: always room).
+        // The null after them (MAX_ENV + 5 slots: always room).
         if let Some(slot) = out.get_mut(self.len) {
             *slot = core::ptr::null();
         }
