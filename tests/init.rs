@@ -902,7 +902,11 @@ fn launch_in_background(who: Who, dir: &Path, argv: &[String]) -> (Running, u32,
 /// PROGRAM of the parent-death tests: a shell that writes DIR/term when TERM
 /// reaches it, then ends its tagged sleep and exits.
 fn pdeath_program(dir: &Path, tag: &Tag) -> String {
-    let d = p(dir);
+    pdeath_program_at(p(dir), tag)
+}
+
+/// [`pdeath_program`] with the scratch dir as PROGRAM sees it (`d`).
+fn pdeath_program_at(d: &str, tag: &Tag) -> String {
     format!("trap 'echo TERM > {d}/term; kill $k; exit 0' TERM; sleep {tag} & k=$!; touch {d}/ready; wait")
 }
 
@@ -959,6 +963,19 @@ fn pdeathsig(who: Who) {
             );
         }
     }
+}
+
+/// `run --unshare-pid --pdeathsig TERM`: the nook whose parent dies is the
+/// outer one, which stays in the caller's namespaces; it gets TERM and hands
+/// it on to PID 1, which forwards it to PROGRAM, and all of them exit. (Set
+/// only on PID 1, it would fire only when the outer nook died.)
+#[cfg(feature = "run")]
+fn run_pdeathsig(who: Who) {
+    let tag = Tag::new();
+    let dir = scratch(who, "runpdeath");
+    let script = pdeath_program_at(&Mode::Run.inside(&dir), &tag);
+    let argv = Mode::Run.argv(&dir, &["--pdeathsig", "TERM"], &Mode::Run.sh(&script));
+    assert_pdeathsig_fires(who, &dir, &tag, &argv);
 }
 
 /// `run --unshare-pid --die-with-parent`: SIGKILL to the launcher takes down
@@ -1131,7 +1148,7 @@ in_modes!(
     init_fds: [run, init_pid1, unshare, subreaper],
 );
 
-both!(pdeathsig, #[cfg(feature = "run")] die_with_parent);
+both!(pdeathsig, #[cfg(feature = "run")] run_pdeathsig, #[cfg(feature = "run")] die_with_parent);
 
 // ------------------------------------------------------------------- grace
 

@@ -58,13 +58,17 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     if let Err(f) = crate::setup::sandbox::read_filters(&plan.process.sandbox) {
         return f.exit();
     }
-    if plan.die_with_parent {
+    // The nook whose parent dies is this one: with --unshare-pid PID 1's
+    // parent is this one, so this one takes --pdeathsig too, and
+    // relay_signals hands the signal on to PID 1.
+    let death = if plan.die_with_parent { Some(k::SIGKILL as i32) } else { plan.init.pdeathsig.filter(|_| plan.pid_ns) };
+    if let Some(sig) = death {
+        if let Err(e) = raw::set_parent_death_signal(sig) {
+            return Failure::new(c"set parent-death signal", if plan.die_with_parent { c"SIGKILL" } else { c"--pdeathsig" }, e).exit();
+        }
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
-        if let Err(e) = raw::set_parent_death_signal(k::SIGKILL as i32) {
-            return Failure::new(c"set parent-death signal", c"SIGKILL", e).exit();
-        }
-        if rustix::process::getppid() != parent {
+        if plan.die_with_parent && rustix::process::getppid() != parent {
             return Failure::new(c"watch parent", c"(already exited)", Errno::SRCH).exit();
         }
     }
