@@ -96,4 +96,36 @@ echo "KEEP $(cat $d/keepview/file)"
         .stdout_has("KEEP kept\n");
 }
 
-both!(refused_unless_pid_1, newroot_must_be_a_mount_point, init_must_exist_inside_newroot, switches_and_empties_the_old_root);
+/// NEWROOT a bind mount of a directory on the old root's own filesystem
+/// (`mount --bind /new /new`, as in a container): a mount point all the
+/// same, though on the same device as its parent, and switch_root(8)
+/// switches to it.
+fn switches_to_a_bind_mount(who: Who) {
+    let dir = scratch(who, "switch-bind");
+    let busybox = host_busybox();
+    let unshare = if who == Who::Root { "unshare -m" } else { "unshare -Urm" };
+    let script = format!(
+        r##"set -eu
+d={dir}
+{unshare} sh -eu -c '
+d=$1
+mkdir -p $d/old
+mount -t tmpfs tmpfs $d/old
+mkdir -p $d/old/new/bin $d/old/new/sbin
+cp {nook} $d/old/nook
+cp {busybox} $d/old/new/bin/busybox
+ln -s busybox $d/old/new/bin/sh
+printf "#!/bin/sh\necho BIND-ROOT-INIT root=\$(/bin/busybox ls /)\n" > $d/old/new/sbin/init
+chmod 755 $d/old/new/sbin/init
+mount --bind $d/old/new $d/old/new
+chroot $d/old /nook switch-root --force /new /sbin/init
+' sh "$d"
+"##,
+        dir = p(&dir),
+        nook = world().nook_path(),
+    );
+    let out = Run::sh(who, &script, &[] as &[&str]).run();
+    out.ok().stdout_has("BIND-ROOT-INIT root=bin sbin");
+}
+
+both!(refused_unless_pid_1, newroot_must_be_a_mount_point, init_must_exist_inside_newroot, switches_and_empties_the_old_root, switches_to_a_bind_mount);

@@ -78,14 +78,15 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
     }
     let old = crate::kernel::raw::open_cloexec(c"/", OFlags::RDONLY | OFlags::DIRECTORY).at(c"open", c"/")?;
     let root_dev = rustix::fs::fstat(&old).at(c"open", c"/")?.st_dev;
-    // A mount point is on another device than its parent: `stat -c %d DIR
-    // DIR/..`, as mountpoint(1) decides without /proc. (/ is its own
-    // parent: refused too.)
+    // A mount point is where `..` crosses into another mount (EXDEV under
+    // RESOLVE_NO_XDEV): also a bind of a directory on the same filesystem,
+    // which a comparison of st_dev with the parent's would miss. (/ is its
+    // own parent: refused too.)
     let dir = crate::kernel::raw::open_cloexec(newroot, OFlags::PATH | OFlags::DIRECTORY).at(STEP, newroot)?;
-    let new = rustix::fs::fstat(&dir).at(STEP, newroot)?;
-    let up = rustix::fs::statat(&dir, c"..", AtFlags::empty()).at(STEP, newroot)?;
-    if new.st_dev == up.st_dev {
-        return Err(Failure::usage(STEP, newroot, c"is not a mount point (other than /)").hint(c"mount the new root there first"));
+    match rustix::fs::openat2(&dir, c"..", OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), ResolveFlags::NO_XDEV) {
+        Err(Errno::XDEV) => {}
+        Ok(_) => return Err(Failure::usage(STEP, newroot, c"is not a mount point (other than /)").hint(c"mount the new root there first")),
+        Err(e) => return Err(Failure::new(STEP, newroot, e)),
     }
     // INIT as the new root will resolve it: an absolute symlink such as
     // /sbin/init -> /lib/systemd/systemd points inside NEWROOT.
@@ -93,7 +94,10 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
         .at(c"find init", init)
         .map_err(|f| f.hint(c"INIT is looked up inside NEWROOT"))?;
 
-    let initramfs = rustix::fs::fstatfs(&old).is_ok_and(|s| matches!(s.f_type as u32, RAMFS_MAGIC | TMPFS_MAGIC));
+    // The old root's files are deleted only when NEWROOT is on another
+    // filesystem: a bind of a directory of the old root shares its files.
+    let initramfs = rustix::fs::fstatfs(&old).is_ok_and(|s| matches!(s.f_type as u32, RAMFS_MAGIC | TMPFS_MAGIC))
+        && rustix::fs::fstat(&dir).is_ok_and(|st| st.st_dev != root_dev);
     rustix::process::fchdir(&dir).at(c"chdir to", newroot)?;
     for api in crate::base::text::c_strings(&API_MOUNTS) {
         // Mounted: on another device than the old root. It moves to the
