@@ -204,6 +204,13 @@ fn dangling_and_magic_dests_fail(who: Who) {
         if let Some(problem) = out.nook_failure_problem(NOOK_FAILED) {
             failures.push(format!("{case:?}: {problem}\n{out}"));
         }
+        // The link is there but leads nowhere inside the root: EEXIST, and
+        // the hint says why, since DEST itself looks missing.
+        let dangles = case[case.len() - 1].starts_with("/dangle");
+        let hint = format!("{}: File exists (EEXIST): a symlink on its way leads nowhere inside the root: nook creates nothing through it", case[case.len() - 1]);
+        if dangles && !out.stderr.contains(&hint) {
+            failures.push(format!("{case:?}: stderr lacks {hint:?}\n{out}"));
+        }
         if !tree(&hostdir).is_empty() {
             failures.push(format!("{case:?} created {:?} in the host's {h}\n{out}", tree(&hostdir)));
             let _ = fs::remove_dir_all(&hostdir).and_then(|()| fs::create_dir(&hostdir));

@@ -161,7 +161,7 @@ fn failed_runs_leave_the_root_as_it_was(who: Who) {
     fails_leaving_all_as_it_was(who, &argv, &[&r], "bind source /nonexistent-nook-source");
     let own_failures: [(&[&str], &str); 4] = [
         // The operation that fails has created the parents of its DEST.
-        (&["--dir", "/new/x/y", "--symlink", "t", "/new/x/y"], "create /new/x/y: File exists"),
+        (&["--dir", "/new/x/y", "--symlink", "t", "/new/x/y"], "create /new/x/y: File exists (EEXIST)\n"),
         (&["--dir", "/new/x/y", "--bind", "MARKER", "/new/x/y"], "bind mount on /new/x/y"),
         // After the pivot: the working directory, with the old root kept
         // on a directory nook created.

@@ -155,13 +155,16 @@ pub(super) fn create<'a, S: Sys>(
         Missing::File(mode) => sys.make_file(&dir, name, mode).map(Some),
         Missing::Link(target) => sys.make_symlink(target, &dir, name).map(|()| None),
     };
-    // EEXIST: something got there first (a racing creator, a dangling
-    // symlink); nook does not take it over.
+    // EEXIST: something got there first (a racing creator, or a dangling
+    // symlink, which open_in_root saw as missing); nook does not take it over.
     let file = made.map_err(|e| {
-        Failure::new(c"create", path, e).hint_if(
-            matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
-            c"the root is not writable here: create DEST in it first",
-        )
+        Failure::new(c"create", path, e)
+            .hint_if(
+                matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
+                c"the root is not writable here: create DEST in it first",
+            )
+            // (--symlink's LINK itself may just be there already.)
+            .hint_if(e == Errno::EXIST && !matches!(what, Missing::Link(_)), c"a symlink on its way leads nowhere inside the root: nook creates nothing through it")
     })?;
     let opened = match what {
         Missing::Dir(_) => Some(sys.open_child_dir(&dir, name)),
