@@ -143,7 +143,7 @@ fn bad_invocations() -> Vec<Case> {
                 &["--root", r, "--keep-old-root", "old", "--", t],
             ).says("option --keep-old-root: needs an absolute path"),
             // Values that do not parse.
-            case("--propagation bogus", &["--propagation", "bogus", "--", t]).says("propagation bogus: is not private, slave, shared or unchanged"),
+            case("--propagation bogus", &["--propagation", "bogus", "--", t]).says("option --propagation: bogus is not private, slave, shared or unchanged\n"),
             case(
                 "--size without a following --tmpfs",
                 &["--size", "1024", "--", t],

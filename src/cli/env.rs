@@ -69,7 +69,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                 #[cfg(not(nook_init_only))]
                 Var::Propagation => {
                     // Named as the variable, as the others are (the option's error names the value).
-                    let Ok(mode) = crate::cli::values::propagation(value) else { break 'bad c"is not private, slave, shared or unchanged" };
+                    let Ok(mode) = crate::cli::values::propagation(c"", value) else { break 'bad c"is not private, slave, shared or unchanged" };
                     plan.propagation = mode;
                 }
                 Var::Verbose => {

@@ -216,7 +216,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                     return Err(Failure::option(arg, c"given twice"));
                 }
                 seen_propagation = true;
-                plan.propagation = propagation(v)?;
+                plan.propagation = propagation(arg, v)?;
             }
             Opt::Root => {
                 let v = cur.path()?;

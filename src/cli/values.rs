@@ -20,7 +20,7 @@ pub(crate) fn boolean(v: &CStr) -> Option<bool> {
     WORDS.find(v.to_bytes())
 }
 
-pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
+pub(crate) fn propagation<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, Propagation> {
     const MODES: Words<Propagation> = words![
         "private" => Propagation::Private,
         "slave" => Propagation::Slave,
@@ -28,7 +28,7 @@ pub(crate) fn propagation(v: &CStr) -> Result<'_, Propagation> {
         "unchanged" => Propagation::Unchanged,
     ];
     MODES.find(v.to_bytes())
-        .ok_or_else(|| Failure::usage(c"propagation", v, c"is not private, slave, shared or unchanged"))
+        .ok_or_else(|| bad_value(option, v, c"is not private, slave, shared or unchanged"))
 }
 
 /// An unsigned number in `radix`, at most `max`.
