@@ -297,6 +297,15 @@ fn proc_covered(who: Who) {
     }
 }
 
+/// Each new filesystem's source in the mount table (mount(8), findmnt and
+/// df show it) is its type, as bwrap's mount(2) names it ("proc", "tmpfs",
+/// "devpts", "mqueue"), not "none".
+fn mount_sources(who: Who) {
+    let script = "sed -nE 's|^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ (/(proc\\|t\\|d\\|mq)[^ ]*) .* - ([^ ]+) ([^ ]+) .*|\\1 \\3 \\4|p' /proc/self/mountinfo";
+    let out = assert_same(who, "/", &with(&["--unshare-pid", "--unshare-ipc", "--proc", "/proc", "--tmpfs", "/t", "--dev", "/d", "--mqueue", "/mq"]), script);
+    assert!(out.stdout.contains("/proc proc proc\n") && out.stdout.contains("/t tmpfs tmpfs\n"), "{out}");
+}
+
 /// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
 /// else decimal; refused: 0, a sign or a space first, anything after the
 /// digits, more than 2^64-1 (all "a non-zero number of bytes"), and more
@@ -528,7 +537,7 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
 
 /// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
 /// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill

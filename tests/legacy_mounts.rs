@@ -45,7 +45,7 @@ fn plan() -> Vec<String> {
 }
 
 const PROBE: &str = r#"
-sed -E 's/^[0-9]+ [0-9]+ [0-9]+:[0-9]+ //; s/(shared|master):[0-9]+/\1/g; s/ - sysfs none ro$/ - sysfs none rw/' /proc/self/mountinfo
+sed -E 's/^[0-9]+ [0-9]+ [0-9]+:[0-9]+ //; s/(shared|master):[0-9]+/\1/g; s/ - sysfs sysfs ro$/ - sysfs sysfs rw/' /proc/self/mountinfo
 try() { if "$@" 2>/dev/null; then echo "yes: $*"; else echo "no: $*"; fi; }
 try touch /mnt/src/sub/f
 try touch /mnt/ro/f

@@ -45,12 +45,13 @@ fn mount_name(fd: BorrowedFd<'_>) -> Buf<48> {
 /// one just made) onto `handle`, as an fsmount or open_tree fd becomes the
 /// attached mount. With a `source`, a bind of it (`flags` MS_BIND, and
 /// MS_REC for a recursive one); without, a new filesystem:
-/// mount("none", fd, fstype, flags, "key=value,..."). One path for both.
+/// mount(fstype, fd, fstype, flags, "key=value,...") (the source named as
+/// the type, as mount(8) and bwrap do). One path for both.
 pub fn attach(source: Option<BorrowedFd<'_>>, fstype: &CStr, flags: u32, data: Option<&CStr>, target: BorrowedFd<'_>, handle: &OwnedFd) -> Result<()> {
     let mut from = source.map(mount_name);
     let from = match &mut from {
         Some(name) => name.as_cstr()?,
-        None => c"none",
+        None => fstype,
     };
     super::raw::mount(from, mount_name(target).as_cstr()?, fstype, flags, data)?;
     let mounted = new_mount_on(target)?;

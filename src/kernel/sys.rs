@@ -307,6 +307,9 @@ impl Sys for Linux {
             return Ok(handle);
         }
         let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
+        // The mount table's source is the type ("proc", "tmpfs"), as mount(8)
+        // and bwrap's mount(2) name it, not "none".
+        rustix::mount::fsconfig_set_string(&fs, c"source", fstype)?;
         for (key, value) in options {
             rustix::mount::fsconfig_set_string(&fs, *key, *value)?;
         }
