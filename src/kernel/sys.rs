@@ -204,6 +204,23 @@ impl Linux {
     }
 }
 
+/// [`Sys::check_cwd`] for a working directory past 64 bytes, read into
+/// .bss (untouched but here), not onto the stack.
+#[cold]
+#[inline(never)]
+fn check_long_cwd() -> Result<()> {
+    static mut LONG_CWD: [u8; 4096] = [0; 4096];
+    // SAFETY: nook is single-threaded, and nothing else uses the buffer.
+    let buf = unsafe { &mut *core::ptr::addr_of_mut!(LONG_CWD) };
+    raw::getcwd(buf).and_then(|n| reachable(n, buf[0]))
+}
+
+/// Whether getcwd's path of `n` bytes, which starts with `first`, lies
+/// under the root.
+fn reachable(n: usize, first: u8) -> Result<()> {
+    if n > 0 && first == b'/' { Ok(()) } else { Err(Errno::NOENT) }
+}
+
 /// Where fd N leads, as a C string in `raw` itself: what a copy into a
 /// `Buf` of the same size gave (ENAMETOOLONG when it fills `raw`), without
 /// the second buffer.
@@ -438,9 +455,15 @@ impl Sys for Linux {
     }
 
     fn check_cwd(&mut self) -> Result<()> {
-        let mut buf = [0u8; 4096];
-        let n = raw::getcwd(&mut buf)?;
-        if n > 0 && buf[0] == b'/' { Ok(()) } else { Err(Errno::NOENT) }
+        // Into 64 bytes first, which the usual working directories fit:
+        // inlined into the tree's build, a 4 KiB buffer made its stack
+        // frame a page deeper (probed on every launch). A longer path
+        // (ERANGE) is read again whole, out of line.
+        let mut buf = [0u8; 64];
+        match raw::getcwd(&mut buf) {
+            Err(Errno::RANGE) => check_long_cwd(),
+            r => r.and_then(|n| reachable(n, buf[0])),
+        }
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {
