@@ -766,6 +766,14 @@ fn chdir(who: Who) {
         .run()
         .ok()
         .stdout_is(&format!("{staging}\n"));
+    // Past the 64 bytes of check_cwd's first getcwd (kernel/sys.rs), which
+    // then reads the path again whole.
+    let long = format!("{staging}/{}/{}", "a".repeat(40), "b".repeat(40));
+    std::fs::create_dir_all(&long).unwrap();
+    Run::nook(who, &["--chdir", &long, "--", "/bin/pwd"])
+        .run()
+        .ok()
+        .stdout_is(&format!("{long}\n"));
     nook(who, &argv("--root {} --chdir /nonexistent-dir -- /bin/true", &[w.root()]))
         .usage_error()
         .stderr_has("ENOENT");

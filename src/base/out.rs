@@ -296,6 +296,14 @@ pub fn write_all(fd: i32, mut data: &[u8]) -> Result<(), rustix::io::Errno> {
 
 /// NOOK_VERBOSE: 0 silent, 1 each setup step, 2 also each PATH candidate,
 /// 3 the same (reserved). Set once at startup; nook is single-threaded.
+/// In .data, not .bss: every trace reads it, and its .bss page, untouched
+/// otherwise, cost a fault for the zero page in the setup child and in
+/// the init's child (the setup child's next write to the page, a second);
+/// .data's page the kernel's loader has written already in every process.
+/// Only in the builds with a container (which have a .data anyway): in
+/// the init-only and initramfs builds it would make a .data section of
+/// its own (96 and 80 bytes).
+#[cfg_attr(all(nook_container, not(any(test, feature = "fuzzing"))), unsafe(link_section = ".data.verbose"))]
 static VERBOSE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
 
 /// Stores only a level above 0, the static's own: a store would make its

@@ -361,13 +361,14 @@ fn set_once<'a, T>(slot: &mut Option<T>, value: T, option: &'a CStr) -> Result<'
     Ok(())
 }
 
-/// Like [`set_once`], but a value that came from a NOOK_* variable
-/// (`from_env`) gives way to argv, once.
-fn set_over_env<'a, T>(slot: &mut Option<T>, from_env: &mut bool, value: T, option: &'a CStr) -> Result<'a, ()> {
-    if core::mem::take(from_env) {
-        *slot = None;
+/// Like [`set_once`], but a value that came from a NOOK_* variable gives
+/// way to argv: refused only when the option came before (`on_argv`).
+fn set_over_env<'a, T>(slot: &mut Option<T>, on_argv: &mut bool, value: T, option: &'a CStr) -> Result<'a, ()> {
+    if core::mem::replace(on_argv, true) {
+        return Err(Failure::option(option, c"given twice"));
     }
-    set_once(slot, value, option)
+    *slot = Some(value);
+    Ok(())
 }
 
 // A role's file only in the builds that have the role (Cargo.toml's

@@ -131,9 +131,11 @@ pub(super) fn run_option(word: &[u8]) -> Option<Opt> {
 #[inline(never)]
 pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     // NOOK_ROOT and NOOK_HOSTNAME may be overridden once by the option; a
-    // second one on argv is an error.
-    let mut root_from_env = plan.root.is_some();
-    let mut hostname_from_env = plan.hostname.is_some();
+    // second one on argv is an error. Whether the option came, not whether
+    // the slot was set: a read of the plan's page of flags before its first
+    // write here maps the zero page, and the write then faults again.
+    let mut root_on_argv = false;
+    let mut hostname_on_argv = false;
     let mut cur = Cursor::new(argv, start);
     let mut pending = Pending::default();
     let mut seen_propagation = false;
@@ -220,7 +222,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             }
             Opt::Root => {
                 let v = cur.path()?;
-                set_over_env(&mut plan.root, &mut root_from_env, v, arg)?;
+                set_over_env(&mut plan.root, &mut root_on_argv, v, arg)?;
             }
             Opt::KeepOldRoot => {
                 let v = cur.absolute()?;
@@ -280,7 +282,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             }
             Opt::Hostname => {
                 let v = cur.value()?;
-                set_over_env(&mut plan.hostname, &mut hostname_from_env, v, arg)?;
+                set_over_env(&mut plan.hostname, &mut hostname_on_argv, v, arg)?;
                 hostname(arg, v)?;
             }
             Opt::Cap(add) => cap_option(&mut cur, arg, add, plan.process.caps.get_or_insert_default())?,
@@ -305,9 +307,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
         // Named as given: a NOOK_HOSTNAME from the environment is no option on argv.
-        return Err(match hostname_from_env {
-            true => Failure::usage(c"environment", c"NOOK_HOSTNAME", c"needs --unshare-uts"),
-            false => Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"),
+        return Err(match hostname_on_argv {
+            false => Failure::usage(c"environment", c"NOOK_HOSTNAME", c"needs --unshare-uts"),
+            true => Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"),
         });
     }
     if !plan.pid_ns {

@@ -251,8 +251,13 @@ pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> R
 /// seccomp filter). It is called with an fd of -1 and empty arguments, which
 /// every call probed this way refuses without doing anything.
 pub fn answers_enosys(nr: u32) -> bool {
+    // The fourth argument is "" too, not NULL: move_mount reads its target
+    // path first, and a NULL there costs two page faults (the word-wise
+    // read and its byte-wise retry) before EFAULT; "" is refused (ENOENT)
+    // from a page already mapped.
+    let empty = c"".as_ptr() as usize;
     // SAFETY: the arguments point at nothing the kernel may write.
-    unsafe { syscall6(nr, usize::MAX, c"".as_ptr() as usize, 0, 0, 0, 0) == -(Errno::NOSYS.raw_os_error() as isize) }
+    unsafe { syscall6(nr, usize::MAX, empty, 0, empty, 0, 0) == -(Errno::NOSYS.raw_os_error() as isize) }
 }
 
 /// `exit_group(code)`: ends the process without running atexit handlers,

@@ -52,6 +52,20 @@ pub trait Sys {
     /// of the mount tree at `path` (relative to `dir`, or `dir` itself when
     /// `path` is empty).
     fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
+    /// The host's `path` (following symlinks), held for a bind that
+    /// [`bind_held`](Sys::bind_held) makes later, after a mount may have
+    /// covered the path: an O_PATH fd here, which bind_held clones. With
+    /// the new mount API, `Linux` clones it at once (one open_tree) and
+    /// bind_held hands the clone back: no open and close of an O_PATH fd.
+    fn hold_for_bind(&mut self, path: &CStr) -> Result<Self::Fd> {
+        self.open_host(path, Open::Path)
+    }
+    /// Turns what [`hold_for_bind`](Sys::hold_for_bind) held into its
+    /// detached bind, in place (the O_PATH fd closed).
+    fn bind_held(&mut self, held: &mut Self::Fd) -> Result<()> {
+        *held = self.clone_tree(Some(held), c"")?;
+        Ok(())
+    }
     /// An O_PATH fd of the terminal on stdin (else stdout), opened by its
     /// path, or None without one.
     fn open_terminal(&mut self) -> Result<Option<Self::Fd>>;
@@ -190,6 +204,23 @@ impl Linux {
     }
 }
 
+/// [`Sys::check_cwd`] for a working directory past 64 bytes, read into
+/// .bss (untouched but here), not onto the stack.
+#[cold]
+#[inline(never)]
+fn check_long_cwd() -> Result<()> {
+    static mut LONG_CWD: [u8; 4096] = [0; 4096];
+    // SAFETY: nook is single-threaded, and nothing else uses the buffer.
+    let buf = unsafe { &mut *core::ptr::addr_of_mut!(LONG_CWD) };
+    raw::getcwd(buf).and_then(|n| reachable(n, buf[0]))
+}
+
+/// Whether getcwd's path of `n` bytes, which starts with `first`, lies
+/// under the root.
+fn reachable(n: usize, first: u8) -> Result<()> {
+    if n > 0 && first == b'/' { Ok(()) } else { Err(Errno::NOENT) }
+}
+
 /// Where fd N leads, as a C string in `raw` itself: what a copy into a
 /// `Buf` of the same size gave (ENAMETOOLONG when it fills `raw`), without
 /// the second buffer.
@@ -257,6 +288,24 @@ impl Sys for Linux {
             Some(d) => rustix::mount::open_tree(d, path, flags),
             None => rustix::mount::open_tree(rustix::fs::CWD, path, flags),
         }
+    }
+
+    // mount(2)'s binds are promises, one at a time (`Pending`): held as an
+    // O_PATH fd until then, as the trait's default does. Out of line: both
+    // inlined into /dev's setup took 100 bytes more.
+    #[inline(never)]
+    fn hold_for_bind(&mut self, path: &CStr) -> Result<OwnedFd> {
+        match self.legacy {
+            true => self.open_host(path, Open::Path),
+            false => self.clone_tree(None, path),
+        }
+    }
+
+    fn bind_held(&mut self, held: &mut OwnedFd) -> Result<()> {
+        if self.legacy {
+            *held = self.clone_tree(Some(held), c"")?;
+        }
+        Ok(())
     }
 
     // Out of line: inlined into /dev's setup it took 112 bytes more.
@@ -409,9 +458,15 @@ impl Sys for Linux {
     }
 
     fn check_cwd(&mut self) -> Result<()> {
-        let mut buf = [0u8; 4096];
-        let n = raw::getcwd(&mut buf)?;
-        if n > 0 && buf[0] == b'/' { Ok(()) } else { Err(Errno::NOENT) }
+        // Into 64 bytes first, which the usual working directories fit:
+        // inlined into the tree's build, a 4 KiB buffer made its stack
+        // frame a page deeper (probed on every launch). A longer path
+        // (ERANGE) is read again whole, out of line.
+        let mut buf = [0u8; 64];
+        match raw::getcwd(&mut buf) {
+            Err(Errno::RANGE) => check_long_cwd(),
+            r => r.and_then(|n| reachable(n, buf[0])),
+        }
     }
 
     fn fd_path(&mut self, fd: &OwnedFd, buf: &mut [u8]) -> Result<usize> {

@@ -29,12 +29,12 @@ pub enum Missing<'t> {
     Link(&'t CStr),
 }
 
-/// One entry nook created: component `at..end` of `path`, in `parent`.
+/// One entry nook created: `name` (a component of a DEST), in `parent`.
+/// The name as one slice, not its DEST and two offsets: 24 bytes, not 32,
+/// and 256 of them are most of the tree's build's stack frame.
 struct Created<'a, Fd> {
     parent: Fd,
-    path: &'a CStr,
-    at: u16,
-    end: u16,
+    name: &'a [u8],
     dir: bool,
 }
 
@@ -172,7 +172,7 @@ pub(super) fn create<'a, S: Sys>(
     };
     if outside {
         let is_dir = matches!(what, Missing::Dir(_));
-        let _ = tree.created.push(Created { parent: dir, path, at: at as u16, end: end as u16, dir: is_dir });
+        let _ = tree.created.push(Created { parent: dir, name: &path.to_bytes()[at..end], dir: is_dir });
     }
     match opened {
         None => Ok(file),
@@ -197,7 +197,7 @@ pub fn undo<S: Sys>(sys: &mut S, tree: &mut Tree<'_, S>) {
     }
     while let Some(made) = tree.created.pop() {
         let mut name = Buf::<256>::new();
-        let Ok(name) = name.push(&made.path.to_bytes()[made.at as usize..made.end as usize]).as_cstr() else { continue };
+        let Ok(name) = name.push(made.name).as_cstr() else { continue };
         if sys.enter_dir(&made.parent).is_ok() {
             while sys.detach(name).is_ok() {}
         }

@@ -34,11 +34,11 @@ const LINKS: &[u8] = b"fd\0/proc/self/fd\0\
 const NOSUID_NOEXEC: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC) as u64;
 
 pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr) -> Result<'a, ()> {
-    // The host's nodes and terminal, opened before the tmpfs goes on: with
+    // The host's nodes and terminal, held before the tmpfs goes on: with
     // DEST /dev and no --root, it covers them.
     let mut host_nodes = Vec::<S::Fd, 6>::new();
     for host in c_strings(NODES) {
-        let _ = host_nodes.push(sys.open_host(host, Open::Path).at(c"bind device", host)?);
+        let _ = host_nodes.push(sys.hold_for_bind(host).at(c"bind device", host)?);
     }
     let tty = sys.open_terminal().at(c"bind terminal into", dest)?;
     let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, TMPFS_STEPS, None)?;
@@ -47,12 +47,12 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
     // reach yet: each entry is created by name in it, and mounted on by the
     // fd that created it.
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
-    for (host, node) in c_strings(NODES).zip(host_nodes.iter()) {
-        let bind = sys.clone_tree(Some(node), c"").at(c"bind device", host)?;
+    for (host, bind) in c_strings(NODES).zip(host_nodes.iter_mut()) {
+        sys.bind_held(bind).at(c"bind device", host)?;
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
-        sys.set_mount_attr(&bind, false, attr).at(c"set flags of device", host)?;
+        sys.set_mount_attr(bind, false, attr).at(c"set flags of device", host)?;
         // "null" of "/dev/null".
-        attach_in(sys, &dir, c_tail(host, 5), &bind, false).at(c"bind device into", dest)?;
+        attach_in(sys, &dir, c_tail(host, 5), bind, false).at(c"bind device into", dest)?;
     }
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
