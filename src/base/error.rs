@@ -224,6 +224,8 @@ impl<'a> Failure<'a> {
     }
 
     pub fn render(&self, line: &mut Line) {
+        // Its step, detail, hint (and a fixed object) may be `say!`'s.
+        crate::base::packed::unpack_messages();
         let r = with_slot(|r| *r);
         // SAFETY: the object was borrowed for 'a, which this token outlives.
         let object = unsafe { CStr::from_ptr(r.object) }.to_bytes();
