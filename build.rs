@@ -373,6 +373,23 @@ const MESSAGE_FILES: &[(&str, &[&str])] = &[
     ("src/cli/enter.rs", &["enter"]),
     ("src/cli/mounts.rs", &["mounts"]),
     ("src/cli/switch_root.rs", &["switch-root"]),
+    ("src/setup/caps.rs", NOT_INIT_ONLY),
+    ("src/setup/process.rs", NOT_INIT_ONLY),
+    ("src/setup/mounts.rs", &["mounts"]),
+    ("src/setup/switch_root.rs", &["switch-root"]),
+    ("src/setup/boot.rs", &["boot"]),
+    ("src/setup/probe/cmdline.rs", &["boot"]),
+    ("src/setup/probe/modules.rs", &["boot"]),
+    // The container's: `nook run`'s and nook as bwrap's.
+    ("src/setup/namespaces.rs", &["run", "bwrap"]),
+    ("src/setup/sandbox.rs", &["run", "bwrap"]),
+    ("src/setup/userns.rs", &["run", "bwrap"]),
+    ("src/setup/wrapper.rs", &["run", "bwrap"]),
+    ("src/setup/tree/build.rs", &["run", "bwrap"]),
+    ("src/setup/tree/dest.rs", &["run", "bwrap"]),
+    ("src/setup/tree/dev.rs", &["run", "bwrap"]),
+    ("src/setup/tree/mod.rs", &["run", "bwrap"]),
+    ("src/setup/tree/ops.rs", &["run", "bwrap"]),
 ];
 
 /// The texts of the `say!("...")`s of [`MESSAGE_FILES`] this build packs,
