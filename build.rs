@@ -390,6 +390,14 @@ const MESSAGE_FILES: &[(&str, &[&str])] = &[
     ("src/setup/tree/dev.rs", &["run", "bwrap"]),
     ("src/setup/tree/mod.rs", &["run", "bwrap"]),
     ("src/setup/tree/ops.rs", &["run", "bwrap"]),
+    ("src/role/run.rs", &["run", "bwrap"]),
+    ("src/role/enter.rs", &["enter"]),
+    ("src/role/boot.rs", &["boot"]),
+    ("src/kernel/seccomp.rs", &["run", "enter", "bwrap"]),
+    ("src/kernel/sys.rs", &["run", "bwrap"]),
+    ("src/plan/mod.rs", &["run", "bwrap"]),
+    ("src/plan/bwrap.rs", &["bwrap"]),
+    ("src/pid1/supervisor.rs", NOT_INIT_ONLY),
 ];
 
 /// The texts of the `say!("...")`s of [`MESSAGE_FILES`] this build packs,

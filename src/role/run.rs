@@ -7,6 +7,7 @@
 //! and re-executes itself from a sealed copy as PROGRAM's init; the outer
 //! nook relays signals and exits with the container's status.
 
+use crate::base::packed::say;
 use crate::base::error::{EXIT_SETUP, Failure};
 use crate::cli::reexec::{self, Handover, Numbers};
 use crate::pid1::supervisor;
@@ -62,10 +63,10 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
         if let Err(e) = raw::set_parent_death_signal(k::SIGKILL as i32) {
-            return Failure::new(c"set parent-death signal", c"SIGKILL", e).exit();
+            return Failure::new(say!("set parent-death signal"), c"SIGKILL", e).exit();
         }
         if rustix::process::getppid() != parent {
-            return Failure::new(c"watch parent", c"(already exited)", Errno::SRCH).exit();
+            return Failure::new(say!("watch parent"), say!("(already exited)"), Errno::SRCH).exit();
         }
     }
     // The lock (userns::lock_mounts) and the wrapper's JSON read and write
@@ -110,7 +111,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // PR_SET_PDEATHSIG alone cannot close.
     let (go, keep_alive) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
         Ok(p) => p,
-        Err(e) => return Failure::new(c"create pipe for", c"PID 1", e).exit(),
+        Err(e) => return Failure::new(say!("create pipe for"), say!("PID 1"), e).exit(),
     };
     // With bwrap's --pidns the new PID namespace is made one fork later,
     // below the joined one (setup/bwrap.rs).
@@ -190,7 +191,7 @@ fn container_init(
     } else {
         match crate::setup::selfcopy::sealed_copy() {
             Ok(fd) => Some(fd),
-            Err(e) => return Failure::new(c"copy nook into", c"a sealed memfd", e).exit(),
+            Err(e) => return Failure::new(say!("copy nook into"), say!("a sealed memfd"), e).exit(),
         }
     };
     if let Err(f) = finish_setup(plan, user_ns, env, proc) {
@@ -229,21 +230,21 @@ fn exec_init(
     if !plan.process.sandbox.filter_fds.is_empty()
         && let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers)
     {
-        return Failure::new(c"hand on", c"the seccomp filters", e).exit();
+        return Failure::new(say!("hand on"), say!("the seccomp filters"), e).exit();
     }
     let handover = Handover { mask: inherited_mask.0, foreground, exec_fail_fd: fail_fd, seccomp_fds: &carriers };
     let mut numbers = Numbers::new();
     // SAFETY: single-threaded; the array is only read by execveat after.
     let argv = unsafe { &mut *core::ptr::addr_of_mut!(INIT_ARGV) };
     let Some(variables) = reexec::encode(plan, &handover, &mut numbers, argv) else {
-        return Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG).exit();
+        return Failure::new(say!("exec init for"), c"PROGRAM", Errno::TOOBIG).exit();
     };
     let envp = env.to_envp(&variables);
-    crate::base::out::trace(1, c"exec", c"nook init (sealed copy)");
+    crate::base::out::trace(1, c"exec", say!("nook init (sealed copy)"));
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
     let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
-    Failure::new(c"exec init from", c"a sealed memfd", e).exit()
+    Failure::new(say!("exec init from"), say!("a sealed memfd"), e).exit()
 }
 
 /// The re-executed init's argv, in .bss: room for as many arguments as
@@ -421,7 +422,7 @@ fn enter_namespaces<'a>(plan: &RunPlan<'a>) -> Result<bool, Failure<'a>> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m)?),
         _ => None,
     };
-    crate::base::out::trace(1, c"unshare", c"namespaces");
+    crate::base::out::trace(1, c"unshare", say!("namespaces"));
     if let Err(e) = Linux::new(MountApi::New).unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(unshare_failure(e, user_ns));
@@ -449,9 +450,9 @@ fn build_tree<'a>(plan: &RunPlan<'a>, user_ns: bool) -> Result<(), Failure<'a>> 
 }
 
 fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
-    Failure::new(c"unshare", if user_ns { c"user and mount namespaces" } else { c"mount namespace" }, e).hint_if(
+    Failure::new(c"unshare", if user_ns { say!("user and mount namespaces") } else { say!("mount namespace") }, e).hint_if(
         e == Errno::PERM || e == Errno::NOSPC,
-        c"user namespaces may be disabled (sysctl user.max_user_namespaces)",
+        say!("user namespaces may be disabled (sysctl user.max_user_namespaces)"),
     )
 }
 
@@ -461,10 +462,10 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 /// (the mount API itself has a mount(2) fallback).
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
-        f.hint(c"a user namespace cannot undo the host's locked mounts and flags")
+        f.hint(say!("a user namespace cannot undo the host's locked mounts and flags"))
     } else {
         let missing = f.errno() == Errno::NOSYS;
-        f.hint_if(missing, c"a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new")
+        f.hint_if(missing, say!("a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new"))
     }
 }
 
