@@ -73,20 +73,20 @@ pub unsafe fn switch_root<'a>(
 /// The checks, then the switch itself, up to the exec.
 #[inline(never)]
 fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> {
-    const STEP: &CStr = c"switch-root to";
+    let step = say!("switch-root to");
     if !force && !rustix::process::getpid().is_init() {
-        return Err(Failure::usage(STEP, newroot, say!("refused: nook is not PID 1")).hint(say!("--force switches anyway")));
+        return Err(Failure::usage(step, newroot, say!("refused: nook is not PID 1")).hint(say!("--force switches anyway")));
     }
     let old = crate::kernel::raw::open_cloexec(c"/", OFlags::RDONLY | OFlags::DIRECTORY).at(c"open", c"/")?;
     let root_dev = rustix::fs::fstat(&old).at(c"open", c"/")?.st_dev;
     // A mount point is on another device than its parent: `stat -c %d DIR
     // DIR/..`, as mountpoint(1) decides without /proc. (/ is its own
     // parent: refused too.)
-    let dir = crate::kernel::raw::open_cloexec(newroot, OFlags::PATH | OFlags::DIRECTORY).at(STEP, newroot)?;
-    let new = rustix::fs::fstat(&dir).at(STEP, newroot)?;
-    let up = rustix::fs::statat(&dir, c"..", AtFlags::empty()).at(STEP, newroot)?;
+    let dir = crate::kernel::raw::open_cloexec(newroot, OFlags::PATH | OFlags::DIRECTORY).at(step, newroot)?;
+    let new = rustix::fs::fstat(&dir).at(step, newroot)?;
+    let up = rustix::fs::statat(&dir, c"..", AtFlags::empty()).at(step, newroot)?;
     if new.st_dev == up.st_dev {
-        return Err(Failure::usage(STEP, newroot, say!("is not a mount point (other than /)")).hint(say!("mount the new root there first")));
+        return Err(Failure::usage(step, newroot, say!("is not a mount point (other than /)")).hint(say!("mount the new root there first")));
     }
     // INIT as the new root will resolve it: an absolute symlink such as
     // /sbin/init -> /lib/systemd/systemd points inside NEWROOT.

@@ -30,7 +30,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
             && P::PRIVATE.bits() << Propagation::Shared as u32 == P::SHARED.bits()
     );
     if plan.propagation != Propagation::Unchanged {
-        crate::base::out::trace(1, say!("propagation"), c"/ (recursive)");
+        crate::base::out::trace(1, say!("propagation"), say!("/ (recursive)"));
         let flag = P::from_bits_retain(P::PRIVATE.bits() << plan.propagation as u32);
         propagate(sys, flag | P::REC)?;
     }

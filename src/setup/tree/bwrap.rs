@@ -58,11 +58,11 @@ pub fn before_op<S: Sys>(tree: &mut Tree<S>, op: &Op) {
 
 /// The new, empty root: a tmpfs (mode 0755, as bwrap's) on the host's `/`.
 pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
-    crate::base::out::trace(1, c"mount tmpfs on", msg!("/ (the empty root)"));
+    crate::base::out::trace(1, crate::base::packed::say!("mount tmpfs on"), msg!("/ (the empty root)"));
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(c"create tmpfs for", msg!("the root"))?;
+    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(crate::base::packed::say!("create tmpfs for"), msg!("the root"))?;
     let host = sys.open_host(c"/", Open::Directory).at(c"open", c"/")?;
-    sys.attach(&fs, &host).at(c"mount tmpfs on", c"/")?;
+    sys.attach(&fs, &host).at(crate::base::packed::say!("mount tmpfs on"), c"/")?;
     let unbindable = MountAttr { propagation: k::MS_UNBINDABLE as u64, ..MountAttr::default() };
     sys.set_mount_attr(&fs, false, unbindable).at(msg!("make unbindable"), msg!("the root"))?;
     let mut tree = Tree::new(fs, false);

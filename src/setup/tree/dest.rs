@@ -218,7 +218,10 @@ pub(super) fn split_last(path: &CStr) -> (usize, usize) {
 }
 
 /// The steps of a tmpfs's creation and of its attaching on DEST.
-pub const TMPFS_STEPS: [Step; 2] = [c"create tmpfs for", c"mount tmpfs on"];
+#[inline(always)]
+pub fn tmpfs_steps() -> [Step; 2] {
+    [say!("create tmpfs for"), say!("mount tmpfs on")]
+}
 
 /// A new filesystem of `fstype` attached on DEST (a directory, created if
 /// missing): its handle. `steps` name the creation and the attaching; an

@@ -13,7 +13,7 @@
 
 use crate::base::packed::say;
 use crate::base::error::{Context, Result};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, TMPFS_STEPS, Tree, mount_new};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, tmpfs_steps, Tree, mount_new};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{c_strings, c_tail};
@@ -42,7 +42,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         let _ = host_nodes.push(sys.open_host(host, Open::Path).at(say!("bind device"), host)?);
     }
     let tty = sys.open_terminal().at(say!("bind terminal into"), dest)?;
-    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, TMPFS_STEPS, None)?;
+    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, tmpfs_steps(), None)?;
     tree.made_by_nook(sys, &fs);
     // Everything below goes into that fresh tmpfs, which nothing else can
     // reach yet: each entry is created by name in it, and mounted on by the

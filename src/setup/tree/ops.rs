@@ -14,7 +14,7 @@ use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, Missing, TMPFS_STEPS, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
+use crate::setup::tree::dest::{DIR_MODE, Missing, tmpfs_steps, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -34,8 +34,8 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
             // EPERM from creating it or attaching it (with mount(2), in
             // legacy.rs, the kernel's refusal comes only then).
             let (fstype, read_only, step, hint) = match *op {
-                Op::Proc { .. } => (c"proc", 0, say!("mount proc on"), Some(PROC_HINT)),
-                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, say!("mount sysfs on"), Some(SYSFS_HINT)),
+                Op::Proc { .. } => (c"proc", 0, say!("mount proc on"), Some(say!("proc needs --unshare-pid and, in a user namespace, a fully visible host /proc"))),
+                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, say!("mount sysfs on"), Some(say!("sysfs in a user namespace needs its own network namespace; add --unshare-net"))),
                 _ => (c"mqueue", 0, say!("mount mqueue on"), None),
             };
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
@@ -70,9 +70,6 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
     }
 }
 
-const PROC_HINT: &CStr = c"proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
-const SYSFS_HINT: &CStr = c"sysfs in a user namespace needs its own network namespace; add --unshare-net";
-
 fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
     // A detached, recursive copy of the source: its locked submounts come
     // along, and nothing is visible anywhere until it is attached.
@@ -100,7 +97,7 @@ fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: 
     let options = [(c"mode", mode), (c"size", n)];
     let options = options.get(..1 + usize::from(size.is_some())).unwrap_or(&[]);
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, TMPFS_STEPS, None)?;
+    let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, tmpfs_steps(), None)?;
     tree.made_by_nook(sys, &fs);
     Ok(())
 }
