@@ -324,6 +324,18 @@ impl core::fmt::Debug for Failure<'_> {
     }
 }
 
+/// Prints `nook: warning: TEXT` on stderr, for a setup that goes on:
+/// TEXT may be a `say!`, unpacked here.
+#[cold]
+#[inline(never)]
+pub fn warn(text: &'static CStr) {
+    crate::base::packed::unpack_messages();
+    let mut line = Line::new();
+    // SAFETY: a C string's pointer.
+    unsafe { line.str("nook: warning: ").c_str(text.as_ptr()) };
+    line.emit(STDERR);
+}
+
 /// Attaches a step and object to a bare errno.
 pub trait Context<T> {
     fn at<'a>(self, step: Step, object: &'a CStr) -> Result<'a, T>;

@@ -362,7 +362,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // (bwrap says nothing: as bwrap, nook keeps real root's capabilities.)
     let read_only = read_only & !persona::bwrap();
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
-        let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
+        crate::base::error::warn(say!("no user namespace: the workload keeps CAP_SYS_ADMIN and can undo read-only; add --unshare-user or --cap-drop CAP_SYS_ADMIN"));
     }
     if let (true, true, Some(proc_self)) = (announce_late, announcing(plan), &proc_self) {
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
@@ -382,9 +382,6 @@ fn setup_then_exec<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment,
 
 /// capabilities(7): CAP_SYS_ADMIN is number 21.
 const CAP_SYS_ADMIN: u64 = 1 << 21;
-
-const READ_ONLY_WARNING: &[u8] =
-    b"nook: warning: no user namespace: the workload keeps CAP_SYS_ADMIN and can undo read-only; add --unshare-user or --cap-drop CAP_SYS_ADMIN\n";
 
 /// Whether a wrapper asked for the container's JSON (`--info-fd`,
 /// `--json-status-fd`).

@@ -9,8 +9,7 @@
 //! as with bwrap, so a filter cannot break the reaping and forwarding.
 
 use crate::base::packed::say;
-use crate::base::error::{Failure, Result};
-use crate::base::out::{STDERR, write_all};
+use crate::base::error::{Failure, Result, warn};
 use crate::kernel::landlock::{self, Access};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::Sandbox;
@@ -72,7 +71,7 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let abi = match landlock::abi() {
         Ok(abi) => abi,
         Err(e) if sb.best_effort && matches!(e, Errno::NOSYS | Errno::NOTSUP) => {
-            warn(b"nook: warning: this kernel has no Landlock: running without its rules\n");
+            warn(say!("this kernel has no Landlock: running without its rules"));
             return Ok(());
         }
         Err(e) => {
@@ -86,8 +85,8 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     // What the kernel cannot handle is refused, or with best effort left
     // out: the workload then keeps TCP (or abstract sockets and signals).
     for (asked, kept, option, hint, warning) in [
-        (wanted.net, handled.net, say!("--landlock-net-bind/--landlock-net-connect"), say!("needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort"), &b"nook: warning: no Landlock ABI 4: running without the port rules\n"[..]),
-        (wanted.scoped, handled.scoped, say!("--landlock-scope"), say!("needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort"), b"nook: warning: no Landlock ABI 6: running without --landlock-scope\n"),
+        (wanted.net, handled.net, say!("--landlock-net-bind/--landlock-net-connect"), say!("needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort"), say!("no Landlock ABI 4: running without the port rules")),
+        (wanted.scoped, handled.scoped, say!("--landlock-scope"), say!("needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort"), say!("no Landlock ABI 6: running without --landlock-scope")),
     ] {
         if asked != kept {
             if !sb.best_effort {
@@ -119,6 +118,3 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     landlock::restrict_self(ruleset.as_fd()).map_err(|e| Failure::new(c"enforce", say!("the Landlock ruleset"), e))
 }
 
-fn warn(line: &[u8]) {
-    let _ = write_all(STDERR, line);
-}
