@@ -153,8 +153,9 @@ const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 /// output section among themselves).
 ///
 /// The data holds the C strings (`.rodata.str*`: every `c"..."` literal,
-/// merged into one input section that no name ties to its user, mostly
-/// setup's messages) and the jump tables and statics of [`SETUP_ONLY`]'s
+/// merged into one input section that no name ties to its user: paths,
+/// filesystem types and names, the messages being packed, base/packed.rs's
+/// `say!`) and the jump tables and statics of [`SETUP_ONLY`]'s
 /// functions. PID 1 reads a C string only on its way out with an error,
 /// or when tracing (NOOK_VERBOSE); what it passes the kernel on its way
 /// (its name, the directory it sits in) is in its own segment.

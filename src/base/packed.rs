@@ -2,9 +2,17 @@
 //! of the errnos base/error.rs names, then `nook --help`'s text
 //! (src/cli/help.txt), then, in a build with the bwrap personality,
 //! bwrap's usage (src/cli/bwrap_usage.txt), option names and messages
-//! (base/bwrap.rs says where). One stream, so that the help's runs may
+//! (base/bwrap.rs says where), and last the failures' and warnings'
+//! messages of `say!` (below). One stream, so that the help's runs may
 //! repeat the errno texts' words ("file", "not", "directory"); the errno texts come
 //! first, so that a failure unpacks only them.
+//!
+//! A `say!` message is unpacked only when it is printed: a launch that
+//! reports nothing reads none of it and touches none of [`TEXTS`]'s pages
+//! (issue 20: the launch's page faults). A failure is sent from a forked
+//! helper as its pointers (base/error.rs, `Failure::send`), which name the
+//! same bytes of TEXTS in the nook that receives it, and that nook's
+//! `Failure::render` unpacks before it reads them.
 //!
 //! The format: bytes below 0x80 stand for themselves; a byte from 0x80 and
 //! the next one repeat `3 + (b >> 4 & 7)` bytes from `(b & 15) << 8 | next`

@@ -283,11 +283,11 @@ fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
         });
     }
     if let Some(name) = value.strip_prefix(b"/dev/") {
-        return if name.is_empty() { Err(c"/dev/NAME with a NAME") } else { Ok(Root::Path(value)) };
+        return if name.is_empty() { Err(say!("/dev/NAME with a NAME")) } else { Ok(Root::Path(value)) };
     }
     device_number(value)
         .map(|(major, minor)| Root::Number { major, minor })
-        .ok_or(c"/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID=")
+        .ok_or(say!("/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID="))
 }
 
 /// `MAJOR:MINOR` in decimal, as the kernel's devt_from_devnum reads it.
