@@ -357,6 +357,10 @@ fn bwrap_messages(dir: &std::path::Path) -> String {
 /// plain: packing them costs it more than it saves).
 const NOT_INIT_ONLY: &[&str] = &["run", "enter", "mounts", "switch-root", "boot", "bwrap"];
 
+/// Every build: for the files whose every message the PID-1 shim alone
+/// prints too.
+const EVERY_BUILD: &[&str] = &["init"];
+
 /// The files whose `say!` messages build.rs packs (base/packed.rs), each
 /// with the features of which a build needs one to pack them: the build
 /// whose code does not use a file's messages would carry them for
@@ -365,17 +369,17 @@ const MESSAGE_FILES: &[(&str, &[&str])] = &[
     ("src/cli/mod.rs", NOT_INIT_ONLY),
     ("src/cli/values.rs", NOT_INIT_ONLY),
     ("src/cli/env.rs", NOT_INIT_ONLY),
-    ("src/cli/init.rs", NOT_INIT_ONLY),
-    ("src/cli/tini.rs", NOT_INIT_ONLY),
+    ("src/cli/init.rs", EVERY_BUILD),
+    ("src/cli/tini.rs", EVERY_BUILD),
     ("src/cli/reexec.rs", NOT_INIT_ONLY),
-    ("src/cli/suggest.rs", NOT_INIT_ONLY),
+    ("src/cli/suggest.rs", EVERY_BUILD),
     ("src/cli/run.rs", &["run"]),
     ("src/cli/sandbox.rs", &["run", "enter", "bwrap"]),
     ("src/cli/enter.rs", &["enter"]),
     ("src/cli/mounts.rs", &["mounts"]),
     ("src/cli/switch_root.rs", &["switch-root"]),
     ("src/setup/caps.rs", NOT_INIT_ONLY),
-    ("src/setup/process.rs", NOT_INIT_ONLY),
+    ("src/setup/process.rs", EVERY_BUILD),
     ("src/setup/mounts.rs", &["mounts"]),
     ("src/setup/switch_root.rs", &["switch-root"]),
     ("src/setup/boot.rs", &["boot"]),
@@ -398,7 +402,7 @@ const MESSAGE_FILES: &[(&str, &[&str])] = &[
     ("src/kernel/sys.rs", &["run", "bwrap"]),
     ("src/plan/mod.rs", &["run", "bwrap"]),
     ("src/plan/bwrap.rs", &["bwrap"]),
-    ("src/pid1/supervisor.rs", NOT_INIT_ONLY),
+    ("src/pid1/supervisor.rs", EVERY_BUILD),
 ];
 
 /// The texts of the `say!("...")`s of [`MESSAGE_FILES`] this build packs,
