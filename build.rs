@@ -20,7 +20,8 @@ const DISCARD: &str = "SECTIONS { /DISCARD/ : { *.rcgu.o(.eh_frame) *(.comment) 
 /// (crti's and crtn's halves of _init and _fini stay contiguous), and
 /// musl finds the init and fini arrays by the symbols set here. nook's
 /// plan (lib.rs's PLAN) is the first thing in .bss: the fields PID 1
-/// writes (plan/mod.rs) then share .data's page. Input
+/// writes (plan/mod.rs) then share .data's page; the unpacked messages
+/// (base/packed.rs's TEXTS, `.bss.~nook.texts`) are the last. Input
 /// sections go to the first statement of the script that matches them, so
 /// this comes after [`SETUP_ONLY`]'s (see `linker_script`); ld then drops
 /// the default script's statements, left empty.
@@ -49,7 +50,7 @@ SECTIONS {
   }
 } INSERT BEFORE .init_array;
 SECTIONS {
-  .bss : { *(.bss._ZN4nook4PLAN*) *(.bss .bss.*) *(COMMON) }
+  .bss : { *(.bss._ZN4nook4PLAN*) *(.bss .bss.[!~]*) *(COMMON) *(.bss.~*) }
 } INSERT BEFORE .bss;
 ";
 
@@ -152,8 +153,9 @@ const SETUP_ONLY_IMPLS: &[&str] = &["kernel::sys::Linux", "cli::run::Opt"];
 /// output section among themselves).
 ///
 /// The data holds the C strings (`.rodata.str*`: every `c"..."` literal,
-/// merged into one input section that no name ties to its user, mostly
-/// setup's messages) and the jump tables and statics of [`SETUP_ONLY`]'s
+/// merged into one input section that no name ties to its user: paths,
+/// filesystem types and names, the messages being packed, base/packed.rs's
+/// `say!`) and the jump tables and statics of [`SETUP_ONLY`]'s
 /// functions. PID 1 reads a C string only on its way out with an error,
 /// or when tracing (NOOK_VERBOSE); what it passes the kernel on its way
 /// (its name, the directory it sits in) is in its own segment.
@@ -350,9 +352,86 @@ fn bwrap_messages(dir: &std::path::Path) -> String {
     messages
 }
 
+/// Every build's roles but the PID-1 shim alone's: the condition of the
+/// files whose code every such build has (the shim's few messages stay
+/// plain: packing them costs it more than it saves).
+const NOT_INIT_ONLY: &[&str] = &["run", "enter", "mounts", "switch-root", "boot", "bwrap"];
+
+/// Every build: for the files whose every message the PID-1 shim alone
+/// prints too.
+const EVERY_BUILD: &[&str] = &["init"];
+
+/// The files whose `say!` messages build.rs packs (base/packed.rs), each
+/// with the features of which a build needs one to pack them: the build
+/// whose code does not use a file's messages would carry them for
+/// nothing. Where a file is not packed, `say!` is the plain C string.
+const MESSAGE_FILES: &[(&str, &[&str])] = &[
+    ("src/cli/mod.rs", NOT_INIT_ONLY),
+    ("src/cli/values.rs", NOT_INIT_ONLY),
+    ("src/cli/env.rs", NOT_INIT_ONLY),
+    ("src/cli/init.rs", EVERY_BUILD),
+    ("src/cli/tini.rs", EVERY_BUILD),
+    ("src/cli/reexec.rs", NOT_INIT_ONLY),
+    ("src/cli/suggest.rs", EVERY_BUILD),
+    ("src/cli/run.rs", &["run"]),
+    ("src/cli/sandbox.rs", &["run", "enter", "bwrap"]),
+    ("src/cli/enter.rs", &["enter"]),
+    ("src/cli/mounts.rs", &["mounts"]),
+    ("src/cli/switch_root.rs", &["switch-root"]),
+    ("src/setup/caps.rs", NOT_INIT_ONLY),
+    ("src/setup/process.rs", EVERY_BUILD),
+    ("src/setup/mounts.rs", &["mounts"]),
+    ("src/setup/switch_root.rs", &["switch-root"]),
+    ("src/setup/boot.rs", &["boot"]),
+    ("src/setup/probe/cmdline.rs", &["boot"]),
+    ("src/setup/probe/modules.rs", &["boot"]),
+    // The container's: `nook run`'s and nook as bwrap's.
+    ("src/setup/namespaces.rs", &["run", "bwrap"]),
+    ("src/setup/sandbox.rs", &["run", "bwrap"]),
+    ("src/setup/userns.rs", &["run", "bwrap"]),
+    ("src/setup/wrapper.rs", &["run", "bwrap"]),
+    ("src/setup/tree/build.rs", &["run", "bwrap"]),
+    ("src/setup/tree/dest.rs", &["run", "bwrap"]),
+    ("src/setup/tree/dev.rs", &["run", "bwrap"]),
+    ("src/setup/tree/mod.rs", &["run", "bwrap"]),
+    ("src/setup/tree/ops.rs", &["run", "bwrap"]),
+    ("src/role/run.rs", &["run", "bwrap"]),
+    ("src/role/enter.rs", &["enter"]),
+    ("src/role/boot.rs", &["boot"]),
+    ("src/kernel/seccomp.rs", &["run", "enter", "bwrap"]),
+    ("src/kernel/sys.rs", &["run", "bwrap"]),
+    ("src/plan/mod.rs", &["run", "bwrap"]),
+    ("src/plan/bwrap.rs", &["bwrap"]),
+    ("src/pid1/supervisor.rs", EVERY_BUILD),
+];
+
+/// The texts of the `say!("...")`s of [`MESSAGE_FILES`] this build packs,
+/// each once (one that ends another is found in it), in their order, each
+/// ended by a NUL: base/packed.rs's MESSAGES.
+fn setup_messages(dir: &std::path::Path) -> String {
+    let mut messages = String::new();
+    for (file, features) in MESSAGE_FILES {
+        println!("cargo:rerun-if-changed={file}");
+        if !features.iter().any(|f| feature(f)) {
+            continue;
+        }
+        let source = std::fs::read_to_string(dir.join(file)).unwrap();
+        for piece in source.split("say!(\"").skip(1) {
+            let text = &piece[..piece.find("\")").expect("say!(\"...\") ends")];
+            assert!(!text.is_empty() && !text.contains(['\\', '"', '\0']), "a say! text is plain and not empty: {text}");
+            let ended = format!("{text}\0");
+            if !messages.contains(&ended) {
+                messages += &ended;
+            }
+        }
+    }
+    messages
+}
+
 /// The errno texts and `nook --help`'s text (src/cli/help.txt), then, in
 /// a build with the bwrap personality, bwrap's usage, option names and
-/// messages, in that order, stored packed (see base/packed.rs): each
+/// messages, and last the messages of `say!`, in that order, stored
+/// packed (see base/packed.rs): each
 /// run of 3 to 10 bytes that already occurred at most 4095 bytes before
 /// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
 /// low byte of the distance. The text is ASCII, so the high bit marks
@@ -377,7 +456,9 @@ fn pack_texts() {
     // And its parser's messages, which cli/bwrap.rs's `msg!` finds there.
     let messages = bwrap_messages(&dir);
     let packed_messages = if feature("bwrap") { messages.as_str() } else { "" };
-    let text = format!("{errnos}{help}{usage}{options}{packed_messages}").into_bytes();
+    // Last, the messages of `say!`, which only a failure's report unpacks.
+    let said = setup_messages(&dir);
+    let text = format!("{errnos}{help}{usage}{options}{packed_messages}{said}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let n = text.len();
     // The longest earlier run at each position, and its distance.
@@ -427,5 +508,7 @@ fn pack_texts() {
     std::fs::write(out.join("bwrap_options_len.rs"), format!("{}\n", options.len())).unwrap();
     std::fs::write(out.join("bwrap_messages_len.rs"), format!("{}\n", packed_messages.len())).unwrap();
     std::fs::write(out.join("bwrap_messages.rs"), format!("{messages:?}\n")).unwrap();
+    std::fs::write(out.join("messages_start.rs"), format!("{}\n", text.len() - said.len())).unwrap();
+    std::fs::write(out.join("messages.rs"), format!("{said:?}\n")).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
 }

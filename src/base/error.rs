@@ -224,6 +224,8 @@ impl<'a> Failure<'a> {
     }
 
     pub fn render(&self, line: &mut Line) {
+        // Its step, detail, hint (and a fixed object) may be `say!`'s.
+        crate::base::packed::unpack_messages();
         let r = with_slot(|r| *r);
         // SAFETY: the object was borrowed for 'a, which this token outlives.
         let object = unsafe { CStr::from_ptr(r.object) }.to_bytes();
@@ -320,6 +322,18 @@ impl core::fmt::Debug for Failure<'_> {
         self.render(&mut line);
         f.write_str(core::str::from_utf8(line.as_bytes()).unwrap_or("nook: (not UTF-8)"))
     }
+}
+
+/// Prints `nook: warning: TEXT` on stderr, for a setup that goes on:
+/// TEXT may be a `say!`, unpacked here.
+#[cold]
+#[inline(never)]
+pub fn warn(text: &'static CStr) {
+    crate::base::packed::unpack_messages();
+    let mut line = Line::new();
+    // SAFETY: a C string's pointer.
+    unsafe { line.str("nook: warning: ").c_str(text.as_ptr()) };
+    line.emit(STDERR);
 }
 
 /// Attaches a step and object to a bare errno.

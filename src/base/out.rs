@@ -325,6 +325,8 @@ pub fn trace(level: u8, step: &'static CStr, object: &CStr) {
 #[inline(never)]
 fn trace_line(level: u8, step: *const c_char, object: *const c_char) {
     if VERBOSE.load(core::sync::atomic::Ordering::Relaxed) >= level {
+        // The step (or a fixed object) may be a `say!`.
+        crate::base::packed::unpack_messages();
         let mut line = Line::new();
         // SAFETY: the C strings `trace` was given.
         unsafe { line.str("nook: + ").c_str(step).str(" ").user_bytes(CStr::from_ptr(object).to_bytes(), 900) };

@@ -2,9 +2,17 @@
 //! of the errnos base/error.rs names, then `nook --help`'s text
 //! (src/cli/help.txt), then, in a build with the bwrap personality,
 //! bwrap's usage (src/cli/bwrap_usage.txt), option names and messages
-//! (base/bwrap.rs says where). One stream, so that the help's runs may
+//! (base/bwrap.rs says where), and last the failures' and warnings'
+//! messages of `say!` (below). One stream, so that the help's runs may
 //! repeat the errno texts' words ("file", "not", "directory"); the errno texts come
 //! first, so that a failure unpacks only them.
+//!
+//! A `say!` message is unpacked only when it is printed: a launch that
+//! reports nothing reads none of it and touches none of [`TEXTS`]'s pages
+//! (issue 20: the launch's page faults). A failure is sent from a forked
+//! helper as its pointers (base/error.rs, `Failure::send`), which name the
+//! same bytes of TEXTS in the nook that receives it, and that nook's
+//! `Failure::render` unpacks before it reads them.
 //!
 //! The format: bytes below 0x80 stand for themselves; a byte from 0x80 and
 //! the next one repeat `3 + (b >> 4 & 7)` bytes from `(b & 15) << 8 | next`
@@ -46,5 +54,104 @@ pub fn unpack(out: &mut [u8]) {
             len += 1;
             from = from.wrapping_add(1);
         }
+    }
+}
+
+/// The messages of every `say!` that this build packs (build.rs gathers
+/// them from the files it names), each ended by a NUL: read only when
+/// compiling, for their offsets; their bytes are packed, last.
+pub const MESSAGES: &str = include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+
+/// Where [`MESSAGES`] start among the unpacked texts: after everything else.
+pub const MESSAGES_START: usize = include!(concat!(env!("OUT_DIR"), "/messages_start.rs"));
+
+/// The texts up to the end of [`MESSAGES`] (the stream unpacks from its
+/// start), in .bss: written only by [`unpack_messages`], so a launch that
+/// reports nothing never touches its pages. Last in .bss (build.rs), so
+/// that it moves no static a launch does touch onto another page.
+#[cfg_attr(not(any(test, feature = "fuzzing")), unsafe(link_section = ".bss.~nook.texts"))]
+pub static mut TEXTS: [u8; MESSAGES_START + MESSAGES.len()] = [0; MESSAGES_START + MESSAGES.len()];
+
+/// Unpacks [`TEXTS`], once, before a failure's report or a trace line
+/// reads a message of `say!`: in the process that prints (a failure sent
+/// by a forked helper is its pointers, read by the nook that waits).
+#[cold]
+#[inline(never)]
+pub fn unpack_messages() {
+    // Unit tests (many threads) have plain `say!`s: nothing to unpack.
+    if cfg!(any(test, feature = "fuzzing")) {
+        return;
+    }
+    // No reference into TEXTS is read while it is written (a `say!`'s is
+    // only turned into the pointer kept), and it is written once: the
+    // first message byte, never NUL, marks it unpacked.
+    // SAFETY: single-threaded, and no other reference is live (above).
+    let texts = unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) };
+    if texts.get(MESSAGES_START) == Some(&0) {
+        unpack(texts);
+    }
+}
+
+/// Where `text` and its NUL stand among the unpacked texts (in
+/// [`MESSAGES`], maybe as the end of a longer message), or None when this
+/// build does not pack it: for `say!`, when compiling.
+pub const fn message_at(text: &str) -> Option<usize> {
+    let (all, text) = (MESSAGES.as_bytes(), text.as_bytes());
+    let mut end = 0;
+    while end < all.len() {
+        if all[end] == 0 && end >= text.len() {
+            let mut i = 0;
+            while i < text.len() && all[end - text.len() + i] == text[i] {
+                i += 1;
+            }
+            if i == text.len() {
+                return Some(MESSAGES_START + end - text.len());
+            }
+        }
+        end += 1;
+    }
+    None
+}
+
+/// A message that is only ever printed (a failure's step, detail or hint,
+/// a trace's step), as a `&'static CStr`: in a build that packs its file
+/// (build.rs, `MESSAGE_FILES`), one in [`TEXTS`], at an offset found when
+/// compiling, which only [`unpack_messages`] fills, so read it only through
+/// `Failure`'s report or a trace line; elsewhere (and in unit tests) the
+/// plain C string. Never for a syscall's argument (a path, a type): those
+/// stay plain.
+macro_rules! say {
+    ($text:literal) => {{
+        const AT: Option<usize> = if cfg!(any(test, feature = "fuzzing")) { None } else { $crate::base::packed::message_at($text) };
+        match AT {
+            // SAFETY: AT..AT + len + 1 is the text and its NUL among the
+            // texts (message_at), which are read only once unpacked.
+            Some(at) => unsafe {
+                ::core::ffi::CStr::from_bytes_with_nul_unchecked(
+                    (*::core::ptr::addr_of!($crate::base::packed::TEXTS)).get_unchecked(at..at + $text.len() + 1),
+                )
+            },
+            None => const {
+                match ::core::ffi::CStr::from_bytes_with_nul(concat!($text, "\0").as_bytes()) {
+                    Ok(plain) => plain,
+                    Err(_) => panic!("a message holds a NUL"),
+                }
+            },
+        }
+    }};
+}
+pub(crate) use say;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_packed_messages_are_says() {
+        let mut texts = std::vec![0u8; MESSAGES_START + MESSAGES.len()];
+        unpack(&mut texts);
+        assert_eq!(&texts[MESSAGES_START..], MESSAGES.as_bytes(), "build.rs packed MESSAGES");
+        assert!(MESSAGES.is_empty() || message_at("unknown option").is_some(), "cli/run.rs's say!s are packed");
+        assert_eq!(message_at("no such message, anywhere"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! but `--cap-add`'s, the host's procfs for `--proc` without a PID
 //! namespace, and its messages. Only in a build with the `bwrap` feature.
 
+use crate::base::packed::say;
 use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, process_option, push};
 use super::{Action, Cursor, sandbox};
 use crate::base::error::{Failure, Result};
@@ -135,7 +136,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
     plan.user.requested = real_uid != 0;
     loop {
         let (arg, opt) = match cur.next_option()? {
-            Some(arg) => (arg, option(texts, arg.to_bytes()).ok_or_else(|| Failure::option(arg, c"unknown option"))?),
+            Some(arg) => (arg, option(texts, arg.to_bytes()).ok_or_else(|| Failure::option(arg, say!("unknown option")))?),
             // A file's end (or a word that is no option, and what follows
             // it, which bwrap ignores): back to the command line, where
             // `--args` itself is checked as any option is.
@@ -250,7 +251,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
             B::OverlaySrc => {
                 let src = cur.absolute()?;
-                layers.push(src).map_err(|_| Failure::option(arg, c"given too many times"))?;
+                layers.push(src).map_err(|_| Failure::option(arg, say!("given too many times")))?;
             }
             B::Overlay(kind) => {
                 let (upper, work) = match kind {
@@ -280,7 +281,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::LockFile => {
                 let dest = cur.absolute()?;
-                plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
+                plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, say!("given too many times")))?;
             }
             B::Chmod => {
                 let mode = octal(&mut cur, arg)?;
@@ -313,7 +314,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                     // bwrap's parent closes --info-fd once written: a reader
                     // sees EOF while PROGRAM runs (but for 2, nook's stderr).
                     Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
-                        .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
+                        .map_err(|e| Failure::new(c"option", arg, e).hint(say!("the fd is not open")))?,
                     _ => open_fd(arg, v)?,
                 };
                 if fd_slot(plan, kind).replace(fd).is_some() {

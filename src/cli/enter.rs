@@ -1,6 +1,7 @@
 //! `enter`'s options: the process whose namespaces to join, and the
 //! process options it shares with `run`.
 
+use crate::base::packed::say;
 use super::run::{Opt, RUN_OPTIONS, process_option, run_option};
 use super::{Cursor, program, sandbox, set_once};
 use crate::base::error::{Failure, Result};
@@ -25,11 +26,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
             }
             Some(opt @ Opt::Process(_)) => process_option(&mut cur, arg, opt, plan)?,
             _ if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
-            _ => return Err(super::suggest::unknown(arg, c"unknown enter option")),
+            _ => return Err(super::suggest::unknown(arg, say!("unknown enter option"))),
         }
     }
     if plan.enter_pid.is_none() {
-        return Err(Failure::option(named!(RUN_OPTIONS, "--pid"), c"is required").hint(c"nook enter --pid PID -- PROGRAM"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--pid"), say!("is required")).hint(say!("nook enter --pid PID -- PROGRAM")));
     }
     program(argv, cur.next, plan)
 }

@@ -1,5 +1,6 @@
 //! The NOOK_* variables of the environment: the defaults argv can override.
 
+use crate::base::packed::say;
 use super::{InitVariable, split_env};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
@@ -63,25 +64,25 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
             let number = |max: u64| parse_number(value.to_bytes(), 10).filter(|&n| n <= max);
             match var {
                 #[cfg(not(nook_init_only))]
-                Var::Root if value.is_empty() => break 'bad c"empty path",
+                Var::Root if value.is_empty() => break 'bad say!("empty path"),
                 #[cfg(not(nook_init_only))]
                 Var::Root => plan.root = Some(value),
                 #[cfg(not(nook_init_only))]
                 Var::Propagation => {
                     // Named as the variable, as the others are (the option's error names the value).
-                    let Ok(mode) = crate::cli::values::propagation(c"", value) else { break 'bad c"is not private, slave, shared or unchanged" };
+                    let Ok(mode) = crate::cli::values::propagation(c"", value) else { break 'bad say!("is not private, slave, shared or unchanged") };
                     plan.propagation = mode;
                 }
                 Var::Verbose => {
-                    let Some(n) = number(3) else { break 'bad c"is not a number from 0 to 3" };
+                    let Some(n) = number(3) else { break 'bad say!("is not a number from 0 to 3") };
                     plan.verbose = n as u8;
                 }
                 Var::Grace => {
-                    let Some(n) = number(MAX_GRACE) else { break 'bad c"is not a number of seconds" };
+                    let Some(n) = number(MAX_GRACE) else { break 'bad say!("is not a number of seconds") };
                     plan.init.grace = n as u32;
                 }
                 Var::SignalGroup | Var::Subreaper => {
-                    let Some(on) = boolean(value) else { break 'bad c"is not 0 or 1" };
+                    let Some(on) = boolean(value) else { break 'bad say!("is not 0 or 1") };
                     match var {
                         Var::SignalGroup => plan.init.signal_group = on,
                         _ => plan.init.subreaper = on,
@@ -89,7 +90,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                 }
                 Var::Pdeathsig => {
                     let Some(sig) = crate::base::num::signal_number(value.to_bytes()) else {
-                        break 'bad c"is not a signal name or number";
+                        break 'bad say!("is not a signal name or number");
                     };
                     plan.init.pdeathsig = Some(sig);
                 }
@@ -112,7 +113,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
                 Var::Tini(_) => {}
                 #[cfg(not(nook_init_only))]
                 Var::MountApi => {
-                    let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad c"is not auto, new or legacy" };
+                    let Some(api) = MOUNT_APIS.find(value.to_bytes()) else { break 'bad say!("is not auto, new or legacy") };
                     plan.mount_api = api;
                 }
                 #[allow(unreachable_patterns)] // a build with every role
@@ -120,7 +121,7 @@ pub(super) fn apply_environment<'a>(envp: Argv<'a>, plan: &mut RunPlan<'a>, tini
             }
             continue 'entries;
         };
-        return Err(Failure::usage(c"environment", name, detail));
+        return Err(Failure::usage(say!("environment"), name, detail));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! which the personalities tini and catatonit (tini.rs) set by their own
 //! names.
 
+use crate::base::packed::say;
 use super::{Cursor, is_help, program};
 use crate::base::error::Result;
 use crate::base::num::signal_number;
@@ -71,7 +72,7 @@ pub(super) fn set<'a>(opt: InitOpt, option: &'a CStr, value: &'a CStr, plan: &mu
                         *slot = to as u8 + 1;
                     }
                 }
-                _ => return Err(bad_value(option, value, c"is not SIG:SIG")),
+                _ => return Err(bad_value(option, value, say!("is not SIG:SIG"))),
             }
         }
         InitOpt::Verbose => plan.verbose = plan.verbose.saturating_add(1),
@@ -105,7 +106,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
             // run hands its sandbox on to the init it re-executes.
             #[cfg(nook_process)]
             _ if super::sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}
-            _ => return Err(super::suggest::unknown(arg, c"unknown init option")),
+            _ => return Err(super::suggest::unknown(arg, say!("unknown init option"))),
         }
     }
     program(argv, cur.next, plan)

@@ -14,6 +14,7 @@
 // most: a build without run uses only some of them.
 #![cfg_attr(not(feature = "run"), allow(dead_code))]
 
+use crate::base::packed::say;
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 use core::ffi::CStr;
@@ -99,7 +100,7 @@ fn not_built<'a>(role: Role) -> Result<'a, Action> {
     };
     // An initramfs wants switch-root and boot both, and more (Cargo.toml).
     let feature = if matches!(role, Role::SwitchRoot | Role::Boot) { b"initramfs" } else { name.to_bytes() };
-    Err(Failure::usage(c"role", name, c"not in this build").hint(suggest::compose(&[b"build nook with --features ", feature])))
+    Err(Failure::usage(c"role", name, say!("not in this build")).hint(suggest::compose(&[b"build nook with --features ", feature])))
 }
 
 /// The names (argv[0]'s basename) that make nook another tool (see the
@@ -135,7 +136,7 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
         Some(role) => (role, 1),
         None => {
             let first = match argv.get(1) {
-                None => return Err(Failure::usage(c"usage", c"PROGRAM", c"nothing to run").hint(c"see nook --help")),
+                None => return Err(Failure::usage(c"usage", c"PROGRAM", say!("nothing to run")).hint(say!("see nook --help"))),
                 Some(a) => a,
             };
             match help_or_version(first.to_bytes()) {
@@ -150,10 +151,10 @@ pub fn parse<'a>(argv: Argv<'a>, envp: Argv<'a>, plan: &mut RunPlan<'a>) -> Resu
                 // roles it has in --help.
                 None => {
                     #[cfg(feature = "run")]
-                    let hint = c"to run a program, put -- before it: nook [OPTIONS] -- PROGRAM";
+                    let hint = say!("to run a program, put -- before it: nook [OPTIONS] -- PROGRAM");
                     #[cfg(not(feature = "run"))]
-                    let hint = c"see nook --help for this build's roles";
-                    return Err(Failure::usage(c"role", first, c"unknown role").hint(hint));
+                    let hint = say!("see nook --help for this build's roles");
+                    return Err(Failure::usage(c"role", first, say!("unknown role")).hint(hint));
                 }
             }
         }
@@ -241,7 +242,7 @@ impl<'a> Cursor<'a> {
     /// the option before was given `=value` but takes none.
     fn next_option(&mut self) -> Result<'a, Option<&'a CStr>> {
         if self.inline.is_some() {
-            return Err(Failure::option(self.option, c"takes no value"));
+            return Err(Failure::option(self.option, say!("takes no value")));
         }
         let Some(arg) = self.argv.get(self.next) else { return Ok(None) };
         let bytes = arg.to_bytes();
@@ -286,8 +287,8 @@ impl<'a> Cursor<'a> {
     fn absolute(&mut self) -> Result<'a, &'a CStr> {
         let v = self.path()?;
         if v.to_bytes().first() != Some(&b'/') {
-            return Err(Failure::option(self.option, c"needs an absolute path")
-                .hint(c"paths inside the container start with /"));
+            return Err(Failure::option(self.option, say!("needs an absolute path"))
+                .hint(say!("paths inside the container start with /")));
         }
         Ok(v)
     }
@@ -304,8 +305,8 @@ impl<'a> Cursor<'a> {
             dots = if c == b'.' { dots + 1 } else { 0 };
             (c == b'/' || c == b'.') && dots < 3
         }) {
-            return Err(Failure::option(self.option, c"cannot mount or create on / itself")
-                .hint(c"the root is --root DIR's (read-only host: --root / --ro-root)"));
+            return Err(Failure::option(self.option, say!("cannot mount or create on / itself"))
+                .hint(say!("the root is --root DIR's (read-only host: --root / --ro-root)")));
         }
         Ok(v)
     }
@@ -313,7 +314,7 @@ impl<'a> Cursor<'a> {
 
 fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
     if v.is_empty() {
-        return Err(Failure::option(option, c"empty path"));
+        return Err(Failure::option(option, say!("empty path")));
     }
     if v.to_bytes().len() >= PATH_MAX {
         return Err(Failure::new(c"option", option, rustix::io::Errno::NAMETOOLONG));
@@ -325,12 +326,12 @@ fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {
 /// `--pause` (init's, catatonit's -P) there must be none.
 fn program<'a>(argv: Argv<'a>, at: usize, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match argv.get(at) {
-        Some(p) if plan.init.pause => Err(Failure::usage(c"usage", p, c"is a PROGRAM; pause mode has none")),
+        Some(p) if plan.init.pause => Err(Failure::usage(c"usage", p, say!("is a PROGRAM; pause mode has none"))),
         None if plan.init.pause => Ok(()),
         // Every role and personality here (run, init, tini, catatonit) takes
         // PROGRAM last.
-        None => Err(Failure::usage(c"usage", c"PROGRAM", c"no program given").hint(c"PROGRAM [ARG...] comes after the options")),
-        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", c"empty program name")),
+        None => Err(Failure::usage(c"usage", c"PROGRAM", say!("no program given")).hint(say!("PROGRAM [ARG...] comes after the options"))),
+        Some(p) if p.is_empty() => Err(Failure::usage(c"usage", c"PROGRAM", say!("empty program name"))),
         Some(_) => {
             plan.process.program = Some(argv.tail(at));
             Ok(())
@@ -355,7 +356,7 @@ fn basename(path: &CStr) -> &[u8] {
 
 fn set_once<'a, T>(slot: &mut Option<T>, value: T, option: &'a CStr) -> Result<'a, ()> {
     if slot.is_some() {
-        return Err(Failure::option(option, c"given twice"));
+        return Err(Failure::option(option, say!("given twice")));
     }
     *slot = Some(value);
     Ok(())
@@ -365,7 +366,7 @@ fn set_once<'a, T>(slot: &mut Option<T>, value: T, option: &'a CStr) -> Result<'
 /// way to argv: refused only when the option came before (`on_argv`).
 fn set_over_env<'a, T>(slot: &mut Option<T>, on_argv: &mut bool, value: T, option: &'a CStr) -> Result<'a, ()> {
     if core::mem::replace(on_argv, true) {
-        return Err(Failure::option(option, c"given twice"));
+        return Err(Failure::option(option, say!("given twice")));
     }
     *slot = Some(value);
     Ok(())

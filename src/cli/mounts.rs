@@ -1,6 +1,7 @@
 //! `nook mounts [--pid PID] [--all] [--json]`, and nook called `findmnt`
 //! with no arguments or only these.
 
+use crate::base::packed::say;
 use super::{Action, Cursor, set_once};
 use crate::base::error::{Failure, Result};
 use crate::base::words::{Words, words};
@@ -33,11 +34,11 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut MountsPlan<'a>)
             }
             Some(MountsOpt::All) => plan.all = true,
             Some(MountsOpt::Json) => plan.json = true,
-            None => return Err(super::suggest::unknown(arg, c"unknown mounts option")),
+            None => return Err(super::suggest::unknown(arg, say!("unknown mounts option"))),
         }
     }
     if let Some(extra) = argv.get(cur.next) {
-        return Err(Failure::usage(c"usage", extra, c"nook mounts takes no arguments").hint(c"nook mounts [--pid PID] [--all] [--json]"));
+        return Err(Failure::usage(c"usage", extra, say!("nook mounts takes no arguments")).hint(say!("nook mounts [--pid PID] [--all] [--json]")));
     }
     Ok(Action::Mounts)
 }

@@ -26,6 +26,7 @@
 //! side; the names sit in env.rs's table of every NOOK_* variable, so that
 //! one lookup serves them all.
 
+use crate::base::packed::say;
 use crate::base::num::parse_number;
 use crate::base::text::Buf;
 use crate::base::words::named;
@@ -148,9 +149,9 @@ pub(super) fn decode(variable: InitVariable, value: &CStr, first: bool, plan: &m
     let number = parse_number(value.to_bytes(), 10);
     match variable {
         _ if !leading => {}
-        InitVariable::Sigmask => plan.inherited_mask = Some(number.ok_or(c"is not a signal mask")?),
+        InitVariable::Sigmask => plan.inherited_mask = Some(number.ok_or(say!("is not a signal mask"))?),
         InitVariable::Foreground => {
-            let on = super::values::boolean(value).ok_or(c"is not 0 or 1")?;
+            let on = super::values::boolean(value).ok_or(say!("is not 0 or 1"))?;
             plan.inherited_foreground = 1 + on as u8;
             return Ok(true);
         }

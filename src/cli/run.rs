@@ -5,6 +5,7 @@
 // A build with enter but not run reads only the process options' half.
 #![cfg_attr(not(feature = "run"), allow(dead_code))]
 
+use crate::base::packed::say;
 use super::init::init_option;
 use super::{Cursor, program, sandbox, set_once, set_over_env};
 use crate::base::error::{Failure, Result};
@@ -146,8 +147,8 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         let opt = run_option(super::name(arg));
         if pending_blocks(&pending, opt) {
             let owner = pending.size.map(|s| s.1).or(pending.perms.map(|p| p.1)).unwrap_or(arg);
-            return Err(Failure::option(owner, c"must come right before the operation it modifies")
-                .hint(c"e.g. --size 1048576 --perms 1777 --tmpfs /tmp"));
+            return Err(Failure::option(owner, say!("must come right before the operation it modifies"))
+                .hint(say!("e.g. --size 1048576 --perms 1777 --tmpfs /tmp")));
         }
         let Some(opt) = opt else {
             let at = cur.next - 1;
@@ -162,15 +163,15 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             if sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? {
                 continue;
             }
-            return Err(super::suggest::unknown(arg, c"unknown option"));
+            return Err(super::suggest::unknown(arg, say!("unknown option")));
         };
         match opt {
             Opt::Help => {
                 plan.process.program = None;
                 return Ok(());
             }
-            Opt::Version => return Err(Failure::option(arg, c"must come first")),
-            Opt::Pid => return Err(Failure::option(arg, c"belongs to nook enter")),
+            Opt::Version => return Err(Failure::option(arg, say!("must come first"))),
+            Opt::Pid => return Err(Failure::option(arg, say!("belongs to nook enter"))),
             // The options that only switch something on.
             Opt::Switch(flag) => {
                 *match flag {
@@ -197,17 +198,17 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
                 let range = id_range(arg, v)?;
                 let map = if group { &mut plan.user.gid_map } else { &mut plan.user.uid_map };
                 if map.iter().any(|r| overlaps(r, &range)) {
-                    return Err(Failure::value(arg, v, c"overlaps an earlier range of the same map"));
+                    return Err(Failure::value(arg, v, say!("overlaps an earlier range of the same map")));
                 }
-                map.push(range).map_err(|_| Failure::option(arg, c"too many ranges"))?;
+                map.push(range).map_err(|_| Failure::option(arg, say!("too many ranges")))?;
                 plan.user.requested = true;
             }
             Opt::Setgroups => {
                 let v = cur.value()?;
                 let choice = words!["allow" => Setgroups::Allow, "deny" => Setgroups::Deny].find(v.to_bytes())
-                    .ok_or_else(|| Failure::value(arg, v, c"is not allow or deny"))?;
+                    .ok_or_else(|| Failure::value(arg, v, say!("is not allow or deny")))?;
                 if plan.user.setgroups != Setgroups::Unset {
-                    return Err(Failure::option(arg, c"given twice"));
+                    return Err(Failure::option(arg, say!("given twice")));
                 }
                 plan.user.setgroups = choice;
                 plan.user.requested = true;
@@ -215,7 +216,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
             Opt::Propagation => {
                 let v = cur.value()?;
                 if seen_propagation {
-                    return Err(Failure::option(arg, c"given twice"));
+                    return Err(Failure::option(arg, say!("given twice")));
                 }
                 seen_propagation = true;
                 plan.propagation = propagation(arg, v)?;
@@ -293,49 +294,49 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         }
     }
     if let Some((_, owner)) = pending.size.or(pending.perms.map(|(p, o)| (p as u64, o))) {
-        return Err(Failure::option(owner, c"is not followed by the operation it modifies"));
+        return Err(Failure::option(owner, say!("is not followed by the operation it modifies")));
     }
     let at = cur.next;
     if plan.namespaces & k::CLONE_NEWIPC == 0
         && let Some(mq) = plan.ops.iter().find(|op| matches!(op, Op::Mqueue { .. }))
     {
-        return Err(Failure::new(c"mount mqueue on", mq.dest(), rustix::io::Errno::PERM)
-            .hint(c"mqueue needs its own IPC namespace; add --unshare-ipc"));
+        return Err(Failure::new(say!("mount mqueue on"), mq.dest(), rustix::io::Errno::PERM)
+            .hint(say!("mqueue needs its own IPC namespace; add --unshare-ipc")));
     }
     if plan.fds.info.is_some() && plan.fds.info == plan.fds.json_status {
-        return Err(Failure::option(named!(RUN_OPTIONS, "--json-status-fd"), c"must differ from --info-fd (which is closed after its one line)"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--json-status-fd"), say!("must differ from --info-fd (which is closed after its one line)")));
     }
     if plan.hostname.is_some() && plan.namespaces & k::CLONE_NEWUTS == 0 {
         // Named as given: a NOOK_HOSTNAME from the environment is no option on argv.
         return Err(match hostname_on_argv {
-            false => Failure::usage(c"environment", c"NOOK_HOSTNAME", c"needs --unshare-uts"),
-            true => Failure::option(named!(RUN_OPTIONS, "--hostname"), c"needs --unshare-uts"),
+            false => Failure::usage(say!("environment"), c"NOOK_HOSTNAME", say!("needs --unshare-uts")),
+            true => Failure::option(named!(RUN_OPTIONS, "--hostname"), say!("needs --unshare-uts")),
         });
     }
     if !plan.pid_ns {
         if let Some(proc) = plan.ops.iter().find(|op| matches!(op, Op::Proc { .. })) {
-            return Err(Failure::new(c"mount proc on", proc.dest(), rustix::io::Errno::PERM)
-                .hint(c"proc needs its own PID namespace; add --unshare-pid"));
+            return Err(Failure::new(say!("mount proc on"), proc.dest(), rustix::io::Errno::PERM)
+                .hint(say!("proc needs its own PID namespace; add --unshare-pid")));
         }
         if let Some(option) = init_on_argv {
-            return Err(Failure::option(option, c"needs --unshare-pid").hint(c"or use nook init"));
+            return Err(Failure::option(option, say!("needs --unshare-pid")).hint(say!("or use nook init")));
         }
         if plan.no_init {
-            return Err(Failure::option(named!(RUN_OPTIONS, "--no-init"), c"needs --unshare-pid"));
+            return Err(Failure::option(named!(RUN_OPTIONS, "--no-init"), say!("needs --unshare-pid")));
         }
     }
     // --no-init execs PROGRAM as PID 1: no init is left to act on these.
     if let Some(option) = init_on_argv.filter(|_| plan.no_init) {
-        return Err(Failure::option(option, c"conflicts with --no-init").hint(c"there is no init to do it"));
+        return Err(Failure::option(option, say!("conflicts with --no-init")).hint(say!("there is no init to do it")));
     }
     if plan.keep_old_root.is_some() && plan.root.is_none() {
-        return Err(Failure::option(named!(RUN_OPTIONS, "--keep-old-root"), c"needs --root"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--keep-old-root"), say!("needs --root")));
     }
     if plan.user.map_user.is_some() && !plan.user.uid_map.is_empty() {
-        return Err(Failure::option(named!(RUN_OPTIONS, "--map-user"), c"conflicts with --uid-map"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--map-user"), say!("conflicts with --uid-map")));
     }
     if plan.user.map_group.is_some() && !plan.user.gid_map.is_empty() {
-        return Err(Failure::option(named!(RUN_OPTIONS, "--map-group"), c"conflicts with --gid-map"));
+        return Err(Failure::option(named!(RUN_OPTIONS, "--map-group"), say!("conflicts with --gid-map")));
     }
     program(argv, at, plan)
 }
@@ -344,7 +345,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
 /// the two for a capability wins. Shared by `run` and nook as bwrap.
 pub(super) fn cap_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, add: bool, edit: &mut CapEdit) -> Result<'a, ()> {
     let v = cur.value()?;
-    let mask = crate::cli::values::capability(v.to_bytes()).ok_or_else(|| bad_value(arg, v, c"is not a capability name or ALL"))?;
+    let mask = crate::cli::values::capability(v.to_bytes()).ok_or_else(|| bad_value(arg, v, say!("is not a capability name or ALL")))?;
     if add {
         edit.add |= mask;
         edit.drop &= !mask;
@@ -386,16 +387,16 @@ fn pending_blocks(pending: &Pending, opt: Option<Opt>) -> bool {
 }
 
 pub(super) fn push<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, op: Op<'a>) -> Result<'a, ()> {
-    plan.ops.push(op).map_err(|_| Failure::option(option, c"more mount operations than nook holds (2048)"))
+    plan.ops.push(op).map_err(|_| Failure::option(option, say!("more mount operations than nook holds (2048)")))
 }
 
 fn env_edit<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, edit: EnvEdit<'a>) -> Result<'a, ()> {
-    plan.process.env_edits.push(edit).map_err(|_| Failure::option(option, c"too many environment edits (256)"))
+    plan.process.env_edits.push(edit).map_err(|_| Failure::option(option, say!("too many environment edits (256)")))
 }
 
 fn env_name<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || crate::base::text::has_byte(name.to_bytes(), b'=') {
-        return Err(Failure::option(option, c"needs a variable name without ="));
+        return Err(Failure::option(option, say!("needs a variable name without =")));
     }
     Ok(name)
 }

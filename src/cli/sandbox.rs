@@ -1,6 +1,7 @@
 //! The sandbox options (README, "The sandbox: Landlock and seccomp"), which `run`,
 //! `init` and `enter` share: Landlock rules and seccomp filters.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use super::Cursor;
 use crate::base::error::{Failure, Result};
@@ -27,7 +28,7 @@ pub(super) const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
 /// Reads one sandbox option into `sb`; false when `arg` is not one.
 pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, bool> {
     let Some(opt) = SANDBOX_OPTIONS.find(super::name(arg)) else { return Ok(false) };
-    let full = || Failure::option(arg, c"given too many times");
+    let full = || Failure::option(arg, say!("given too many times"));
     match opt {
         SandboxOpt::Ro | SandboxOpt::Rw => {
             let path = cur.absolute()?;
@@ -64,10 +65,10 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
         let nr = seccomp::syscall_number(name)
             .or_else(|| parse_number(name, 10).filter(|&n| n <= u16::MAX as u64).map(|n| n as u32))
             .ok_or_else(|| {
-                bad_value(option, entry, c"is not a system call nook knows by name, nor a number (see README)")
+                bad_value(option, entry, say!("is not a system call nook knows by name, nor a number (see README)"))
             })?;
         if !sb.denied.contains(&(nr as u16)) {
-            sb.denied.push(nr as u16).map_err(|_| Failure::option(option, c"lists more than 255 system calls"))?;
+            sb.denied.push(nr as u16).map_err(|_| Failure::option(option, say!("lists more than 255 system calls")))?;
         }
     }
     Ok(())

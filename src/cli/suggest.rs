@@ -8,6 +8,7 @@
 //! Only failures call these, and a failure ends nook, so the texts they
 //! compose can live in one static buffer each.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::base::packed::{ERRNO_TEXTS_LEN, HELP_LEN, unpack};
 use crate::base::error::Failure;
@@ -26,7 +27,7 @@ pub(super) fn compose(pieces: &[&[u8]]) -> &'static CStr {
         text.push(piece);
     }
     // SAFETY: TEXT is static and never written again (see above).
-    text.as_cstr().map(|c| unsafe { &*(c as *const CStr) }).unwrap_or(c"missing value")
+    text.as_cstr().map(|c| unsafe { &*(c as *const CStr) }).unwrap_or(say!("missing value"))
 }
 
 /// What the help's option lines (`  --bind SRC DEST\tbind mount ...`: the
@@ -72,7 +73,7 @@ fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
 #[cold]
 #[inline(never)]
 pub(super) fn missing<'a>(option: &'a CStr, name: &[u8], index: usize) -> Failure<'a> {
-    Failure::option(option, from_help(name, Some(index)).unwrap_or(c"missing value"))
+    Failure::option(option, from_help(name, Some(index)).unwrap_or(say!("missing value")))
 }
 
 /// Other tools' spellings of nook's options: groups of nook's spelling
@@ -101,7 +102,7 @@ pub(super) fn unknown<'a>(option: &'a CStr, detail: &'static CStr) -> Failure<'a
         return failure.hint(compose(&[b"did you mean ", ours, b"?"]));
     }
     let near = if name.len() > 3 { from_help(name, None) } else { None };
-    failure.hint(near.unwrap_or(c"see nook --help"))
+    failure.hint(near.unwrap_or(say!("see nook --help")))
 }
 
 /// nook's spelling of `name`, when it is another tool's (see [`FOREIGN`]).

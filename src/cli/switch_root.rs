@@ -2,11 +2,15 @@
 //! NEWROOT [INIT [ARG...]]` (util-linux's switch_root's, also read when
 //! nook is called `switch_root`) and `boot`, which takes none.
 
+use crate::base::packed::say;
 use super::{Action, Cursor, apply_environment, check_path, is_help};
 use crate::base::error::{Failure, Result};
 use crate::plan::{Argv, RunPlan};
 
-const USAGE: &core::ffi::CStr = c"nook switch-root [--force] NEWROOT [INIT [ARG...]]";
+#[inline(always)]
+fn usage() -> &'static core::ffi::CStr {
+    say!("nook switch-root [--force] NEWROOT [INIT [ARG...]]")
+}
 
 /// `switch-root`'s options and words, from argv[`start`] on.
 #[inline(never)]
@@ -19,10 +23,10 @@ pub(super) fn parse_switch_root<'a>(argv: Argv<'a>, start: usize, envp: Argv<'a>
         } else if is_help(arg) {
             return Ok(Action::Help);
         } else {
-            return Err(Failure::option(arg, c"unknown switch-root option").hint(USAGE));
+            return Err(Failure::option(arg, say!("unknown switch-root option")).hint(usage()));
         }
     }
-    let newroot = cur.argv.get(cur.next).ok_or_else(|| Failure::usage(c"usage", c"NEWROOT", c"no new root given").hint(USAGE))?;
+    let newroot = cur.argv.get(cur.next).ok_or_else(|| Failure::usage(c"usage", c"NEWROOT", say!("no new root given")).hint(usage()))?;
     check_path(c"NEWROOT", newroot)?;
     plan.root = Some(newroot);
     if let Some(init) = argv.get(cur.next + 1) {

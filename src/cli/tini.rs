@@ -14,6 +14,7 @@
 //! before PROGRAM); nook stops at PROGRAM, as getopt does with
 //! POSIXLY_CORRECT set.
 
+use crate::base::packed::say;
 use super::Action;
 use super::init::{InitOpt, set};
 use crate::base::error::{Failure, Result};
@@ -83,12 +84,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, catatonit: bool, plan: &mut RunPlan<'a>)
             (next, at) = (next + 1, 0);
         }
         let found = table.letters.iter().position(|&c| c == letter).and_then(|i| table.options.get(i));
-        let opt = *found.ok_or_else(|| Failure::option(arg, c"unknown option").hint(c"see nook --help"))?;
+        let opt = *found.ok_or_else(|| Failure::option(arg, say!("unknown option")).hint(say!("see nook --help")))?;
         let mut value = c"";
         if opt.takes_value() {
             // The rest of the word, or the next one.
             value = match at {
-                0 => argv.get(next).ok_or_else(|| Failure::option(arg, c"missing value"))?,
+                0 => argv.get(next).ok_or_else(|| Failure::option(arg, say!("missing value")))?,
                 _ => crate::base::text::c_tail(arg, at),
             };
             (next, at) = (next + 1, 0);

@@ -5,6 +5,7 @@
 // Most values are run's options': a build without run uses a few.
 #![cfg_attr(not(feature = "run"), allow(dead_code))]
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::base::error::{Failure, Result};
 use crate::base::num::parse_number;
@@ -28,7 +29,7 @@ pub(crate) fn propagation<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, Propa
         "unchanged" => Propagation::Unchanged,
     ];
     MODES.find(v.to_bytes())
-        .ok_or_else(|| bad_value(option, v, c"is not private, slave, shared or unchanged"))
+        .ok_or_else(|| bad_value(option, v, say!("is not private, slave, shared or unchanged")))
 }
 
 /// An unsigned number in `radix`, at most `max`.
@@ -43,12 +44,12 @@ pub(crate) fn pid<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
     parse_number(v.to_bytes(), 10)
         .filter(|&n| n > 0 && n <= i32::MAX as u64)
         .map(|n| n as i32)
-        .ok_or_else(|| bad_value(option, v, c"is not a process id"))
+        .ok_or_else(|| bad_value(option, v, say!("is not a process id")))
 }
 
 /// A signal by name or number (`TERM`, `SIGTERM`, `15`, `RTMIN+2`).
 pub(crate) fn signal<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
-    crate::base::num::signal_number(v.to_bytes()).ok_or_else(|| bad_value(option, v, c"is not a signal name or number"))
+    crate::base::num::signal_number(v.to_bytes()).ok_or_else(|| bad_value(option, v, say!("is not a signal name or number")))
 }
 
 /// A usage error of a value that does not parse: it names the option and
@@ -58,7 +59,7 @@ pub(crate) fn bad_value<'a>(option: &'a CStr, v: &'a CStr, detail: &'static CStr
 }
 
 pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
-    if radix == 8 { c"is not an octal mode up to 7777" } else { c"is not a number in range" }
+    if radix == 8 { say!("is not an octal mode up to 7777") } else { say!("is not a number in range") }
 }
 
 /// BYTES, optionally with a k, m or g suffix (powers of 1024): from 1 to
@@ -75,7 +76,7 @@ pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     parse_number(digits, 10)
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|&n| n > 0 && n <= u64::MAX >> 1)
-        .ok_or_else(|| bad_value(option, v, c"is not a size from 1 to 2^63-1 bytes"))
+        .ok_or_else(|| bad_value(option, v, say!("is not a size from 1 to 2^63-1 bytes")))
 }
 
 /// IN:OUT:COUNT
@@ -87,7 +88,7 @@ pub(crate) fn id_range<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, IdRange>
         {
             Ok(IdRange { inside: inside as u32, outside: outside as u32, count: count as u32 })
         }
-        _ => Err(bad_value(option, v, c"is not IN:OUT:COUNT")),
+        _ => Err(bad_value(option, v, say!("is not IN:OUT:COUNT"))),
     }
 }
 
@@ -136,7 +137,7 @@ pub(crate) const MAX_GRACE: u64 = 86_400;
 /// (64) bytes.
 pub(crate) fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a CStr> {
     if name.is_empty() || name.to_bytes().len() > 64 {
-        return Err(bad_value(option, name, c"is not a host name of 1 to 64 bytes"));
+        return Err(bad_value(option, name, say!("is not a host name of 1 to 64 bytes")));
     }
     Ok(name)
 }
@@ -147,11 +148,11 @@ pub(crate) fn hostname<'a>(option: &'a CStr, name: &'a CStr) -> Result<'a, &'a C
 pub(crate) fn open_fd<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, i32> {
     let fd = number(option, v, 10, i32::MAX as u64)? as i32;
     if fd < 3 {
-        return Err(Failure::option(option, c"cannot be 0, 1 or 2: they stay PROGRAM's stdio").hint(c"give the wrapper's end an fd of its own, e.g. 3>&1"));
+        return Err(Failure::option(option, say!("cannot be 0, 1 or 2: they stay PROGRAM's stdio")).hint(say!("give the wrapper's end an fd of its own, e.g. 3>&1")));
     }
     // SAFETY: only queried (fcntl F_GETFD); nook does not take ownership.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new(c"option", option, e).hint(c"the fd is not open"))?;
+    rustix::io::fcntl_getfd(borrowed).map_err(|e| Failure::new(c"option", option, e).hint(say!("the fd is not open")))?;
     Ok(fd)
 }
 

@@ -12,6 +12,7 @@
 //! numbers would not stop them. Either kills the process. Then it returns
 //! EPERM for every number listed and allows the rest.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use super::raw::{check, syscall6};
 use linux_raw_sys::general as g;
@@ -156,7 +157,7 @@ fn label(text: &CStr, size: usize) -> &'static CStr {
     let label = unsafe { &mut *core::ptr::addr_of_mut!(LABEL) };
     label.clear();
     label.push(text.to_bytes()).push(b" (").dec(size as u64).push(b" bytes)");
-    label.as_cstr().unwrap_or(c"(filter)")
+    label.as_cstr().unwrap_or(say!("(filter)"))
 }
 
 /// Reads every filter of `fds` (the fd, and its number as given) to EOF,
@@ -175,13 +176,13 @@ pub fn read_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)>) -> Result<()
         // One byte past the largest filter tells "too large" from "full".
         let limit = STORE_BYTES.min(start + MAX_INSNS * core::mem::size_of::<Insn>() + 1);
         at += crate::kernel::raw::read_full(fd, &mut store.bytes[start..limit])
-            .map_err(|e| Failure::new(c"read seccomp filter from fd", text, e))?;
+            .map_err(|e| Failure::new(say!("read seccomp filter from fd"), text, e))?;
         let size = at - start;
         if size == 0 || !size.is_multiple_of(core::mem::size_of::<Insn>()) || size / core::mem::size_of::<Insn>() > MAX_INSNS {
-            let f = Failure::new(c"load seccomp filter from fd", label(text, size), if at == limit { Errno::TOOBIG } else { Errno::INVAL });
-            return Err(f.hint(c"a filter is 1 to 4096 struct sock_filter of 8 bytes (64 KiB for all)"));
+            let f = Failure::new(say!("load seccomp filter from fd"), label(text, size), if at == limit { Errno::TOOBIG } else { Errno::INVAL });
+            return Err(f.hint(say!("a filter is 1 to 4096 struct sock_filter of 8 bytes (64 KiB for all)")));
         }
-        store.ends.push(at).map_err(|_| Failure::new(c"read seccomp filter from fd", text, Errno::TOOBIG))?;
+        store.ends.push(at).map_err(|_| Failure::new(say!("read seccomp filter from fd"), text, Errno::TOOBIG))?;
     }
     Ok(())
 }
@@ -194,8 +195,8 @@ pub fn load_filters<'a>(fds: impl Iterator<Item = (i32, &'a CStr)> + Clone) -> R
     let mut start = 0;
     for (&end, (_, text)) in store.ends.iter().zip(fds) {
         if let Err(e) = load_bytes(&store.bytes[start..end]) {
-            let f = Failure::new(c"load seccomp filter from fd", label(text, end - start), e);
-            return Err(f.hint_if(e == Errno::INVAL, c"not a valid classic-BPF program"));
+            let f = Failure::new(say!("load seccomp filter from fd"), label(text, end - start), e);
+            return Err(f.hint_if(e == Errno::INVAL, say!("not a valid classic-BPF program")));
         }
         start = end;
     }

@@ -5,6 +5,7 @@
 //! (tests only) writes them down, so the exact syscall sequence an argv
 //! produces is checked without root, as youki does with its Syscall trait.
 
+use crate::base::packed::say;
 use crate::base::MountApi;
 use crate::kernel::procfs::{fd_link, proc_fd};
 use crate::kernel::raw::{self, MountAttr};
@@ -185,7 +186,7 @@ impl Linux {
             MountApi::Legacy => true,
         };
         if legacy {
-            crate::base::out::trace(1, c"mount API", c"mount(2) on /proc/self/fd/N");
+            crate::base::out::trace(1, say!("mount API"), say!("mount(2) on /proc/self/fd/N"));
         }
         Linux { legacy, pending: Pending::None }
     }

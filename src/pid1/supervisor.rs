@@ -15,6 +15,7 @@
 //! - Orphans are reparented to PID 1, or to the nearest child subreaper
 //!   (PR_SET_CHILD_SUBREAPER), which is what nook becomes when not PID 1.
 
+use crate::base::packed::say;
 use crate::base::error::{EXIT_SETUP, Failure};
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::plan::InitOptions;
@@ -33,10 +34,10 @@ pub fn block_all_signals() -> Result<SigSet, Errno> {
 pub fn prepare<'a>(opts: &InitOptions) -> Result<(), Failure<'a>> {
     let pid1 = rustix::process::getpid().as_raw_nonzero().get() == 1;
     if !pid1 || opts.subreaper {
-        raw::set_child_subreaper().map_err(|e| Failure::new(c"become", c"child subreaper", e))?;
+        raw::set_child_subreaper().map_err(|e| Failure::new(c"become", say!("child subreaper"), e))?;
     }
     if let Some(sig) = opts.pdeathsig {
-        raw::set_parent_death_signal(sig).map_err(|e| Failure::new(c"set", c"--pdeathsig", e))?;
+        raw::set_parent_death_signal(sig).map_err(|e| Failure::new(c"set", say!("--pdeathsig"), e))?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! options (README, "nook as bwrap"): bwrap's root model and its working
 //! directory. Only in a build with the `bwrap` feature.
 
+use crate::base::packed::say;
 use super::Op;
 use core::ffi::CStr;
 
@@ -65,9 +66,9 @@ pub fn op_name(op: &Op) -> &'static CStr {
     match *op {
         Op::Chmod { .. } => c"--chmod",
         Op::Data { bind: None, .. } => c"--file",
-        Op::Data { .. } => c"--bind-data",
-        Op::BindFd { .. } => c"--bind-fd",
-        Op::Overlay { .. } => c"--overlay",
+        Op::Data { .. } => say!("--bind-data"),
+        Op::BindFd { .. } => say!("--bind-fd"),
+        Op::Overlay { .. } => say!("--overlay"),
         // The shared ones are `Op::name`'s. Named here, not caught by a
         // `_`, so that a new operation that `Op::name` forgets fails the
         // bwrap build (as the match before these hooks failed every build).

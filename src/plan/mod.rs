@@ -65,6 +65,7 @@ pub mod process;
 pub mod sandbox;
 pub use process::{CapEdit, EnvEdit, MAX_ENV_EDITS, ProcessPlan};
 pub use sandbox::Sandbox;
+use crate::base::packed::say;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
 
@@ -140,13 +141,13 @@ impl<'a> Op<'a> {
     pub fn name(&self) -> &'static CStr {
         match *self {
             Op::Bind { kind: BindKind::ReadWrite, .. } => c"--bind",
-            Op::Bind { kind: BindKind::ReadOnly, .. } => c"--ro-bind",
-            Op::Bind { kind: BindKind::Devices, .. } => c"--dev-bind",
+            Op::Bind { kind: BindKind::ReadOnly, .. } => say!("--ro-bind"),
+            Op::Bind { kind: BindKind::Devices, .. } => say!("--dev-bind"),
             Op::Tmpfs { .. } => c"--tmpfs",
             Op::Dir { .. } => c"--dir",
-            Op::Symlink { .. } => c"--symlink",
-            Op::RemountRo { .. } => c"--remount-ro",
-            Op::Make { .. } => c"--make-*",
+            Op::Symlink { .. } => say!("--symlink"),
+            Op::RemountRo { .. } => say!("--remount-ro"),
+            Op::Make { .. } => say!("--make-*"),
             Op::Proc { .. } => c"--proc",
             Op::Dev { .. } => c"--dev",
             Op::Sys { .. } => c"--sys",

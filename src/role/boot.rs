@@ -1,5 +1,6 @@
 //! `nook boot`: the initramfs's /init (also nook as PID 1 called `init`).
 
+use crate::base::packed::say;
 use crate::base::error::Failure;
 use crate::plan::{Argv, RunPlan};
 
@@ -9,7 +10,7 @@ use crate::plan::{Argv, RunPlan};
 #[inline(never)]
 pub fn boot(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     if !rustix::process::getpid().is_init() {
-        return Failure::usage(c"boot", c"(not PID 1)", c"runs only as an initramfs's /init").exit();
+        return Failure::usage(c"boot", say!("(not PID 1)"), say!("runs only as an initramfs's /init")).exit();
     }
     crate::setup::boot::boot(plan.verbose, plan.process.program(), envp)
 }

@@ -15,6 +15,7 @@
 //!   only to holders of CAP_SYS_PTRACE in the user namespace it was
 //!   executed in: the caller's, not the container's, whose root lacks it.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::base::error::{Context, Failure, Result, Step};
 use crate::plan::{Argv, RunPlan};
@@ -62,13 +63,13 @@ pub fn enter(plan: &RunPlan, argv: Argv<'static>, envp: Argv<'static>) -> i32 {
 /// - not the caller's session keyring (see `isolate::leave_session_keyring`).
 fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()> {
     raw::set_dumpable(0);
-    close_all_but(plan).map_err(|e| Failure::new(c"close", c"fds from 3", e))?;
+    close_all_but(plan).map_err(|e| Failure::new(c"close", say!("fds from 3"), e))?;
     if crate::setup::selfcopy::running_sealed() {
         // Named after the file it executes, it would show as `memfd:nook`.
         let _ = raw::set_name(c"nook");
         return crate::setup::namespaces::leave_session_keyring();
     }
-    let copy = crate::setup::selfcopy::sealed_copy().map_err(|e| Failure::new(c"copy nook into", c"a sealed memfd", e))?;
+    let copy = crate::setup::selfcopy::sealed_copy().map_err(|e| Failure::new(say!("copy nook into"), say!("a sealed memfd"), e))?;
     // SAFETY: single-threaded, and only the execveat below reads it.
     let own = unsafe { &mut *core::ptr::addr_of_mut!(OWN_ENV) };
     let (mut n, mut too_many) = (0, false);
@@ -88,7 +89,7 @@ fn leave_the_host(plan: &RunPlan, argv: Argv, envp: Argv) -> Result<'static, ()>
         // arrays of C strings that live until the exec.
         false => unsafe { raw::execveat(copy.as_fd(), argv.as_ptr(), own.as_ptr()) },
     };
-    Err(Failure::new(c"exec nook from", c"a sealed memfd", e))
+    Err(Failure::new(say!("exec nook from"), say!("a sealed memfd"), e))
 }
 
 /// Closes every fd from 3 but the seccomp filters the caller hands in
@@ -122,37 +123,37 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     let pid_text = plan.enter_pid.unwrap_or(c"0");
     let pid = crate::base::num::parse_number(pid_text.to_bytes(), 10).unwrap_or(0) as i32;
     let pid = container_of(pid).ok_or_else(|| {
-        Failure::usage(c"enter process", pid_text, c"is in no container: it has all of nook's own namespaces")
-            .hint(c"give the container's PID 1, the child-pid of run's --info-fd")
+        Failure::usage(say!("enter process"), pid_text, say!("is in no container: it has all of nook's own namespaces"))
+            .hint(say!("give the container's PID 1, the child-pid of run's --info-fd"))
     })?;
-    let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(c"enter process", pid_text, Errno::SRCH))?;
+    let target = rustix::process::Pid::from_raw(pid).ok_or_else(|| Failure::new(say!("enter process"), pid_text, Errno::SRCH))?;
     let pidfd = rustix::process::pidfd_open(target, rustix::process::PidfdFlags::empty())
-        .map_err(|e| Failure::new(c"enter process", pid_text, e))?;
+        .map_err(|e| Failure::new(say!("enter process"), pid_text, e))?;
 
     // SAFETY: single-threaded, and ENVIRON is used only here, once.
     let environ = unsafe { &mut *core::ptr::addr_of_mut!(ENVIRON) };
-    let environ = read_proc(pid, b"environ", environ).map_err(|e| gone(c"read environment of", pid_text, e))?;
+    let environ = read_proc(pid, b"environ", environ).map_err(|e| gone(say!("read environment of"), pid_text, e))?;
     if environ.len() == ENVIRON_LEN {
-        return Err(Failure::new(c"read environment of", pid_text, Errno::TOOBIG));
+        return Err(Failure::new(say!("read environment of"), pid_text, Errno::TOOBIG));
     }
-    let root = open_proc_dir(pid, b"root").map_err(|e| gone(c"open root of", pid_text, e))?;
-    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(c"open working directory of", pid_text, e))?;
+    let root = open_proc_dir(pid, b"root").map_err(|e| gone(say!("open root of"), pid_text, e))?;
+    let cwd = open_proc_dir(pid, b"cwd").map_err(|e| gone(say!("open working directory of"), pid_text, e))?;
     let flags = foreign_namespaces(pid).unwrap_or(0);
     let ids = if flags & k::CLONE_NEWUSER != 0 { target_ids(pid) } else { None };
 
     crate::base::out::trace(1, c"setns", pid_text);
     join(&pidfd, pid, flags).map_err(|e| {
-        gone(c"join namespaces of", pid_text, e)
-            .hint_if(e == Errno::PERM, c"not permitted: the target belongs to another user or its user namespace is not yours")
+        gone(say!("join namespaces of"), pid_text, e)
+            .hint_if(e == Errno::PERM, say!("not permitted: the target belongs to another user or its user namespace is not yours"))
     })?;
     if let Some((uid, gid)) = ids {
-        become_ids(uid, gid).at(c"take the user of", pid_text)?;
+        become_ids(uid, gid).at(say!("take the user of"), pid_text)?;
     }
-    rustix::process::fchdir(&root).at(c"enter root of", pid_text)?;
-    rustix::process::chroot(c".").at(c"enter root of", pid_text)?;
+    rustix::process::fchdir(&root).at(say!("enter root of"), pid_text)?;
+    rustix::process::chroot(c".").at(say!("enter root of"), pid_text)?;
     match plan.process.chdir {
-        Some(dir) => rustix::process::chdir(dir).at(c"chdir to", dir)?,
-        None => rustix::process::fchdir(&cwd).at(c"enter working directory of", pid_text)?,
+        Some(dir) => rustix::process::chdir(dir).at(say!("chdir to"), dir)?,
+        None => rustix::process::fchdir(&cwd).at(say!("enter working directory of"), pid_text)?,
     }
     drop((root, cwd, pidfd));
 
@@ -160,7 +161,7 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
     // Each NUL-ended entry but the empty ones, through the shared reader
     // of packed C strings.
     for entry in crate::base::text::c_strings(environ).filter(|e| !e.is_empty()) {
-        pointers.push(entry.as_ptr()).map_err(|_| Failure::new(c"read environment of", pid_text, Errno::TOOBIG))?;
+        pointers.push(entry.as_ptr()).map_err(|_| Failure::new(say!("read environment of"), pid_text, Errno::TOOBIG))?;
     }
     let count = pointers.len();
     let _ = pointers.push(core::ptr::null());
@@ -184,8 +185,8 @@ fn prepare_and_join<'a>(plan: &RunPlan<'a>) -> Result<'a, i32> {
 #[inline(never)]
 fn gone<'a>(step: Step, pid_text: &'a CStr, e: Errno) -> Failure<'a> {
     Failure::new(step, pid_text, e)
-        .hint_if(matches!(e, Errno::SRCH | Errno::NOENT), c"the target has exited")
-        .hint_if(matches!(e, Errno::ACCESS | Errno::PERM), c"not permitted: the target belongs to another user")
+        .hint_if(matches!(e, Errno::SRCH | Errno::NOENT), say!("the target has exited"))
+        .hint_if(matches!(e, Errno::ACCESS | Errno::PERM), say!("not permitted: the target belongs to another user"))
 }
 
 /// The namespaces of `pid` that are not nook's own, as CLONE_NEW* flags;

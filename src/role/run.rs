@@ -7,6 +7,7 @@
 //! and re-executes itself from a sealed copy as PROGRAM's init; the outer
 //! nook relays signals and exits with the container's status.
 
+use crate::base::packed::say;
 use crate::base::error::{EXIT_SETUP, Failure};
 use crate::cli::reexec::{self, Handover, Numbers};
 use crate::pid1::supervisor;
@@ -64,12 +65,12 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     let death = if plan.die_with_parent { Some(k::SIGKILL as i32) } else { plan.init.pdeathsig.filter(|_| plan.pid_ns) };
     if let Some(sig) = death {
         if let Err(e) = raw::set_parent_death_signal(sig) {
-            return Failure::new(c"set parent-death signal", if plan.die_with_parent { c"SIGKILL" } else { c"--pdeathsig" }, e).exit();
+            return Failure::new(say!("set parent-death signal"), if plan.die_with_parent { c"SIGKILL" } else { c"--pdeathsig" }, e).exit();
         }
         // PR_SET_PDEATHSIG fires only for a parent that dies after it is set:
         // if the parent is already gone, getppid() has changed.
         if plan.die_with_parent && rustix::process::getppid() != parent {
-            return Failure::new(c"watch parent", c"(already exited)", Errno::SRCH).exit();
+            return Failure::new(say!("watch parent"), say!("(already exited)"), Errno::SRCH).exit();
         }
     }
     // The lock (userns::lock_mounts) and the wrapper's JSON read and write
@@ -114,7 +115,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
     // PR_SET_PDEATHSIG alone cannot close.
     let (go, keep_alive) = match rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) {
         Ok(p) => p,
-        Err(e) => return Failure::new(c"create pipe for", c"PID 1", e).exit(),
+        Err(e) => return Failure::new(say!("create pipe for"), say!("PID 1"), e).exit(),
     };
     // With bwrap's --pidns the new PID namespace is made one fork later,
     // below the joined one (setup/bwrap.rs).
@@ -194,7 +195,7 @@ fn container_init(
     } else {
         match crate::setup::selfcopy::sealed_copy() {
             Ok(fd) => Some(fd),
-            Err(e) => return Failure::new(c"copy nook into", c"a sealed memfd", e).exit(),
+            Err(e) => return Failure::new(say!("copy nook into"), say!("a sealed memfd"), e).exit(),
         }
     };
     if let Err(f) = finish_setup(plan, user_ns, env, proc) {
@@ -233,21 +234,21 @@ fn exec_init(
     if !plan.process.sandbox.filter_fds.is_empty()
         && let Err(e) = crate::kernel::seccomp::carry_filters(&mut carriers)
     {
-        return Failure::new(c"hand on", c"the seccomp filters", e).exit();
+        return Failure::new(say!("hand on"), say!("the seccomp filters"), e).exit();
     }
     let handover = Handover { mask: inherited_mask.0, foreground, exec_fail_fd: fail_fd, seccomp_fds: &carriers };
     let mut numbers = Numbers::new();
     // SAFETY: single-threaded; the array is only read by execveat after.
     let argv = unsafe { &mut *core::ptr::addr_of_mut!(INIT_ARGV) };
     let Some(variables) = reexec::encode(plan, &handover, &mut numbers, argv) else {
-        return Failure::new(c"exec init for", c"PROGRAM", Errno::TOOBIG).exit();
+        return Failure::new(say!("exec init for"), c"PROGRAM", Errno::TOOBIG).exit();
     };
     let envp = env.to_envp(&variables);
-    crate::base::out::trace(1, c"exec", c"nook init (sealed copy)");
+    crate::base::out::trace(1, c"exec", say!("nook init (sealed copy)"));
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
     let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
-    Failure::new(c"exec init from", c"a sealed memfd", e).exit()
+    Failure::new(say!("exec init from"), say!("a sealed memfd"), e).exit()
 }
 
 /// The re-executed init's argv, in .bss: room for as many arguments as
@@ -365,7 +366,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // (bwrap says nothing: as bwrap, nook keeps real root's capabilities.)
     let read_only = read_only & !persona::bwrap();
     if read_only && !user_ns && plan.process.caps.is_none_or(|c| c.drop & CAP_SYS_ADMIN == 0) {
-        let _ = crate::base::out::write_all(crate::base::out::STDERR, READ_ONLY_WARNING);
+        crate::base::error::warn(say!("no user namespace: the workload keeps CAP_SYS_ADMIN and can undo read-only; add --unshare-user or --cap-drop CAP_SYS_ADMIN"));
     }
     if let (true, true, Some(proc_self)) = (announce_late, announcing(plan), &proc_self) {
         crate::setup::wrapper::announce(plan, pid, proc_self, created_namespaces(plan, user_ns))?;
@@ -385,9 +386,6 @@ fn setup_then_exec<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment,
 
 /// capabilities(7): CAP_SYS_ADMIN is number 21.
 const CAP_SYS_ADMIN: u64 = 1 << 21;
-
-const READ_ONLY_WARNING: &[u8] =
-    b"nook: warning: no user namespace: the workload keeps CAP_SYS_ADMIN and can undo read-only; add --unshare-user or --cap-drop CAP_SYS_ADMIN\n";
 
 /// Whether a wrapper asked for the container's JSON (`--info-fd`,
 /// `--json-status-fd`).
@@ -425,7 +423,7 @@ fn enter_namespaces<'a>(plan: &RunPlan<'a>) -> Result<bool, Failure<'a>> {
         Some(m) if !m.self_writable() => Some(Helper::spawn(m)?),
         _ => None,
     };
-    crate::base::out::trace(1, c"unshare", c"namespaces");
+    crate::base::out::trace(1, c"unshare", say!("namespaces"));
     if let Err(e) = Linux::new(MountApi::New).unshare(flags) {
         // Dropping the helper's pipe unblocks it; it exits quietly.
         return Err(unshare_failure(e, user_ns));
@@ -453,9 +451,9 @@ fn build_tree<'a>(plan: &RunPlan<'a>, user_ns: bool) -> Result<(), Failure<'a>> 
 }
 
 fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
-    Failure::new(c"unshare", if user_ns { c"user and mount namespaces" } else { c"mount namespace" }, e).hint_if(
+    Failure::new(c"unshare", if user_ns { say!("user and mount namespaces") } else { say!("mount namespace") }, e).hint_if(
         e == Errno::PERM || e == Errno::NOSPC,
-        c"user namespaces may be disabled (sysctl user.max_user_namespaces)",
+        say!("user namespaces may be disabled (sysctl user.max_user_namespaces)"),
     )
 }
 
@@ -465,10 +463,10 @@ fn unshare_failure(e: Errno, user_ns: bool) -> Failure<'static> {
 /// (the mount API itself has a mount(2) fallback).
 fn locked_hint(f: Failure, user_ns: bool) -> Failure {
     if user_ns && f.errno() == Errno::PERM && !f.has_hint() {
-        f.hint(c"a user namespace cannot undo the host's locked mounts and flags")
+        f.hint(say!("a user namespace cannot undo the host's locked mounts and flags"))
     } else {
         let missing = f.errno() == Errno::NOSYS;
-        f.hint_if(missing, c"a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new")
+        f.hint_if(missing, say!("a system call is missing: nook needs openat2 (Linux 5.6), and the new mount API only with NOOK_MOUNT_API=new"))
     }
 }
 

@@ -6,6 +6,7 @@
 //! initramfs has one, else a power-off a few seconds later: PID 1 never
 //! returns and never hangs silently.
 
+use crate::base::packed::say;
 use super::probe::cmdline::{Cmdline, MAX_INIT_ARGS, Root, Wait};
 use super::probe::partition::{self, PartUuid};
 use super::probe::{modules, superblock};
@@ -150,7 +151,7 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     let mut line = Cmdline::new(text);
     if let Err(e) = line.read(text) {
         let object = root.push(e.param).push(b"=").push(e.value).to_cstr().unwrap_or(c"");
-        return Failure::usage(c"kernel command line", object, c"is not valid").hint(e.expected);
+        return Failure::usage(say!("kernel command line"), object, say!("is not valid")).hint(e.expected);
     }
     let cmd = &line;
     set_verbosity(verbose.max(cmd.verbose));
@@ -159,9 +160,9 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     }
     let root_text = root.push(b"root=").push(cmd.root_text).to_cstr().unwrap_or(c"root=");
     let part = match cmd.root {
-        None => return Failure::usage(c"kernel command line", root_text, c"names no root device"),
+        None => return Failure::usage(say!("kernel command line"), root_text, say!("names no root device")),
         Some(Root::PartUuid(text)) => match PartUuid::parse(text) {
-            None => return Failure::usage(c"kernel command line", root_text, c"is not a GPT GUID nor an MBR SSSSSSSS-NN"),
+            None => return Failure::usage(say!("kernel command line"), root_text, say!("is not a GPT GUID nor an MBR SSSSSSSS-NN")),
             some => some,
         },
         _ => None,
@@ -169,7 +170,7 @@ fn steps<'a>(bufs: &'a mut Buffers, verbose: u8, args: Argv, envp: *const *const
     trace(1, c"find", root_text);
     let Some(dev) = wait_for_root(cmd, part.as_ref(), root_text, device, head) else {
         return Failure::new(c"find", root_text, Errno::NODEV)
-            .hint(c"no such block device in /sys/class/block; is its driver in /etc/nook/modules?");
+            .hint(say!("no such block device in /sys/class/block; is its driver in /etc/nook/modules?"));
     };
     // Neither can fail: the command line is shorter than the buffers and
     // holds no NUL.
@@ -211,7 +212,7 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
             Ok(module) => module,
             Err(e) => {
                 let (_, line) = e.line();
-                return Err(Failure::usage(c"read /etc/nook/modules:", path.push(line).to_cstr().unwrap_or(c""), e.reason()));
+                return Err(Failure::usage(say!("read /etc/nook/modules:"), path.push(line).to_cstr().unwrap_or(c""), e.reason()));
             }
         };
         let Some(file) = path.push(module.path).to_cstr() else { continue };
@@ -219,17 +220,17 @@ fn load_modules<'a>(cmd: &Cmdline, list: &'a mut [u8], path: &'a mut Buf<4096>, 
         cmd.write_module_options(module.name, words);
         // Options longer than the buffer: none.
         let params = words.to_cstr().unwrap_or(c"");
-        trace(1, c"load module", file);
+        trace(1, say!("load module"), file);
         let compressed = module.compression != modules::Compression::None;
         let loaded = crate::kernel::raw::open_cloexec(file, OFlags::RDONLY)
             .and_then(|fd| module::load(fd.as_fd(), params, compressed));
         if let Err(e) = loaded {
             let hint = if compressed && module::cannot_decompress(e) {
-                c"this kernel cannot decompress modules (5.17+ with CONFIG_MODULE_DECOMPRESS): ship them uncompressed"
+                say!("this kernel cannot decompress modules (5.17+ with CONFIG_MODULE_DECOMPRESS): ship them uncompressed")
             } else {
-                c"going on without it"
+                say!("going on without it")
             };
-            Failure::new(c"load module", file, e).hint(hint).report();
+            Failure::new(say!("load module"), file, e).hint(hint).report();
         }
     }
     Ok(())
@@ -333,7 +334,7 @@ fn mount_root<'a>(cmd: &Cmdline, dev: &'a CStr, data: Option<&CStr>, list: &mut 
         Some(types) => (types, b','),
         None => (read_file(c"/proc/filesystems", list).at(c"read", c"/proc/filesystems")?, b'\n'),
     };
-    trace(1, c"mount on /root", dev);
+    trace(1, say!("mount on /root"), dev);
     let mut error = Errno::INVAL;
     for line in types.split_on(sep) {
         if line.starts_with(b"nodev") {
@@ -351,6 +352,6 @@ fn mount_root<'a>(cmd: &Cmdline, dev: &'a CStr, data: Option<&CStr>, list: &mut 
             Err(e) => error = e,
         }
     }
-    Err(Failure::new(c"mount root", dev, error)
-        .hint_if(error == Errno::INVAL, c"no filesystem type mounts it: give rootfstype=, or add its module to /etc/nook/modules"))
+    Err(Failure::new(say!("mount root"), dev, error)
+        .hint_if(error == Errno::INVAL, say!("no filesystem type mounts it: give rootfstype=, or add its module to /etc/nook/modules")))
 }

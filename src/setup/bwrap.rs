@@ -6,6 +6,7 @@
 //! alike: it calls the hooks here unconditionally, and a build without the
 //! personality has their stand-ins (setup/mod.rs), constants and no-ops.
 
+use crate::base::packed::say;
 use crate::base::bwrap::msg;
 use crate::base::error::Failure;
 use crate::base::text::Buf;
@@ -93,7 +94,7 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     let Some(&first) = plan.bwrap.locks.first() else { return Ok(()) };
     // The holder's answer: a NUL once it holds every lock, or the failure
     // itself (sent whole, as the id maps' helper sends its own).
-    let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(c"create pipe for", c"--lock-file", e))?;
+    let (report, reported) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| Failure::new(say!("create pipe for"), c"--lock-file", e))?;
     let parent = rustix::process::getpid();
     // SAFETY: single-threaded; the child only locks, reports and waits.
     match unsafe { raw::fork(0) } {

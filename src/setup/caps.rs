@@ -8,6 +8,7 @@
 //! - Dropping from the bounding set needs CAP_SETPCAP, so it comes first.
 //! - An ambient capability must be permitted and inheritable when raised.
 
+use crate::base::packed::say;
 use crate::base::error::Failure;
 use crate::plan::CapEdit;
 use rustix::io::Errno;
@@ -23,9 +24,9 @@ const PR_CAP_AMBIENT_CLEAR_ALL: u32 = 4;
 /// built, so that this mistake fails before anything changes.
 #[inline(never)]
 pub fn held<'a>(edit: &CapEdit) -> Result<u64, Failure<'a>> {
-    let held = get().map_err(|e| Failure::new(c"read", c"capabilities", e))?;
+    let held = get().map_err(|e| Failure::new(c"read", say!("capabilities"), e))?;
     if edit.add & !held != 0 && edit.add != u64::MAX {
-        return Err(Failure::new(c"--cap-add", c"a capability nook does not hold", Errno::PERM));
+        return Err(Failure::new(say!("--cap-add"), say!("a capability nook does not hold"), Errno::PERM));
     }
     Ok(held)
 }
@@ -42,14 +43,14 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     // Then an exec as root (the init's, before PROGRAM's) would take
     // permitted = bounding back: no_new_privs now, as bwrap sets it first.
     if kept {
-        crate::kernel::raw::set_no_new_privs().map_err(|e| Failure::new(c"set", c"no_new_privs", e))?;
+        crate::kernel::raw::set_no_new_privs().map_err(|e| Failure::new(c"set", say!("no_new_privs"), e))?;
     }
     for cap in 0..64 {
         if bounding & (1 << cap) == 0 {
             match prctl(PR_CAPBSET_DROP, cap, 0) {
                 // Past the kernel's last capability.
                 Err(Errno::INVAL) => break,
-                r => r.map_err(|e| Failure::new(c"drop from bounding set", c"capabilities", e))?,
+                r => r.map_err(|e| Failure::new(say!("drop from bounding set"), say!("capabilities"), e))?,
             }
         }
     }
@@ -57,10 +58,10 @@ pub fn apply<'a>(edit: &CapEdit) -> Result<(), Failure<'a>> {
     // and so no ambient ones (base/out.rs's persona).
     let untouched = persona::caps(persona::CAPS_UNTOUCHED);
     let inheritable = if untouched { 0 } else { want };
-    set(want, inheritable).map_err(|e| Failure::new(c"set", c"capabilities", e))?;
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", c"ambient capabilities", e))?;
+    set(want, inheritable).map_err(|e| Failure::new(c"set", say!("capabilities"), e))?;
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0).map_err(|e| Failure::new(c"clear", say!("ambient capabilities"), e))?;
     for cap in (0..64).filter(|c| inheritable & (1 << c) != 0) {
-        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap).map_err(|e| Failure::new(c"raise", c"ambient capabilities", e))?;
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap).map_err(|e| Failure::new(c"raise", say!("ambient capabilities"), e))?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! cannot be mistaken for one). Pseudo filesystems ([`PSEUDO`]) are left
 //! out unless `--all`; the mounts on them are still shown, one level up.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::base::error::{Failure, Result};
 use crate::base::out::{STDOUT, Writer, shown_width};
@@ -54,19 +55,19 @@ pub fn show<'a>(plan: &MountsPlan<'a>) -> Result<'a, ()> {
             render(&mut table, plan.all, plan.json, &mut out);
             return out.finish().map_err(|e| Failure::new(c"write", c"stdout", e));
         }
-        Ok(_) => (Errno::SRCH, Some(c"no mount table left: the process has exited")),
+        Ok(_) => (Errno::SRCH, Some(say!("no mount table left: the process has exited"))),
         Err(e) => (e, None),
     };
     let (step, object) = match plan.pid {
-        Some((_, text)) => (c"read the mount table of process", text),
+        Some((_, text)) => (say!("read the mount table of process"), text),
         None => (c"read", c"/proc/self/mountinfo"),
     };
     Err(Failure::new(step, object, e)
         .hint_on(Errno::SRCH, left)
-        .hint_on(Errno::INVAL, Some(c"a line is not in the kernel's format"))
-        .hint_on(Errno::FBIG, Some(c"more than 1 MiB of mount table"))
-        .hint_on(Errno::TOOBIG, Some(c"more than 16384 mounts"))
-        .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { c"no such process" } else { c"no /proc here: mount one (nook --unshare-pid --proc /proc)" })))
+        .hint_on(Errno::INVAL, Some(say!("a line is not in the kernel's format")))
+        .hint_on(Errno::FBIG, Some(say!("more than 1 MiB of mount table")))
+        .hint_on(Errno::TOOBIG, Some(say!("more than 16384 mounts")))
+        .hint_on(Errno::NOENT, Some(if plan.pid.is_some() { say!("no such process") } else { say!("no /proc here: mount one (nook --unshare-pid --proc /proc)") })))
 }
 
 /// The tree of `table` (or its JSON) into `out`.

@@ -1,6 +1,7 @@
 //! The namespaces beyond user, mount and PID: what is set up inside them
 //! (host name, loopback), and how a wrapper learns which were made.
 
+use crate::base::packed::say;
 use crate::base::error::Failure;
 use crate::plan::RunPlan;
 use crate::base::text::Buf;
@@ -9,14 +10,14 @@ use linux_raw_sys::general as k;
 /// Configures the new UTS and network namespaces from inside them.
 pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     if let Some(name) = plan.hostname {
-        crate::base::out::trace(1, c"sethostname", name);
-        rustix::system::sethostname(name.to_bytes()).map_err(|e| Failure::new(c"set hostname", name, e))?;
+        crate::base::out::trace(1, say!("sethostname"), name);
+        rustix::system::sethostname(name.to_bytes()).map_err(|e| Failure::new(say!("set hostname"), name, e))?;
     }
     if plan.namespaces & k::CLONE_NEWNET != 0 {
         // A new network namespace has only `lo`, and it is down: without it
         // even 127.0.0.1 is unreachable.
-        crate::base::out::trace(1, c"bring up", c"lo");
-        crate::kernel::raw::loopback_up().map_err(|e| Failure::new(c"bring up", c"loopback interface lo", e))?;
+        crate::base::out::trace(1, say!("bring up"), c"lo");
+        crate::kernel::raw::loopback_up().map_err(|e| Failure::new(say!("bring up"), say!("loopback interface lo"), e))?;
     }
     Ok(())
 }
@@ -29,8 +30,8 @@ pub fn configure<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 /// error: nook cannot tell what the workload could reach instead.
 pub fn leave_session_keyring() -> Result<(), Failure<'static>> {
     crate::kernel::raw::join_new_session_keyring().map_err(|e| {
-        Failure::new(c"join", c"a new session keyring", e)
-            .hint(c"a seccomp filter (or a kernel without keys) refuses keyctl(2)")
+        Failure::new(c"join", say!("a new session keyring"), e)
+            .hint(say!("a seccomp filter (or a kernel without keys) refuses keyctl(2)"))
     })
 }
 

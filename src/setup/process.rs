@@ -1,6 +1,7 @@
 //! The workload's process: its environment, PROGRAM's lookup in PATH, and
 //! the final execve.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::base::error::{EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure};
 use crate::kernel::raw::SigSet;
@@ -99,7 +100,7 @@ impl<'a> Environment<'a> {
             if !keep_nook && entry.to_bytes().starts_with(b"NOOK_") {
                 continue;
             }
-            self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", c"environment", Errno::TOOBIG))?;
+            self.entries.push(Entry::Inherited(entry)).map_err(|_| Failure::new(c"build", say!("environment"), Errno::TOOBIG))?;
         }
         // Only run's and enter's options edit it.
         for edit in edits {
@@ -207,7 +208,7 @@ impl<'a> Environment<'a> {
             // At most MAX_ENV entries, as the list of the other builds.
             match out.get_mut(self.len) {
                 Some(slot) if self.len < MAX_ENV => *slot = entry.as_ptr(),
-                _ => return Err(Failure::new(c"build", c"environment", Errno::TOOBIG)),
+                _ => return Err(Failure::new(c"build", say!("environment"), Errno::TOOBIG)),
             }
             self.len += 1;
         }
@@ -250,7 +251,7 @@ pub fn exec<'a>(program: Argv<'a>, path: Option<&'a CStr>, env: &Environment) ->
     let envp = env.envp();
     let fail = |e: Errno, searched: bool| {
         let status = if matches!(e, Errno::NOENT | Errno::NOTDIR) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
-        Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, c"not found in the container's PATH").with_status(status)
+        Failure::new(c"exec", name, e).hint_if(searched && status == EXIT_NOT_FOUND, say!("not found in the container's PATH")).with_status(status)
     };
     if crate::base::text::has_byte(name.to_bytes(), b'/') {
         // SAFETY: argv and envp are null-terminated arrays of C strings.
@@ -286,7 +287,7 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
     // The workload may never gain privileges through setuid binaries or file
     // capabilities (prctl(2), PR_SET_NO_NEW_PRIVS).
     if let Err(e) = raw::set_no_new_privs() {
-        return Failure::new(c"set", c"no_new_privs", e);
+        return Failure::new(c"set", say!("no_new_privs"), e);
     }
     // No fd of nook's, nor any inherited beyond stdio, survives into PROGRAM
     // but `keep` (as bwrap, but the caller's: see close_on_exec_but).
@@ -299,7 +300,7 @@ pub fn exec_program<'a>(plan: &ProcessPlan<'a>, keep: Option<i32>, env: &Environ
         && !raw::leads_session()
         && let Err(e) = raw::setsid()
     {
-        return Failure::new(c"start", c"a new session", e);
+        return Failure::new(c"start", say!("a new session"), e);
     }
     // Capabilities, Landlock, then seccomp: the last steps of all (run's
     // and enter's options; the init-only build has none of them).
@@ -331,7 +332,7 @@ pub fn close_on_exec_but(keep: Option<i32>, filters: &[crate::plan::sandbox::Fil
             Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),
             None => Ok(()),
         })
-        .map_err(|e| Failure::new(c"close-on-exec", c"fds from 3", e))
+        .map_err(|e| Failure::new(say!("close-on-exec"), say!("fds from 3"), e))
 }
 
 /// `--cap-drop`/`--cap-add`, the last privileged step.

@@ -8,8 +8,8 @@
 //! the init that `run --unshare-pid` and `nook init` keep as PID 1 is not,
 //! as with bwrap, so a filter cannot break the reaping and forwarding.
 
-use crate::base::error::{Failure, Result};
-use crate::base::out::{STDERR, write_all};
+use crate::base::packed::say;
+use crate::base::error::{Failure, Result, warn};
 use crate::kernel::landlock::{self, Access};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::Sandbox;
@@ -47,7 +47,7 @@ pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     if !sb.denied.is_empty() {
         seccomp::deny_filter(&sb.denied)
             .and_then(|f| seccomp::load(&f))
-            .map_err(|e| Failure::new(c"load", c"the --seccomp-deny filter", e))?;
+            .map_err(|e| Failure::new(c"load", say!("the --seccomp-deny filter"), e))?;
     }
     Ok(())
 }
@@ -71,13 +71,13 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let abi = match landlock::abi() {
         Ok(abi) => abi,
         Err(e) if sb.best_effort && matches!(e, Errno::NOSYS | Errno::NOTSUP) => {
-            warn(b"nook: warning: this kernel has no Landlock: running without its rules\n");
+            warn(say!("this kernel has no Landlock: running without its rules"));
             return Ok(());
         }
         Err(e) => {
-            return Err(Failure::new(c"create", c"a Landlock ruleset", e).hint_if(
+            return Err(Failure::new(c"create", say!("a Landlock ruleset"), e).hint_if(
                 matches!(e, Errno::NOSYS | Errno::NOTSUP),
-                c"this kernel has no Landlock; --landlock-best-effort runs without it",
+                say!("this kernel has no Landlock; --landlock-best-effort runs without it"),
             ));
         }
     };
@@ -85,8 +85,8 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     // What the kernel cannot handle is refused, or with best effort left
     // out: the workload then keeps TCP (or abstract sockets and signals).
     for (asked, kept, option, hint, warning) in [
-        (wanted.net, handled.net, c"--landlock-net-bind/--landlock-net-connect", c"needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort", &b"nook: warning: no Landlock ABI 4: running without the port rules\n"[..]),
-        (wanted.scoped, handled.scoped, c"--landlock-scope", c"needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort", b"nook: warning: no Landlock ABI 6: running without --landlock-scope\n"),
+        (wanted.net, handled.net, say!("--landlock-net-bind/--landlock-net-connect"), say!("needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort"), say!("no Landlock ABI 4: running without the port rules")),
+        (wanted.scoped, handled.scoped, say!("--landlock-scope"), say!("needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort"), say!("no Landlock ABI 6: running without --landlock-scope")),
     ] {
         if asked != kept {
             if !sb.best_effort {
@@ -98,26 +98,23 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     if handled.is_empty() {
         return Ok(());
     }
-    let ruleset = landlock::create_ruleset(handled).map_err(|e| Failure::new(c"create", c"a Landlock ruleset", e))?;
+    let ruleset = landlock::create_ruleset(handled).map_err(|e| Failure::new(c"create", say!("a Landlock ruleset"), e))?;
     for rule in sb.paths.iter() {
         let fd = crate::kernel::raw::open_cloexec(rule.path, OFlags::PATH)
-            .map_err(|e| Failure::new(c"open Landlock path", rule.path, e))?;
-        let st = rustix::fs::fstat(&fd).map_err(|e| Failure::new(c"open Landlock path", rule.path, e))?;
+            .map_err(|e| Failure::new(say!("open Landlock path"), rule.path, e))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| Failure::new(say!("open Landlock path"), rule.path, e))?;
         let mut allowed = if rule.write { handled.fs } else { landlock::READ_ONLY & handled.fs };
         if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
             allowed &= landlock::FILE_RIGHTS;
         }
-        landlock::allow_beneath(ruleset.as_fd(), fd.as_fd(), allowed).map_err(|e| Failure::new(c"add Landlock rule for", rule.path, e))?;
+        landlock::allow_beneath(ruleset.as_fd(), fd.as_fd(), allowed).map_err(|e| Failure::new(say!("add Landlock rule for"), rule.path, e))?;
     }
     if handled.net != 0 {
         for port in sb.ports.iter() {
             let right = if port.connect { landlock::NET_CONNECT } else { landlock::NET_BIND };
-            landlock::allow_port(ruleset.as_fd(), port.port, right).map_err(|e| Failure::new(c"add Landlock rule for port", port.text, e))?;
+            landlock::allow_port(ruleset.as_fd(), port.port, right).map_err(|e| Failure::new(say!("add Landlock rule for port"), port.text, e))?;
         }
     }
-    landlock::restrict_self(ruleset.as_fd()).map_err(|e| Failure::new(c"enforce", c"the Landlock ruleset", e))
+    landlock::restrict_self(ruleset.as_fd()).map_err(|e| Failure::new(c"enforce", say!("the Landlock ruleset"), e))
 }
 
-fn warn(line: &[u8]) {
-    let _ = write_all(STDERR, line);
-}

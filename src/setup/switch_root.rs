@@ -7,6 +7,7 @@
 //! in memory for good, so they are deleted first when the old root is a
 //! ramfs or tmpfs (an initramfs), never crossing into another mount.
 
+use crate::base::packed::say;
 use crate::base::error::{Context, EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, Failure, Result};
 use crate::base::out::trace;
 use crate::kernel::raw::{self, SigAction, SigSet};
@@ -72,9 +73,9 @@ pub unsafe fn switch_root<'a>(
 /// The checks, then the switch itself, up to the exec.
 #[inline(never)]
 fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> {
-    const STEP: &CStr = c"switch-root to";
+    let step = say!("switch-root to");
     if !force && !rustix::process::getpid().is_init() {
-        return Err(Failure::usage(STEP, newroot, c"refused: nook is not PID 1").hint(c"--force switches anyway"));
+        return Err(Failure::usage(step, newroot, say!("refused: nook is not PID 1")).hint(say!("--force switches anyway")));
     }
     let old = crate::kernel::raw::open_cloexec(c"/", OFlags::RDONLY | OFlags::DIRECTORY).at(c"open", c"/")?;
     let root_dev = rustix::fs::fstat(&old).at(c"open", c"/")?.st_dev;
@@ -82,23 +83,23 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
     // RESOLVE_NO_XDEV): also a bind of a directory on the same filesystem,
     // which a comparison of st_dev with the parent's would miss. (/ is its
     // own parent: refused too.)
-    let dir = crate::kernel::raw::open_cloexec(newroot, OFlags::PATH | OFlags::DIRECTORY).at(STEP, newroot)?;
+    let dir = crate::kernel::raw::open_cloexec(newroot, OFlags::PATH | OFlags::DIRECTORY).at(step, newroot)?;
     match rustix::fs::openat2(&dir, c"..", OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), ResolveFlags::NO_XDEV) {
         Err(Errno::XDEV) => {}
-        Ok(_) => return Err(Failure::usage(STEP, newroot, c"is not a mount point (other than /)").hint(c"mount the new root there first")),
-        Err(e) => return Err(Failure::new(STEP, newroot, e)),
+        Ok(_) => return Err(Failure::usage(step, newroot, say!("is not a mount point (other than /)")).hint(say!("mount the new root there first"))),
+        Err(e) => return Err(Failure::new(step, newroot, e)),
     }
     // INIT as the new root will resolve it: an absolute symlink such as
     // /sbin/init -> /lib/systemd/systemd points inside NEWROOT.
     rustix::fs::openat2(&dir, init, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), ResolveFlags::IN_ROOT)
-        .at(c"find init", init)
-        .map_err(|f| f.hint(c"INIT is looked up inside NEWROOT"))?;
+        .at(say!("find init"), init)
+        .map_err(|f| f.hint(say!("INIT is looked up inside NEWROOT")))?;
 
     // The old root's files are deleted only when NEWROOT is on another
     // filesystem: a bind of a directory of the old root shares its files.
     let initramfs = rustix::fs::fstatfs(&old).is_ok_and(|s| matches!(s.f_type as u32, RAMFS_MAGIC | TMPFS_MAGIC))
         && rustix::fs::fstat(&dir).is_ok_and(|st| st.st_dev != root_dev);
-    rustix::process::fchdir(&dir).at(c"chdir to", newroot)?;
+    rustix::process::fchdir(&dir).at(say!("chdir to"), newroot)?;
     for api in crate::base::text::c_strings(&API_MOUNTS) {
         // Mounted: on another device than the old root. It moves to the
         // same name inside NEWROOT (the working directory), or, where
@@ -110,12 +111,12 @@ fn switch<'a>(newroot: &'a CStr, init: &'a CStr, force: bool) -> Result<'a, ()> 
             }
         }
     }
-    trace(1, c"move onto /", newroot);
-    mount(c".", c"/", c"", k::MS_MOVE, None).at(c"move onto / the new root", newroot)?;
-    rustix::process::chroot(c".").at(c"chroot to", newroot)?;
-    rustix::process::chdir(c"/").at(c"chdir to", c"/")?;
+    trace(1, say!("move onto /"), newroot);
+    mount(c".", c"/", c"", k::MS_MOVE, None).at(say!("move onto / the new root"), newroot)?;
+    rustix::process::chroot(c".").at(say!("chroot to"), newroot)?;
+    rustix::process::chdir(c"/").at(say!("chdir to"), c"/")?;
     if initramfs {
-        trace(1, c"delete the old root's files", c"/");
+        trace(1, say!("delete the old root's files"), c"/");
         remove_contents(old.as_fd(), root_dev, 0);
     }
     Ok(())

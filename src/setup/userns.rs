@@ -9,6 +9,7 @@
 //! before unsharing; it waits on a pipe, writes the maps for its parent, and
 //! exits.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::kernel::procfs::proc_file;
 use crate::base::error::{Context, Failure, Result};
@@ -124,19 +125,19 @@ impl Maps {
             // The bytes past what was read stay zeros: "deny" there was read.
             rustix::io::read(&fd, &mut word).at(c"read", c"setgroups")?;
             if word.starts_with(b"deny") {
-                return Err(Failure::new(c"--setgroups", c"allow", Errno::PERM)
-                    .hint(c"unprivileged, it needs a --gid-map range from /etc/subgid"));
+                return Err(Failure::new(say!("--setgroups"), c"allow", Errno::PERM)
+                    .hint(say!("unprivileged, it needs a --gid-map range from /etc/subgid")));
             }
         }
         let maps_root = |m: &[IdRange]| m.iter().any(|r| r.inside == 0);
         let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
         if !covers(&self.gid, self.outside_gid) && maps_root(&self.gid) {
             let g = rustix::process::Gid::from_raw(0);
-            rustix::thread::set_thread_res_gid(g, g, g).at(c"setresgid", c"0")?;
+            rustix::thread::set_thread_res_gid(g, g, g).at(say!("setresgid"), c"0")?;
         }
         if !covers(&self.uid, self.outside_uid) && maps_root(&self.uid) {
             let u = rustix::process::Uid::from_raw(0);
-            rustix::thread::set_thread_res_uid(u, u, u).at(c"setresuid", c"0")?;
+            rustix::thread::set_thread_res_uid(u, u, u).at(say!("setresuid"), c"0")?;
         }
         Ok(())
     }
@@ -168,7 +169,7 @@ fn write_map<'a>(pid: Option<i32>, map: &[IdRange], what: &'static CStr) -> Resu
     write_proc(pid, what, text.as_bytes()).map_err(|e| {
         Failure::new(c"write", what, e).hint_if(
             e == Errno::PERM,
-            c"other ids need privilege, or ranges in /etc/subuid and /etc/subgid",
+            say!("other ids need privilege, or ranges in /etc/subuid and /etc/subgid"),
         )
     })
 }
@@ -209,7 +210,7 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
     let _ = argv.push(core::ptr::null());
     let envp: [*const c_char; 1] = [core::ptr::null()];
     // SAFETY: single-threaded; the child only execs or exits.
-    match unsafe { raw::fork(0) }.at(c"fork for", tool)? {
+    match unsafe { raw::fork(0) }.at(say!("fork for"), tool)? {
         Forked::Child => {
             // nook reports the failure in its own single line.
             silence_stderr();
@@ -222,15 +223,15 @@ fn run_map_tool<'a>(tool: &'static CStr, pid: i32, map: &[IdRange]) -> Result<'a
                     unsafe { raw::execve(p, argv.as_ptr(), envp.as_ptr()) };
                 }
             }
-            Failure::new(c"run", tool, Errno::NOENT).hint(c"install Debian's uidmap package").report();
+            Failure::new(c"run", tool, Errno::NOENT).hint(say!("install Debian's uidmap package")).report();
             raw::exit_group(crate::base::error::EXIT_SETUP);
         }
         Forked::Parent(child) => match wait_for(child) {
             Ok(0) => Ok(()),
-            Ok(crate::base::error::EXIT_SETUP) => Err(Failure::usage(c"run", tool, c"could not be started")),
+            Ok(crate::base::error::EXIT_SETUP) => Err(Failure::usage(c"run", tool, say!("could not be started"))),
             Ok(_) => Err(Failure::new(c"run", tool, Errno::PERM)
-                .hint(c"check that /etc/subuid and /etc/subgid give you these ranges")),
-            Err(e) => Err(Failure::new(c"wait for", tool, e)),
+                .hint(say!("check that /etc/subuid and /etc/subgid give you these ranges"))),
+            Err(e) => Err(Failure::new(say!("wait for"), tool, e)),
         },
     }
 }
@@ -276,12 +277,12 @@ impl Helper {
     /// Forks the helper. It blocks until [`Helper::finish`] says the
     /// namespace exists, and exits quietly if nook dies first.
     pub fn spawn<'a>(maps: &Maps) -> Result<'a, Helper> {
-        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", c"id maps")?;
+        let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(say!("create pipe for"), say!("id maps"))?;
         // The helper's failure comes back on this pipe, for nook to report.
-        let (report, report_end) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"create pipe for", c"id maps")?;
+        let (report, report_end) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(say!("create pipe for"), say!("id maps"))?;
         let parent = rustix::process::getpid().as_raw_nonzero().get();
         // SAFETY: single-threaded; the child only writes maps and exits.
-        match unsafe { raw::fork(0) }.at(c"fork helper for", c"id maps")? {
+        match unsafe { raw::fork(0) }.at(say!("fork helper for"), say!("id maps"))? {
             Forked::Child => {
                 drop((go, report));
                 let code = match raw::read_byte(wait_end.as_fd()) {
@@ -313,7 +314,7 @@ impl Helper {
         }
         match wait_for(self.pid) {
             Ok(0) => Ok(()),
-            _ => Err(Failure::new(c"write id maps by", c"a helper process", Errno::CHILD)),
+            _ => Err(Failure::new(say!("write id maps by"), say!("a helper process"), Errno::CHILD)),
         }
     }
 }
@@ -375,14 +376,14 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
 }
 
 fn unshare_nested<'a>() -> Result<'a, ()> {
-    crate::base::out::trace(1, c"lock mounts", c"nested user and mount namespaces");
+    crate::base::out::trace(1, say!("lock mounts"), say!("nested user and mount namespaces"));
     // SAFETY: single-threaded, and no CLONE_FILES.
     unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWUSER | rustix::thread::UnshareFlags::NEWNS) }
-        .at(c"lock mounts: unshare", c"user and mount namespaces")
+        .at(say!("lock mounts: unshare"), say!("user and mount namespaces"))
 }
 
 fn write_at<'a>(dir: &OwnedFd, file: &'static CStr, data: &[u8]) -> Result<'a, ()> {
-    write_file_at(dir.as_fd(), file, data).at(c"lock mounts: write", file)
+    write_file_at(dir.as_fd(), file, data).at(say!("lock mounts: write"), file)
 }
 
 /// One uid and one gid: the process maps itself in the nested namespace.
@@ -396,9 +397,9 @@ fn nest_self<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
 
 /// Ranges: a helper in the container's namespace writes the maps.
 fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
-    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(c"lock mounts: create pipe for", c"id maps")?;
+    let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(say!("lock mounts: create pipe for"), say!("id maps"))?;
     // SAFETY: single-threaded; the child only writes two files and exits.
-    let helper = match unsafe { raw::fork(0) }.at(c"lock mounts: fork helper for", c"id maps")? {
+    let helper = match unsafe { raw::fork(0) }.at(say!("lock mounts: fork helper for"), say!("id maps"))? {
         Forked::Child => {
             drop(go);
             if raw::read_byte(wait_end.as_fd()) != Ok(1) {
@@ -425,7 +426,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     drop(go);
     match wait_for(helper) {
         Ok(0) if sent => Ok(()),
-        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new(c"lock mounts: write", c"id maps", Errno::from_raw_os_error(errno))),
-        _ => Err(Failure::new(c"lock mounts: write", c"id maps", Errno::PIPE)),
+        Ok(errno) if errno > 0 && errno < 128 => Err(Failure::new(say!("lock mounts: write"), say!("id maps"), Errno::from_raw_os_error(errno))),
+        _ => Err(Failure::new(say!("lock mounts: write"), say!("id maps"), Errno::PIPE)),
     }
 }

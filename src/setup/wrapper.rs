@@ -2,6 +2,7 @@
 //! `--info-fd`, `--json-status-fd`, `--block-fd` (`--sync-fd` needs no code
 //! beyond being kept open by the right process; see run.rs).
 
+use crate::base::packed::say;
 use crate::base::error::Failure;
 use crate::plan::RunPlan;
 use crate::kernel::raw::{self, SigSet};
@@ -26,7 +27,7 @@ pub fn announce(plan: &RunPlan, child: i32, proc_self: &OwnedFd, flags: u32) -> 
     // user or time namespace.
     let info: &[&[u8]; 3] = &[b"{\n    \"child-pid\": ", b",\n    \"", b"\n}\n"];
     let status: &[&[u8]; 3] = &[b"{ \"child-pid\": ", b", \"", b" }\n"];
-    for (fd, name, layout) in [(plan.fds.info, c"--info-fd", info), (plan.fds.json_status, c"--json-status-fd", status)] {
+    for (fd, name, layout) in [(plan.fds.info, say!("--info-fd"), info), (plan.fds.json_status, say!("--json-status-fd"), status)] {
         let Some(fd) = fd else { continue };
         if bwrap {
             json.clear();
@@ -73,7 +74,7 @@ pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>)
             line.push(open).dec(status as u64).push(close);
             // PROGRAM has run: from here nook only warns.
             if let Err(e) = write_to_wrapper(fd, line.as_bytes()) {
-                Failure::new(c"write", c"--json-status-fd", e).report();
+                Failure::new(c"write", say!("--json-status-fd"), e).report();
             }
         }
     }
@@ -88,7 +89,7 @@ pub fn exec_failure_pipe(plan: &RunPlan) -> Result<Option<(OwnedFd, OwnedFd)>, F
     }
     rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
         .map(Some)
-        .map_err(|e| Failure::new(c"create pipe for", c"--json-status-fd", e))
+        .map_err(|e| Failure::new(say!("create pipe for"), say!("--json-status-fd"), e))
 }
 
 /// The side that stays outside (the outer nook, the monitor) closes its copy
@@ -109,10 +110,10 @@ pub fn report_exec_failure(fd: Option<&OwnedFd>) {
 /// `--block-fd`: PROGRAM starts after one byte, or EOF, arrives.
 pub fn wait_for_go(plan: &RunPlan) -> Result<(), Failure<'static>> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
-    crate::base::out::trace(1, c"wait for", c"--block-fd");
+    crate::base::out::trace(1, say!("wait for"), say!("--block-fd"));
     // SAFETY: checked open by the parser; read only.
     let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
-    raw::read_byte(borrowed).map_err(|e| Failure::new(c"read", c"--block-fd", e))?;
+    raw::read_byte(borrowed).map_err(|e| Failure::new(c"read", say!("--block-fd"), e))?;
     let _ = raw::close(fd);
     Ok(())
 }

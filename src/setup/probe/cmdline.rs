@@ -28,6 +28,7 @@
 //!
 //! Every other word is the kernel's (console=, panic=, ...) and is ignored.
 
+use crate::base::packed::say;
 use crate::base::text::{Buffer, SplitOn};
 use core::mem::MaybeUninit;
 use super::modules::name_eq;
@@ -271,22 +272,22 @@ fn root(value: &[u8]) -> Result<Root<'_>, &'static CStr> {
     {
         let named = strip_quotes(rest);
         if named.is_empty() {
-            return Err(c"a UUID, LABEL or PARTUUID after the =");
+            return Err(say!("a UUID, LABEL or PARTUUID after the ="));
         }
         return Ok(match kind {
             0 => Root::Uuid(named),
             1 => Root::Label(named),
             // The kernel's own PARTUUID=.../PARTNROFF=N.
-            _ if crate::base::text::has_byte(named, b'/') => return Err(c"PARTUUID=UUID (PARTNROFF= is not supported)"),
+            _ if crate::base::text::has_byte(named, b'/') => return Err(say!("PARTUUID=UUID (PARTNROFF= is not supported)")),
             _ => Root::PartUuid(named),
         });
     }
     if let Some(name) = value.strip_prefix(b"/dev/") {
-        return if name.is_empty() { Err(c"/dev/NAME with a NAME") } else { Ok(Root::Path(value)) };
+        return if name.is_empty() { Err(say!("/dev/NAME with a NAME")) } else { Ok(Root::Path(value)) };
     }
     device_number(value)
         .map(|(major, minor)| Root::Number { major, minor })
-        .ok_or(c"/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID=")
+        .ok_or(say!("/dev/NAME, MAJOR:MINOR, UUID=, LABEL= or PARTUUID="))
 }
 
 /// `MAJOR:MINOR` in decimal, as the kernel's devt_from_devnum reads it.
@@ -382,7 +383,7 @@ impl<'a> Cmdline<'a> {
                     line.fstype = Some(v);
                     continue;
                 }
-                (Param::FsType, Some(_)) => c"a filesystem type",
+                (Param::FsType, Some(_)) => say!("a filesystem type"),
                 (Param::Flags, Some(v)) => {
                     line.flags = Some(v);
                     continue;
@@ -404,13 +405,13 @@ impl<'a> Cmdline<'a> {
                         }
                         continue;
                     }
-                    None => c"a number of seconds",
+                    None => say!("a number of seconds"),
                 },
                 (Param::Init, Some(v)) if !v.is_empty() => {
                     line.init = Some(v);
                     continue;
                 }
-                (Param::Init, Some(_)) => c"the path of the root's init",
+                (Param::Init, Some(_)) => say!("the path of the root's init"),
                 (Param::Verbose, None) => {
                     line.verbose = 1;
                     continue;
@@ -420,7 +421,7 @@ impl<'a> Cmdline<'a> {
                         line.verbose = level as u8;
                         continue;
                     }
-                    _ => c"a level from 0 to 3",
+                    _ => say!("a level from 0 to 3"),
                 },
                 _ => continue,
             };

@@ -6,6 +6,7 @@
 //! before it). Blank lines and lines starting with `#` are skipped; spaces
 //! and tabs around a path are not part of it.
 
+use crate::base::packed::say;
 use crate::base::text::{Pieces, SplitOn};
 
 /// How a module file is compressed, from its name. The kernel decompresses
@@ -58,8 +59,8 @@ impl ListError<'_> {
     /// What is wrong, in words.
     pub fn reason(&self) -> &'static core::ffi::CStr {
         match self {
-            ListError::NotAbsolute { .. } => c"a module path must be absolute",
-            ListError::NotAModule { .. } => c"a module file name ends in .ko, .ko.gz, .ko.xz or .ko.zst",
+            ListError::NotAbsolute { .. } => say!("a module path must be absolute"),
+            ListError::NotAModule { .. } => say!("a module file name ends in .ko, .ko.gz, .ko.xz or .ko.zst"),
         }
     }
 }

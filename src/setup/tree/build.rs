@@ -5,6 +5,7 @@
 //! The caller has already unshared the mount namespace, so none of this is
 //! ever seen by the host.
 
+use crate::base::packed::say;
 use crate::base::error::{Context, Failure, Result};
 use crate::setup::tree::dest::{Missing, Tree};
 use crate::setup::tree::{bwrap, dest, ops};
@@ -29,14 +30,14 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
             && P::PRIVATE.bits() << Propagation::Shared as u32 == P::SHARED.bits()
     );
     if plan.propagation != Propagation::Unchanged {
-        crate::base::out::trace(1, c"propagation", c"/ (recursive)");
+        crate::base::out::trace(1, say!("propagation"), say!("/ (recursive)"));
         let flag = P::from_bits_retain(P::PRIVATE.bits() << plan.propagation as u32);
         propagate(sys, flag | P::REC)?;
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");
     if bwrap::wants_empty_root(plan) {
         let mut tree = bwrap::empty_root(sys)?;
-        return build_root(sys, plan, c"the empty root", &mut tree);
+        return build_root(sys, plan, say!("the empty root"), &mut tree);
     }
     let Some(dir) = plan.root else {
         // The seed's first experiment: the host's tree, in a namespace of
@@ -45,7 +46,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
         for op in plan.ops.iter() {
             ops::apply(sys, &mut tree, op)?;
         }
-        return sys.chdir(workdir).at(c"chdir to", workdir);
+        return sys.chdir(workdir).at(say!("chdir to"), workdir);
     };
     let mut tree = Tree::new(bind_root(sys, plan, dir)?, false);
     let built = build_root(sys, plan, dir, &mut tree);
@@ -59,9 +60,9 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
 /// The root bound onto itself (pivot_root needs a mount point), by fd.
 fn bind_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Result<'a, S::Fd> {
     let host = sys.open_host(dir, Open::Directory).map_err(|e| {
-        Failure::new(c"open root", dir, e)
-            .hint_if(e == Errno::NOTDIR, c"the root must be a directory")
-            .hint_if(e == Errno::NOENT, c"the root directory does not exist")
+        Failure::new(say!("open root"), dir, e)
+            .hint_if(e == Errno::NOTDIR, say!("the root must be a directory"))
+            .hint_if(e == Errno::NOENT, say!("the root directory does not exist"))
     })?;
     if plan.propagation == Propagation::Shared {
         // pivot_root refuses a shared new root, a shared parent of it, and a
@@ -69,15 +70,15 @@ fn bind_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr) -> Resu
         // host mounts, so turn exactly those mounts into slaves.
         make_ancestors_slaves(sys, &host, dir)?;
     }
-    crate::base::out::trace(1, c"bind root onto itself", dir);
-    let root = sys.clone_tree(Some(&host), c"").at(c"bind root", dir)?;
+    crate::base::out::trace(1, say!("bind root onto itself"), dir);
+    let root = sys.clone_tree(Some(&host), c"").at(say!("bind root"), dir)?;
     // bwrap's `--bind DIR /` is nosuid (and nodev but for --dev-bind).
     let attrs = bwrap::root_attrs(plan);
     if attrs != 0 {
         let attr = MountAttr { set: attrs, ..MountAttr::default() };
-        sys.set_mount_attr(&root, true, attr).at(c"set flags of root", dir)?;
+        sys.set_mount_attr(&root, true, attr).at(say!("set flags of root"), dir)?;
     }
-    sys.attach(&root, &host).at(c"bind root", dir)?;
+    sys.attach(&root, &host).at(say!("bind root"), dir)?;
     Ok(root)
 }
 
@@ -88,9 +89,9 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     if plan.ro_root {
         // Submounts that came with the root become read-only now; the root
         // itself only after the operations have created their mount points.
-        sys.set_mount_attr(&tree.root, true, read_only).at(c"make read-only", dir)?;
+        sys.set_mount_attr(&tree.root, true, read_only).at(say!("make read-only"), dir)?;
         let writable = MountAttr { clear: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() };
-        sys.set_mount_attr(&tree.root, false, writable).at(c"make writable for setup", dir)?;
+        sys.set_mount_attr(&tree.root, false, writable).at(say!("make writable for setup"), dir)?;
     }
     for op in plan.ops.iter() {
         ops::apply(sys, tree, op)?;
@@ -106,22 +107,22 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
     // lie in the old root, which appears only with the pivot.
     let workdir = plan.process.chdir.unwrap_or(c"/");
     let workdir_fd = match plan.keep_old_root {
-        None => Some(sys.open_in_root(&tree.root, workdir, Open::Directory).at(c"chdir to", workdir)?),
+        None => Some(sys.open_in_root(&tree.root, workdir, Open::Directory).at(say!("chdir to"), workdir)?),
         Some(_) => None,
     };
     if plan.ro_root {
-        sys.set_mount_attr(&tree.root, false, read_only).at(c"make read-only", dir)?;
+        sys.set_mount_attr(&tree.root, false, read_only).at(say!("make read-only"), dir)?;
     }
-    sys.enter_dir(&tree.root).at(c"chdir to root", dir)?;
-    crate::base::out::trace(1, c"pivot_root into", dir);
+    sys.enter_dir(&tree.root).at(say!("chdir to root"), dir)?;
+    crate::base::out::trace(1, say!("pivot_root into"), dir);
     sys.pivot_root(put_old.as_ref()).map_err(|e| {
-        Failure::new(c"pivot_root into", dir, e)
-            .hint_if(e == Errno::INVAL, c"an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private")
+        Failure::new(say!("pivot_root into"), dir, e)
+            .hint_if(e == Errno::INVAL, say!("an initramfs rootfs or a shared mount cannot be pivoted; try --propagation private"))
     })?;
     if plan.keep_old_root.is_none() {
         // pivot_root(".", ".") stacked the old root on top of the new one, at
         // ".": detaching it leaves only the new root.
-        sys.detach(c".").at(c"detach old root", c"/")?;
+        sys.detach(c".").at(say!("detach old root"), c"/")?;
     }
     // The empty root was unbindable only while the host's `/` was bound
     // (bwrap's, whose propagation is never shared: one call for both).
@@ -134,17 +135,17 @@ fn build_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>, dir: &'a CStr, tree: 
         Some(fd) => sys.enter_dir(&fd),
         None => sys.chdir(workdir),
     }
-    .at(c"chdir to", workdir)?;
+    .at(say!("chdir to"), workdir)?;
     // Belt and braces: nothing of the old root may stay reachable through
     // the working directory.
-    sys.check_cwd().at(c"verify working directory", workdir)
+    sys.check_cwd().at(say!("verify working directory"), workdir)
 }
 
 /// The propagation of `/`: before the first mount and after the pivot,
 /// one failure site for both.
 #[inline(never)]
 fn propagate<'a, S: Sys>(sys: &mut S, flags: P) -> Result<'a, ()> {
-    sys.change_propagation(c"/", flags).at(c"set propagation of", c"/")
+    sys.change_propagation(c"/", flags).at(say!("set propagation of"), c"/")
 }
 
 /// Makes slaves (non-recursively) of every mount on the canonical path of
@@ -159,7 +160,7 @@ fn make_ancestors_slaves<'a, S: Sys>(sys: &mut S, host: &S::Fd, dir: &'a CStr) -
     let n = sys
         .fd_path(host, canonical.get_mut(..4096).unwrap_or(&mut []))
         .and_then(|n| if n < 4096 { Ok(n) } else { Err(Errno::NAMETOOLONG) })
-        .at(c"resolve root", dir)?;
+        .at(say!("resolve root"), dir)?;
     for end in 0..=n {
         if end < n && canonical.get(end) != Some(&b'/') {
             continue;
@@ -175,7 +176,7 @@ fn make_ancestors_slaves<'a, S: Sys>(sys: &mut S, host: &S::Fd, dir: &'a CStr) -
         canonical[cut] = kept;
         match changed {
             Ok(()) | Err(Errno::INVAL) => {} // not a mount point
-            Err(e) => return Err(Failure::new(c"set propagation for root", dir, e)),
+            Err(e) => return Err(Failure::new(say!("set propagation for root"), dir, e)),
         }
     }
     Ok(())

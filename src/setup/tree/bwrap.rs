@@ -11,6 +11,7 @@
 //! unbindable until then, so that a recursive bind of the host's `/`
 //! (`--bind / /host`) does not carry a copy of it along.
 
+use crate::base::packed::say;
 use crate::base::bwrap::msg;
 use crate::base::error::{Context, Result};
 use crate::kernel::raw::MountAttr;
@@ -58,11 +59,11 @@ pub fn before_op<S: Sys>(tree: &mut Tree<S>, op: &Op) {
 
 /// The new, empty root: a tmpfs (mode 0755, as bwrap's) on the host's `/`.
 pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
-    crate::base::out::trace(1, c"mount tmpfs on", msg!("/ (the empty root)"));
+    crate::base::out::trace(1, say!("mount tmpfs on"), msg!("/ (the empty root)"));
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(c"create tmpfs for", msg!("the root"))?;
+    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(say!("create tmpfs for"), msg!("the root"))?;
     let host = sys.open_host(c"/", Open::Directory).at(c"open", c"/")?;
-    sys.attach(&fs, &host).at(c"mount tmpfs on", c"/")?;
+    sys.attach(&fs, &host).at(say!("mount tmpfs on"), c"/")?;
     let unbindable = MountAttr { propagation: k::MS_UNBINDABLE as u64, ..MountAttr::default() };
     sys.set_mount_attr(&fs, false, unbindable).at(msg!("make unbindable"), msg!("the root"))?;
     let mut tree = Tree::new(fs, false);
@@ -163,7 +164,7 @@ pub fn bind_fd<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, fd: i32, dest: &
     let _ = crate::kernel::raw::close(fd);
     // The dup's failure and the clone's are one message: one site.
     let copy = source.and_then(|source| sys.clone_tree(Some(&source), c"")).at(c"bind source", c"--bind-fd")?;
-    let dir = sys.is_dir(&copy).at(c"stat bind source", c"--bind-fd")?;
+    let dir = sys.is_dir(&copy).at(say!("stat bind source"), c"--bind-fd")?;
     place(sys, tree, copy, dest, kind, dir, msg!("set flags of bind on"), dest)
 }
 

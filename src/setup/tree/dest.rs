@@ -1,6 +1,7 @@
 //! The tree as it is built: DESTs opened inside the root, what is missing
 //! created (and recorded), and what a failed run created removed again.
 
+use crate::base::packed::say;
 use crate::base::text::SplitOn;
 use crate::base::error::{Context, Failure, Result, Step};
 
@@ -96,7 +97,7 @@ pub fn ensure<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, m
 pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object: &'a CStr, len: usize) -> Result<'a, S::Fd> {
     let path = &object.to_bytes()[..len];
     let mut prefix = Buf::<4096>::new();
-    let mut dir = sys.open_in_root(&tree.root, c"/", Open::Directory).at(c"open root for", object)?;
+    let mut dir = sys.open_in_root(&tree.root, c"/", Open::Directory).at(say!("open root for"), object)?;
     for component in path.split_on(b'/').filter(|c| !c.is_empty()) {
         let at = component.as_ptr() as usize - path.as_ptr() as usize;
         let end = at + component.len();
@@ -107,7 +108,7 @@ pub(super) fn ensure_dir<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, object
                 let mode = DIR_MODE & !tree.parent_mode_cut.get();
                 made(create(sys, tree, dir, object, at, end, Missing::Dir(mode))?, object)?
             }
-            r => r.at(c"open parent directory of", object)?,
+            r => r.at(say!("open parent directory of"), object)?,
         };
     }
     Ok(dir)
@@ -145,9 +146,9 @@ pub(super) fn create<'a, S: Sys>(
     if outside && (tree.host || tree.created.is_full()) {
         return Err(Failure::new(c"create", path, if tree.host { Errno::NOENT } else { Errno::MFILE })
             .hint(if tree.host {
-                c"without --root nook creates nothing on the host: create it, or mount a --tmpfs above it"
+                say!("without --root nook creates nothing on the host: create it, or mount a --tmpfs above it")
             } else {
-                c"nook undoes at most 256 new entries: create some in the root first"
+                say!("nook undoes at most 256 new entries: create some in the root first")
             }));
     }
     let made = match what {
@@ -161,10 +162,10 @@ pub(super) fn create<'a, S: Sys>(
         Failure::new(c"create", path, e)
             .hint_if(
                 matches!(e, Errno::ACCESS | Errno::ROFS | Errno::PERM),
-                c"the root is not writable here: create DEST in it first",
+                say!("the root is not writable here: create DEST in it first"),
             )
             // (--symlink's LINK itself may just be there already.)
-            .hint_if(e == Errno::EXIST && !matches!(what, Missing::Link(_)), c"a symlink on its way leads nowhere inside the root: nook creates nothing through it")
+            .hint_if(e == Errno::EXIST && !matches!(what, Missing::Link(_)), say!("a symlink on its way leads nowhere inside the root: nook creates nothing through it"))
     })?;
     let opened = match what {
         Missing::Dir(_) => Some(sys.open_child_dir(&dir, name)),
@@ -176,7 +177,7 @@ pub(super) fn create<'a, S: Sys>(
     }
     match opened {
         None => Ok(file),
-        Some(r) => r.at(c"verify created", path).map(Some).map_err(|e| e.hint(c"it was replaced while nook created it")),
+        Some(r) => r.at(say!("verify created"), path).map(Some).map_err(|e| e.hint(say!("it was replaced while nook created it"))),
     }
 }
 
@@ -220,7 +221,10 @@ pub(super) fn split_last(path: &CStr) -> (usize, usize) {
 }
 
 /// The steps of a tmpfs's creation and of its attaching on DEST.
-pub const TMPFS_STEPS: [Step; 2] = [c"create tmpfs for", c"mount tmpfs on"];
+#[inline(always)]
+pub fn tmpfs_steps() -> [Step; 2] {
+    [say!("create tmpfs for"), say!("mount tmpfs on")]
+}
 
 /// A new filesystem of `fstype` attached on DEST (a directory, created if
 /// missing): its handle. `steps` name the creation and the attaching; an
@@ -256,7 +260,7 @@ pub fn place<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, copy: S::Fd, dest:
     // bits never clears the ones the kernel locked.
     let set = bind_flags(kind);
     sys.set_mount_attr(&copy, true, MountAttr { set, ..MountAttr::default() }).at(step, object)?;
-    sys.attach(&copy, &target).at(c"bind mount on", dest)
+    sys.attach(&copy, &target).at(say!("bind mount on"), dest)
 }
 
 /// The mount attributes a bind of `kind` gets: nosuid always; nodev but for

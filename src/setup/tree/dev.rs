@@ -11,8 +11,9 @@
 //!   `newinstance` option is implied, with either mount API), so the
 //!   container's ptys are its own, numbered from 0, and ptmx comes with it.
 
+use crate::base::packed::say;
 use crate::base::error::{Context, Result};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, TMPFS_STEPS, Tree, mount_new};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, tmpfs_steps, Tree, mount_new};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{c_strings, c_tail};
@@ -38,41 +39,41 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
     // DEST /dev and no --root, it covers them.
     let mut host_nodes = Vec::<S::Fd, 6>::new();
     for host in c_strings(NODES) {
-        let _ = host_nodes.push(sys.hold_for_bind(host).at(c"bind device", host)?);
+        let _ = host_nodes.push(sys.hold_for_bind(host).at(say!("bind device"), host)?);
     }
-    let tty = sys.open_terminal().at(c"bind terminal into", dest)?;
-    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, TMPFS_STEPS, None)?;
+    let tty = sys.open_terminal().at(say!("bind terminal into"), dest)?;
+    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, tmpfs_steps(), None)?;
     tree.made_by_nook(sys, &fs);
     // Everything below goes into that fresh tmpfs, which nothing else can
     // reach yet: each entry is created by name in it, and mounted on by the
     // fd that created it.
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
     for (host, bind) in c_strings(NODES).zip(host_nodes.iter_mut()) {
-        sys.bind_held(bind).at(c"bind device", host)?;
+        sys.bind_held(bind).at(say!("bind device"), host)?;
         let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
-        sys.set_mount_attr(bind, false, attr).at(c"set flags of device", host)?;
+        sys.set_mount_attr(bind, false, attr).at(say!("set flags of device"), host)?;
         // "null" of "/dev/null".
-        attach_in(sys, &dir, c_tail(host, 5), bind, false).at(c"bind device into", dest)?;
+        attach_in(sys, &dir, c_tail(host, 5), bind, false).at(say!("bind device into"), dest)?;
     }
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
-        sys.make_symlink(target, &dir, name).at(c"create symlink in", dest)?;
+        sys.make_symlink(target, &dir, name).at(say!("create symlink in"), dest)?;
     }
     // bwrap's shm is a plain directory (a `--tmpfs /dev/shm` may follow).
     if crate::base::out::persona::bwrap() {
-        sys.make_dir(&dir, c"shm", DIR_MODE).at(c"create shm in", dest)?;
+        sys.make_dir(&dir, c"shm", DIR_MODE).at(say!("create shm in"), dest)?;
     } else {
         let shm = sys
             .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
-            .at(c"create tmpfs for shm in", dest)?;
-        attach_in(sys, &dir, c"shm", &shm, true).at(c"mount shm in", dest)?;
+            .at(say!("create tmpfs for shm in"), dest)?;
+        attach_in(sys, &dir, c"shm", &shm, true).at(say!("mount shm in"), dest)?;
     }
     sys.new_filesystem(c"devpts", &[(c"ptmxmode", c"0666"), (c"mode", c"620")], NOSUID_NOEXEC)
         .and_then(|pts| attach_in(sys, &dir, c"pts", &pts, true))
-        .at(c"mount devpts in", dest)?;
+        .at(say!("mount devpts in"), dest)?;
     if let Some(tty) = tty {
-        let bind = sys.clone_tree(Some(&tty), c"").at(c"bind terminal into", dest)?;
-        attach_in(sys, &dir, c"console", &bind, false).at(c"bind console into", dest)?;
+        let bind = sys.clone_tree(Some(&tty), c"").at(say!("bind terminal into"), dest)?;
+        attach_in(sys, &dir, c"console", &bind, false).at(say!("bind console into"), dest)?;
     }
     Ok(())
 }

@@ -8,12 +8,13 @@
 //! API, mount(2) on /proc/self/fd/N, see legacy.rs), never by a path looked
 //! up again, so a path swapped after the check cannot redirect them.
 
+use crate::base::packed::say;
 use crate::base::error::{Context, Failure, Result};
 use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, Missing, TMPFS_STEPS, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
+use crate::setup::tree::dest::{DIR_MODE, Missing, tmpfs_steps, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -33,9 +34,9 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
             // EPERM from creating it or attaching it (with mount(2), in
             // legacy.rs, the kernel's refusal comes only then).
             let (fstype, read_only, step, hint) = match *op {
-                Op::Proc { .. } => (c"proc", 0, c"mount proc on", Some(PROC_HINT)),
-                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, c"mount sysfs on", Some(SYSFS_HINT)),
-                _ => (c"mqueue", 0, c"mount mqueue on", None),
+                Op::Proc { .. } => (c"proc", 0, say!("mount proc on"), Some(say!("proc needs --unshare-pid and, in a user namespace, a fully visible host /proc"))),
+                Op::Sys { .. } => (c"sysfs", k::MOUNT_ATTR_RDONLY, say!("mount sysfs on"), Some(say!("sysfs in a user namespace needs its own network namespace; add --unshare-net"))),
+                _ => (c"mqueue", 0, say!("mount mqueue on"), None),
             };
             let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV | k::MOUNT_ATTR_NOEXEC | read_only) as u64;
             mount_new(sys, tree, dest, fstype, &[], attrs, [step, step], hint).map(drop)
@@ -54,14 +55,14 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
                             && k::MS_SHARED >> MakeKind::Unbindable as u32 == k::MS_UNBINDABLE
                     );
                     let propagation = k::MS_SHARED >> kind as u32;
-                    (c"change propagation of", false, MountAttr { propagation: propagation as u64, ..MountAttr::default() })
+                    (say!("change propagation of"), false, MountAttr { propagation: propagation as u64, ..MountAttr::default() })
                 }
-                _ => (c"remount read-only", true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
+                _ => (say!("remount read-only"), true, MountAttr { set: k::MOUNT_ATTR_RDONLY as u64, ..MountAttr::default() }),
             };
             let fd = sys.open_in_root(&tree.root, dest, Open::Path).at(step, dest)?;
             sys.set_mount_attr(&fd, recursive, attr)
                 .at(step, dest)
-                .map_err(|e| e.hint_on(Errno::INVAL, Some(c"it is not a mount point; bind it first")))
+                .map_err(|e| e.hint_on(Errno::INVAL, Some(say!("it is not a mount point; bind it first"))))
         }
         // bwrap's own operations (setup/tree/bwrap.rs); none without it.
         #[allow(unreachable_patterns)]
@@ -69,22 +70,19 @@ pub fn apply<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, op: &Op<'a>) -> Re
     }
 }
 
-const PROC_HINT: &CStr = c"proc needs --unshare-pid and, in a user namespace, a fully visible host /proc";
-const SYSFS_HINT: &CStr = c"sysfs in a user namespace needs its own network namespace; add --unshare-net";
-
 fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'a CStr, kind: BindKind, optional: bool) -> Result<'a, ()> {
     // A detached, recursive copy of the source: its locked submounts come
     // along, and nothing is visible anywhere until it is attached.
     let copy = match sys.clone_tree(None, src) {
         Err(Errno::NOENT) if optional => return Ok(()),
         Err(e) => {
-            return Err(Failure::new(c"bind source", src, e)
-                .hint_if(e == Errno::NOENT, c"it does not exist on the host; use the -try variant to skip it"));
+            return Err(Failure::new(say!("bind source"), src, e)
+                .hint_if(e == Errno::NOENT, say!("it does not exist on the host; use the -try variant to skip it")));
         }
         Ok(t) => t,
     };
-    let dir = sys.is_dir(&copy).at(c"stat bind source", src)?;
-    place(sys, tree, copy, dest, kind, dir, c"set flags of bind", src)
+    let dir = sys.is_dir(&copy).at(say!("stat bind source"), src)?;
+    place(sys, tree, copy, dest, kind, dir, say!("set flags of bind"), src)
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
@@ -99,7 +97,7 @@ fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: 
     let options = [(c"mode", mode), (c"size", n)];
     let options = options.get(..1 + usize::from(size.is_some())).unwrap_or(&[]);
     let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, TMPFS_STEPS, None)?;
+    let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, tmpfs_steps(), None)?;
     tree.made_by_nook(sys, &fs);
     Ok(())
 }
