@@ -19,13 +19,52 @@ use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
 
+// repr(u8): a plain tag, which B::values reads as a table by (with the
+// niche layout its match compiled to a jump table of 8-byte addresses).
 #[derive(Clone, Copy)]
+#[repr(u8)]
 enum B {
     Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
     Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
+    /// `--overlay` (Writable): its own variant, as it takes more values.
+    OverlayRw(OverlayKind),
     /// `--userns` (0), `--userns2` (1), `--pidns` (2), `--userns-block-fd` (3).
     Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+}
+
+// The kinds of value an option takes (B::values), 4 bits each.
+const VALUE: u16 = 1;
+const PATH: u16 = 2;
+const ABSOLUTE: u16 = 3;
+const DEST: u16 = 4;
+const FD: u16 = 5;
+const OCTAL: u16 = 6;
+const ID: u16 = 7;
+
+impl B {
+    /// The values the option takes, read (and checked) before its arm:
+    /// the kinds of the first, second and third, 4 bits each from the
+    /// lowest, 0 for none. The third is an operation's DEST (or the one
+    /// value of --remount-ro, --overlay-src and --lock-file), so that
+    /// every arm finds it in the same place.
+    fn values(self) -> u16 {
+        match self {
+            B::Argv0 | B::Size | B::Label | B::Fd(_) | B::Hostname => VALUE,
+            B::Chdir => PATH,
+            B::RemountRo | B::OverlaySrc | B::LockFile => ABSOLUTE << 8,
+            B::Proc | B::Dev | B::Mqueue | B::Tmpfs | B::Dir | B::Overlay(_) => DEST << 8,
+            B::Bind(..) => PATH | ABSOLUTE << 8,
+            B::Symlink => PATH | DEST << 8,
+            B::Data(_) | B::BindFd(_) => FD | DEST << 8,
+            B::Chmod => OCTAL | ABSOLUTE << 8,
+            B::OverlayRw(_) => ABSOLUTE | ABSOLUTE << 4 | DEST << 8,
+            B::Perms => OCTAL,
+            B::Join(_) => FD,
+            B::Uid | B::Gid => ID,
+            _ => 0,
+        }
+    }
 }
 
 const OPTIONS: Words<B> = words![
@@ -51,7 +90,7 @@ const OPTIONS: Words<B> = words![
     "--file" => B::Data(None), "--bind-data" => B::Data(Some(BindKind::ReadWrite)),
     "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
     "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::OverlaySrc,
-    "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
+    "--overlay" => B::OverlayRw(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
     "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
     "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
     "--pidns" => B::Join(2), "--userns-block-fd" => B::Join(3), "--disable-userns" => B::DisableUserns,
@@ -148,6 +187,33 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             },
         };
         let modifier = matches!(opt, B::Perms | B::Size | B::Args);
+        // The option's values (B::values), each checked as it is read, in
+        // order: one reading path for every option, in place of each arm's.
+        let mut v: [&'a CStr; 3] = [c""; 3];
+        let mut n = [0u32; 3];
+        let row = opt.values();
+        for i in 0..3 {
+            let kind = row >> (4 * i) & 15;
+            if kind == 0 {
+                continue;
+            }
+            v[i] = match kind {
+                PATH => cur.path()?,
+                ABSOLUTE => cur.absolute()?,
+                DEST => cur.dest()?,
+                _ => cur.value()?,
+            };
+            let (radix, max) = match kind {
+                // An fd number, which bwrap takes from 0 up.
+                FD => (10, i32::MAX as u64),
+                OCTAL => (8, 0o7777),
+                ID => (10, u32::MAX as u64 - 1),
+                _ => continue,
+            };
+            n[i] = number(arg, v[i], radix, max)? as u32;
+        }
+        // Where an operation acts: its last value.
+        let dest = v[2];
         match opt {
             B::Help => {
                 print_usage(texts, STDOUT);
@@ -168,8 +234,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::ArgsEnd => {}
             B::Argv0 => {
-                let v = cur.value()?;
-                if argv0.replace(v).is_some() {
+                if argv0.replace(v[0]).is_some() {
                     return Err(Failure::option(arg, msg!("used multiple times")));
                 }
             }
@@ -189,19 +254,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
             B::Chdir => {
-                let v = cur.path()?;
-                if plan.process.chdir.replace(v).is_some() {
+                if plan.process.chdir.replace(v[0]).is_some() {
                     only_the_last(arg);
                 }
             }
             B::Env(opt) => process_option(&mut cur, arg, opt, plan)?,
-            B::RemountRo => {
-                let dest = cur.absolute()?;
-                push(plan, arg, Op::RemountRo { dest })?;
-            }
+            B::RemountRo => push(plan, arg, Op::RemountRo { dest })?,
             B::Bind(kind, optional) => {
-                let src = cur.path()?;
-                let dest = cur.absolute()?;
+                let src = v[0];
                 if is_root(dest) {
                     bind_root(plan, arg, src, kind)?;
                 } else {
@@ -209,7 +269,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 }
             }
             B::Proc | B::Dev | B::Mqueue => {
-                let dest = cur.dest()?;
                 let op = match opt {
                     B::Proc => Op::Proc { dest },
                     B::Dev => Op::Dev { dest },
@@ -217,31 +276,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 };
                 push(plan, arg, op)?;
             }
-            B::Tmpfs => {
-                let dest = cur.dest()?;
-                push(plan, arg, Op::Tmpfs { dest, size: tmpfs_size.take(), perms: perms.take() })?;
-            }
-            B::Dir => {
-                let dest = cur.dest()?;
-                push(plan, arg, Op::Dir { dest, perms: perms.take() })?;
-            }
-            B::Symlink => {
-                let target = cur.path()?;
-                let link = cur.dest()?;
-                push(plan, arg, Op::Symlink { target, link })?;
-            }
+            B::Tmpfs => push(plan, arg, Op::Tmpfs { dest, size: tmpfs_size.take(), perms: perms.take() })?,
+            B::Dir => push(plan, arg, Op::Dir { dest, perms: perms.take() })?,
+            B::Symlink => push(plan, arg, Op::Symlink { target: v[0], link: dest })?,
             B::Data(bind) => {
-                let fd = fd_value(&mut cur, arg)?;
-                let dest = cur.dest()?;
+                let fd = n[0] as i32;
                 // By default, as bwrap's: 0666 for --file, 0600 for the binds.
                 let perms = perms.take().unwrap_or(if bind.is_none() { 0o666 } else { 0o600 });
                 push(plan, arg, Op::Data { fd, dest, perms, bind })?;
             }
-            B::BindFd(kind) => {
-                let fd = fd_value(&mut cur, arg)?;
-                let dest = cur.dest()?;
-                push(plan, arg, Op::BindFd { fd, dest, kind })?;
-            }
+            B::BindFd(kind) => push(plan, arg, Op::BindFd { fd: n[0] as i32, dest, kind })?,
             B::DisableUserns => {
                 // Disabled, then checked to be (as bwrap).
                 plan.bwrap.disable_userns = true;
@@ -249,15 +293,10 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
             B::OverlaySrc => {
-                let src = cur.absolute()?;
-                layers.push(src).map_err(|_| Failure::option(arg, c"given too many times"))?;
+                layers.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
             }
-            B::Overlay(kind) => {
-                let (upper, work) = match kind {
-                    OverlayKind::Writable => (cur.absolute()?, cur.absolute()?),
-                    _ => (c"", c""),
-                };
-                let dest = cur.dest()?;
+            B::Overlay(kind) | B::OverlayRw(kind) => {
+                let (upper, work) = (v[0], v[1]);
                 let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
                 if layers.len() < needed {
                     return Err(Failure::option(arg, if needed == 2 { msg!("requires at least two --overlay-src") } else { msg!("requires at least one --overlay-src") }));
@@ -267,7 +306,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
             B::Join(which) => {
-                let fd = fd_value(&mut cur, arg)?;
+                let fd = n[0] as i32;
                 let slot = match which {
                     0 => &mut plan.bwrap.userns,
                     1 => &mut plan.bwrap.userns2,
@@ -279,34 +318,26 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 }
             }
             B::LockFile => {
-                let dest = cur.absolute()?;
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
             }
-            B::Chmod => {
-                let mode = octal(&mut cur, arg)?;
-                let dest = cur.absolute()?;
-                push(plan, arg, Op::Chmod { dest, perms: mode })?;
-            }
+            B::Chmod => push(plan, arg, Op::Chmod { dest, perms: n[0] })?,
             B::Perms => {
-                let mode = octal(&mut cur, arg)?;
-                if perms.replace(mode).is_some() {
+                if perms.replace(n[0]).is_some() {
                     return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
             }
             B::Size => {
-                let v = cur.value()?;
                 // Checked before the value, as bwrap does.
                 if tmpfs_size.is_some() {
                     return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
-                tmpfs_size = Some(c_size(arg, v)?);
+                tmpfs_size = Some(c_size(arg, v[0])?);
             }
             B::Label => {
-                cur.value()?;
                 return Err(Failure::option(arg, msg!("labeling not supported on this system")));
             }
             B::Fd(kind) => {
-                let v = cur.value()?;
+                let v = v[0];
                 // bwrap takes 0, 1 and 2 as well: moved above stdio, which
                 // PROGRAM then starts without (kernel/raw.rs).
                 let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
@@ -324,14 +355,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 sandbox::option(&mut cur, arg, &mut plan.process.sandbox)?;
             }
             B::Uid | B::Gid => {
-                let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
+                let id = n[0];
                 let slot = if matches!(opt, B::Uid) { &mut plan.user.map_user } else { &mut plan.user.map_group };
                 if slot.replace(id).is_some() {
                     only_the_last(arg);
                 }
             }
             B::Hostname => {
-                let v = hostname(arg, cur.value()?)?;
+                let v = hostname(arg, v[0])?;
                 if plan.hostname.replace(v).is_some() {
                     only_the_last(arg);
                 }
@@ -490,10 +521,6 @@ fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
         Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
         _ => Err(bad_value(option, v, msg!("is not a non-zero number of bytes"))),
     }
-}
-
-fn octal<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, u32> {
-    Ok(number(option, cur.value()?, 8, 0o7777)? as u32)
 }
 
 /// An fd number, which bwrap takes from 0 up.
