@@ -50,7 +50,7 @@ impl B {
     /// every arm finds it in the same place.
     fn values(self) -> u16 {
         match self {
-            B::Argv0 | B::Size | B::Label | B::Fd(_) | B::Hostname => VALUE,
+            B::Argv0 | B::Size | B::Label | B::Hostname => VALUE,
             B::Chdir => PATH,
             B::RemountRo | B::OverlaySrc | B::LockFile => ABSOLUTE << 8,
             B::Proc | B::Dev | B::Mqueue | B::Tmpfs | B::Dir | B::Overlay(_) => DEST << 8,
@@ -60,7 +60,7 @@ impl B {
             B::Chmod => OCTAL | ABSOLUTE << 8,
             B::OverlayRw(_) => ABSOLUTE | ABSOLUTE << 4 | DEST << 8,
             B::Perms => OCTAL,
-            B::Join(_) => FD,
+            B::Join(_) | B::Fd(_) => FD,
             B::Uid | B::Gid => ID,
             _ => 0,
         }
@@ -190,14 +190,15 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
         // The option's values (B::values), each checked as it is read, in
         // order: one reading path for every option, in place of each arm's.
         let mut v: [&'a CStr; 3] = [c""; 3];
-        let mut n = [0u32; 3];
+        // The number of an fd, mode or id value (only ever the first).
+        let mut n = 0;
         let row = opt.values();
-        for i in 0..3 {
+        for (i, slot) in v.iter_mut().enumerate() {
             let kind = row >> (4 * i) & 15;
             if kind == 0 {
                 continue;
             }
-            v[i] = match kind {
+            *slot = match kind {
                 PATH => cur.path()?,
                 ABSOLUTE => cur.absolute()?,
                 DEST => cur.dest()?,
@@ -210,7 +211,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 ID => (10, u32::MAX as u64 - 1),
                 _ => continue,
             };
-            n[i] = number(arg, v[i], radix, max)? as u32;
+            n = number(arg, slot, radix, max)? as u32;
         }
         // Where an operation acts: its last value.
         let dest = v[2];
@@ -227,7 +228,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 if command_line.is_some() {
                     return Err(Failure::option(arg, msg!("not supported in arguments file")));
                 }
-                let fd = fd_value(&mut cur, arg)?;
+                let fd = number(arg, cur.value()?, 10, i32::MAX as u64)? as i32;
                 let words = read_args(arg, fd, &mut words_left)?;
                 command_line = Some(cur.next);
                 cur = Cursor::new(words, 0);
@@ -280,12 +281,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::Dir => push(plan, arg, Op::Dir { dest, perms: perms.take() })?,
             B::Symlink => push(plan, arg, Op::Symlink { target: v[0], link: dest })?,
             B::Data(bind) => {
-                let fd = n[0] as i32;
+                let fd = n as i32;
                 // By default, as bwrap's: 0666 for --file, 0600 for the binds.
                 let perms = perms.take().unwrap_or(if bind.is_none() { 0o666 } else { 0o600 });
                 push(plan, arg, Op::Data { fd, dest, perms, bind })?;
             }
-            B::BindFd(kind) => push(plan, arg, Op::BindFd { fd: n[0] as i32, dest, kind })?,
+            B::BindFd(kind) => push(plan, arg, Op::BindFd { fd: n as i32, dest, kind })?,
             B::DisableUserns => {
                 // Disabled, then checked to be (as bwrap).
                 plan.bwrap.disable_userns = true;
@@ -306,7 +307,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
             B::Join(which) => {
-                let fd = n[0] as i32;
+                let fd = n as i32;
                 let slot = match which {
                     0 => &mut plan.bwrap.userns,
                     1 => &mut plan.bwrap.userns2,
@@ -320,9 +321,9 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::LockFile => {
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
             }
-            B::Chmod => push(plan, arg, Op::Chmod { dest, perms: n[0] })?,
+            B::Chmod => push(plan, arg, Op::Chmod { dest, perms: n })?,
             B::Perms => {
-                if perms.replace(n[0]).is_some() {
+                if perms.replace(n).is_some() {
                     return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
             }
@@ -337,15 +338,15 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 return Err(Failure::option(arg, msg!("labeling not supported on this system")));
             }
             B::Fd(kind) => {
-                let v = v[0];
                 // bwrap takes 0, 1 and 2 as well: moved above stdio, which
                 // PROGRAM then starts without (kernel/raw.rs).
-                let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
+                let fd = match n {
                     // bwrap's parent closes --info-fd once written: a reader
                     // sees EOF while PROGRAM runs (but for 2, nook's stderr).
-                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
+                    0..3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
                         .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
-                    _ => open_fd(arg, v)?,
+                    // Checked to be open.
+                    _ => open_fd(arg, v[0])?,
                 };
                 if fd_slot(plan, kind).replace(fd).is_some() {
                     only_the_last(arg);
@@ -355,7 +356,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 sandbox::option(&mut cur, arg, &mut plan.process.sandbox)?;
             }
             B::Uid | B::Gid => {
-                let id = n[0];
+                let id = n;
                 let slot = if matches!(opt, B::Uid) { &mut plan.user.map_user } else { &mut plan.user.map_group };
                 if slot.replace(id).is_some() {
                     only_the_last(arg);
@@ -521,11 +522,6 @@ fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
         Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
         _ => Err(bad_value(option, v, msg!("is not a non-zero number of bytes"))),
     }
-}
-
-/// An fd number, which bwrap takes from 0 up.
-fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
-    Ok(number(option, cur.value()?, 10, i32::MAX as u64)? as i32)
 }
 
 /// bwrap's warning for a repeated option whose last value wins.
