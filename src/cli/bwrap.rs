@@ -254,8 +254,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::UnsharePid => plan.pid_ns = true,
             B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
-            B::Chdir => {
-                if plan.process.chdir.replace(v[0]).is_some() {
+            // A slot each, whose last value wins.
+            B::Chdir | B::Hostname => {
+                let slot = match opt {
+                    B::Chdir => &mut plan.process.chdir,
+                    _ => {
+                        hostname(arg, v[0])?;
+                        &mut plan.hostname
+                    }
+                };
+                if slot.replace(v[0]).is_some() {
                     only_the_last(arg);
                 }
             }
@@ -306,18 +314,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 layers.clear();
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
-            B::Join(which) => {
-                let fd = n as i32;
-                let slot = match which {
-                    0 => &mut plan.bwrap.userns,
-                    1 => &mut plan.bwrap.userns2,
-                    2 => &mut plan.bwrap.pidns,
-                    _ => &mut plan.bwrap.userns_block,
-                };
-                if slot.replace(fd).is_some() {
-                    only_the_last(arg);
-                }
-            }
             B::LockFile => {
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
             }
@@ -337,18 +333,28 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             B::Label => {
                 return Err(Failure::option(arg, msg!("labeling not supported on this system")));
             }
-            B::Fd(kind) => {
-                // bwrap takes 0, 1 and 2 as well: moved above stdio, which
-                // PROGRAM then starts without (kernel/raw.rs).
-                let fd = match n {
-                    // bwrap's parent closes --info-fd once written: a reader
-                    // sees EOF while PROGRAM runs (but for 2, nook's stderr).
-                    0..3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
+            // The namespaces' fds, taken as given, and the wrapper fds: one
+            // slot each, whose last value wins.
+            B::Join(_) | B::Fd(_) => {
+                let fd = match opt {
+                    // bwrap takes 0, 1 and 2 as well: moved above stdio, which
+                    // PROGRAM then starts without (kernel/raw.rs). bwrap's
+                    // parent closes --info-fd once written: a reader sees EOF
+                    // while PROGRAM runs (but for 2, nook's stderr).
+                    B::Fd(kind) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
                         .map_err(|e| Failure::new(c"option", arg, e).hint(c"the fd is not open"))?,
                     // Checked to be open.
-                    _ => open_fd(arg, v[0])?,
+                    B::Fd(_) => open_fd(arg, v[0])?,
+                    _ => n as i32,
                 };
-                if fd_slot(plan, kind).replace(fd).is_some() {
+                let slot = match opt {
+                    B::Fd(kind) => fd_slot(plan, kind),
+                    B::Join(0) => &mut plan.bwrap.userns,
+                    B::Join(1) => &mut plan.bwrap.userns2,
+                    B::Join(2) => &mut plan.bwrap.pidns,
+                    _ => &mut plan.bwrap.userns_block,
+                };
+                if slot.replace(fd).is_some() {
                     only_the_last(arg);
                 }
             }
@@ -359,12 +365,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 let id = n;
                 let slot = if matches!(opt, B::Uid) { &mut plan.user.map_user } else { &mut plan.user.map_group };
                 if slot.replace(id).is_some() {
-                    only_the_last(arg);
-                }
-            }
-            B::Hostname => {
-                let v = hostname(arg, v[0])?;
-                if plan.hostname.replace(v).is_some() {
                     only_the_last(arg);
                 }
             }
