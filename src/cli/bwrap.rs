@@ -268,7 +268,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 }
             }
             B::Env(opt) => process_option(&mut cur, arg, opt, plan)?,
-            B::RemountRo => push(plan, arg, Op::RemountRo { dest })?,
             B::Bind(kind, optional) => {
                 let src = v[0];
                 if is_root(dest) {
@@ -277,16 +276,23 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                     push(plan, arg, Op::Bind { src, dest, kind, optional })?;
                 }
             }
-            B::Proc | B::Dev | B::Mqueue => {
+            B::Proc | B::Dev | B::Mqueue | B::RemountRo => {
                 let op = match opt {
                     B::Proc => Op::Proc { dest },
                     B::Dev => Op::Dev { dest },
-                    _ => Op::Mqueue { dest },
+                    B::Mqueue => Op::Mqueue { dest },
+                    _ => Op::RemountRo { dest },
                 };
                 push(plan, arg, op)?;
             }
-            B::Tmpfs => push(plan, arg, Op::Tmpfs { dest, size: tmpfs_size.take(), perms: perms.take() })?,
-            B::Dir => push(plan, arg, Op::Dir { dest, perms: perms.take() })?,
+            B::Tmpfs | B::Dir => {
+                let perms = perms.take();
+                let op = match opt {
+                    B::Tmpfs => Op::Tmpfs { dest, size: tmpfs_size.take(), perms },
+                    _ => Op::Dir { dest, perms },
+                };
+                push(plan, arg, op)?;
+            }
             B::Symlink => push(plan, arg, Op::Symlink { target: v[0], link: dest })?,
             B::Data(bind) => {
                 let fd = n as i32;
