@@ -24,13 +24,20 @@ use rustix::io::Errno;
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum B {
-    Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
+    Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, On(Flag), Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, OverlaySrc, Overlay(OverlayKind),
     /// `--overlay` (Writable): its own variant, as it takes more values.
     OverlayRw(OverlayKind),
     /// `--userns` (0), `--userns2` (1), `--pidns` (2), `--userns-block-fd` (3).
-    Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Join(u8), Seccomp, Uid, Gid, Hostname, Cap(bool),
+}
+
+/// The options that only switch one thing on: one arm of the option match
+/// (and one slot of its jump table) for all.
+#[derive(Clone, Copy)]
+enum Flag {
+    UnshareUserTry, UnsharePid, NewSession, DieWithParent, AsPid1, AssertUsernsDisabled,
 }
 
 // The kinds of value an option takes (B::values), 4 bits each.
@@ -70,8 +77,8 @@ impl B {
 const OPTIONS: Words<B> = words![
     "--help" => B::Help, "--version" => B::Version, "--args" => B::Args, "--argv0" => B::Argv0,
     "--level-prefix" => B::LevelPrefix, "--unshare-all" => B::UnshareAll, "--share-net" => B::ShareNet,
-    "--unshare-user" => B::UnshareUser, "--unshare-user-try" => B::UnshareUserTry,
-    "--unshare-ipc" => B::Unshare(bit(k::CLONE_NEWIPC)), "--unshare-pid" => B::UnsharePid,
+    "--unshare-user" => B::UnshareUser, "--unshare-user-try" => B::On(Flag::UnshareUserTry),
+    "--unshare-ipc" => B::Unshare(bit(k::CLONE_NEWIPC)), "--unshare-pid" => B::On(Flag::UnsharePid),
     "--unshare-net" => B::Unshare(bit(k::CLONE_NEWNET)), "--unshare-uts" => B::Unshare(bit(k::CLONE_NEWUTS)),
     "--unshare-cgroup" => B::Unshare(bit(k::CLONE_NEWCGROUP)), "--unshare-cgroup-try" => B::Unshare(bit(k::CLONE_NEWCGROUP)),
     "--chdir" => B::Chdir, "--clearenv" => B::Env(Opt::Clearenv), "--setenv" => B::Env(Opt::Setenv),
@@ -85,8 +92,8 @@ const OPTIONS: Words<B> = words![
     "--info-fd" => B::Fd(FdKind::Info), "--json-status-fd" => B::Fd(FdKind::JsonStatus),
     "--block-fd" => B::Fd(FdKind::Block), "--sync-fd" => B::Fd(FdKind::Sync),
     "--seccomp" => B::Seccomp, "--add-seccomp-fd" => B::Seccomp, "--uid" => B::Uid, "--gid" => B::Gid,
-    "--hostname" => B::Hostname, "--new-session" => B::NewSession, "--die-with-parent" => B::DieWithParent,
-    "--as-pid-1" => B::AsPid1, "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
+    "--hostname" => B::Hostname, "--new-session" => B::On(Flag::NewSession), "--die-with-parent" => B::On(Flag::DieWithParent),
+    "--as-pid-1" => B::On(Flag::AsPid1), "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
     "--file" => B::Data(None), "--bind-data" => B::Data(Some(BindKind::ReadWrite)),
     "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
     "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::OverlaySrc,
@@ -94,7 +101,7 @@ const OPTIONS: Words<B> = words![
     "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
     "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
     "--pidns" => B::Join(2), "--userns-block-fd" => B::Join(3), "--disable-userns" => B::DisableUserns,
-    "--assert-userns-disabled" => B::AssertUsernsDisabled,
+    "--assert-userns-disabled" => B::On(Flag::AssertUsernsDisabled),
 ];
 
 /// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
@@ -250,8 +257,16 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 plan.user.requested = true;
                 userns_asked = true;
             }
-            B::UnshareUserTry => plan.user.requested = true,
-            B::UnsharePid => plan.pid_ns = true,
+            B::On(flag) => {
+                *match flag {
+                    Flag::UnshareUserTry => &mut plan.user.requested,
+                    Flag::UnsharePid => &mut plan.pid_ns,
+                    Flag::NewSession => &mut plan.process.new_session,
+                    Flag::DieWithParent => &mut plan.die_with_parent,
+                    Flag::AsPid1 => &mut plan.no_init,
+                    Flag::AssertUsernsDisabled => &mut plan.bwrap.assert_userns_disabled,
+                } = true;
+            }
             B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
             // A slot each, whose last value wins.
@@ -306,7 +321,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 plan.bwrap.disable_userns = true;
                 plan.bwrap.assert_userns_disabled = true;
             }
-            B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
             B::OverlaySrc => {
                 layers.push(dest).map_err(|_| Failure::option(arg, c"given too many times"))?;
             }
@@ -374,9 +388,6 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                     only_the_last(arg);
                 }
             }
-            B::NewSession => plan.process.new_session = true,
-            B::DieWithParent => plan.die_with_parent = true,
-            B::AsPid1 => plan.no_init = true,
             B::Cap(add) => {
                 cap_option(&mut cur, arg, add, &mut caps)?;
                 caps_edited = true;
