@@ -27,6 +27,15 @@ pub(super) const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
 /// Reads one sandbox option into `sb`; false when `arg` is not one.
 pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, bool> {
     let Some(opt) = SANDBOX_OPTIONS.find(super::name(arg)) else { return Ok(false) };
+    // Without run and enter (nook as bwrap's build) only seccomp filters
+    // are ever set: bwrap's --seccomp and --add-seccomp-fd, and the init's
+    // --add-seccomp-fd that its re-exec hands on. The Landlock options and
+    // --seccomp-deny are then no options (that build's --help lists none):
+    // without a reader, their rules' code leaves the binary.
+    #[cfg(not(any(feature = "run", feature = "enter")))]
+    if !matches!(opt, SandboxOpt::Filter) {
+        return Ok(false);
+    }
     let full = || Failure::option(arg, c"given too many times");
     match opt {
         SandboxOpt::Ro | SandboxOpt::Rw => {
