@@ -44,6 +44,9 @@ pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     if !sb.filter_fds.is_empty() {
         seccomp::load_filters(filter_fds(sb))?;
     }
+    // --seccomp-deny is read only with run or enter (cli/sandbox.rs): in
+    // nook as bwrap's build the list is always empty.
+    #[cfg(any(feature = "run", feature = "enter"))]
     if !sb.denied.is_empty() {
         seccomp::deny_filter(&sb.denied)
             .and_then(|f| seccomp::load(&f))
