@@ -20,20 +20,66 @@ use core::ffi::{CStr, c_char};
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
 
+// repr(u8): a plain tag, which B::values reads as a table by (with the
+// niche layout its match compiled to a jump table of 8-byte addresses).
 #[derive(Clone, Copy)]
+#[repr(u8)]
 enum B {
-    Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, UnshareUserTry, UnsharePid, Unshare(Bit),
+    Help, Version, Args, ArgsEnd, Argv0, LevelPrefix, UnshareAll, UnshareUser, On(Flag), Unshare(Bit),
     ShareNet, Chdir, Env(Opt), RemountRo, Bind(BindKind, bool), Proc, Dev, Mqueue, Tmpfs, Dir, Symlink, Chmod,
-    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, AssertUsernsDisabled, OverlaySrc, Overlay(OverlayKind),
+    Perms, Size, Label, Fd(FdKind), Data(Option<BindKind>), BindFd(BindKind), LockFile, DisableUserns, OverlaySrc, Overlay(OverlayKind),
+    /// `--overlay` (Writable): its own variant, as it takes more values.
+    OverlayRw(OverlayKind),
     /// `--userns` (0), `--userns2` (1), `--pidns` (2), `--userns-block-fd` (3).
-    Join(u8), Seccomp, Uid, Gid, Hostname, NewSession, DieWithParent, AsPid1, Cap(bool),
+    Join(u8), Seccomp, Uid, Gid, Hostname, Cap(bool),
+}
+
+/// The options that only switch one thing on: one arm of the option match
+/// (and one slot of its jump table) for all.
+#[derive(Clone, Copy)]
+enum Flag {
+    UnshareUserTry, UnsharePid, NewSession, DieWithParent, AsPid1, AssertUsernsDisabled,
+}
+
+// The kinds of value an option takes (B::values), 4 bits each.
+const VALUE: u16 = 1;
+const PATH: u16 = 2;
+const ABSOLUTE: u16 = 3;
+const DEST: u16 = 4;
+const FD: u16 = 5;
+const OCTAL: u16 = 6;
+const ID: u16 = 7;
+
+impl B {
+    /// The values the option takes, read (and checked) before its arm:
+    /// the kinds of the first, second and third, 4 bits each from the
+    /// lowest, 0 for none. The third is an operation's DEST (or the one
+    /// value of --remount-ro, --overlay-src and --lock-file), so that
+    /// every arm finds it in the same place.
+    fn values(self) -> u16 {
+        match self {
+            B::Argv0 | B::Size | B::Label | B::Hostname => VALUE,
+            B::Chdir => PATH,
+            B::RemountRo | B::OverlaySrc | B::LockFile => ABSOLUTE << 8,
+            B::Proc | B::Dev | B::Mqueue | B::Tmpfs | B::Dir | B::Overlay(_) => DEST << 8,
+            B::Bind(..) => PATH | ABSOLUTE << 8,
+            B::Symlink => PATH | DEST << 8,
+            B::Data(_) | B::BindFd(_) => FD | DEST << 8,
+            B::Chmod => OCTAL | ABSOLUTE << 8,
+            B::OverlayRw(_) => ABSOLUTE | ABSOLUTE << 4 | DEST << 8,
+            B::Perms => OCTAL,
+            B::Join(_) | B::Fd(_) => FD,
+            B::Uid | B::Gid => ID,
+            _ => 0,
+        }
+    }
 }
 
 const OPTIONS: Words<B> = words![
     "--help" => B::Help, "--version" => B::Version, "--args" => B::Args, "--argv0" => B::Argv0,
     "--level-prefix" => B::LevelPrefix, "--unshare-all" => B::UnshareAll, "--share-net" => B::ShareNet,
-    "--unshare-user" => B::UnshareUser, "--unshare-user-try" => B::UnshareUserTry,
-    "--unshare-ipc" => B::Unshare(bit(k::CLONE_NEWIPC)), "--unshare-pid" => B::UnsharePid,
+    "--unshare-user" => B::UnshareUser, "--unshare-user-try" => B::On(Flag::UnshareUserTry),
+    "--unshare-ipc" => B::Unshare(bit(k::CLONE_NEWIPC)), "--unshare-pid" => B::On(Flag::UnsharePid),
     "--unshare-net" => B::Unshare(bit(k::CLONE_NEWNET)), "--unshare-uts" => B::Unshare(bit(k::CLONE_NEWUTS)),
     "--unshare-cgroup" => B::Unshare(bit(k::CLONE_NEWCGROUP)), "--unshare-cgroup-try" => B::Unshare(bit(k::CLONE_NEWCGROUP)),
     "--chdir" => B::Chdir, "--clearenv" => B::Env(Opt::Clearenv), "--setenv" => B::Env(Opt::Setenv),
@@ -47,16 +93,16 @@ const OPTIONS: Words<B> = words![
     "--info-fd" => B::Fd(FdKind::Info), "--json-status-fd" => B::Fd(FdKind::JsonStatus),
     "--block-fd" => B::Fd(FdKind::Block), "--sync-fd" => B::Fd(FdKind::Sync),
     "--seccomp" => B::Seccomp, "--add-seccomp-fd" => B::Seccomp, "--uid" => B::Uid, "--gid" => B::Gid,
-    "--hostname" => B::Hostname, "--new-session" => B::NewSession, "--die-with-parent" => B::DieWithParent,
-    "--as-pid-1" => B::AsPid1, "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
+    "--hostname" => B::Hostname, "--new-session" => B::On(Flag::NewSession), "--die-with-parent" => B::On(Flag::DieWithParent),
+    "--as-pid-1" => B::On(Flag::AsPid1), "--cap-add" => B::Cap(true), "--cap-drop" => B::Cap(false),
     "--file" => B::Data(None), "--bind-data" => B::Data(Some(BindKind::ReadWrite)),
     "--ro-bind-data" => B::Data(Some(BindKind::ReadOnly)), "--bind-fd" => B::BindFd(BindKind::ReadWrite),
     "--ro-bind-fd" => B::BindFd(BindKind::ReadOnly), "--overlay-src" => B::OverlaySrc,
-    "--overlay" => B::Overlay(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
+    "--overlay" => B::OverlayRw(OverlayKind::Writable), "--tmp-overlay" => B::Overlay(OverlayKind::Tmp),
     "--ro-overlay" => B::Overlay(OverlayKind::ReadOnly),
     "--lock-file" => B::LockFile, "--userns" => B::Join(0), "--userns2" => B::Join(1),
     "--pidns" => B::Join(2), "--userns-block-fd" => B::Join(3), "--disable-userns" => B::DisableUserns,
-    "--assert-userns-disabled" => B::AssertUsernsDisabled,
+    "--assert-userns-disabled" => B::On(Flag::AssertUsernsDisabled),
 ];
 
 /// argv[0] of the init that nook as bwrap re-executes (`nook init`'s
@@ -149,6 +195,34 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             },
         };
         let modifier = matches!(opt, B::Perms | B::Size | B::Args);
+        // The option's values (B::values), each checked as it is read, in
+        // order: one reading path for every option, in place of each arm's.
+        let mut v: [&'a CStr; 3] = [c""; 3];
+        // The number of an fd, mode or id value (only ever the first).
+        let mut n = 0;
+        let row = opt.values();
+        for (i, slot) in v.iter_mut().enumerate() {
+            let kind = row >> (4 * i) & 15;
+            if kind == 0 {
+                continue;
+            }
+            *slot = match kind {
+                PATH => cur.path()?,
+                ABSOLUTE => cur.absolute()?,
+                DEST => cur.dest()?,
+                _ => cur.value()?,
+            };
+            let (radix, max) = match kind {
+                // An fd number, which bwrap takes from 0 up.
+                FD => (10, i32::MAX as u64),
+                OCTAL => (8, 0o7777),
+                ID => (10, u32::MAX as u64 - 1),
+                _ => continue,
+            };
+            n = number(arg, slot, radix, max)? as u32;
+        }
+        // Where an operation acts: its last value.
+        let dest = v[2];
         match opt {
             B::Help => {
                 print_usage(texts, STDOUT);
@@ -162,15 +236,14 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 if command_line.is_some() {
                     return Err(Failure::option(arg, msg!("not supported in arguments file")));
                 }
-                let fd = fd_value(&mut cur, arg)?;
+                let fd = number(arg, cur.value()?, 10, i32::MAX as u64)? as i32;
                 let words = read_args(arg, fd, &mut words_left)?;
                 command_line = Some(cur.next);
                 cur = Cursor::new(words, 0);
             }
             B::ArgsEnd => {}
             B::Argv0 => {
-                let v = cur.value()?;
-                if argv0.replace(v).is_some() {
+                if argv0.replace(v[0]).is_some() {
                     return Err(Failure::option(arg, msg!("used multiple times")));
                 }
             }
@@ -185,80 +258,75 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 plan.user.requested = true;
                 userns_asked = true;
             }
-            B::UnshareUserTry => plan.user.requested = true,
-            B::UnsharePid => plan.pid_ns = true,
+            B::On(flag) => {
+                *match flag {
+                    Flag::UnshareUserTry => &mut plan.user.requested,
+                    Flag::UnsharePid => &mut plan.pid_ns,
+                    Flag::NewSession => &mut plan.process.new_session,
+                    Flag::DieWithParent => &mut plan.die_with_parent,
+                    Flag::AsPid1 => &mut plan.no_init,
+                    Flag::AssertUsernsDisabled => &mut plan.bwrap.assert_userns_disabled,
+                } = true;
+            }
             B::Unshare(Bit(n)) => plan.namespaces |= 1 << n,
             B::ShareNet => plan.namespaces &= !k::CLONE_NEWNET,
-            B::Chdir => {
-                let v = cur.path()?;
-                if plan.process.chdir.replace(v).is_some() {
+            // A slot each, whose last value wins.
+            B::Chdir | B::Hostname => {
+                let slot = match opt {
+                    B::Chdir => &mut plan.process.chdir,
+                    _ => {
+                        hostname(arg, v[0])?;
+                        &mut plan.hostname
+                    }
+                };
+                if slot.replace(v[0]).is_some() {
                     only_the_last(arg);
                 }
             }
             B::Env(opt) => process_option(&mut cur, arg, opt, plan)?,
-            B::RemountRo => {
-                let dest = cur.absolute()?;
-                push(plan, arg, Op::RemountRo { dest })?;
-            }
             B::Bind(kind, optional) => {
-                let src = cur.path()?;
-                let dest = cur.absolute()?;
+                let src = v[0];
                 if is_root(dest) {
                     bind_root(plan, arg, src, kind)?;
                 } else {
                     push(plan, arg, Op::Bind { src, dest, kind, optional })?;
                 }
             }
-            B::Proc | B::Dev | B::Mqueue => {
-                let dest = cur.dest()?;
+            B::Proc | B::Dev | B::Mqueue | B::RemountRo => {
                 let op = match opt {
                     B::Proc => Op::Proc { dest },
                     B::Dev => Op::Dev { dest },
-                    _ => Op::Mqueue { dest },
+                    B::Mqueue => Op::Mqueue { dest },
+                    _ => Op::RemountRo { dest },
                 };
                 push(plan, arg, op)?;
             }
-            B::Tmpfs => {
-                let dest = cur.dest()?;
-                push(plan, arg, Op::Tmpfs { dest, size: tmpfs_size.take(), perms: perms.take() })?;
+            B::Tmpfs | B::Dir => {
+                let perms = perms.take();
+                let op = match opt {
+                    B::Tmpfs => Op::Tmpfs { dest, size: tmpfs_size.take(), perms },
+                    _ => Op::Dir { dest, perms },
+                };
+                push(plan, arg, op)?;
             }
-            B::Dir => {
-                let dest = cur.dest()?;
-                push(plan, arg, Op::Dir { dest, perms: perms.take() })?;
-            }
-            B::Symlink => {
-                let target = cur.path()?;
-                let link = cur.dest()?;
-                push(plan, arg, Op::Symlink { target, link })?;
-            }
+            B::Symlink => push(plan, arg, Op::Symlink { target: v[0], link: dest })?,
             B::Data(bind) => {
-                let fd = fd_value(&mut cur, arg)?;
-                let dest = cur.dest()?;
+                let fd = n as i32;
                 // By default, as bwrap's: 0666 for --file, 0600 for the binds.
                 let perms = perms.take().unwrap_or(if bind.is_none() { 0o666 } else { 0o600 });
                 push(plan, arg, Op::Data { fd, dest, perms, bind })?;
             }
-            B::BindFd(kind) => {
-                let fd = fd_value(&mut cur, arg)?;
-                let dest = cur.dest()?;
-                push(plan, arg, Op::BindFd { fd, dest, kind })?;
-            }
+            B::BindFd(kind) => push(plan, arg, Op::BindFd { fd: n as i32, dest, kind })?,
             B::DisableUserns => {
                 // Disabled, then checked to be (as bwrap).
                 plan.bwrap.disable_userns = true;
                 plan.bwrap.assert_userns_disabled = true;
             }
-            B::AssertUsernsDisabled => plan.bwrap.assert_userns_disabled = true,
             B::OverlaySrc => {
-                let src = cur.absolute()?;
-                layers.push(src).map_err(|_| Failure::option(arg, say!("given too many times")))?;
+                layers.push(dest).map_err(|_| Failure::option(arg, say!("given too many times")))?;
             }
-            B::Overlay(kind) => {
-                let (upper, work) = match kind {
-                    OverlayKind::Writable => (cur.absolute()?, cur.absolute()?),
-                    _ => (c"", c""),
-                };
-                let dest = cur.dest()?;
+            B::Overlay(kind) | B::OverlayRw(kind) => {
+                let (upper, work) = (v[0], v[1]);
                 let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
                 if layers.len() < needed {
                     return Err(Failure::option(arg, if needed == 2 { msg!("requires at least two --overlay-src") } else { msg!("requires at least one --overlay-src") }));
@@ -267,57 +335,47 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 layers.clear();
                 push(plan, arg, Op::Overlay { dest, lower, upper, work, kind })?;
             }
-            B::Join(which) => {
-                let fd = fd_value(&mut cur, arg)?;
-                let slot = match which {
-                    0 => &mut plan.bwrap.userns,
-                    1 => &mut plan.bwrap.userns2,
-                    2 => &mut plan.bwrap.pidns,
-                    _ => &mut plan.bwrap.userns_block,
-                };
-                if slot.replace(fd).is_some() {
-                    only_the_last(arg);
-                }
-            }
             B::LockFile => {
-                let dest = cur.absolute()?;
                 plan.bwrap.locks.push(dest).map_err(|_| Failure::option(arg, say!("given too many times")))?;
             }
-            B::Chmod => {
-                let mode = octal(&mut cur, arg)?;
-                let dest = cur.absolute()?;
-                push(plan, arg, Op::Chmod { dest, perms: mode })?;
-            }
+            B::Chmod => push(plan, arg, Op::Chmod { dest, perms: n })?,
             B::Perms => {
-                let mode = octal(&mut cur, arg)?;
-                if perms.replace(mode).is_some() {
+                if perms.replace(n).is_some() {
                     return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
             }
             B::Size => {
-                let v = cur.value()?;
                 // Checked before the value, as bwrap does.
                 if tmpfs_size.is_some() {
                     return Err(Failure::option(arg, msg!("given twice for the same operation")));
                 }
-                tmpfs_size = Some(c_size(arg, v)?);
+                tmpfs_size = Some(c_size(arg, v[0])?);
             }
             B::Label => {
-                cur.value()?;
                 return Err(Failure::option(arg, msg!("labeling not supported on this system")));
             }
-            B::Fd(kind) => {
-                let v = cur.value()?;
-                // bwrap takes 0, 1 and 2 as well: moved above stdio, which
-                // PROGRAM then starts without (kernel/raw.rs).
-                let fd = match crate::base::num::parse_number(v.to_bytes(), 10) {
-                    // bwrap's parent closes --info-fd once written: a reader
-                    // sees EOF while PROGRAM runs (but for 2, nook's stderr).
-                    Some(n) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
+            // The namespaces' fds, taken as given, and the wrapper fds: one
+            // slot each, whose last value wins.
+            B::Join(_) | B::Fd(_) => {
+                let fd = match opt {
+                    // bwrap takes 0, 1 and 2 as well: moved above stdio, which
+                    // PROGRAM then starts without (kernel/raw.rs). bwrap's
+                    // parent closes --info-fd once written: a reader sees EOF
+                    // while PROGRAM runs (but for 2, nook's stderr).
+                    B::Fd(kind) if n < 3 => crate::kernel::raw::lift_above_stdio(n as i32, kind == FdKind::Info && n < 2)
                         .map_err(|e| Failure::new(c"option", arg, e).hint(say!("the fd is not open")))?,
-                    _ => open_fd(arg, v)?,
+                    // Checked to be open.
+                    B::Fd(_) => open_fd(arg, v[0])?,
+                    _ => n as i32,
                 };
-                if fd_slot(plan, kind).replace(fd).is_some() {
+                let slot = match opt {
+                    B::Fd(kind) => fd_slot(plan, kind),
+                    B::Join(0) => &mut plan.bwrap.userns,
+                    B::Join(1) => &mut plan.bwrap.userns2,
+                    B::Join(2) => &mut plan.bwrap.pidns,
+                    _ => &mut plan.bwrap.userns_block,
+                };
+                if slot.replace(fd).is_some() {
                     only_the_last(arg);
                 }
             }
@@ -325,21 +383,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 sandbox::option(&mut cur, arg, &mut plan.process.sandbox)?;
             }
             B::Uid | B::Gid => {
-                let id = number(arg, cur.value()?, 10, u32::MAX as u64 - 1)? as u32;
+                let id = n;
                 let slot = if matches!(opt, B::Uid) { &mut plan.user.map_user } else { &mut plan.user.map_group };
                 if slot.replace(id).is_some() {
                     only_the_last(arg);
                 }
             }
-            B::Hostname => {
-                let v = hostname(arg, cur.value()?)?;
-                if plan.hostname.replace(v).is_some() {
-                    only_the_last(arg);
-                }
-            }
-            B::NewSession => plan.process.new_session = true,
-            B::DieWithParent => plan.die_with_parent = true,
-            B::AsPid1 => plan.no_init = true,
             B::Cap(add) => {
                 cap_option(&mut cur, arg, add, &mut caps)?;
                 caps_edited = true;
@@ -491,15 +540,6 @@ fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
         Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
         _ => Err(bad_value(option, v, msg!("is not a non-zero number of bytes"))),
     }
-}
-
-fn octal<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, u32> {
-    Ok(number(option, cur.value()?, 8, 0o7777)? as u32)
-}
-
-/// An fd number, which bwrap takes from 0 up.
-fn fd_value<'a>(cur: &mut Cursor<'a>, option: &'a CStr) -> Result<'a, i32> {
-    Ok(number(option, cur.value()?, 10, i32::MAX as u64)? as i32)
 }
 
 /// bwrap's warning for a repeated option whose last value wins.

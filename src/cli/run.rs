@@ -359,6 +359,10 @@ pub(super) fn cap_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, add: bool, edi
 /// `--chdir` and the environment edits: shared by `run` and `enter`.
 pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, plan: &mut RunPlan<'a>) -> Result<'a, ()> {
     match opt {
+        // nook as bwrap reads its own --chdir (any path, the last wins)
+        // and hands on only the environment edits: without run and enter
+        // the arm would be dead code in the binary.
+        #[cfg(any(feature = "run", feature = "enter"))]
         Opt::Process(ProcessOpt::Chdir) => {
             let v = cur.absolute()?;
             set_once(&mut plan.process.chdir, v, arg)

@@ -7,7 +7,7 @@ use super::Cursor;
 use crate::base::error::{Failure, Result};
 use crate::base::text::c_tail;
 use crate::base::num::parse_number;
-use crate::base::words::{Words, named, words};
+use crate::base::words::{Words, words};
 use crate::cli::values::{bad_value, number, open_fd};
 use crate::kernel::seccomp;
 use crate::plan::sandbox::{FilterFd, LandlockPath, Port, Sandbox};
@@ -28,6 +28,15 @@ pub(super) const SANDBOX_OPTIONS: Words<SandboxOpt> = words![
 /// Reads one sandbox option into `sb`; false when `arg` is not one.
 pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'a>) -> Result<'a, bool> {
     let Some(opt) = SANDBOX_OPTIONS.find(super::name(arg)) else { return Ok(false) };
+    // Without run and enter (nook as bwrap's build) only seccomp filters
+    // are ever set: bwrap's --seccomp and --add-seccomp-fd, and the init's
+    // --add-seccomp-fd that its re-exec hands on. The Landlock options and
+    // --seccomp-deny are then no options (that build's --help lists none):
+    // without a reader, their rules' code leaves the binary.
+    #[cfg(not(any(feature = "run", feature = "enter")))]
+    if !matches!(opt, SandboxOpt::Filter) {
+        return Ok(false);
+    }
     let full = || Failure::option(arg, say!("given too many times"));
     match opt {
         SandboxOpt::Ro | SandboxOpt::Rw => {
@@ -77,7 +86,9 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
 /// Hands the sandbox options on to the init `run` re-executes, through
 /// `push` (one argv pointer each; false when argv is full). The filter
 /// fds go separately (kernel::seccomp::carry_filters).
+#[cfg(any(feature = "run", feature = "enter"))]
 pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
+    use crate::base::words::named;
     let mut fits = true;
     for rule in sb.paths.iter() {
         fits &= push(if rule.write { named!(SANDBOX_OPTIONS, "--landlock-rw") } else { named!(SANDBOX_OPTIONS, "--landlock-ro") }.as_ptr()) && push(rule.path.as_ptr());
@@ -95,4 +106,11 @@ pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool
         fits &= push(named!(SANDBOX_OPTIONS, "--seccomp-deny").as_ptr()) && push(list.as_ptr());
     }
     fits
+}
+
+/// Without run and enter only the filters are read (see `option`), and
+/// they go separately: nothing to hand on.
+#[cfg(not(any(feature = "run", feature = "enter")))]
+pub(super) fn hand_on(_sb: &Sandbox, _push: &mut impl FnMut(*const c_char) -> bool) -> bool {
+    true
 }

@@ -8,14 +8,20 @@
 //! the init that `run --unshare-pid` and `nook init` keep as PID 1 is not,
 //! as with bwrap, so a filter cannot break the reaping and forwarding.
 
-use crate::base::packed::say;
-use crate::base::error::{Failure, Result, warn};
-use crate::kernel::landlock::{self, Access};
+use crate::base::error::Result;
 use crate::kernel::seccomp;
 use crate::plan::sandbox::Sandbox;
-use rustix::fd::AsFd;
-use rustix::fs::OFlags;
-use rustix::io::Errno;
+// Landlock and --seccomp-deny: only with run or enter, which read them
+// (cli/sandbox.rs; nook as bwrap's build has neither).
+#[cfg(any(feature = "run", feature = "enter"))]
+use {
+    crate::base::error::{Failure, warn},
+    crate::base::packed::say,
+    crate::kernel::landlock::{self, Access},
+    rustix::fd::AsFd,
+    rustix::fs::OFlags,
+    rustix::io::Errno,
+};
 
 const _: () = assert!(crate::plan::sandbox::MAX_DENIED <= seccomp::MAX_DENIED);
 
@@ -38,12 +44,18 @@ pub fn read_filters<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
 
 /// Confines this process, and all it executes, as `sb` asks.
 pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
+    // The Landlock options too are read only with run or enter.
+    #[cfg(any(feature = "run", feature = "enter"))]
     if sb.landlock() {
         restrict(sb)?;
     }
     if !sb.filter_fds.is_empty() {
         seccomp::load_filters(filter_fds(sb))?;
     }
+    // --seccomp-deny is read only with run or enter (cli/sandbox.rs): in
+    // nook as bwrap's build the list is always empty (and so are the
+    // Landlock rules).
+    #[cfg(any(feature = "run", feature = "enter"))]
     if !sb.denied.is_empty() {
         seccomp::deny_filter(&sb.denied)
             .and_then(|f| seccomp::load(&f))
@@ -55,6 +67,7 @@ pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
 /// The rights the options ask Landlock to handle: every filesystem right
 /// once a path is listed, TCP bind and connect once a port is, the scopes
 /// with `--landlock-scope`. Anything else stays as it was.
+#[cfg(any(feature = "run", feature = "enter"))]
 // Out of line: smaller than inlined into its caller (measured).
 #[inline(never)]
 fn wanted(sb: &Sandbox) -> Access {
@@ -66,6 +79,7 @@ fn wanted(sb: &Sandbox) -> Access {
     }
 }
 
+#[cfg(any(feature = "run", feature = "enter"))]
 fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let wanted = wanted(sb);
     let abi = match landlock::abi() {
