@@ -96,7 +96,7 @@ fn budget() -> u64 {
         cfg!(feature = "bwrap"),
     ];
     match roles {
-        [true, true, true, _, false, false] => BUDGET,
+        [true, true, true, true, _, false] => BUDGET,
         [false, false, false, false, false, false] => INIT_ONLY_BUDGET,
         [false, false, true, true, true, false] => INITRAMFS_BUDGET,
         [false, false, false, false, false, true] => BWRAP_BUDGET,

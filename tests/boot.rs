@@ -1,4 +1,7 @@
-#![cfg(feature = "boot")]
+// The boots run once, in the initramfs build (scripts/test), which is what
+// scripts/mkinitramfs puts in an image; the default build's boot is the
+// same code, and booting it too would add minutes to the suite.
+#![cfg(all(feature = "boot", not(feature = "run")))]
 //! Boots of a real kernel (Debian's linux-image-amd64, qemu -accel tcg)
 //! through the harness in tests/common/boot.rs: nook's initramfs (nook as
 //! /init, `nook boot`) on each root= form, ro and rw, init= with the words
