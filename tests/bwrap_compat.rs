@@ -306,6 +306,42 @@ fn mount_sources(who: Who) {
     assert!(out.stdout.contains("/proc proc proc\n") && out.stdout.contains("/t tmpfs tmpfs\n"), "{out}");
 }
 
+/// `--tmpfs /` is a tmpfs on bwrap's root, which then is the root (its
+/// `--perms` and `--size` the root's), and `--dir /` leaves the root as it
+/// is, as bwrap's; before any other operation, since nook does not cover
+/// the ones made (bwrap's hides them), and other operations on `/` are
+/// refused in bwrap's words (its options, not nook's `--root`).
+fn root_tmpfs(who: Who) {
+    // (bwrap's own root is /newroot of its tmpfs, nook's that tmpfs's /:
+    // the table's root column only with `--tmpfs /`.)
+    let listing = "stat -c '%a %u %F' /; ls /";
+    let script = format!("{listing}; grep ' / / ' /proc/self/mountinfo | cut -d' ' -f4-");
+    for (first, script) in [
+        (&["--perms", "0700", "--size", "1048576", "--tmpfs", "/"][..], script.as_str()),
+        (&["--tmpfs", "/"], &script),
+        (&["--tmpfs", "/", "--dir", "//"], &script),
+        (&["--perms", "0750", "--dir", "/"], listing),
+        (&["--dir", "/."], listing),
+    ] {
+        let out = assert_same(who, "/", &[first, USR, &["--proc", "/proc"]].concat(), script);
+        assert!(out.code == 0 && out.stdout.contains("\nusr\n"), "{first:?}: {out}");
+        let mode = if first[1] == "0700" { "700 " } else { "755 " };
+        assert!(out.stdout.starts_with(mode), "{first:?}: {out}");
+        if first[1] == "0700" {
+            assert!(out.stdout.contains("\n/ / ") && out.stdout.contains(" tmpfs tmpfs rw,size=1024k,mode=700"), "{out}");
+        }
+    }
+    for (opts, says) in [
+        (&["--dir", "/a", "--tmpfs", "/"][..], "option --tmpfs: replaces the root: nook takes it only before every other operation"),
+        (&["--bind", "/usr", "/", "--tmpfs", "/."], "option --tmpfs: replaces the root"),
+        (&["--proc", "/"], "option --proc: cannot mount or create on / itself: the root is bwrap's empty tmpfs (--tmpfs / for its --perms and --size) or --bind DIR /'s"),
+        (&["--symlink", "usr/bin", "/"], "option --symlink: cannot mount or create on / itself: the root is bwrap's"),
+    ] {
+        let out = run_tool(&nook_bwrap(), who, "/", opts, "true");
+        assert!(out.code == 1 && out.stderr.starts_with(&format!("bwrap: {says}")) && !out.stderr.contains("--root"), "{opts:?}: {out}");
+    }
+}
+
 /// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
 /// else decimal; refused: 0, a sign or a space first, anything after the
 /// digits, more than 2^64-1 (all "a non-zero number of bytes"), and more
@@ -537,7 +573,7 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, root_tmpfs, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
 
 /// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
 /// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill

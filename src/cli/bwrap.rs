@@ -6,7 +6,7 @@
 //! namespace, and its messages. Only in a build with the `bwrap` feature.
 
 use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, process_option, push};
-use super::{Action, Cursor, sandbox};
+use super::{Action, Cursor, names_root, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::bwrap::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
@@ -209,7 +209,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 }
             }
             B::Proc | B::Dev | B::Mqueue => {
-                let dest = cur.dest()?;
+                let dest = dest(&mut cur)?;
                 let op = match opt {
                     B::Proc => Op::Proc { dest },
                     B::Dev => Op::Dev { dest },
@@ -217,29 +217,39 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 };
                 push(plan, arg, op)?;
             }
-            B::Tmpfs => {
-                let dest = cur.dest()?;
-                push(plan, arg, Op::Tmpfs { dest, size: tmpfs_size.take(), perms: perms.take() })?;
-            }
-            B::Dir => {
-                let dest = cur.dest()?;
-                push(plan, arg, Op::Dir { dest, perms: perms.take() })?;
+            B::Tmpfs | B::Dir => {
+                let dest = cur.absolute()?;
+                let perms = perms.take();
+                if !names_root(dest) {
+                    let op = match opt {
+                        B::Tmpfs => Op::Tmpfs { dest, size: tmpfs_size.take(), perms },
+                        _ => Op::Dir { dest, perms },
+                    };
+                    push(plan, arg, op)?;
+                } else if let B::Tmpfs = opt {
+                    // A tmpfs on bwrap's root is the root: an empty tmpfs
+                    // of that mode and size.
+                    root_first(plan, arg)?;
+                    plan.bwrap.root_tmpfs = (tmpfs_size.take(), perms);
+                }
+                // `--dir /`: the root is a directory already, which bwrap
+                // leaves as it is, mode and all.
             }
             B::Symlink => {
                 let target = cur.path()?;
-                let link = cur.dest()?;
+                let link = dest(&mut cur)?;
                 push(plan, arg, Op::Symlink { target, link })?;
             }
             B::Data(bind) => {
                 let fd = fd_value(&mut cur, arg)?;
-                let dest = cur.dest()?;
+                let dest = dest(&mut cur)?;
                 // By default, as bwrap's: 0666 for --file, 0600 for the binds.
                 let perms = perms.take().unwrap_or(if bind.is_none() { 0o666 } else { 0o600 });
                 push(plan, arg, Op::Data { fd, dest, perms, bind })?;
             }
             B::BindFd(kind) => {
                 let fd = fd_value(&mut cur, arg)?;
-                let dest = cur.dest()?;
+                let dest = dest(&mut cur)?;
                 push(plan, arg, Op::BindFd { fd, dest, kind })?;
             }
             B::DisableUserns => {
@@ -257,7 +267,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                     OverlayKind::Writable => (cur.absolute()?, cur.absolute()?),
                     _ => (c"", c""),
                 };
-                let dest = cur.dest()?;
+                let dest = dest(&mut cur)?;
                 let needed = if kind == OverlayKind::ReadOnly { 2 } else { 1 };
                 if layers.len() < needed {
                     return Err(Failure::option(arg, if needed == 2 { msg!("requires at least two --overlay-src") } else { msg!("requires at least one --overlay-src") }));
@@ -461,12 +471,28 @@ static mut CWD: [u8; 4097] = [0; 4097];
 /// `--root DIR`, in place of the empty tmpfs; it must come first, before
 /// anything is put into the root it replaces.
 fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: BindKind) -> Result<'a, ()> {
-    if plan.root.is_some() || !plan.ops.is_empty() {
-        return Err(Failure::option(option, msg!("binds the root: nook takes it only before every other operation")));
-    }
+    root_first(plan, option)?;
     plan.root = Some(src);
     plan.ro_root = kind == BindKind::ReadOnly;
     plan.bwrap.root_attrs = (k::MOUNT_ATTR_NOSUID | if kind == BindKind::Devices { 0 } else { k::MOUNT_ATTR_NODEV }) as u64;
+    Ok(())
+}
+
+/// The DEST of an operation that mounts or creates something, which may
+/// not be the root itself: the hint says so in bwrap's words.
+#[inline(never)]
+fn dest<'a>(cur: &mut Cursor<'a>) -> Result<'a, &'a CStr> {
+    cur.dest_or(msg!("the root is bwrap's empty tmpfs (--tmpfs / for its --perms and --size) or --bind DIR /'s"))
+}
+
+/// `--bind DIR /` and `--tmpfs /` replace the root, which nook takes only
+/// before every other operation (bwrap's would cover them; the operations
+/// before that, and so `--tmpfs /` after `--bind DIR /`, are refused).
+#[inline(never)]
+fn root_first<'a>(plan: &RunPlan<'a>, option: &'a CStr) -> Result<'a, ()> {
+    if plan.root.is_some() || !plan.ops.is_empty() {
+        return Err(Failure::option(option, msg!("replaces the root: nook takes it only before every other operation")));
+    }
     Ok(())
 }
 
