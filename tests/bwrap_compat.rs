@@ -342,6 +342,25 @@ fn root_tmpfs(who: Who) {
     }
 }
 
+/// `--dev`'s mounts and their flags under a terminal (so with a console),
+/// as bwrap's: its tmpfs nosuid and nodev, as every tmpfs of bwrap's, and
+/// its binds of the nodes and the console nosuid.
+fn dev_flags(who: Who) {
+    let script = "grep ' /dev' /proc/self/mountinfo | cut -d' ' -f5,6";
+    let seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
+        .into_iter()
+        .map(|tool| {
+            let mut argv = vec![tool];
+            argv.extend(args(&with(&["--proc", "/proc", "--dev", "/dev", "sh", "-c", script])));
+            let mut run = Run::argv(who, args(&["script", "-qec", &sh_join(&argv), "/dev/null"]));
+            run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
+            run.run()
+        })
+        .collect();
+    assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
+    assert!(seen[0].stdout.contains("/dev/console rw,nosuid,") && seen[0].stdout.contains("/dev rw,nosuid,nodev,"), "{}", seen[0]);
+}
+
 /// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
 /// else decimal; refused: 0, a sign or a space first, anything after the
 /// digits, more than 2^64-1 (all "a non-zero number of bytes"), and more
@@ -573,7 +592,7 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, root_tmpfs, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, root_tmpfs, dev_flags, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
 
 /// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
 /// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill
