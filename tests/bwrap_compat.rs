@@ -359,6 +359,20 @@ fn dev_flags(who: Who) {
         .collect();
     assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
     assert!(seen[0].stdout.contains("/dev/console rw,nosuid,") && seen[0].stdout.contains("/dev rw,nosuid,nodev,"), "{}", seen[0]);
+    // The console is stdout's terminal alone (bwrap's ttyname(1)): none
+    // when stdout is a pipe, though stdin is a terminal.
+    let seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
+        .into_iter()
+        .map(|tool| {
+            let mut argv = vec![tool];
+            argv.extend(args(&with(&["--dev", "/dev", "sh", "-c", "test -e /dev/console && echo console || echo none"])));
+            let mut run = Run::argv(who, args(&["script", "-qec", &format!("{} | cat", sh_join(&argv)), "/dev/null"]));
+            run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
+            run.run()
+        })
+        .collect();
+    assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
+    assert!(seen[0].stdout.contains("none"), "{}", seen[0]);
 }
 
 /// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
