@@ -306,6 +306,75 @@ fn mount_sources(who: Who) {
     assert!(out.stdout.contains("/proc proc proc\n") && out.stdout.contains("/t tmpfs tmpfs\n"), "{out}");
 }
 
+/// `--tmpfs /` is a tmpfs on bwrap's root, which then is the root (its
+/// `--perms` and `--size` the root's), and `--dir /` leaves the root as it
+/// is, as bwrap's; before any other operation, since nook does not cover
+/// the ones made (bwrap's hides them), and other operations on `/` are
+/// refused in bwrap's words (its options, not nook's `--root`).
+fn root_tmpfs(who: Who) {
+    // (bwrap's own root is /newroot of its tmpfs, nook's that tmpfs's /:
+    // the table's root column only with `--tmpfs /`.)
+    let listing = "stat -c '%a %u %F' /; ls /";
+    let script = format!("{listing}; grep ' / / ' /proc/self/mountinfo | cut -d' ' -f4-");
+    for (first, script) in [
+        (&["--perms", "0700", "--size", "1048576", "--tmpfs", "/"][..], script.as_str()),
+        (&["--tmpfs", "/"], &script),
+        (&["--tmpfs", "/", "--dir", "//"], &script),
+        (&["--perms", "0750", "--dir", "/"], listing),
+        (&["--dir", "/."], listing),
+    ] {
+        let out = assert_same(who, "/", &[first, USR, &["--proc", "/proc"]].concat(), script);
+        assert!(out.code == 0 && out.stdout.contains("\nusr\n"), "{first:?}: {out}");
+        let mode = if first[1] == "0700" { "700 " } else { "755 " };
+        assert!(out.stdout.starts_with(mode), "{first:?}: {out}");
+        if first[1] == "0700" {
+            assert!(out.stdout.contains("\n/ / ") && out.stdout.contains(" tmpfs tmpfs rw,size=1024k,mode=700"), "{out}");
+        }
+    }
+    for (opts, says) in [
+        (&["--dir", "/a", "--tmpfs", "/"][..], "option --tmpfs: replaces the root: nook takes it only before every other operation"),
+        (&["--bind", "/usr", "/", "--tmpfs", "/."], "option --tmpfs: replaces the root"),
+        (&["--proc", "/"], "option --proc: cannot mount or create on / itself: the root is bwrap's empty tmpfs (--tmpfs / for its --perms and --size) or --bind DIR /'s"),
+        (&["--symlink", "usr/bin", "/"], "option --symlink: cannot mount or create on / itself: the root is bwrap's"),
+    ] {
+        let out = run_tool(&nook_bwrap(), who, "/", opts, "true");
+        assert!(out.code == 1 && out.stderr.starts_with(&format!("bwrap: {says}")) && !out.stderr.contains("--root"), "{opts:?}: {out}");
+    }
+}
+
+/// `--dev`'s mounts and their flags under a terminal (so with a console),
+/// as bwrap's: its tmpfs nosuid and nodev, as every tmpfs of bwrap's, and
+/// its binds of the nodes and the console nosuid.
+fn dev_flags(who: Who) {
+    let script = "grep ' /dev' /proc/self/mountinfo | cut -d' ' -f5,6";
+    let seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
+        .into_iter()
+        .map(|tool| {
+            let mut argv = vec![tool];
+            argv.extend(args(&with(&["--proc", "/proc", "--dev", "/dev", "sh", "-c", script])));
+            let mut run = Run::argv(who, args(&["script", "-qec", &sh_join(&argv), "/dev/null"]));
+            run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
+            run.run()
+        })
+        .collect();
+    assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
+    assert!(seen[0].stdout.contains("/dev/console rw,nosuid,") && seen[0].stdout.contains("/dev rw,nosuid,nodev,"), "{}", seen[0]);
+    // The console is stdout's terminal alone (bwrap's ttyname(1)): none
+    // when stdout is a pipe, though stdin is a terminal.
+    let seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
+        .into_iter()
+        .map(|tool| {
+            let mut argv = vec![tool];
+            argv.extend(args(&with(&["--dev", "/dev", "sh", "-c", "test -e /dev/console && echo console || echo none"])));
+            let mut run = Run::argv(who, args(&["script", "-qec", &format!("{} | cat", sh_join(&argv)), "/dev/null"]));
+            run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
+            run.run()
+        })
+        .collect();
+    assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
+    assert!(seen[0].stdout.contains("none"), "{}", seen[0]);
+}
+
 /// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
 /// else decimal; refused: 0, a sign or a space first, anything after the
 /// digits, more than 2^64-1 (all "a non-zero number of bytes"), and more
@@ -537,7 +606,7 @@ fn newer_than_debian(who: Who) {
     assert!(out.code == 1 && out.stderr.contains("--argv0"), "{out}");
 }
 
-both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
+both!(root_model, bind_root, identity, cwd_and_env, namespaces, exit_statuses, modifiers_and_files, fd_operations, file_over_existing, proc_covered, mount_sources, root_tmpfs, dev_flags, size_values, capability_sets, stdio_wrapper_fds, lock_file, userns_disabled, overlays, join_namespaces, fd_outputs, newer_than_debian);
 
 /// `unshare HOLDER sleep 30`, in the background, to hold the namespaces
 /// that `--userns`, `--pidns` and `--userns2` join, then `BODY`, then kill

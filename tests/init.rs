@@ -978,6 +978,27 @@ fn run_pdeathsig(who: Who) {
     assert_pdeathsig_fires(who, &dir, &tag, &argv);
 }
 
+/// The init that run re-executes gets each PID-1 option once: those it is
+/// handed from the plan (`--pdeathsig`, `--grace`, `--signal-group`,
+/// `--subreaper`, `--new-session`) not again as run's argv gave them; the
+/// others as given.
+#[cfg(feature = "run")]
+fn run_hands_each_init_option_once(who: Who) {
+    let w = world();
+    let argv = [
+        w.nook_path(), "--unshare-pid", "--pdeathsig", "TERM", "--grace", "3", "--signal-group", "--subreaper",
+        "--new-session", "--remap-exit", "3", "--root", w.root(), "--proc", "/proc", "--", "/bin/cat", "/proc/1/cmdline",
+    ];
+    let out = Run::argv(who, args(&argv)).run();
+    out.ok();
+    let words: Vec<&str> = out.stdout.split('\0').collect();
+    assert_eq!(
+        words[1..words.iter().position(|&w| w == "--").unwrap()],
+        ["init", "--signal-group", "--subreaper", "--new-session", "--grace", "3", "--pdeathsig", "15", "--remap-exit", "3"],
+        "{out}"
+    );
+}
+
 /// `run --unshare-pid --die-with-parent`: SIGKILL to the launcher takes down
 /// the outer nook, PID 1 and PROGRAM. Without the option they live on.
 #[cfg(feature = "run")]
@@ -1148,7 +1169,7 @@ in_modes!(
     init_fds: [run, init_pid1, unshare, subreaper],
 );
 
-both!(pdeathsig, #[cfg(feature = "run")] run_pdeathsig, #[cfg(feature = "run")] die_with_parent);
+both!(pdeathsig, #[cfg(feature = "run")] run_pdeathsig, #[cfg(feature = "run")] run_hands_each_init_option_once, #[cfg(feature = "run")] die_with_parent);
 
 // ------------------------------------------------------------------- grace
 

@@ -143,6 +143,12 @@ fn dev_console_is_the_terminal(who: Who) {
     let caller = lines.iter().find_map(|l| l.strip_prefix("caller ")).unwrap_or_else(|| panic!("{out}"));
     let want = [format!("console character special file {caller}"), "via-console".to_string()];
     assert_eq!(lines[1..], want[..], "/dev/console must be the caller's terminal\n{out}");
+    // Bound nosuid and noexec, as the nodes are.
+    let inner = "grep ' /dev/console ' /proc/self/mountinfo | cut -d' ' -f5,6";
+    let nook_argv = [w.nook_path(), "--unshare-pid", "--root", w.root(), "--proc", "/proc", "--dev", "/dev", "--", "/bin/sh", "-c", inner];
+    let out = Run::argv(who, args(&["script", "-qec", &sh_join(&nook_argv), "/dev/null"])).run();
+    let flags = out.stdout.trim_end().strip_prefix("/dev/console ").unwrap_or_else(|| panic!("{out}"));
+    assert!(flags.split(',').any(|f| f == "nosuid") && flags.split(',').any(|f| f == "noexec"), "/dev/console must be nosuid,noexec\n{out}");
 }
 
 // ------------------------------------------------------------------ --sys, --mqueue

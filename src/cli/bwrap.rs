@@ -7,7 +7,7 @@
 
 use crate::base::packed::say;
 use super::run::{ALL_NAMESPACES, Bit, FdKind, Opt, bit, cap_option, fd_slot, process_option, push};
-use super::{Action, Cursor, sandbox};
+use super::{Action, Cursor, names_root, sandbox};
 use crate::base::error::{Failure, Result};
 use crate::base::out::{Line, STDERR, STDOUT, persona, write_all};
 use crate::base::bwrap::{BWRAP_MESSAGES_START, BWRAP_NAMES_START, BWRAP_OPTIONS_LEN, BWRAP_TEXTS_END, BWRAP_USAGE_START, in_bwrap_texts, msg};
@@ -61,7 +61,9 @@ impl B {
             B::Argv0 | B::Size | B::Label | B::Hostname => VALUE,
             B::Chdir => PATH,
             B::RemountRo | B::OverlaySrc | B::LockFile => ABSOLUTE << 8,
-            B::Proc | B::Dev | B::Mqueue | B::Tmpfs | B::Dir | B::Overlay(_) => DEST << 8,
+            B::Proc | B::Dev | B::Mqueue | B::Overlay(_) => DEST << 8,
+            // `/` too: bwrap's root (`--tmpfs /`), or nothing (`--dir /`).
+            B::Tmpfs | B::Dir => ABSOLUTE << 8,
             B::Bind(..) => PATH | ABSOLUTE << 8,
             B::Symlink => PATH | DEST << 8,
             B::Data(_) | B::BindFd(_) => FD | DEST << 8,
@@ -209,7 +211,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             *slot = match kind {
                 PATH => cur.path()?,
                 ABSOLUTE => cur.absolute()?,
-                DEST => cur.dest()?,
+                DEST => dest(&mut cur)?,
                 _ => cur.value()?,
             };
             let (radix, max) = match kind {
@@ -303,11 +305,20 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             }
             B::Tmpfs | B::Dir => {
                 let perms = perms.take();
-                let op = match opt {
-                    B::Tmpfs => Op::Tmpfs { dest, size: tmpfs_size.take(), perms },
-                    _ => Op::Dir { dest, perms },
-                };
-                push(plan, arg, op)?;
+                if !names_root(dest) {
+                    let op = match opt {
+                        B::Tmpfs => Op::Tmpfs { dest, size: tmpfs_size.take(), perms },
+                        _ => Op::Dir { dest, perms },
+                    };
+                    push(plan, arg, op)?;
+                } else if let B::Tmpfs = opt {
+                    // A tmpfs on bwrap's root is the root: an empty tmpfs
+                    // of that mode and size.
+                    root_first(plan, arg)?;
+                    plan.bwrap.root_tmpfs = (tmpfs_size.take(), perms);
+                }
+                // `--dir /`: the root is a directory already, which bwrap
+                // leaves as it is, mode and all.
             }
             B::Symlink => push(plan, arg, Op::Symlink { target: v[0], link: dest })?,
             B::Data(bind) => {
@@ -511,12 +522,28 @@ static mut CWD: [u8; 4097] = [0; 4097];
 /// `--root DIR`, in place of the empty tmpfs; it must come first, before
 /// anything is put into the root it replaces.
 fn bind_root<'a>(plan: &mut RunPlan<'a>, option: &'a CStr, src: &'a CStr, kind: BindKind) -> Result<'a, ()> {
-    if plan.root.is_some() || !plan.ops.is_empty() {
-        return Err(Failure::option(option, msg!("binds the root: nook takes it only before every other operation")));
-    }
+    root_first(plan, option)?;
     plan.root = Some(src);
     plan.ro_root = kind == BindKind::ReadOnly;
     plan.bwrap.root_attrs = (k::MOUNT_ATTR_NOSUID | if kind == BindKind::Devices { 0 } else { k::MOUNT_ATTR_NODEV }) as u64;
+    Ok(())
+}
+
+/// The DEST of an operation that mounts or creates something, which may
+/// not be the root itself: the hint says so in bwrap's words.
+#[inline(never)]
+fn dest<'a>(cur: &mut Cursor<'a>) -> Result<'a, &'a CStr> {
+    cur.dest_or(msg!("the root is bwrap's empty tmpfs (--tmpfs / for its --perms and --size) or --bind DIR /'s"))
+}
+
+/// `--bind DIR /` and `--tmpfs /` replace the root, which nook takes only
+/// before every other operation (bwrap's would cover them; the operations
+/// before that, and so `--tmpfs /` after `--bind DIR /`, are refused).
+#[inline(never)]
+fn root_first<'a>(plan: &RunPlan<'a>, option: &'a CStr) -> Result<'a, ()> {
+    if plan.root.is_some() || !plan.ops.is_empty() {
+        return Err(Failure::option(option, msg!("replaces the root: nook takes it only before every other operation")));
+    }
     Ok(())
 }
 

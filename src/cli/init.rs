@@ -33,14 +33,21 @@ impl InitOpt {
     pub(super) fn takes_value(self) -> bool {
         matches!(self, InitOpt::Grace | InitOpt::Pdeathsig | InitOpt::RemapExit | InitOpt::Rewrite)
     }
+
+    /// Whether the init that run re-executes is handed this one from the
+    /// plan (cli/reexec.rs, which reads NOOK_* variables' values too), so
+    /// that run's argv words for it are not handed on a second time.
+    pub(super) fn plan_hands_on(self) -> bool {
+        matches!(self, InitOpt::SignalGroup | InitOpt::Subreaper | InitOpt::NewSession | InitOpt::Grace | InitOpt::Pdeathsig)
+    }
 }
 
-/// The PID-1 options common to `run` and `init`; false when `arg` is not one.
-pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, bool> {
-    let Some(opt) = INIT_OPTIONS.find(cur.name) else { return Ok(false) };
+/// The PID-1 options common to `run` and `init`; None when `arg` is not one.
+pub(super) fn init_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, plan: &mut RunPlan<'a>) -> Result<'a, Option<InitOpt>> {
+    let Some(opt) = INIT_OPTIONS.find(cur.name) else { return Ok(None) };
     let value = if opt.takes_value() { cur.value()? } else { c"" };
     set(opt, arg, value, plan)?;
-    Ok(true)
+    Ok(Some(opt))
 }
 
 /// Sets what `opt` (the `option` on argv, with `value` if it takes one)
@@ -102,7 +109,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, ()
                 return Ok(());
             }
             _ if cur.name == PAUSE => plan.init.pause = true,
-            _ if init_option(&mut cur, arg, plan)? => {}
+            _ if init_option(&mut cur, arg, plan)?.is_some() => {}
             // run hands its sandbox on to the init it re-executes.
             #[cfg(nook_process)]
             _ if super::sandbox::option(&mut cur, arg, &mut plan.process.sandbox)? => {}

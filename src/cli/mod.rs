@@ -298,18 +298,29 @@ impl<'a> Cursor<'a> {
     /// `/..`), which is --root's. A mount on it would sit above the
     /// process's root, unseen.
     fn dest(&mut self) -> Result<'a, &'a CStr> {
+        self.dest_or(say!("the root is --root DIR's (read-only host: --root / --ro-root)"))
+    }
+
+    /// [`dest`](Self::dest), with `hint` for the root itself: nook as
+    /// bwrap's names bwrap's options.
+    #[inline(always)]
+    fn dest_or(&mut self, hint: &'static CStr) -> Result<'a, &'a CStr> {
         let v = self.absolute()?;
-        // Only slashes and dots, never three dots in a row ("..." is a name).
-        let mut dots = 0;
-        if v.to_bytes().iter().all(|&c| {
-            dots = if c == b'.' { dots + 1 } else { 0 };
-            (c == b'/' || c == b'.') && dots < 3
-        }) {
-            return Err(Failure::option(self.option, say!("cannot mount or create on / itself"))
-                .hint(say!("the root is --root DIR's (read-only host: --root / --ro-root)")));
+        if names_root(v) {
+            return Err(Failure::option(self.option, say!("cannot mount or create on / itself")).hint(hint));
         }
         Ok(v)
     }
+}
+
+/// Whether an absolute path names the root itself: only slashes and dots,
+/// never three dots in a row ("..." is a name).
+fn names_root(v: &CStr) -> bool {
+    let mut dots = 0;
+    v.to_bytes().iter().all(|&c| {
+        dots = if c == b'.' { dots + 1 } else { 0 };
+        (c == b'/' || c == b'.') && dots < 3
+    })
 }
 
 fn check_path<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, ()> {

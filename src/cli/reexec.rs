@@ -112,8 +112,9 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     if plan.init.pdeathsig.is_some() {
         fits &= push(named!(INIT_OPTIONS, "--pdeathsig").as_ptr()) && push(at(pdeathsig_at));
     }
-    // The PID-1 options of run's argv as given (those above come from the
-    // NOOK_* variables too, which the init does not see).
+    // The other PID-1 options of run's argv, as given (those above come
+    // from the NOOK_* variables too, which the init does not see, and from
+    // bwrap's options: run's argv does not hand them on again).
     for word in plan.init_words.iter() {
         fits &= push(word.as_ptr());
     }

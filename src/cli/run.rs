@@ -152,10 +152,12 @@ pub(super) fn parse<'a>(argv: Argv<'a>, start: usize, plan: &mut RunPlan<'a>) ->
         }
         let Some(opt) = opt else {
             let at = cur.next - 1;
-            if init_option(&mut cur, arg, plan)? {
+            if let Some(init_opt) = init_option(&mut cur, arg, plan)? {
                 init_on_argv = Some(arg);
-                // The init that run re-executes gets these words as given.
-                for word in (at..cur.next).filter_map(|i| argv.get(i)) {
+                // The init that run re-executes gets these words as given,
+                // but for those it gets from the plan.
+                let words = if init_opt.plan_hands_on() { at..at } else { at..cur.next };
+                for word in words.filter_map(|i| argv.get(i)) {
                     plan.init_words.push(word).map_err(|_| Failure::new(c"option", arg, rustix::io::Errno::TOOBIG))?;
                 }
                 continue;

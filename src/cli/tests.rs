@@ -477,4 +477,10 @@ fn the_new_init_options() {
     let p = plan_of(&argv, &env);
     let words: Vec<&[u8]> = p.init_words.iter().map(|w| w.to_bytes()).collect();
     assert_eq!(words, [&b"--remap-exit=3"[..], b"--rewrite", b"1:2"]);
+    // But not those the plan hands on (cli/reexec.rs): once, not twice.
+    let argv = Block::new(&["nook", "--unshare-pid", "--pdeathsig", "TERM", "--grace=2", "--signal-group", "--subreaper", "--new-session", "--warn-on-reap", "--", "p"]);
+    let p = plan_of(&argv, &env);
+    let words: Vec<&[u8]> = p.init_words.iter().map(|w| w.to_bytes()).collect();
+    assert_eq!(words, [&b"--warn-on-reap"[..]]);
+    assert!(p.init.pdeathsig == Some(15) && p.init.grace == 2 && p.init.signal_group && p.init.subreaper && p.process.new_session);
 }

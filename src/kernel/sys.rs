@@ -67,8 +67,8 @@ pub trait Sys {
         *held = self.clone_tree(Some(held), c"")?;
         Ok(())
     }
-    /// An O_PATH fd of the terminal on stdin (else stdout), opened by its
-    /// path, or None without one.
+    /// An O_PATH fd of the terminal on stdin (else stdout; nook as bwrap's:
+    /// stdout's alone), opened by its path, or None without one.
     fn open_terminal(&mut self) -> Result<Option<Self::Fd>>;
     /// Whether the object behind `fd` is a directory (fstat).
     fn is_dir(&mut self, fd: &Self::Fd) -> Result<bool>;
@@ -312,7 +312,8 @@ impl Sys for Linux {
     // Out of line: inlined into /dev's setup it took 112 bytes more.
     #[inline(never)]
     fn open_terminal(&mut self) -> Result<Option<OwnedFd>> {
-        for fd in [0, 1] {
+        // bwrap's is stdout's alone (its ttyname(1)).
+        for fd in crate::base::out::persona::bwrap() as i32..2 {
             // SAFETY: stdin and stdout stay open for nook's lifetime.
             let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
             if !rustix::termios::isatty(borrowed) {

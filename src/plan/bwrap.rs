@@ -11,6 +11,9 @@ pub struct BwrapPlan<'a> {
     /// Without `--bind DIR /` (which is `root`), the new root is an empty
     /// tmpfs that the operations fill.
     pub empty_root: bool,
+    /// `--tmpfs /` (before every operation): the empty root's size and
+    /// mode (default 0755), from its `--size` and `--perms`.
+    pub root_tmpfs: (Option<u64>, Option<u32>),
     /// MOUNT_ATTR_* flags set recursively on `--bind DIR /`'s root (bwrap's
     /// binds are nosuid, and nodev but for --dev-bind).
     pub root_attrs: u64,
@@ -126,6 +129,6 @@ pub const MAX_LOCKS: usize = 16;
 
 impl BwrapPlan<'_> {
     pub const fn new() -> Self {
-        BwrapPlan { empty_root: false, root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false, userns: None, pidns: None, userns2: None, userns_block: None }
+        BwrapPlan { empty_root: false, root_tmpfs: (None, None), root_attrs: 0, cwd: None, powerless: false, locks: heapless::Vec::new(), disable_userns: false, assert_userns_disabled: false, userns: None, pidns: None, userns2: None, userns_block: None }
     }
 }

@@ -36,7 +36,7 @@ pub fn build<'a, S: Sys>(sys: &mut S, plan: &RunPlan<'a>) -> Result<'a, ()> {
     }
     let workdir = plan.process.chdir.unwrap_or(c"/");
     if bwrap::wants_empty_root(plan) {
-        let mut tree = bwrap::empty_root(sys)?;
+        let mut tree = bwrap::empty_root(sys, plan)?;
         return build_root(sys, plan, say!("the empty root"), &mut tree);
     }
     let Some(dir) = plan.root else {

@@ -18,7 +18,7 @@ use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::plan::bwrap::BwrapOnly;
 use crate::plan::{BindKind, Op, RunPlan};
-use crate::setup::tree::dest::{Missing, Tree, ensure, place};
+use crate::setup::tree::dest::{Missing, TMPFS_ATTRS, Tree, ensure, place, with_tmpfs_options};
 use core::ffi::CStr;
 use rustix::io::Errno;
 use linux_raw_sys::general as k;
@@ -57,11 +57,12 @@ pub fn before_op<S: Sys>(tree: &mut Tree<S>, op: &Op) {
     }
 }
 
-/// The new, empty root: a tmpfs (mode 0755, as bwrap's) on the host's `/`.
-pub fn empty_root<'a, S: Sys>(sys: &mut S) -> Result<'a, Tree<'a, S>> {
+/// The new, empty root: a tmpfs (mode 0755, as bwrap's, or `--tmpfs /`'s
+/// mode and size) on the host's `/`.
+pub fn empty_root<'a, S: Sys>(sys: &mut S, plan: &RunPlan) -> Result<'a, Tree<'a, S>> {
     crate::base::out::trace(1, say!("mount tmpfs on"), msg!("/ (the empty root)"));
-    let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = sys.new_filesystem(c"tmpfs", &[(c"mode", c"755")], attrs).at(say!("create tmpfs for"), msg!("the root"))?;
+    let (size, perms) = plan.bwrap.root_tmpfs;
+    let fs = with_tmpfs_options(size, perms, &mut |options| sys.new_filesystem(c"tmpfs", options, TMPFS_ATTRS).at(say!("create tmpfs for"), msg!("the root")))?;
     let host = sys.open_host(c"/", Open::Directory).at(c"open", c"/")?;
     sys.attach(&fs, &host).at(say!("mount tmpfs on"), c"/")?;
     let unbindable = MountAttr { propagation: k::MS_UNBINDABLE as u64, ..MountAttr::default() };

@@ -274,3 +274,26 @@ pub fn bind_flags(kind: BindKind) -> u64 {
     }
     set
 }
+
+/// A tmpfs's flags: nosuid and nodev (`--tmpfs`'s, bwrap's root's).
+pub const TMPFS_ATTRS: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
+
+/// What [`with_tmpfs_options`] hands its `f`: a filesystem's options.
+pub type Options<'o> = &'o [(&'o CStr, &'o CStr)];
+
+/// `f` of a tmpfs's options (`--tmpfs`'s, bwrap's root's): mode `perms`
+/// (default 0755) and, when given, `size` bytes. `f` is a `dyn`, so that
+/// one copy serves both callers where bwrap's root is built (LLVM inlines
+/// it into `--tmpfs`'s, its only caller, in the other builds).
+pub fn with_tmpfs_options<'a, F>(size: Option<u64>, perms: Option<u32>, f: &mut dyn FnMut(Options) -> Result<'a, F>) -> Result<'a, F> {
+    // Both always fit (11 and 20 digits at most) and hold no NUL: as_cstr
+    // cannot fail here, so no failure site of their own.
+    let mut mode = Buf::<16>::new();
+    mode.octal(perms.unwrap_or(DIR_MODE));
+    let mut bytes = Buf::<24>::new();
+    let mode = mode.as_cstr().unwrap_or(c"");
+    // size= only when given: the options are the first one or both.
+    let n = bytes.dec(size.unwrap_or(0)).as_cstr().unwrap_or(c"");
+    let options = [(c"mode", mode), (c"size", n)];
+    f(options.get(..1 + usize::from(size.is_some())).unwrap_or(&[]))
+}

@@ -42,7 +42,16 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         let _ = host_nodes.push(sys.hold_for_bind(host).at(say!("bind device"), host)?);
     }
     let tty = sys.open_terminal().at(say!("bind terminal into"), dest)?;
-    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], NOSUID_NOEXEC, tmpfs_steps(), None)?;
+    // nook's /dev is nosuid and noexec, its tmpfs and its binds (the nodes,
+    // the console); bwrap's tmpfs is nosuid and nodev, as all its tmpfs
+    // are, and its binds of devices nosuid.
+    // Computed, not chosen: NOEXEC shifted down once is NODEV, four times
+    // nothing (a constant without the personality).
+    const _: () = assert!(k::MOUNT_ATTR_NOEXEC >> 1 == k::MOUNT_ATTR_NODEV && k::MOUNT_ATTR_NOEXEC >> 4 == 0);
+    let bwrap = crate::base::out::persona::bwrap() as u32;
+    let tmpfs_attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC >> bwrap) as u64;
+    let bind_attr = MountAttr { set: (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC >> (bwrap * 4)) as u64, ..MountAttr::default() };
+    let fs = mount_new(sys, tree, dest, c"tmpfs", &[(c"mode", c"755")], tmpfs_attrs, tmpfs_steps(), None)?;
     tree.made_by_nook(sys, &fs);
     // Everything below goes into that fresh tmpfs, which nothing else can
     // reach yet: each entry is created by name in it, and mounted on by the
@@ -50,8 +59,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
     for (host, bind) in c_strings(NODES).zip(host_nodes.iter_mut()) {
         sys.bind_held(bind).at(say!("bind device"), host)?;
-        let attr = MountAttr { set: NOSUID_NOEXEC, ..MountAttr::default() };
-        sys.set_mount_attr(bind, false, attr).at(say!("set flags of device"), host)?;
+        sys.set_mount_attr(bind, false, bind_attr).at(say!("set flags of device"), host)?;
         // "null" of "/dev/null".
         attach_in(sys, &dir, c_tail(host, 5), bind, false).at(say!("bind device into"), dest)?;
     }
@@ -73,6 +81,8 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         .at(say!("mount devpts in"), dest)?;
     if let Some(tty) = tty {
         let bind = sys.clone_tree(Some(&tty), c"").at(say!("bind terminal into"), dest)?;
+        // With the nodes' flags (bwrap's too: all its binds are nosuid).
+        sys.set_mount_attr(&bind, false, bind_attr).at(say!("bind terminal into"), dest)?;
         attach_in(sys, &dir, c"console", &bind, false).at(say!("bind console into"), dest)?;
     }
     Ok(())

@@ -20,7 +20,7 @@ pub mod bwrap {
 
     /// Never called: [`wants_empty_root`] says no.
     #[inline(always)]
-    pub fn empty_root<'a, S: Sys>(_sys: &mut S) -> Result<'a, Tree<'a, S>> {
+    pub fn empty_root<'a, S: Sys>(_sys: &mut S, _plan: &RunPlan) -> Result<'a, Tree<'a, S>> {
         Err(crate::base::error::Failure::new(c"mount", crate::base::packed::say!("an empty root"), rustix::io::Errno::NOSYS))
     }
 

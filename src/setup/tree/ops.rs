@@ -13,8 +13,8 @@ use crate::base::error::{Context, Failure, Result};
 use crate::plan::{BindKind, MakeKind, Op};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
-use crate::base::text::{Buf, c_tail};
-use crate::setup::tree::dest::{DIR_MODE, Missing, tmpfs_steps, Tree, create, ensure, ensure_dir, mount_new, place, split_last};
+use crate::base::text::c_tail;
+use crate::setup::tree::dest::{DIR_MODE, Missing, TMPFS_ATTRS, tmpfs_steps, Tree, create, ensure, ensure_dir, mount_new, place, split_last, with_tmpfs_options};
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
 use rustix::io::Errno;
@@ -86,18 +86,7 @@ fn bind<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, src: &'a CStr, dest: &'
 }
 
 fn tmpfs<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr, size: Option<u64>, perms: Option<u32>) -> Result<'a, ()> {
-    // Both always fit (11 and 20 digits at most) and hold no NUL: as_cstr
-    // cannot fail here, so no failure site of their own.
-    let mut mode = Buf::<16>::new();
-    mode.octal(perms.unwrap_or(DIR_MODE));
-    let mut bytes = Buf::<24>::new();
-    let mode = mode.as_cstr().unwrap_or(c"");
-    // size= only when given: the options are the first one or both.
-    let n = bytes.dec(size.unwrap_or(0)).as_cstr().unwrap_or(c"");
-    let options = [(c"mode", mode), (c"size", n)];
-    let options = options.get(..1 + usize::from(size.is_some())).unwrap_or(&[]);
-    let attrs = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64;
-    let fs = mount_new(sys, tree, dest, c"tmpfs", options, attrs, tmpfs_steps(), None)?;
+    let fs = with_tmpfs_options(size, perms, &mut |options| mount_new(sys, tree, dest, c"tmpfs", options, TMPFS_ATTRS, tmpfs_steps(), None))?;
     tree.made_by_nook(sys, &fs);
     Ok(())
 }
