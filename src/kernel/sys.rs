@@ -55,9 +55,11 @@ pub trait Sys {
     fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
     /// The host's `path` (following symlinks), held for a bind that
     /// [`bind_held`](Sys::bind_held) makes later, after a mount may have
-    /// covered the path: an O_PATH fd here, which bind_held clones. With
-    /// the new mount API, `Linux` clones it at once (one open_tree) and
-    /// bind_held hands the clone back: no open and close of an O_PATH fd.
+    /// covered the path: an O_PATH fd here, which bind_held clones. Not
+    /// cloned at once, which would save an open and a close: a clone made
+    /// before /dev's tmpfs has a lower mount id, and kernels from 6.8 list
+    /// /proc/self/mountinfo by id, so the nodes would come before the
+    /// tmpfs they sit on (bwrap_compat's mount_sources).
     fn hold_for_bind(&mut self, path: &CStr) -> Result<Self::Fd> {
         self.open_host(path, Open::Path)
     }
@@ -289,24 +291,6 @@ impl Sys for Linux {
             Some(d) => rustix::mount::open_tree(d, path, flags),
             None => rustix::mount::open_tree(rustix::fs::CWD, path, flags),
         }
-    }
-
-    // mount(2)'s binds are promises, one at a time (`Pending`): held as an
-    // O_PATH fd until then, as the trait's default does. Out of line: both
-    // inlined into /dev's setup took 100 bytes more.
-    #[inline(never)]
-    fn hold_for_bind(&mut self, path: &CStr) -> Result<OwnedFd> {
-        match self.legacy {
-            true => self.open_host(path, Open::Path),
-            false => self.clone_tree(None, path),
-        }
-    }
-
-    fn bind_held(&mut self, held: &mut OwnedFd) -> Result<()> {
-        if self.legacy {
-            *held = self.clone_tree(Some(held), c"")?;
-        }
-        Ok(())
     }
 
     // Out of line: inlined into /dev's setup it took 112 bytes more.
