@@ -53,22 +53,6 @@ pub trait Sys {
     /// of the mount tree at `path` (relative to `dir`, or `dir` itself when
     /// `path` is empty).
     fn clone_tree(&mut self, dir: Option<&Self::Fd>, path: &CStr) -> Result<Self::Fd>;
-    /// The host's `path` (following symlinks), held for a bind that
-    /// [`bind_held`](Sys::bind_held) makes later, after a mount may have
-    /// covered the path: an O_PATH fd here, which bind_held clones. Not
-    /// cloned at once, which would save an open and a close: a clone made
-    /// before /dev's tmpfs has a lower mount id, and kernels from 6.8 list
-    /// /proc/self/mountinfo by id, so the nodes would come before the
-    /// tmpfs they sit on (bwrap_compat's mount_sources).
-    fn hold_for_bind(&mut self, path: &CStr) -> Result<Self::Fd> {
-        self.open_host(path, Open::Path)
-    }
-    /// Turns what [`hold_for_bind`](Sys::hold_for_bind) held into its
-    /// detached bind, in place (the O_PATH fd closed).
-    fn bind_held(&mut self, held: &mut Self::Fd) -> Result<()> {
-        *held = self.clone_tree(Some(held), c"")?;
-        Ok(())
-    }
     /// An O_PATH fd of the terminal on stdin (else stdout; nook as bwrap's:
     /// stdout's alone), opened by its path, or None without one.
     fn open_terminal(&mut self) -> Result<Option<Self::Fd>>;

@@ -13,7 +13,7 @@
 
 use crate::base::packed::say;
 use crate::base::error::{Context, Result};
-use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, tmpfs_steps, Tree, mount_new};
+use crate::setup::tree::dest::{DIR_MODE, FILE_MODE, TMPFS_ATTRS, tmpfs_steps, Tree, mount_new};
 use crate::kernel::raw::MountAttr;
 use crate::kernel::sys::{Open, Sys};
 use crate::base::text::{c_strings, c_tail};
@@ -35,11 +35,14 @@ const LINKS: &[u8] = b"fd\0/proc/self/fd\0\
 const NOSUID_NOEXEC: u64 = (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NOEXEC) as u64;
 
 pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr) -> Result<'a, ()> {
-    // The host's nodes and terminal, held before the tmpfs goes on: with
-    // DEST /dev and no --root, it covers them.
+    // The host's nodes and terminal, opened before the tmpfs goes on: with
+    // DEST /dev and no --root, it covers them. O_PATH fds, cloned only
+    // after the tmpfs: a clone made before it has a lower mount id, and
+    // kernels from 6.8 list /proc/self/mountinfo by id, so the nodes would
+    // come before the tmpfs they sit on (bwrap_compat's mount_sources).
     let mut host_nodes = Vec::<S::Fd, 6>::new();
     for host in c_strings(NODES) {
-        let _ = host_nodes.push(sys.hold_for_bind(host).at(say!("bind device"), host)?);
+        let _ = host_nodes.push(sys.open_host(host, Open::Path).at(say!("bind device"), host)?);
     }
     let tty = sys.open_terminal().at(say!("bind terminal into"), dest)?;
     // nook's /dev is nosuid and noexec, its tmpfs and its binds (the nodes,
@@ -57,11 +60,11 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
     // reach yet: each entry is created by name in it, and mounted on by the
     // fd that created it.
     let dir = sys.open_in_root(&tree.root, dest, Open::Directory).at(c"open", dest)?;
-    for (host, bind) in c_strings(NODES).zip(host_nodes.iter_mut()) {
-        sys.bind_held(bind).at(say!("bind device"), host)?;
-        sys.set_mount_attr(bind, false, bind_attr).at(say!("set flags of device"), host)?;
+    for (host, node) in c_strings(NODES).zip(host_nodes.iter()) {
+        let bind = sys.clone_tree(Some(node), c"").at(say!("bind device"), host)?;
+        sys.set_mount_attr(&bind, false, bind_attr).at(say!("set flags of device"), host)?;
         // "null" of "/dev/null".
-        attach_in(sys, &dir, c_tail(host, 5), bind, false).at(say!("bind device into"), dest)?;
+        attach_in(sys, &dir, c_tail(host, 5), &bind, false).at(say!("bind device into"), dest)?;
     }
     let mut links = c_strings(LINKS);
     while let (Some(name), Some(target)) = (links.next(), links.next()) {
@@ -72,7 +75,7 @@ pub fn mount_dev<'a, S: Sys>(sys: &mut S, tree: &mut Tree<'a, S>, dest: &'a CStr
         sys.make_dir(&dir, c"shm", DIR_MODE).at(say!("create shm in"), dest)?;
     } else {
         let shm = sys
-            .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)
+            .new_filesystem(c"tmpfs", &[(c"mode", c"1777")], TMPFS_ATTRS)
             .at(say!("create tmpfs for shm in"), dest)?;
         attach_in(sys, &dir, c"shm", &shm, true).at(say!("mount shm in"), dest)?;
     }
