@@ -50,25 +50,36 @@ fn init_must_exist_inside_newroot(who: Who) {
     unchanged(&before);
 }
 
+/// `body`, a shell script, run in a mount namespace of its own (with a
+/// user namespace for container-user), with `$d` a scratch directory of
+/// `who`'s called `name`, `$busybox` the host's static busybox and `$nook`
+/// the binary under test.
+fn in_own_mount_namespace(who: Who, name: &str, body: &str) -> Out {
+    let dir = scratch(who, name);
+    let unshare = if who == Who::Root { "unshare -m" } else { "unshare -Urm" };
+    let script = format!(
+        "set -eu\n{unshare} sh -eu -c '\nd=$1 busybox=$2 nook=$3\n{body}' sh \"{dir}\" \"{busybox}\" \"{nook}\"\n",
+        dir = p(&dir),
+        busybox = host_busybox(),
+        nook = world().nook_path(),
+    );
+    Run::sh(who, &script, &[] as &[&str]).run()
+}
+
 /// The whole switch, in a mount namespace of its own: an old root on a
 /// tmpfs (as an initramfs's is), NEWROOT a tmpfs inside it, and a third
 /// tmpfs at /keep that the deletion must not enter. The new root's init
 /// sees its own files as / and gets INIT's arguments; the old root keeps
 /// only the mount point it could not delete.
 fn switches_and_empties_the_old_root(who: Who) {
-    let dir = scratch(who, "switch");
-    let busybox = host_busybox();
-    let unshare = if who == Who::Root { "unshare -m" } else { "unshare -Urm" };
-    let script = format!(
-        r##"set -eu
-d={dir}
-{unshare} sh -eu -c '
-d=$1
-mkdir -p $d/old $d/view $d/keepview
+    let out = in_own_mount_namespace(
+        who,
+        "switch",
+        r##"mkdir -p $d/old $d/view $d/keepview
 mount -t tmpfs tmpfs $d/old
 mkdir -p $d/old/bin $d/old/new $d/old/keep $d/old/lib/deep/er
-cp {busybox} $d/old/bin/busybox
-cp {nook} $d/old/nook
+cp $busybox $d/old/bin/busybox
+cp $nook $d/old/nook
 echo module > $d/old/lib/deep/er/file.ko
 ln -s /nonexistent $d/old/dangling
 mount -t tmpfs tmpfs $d/old/keep
@@ -76,7 +87,7 @@ echo kept > $d/old/keep/file
 mount --bind $d/old/keep $d/keepview
 mount -t tmpfs tmpfs $d/old/new
 mkdir -p $d/old/new/bin $d/old/new/sbin
-cp {busybox} $d/old/new/bin/busybox
+cp $busybox $d/old/new/bin/busybox
 ln -s busybox $d/old/new/bin/sh
 printf "#!/bin/sh\necho NEW-ROOT-INIT args=\$* root=\$(/bin/busybox ls /)\n" > $d/old/new/sbin/init
 chmod 755 $d/old/new/sbin/init
@@ -84,12 +95,8 @@ mount --bind $d/old $d/view
 chroot $d/old /nook switch-root --force /new /sbin/init one two
 echo "OLD-ROOT $(ls -A $d/view | tr "\n" " ")"
 echo "KEEP $(cat $d/keepview/file)"
-' sh "$d"
 "##,
-        dir = p(&dir),
-        nook = world().nook_path(),
     );
-    let out = Run::sh(who, &script, &[] as &[&str]).run();
     out.ok()
         .stdout_has("NEW-ROOT-INIT args=one two root=bin sbin")
         .stdout_has("OLD-ROOT keep \n")
@@ -101,30 +108,21 @@ echo "KEEP $(cat $d/keepview/file)"
 /// same, though on the same device as its parent, and switch_root(8)
 /// switches to it.
 fn switches_to_a_bind_mount(who: Who) {
-    let dir = scratch(who, "switch-bind");
-    let busybox = host_busybox();
-    let unshare = if who == Who::Root { "unshare -m" } else { "unshare -Urm" };
-    let script = format!(
-        r##"set -eu
-d={dir}
-{unshare} sh -eu -c '
-d=$1
-mkdir -p $d/old
+    let out = in_own_mount_namespace(
+        who,
+        "switch-bind",
+        r##"mkdir -p $d/old
 mount -t tmpfs tmpfs $d/old
 mkdir -p $d/old/new/bin $d/old/new/sbin
-cp {nook} $d/old/nook
-cp {busybox} $d/old/new/bin/busybox
+cp $nook $d/old/nook
+cp $busybox $d/old/new/bin/busybox
 ln -s busybox $d/old/new/bin/sh
 printf "#!/bin/sh\necho BIND-ROOT-INIT root=\$(/bin/busybox ls /)\n" > $d/old/new/sbin/init
 chmod 755 $d/old/new/sbin/init
 mount --bind $d/old/new $d/old/new
 chroot $d/old /nook switch-root --force /new /sbin/init
-' sh "$d"
 "##,
-        dir = p(&dir),
-        nook = world().nook_path(),
     );
-    let out = Run::sh(who, &script, &[] as &[&str]).run();
     out.ok().stdout_has("BIND-ROOT-INIT root=bin sbin");
 }
 
