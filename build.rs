@@ -341,15 +341,25 @@ fn bwrap_messages(dir: &std::path::Path) -> String {
         source += &std::fs::read_to_string(dir.join(file)).unwrap();
     }
     let mut messages = String::new();
-    for piece in source.split("msg!(\"").skip(1) {
-        let text = &piece[..piece.find("\")").expect("msg!(\"...\") ends")];
-        assert!(!text.contains(['\\', '"', '\0']), "a msg! text is plain: {text}");
+    for text in macro_texts(&source, "msg") {
         if !messages.split('\0').any(|m| m == text) {
             messages += text;
             messages.push('\0');
         }
     }
     messages
+}
+
+/// The text of each `NAME!("...")` in `source`, in order: `msg!`'s and
+/// `say!`'s, plain (no escape, quote or NUL).
+fn macro_texts<'s>(source: &'s str, name: &str) -> Vec<&'s str> {
+    let open = format!("{name}!(\"");
+    let texts = source.split(open.as_str()).skip(1).map(|piece| {
+        let text = &piece[..piece.find("\")").unwrap_or_else(|| panic!("{name}!(\"...\") ends"))];
+        assert!(!text.contains(['\\', '"', '\0']), "a {name}! text is plain: {text}");
+        text
+    });
+    texts.collect()
 }
 
 /// Every build's roles but the PID-1 shim alone's: the condition of the
@@ -416,9 +426,8 @@ fn setup_messages(dir: &std::path::Path) -> String {
             continue;
         }
         let source = std::fs::read_to_string(dir.join(file)).unwrap();
-        for piece in source.split("say!(\"").skip(1) {
-            let text = &piece[..piece.find("\")").expect("say!(\"...\") ends")];
-            assert!(!text.is_empty() && !text.contains(['\\', '"', '\0']), "a say! text is plain and not empty: {text}");
+        for text in macro_texts(&source, "say") {
+            assert!(!text.is_empty(), "a say! text is not empty");
             let ended = format!("{text}\0");
             if !messages.contains(&ended) {
                 messages += &ended;
