@@ -197,11 +197,16 @@ fn feature(name: &str) -> bool {
 /// bwrap drive (role/run.rs, the init's re-exec), without implying nook
 /// run's own command line (`--features bwrap` alone refuses `nook run`);
 /// `nook_init_only`, the PID-1 shim alone, without even the root's
-/// NOOK_* variables.
+/// NOOK_* variables; `nook_own_process`, nook's own command line for a
+/// process, run's or enter's (not bwrap's): the Landlock options,
+/// `--seccomp-deny` and its `--chdir`, which nook as bwrap's build lacks.
 fn role_cfgs() {
-    println!("cargo::rustc-check-cfg=cfg(nook_process, nook_container, nook_init_only)");
+    println!("cargo::rustc-check-cfg=cfg(nook_process, nook_container, nook_init_only, nook_own_process)");
     if feature("run") || feature("enter") || feature("bwrap") {
         println!("cargo::rustc-cfg=nook_process");
+    }
+    if feature("run") || feature("enter") {
+        println!("cargo::rustc-cfg=nook_own_process");
     }
     if feature("run") || feature("bwrap") {
         println!("cargo::rustc-cfg=nook_container");

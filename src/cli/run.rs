@@ -364,7 +364,7 @@ pub(super) fn process_option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, opt: Opt, 
         // nook as bwrap reads its own --chdir (any path, the last wins)
         // and hands on only the environment edits: without run and enter
         // the arm would be dead code in the binary.
-        #[cfg(any(feature = "run", feature = "enter"))]
+        #[cfg(nook_own_process)]
         Opt::Process(ProcessOpt::Chdir) => {
             let v = cur.absolute()?;
             set_once(&mut plan.process.chdir, v, arg)

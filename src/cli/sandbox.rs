@@ -33,7 +33,7 @@ pub(super) fn option<'a>(cur: &mut Cursor<'a>, arg: &'a CStr, sb: &mut Sandbox<'
     // --add-seccomp-fd that its re-exec hands on. The Landlock options and
     // --seccomp-deny are then no options (that build's --help lists none):
     // without a reader, their rules' code leaves the binary.
-    #[cfg(not(any(feature = "run", feature = "enter")))]
+    #[cfg(not(nook_own_process))]
     if !matches!(opt, SandboxOpt::Filter) {
         return Ok(false);
     }
@@ -86,7 +86,7 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
 /// Hands the sandbox options on to the init `run` re-executes, through
 /// `push` (one argv pointer each; false when argv is full). The filter
 /// fds go separately (kernel::seccomp::carry_filters).
-#[cfg(any(feature = "run", feature = "enter"))]
+#[cfg(nook_own_process)]
 pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
     use crate::base::words::named;
     let mut fits = true;
@@ -110,7 +110,7 @@ pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool
 
 /// Without run and enter only the filters are read (see `option`), and
 /// they go separately: nothing to hand on.
-#[cfg(not(any(feature = "run", feature = "enter")))]
+#[cfg(not(nook_own_process))]
 pub(super) fn hand_on(_sb: &Sandbox, _push: &mut impl FnMut(*const c_char) -> bool) -> bool {
     true
 }

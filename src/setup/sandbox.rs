@@ -13,7 +13,7 @@ use crate::kernel::seccomp;
 use crate::plan::sandbox::Sandbox;
 // Landlock and --seccomp-deny: only with run or enter, which read them
 // (cli/sandbox.rs; nook as bwrap's build has neither).
-#[cfg(any(feature = "run", feature = "enter"))]
+#[cfg(nook_own_process)]
 use {
     crate::base::error::{Failure, warn},
     crate::base::packed::say,
@@ -45,7 +45,7 @@ pub fn read_filters<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
 /// Confines this process, and all it executes, as `sb` asks.
 pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     // The Landlock options too are read only with run or enter.
-    #[cfg(any(feature = "run", feature = "enter"))]
+    #[cfg(nook_own_process)]
     if sb.landlock() {
         restrict(sb)?;
     }
@@ -55,7 +55,7 @@ pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     // --seccomp-deny is read only with run or enter (cli/sandbox.rs): in
     // nook as bwrap's build the list is always empty (and so are the
     // Landlock rules).
-    #[cfg(any(feature = "run", feature = "enter"))]
+    #[cfg(nook_own_process)]
     if !sb.denied.is_empty() {
         seccomp::deny_filter(&sb.denied)
             .and_then(|f| seccomp::load(&f))
@@ -67,7 +67,7 @@ pub fn apply<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
 /// The rights the options ask Landlock to handle: every filesystem right
 /// once a path is listed, TCP bind and connect once a port is, the scopes
 /// with `--landlock-scope`. Anything else stays as it was.
-#[cfg(any(feature = "run", feature = "enter"))]
+#[cfg(nook_own_process)]
 // Out of line: smaller than inlined into its caller (measured).
 #[inline(never)]
 fn wanted(sb: &Sandbox) -> Access {
@@ -79,7 +79,7 @@ fn wanted(sb: &Sandbox) -> Access {
     }
 }
 
-#[cfg(any(feature = "run", feature = "enter"))]
+#[cfg(nook_own_process)]
 fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let wanted = wanted(sb);
     let abi = match landlock::abi() {
