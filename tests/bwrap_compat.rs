@@ -347,32 +347,30 @@ fn root_tmpfs(who: Who) {
 /// its binds of the nodes and the console nosuid.
 fn dev_flags(who: Who) {
     let script = "grep ' /dev' /proc/self/mountinfo | cut -d' ' -f5,6";
-    let seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
-        .into_iter()
-        .map(|tool| {
-            let mut argv = vec![tool];
-            argv.extend(args(&with(&["--proc", "/proc", "--dev", "/dev", "sh", "-c", script])));
-            let mut run = Run::argv(who, args(&["script", "-qec", &sh_join(&argv), "/dev/null"]));
-            run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
-            run.run()
-        })
-        .collect();
-    assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
-    assert!(seen[0].stdout.contains("/dev/console rw,nosuid,") && seen[0].stdout.contains("/dev rw,nosuid,nodev,"), "{}", seen[0]);
+    let nook = same_under_a_terminal(who, &with(&["--proc", "/proc", "--dev", "/dev", "sh", "-c", script]), "");
+    assert!(nook.stdout.contains("/dev/console rw,nosuid,") && nook.stdout.contains("/dev rw,nosuid,nodev,"), "{nook}");
     // The console is stdout's terminal alone (bwrap's ttyname(1)): none
     // when stdout is a pipe, though stdin is a terminal.
-    let seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
+    let nook = same_under_a_terminal(who, &with(&["--dev", "/dev", "sh", "-c", "test -e /dev/console && echo console || echo none"]), " | cat");
+    assert!(nook.stdout.contains("none"), "{nook}");
+}
+
+/// nook as bwrap and bwrap, each run with `argv` on script(1)'s terminal
+/// (its command line followed by `tail`), give the same status and
+/// output: nook's run.
+fn same_under_a_terminal(who: Who, argv: &[&str], tail: &str) -> Out {
+    let mut seen: Vec<Out> = [nook_bwrap(), real_bwrap().to_string()]
         .into_iter()
         .map(|tool| {
-            let mut argv = vec![tool];
-            argv.extend(args(&with(&["--dev", "/dev", "sh", "-c", "test -e /dev/console && echo console || echo none"])));
-            let mut run = Run::argv(who, args(&["script", "-qec", &format!("{} | cat", sh_join(&argv)), "/dev/null"]));
+            let mut command = vec![tool];
+            command.extend(args(argv));
+            let mut run = Run::argv(who, args(&["script", "-qec", &format!("{}{tail}", sh_join(&command)), "/dev/null"]));
             run.env.retain(|(name, _)| !name.starts_with("NOOK_"));
             run.run()
         })
         .collect();
     assert_eq!((seen[0].code, &seen[0].stdout), (seen[1].code, &seen[1].stdout), "nook as bwrap and bwrap differ:\n{}\n{}", seen[0], seen[1]);
-    assert!(seen[0].stdout.contains("none"), "{}", seen[0]);
+    seen.swap_remove(0)
 }
 
 /// `--size` as bwrap's strtoull(…, 0): hex after 0x, octal after a 0,
