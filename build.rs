@@ -445,17 +445,10 @@ fn setup_messages(dir: &std::path::Path) -> String {
 /// The errno texts and `nook --help`'s text (src/cli/help.txt), then, in
 /// a build with the bwrap personality, bwrap's usage, option names and
 /// messages, and last the messages of `say!`, in that order, stored
-/// packed (see base/packed.rs): each
-/// run of 3 to 10 bytes that already occurred at most 4095 bytes before
-/// becomes two bytes, 0x80 | (length - 3) << 4 | distance >> 8, then the
-/// low byte of the distance. The text is ASCII, so the high bit marks
-/// them. The parse is optimal (the fewest bytes, found backwards from the
-/// end); the texts shrink to about half, the help the more for the words
-/// it shares with the errno texts.
+/// packed (see base/packed.rs for the format, and [`pack`]); the texts
+/// shrink to under half, the help the more for the words it shares with
+/// the errno texts.
 fn pack_texts() {
-    const MIN: usize = 3;
-    const MAX: usize = MIN + 7;
-    const WINDOW: usize = 4095;
     println!("cargo:rerun-if-changed=src/cli/help.txt");
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let errnos = errno_texts();
@@ -474,46 +467,7 @@ fn pack_texts() {
     let said = setup_messages(&dir);
     let text = format!("{errnos}{help}{usage}{options}{packed_messages}{said}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
-    let n = text.len();
-    // The longest earlier run at each position, and its distance.
-    let longest: Vec<(usize, usize)> = (0..n)
-        .map(|i| {
-            let (mut best_len, mut best_dist) = (0, 0);
-            for start in i.saturating_sub(WINDOW)..i {
-                let len = (0..MAX.min(n - i)).take_while(|&k| text[start + k] == text[i + k]).count();
-                if len > best_len {
-                    (best_len, best_dist) = (len, i - start);
-                }
-            }
-            (best_len, best_dist)
-        })
-        .collect();
-    // cost[i]: the fewest bytes that pack text[i..]; step[i]: the run
-    // length taken at i (0 for a literal byte).
-    let mut cost = vec![0usize; n + 1];
-    let mut step = vec![0usize; n];
-    for i in (0..n).rev() {
-        cost[i] = 1 + cost[i + 1];
-        for len in MIN..=longest[i].0 {
-            if 2 + cost[i + len] < cost[i] {
-                (cost[i], step[i]) = (2 + cost[i + len], len);
-            }
-        }
-    }
-    let mut packed = Vec::new();
-    let mut i = 0;
-    while i < n {
-        let len = step[i];
-        if len == 0 {
-            packed.push(text[i]);
-            i += 1;
-        } else {
-            let dist = longest[i].1;
-            packed.push(0x80 | ((len - MIN) << 4) as u8 | (dist >> 8) as u8);
-            packed.push(dist as u8);
-            i += len;
-        }
-    }
+    let (ends, packed) = pack(&text);
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("texts.packed"), &packed).unwrap();
     std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
@@ -525,4 +479,182 @@ fn pack_texts() {
     std::fs::write(out.join("messages_start.rs"), format!("{}\n", text.len() - said.len())).unwrap();
     std::fs::write(out.join("messages.rs"), format!("{said:?}\n")).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
+    std::fs::write(out.join("packed_ends.rs"), format!("{ends:?}\n")).unwrap();
+}
+
+/// The shortest run [`pack`] stores, and the longest: a run's symbol is
+/// 0x80 and up, a u8.
+const RUN_MIN: usize = 3;
+const RUN_MAX: usize = RUN_MIN + 127;
+
+/// `text` packed as base/packed.rs's PACKED holds it: the code (its count
+/// of symbols of every bit length from 1 up, then its symbols in code
+/// order), then the bits; and where the first two parts end. LZ77 runs of
+/// [`RUN_MIN`] to [`RUN_MAX`] bytes from anywhere before, and one Huffman
+/// code for the literal bytes and the run lengths: the text is ASCII, so a
+/// symbol below 0x80 is a byte, one from 0x80 a run of `RUN_MIN + symbol -
+/// 0x80` bytes, whose distance follows in [`distance_bits`]. The parse is
+/// optimal for the code's lengths (the fewest bits, found backwards from
+/// the end), and the code is that of the parse, which is made again a few
+/// times with it. (A distance as deflate's, its bit length then the bits
+/// below its leading one, made the texts 13 bytes longer in the init-only
+/// build and 120 shorter in every role's, and the unpacker 17 bytes longer:
+/// +32 bytes and 0.)
+fn pack(text: &[u8]) -> ([usize; 2], Vec<u8>) {
+    let n = text.len();
+    // The runs at each position: (length, distance), each the nearest
+    // run of its length and longer than the one before it (a longer run
+    // further back), found along the chains of earlier positions that
+    // start with the same two bytes.
+    let mut runs: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
+    let mut earlier: std::collections::HashMap<&[u8], Vec<usize>> = Default::default();
+    for i in 0..n {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        if i + 2 <= n {
+            let starts = earlier.entry(&text[i..i + 2]).or_default();
+            for &start in starts.iter().rev() {
+                let len = (0..RUN_MAX.min(n - i)).take_while(|&k| text[start + k] == text[i + k]).count();
+                if len >= RUN_MIN && len > found.last().map_or(0, |r| r.0) {
+                    found.push((len, i - start));
+                }
+            }
+            starts.push(i);
+        }
+        runs.push(found);
+    }
+    // A symbol's price in bits: first guesses, then those of the code of
+    // the parse before.
+    let mut symbol_bits: Vec<usize> = (0..256).map(|s| if s < 0x80 { 6 } else { 7 }).collect();
+    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    let mut symbol_lengths = Vec::new();
+    for _ in 0..4 {
+        // cost[i]: the fewest bits that pack text[i..]; step[i]: the run
+        // taken at i, (0, 0) for a literal byte.
+        let mut cost = vec![0usize; n + 1];
+        let mut step = vec![(0, 0); n];
+        for i in (0..n).rev() {
+            cost[i] = symbol_bits[text[i] as usize] + cost[i + 1];
+            let mut shorter = RUN_MIN;
+            for &(longest, dist) in &runs[i] {
+                for len in shorter..=longest {
+                    let bits = symbol_bits[0x80 + len - RUN_MIN] + distance_bits(i) + cost[i + len];
+                    if bits < cost[i] {
+                        (cost[i], step[i]) = (bits, (len, dist));
+                    }
+                }
+                shorter = longest + 1;
+            }
+        }
+        tokens.clear();
+        let mut i = 0;
+        while i < n {
+            match step[i] {
+                (0, _) => {
+                    tokens.push((text[i] as usize, 0));
+                    i += 1;
+                }
+                (len, dist) => {
+                    tokens.push((0x80 + len - RUN_MIN, dist));
+                    i += len;
+                }
+            }
+        }
+        let mut symbol_counts = vec![0usize; 256];
+        for &(symbol, _) in &tokens {
+            symbol_counts[symbol] += 1;
+        }
+        symbol_lengths = huffman(&symbol_counts);
+        // A symbol the parse did not use, priced as a rare one.
+        symbol_bits = symbol_lengths.iter().map(|&b| if b == 0 { 12 } else { b }).collect();
+    }
+    let (symbol_counts, symbol_order, symbol_codes) = canonical(&symbol_lengths);
+    let mut bits = Bits::default();
+    let mut at = 0;
+    for &(symbol, dist) in &tokens {
+        bits.push(symbol_codes[symbol], symbol_lengths[symbol]);
+        if symbol >= 0x80 {
+            bits.push(dist, distance_bits(at));
+            at += RUN_MIN + symbol - 0x80;
+        } else {
+            at += 1;
+        }
+    }
+    let mut packed = symbol_counts;
+    let counts_end = packed.len();
+    packed.extend(symbol_order);
+    let ends = [counts_end, packed.len()];
+    packed.extend(bits.bytes);
+    (ends, packed)
+}
+
+/// The bits of a run's distance at `at` in the text: as many as `at`
+/// has, the distance being at most `at`.
+fn distance_bits(at: usize) -> usize {
+    (usize::BITS - at.leading_zeros()) as usize
+}
+
+/// The bit length of each symbol's Huffman code for these counts (0 for a
+/// symbol never used; 1 when only one is). Ties go to the lower symbol, so
+/// that the build is reproducible.
+fn huffman(counts: &[usize]) -> Vec<usize> {
+    use std::cmp::Reverse;
+    let mut lengths = vec![0usize; counts.len()];
+    let mut heap: std::collections::BinaryHeap<Reverse<(usize, usize, Vec<usize>)>> = Default::default();
+    for (symbol, &count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+        heap.push(Reverse((count, symbol, vec![symbol])));
+    }
+    if heap.len() == 1 {
+        lengths[heap.pop().unwrap().0.2[0]] = 1;
+    }
+    while heap.len() > 1 {
+        let Reverse((count_a, first, mut a)) = heap.pop().unwrap();
+        let Reverse((count_b, _, b)) = heap.pop().unwrap();
+        a.extend(b);
+        for &symbol in &a {
+            lengths[symbol] += 1;
+        }
+        heap.push(Reverse((count_a + count_b, first, a)));
+    }
+    lengths
+}
+
+/// The canonical code of these bit lengths: its count of symbols of each
+/// length from 1 up, its symbols in code order (by length, then value),
+/// and each symbol's code.
+fn canonical(lengths: &[usize]) -> (Vec<u8>, Vec<u8>, Vec<usize>) {
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    let mut counts = vec![0u8; longest];
+    let mut order = Vec::new();
+    let mut codes = vec![0usize; lengths.len()];
+    let mut code = 0;
+    for len in 1..=longest {
+        for symbol in (0..lengths.len()).filter(|&s| lengths[s] == len) {
+            counts[len - 1] += 1;
+            order.push(symbol as u8);
+            codes[symbol] = code;
+            code += 1;
+        }
+        code <<= 1;
+    }
+    (counts, order, codes)
+}
+
+/// A stream of bits, each byte's from its lowest up.
+#[derive(Default)]
+struct Bits {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl Bits {
+    /// The low `count` bits of `value`, its highest first.
+    fn push(&mut self, value: usize, count: usize) {
+        for k in (0..count).rev() {
+            if self.len % 8 == 0 {
+                self.bytes.push(0);
+            }
+            *self.bytes.last_mut().unwrap() |= ((value >> k & 1) as u8) << (self.len % 8);
+            self.len += 1;
+        }
+    }
 }
