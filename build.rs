@@ -568,12 +568,17 @@ fn pack(text: &[u8]) -> ([usize; 2], Vec<u8>) {
         symbol_bits = symbol_lengths.iter().map(|&b| if b == 0 { 12 } else { b }).collect();
     }
     let (symbol_counts, symbol_order, symbol_codes) = canonical(&symbol_lengths);
+    // base/packed.rs's peek reads 25 bits at a time.
+    assert!(symbol_counts.len() <= 25 && distance_bits(n) <= 25, "a code or a distance fits in 25 bits");
     let mut bits = Bits::default();
     let mut at = 0;
     for &(symbol, dist) in &tokens {
         bits.push(symbol_codes[symbol], symbol_lengths[symbol]);
         if symbol >= 0x80 {
-            bits.push(dist, distance_bits(at));
+            // Its lowest bit first: base/packed.rs reads it whole.
+            for k in 0..distance_bits(at) {
+                bits.push(dist >> k, 1);
+            }
             at += RUN_MIN + symbol - 0x80;
         } else {
             at += 1;
@@ -584,6 +589,8 @@ fn pack(text: &[u8]) -> ([usize; 2], Vec<u8>) {
     packed.extend(symbol_order);
     let ends = [counts_end, packed.len()];
     packed.extend(bits.bytes);
+    // base/packed.rs's peek reads four bytes from the one of a bit.
+    packed.extend([0; 3]);
     (ends, packed)
 }
 

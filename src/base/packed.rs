@@ -22,7 +22,7 @@
 //! up, a code's or a distance's highest first. Against the bytes of one or
 //! two it was (runs of 3 to 10 bytes, 4 KiB back), the unpacker is 180
 //! bytes longer, and the texts 190 bytes shorter for the init-only build,
-//! 1,400 for every role's (the literal bytes take 4 to 5 bits rather than
+//! 1,200 for every role's (the literal bytes take 4 to 5 bits rather than
 //! 8). In the setup segment (build.rs): PID 1 reads it only to report a
 //! failure, and in the first segment its pages would be resident in every
 //! init.
@@ -45,34 +45,32 @@ pub const ERRNO_TEXTS_LEN: usize = include!(concat!(env!("OUT_DIR"), "/errno_tex
 /// The help's bytes, which follow them.
 pub const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
 
-/// A reader of PACKED's bits, at `at` (a bit's place in it).
-struct Bits {
-    at: usize,
-}
-
-impl Bits {
-    /// The next bit; past the end, 0.
-    #[inline(never)]
-    fn bit(&mut self) -> usize {
-        let byte = PACKED.get(self.at / 8).copied().unwrap_or(0);
-        self.at += 1;
-        (byte >> ((self.at - 1) % 8) & 1) as usize
-    }
+/// The 25 bits of PACKED from bit `at` on, the first the lowest: a
+/// symbol's code or a distance, without a call a bit (build.rs ends
+/// PACKED with three zero bytes, so that the last bits have their four).
+#[inline(never)]
+fn peek(at: usize) -> u32 {
+    let window = PACKED.get(at / 8..at / 8 + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_le_bytes);
+    window >> (at % 8)
 }
 
 /// The first `out.len()` bytes of the unpacked texts, into `out`.
 #[inline(never)]
 pub fn unpack(out: &mut [u8]) {
     let [symbols, bits] = ENDS;
-    let mut packed = Bits { at: bits * 8 };
+    // The place of the next bit in PACKED.
+    let mut at = bits * 8;
     let mut len = 0;
     while len < out.len() {
         // The next symbol: canonical decoding, a bit a length. The code
         // read so far, less the codes of the lengths before, and where
         // its length's symbols start.
         let (mut code, mut index) = (0, symbols);
+        let mut next = peek(at);
         for &count in PACKED.get(..symbols).unwrap_or_default() {
-            code = code << 1 | packed.bit();
+            code = code << 1 | (next & 1) as usize;
+            next >>= 1;
+            at += 1;
             if code < count as usize {
                 break;
             }
@@ -87,12 +85,10 @@ pub fn unpack(out: &mut [u8]) {
             len += 1;
             continue;
         }
-        // Its distance, in as many bits as `len` has (it is at most `len`),
-        // the highest first.
-        let mut distance = 0;
-        for _ in 0..usize::BITS - len.leading_zeros() {
-            distance = distance << 1 | packed.bit();
-        }
+        // Its distance, in as many bits as `len` has (it is at most `len`).
+        let distance_bits = usize::BITS - len.leading_zeros();
+        let distance = (peek(at) & !(u32::MAX << distance_bits)) as usize;
+        at += distance_bits as usize;
         let mut from = len.wrapping_sub(distance);
         // Byte by byte: a run may overlap what it repeats (build.rs's
         // runs start within what is unpacked: `from` is below `len`).
