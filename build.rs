@@ -657,7 +657,7 @@ impl Bits {
     /// The low `count` bits of `value`, its highest first.
     fn push(&mut self, value: usize, count: usize) {
         for k in (0..count).rev() {
-            if self.len % 8 == 0 {
+            if self.len.is_multiple_of(8) {
                 self.bytes.push(0);
             }
             *self.bytes.last_mut().unwrap() |= ((value >> k & 1) as u8) << (self.len % 8);

@@ -19,11 +19,13 @@
 //! 0x80 is that byte; one from 0x80 repeats `RUN_MIN + symbol - 0x80`
 //! bytes from a distance back, which follows in as many bits as the count
 //! of bytes unpacked so far has. Bits are read from each byte's lowest
-//! up, a code's or a distance's highest first. Against the bytes of one or
-//! two it was (runs of 3 to 10 bytes, 4 KiB back), the unpacker is 180
-//! bytes longer, and the texts 190 bytes shorter for the init-only build,
-//! 1,200 for every role's (the literal bytes take 4 to 5 bits rather than
-//! 8). In the setup segment (build.rs): PID 1 reads it only to report a
+//! up, a code's highest bit first, a distance's lowest first. Against the
+//! bytes of one or two it was (runs of 3 to 10 bytes, 4 KiB back), the
+//! unpacker is 166 bytes longer, and the texts 184 bytes shorter in the
+//! init-only build, 1,202 in every role's (a literal byte takes 4 to 5
+//! bits rather than 8); it is slower too, some 15 ns a byte, which only
+//! nook as bwrap pays at every launch (some 0.14 ms for its texts). In
+//! the setup segment (build.rs): PID 1 reads it only to report a
 //! failure, and in the first segment its pages would be resident in every
 //! init.
 
