@@ -472,6 +472,7 @@ fn pack_texts() {
     std::fs::write(out.join("texts.packed"), &packed).unwrap();
     std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
+    std::fs::write(out.join("help_tabs.rs"), format!("{}\n", help.matches('\t').count())).unwrap();
     std::fs::write(out.join("bwrap_usage_len.rs"), format!("{}\n", usage.len())).unwrap();
     std::fs::write(out.join("bwrap_options_len.rs"), format!("{}\n", options.len())).unwrap();
     std::fs::write(out.join("bwrap_messages_len.rs"), format!("{}\n", packed_messages.len())).unwrap();

@@ -47,6 +47,9 @@ pub const ERRNO_TEXTS_LEN: usize = include!(concat!(env!("OUT_DIR"), "/errno_tex
 /// The help's bytes, which follow them.
 pub const HELP_LEN: usize = include!(concat!(env!("OUT_DIR"), "/help_len.rs"));
 
+/// How many tabs the help holds (cli/help.rs expands them).
+pub const HELP_TABS: usize = include!(concat!(env!("OUT_DIR"), "/help_tabs.rs"));
+
 /// The 25 bits of PACKED from bit `at` on, the first the lowest: a
 /// symbol's code or a distance, without a call a bit (build.rs ends
 /// PACKED with three zero bytes, so that the last bits have their four).
