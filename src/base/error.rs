@@ -5,7 +5,6 @@
 
 use crate::base::text::SplitOn;
 use crate::base::out::{Line, STDERR};
-use crate::base::packed::{ERRNO_TEXTS_LEN, unpack};
 use core::ffi::{CStr, c_char};
 use core::marker::PhantomData;
 use rustix::io::Errno;
@@ -235,8 +234,7 @@ impl<'a> Failure<'a> {
         line.user_bytes(object, MAX_OBJECT);
         line.str(": ");
         if r.detail.is_null() {
-            let mut texts = [0u8; ERRNO_TEXTS_LEN];
-            let known = lookup(r.errno, &mut texts);
+            let known = lookup(r.errno);
             let (name, message) = known.unwrap_or(UNKNOWN);
             line.bytes(message).str(" (").bytes(name);
             if known.is_none() {
@@ -363,12 +361,10 @@ macro_rules! errnos {
     };
 }
 
-/// The errno's C name and strerror text, if the table holds it, from the
-/// texts unpacked into `texts`.
-fn lookup(e: Errno, texts: &mut [u8; ERRNO_TEXTS_LEN]) -> Option<(&[u8], &[u8])> {
+/// The errno's C name and strerror text, if the table holds it.
+fn lookup(e: Errno) -> Option<(&'static [u8], &'static [u8])> {
     let i = CODES.iter().position(|&c| c as i32 == e.raw_os_error())?;
-    unpack(texts);
-    let mut words = texts.split_on(0);
+    let mut words = crate::base::packed::errno_texts().split_on(0);
     Some((words.nth(2 * i)?, words.next()?))
 }
 
@@ -376,8 +372,7 @@ fn lookup(e: Errno, texts: &mut [u8; ERRNO_TEXTS_LEN]) -> Option<(&[u8], &[u8])>
 /// container setup meets; others print as "E?" with their number).
 #[cfg(test)]
 pub fn name(e: Errno) -> &'static str {
-    let texts = std::boxed::Box::leak(std::boxed::Box::new([0u8; ERRNO_TEXTS_LEN]));
-    core::str::from_utf8(lookup(e, texts).unwrap_or(UNKNOWN).0).unwrap_or("")
+    core::str::from_utf8(lookup(e).unwrap_or(UNKNOWN).0).unwrap_or("")
 }
 
 /// `e`'s number as a byte, for [`CODES`]: one of 128 or more fails the build.
@@ -431,6 +426,7 @@ errnos! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::packed::{ERRNO_TEXTS_LEN, unpack};
 
     fn text(f: &Failure) -> std::string::String {
         let mut line = Line::new();

@@ -111,6 +111,9 @@ pub fn unpack(out: &mut [u8]) {
 /// them from the files it names), each ended by a NUL: read only when
 /// compiling, for their offsets; their bytes are packed, last.
 pub const MESSAGES: &str = include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+// Every build packs the init's messages (build.rs): unpack_messages's mark,
+// the first message byte, is there, and so are the errno texts before it.
+const _: () = assert!(!MESSAGES.is_empty(), "every build packs messages");
 
 /// Where [`MESSAGES`] start among the unpacked texts: after everything else.
 pub const MESSAGES_START: usize = include!(concat!(env!("OUT_DIR"), "/messages_start.rs"));
@@ -132,14 +135,37 @@ pub fn unpack_messages() {
     if cfg!(any(test, feature = "fuzzing")) {
         return;
     }
-    // No reference into TEXTS is read while it is written (a `say!`'s is
-    // only turned into the pointer kept), and it is written once: the
-    // first message byte, never NUL, marks it unpacked.
-    // SAFETY: single-threaded, and no other reference is live (above).
-    let texts = unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) };
-    if texts.get(MESSAGES_START) == Some(&0) {
-        unpack(texts);
+    // It is written once: the first message byte, never NUL, marks it
+    // unpacked. Only then is a reference into it made (a `say!`'s is only
+    // turned into the pointer kept; errno_texts's is made after this).
+    // SAFETY: single-threaded; a read of one byte, through no reference,
+    // within TEXTS (MESSAGES, after MESSAGES_START, is not empty).
+    let unpacked = unsafe { core::ptr::addr_of!(TEXTS).cast::<u8>().add(MESSAGES_START).read() } != 0;
+    if !unpacked {
+        // SAFETY: no reference into TEXTS exists before it is unpacked (above).
+        unpack(unsafe { &mut *core::ptr::addr_of_mut!(TEXTS) });
     }
+}
+
+/// The errno texts, unpacked: those at the start of [`TEXTS`], which
+/// [`unpack_messages`] fills (the messages come after them), so that a
+/// failure's report unpacks the stream once and needs no buffer of its
+/// own for them.
+#[cfg(not(any(test, feature = "fuzzing")))]
+pub fn errno_texts() -> &'static [u8] {
+    unpack_messages();
+    // SAFETY: TEXTS is written once, by unpack_messages, which has run and
+    // so never writes it or takes a reference to it again.
+    unsafe { (*core::ptr::addr_of!(TEXTS)).get(..ERRNO_TEXTS_LEN).unwrap_or_default() }
+}
+
+/// Unit tests' (many threads, plain `say!`s, no TEXTS unpacked): a copy
+/// of their own.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn errno_texts() -> &'static [u8] {
+    let texts = std::boxed::Box::leak(std::vec![0u8; ERRNO_TEXTS_LEN].into_boxed_slice());
+    unpack(texts);
+    texts
 }
 
 /// Where `text` and its NUL stand among the unpacked texts (in
