@@ -147,25 +147,34 @@ pub fn unpack_messages() {
     }
 }
 
-/// The errno texts, unpacked: those at the start of [`TEXTS`], which
-/// [`unpack_messages`] fills (the messages come after them), so that a
-/// failure's report unpacks the stream once and needs no buffer of its
-/// own for them.
+/// The texts, unpacked: [`TEXTS`], which [`unpack_messages`] fills (the
+/// messages come last), so that a failure's report, `--help` and its
+/// "did you mean" unpack the stream once and need no buffer of their own.
 #[cfg(not(any(test, feature = "fuzzing")))]
-pub fn errno_texts() -> &'static [u8] {
+pub fn unpacked() -> &'static [u8] {
     unpack_messages();
     // SAFETY: TEXTS is written once, by unpack_messages, which has run and
     // so never writes it or takes a reference to it again.
-    unsafe { (*core::ptr::addr_of!(TEXTS)).get(..ERRNO_TEXTS_LEN).unwrap_or_default() }
+    unsafe { &*core::ptr::addr_of!(TEXTS) }
 }
 
 /// Unit tests' (many threads, plain `say!`s, no TEXTS unpacked): a copy
 /// of their own.
 #[cfg(any(test, feature = "fuzzing"))]
-pub fn errno_texts() -> &'static [u8] {
-    let texts = std::boxed::Box::leak(std::vec![0u8; ERRNO_TEXTS_LEN].into_boxed_slice());
+pub fn unpacked() -> &'static [u8] {
+    let texts = std::boxed::Box::leak(std::vec![0u8; MESSAGES_START + MESSAGES.len()].into_boxed_slice());
     unpack(texts);
     texts
+}
+
+/// The errno texts, unpacked (see [`ERRNO_TEXTS_LEN`]).
+pub fn errno_texts() -> &'static [u8] {
+    unpacked().get(..ERRNO_TEXTS_LEN).unwrap_or_default()
+}
+
+/// The help, unpacked (see [`HELP_LEN`]).
+pub fn help_text() -> &'static [u8] {
+    unpacked().get(ERRNO_TEXTS_LEN..ERRNO_TEXTS_LEN + HELP_LEN).unwrap_or_default()
 }
 
 /// Where `text` and its NUL stand among the unpacked texts (in

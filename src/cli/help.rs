@@ -1,14 +1,14 @@
 //! `nook --help` and `nook --version`.
 
 use crate::base::out::{STDOUT, write_all};
-use crate::base::packed::{ERRNO_TEXTS_LEN, HELP_LEN, HELP_TABS, unpack};
+use crate::base::packed::{HELP_LEN, HELP_TABS, help_text};
 
 /// The description column: HELP marks it with a tab, expanded here, which
 /// keeps a kilobyte of padding out of the binary.
 const COLUMN: usize = 28;
 
-/// Never inlined: its buffers for the unpacked text and the help as shown
-/// (some 13 kB in the default build) would be in the frame of `nook::main`, whose stack probes
+/// Never inlined: its buffer for the help as shown (some 7 kB in the
+/// default build) would be in the frame of `nook::main`, whose stack probes
 /// touch every page of them, so every init would have more stack pages
 /// resident; and the code would sit in PID 1's segment. The help is
 /// written at once, its tabs expanded in a buffer of its own (a line at a
@@ -16,8 +16,6 @@ const COLUMN: usize = 28;
 /// build, 24 in the default one).
 #[inline(never)]
 pub fn print_help() {
-    let mut text = [0u8; ERRNO_TEXTS_LEN + HELP_LEN];
-    unpack(&mut text);
     // Each tab takes at most COLUMN bytes as shown.
     let mut shown = [0u8; HELP_LEN + HELP_TABS * COLUMN];
     let (mut len, mut width) = (0, 0);
@@ -27,7 +25,7 @@ pub fn print_help() {
         }
         len += 1;
     };
-    for &b in text.get(ERRNO_TEXTS_LEN..).unwrap_or_default() {
+    for &b in help_text() {
         match b {
             // At least one space, for an option longer than the column.
             b'\t' => loop {

@@ -10,7 +10,7 @@
 
 use crate::base::packed::say;
 use crate::base::text::SplitOn;
-use crate::base::packed::{ERRNO_TEXTS_LEN, HELP_LEN, unpack};
+use crate::base::packed::help_text;
 use crate::base::error::Failure;
 use crate::base::text::Buf;
 use core::ffi::CStr;
@@ -39,10 +39,8 @@ pub(super) fn compose(pieces: &[&[u8]]) -> &'static CStr {
 /// some 200 bytes more.
 #[inline(never)]
 fn from_help(name: &[u8], value: Option<usize>) -> Option<&'static CStr> {
-    let mut text = [0u8; ERRNO_TEXTS_LEN + HELP_LEN];
-    unpack(&mut text);
     let (mut best, mut found) = (3, None);
-    for line in text[ERRNO_TEXTS_LEN..].split_on(b'\n') {
+    for line in help_text().split_on(b'\n') {
         let [b' ', b' ', b'-', ..] = line else { continue };
         // The option and its value names, one word each (split by the
         // shared splitter, as the lines are).
