@@ -137,7 +137,7 @@ pub fn unpack_messages() {
     }
     // It is written once: the first message byte, never NUL, marks it
     // unpacked. Only then is a reference into it made (a `say!`'s is only
-    // turned into the pointer kept; errno_texts's is made after this).
+    // turned into the pointer kept; `unpacked`'s is made after this).
     // SAFETY: single-threaded; a read of one byte, through no reference,
     // within TEXTS (MESSAGES, after MESSAGES_START, is not empty).
     let unpacked = unsafe { core::ptr::addr_of!(TEXTS).cast::<u8>().add(MESSAGES_START).read() } != 0;
