@@ -123,9 +123,9 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     }
     let ruleset = landlock::create_ruleset(handled).map_err(|e| Failure::new(c"create", say!("a Landlock ruleset"), e))?;
     for rule in sb.paths.iter() {
-        let fd = crate::kernel::raw::open_cloexec(rule.path, OFlags::PATH)
+        let (fd, st) = crate::kernel::raw::open_cloexec(rule.path, OFlags::PATH)
+            .and_then(|fd| rustix::fs::fstat(&fd).map(|st| (fd, st)))
             .map_err(|e| Failure::new(say!("open Landlock path"), rule.path, e))?;
-        let st = rustix::fs::fstat(&fd).map_err(|e| Failure::new(say!("open Landlock path"), rule.path, e))?;
         let mut allowed = if rule.write { handled.fs } else { landlock::READ_ONLY & handled.fs };
         if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
             allowed &= landlock::FILE_RIGHTS;
