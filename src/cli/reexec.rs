@@ -85,56 +85,75 @@ pub fn encode(plan: &RunPlan, handover: &Handover, numbers: &mut Numbers, argv: 
     // SAFETY: every offset given is where a string of `numbers` starts.
     let at = |offset: usize| unsafe { base.add(offset) };
 
-    let mut used = 0;
-    let mut push = |p: *const c_char| {
-        let fits = used < argv.len();
-        if fits {
-            argv[used] = p;
-            used += 1;
-        }
-        fits
-    };
+    let mut out = ArgvOut { argv, used: 0, fits: true };
     // nook as bwrap's init speaks as bwrap (cli::parse knows the name).
-    let name = super::bwrap::init_name(plan);
-    let mut fits = push(name.as_ptr()) && push(c"init".as_ptr());
+    out.push(super::bwrap::init_name(plan).as_ptr());
+    out.push(c"init".as_ptr());
     if plan.init.signal_group {
-        fits &= push(named!(INIT_OPTIONS, "--signal-group").as_ptr());
+        out.push(named!(INIT_OPTIONS, "--signal-group").as_ptr());
     }
     if plan.init.subreaper {
-        fits &= push(named!(INIT_OPTIONS, "--subreaper").as_ptr());
+        out.push(named!(INIT_OPTIONS, "--subreaper").as_ptr());
     }
     if plan.process.new_session {
-        fits &= push(named!(INIT_OPTIONS, "--new-session").as_ptr());
+        out.push(named!(INIT_OPTIONS, "--new-session").as_ptr());
     }
     if plan.init.grace > 0 {
-        fits &= push(named!(INIT_OPTIONS, "--grace").as_ptr()) && push(at(grace_at));
+        out.push(named!(INIT_OPTIONS, "--grace").as_ptr());
+        out.push(at(grace_at));
     }
     if plan.init.pdeathsig.is_some() {
-        fits &= push(named!(INIT_OPTIONS, "--pdeathsig").as_ptr()) && push(at(pdeathsig_at));
+        out.push(named!(INIT_OPTIONS, "--pdeathsig").as_ptr());
+        out.push(at(pdeathsig_at));
     }
     // The other PID-1 options of run's argv, as given (those above come
     // from the NOOK_* variables too, which the init does not see, and from
     // bwrap's options: run's argv does not hand them on again).
     for word in plan.init_words.iter() {
-        fits &= push(word.as_ptr());
+        out.push(word.as_ptr());
     }
-    fits &= super::sandbox::hand_on(&plan.process.sandbox, &mut push);
+    super::sandbox::hand_on(&plan.process.sandbox, &mut |word| out.push(word));
     for &offset in seccomp_at.iter() {
-        fits &= push(named!(super::sandbox::SANDBOX_OPTIONS, "--add-seccomp-fd").as_ptr()) && push(at(offset));
+        out.push(named!(super::sandbox::SANDBOX_OPTIONS, "--add-seccomp-fd").as_ptr());
+        out.push(at(offset));
     }
-    fits &= push(c"--".as_ptr());
+    out.push(c"--".as_ptr());
     // `--argv0`: the file first, then PROGRAM's words (BWRAP_INIT_ARGV0).
     if let Some(path) = plan.process.exec_path.get() {
-        fits &= push(path.as_ptr());
+        out.push(path.as_ptr());
     }
     for arg in plan.process.program().iter() {
-        fits &= push(arg.as_ptr());
+        out.push(arg.as_ptr());
     }
-    fits &= push(core::ptr::null());
-    if !fits {
+    out.push(core::ptr::null());
+    if !out.fits {
         return None;
     }
     Some([at(mask_at), at(fail_fd_at), at(verbose_at), at(foreground_at)])
+}
+
+/// The init's argv as [`encode`] writes it, word by word; `fits` turns
+/// false at the first word past its end (the words after it are dropped,
+/// and encode gives up).
+struct ArgvOut<'v> {
+    argv: &'v mut [*const c_char],
+    used: usize,
+    fits: bool,
+}
+
+impl ArgvOut<'_> {
+    /// Appends one word. Out of line: a push inlined at each of encode's
+    /// some twenty sites cost more than the call.
+    #[inline(never)]
+    fn push(&mut self, word: *const c_char) {
+        match self.argv.get_mut(self.used) {
+            Some(slot) => {
+                *slot = word;
+                self.used += 1;
+            }
+            None => self.fits = false,
+        }
+    }
 }
 
 /// Reads one of the init's variables into `plan` (`first`: whether it is

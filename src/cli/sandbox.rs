@@ -76,7 +76,10 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
             .ok_or_else(|| {
                 bad_value(option, entry, say!("is not a system call nook knows by name, nor a number (see README)"))
             })?;
-        if !sb.denied.contains(&(nr as u16)) {
+        // A plain loop: slice::contains of u16 is unrolled in chunks.
+        #[allow(clippy::manual_contains)]
+        let listed = sb.denied.iter().any(|&d| d == nr as u16);
+        if !listed {
             sb.denied.push(nr as u16).map_err(|_| Failure::option(option, say!("lists more than 255 system calls")))?;
         }
     }
@@ -84,33 +87,32 @@ fn deny_list<'a>(option: &'a CStr, list: &'a CStr, sb: &mut Sandbox<'a>) -> Resu
 }
 
 /// Hands the sandbox options on to the init `run` re-executes, through
-/// `push` (one argv pointer each; false when argv is full). The filter
-/// fds go separately (kernel::seccomp::carry_filters).
-#[cfg(nook_own_process)]
-pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char) -> bool) -> bool {
+/// `push` (one argv pointer each: reexec's writer knows when argv is
+/// full). The filter fds go separately (kernel::seccomp::carry_filters).
+#[cfg(all(nook_container, nook_own_process))]
+pub(super) fn hand_on(sb: &Sandbox, push: &mut impl FnMut(*const c_char)) {
     use crate::base::words::named;
-    let mut fits = true;
     for rule in sb.paths.iter() {
-        fits &= push(if rule.write { named!(SANDBOX_OPTIONS, "--landlock-rw") } else { named!(SANDBOX_OPTIONS, "--landlock-ro") }.as_ptr()) && push(rule.path.as_ptr());
+        push(if rule.write { named!(SANDBOX_OPTIONS, "--landlock-rw") } else { named!(SANDBOX_OPTIONS, "--landlock-ro") }.as_ptr());
+        push(rule.path.as_ptr());
     }
     for port in sb.ports.iter() {
-        fits &= push(if port.connect { named!(SANDBOX_OPTIONS, "--landlock-net-connect") } else { named!(SANDBOX_OPTIONS, "--landlock-net-bind") }.as_ptr()) && push(port.text.as_ptr());
+        push(if port.connect { named!(SANDBOX_OPTIONS, "--landlock-net-connect") } else { named!(SANDBOX_OPTIONS, "--landlock-net-bind") }.as_ptr());
+        push(port.text.as_ptr());
     }
     if sb.scope {
-        fits &= push(named!(SANDBOX_OPTIONS, "--landlock-scope").as_ptr());
+        push(named!(SANDBOX_OPTIONS, "--landlock-scope").as_ptr());
     }
     if sb.best_effort {
-        fits &= push(named!(SANDBOX_OPTIONS, "--landlock-best-effort").as_ptr());
+        push(named!(SANDBOX_OPTIONS, "--landlock-best-effort").as_ptr());
     }
     for list in sb.deny_lists.iter() {
-        fits &= push(named!(SANDBOX_OPTIONS, "--seccomp-deny").as_ptr()) && push(list.as_ptr());
+        push(named!(SANDBOX_OPTIONS, "--seccomp-deny").as_ptr());
+        push(list.as_ptr());
     }
-    fits
 }
 
 /// Without run and enter only the filters are read (see `option`), and
 /// they go separately: nothing to hand on.
-#[cfg(not(nook_own_process))]
-pub(super) fn hand_on(_sb: &Sandbox, _push: &mut impl FnMut(*const c_char) -> bool) -> bool {
-    true
-}
+#[cfg(all(nook_container, not(nook_own_process)))]
+pub(super) fn hand_on(_sb: &Sandbox, _push: &mut impl FnMut(*const c_char)) {}

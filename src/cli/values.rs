@@ -67,12 +67,14 @@ pub(crate) fn bad_number_text(radix: u32) -> &'static CStr {
 /// within a page of 2^64 rounds up to 0 pages.
 pub(crate) fn size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     let b = v.to_bytes();
-    let (digits, shift) = match b.last() {
-        Some(b'k' | b'K') => (&b[..b.len() - 1], 10),
-        Some(b'm' | b'M') => (&b[..b.len() - 1], 20),
-        Some(b'g' | b'G') => (&b[..b.len() - 1], 30),
-        _ => (b, 0),
+    let shift = match b.last() {
+        Some(b'k' | b'K') => 10,
+        Some(b'm' | b'M') => 20,
+        Some(b'g' | b'G') => 30,
+        _ => 0,
     };
+    // The digits before the suffix: one cut for the three.
+    let digits = if shift == 0 { b } else { b.split_last().map_or(b, |(_, head)| head) };
     parse_number(digits, 10)
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|&n| n > 0 && n <= u64::MAX >> 1)

@@ -13,7 +13,6 @@
 //! EPERM for every number listed and allows the rest.
 
 use crate::base::packed::say;
-use crate::base::text::SplitOn;
 use super::raw::{check, syscall6};
 use linux_raw_sys::general as g;
 use linux_raw_sys::ptrace as k;
@@ -270,15 +269,11 @@ syscalls! {
     execveat: __NR_execveat, memfd_create: __NR_memfd_create, clone: __NR_clone, ioctl: __NR_ioctl,
 }
 
-/// Each named call: its name (without `__NR_`) and x86_64 number.
-pub fn syscalls() -> impl Iterator<Item = (&'static [u8], u32)> {
-    NAMES.split_on(0).zip(NUMBERS.iter()).map(|(name, &nr)| (name, nr as u32))
-}
-
 /// The x86_64 number of the call named `name` (as in syscalls(2)), if the
-/// table has it.
+/// table has it: through the word tables' shared lookup in a packed list
+/// (an iterator of its own, inlined, took more).
 pub fn syscall_number(name: &[u8]) -> Option<u32> {
-    syscalls().find(|&(n, _)| n == name).map(|(_, nr)| nr)
+    crate::base::words::find_in(&NAMES, &NUMBERS, name).map(u32::from)
 }
 
 #[cfg(test)]
@@ -354,8 +349,12 @@ mod tests {
         }
         assert_eq!(syscall_number(b"mkdi"), None);
         assert_eq!(syscall_number(b""), None);
-        let names: std::vec::Vec<_> = syscalls().map(|(n, _)| n).collect();
+        // Each name ended by a NUL, one for each number, each found as itself.
+        let names: std::vec::Vec<_> = NAMES.strip_suffix(b"\0").unwrap().split(|&b| b == 0).collect();
         assert_eq!(names.len(), NUMBERS.len());
+        for (name, &nr) in names.iter().zip(&NUMBERS) {
+            assert_eq!(syscall_number(name), Some(nr as u32));
+        }
         let mut unique = names.clone();
         unique.sort();
         unique.dedup();

@@ -21,6 +21,7 @@ use {
     rustix::fd::AsFd,
     rustix::fs::OFlags,
     rustix::io::Errno,
+    core::ffi::CStr,
 };
 
 const _: () = assert!(crate::plan::sandbox::MAX_DENIED <= seccomp::MAX_DENIED);
@@ -79,6 +80,21 @@ fn wanted(sb: &Sandbox) -> Access {
     }
 }
 
+/// Rules the kernel's Landlock ABI lacks (`lacking`): refused, naming
+/// `option` with `hint`, or with best effort the `warning`. Out of line:
+/// its two callers' texts in registers took less than a table of them.
+#[cfg(nook_own_process)]
+#[inline(never)]
+fn beyond_abi(lacking: bool, best_effort: bool, option: &'static CStr, hint: &'static CStr, warning: &'static CStr) -> Result<'static, ()> {
+    if lacking {
+        if !best_effort {
+            return Err(Failure::new(c"landlock", option, Errno::NOTSUP).hint(hint));
+        }
+        warn(warning);
+    }
+    Ok(())
+}
+
 #[cfg(nook_own_process)]
 fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let wanted = wanted(sb);
@@ -98,25 +114,18 @@ fn restrict<'a>(sb: &Sandbox<'a>) -> Result<'a, ()> {
     let handled = wanted.within(Access::for_abi(abi));
     // What the kernel cannot handle is refused, or with best effort left
     // out: the workload then keeps TCP (or abstract sockets and signals).
-    for (asked, kept, option, hint, warning) in [
-        (wanted.net, handled.net, say!("--landlock-net-bind/--landlock-net-connect"), say!("needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort"), say!("no Landlock ABI 4: running without the port rules")),
-        (wanted.scoped, handled.scoped, say!("--landlock-scope"), say!("needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort"), say!("no Landlock ABI 6: running without --landlock-scope")),
-    ] {
-        if asked != kept {
-            if !sb.best_effort {
-                return Err(Failure::new(c"landlock", option, Errno::NOTSUP).hint(hint));
-            }
-            warn(warning);
-        }
-    }
+    beyond_abi(wanted.net != handled.net, sb.best_effort, say!("--landlock-net-bind/--landlock-net-connect"),
+        say!("needs Landlock ABI 4 (Linux 6.7); or --landlock-best-effort"), say!("no Landlock ABI 4: running without the port rules"))?;
+    beyond_abi(wanted.scoped != handled.scoped, sb.best_effort, say!("--landlock-scope"),
+        say!("needs Landlock ABI 6 (Linux 6.12); or --landlock-best-effort"), say!("no Landlock ABI 6: running without --landlock-scope"))?;
     if handled.is_empty() {
         return Ok(());
     }
     let ruleset = landlock::create_ruleset(handled).map_err(|e| Failure::new(c"create", say!("a Landlock ruleset"), e))?;
     for rule in sb.paths.iter() {
-        let fd = crate::kernel::raw::open_cloexec(rule.path, OFlags::PATH)
+        let (fd, st) = crate::kernel::raw::open_cloexec(rule.path, OFlags::PATH)
+            .and_then(|fd| rustix::fs::fstat(&fd).map(|st| (fd, st)))
             .map_err(|e| Failure::new(say!("open Landlock path"), rule.path, e))?;
-        let st = rustix::fs::fstat(&fd).map_err(|e| Failure::new(say!("open Landlock path"), rule.path, e))?;
         let mut allowed = if rule.write { handled.fs } else { landlock::READ_ONLY & handled.fs };
         if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
             allowed &= landlock::FILE_RIGHTS;
