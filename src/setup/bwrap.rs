@@ -65,23 +65,20 @@ pub fn locks_tree(plan: &RunPlan, read_only: bool) -> bool {
 /// `--chdir`, PROGRAM starts in the caller's working directory when it
 /// exists inside, else in $HOME when that does, else in `/`; PWD names it.
 pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno> {
-    let mut pwd = Buf::<4096>::new();
-    match (plan.process.chdir, plan.bwrap.cwd) {
-        (None, Some(cwd)) if rustix::process::chdir(cwd).is_ok() => {
-            pwd.push(cwd.to_bytes());
-        }
+    // $HOME as a C string, for chdir: only when it is needed.
+    let mut home = Buf::<4096>::new();
+    let pwd = match (plan.process.chdir, plan.bwrap.cwd) {
+        (None, Some(cwd)) if rustix::process::chdir(cwd).is_ok() => cwd.to_bytes(),
         (None, Some(_)) => {
-            pwd.push(env.get(b"HOME").unwrap_or(b""));
-            if !matches!(pwd.as_cstr(), Ok(h) if !h.is_empty() && rustix::process::chdir(h).is_ok()) {
-                pwd.clear();
-                pwd.push(b"/");
+            home.push(env.get(b"HOME").unwrap_or(b""));
+            match home.as_cstr() {
+                Ok(h) if !h.is_empty() && rustix::process::chdir(h).is_ok() => h.to_bytes(),
+                _ => b"/",
             }
         }
-        (chdir, _) => {
-            pwd.push(chdir.map_or(&b"/"[..], |c| c.to_bytes()));
-        }
-    }
-    env.set(b"PWD", pwd.as_bytes())
+        (chdir, _) => chdir.map_or(&b"/"[..], |c| c.to_bytes()),
+    };
+    env.set(b"PWD", pwd)
 }
 
 /// `--lock-file`s: a holder process, forked once the tree is built, opens
