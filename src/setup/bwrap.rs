@@ -64,6 +64,10 @@ pub fn locks_tree(plan: &RunPlan, read_only: bool) -> bool {
 /// After the tree is built (the process at `/` or `--chdir`): without
 /// `--chdir`, PROGRAM starts in the caller's working directory when it
 /// exists inside, else in $HOME when that does, else in `/`; PWD names it.
+// Out of line, as hold_locks and limit_user_namespaces: role/run.rs's
+// finish_setup, their one caller, is smaller without their bodies
+// (measured, the three: -24 bytes).
+#[inline(never)]
 pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno> {
     // $HOME as a C string, for chdir: only when it is needed.
     let mut home = Buf::<4096>::new();
@@ -87,6 +91,8 @@ pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno
 /// parent-death signal). bwrap's own init holds them; nook's PROGRAM (or its
 /// init) execs, and an fcntl lock would not survive into PROGRAM without
 /// leaving it an fd.
+// Out of line: see settle_workdir.
+#[inline(never)]
 pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
     let Some(&first) = plan.bwrap.locks.first() else { return Ok(()) };
     // The holder's answer: a NUL once it holds every lock, or the failure
@@ -141,6 +147,8 @@ pub fn hold_locks<'a>(plan: &RunPlan<'a>) -> Result<(), Failure<'a>> {
 /// one more below it (the mount lock's nested one, made next), and so
 /// PROGRAM, inside that, none (the count holds for every ancestor).
 /// `proc` is the caller's /proc.
+// Out of line: see settle_workdir.
+#[inline(never)]
 pub fn limit_user_namespaces<'a>(plan: &RunPlan, proc: Option<&rustix::fd::OwnedFd>) -> Result<(), Failure<'a>> {
     let (true, Some(proc)) = (plan.bwrap.disable_userns, proc) else { return Ok(()) };
     let file = c"sys/user/max_user_namespaces";
