@@ -28,6 +28,8 @@ pub fn join_first<'a>(plan: &RunPlan) -> Result<(), Failure<'a>> {
 
 /// `--userns2 FD` joined and `--assert-userns-disabled` checked: the last
 /// steps before the wait for `--block-fd`.
+// Out of line: see settle_workdir.
+#[inline(never)]
 pub fn join_last<'a>(plan: &RunPlan) -> Result<(), Failure<'a>> {
     join(plan.bwrap.userns2, rustix::thread::LinkNameSpaceType::User, c"--userns2")?;
     if plan.bwrap.assert_userns_disabled {
@@ -64,9 +66,9 @@ pub fn locks_tree(plan: &RunPlan, read_only: bool) -> bool {
 /// After the tree is built (the process at `/` or `--chdir`): without
 /// `--chdir`, PROGRAM starts in the caller's working directory when it
 /// exists inside, else in $HOME when that does, else in `/`; PWD names it.
-// Out of line, as hold_locks and limit_user_namespaces: role/run.rs's
-// finish_setup, their one caller, is smaller without their bodies
-// (measured, the three: -24 bytes).
+// Out of line, as join_last, hold_locks and limit_user_namespaces:
+// role/run.rs's finish_setup, their one caller, is smaller without their
+// bodies (measured, the four: -24 bytes every role, -40 bwrap).
 #[inline(never)]
 pub fn settle_workdir(plan: &RunPlan, env: &mut Environment) -> Result<(), Errno> {
     // $HOME as a C string, for chdir: only when it is needed.
