@@ -549,7 +549,14 @@ fn root_first<'a>(plan: &RunPlan<'a>, option: &'a CStr) -> Result<'a, ()> {
 
 /// `/`, `//`, `/.` and the like: the root itself.
 fn is_root(dest: &CStr) -> bool {
-    dest.to_bytes().iter().all(|&c| c == b'/' || c == b'.') && !dest.to_bytes().windows(2).any(|w| w == b"..")
+    // Slashes and dots, and never a dot after a dot.
+    let mut after_dot = false;
+    dest.to_bytes().iter().all(|&c| {
+        let dot = c == b'.';
+        let ok = (dot || c == b'/') && !(dot && after_dot);
+        after_dot = dot;
+        ok
+    })
 }
 
 /// `--size` as bwrap reads it, with strtoull(3) in base 0: `0x` then hex,
