@@ -673,23 +673,23 @@ fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
         at += 1;
         Ok(())
     };
-    for (i, layer) in layers.iter().rev().enumerate() {
-        if i > 0 {
-            put(b':')?;
-        }
+    // Each layer and a `:`, the last of which becomes the NUL.
+    for layer in layers.iter().rev() {
         for &b in layer.to_bytes() {
             if matches!(b, b'\\' | b':' | b',') {
                 put(b'\\')?;
             }
             put(b)?;
         }
+        put(b':')?;
     }
-    put(0)?;
     *used = at;
-    let text = arena.get(start..at).ok_or(())?;
-    // SAFETY: the layers are C strings, and what goes between and before
-    // their bytes (`:`, `\\`) is no NUL: the one NUL of `text` is its last
-    // byte, put just above.
+    let text = arena.get_mut(start..at).ok_or(())?;
+    // No text without a layer.
+    *text.last_mut().ok_or(())? = 0;
+    // SAFETY: the layers are C strings, and the `\\`s and `:`s put among
+    // their bytes are no NUL: the one NUL of `text` is its last byte, put
+    // just above.
     Ok(unsafe { CStr::from_bytes_with_nul_unchecked(text) })
 }
 
