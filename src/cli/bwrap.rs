@@ -70,7 +70,7 @@ impl B {
             B::Chmod => OCTAL | ABSOLUTE << 8,
             B::OverlayRw(_) => ABSOLUTE | ABSOLUTE << 4 | DEST << 8,
             B::Perms => OCTAL,
-            B::Join(_) | B::Fd(_) => FD,
+            B::Args | B::Join(_) | B::Fd(_) => FD,
             B::Uid | B::Gid => ID,
             _ => 0,
         }
@@ -197,6 +197,10 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
             },
         };
         let modifier = matches!(opt, B::Perms | B::Size | B::Args);
+        // Before its value, as bwrap checks.
+        if matches!(opt, B::Args) && command_line.is_some() {
+            return Err(Failure::option(arg, msg!("not supported in arguments file")));
+        }
         // The option's values (B::values), each checked as it is read, in
         // order: one reading path for every option, in place of each arm's.
         let mut v: [&'a CStr; 3] = [c""; 3];
@@ -235,11 +239,7 @@ pub(super) fn parse<'a>(argv: Argv<'a>, plan: &mut RunPlan<'a>) -> Result<'a, Ac
                 return Ok(Action::Exit(0));
             }
             B::Args => {
-                if command_line.is_some() {
-                    return Err(Failure::option(arg, msg!("not supported in arguments file")));
-                }
-                let fd = number(arg, cur.value()?, 10, i32::MAX as u64)? as i32;
-                let words = read_args(arg, fd, &mut words_left)?;
+                let words = read_args(arg, n as i32, &mut words_left)?;
                 command_line = Some(cur.next);
                 cur = Cursor::new(words, 0);
             }
@@ -549,7 +549,14 @@ fn root_first<'a>(plan: &RunPlan<'a>, option: &'a CStr) -> Result<'a, ()> {
 
 /// `/`, `//`, `/.` and the like: the root itself.
 fn is_root(dest: &CStr) -> bool {
-    dest.to_bytes().iter().all(|&c| c == b'/' || c == b'.') && !dest.to_bytes().windows(2).any(|w| w == b"..")
+    // Slashes and dots, and never a dot after a dot.
+    let mut after_dot = false;
+    dest.to_bytes().iter().all(|&c| {
+        let dot = c == b'.';
+        let ok = (dot || c == b'/') && !(dot && after_dot);
+        after_dot = dot;
+        ok
+    })
 }
 
 /// `--size` as bwrap reads it, with strtoull(3) in base 0: `0x` then hex,
@@ -564,7 +571,8 @@ fn c_size<'a>(option: &'a CStr, v: &'a CStr) -> Result<'a, u64> {
     };
     match crate::base::num::parse_number(digits, radix) {
         Some(n) if n > u64::MAX >> 1 => Err(bad_value(option, v, msg!("is more than tmpfs takes (9223372036854775807)"))),
-        Some(n) if n > 0 && b.first().is_some_and(u8::is_ascii_digit) => Ok(n),
+        // parse_number takes digits only: no sign or space first.
+        Some(n) if n > 0 => Ok(n),
         _ => Err(bad_value(option, v, msg!("is not a non-zero number of bytes"))),
     }
 }
@@ -598,9 +606,9 @@ fn read_args<'a>(option: &'a CStr, fd: i32, words_left: &mut usize) -> Result<'a
     if len == end {
         return Err(Failure::new(c"read", option, Errno::TOOBIG));
     }
-    // The last word may lack its NUL: the byte kept free takes it.
+    // The last word may lack its NUL: the byte after it is one (the one
+    // kept free, or of the rest, which no file has written yet).
     if len > start && data.get(len - 1) != Some(&0) {
-        data[len % data.len()] = 0;
         len += 1;
     }
     let mut n = first;
@@ -665,21 +673,24 @@ fn lowerdir(layers: &[&CStr]) -> core::result::Result<&'static CStr, ()> {
         at += 1;
         Ok(())
     };
-    for (i, layer) in layers.iter().rev().enumerate() {
-        if i > 0 {
-            put(b':')?;
-        }
+    // Each layer and a `:`, the last of which becomes the NUL.
+    for layer in layers.iter().rev() {
         for &b in layer.to_bytes() {
             if matches!(b, b'\\' | b':' | b',') {
                 put(b'\\')?;
             }
             put(b)?;
         }
+        put(b':')?;
     }
-    put(0)?;
     *used = at;
-    // The layers are C strings: no NUL but the last.
-    c_strings(arena.get(start..at).ok_or(())?).next().ok_or(())
+    let text = arena.get_mut(start..at).ok_or(())?;
+    // No text without a layer.
+    *text.last_mut().ok_or(())? = 0;
+    // SAFETY: the layers are C strings, and the `\\`s and `:`s put among
+    // their bytes are no NUL: the one NUL of `text` is its last byte, put
+    // just above.
+    Ok(unsafe { CStr::from_bytes_with_nul_unchecked(text) })
 }
 
 static mut LOWERDIRS: [u8; 1 << 16] = [0; 1 << 16];
