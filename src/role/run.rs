@@ -19,7 +19,7 @@ use crate::setup::process::{Environment, close_on_exec_but, drop_privileges, exe
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::setup::tree::build;
 use crate::base::MountApi;
-use crate::kernel::sys::{Linux, Sys};
+use crate::kernel::sys::{Linux, Sys, borrow};
 use crate::setup::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
@@ -247,7 +247,7 @@ fn exec_init(
     crate::base::out::trace(1, c"exec", say!("nook init (sealed copy)"));
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
-    let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
+    let e = unsafe { raw::execveat(borrow(image), argv.as_ptr(), envp) };
     Failure::new(say!("exec init from"), say!("a sealed memfd"), e).exit()
 }
 
@@ -259,7 +259,7 @@ static mut INIT_ARGV: [*const core::ffi::c_char; 1 << 18] = [core::ptr::null(); 
 
 /// Blocks until the outer nook says go (true), or is gone (EOF: false).
 fn go_ahead(go: &OwnedFd) -> bool {
-    raw::read_byte(rustix::fd::AsFd::as_fd(go)) == Ok(1)
+    raw::read_byte(borrow(go)) == Ok(1)
 }
 
 /// `run` without a PID namespace: nook becomes PROGRAM, or, when a
@@ -327,7 +327,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // close-on-exec regardless).
     let proc_self = match proc {
         Some(proc) => Some(
-            rustix::fs::openat(proc, c"self", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+            rustix::fs::openat(borrow(proc), c"self", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                 .map_err(|e| Failure::new(c"open", c"/proc/self", e))?,
         ),
         None => None,
@@ -335,7 +335,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // This process's pid as the caller sees it: /proc/self of the host's procfs.
     let mut pid_text = [core::mem::MaybeUninit::<u8>::uninit(); 16];
     let pid = match proc {
-        Some(proc) if announcing(plan) => rustix::fs::readlinkat_raw(proc, c"self", &mut pid_text)
+        Some(proc) if announcing(plan) => rustix::fs::readlinkat_raw(borrow(proc), c"self", &mut pid_text)
             .map_or(0, |(got, _)| crate::base::num::parse_number(got, 10).unwrap_or(0) as i32),
         _ => 0,
     };

@@ -16,10 +16,11 @@ use crate::base::error::{Context, Failure, Result};
 use crate::base::out::write_all;
 use crate::plan::{IdRange, MAX_ID_RANGES, Setgroups, UserPlan};
 use crate::kernel::raw::{self, Forked};
+use crate::kernel::sys::borrow;
 use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;
-use rustix::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use rustix::fd::{AsRawFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
 /// The maps to install, decided before anything changes.
@@ -123,7 +124,7 @@ impl Maps {
             let fd = crate::kernel::raw::open_cloexec(c"/proc/self/setgroups", rustix::fs::OFlags::RDONLY)
                 .at(c"read", c"setgroups")?;
             // The bytes past what was read stay zeros: "deny" there was read.
-            rustix::io::read(&fd, &mut word).at(c"read", c"setgroups")?;
+            rustix::io::read(borrow(&fd), &mut word).at(c"read", c"setgroups")?;
             if word.starts_with(b"deny") {
                 return Err(Failure::new(say!("--setgroups"), c"allow", Errno::PERM)
                     .hint(say!("unprivileged, it needs a --gid-map range from /etc/subgid")));
@@ -186,7 +187,7 @@ fn write_file_at(dir: rustix::fd::BorrowedFd<'_>, path: &CStr, data: &[u8]) -> c
     use rustix::fs::{Mode, OFlags};
     let fd = rustix::fs::openat(dir, path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
     // These proc files take the whole text in one write.
-    let n = rustix::io::write(&fd, data)?;
+    let n = rustix::io::write(borrow(&fd), data)?;
     if n != data.len() { Err(Errno::IO) } else { Ok(()) }
 }
 
@@ -243,7 +244,7 @@ fn silence_stderr() {
         // SAFETY: fd 2 is only borrowed: dup2 replaces it, and forget keeps
         // this OwnedFd from closing it.
         let mut stderr = unsafe { rustix::fd::OwnedFd::from_raw_fd(2) };
-        let _ = rustix::io::dup2(&null, &mut stderr);
+        let _ = rustix::io::dup2(borrow(&null), &mut stderr);
         core::mem::forget(stderr);
     }
 }
@@ -285,7 +286,7 @@ impl Helper {
         match unsafe { raw::fork(0) }.at(say!("fork helper for"), say!("id maps"))? {
             Forked::Child => {
                 drop((go, report));
-                let code = match raw::read_byte(wait_end.as_fd()) {
+                let code = match raw::read_byte(borrow(&wait_end)) {
                     Ok(1) => match maps.install_for(parent) {
                         Ok(()) => 0,
                         Err(f) => {
@@ -305,10 +306,10 @@ impl Helper {
     /// (sent back whole) is nook's.
     #[inline(never)]
     pub fn finish<'a>(self) -> Result<'a, ()> {
-        let _ = write_all(self.go.as_fd().as_raw_fd(), b"1");
+        let _ = write_all(self.go.as_raw_fd(), b"1");
         drop(self.go);
         let mut sent = [0u8; crate::base::error::SENT_LEN];
-        if raw::read_full(self.report.as_fd(), &mut sent) == Ok(sent.len()) {
+        if raw::read_full(borrow(&self.report), &mut sent) == Ok(sent.len()) {
             let _ = wait_for(self.pid);
             return Err(Failure::received(&sent));
         }
@@ -350,9 +351,9 @@ pub fn lock_mounts<'a>(proc_self: &OwnedFd) -> Result<'a, ()> {
     let mut maps = [Buf::<4096>::new(), Buf::<4096>::new()];
     let mut single = true;
     for (text, file) in maps.iter_mut().zip(ID_MAP_FILES) {
-        let fd = rustix::fs::openat(proc_self, file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at(c"read", file)?;
+        let fd = rustix::fs::openat(borrow(proc_self), file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).at(c"read", file)?;
         let mut current = [0u8; 4096];
-        let n = rustix::io::read(&fd, &mut current).at(c"read", file)?;
+        let n = rustix::io::read(borrow(&fd), &mut current).at(c"read", file)?;
         // "inside outside count" of the container → "inside inside count".
         let mut lines = 0;
         for line in current.get(..n).unwrap_or_default().split_on(b'\n') {
@@ -383,7 +384,7 @@ fn unshare_nested<'a>() -> Result<'a, ()> {
 }
 
 fn write_at<'a>(dir: &OwnedFd, file: &'static CStr, data: &[u8]) -> Result<'a, ()> {
-    write_file_at(dir.as_fd(), file, data).at(say!("lock mounts: write"), file)
+    write_file_at(borrow(dir), file, data).at(say!("lock mounts: write"), file)
 }
 
 /// One uid and one gid: the process maps itself in the nested namespace.
@@ -402,7 +403,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
     let helper = match unsafe { raw::fork(0) }.at(say!("lock mounts: fork helper for"), say!("id maps"))? {
         Forked::Child => {
             drop(go);
-            if raw::read_byte(wait_end.as_fd()) != Ok(1) {
+            if raw::read_byte(borrow(&wait_end)) != Ok(1) {
                 raw::exit_group(0); // nook gave up before unsharing
             }
             // The errno travels back as the exit status: nook reports it, in
@@ -422,7 +423,7 @@ fn nest<'a>(proc_self: &OwnedFd, maps: &[Buf<4096>; 2]) -> Result<'a, ()> {
         let _ = wait_for(helper);
         return Err(f);
     }
-    let sent = write_all(go.as_fd().as_raw_fd(), b"1").is_ok();
+    let sent = write_all(go.as_raw_fd(), b"1").is_ok();
     drop(go);
     match wait_for(helper) {
         Ok(0) if sent => Ok(()),

@@ -66,7 +66,7 @@ fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
 pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> i32 {
     if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
         // Every writer is gone by now: one byte means failure, EOF success.
-        if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
+        if raw::read_byte(crate::kernel::sys::borrow(pipe)) == Ok(0) {
             let mut line = crate::base::text::Buf::<40>::new();
             // bwrap's has spaces inside the braces.
             let (open, close): (&[u8], &[u8]) =
