@@ -232,6 +232,23 @@ pub fn borrow(fd: &OwnedFd) -> BorrowedFd<'_> {
     fd.as_fd()
 }
 
+/// A caller's fd of the plan (`--block-fd`, `--sync-fd`, `--file`'s, ...)
+/// borrowed, without borrow_raw's check that it is not -1, a panic path at
+/// each use.
+///
+/// # Safety
+/// `fd` must be open for as long as the result is used, and so not -1:
+/// the parser takes only fds that are open, of 3 and up (cli/values.rs's
+/// open_fd), and nook closes each only after its last use.
+#[inline(always)]
+pub unsafe fn borrow_given(fd: i32) -> BorrowedFd<'static> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        core::hint::assert_unchecked(fd != -1);
+        BorrowedFd::borrow_raw(fd)
+    }
+}
+
 fn open_flags(how: Open) -> OFlags {
     match how {
         Open::Path => OFlags::PATH,
@@ -468,8 +485,8 @@ impl Sys for Linux {
         let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
         let path = fd_link_cstr(fd, &mut raw)?;
         let reopened = self.open_host(path, Open::Path)?;
-        // SAFETY: only queried; the caller's fd stays the caller's.
-        let given = rustix::fs::fstat(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) })?;
+        // SAFETY: a plan's fd, only queried; the caller's fd stays the caller's.
+        let given = rustix::fs::fstat(unsafe { borrow_given(fd) })?;
         let found = rustix::fs::fstat(borrow(&reopened))?;
         if (given.st_dev, given.st_ino) != (found.st_dev, found.st_ino) {
             return Err(Errno::XDEV);
@@ -478,8 +495,8 @@ impl Sys for Linux {
     }
 
     fn copy_into(&mut self, file: &OwnedFd, from: i32) -> Result<()> {
-        // SAFETY: only read from; the caller's fd stays the caller's.
-        let from = unsafe { rustix::fd::BorrowedFd::borrow_raw(from) };
+        // SAFETY: a plan's fd, only read from; the caller's fd stays the caller's.
+        let from = unsafe { borrow_given(from) };
         let mut buf = [0u8; 4096];
         loop {
             let n = match rustix::io::read(from, &mut buf) {

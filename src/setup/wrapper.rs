@@ -111,8 +111,9 @@ pub fn report_exec_failure(fd: Option<&OwnedFd>) {
 pub fn wait_for_go(plan: &RunPlan) -> Result<(), Failure<'static>> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
     crate::base::out::trace(1, say!("wait for"), say!("--block-fd"));
-    // SAFETY: checked open by the parser; read only.
-    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    // SAFETY: a plan's fd (checked open by the parser), read only and
+    // closed after.
+    let borrowed = unsafe { crate::kernel::sys::borrow_given(fd) };
     raw::read_byte(borrowed).map_err(|e| Failure::new(c"read", say!("--block-fd"), e))?;
     let _ = raw::close(fd);
     Ok(())
