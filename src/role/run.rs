@@ -164,7 +164,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
 #[allow(clippy::too_many_arguments)]
 fn container_init(
     plan: &RunPlan,
-    maps: Option<&Maps>,
+    maps: Option<&Maps<'_>>,
     env: &mut Environment,
     proc: Option<&OwnedFd>,
     inherited_mask: SigSet,
@@ -407,7 +407,7 @@ fn promises_read_only(plan: &RunPlan) -> bool {
 
 /// The id maps of the user namespace to create, or None for none: one is
 /// made when asked for, and always for a caller without CAP_SYS_ADMIN.
-fn user_namespace(plan: &RunPlan) -> Option<Maps> {
+fn user_namespace<'p>(plan: &'p RunPlan) -> Option<Maps<'p>> {
     let privileged = has_sys_admin();
     (plan.user.requested || !privileged).then(|| Maps::new(&plan.user, privileged))
 }

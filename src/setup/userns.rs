@@ -24,9 +24,9 @@ use rustix::fd::{AsRawFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
 /// The maps to install, decided before anything changes.
-pub struct Maps {
-    uid: Vec<IdRange, MAX_ID_RANGES>,
-    gid: Vec<IdRange, MAX_ID_RANGES>,
+pub struct Maps<'p> {
+    uid: Ranges<'p>,
+    gid: Ranges<'p>,
     /// What to write to /proc/PID/setgroups; None leaves it as inherited
     /// (a privileged caller's default: a parent namespace may already deny
     /// it, and then writing "allow" fails).
@@ -40,20 +40,31 @@ pub struct Maps {
     by_caller: crate::plan::bwrap::BwrapOnly<bool>,
 }
 
-impl Maps {
-    pub fn new(plan: &UserPlan, privileged: bool) -> Self {
+/// One map: the plan's ranges or, none given, the caller's own id once
+/// (inside as `--uid`/`--gid` say, else 0). The plan's are borrowed, not
+/// copied (a copy of the two lists, 392 bytes each, took 128 bytes more).
+struct Ranges<'p> {
+    given: &'p [IdRange],
+    own: IdRange,
+}
+
+impl<'p> Ranges<'p> {
+    fn new(given: &'p [IdRange], inside: Option<u32>, outside: u32) -> Self {
+        Ranges { given, own: IdRange { inside: inside.unwrap_or(0), outside, count: 1 } }
+    }
+
+    fn get(&self) -> &[IdRange] {
+        if self.given.is_empty() { core::slice::from_ref(&self.own) } else { self.given }
+    }
+}
+
+impl<'p> Maps<'p> {
+    pub fn new(plan: &'p UserPlan, privileged: bool) -> Self {
         let outside_uid = rustix::process::getuid().as_raw();
         let outside_gid = rustix::process::getgid().as_raw();
-        let own = |inside: Option<u32>, outside: u32| {
-            let mut v = Vec::new();
-            let _ = v.push(IdRange { inside: inside.unwrap_or(0), outside, count: 1 });
-            v
-        };
-        let uid = if plan.uid_map.is_empty() { own(plan.map_user, outside_uid) } else { plan.uid_map.clone() };
-        let gid = if plan.gid_map.is_empty() { own(plan.map_group, outside_gid) } else { plan.gid_map.clone() };
         Maps {
-            uid,
-            gid,
+            uid: Ranges::new(&plan.uid_map, plan.map_user, outside_uid),
+            gid: Ranges::new(&plan.gid_map, plan.map_group, outside_gid),
             setgroups: match plan.setgroups {
                 Setgroups::Allow => Some(true),
                 Setgroups::Deny => Some(false),
@@ -68,11 +79,11 @@ impl Maps {
     }
 
     fn uid_is_self_map(&self) -> bool {
-        matches!(self.uid.as_slice(), [r] if r.count == 1 && r.outside == self.outside_uid)
+        matches!(self.uid.get(), [r] if r.count == 1 && r.outside == self.outside_uid)
     }
 
     fn gid_is_self_map(&self) -> bool {
-        matches!(self.gid.as_slice(), [r] if r.count == 1 && r.outside == self.outside_gid)
+        matches!(self.gid.get(), [r] if r.count == 1 && r.outside == self.outside_gid)
     }
 
     /// Whether the process can write the maps itself after unsharing.
@@ -93,9 +104,9 @@ impl Maps {
         let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
         let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && self.setgroups == Some(false));
         if uid_tool {
-            run_map_tool(c"newuidmap", pid.unwrap_or(0), &self.uid)?;
+            run_map_tool(c"newuidmap", pid.unwrap_or(0), self.uid.get())?;
         } else {
-            write_map(pid, &self.uid, c"uid_map")?;
+            write_map(pid, self.uid.get(), c"uid_map")?;
         }
         // setgroups must be settled before gid_map is written.
         // newgidmap decides "allow" itself; "deny" must come first.
@@ -104,9 +115,9 @@ impl Maps {
             write_proc(pid, c"setgroups", word).at(c"write", c"setgroups")?;
         }
         if gid_tool {
-            run_map_tool(c"newgidmap", pid.unwrap_or(0), &self.gid)
+            run_map_tool(c"newgidmap", pid.unwrap_or(0), self.gid.get())
         } else {
-            write_map(pid, &self.gid, c"gid_map")
+            write_map(pid, self.gid.get(), c"gid_map")
         }
     }
 
@@ -132,11 +143,11 @@ impl Maps {
         }
         let maps_root = |m: &[IdRange]| m.iter().any(|r| r.inside == 0);
         let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
-        if !covers(&self.gid, self.outside_gid) && maps_root(&self.gid) {
+        if !covers(self.gid.get(), self.outside_gid) && maps_root(self.gid.get()) {
             let g = rustix::process::Gid::from_raw(0);
             rustix::thread::set_thread_res_gid(g, g, g).at(say!("setresgid"), c"0")?;
         }
-        if !covers(&self.uid, self.outside_uid) && maps_root(&self.uid) {
+        if !covers(self.uid.get(), self.outside_uid) && maps_root(self.uid.get()) {
             let u = rustix::process::Uid::from_raw(0);
             rustix::thread::set_thread_res_uid(u, u, u).at(say!("setresuid"), c"0")?;
         }
@@ -277,7 +288,7 @@ pub struct Helper {
 impl Helper {
     /// Forks the helper. It blocks until [`Helper::finish`] says the
     /// namespace exists, and exits quietly if nook dies first.
-    pub fn spawn<'a>(maps: &Maps) -> Result<'a, Helper> {
+    pub fn spawn<'a>(maps: &Maps<'_>) -> Result<'a, Helper> {
         let (wait_end, go) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(say!("create pipe for"), say!("id maps"))?;
         // The helper's failure comes back on this pipe, for nook to report.
         let (report, report_end) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).at(say!("create pipe for"), say!("id maps"))?;
