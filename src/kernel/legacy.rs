@@ -207,7 +207,7 @@ fn each_submount(top: BorrowedFd<'_>, mut f: impl FnMut(BorrowedFd<'_>) -> Resul
         let relative = crate::base::text::c_tail(point.as_cstr()?, at);
         let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
         let sub = rustix::fs::openat2(top, relative, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), beneath)?;
-        if is_below(mount_id(borrow(&sub))?) {
+        if mount_id(borrow(&sub))? == m.id {
             f(borrow(&sub))?;
         }
     }
