@@ -152,10 +152,8 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 return f.exit();
             }
             let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
-            let exec_failed = exec_failed.map(|(r, _)| r);
-            let status = relay_signals(child);
-            drop(keep_alive);
-            crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
+            // (keep_alive stays open until PID 1 is gone.)
+            watch(plan, child, exec_failed)
         }
     }
 }
@@ -304,11 +302,18 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
         Ok(Forked::Parent(child)) => {
             hide_from_container();
             crate::setup::wrapper::leave_info_to_container(plan);
-            let exec_failed = exec_failed.map(|(r, _)| r);
-            let status = relay_signals(child);
-            crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
+            watch(plan, child, exec_failed)
         }
     }
+}
+
+/// The side that waits (the outer nook, the monitor): relays signals to
+/// `child` until it ends, then writes `--json-status-fd`'s last line
+/// (`exec_failed`'s read end tells whether PROGRAM ran). Its status.
+fn watch(plan: &RunPlan, child: i32, exec_failed: Option<(OwnedFd, OwnedFd)>) -> i32 {
+    let exec_failed = exec_failed.map(|(r, _)| r);
+    let status = relay_signals(child);
+    crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
 }
 
 /// The CLONE_NEW* flags of every namespace `run` makes.
