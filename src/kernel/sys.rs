@@ -300,10 +300,7 @@ impl Sys for Linux {
         if path.is_empty() {
             flags |= OpenTreeFlags::AT_EMPTY_PATH;
         }
-        match dir {
-            Some(d) => rustix::mount::open_tree(borrow(d), path, flags),
-            None => rustix::mount::open_tree(rustix::fs::CWD, path, flags),
-        }
+        rustix::mount::open_tree(dir.map_or(rustix::fs::CWD, borrow), path, flags)
     }
 
     // Out of line: inlined into /dev's setup it took 112 bytes more.
