@@ -183,8 +183,7 @@ impl Linux {
         let flags = OFlags::PATH | OFlags::CLOEXEC;
         let fd = match dir {
             Some(d) if path.is_empty() => rustix::io::fcntl_dupfd_cloexec(borrow(d), 0)?,
-            Some(d) => rustix::fs::openat(borrow(d), path, flags, Mode::empty())?,
-            None => super::raw::open_cloexec(path, OFlags::PATH)?,
+            _ => rustix::fs::openat(dir.map_or(rustix::fs::CWD, borrow), path, flags, Mode::empty())?,
         };
         self.pending = Pending::Bind { handle: rustix::fd::AsRawFd::as_raw_fd(&fd), recursive, attr: None };
         Ok(fd)
