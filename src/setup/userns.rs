@@ -31,9 +31,6 @@ pub struct Maps<'p> {
     /// (a privileged caller's default: a parent namespace may already deny
     /// it, and then writing "allow" fails).
     setgroups: Option<bool>,
-    /// The caller's ids outside, to tell a self-map from a real range.
-    outside_uid: u32,
-    outside_gid: u32,
     privileged: bool,
     /// bwrap's `--userns-block-fd`: the caller writes the maps, nook none
     /// (and keeps the ids they give it).
@@ -45,6 +42,8 @@ pub struct Maps<'p> {
 /// copied (a copy of the two lists, 392 bytes each, took 128 bytes more).
 struct Ranges<'p> {
     given: &'p [IdRange],
+    /// Its `outside` is the caller's id outside, also what tells a
+    /// self-map from a real range.
     own: IdRange,
 }
 
@@ -56,34 +55,35 @@ impl<'p> Ranges<'p> {
     fn get(&self) -> &[IdRange] {
         if self.given.is_empty() { core::slice::from_ref(&self.own) } else { self.given }
     }
+
+    /// Whether the map is the caller's own id alone.
+    fn is_self_map(&self) -> bool {
+        matches!(self.get(), [r] if r.count == 1 && r.outside == self.own.outside)
+    }
+
+    /// Whether the map leaves the caller's own id unmapped but maps root:
+    /// then the process becomes root inside (`Maps::settle_identity`).
+    fn becomes_root(&self) -> bool {
+        let id = self.own.outside;
+        let covers_own = self.get().iter().any(|r| id >= r.outside && id - r.outside < r.count);
+        !covers_own && self.get().iter().any(|r| r.inside == 0)
+    }
 }
 
 impl<'p> Maps<'p> {
     pub fn new(plan: &'p UserPlan, privileged: bool) -> Self {
-        let outside_uid = rustix::process::getuid().as_raw();
-        let outside_gid = rustix::process::getgid().as_raw();
         Maps {
-            uid: Ranges::new(&plan.uid_map, plan.map_user, outside_uid),
-            gid: Ranges::new(&plan.gid_map, plan.map_group, outside_gid),
+            uid: Ranges::new(&plan.uid_map, plan.map_user, rustix::process::getuid().as_raw()),
+            gid: Ranges::new(&plan.gid_map, plan.map_group, rustix::process::getgid().as_raw()),
             setgroups: match plan.setgroups {
                 Setgroups::Allow => Some(true),
                 Setgroups::Deny => Some(false),
                 Setgroups::Unset if privileged => None,
                 Setgroups::Unset => Some(false),
             },
-            outside_uid,
-            outside_gid,
             privileged,
             by_caller: plan.by_caller,
         }
-    }
-
-    fn uid_is_self_map(&self) -> bool {
-        matches!(self.uid.get(), [r] if r.count == 1 && r.outside == self.outside_uid)
-    }
-
-    fn gid_is_self_map(&self) -> bool {
-        matches!(self.gid.get(), [r] if r.count == 1 && r.outside == self.outside_gid)
     }
 
     /// Whether the process can write the maps itself after unsharing.
@@ -91,7 +91,7 @@ impl<'p> Maps<'p> {
         if self.by_caller.get() {
             return true;
         }
-        self.uid_is_self_map() && self.gid_is_self_map() && self.setgroups == Some(false)
+        self.uid.is_self_map() && self.gid.is_self_map() && self.setgroups == Some(false)
     }
 
     /// Writes the maps of `pid` ("self" when None) from this process.
@@ -101,8 +101,8 @@ impl<'p> Maps<'p> {
         if self.by_caller.get() {
             return Ok(());
         }
-        let uid_tool = via_tools && !self.privileged && !self.uid_is_self_map();
-        let gid_tool = via_tools && !self.privileged && !(self.gid_is_self_map() && self.setgroups == Some(false));
+        let uid_tool = via_tools && !self.privileged && !self.uid.is_self_map();
+        let gid_tool = via_tools && !self.privileged && !(self.gid.is_self_map() && self.setgroups == Some(false));
         if uid_tool {
             run_map_tool(c"newuidmap", pid.unwrap_or(0), self.uid.get())?;
         } else {
@@ -141,13 +141,11 @@ impl<'p> Maps<'p> {
                     .hint(say!("unprivileged, it needs a --gid-map range from /etc/subgid")));
             }
         }
-        let maps_root = |m: &[IdRange]| m.iter().any(|r| r.inside == 0);
-        let covers = |m: &[IdRange], id: u32| m.iter().any(|r| id >= r.outside && id - r.outside < r.count);
-        if !covers(self.gid.get(), self.outside_gid) && maps_root(self.gid.get()) {
+        if self.gid.becomes_root() {
             let g = rustix::process::Gid::from_raw(0);
             rustix::thread::set_thread_res_gid(g, g, g).at(say!("setresgid"), c"0")?;
         }
-        if !covers(self.uid.get(), self.outside_uid) && maps_root(self.uid.get()) {
+        if self.uid.becomes_root() {
             let u = rustix::process::Uid::from_raw(0);
             rustix::thread::set_thread_res_uid(u, u, u).at(say!("setresuid"), c"0")?;
         }
