@@ -236,9 +236,10 @@ pub fn borrow(fd: &OwnedFd) -> BorrowedFd<'_> {
 /// each use.
 ///
 /// # Safety
-/// `fd` must be open for as long as the result is used, and so not -1:
-/// the parser takes only fds that are open, of 3 and up (cli/values.rs's
-/// open_fd), and nook closes each only after its last use.
+/// As for borrow_raw: `fd` stays open while the result is used, and is
+/// not -1. The parsers take fds as numbers from 0 to i32::MAX (the
+/// wrapper fds also checked open, cli/values.rs's open_fd, or moved above
+/// stdio), and nook closes each only after its last use.
 #[inline(always)]
 pub unsafe fn borrow_given(fd: i32) -> BorrowedFd<'static> {
     // SAFETY: the caller's contract.
