@@ -19,13 +19,14 @@
 //! Everything here runs before pivot_root, while /proc is the host's.
 
 use crate::kernel::mountinfo;
+use crate::kernel::sys::borrow;
 use crate::kernel::raw::MountAttr;
 use crate::base::text::Buf;
 use crate::base::num::parse_u32;
 use crate::base::text::SplitOn;
 use core::ffi::CStr;
 use linux_raw_sys::general as k;
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use rustix::mount::MountFlags;
@@ -58,7 +59,7 @@ pub fn attach(source: Option<BorrowedFd<'_>>, fstype: &CStr, flags: u32, data: O
     // A bind's new mount has the source for its root: anything else means
     // the target's name was swapped in between.
     if let Some(source) = source {
-        let (a, b) = (rustix::fs::fstat(&mounted)?, rustix::fs::fstat(source)?);
+        let (a, b) = (rustix::fs::fstat(borrow(&mounted))?, rustix::fs::fstat(source)?);
         if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
             return Err(Errno::STALE);
         }
@@ -81,7 +82,7 @@ pub fn filesystem_flags(flags: u64) -> u32 {
 /// swapped in between.
 pub fn new_mount_on(target: BorrowedFd<'_>) -> Result<OwnedFd> {
     let mounted = mount_on(target)?;
-    if mount_id(mounted.as_fd())? == mount_id(target)? {
+    if mount_id(borrow(&mounted))? == mount_id(target)? {
         return Err(Errno::STALE);
     }
     Ok(mounted)
@@ -114,7 +115,7 @@ fn mount_on(covered: BorrowedFd<'_>) -> Result<OwnedFd> {
     };
     let mut name_buf = Buf::<256>::new();
     let name = name_buf.push(name).as_cstr()?;
-    rustix::fs::openat2(&parent, name, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), no_links | ResolveFlags::BENEATH)
+    rustix::fs::openat2(borrow(&parent), name, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), no_links | ResolveFlags::BENEATH)
 }
 
 /// Replaces the file behind `handle` (an fd number nook owns) with `fd`.
@@ -123,7 +124,7 @@ fn move_onto(fd: OwnedFd, handle: &OwnedFd) -> Result<()> {
     // handle keeps owning the number, and ManuallyDrop keeps this second
     // OwnedFd from closing it.
     let mut slot = core::mem::ManuallyDrop::new(unsafe { OwnedFd::from_raw_fd(handle.as_raw_fd()) });
-    rustix::io::dup3(&fd, &mut slot, rustix::io::DupFlags::CLOEXEC)
+    rustix::io::dup3(borrow(&fd), &mut slot, rustix::io::DupFlags::CLOEXEC)
 }
 
 /// The mount_setattr(2) of `attr` done with mount(2): on the mount `fd` is
@@ -206,8 +207,8 @@ fn each_submount(top: BorrowedFd<'_>, mut f: impl FnMut(BorrowedFd<'_>) -> Resul
         let relative = crate::base::text::c_tail(point.as_cstr()?, at);
         let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
         let sub = rustix::fs::openat2(top, relative, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), beneath)?;
-        if is_below(mount_id(sub.as_fd())?) {
-            f(sub.as_fd())?;
+        if mount_id(borrow(&sub))? == m.id {
+            f(borrow(&sub))?;
         }
     }
     Ok(())

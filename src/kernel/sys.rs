@@ -10,7 +10,7 @@ use crate::base::MountApi;
 use crate::kernel::procfs::{fd_link, proc_fd};
 use crate::kernel::raw::{self, MountAttr};
 use core::ffi::CStr;
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use rustix::mount::{
@@ -182,9 +182,8 @@ impl Linux {
     fn promise_bind(&mut self, dir: Option<&OwnedFd>, path: &CStr, recursive: bool) -> Result<OwnedFd> {
         let flags = OFlags::PATH | OFlags::CLOEXEC;
         let fd = match dir {
-            Some(d) if path.is_empty() => rustix::io::fcntl_dupfd_cloexec(d, 0)?,
-            Some(d) => rustix::fs::openat(d, path, flags, Mode::empty())?,
-            None => super::raw::open_cloexec(path, OFlags::PATH)?,
+            Some(d) if path.is_empty() => rustix::io::fcntl_dupfd_cloexec(borrow(d), 0)?,
+            _ => rustix::fs::openat(dir.map_or(rustix::fs::CWD, borrow), path, flags, Mode::empty())?,
         };
         self.pending = Pending::Bind { handle: rustix::fd::AsRawFd::as_raw_fd(&fd), recursive, attr: None };
         Ok(fd)
@@ -218,6 +217,36 @@ fn fd_link_cstr(fd: i32, raw: &mut [core::mem::MaybeUninit<u8>]) -> Result<&CStr
     // SAFETY: readlink wrote the first n bytes, none of them a NUL (a path
     // has none), and the NUL after them was just written.
     Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(raw.as_ptr().cast(), n + 1)) })
+}
+
+/// `fd` borrowed for a system call, without the check rustix's `as_fd`
+/// makes at every use, that it is not -1, each check a panic path: no
+/// OwnedFd is -1 (rustix asserts it where one is made from a number, and
+/// no system call returns it as an fd).
+#[inline(always)]
+pub fn borrow(fd: &OwnedFd) -> BorrowedFd<'_> {
+    let raw = rustix::fd::AsRawFd::as_raw_fd(fd);
+    // SAFETY: see above: an OwnedFd's number is never -1.
+    unsafe { core::hint::assert_unchecked(raw != -1) };
+    fd.as_fd()
+}
+
+/// A caller's fd of the plan (`--block-fd`, `--sync-fd`, `--file`'s, ...)
+/// borrowed, without borrow_raw's check that it is not -1, a panic path at
+/// each use.
+///
+/// # Safety
+/// As for borrow_raw: `fd` stays open while the result is used, and is
+/// not -1. The parsers take fds as numbers from 0 to i32::MAX (the
+/// wrapper fds also checked open, cli/values.rs's open_fd, or moved above
+/// stdio), and nook closes each only after its last use.
+#[inline(always)]
+pub unsafe fn borrow_given(fd: i32) -> BorrowedFd<'static> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        core::hint::assert_unchecked(fd != -1);
+        BorrowedFd::borrow_raw(fd)
+    }
 }
 
 fn open_flags(how: Open) -> OFlags {
@@ -256,7 +285,7 @@ impl Sys for Linux {
         // that never pauses cannot hold nook forever.
         let mut retries = 0;
         loop {
-            match rustix::fs::openat2(root, path, flags | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE) {
+            match rustix::fs::openat2(borrow(root), path, flags | OFlags::CLOEXEC, Mode::empty(), RESOLVE_INSIDE) {
                 Err(Errno::AGAIN) if retries < 1000 => retries += 1,
                 r => return r,
             }
@@ -271,10 +300,7 @@ impl Sys for Linux {
         if path.is_empty() {
             flags |= OpenTreeFlags::AT_EMPTY_PATH;
         }
-        match dir {
-            Some(d) => rustix::mount::open_tree(d, path, flags),
-            None => rustix::mount::open_tree(rustix::fs::CWD, path, flags),
-        }
+        rustix::mount::open_tree(dir.map_or(rustix::fs::CWD, borrow), path, flags)
     }
 
     // Out of line: inlined into /dev's setup it took 112 bytes more.
@@ -303,12 +329,12 @@ impl Sys for Linux {
 
     fn is_dir(&mut self, fd: &OwnedFd) -> Result<bool> {
         // fstat, as dev_of: one wrapper for both (statx took 112 bytes more).
-        let st = rustix::fs::fstat(fd)?;
+        let st = rustix::fs::fstat(borrow(fd))?;
         Ok(rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory)
     }
 
     fn dev_of(&mut self, fd: &OwnedFd) -> Result<u64> {
-        Ok(rustix::fs::fstat(fd)?.st_dev)
+        Ok(rustix::fs::fstat(borrow(fd))?.st_dev)
     }
 
     fn new_filesystem(&mut self, fstype: &'static CStr, options: &[(&CStr, &CStr)], attrs: u64) -> Result<OwnedFd> {
@@ -328,25 +354,25 @@ impl Sys for Linux {
         let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
         // The mount table's source is the type ("proc", "tmpfs"), as mount(8)
         // and bwrap's mount(2) name it, not "none".
-        rustix::mount::fsconfig_set_string(&fs, c"source", fstype)?;
+        rustix::mount::fsconfig_set_string(borrow(&fs), c"source", fstype)?;
         for (key, value) in options {
-            rustix::mount::fsconfig_set_string(&fs, *key, *value)?;
+            rustix::mount::fsconfig_set_string(borrow(&fs), *key, *value)?;
         }
-        rustix::mount::fsconfig_create(&fs)?;
+        rustix::mount::fsconfig_create(borrow(&fs))?;
         let attrs = MountAttrFlags::from_bits_retain(attrs as u32);
-        rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)
+        rustix::mount::fsmount(borrow(&fs), FsMountFlags::FSMOUNT_CLOEXEC, attrs)
     }
 
     fn set_mount_attr(&mut self, fd: &OwnedFd, recursive: bool, attr: MountAttr) -> Result<()> {
         if !self.legacy {
-            return raw::mount_setattr(fd.as_fd(), recursive, &attr);
+            return raw::mount_setattr(borrow(fd), recursive, &attr);
         }
         match &mut self.pending {
             Pending::Bind { handle, attr: later, .. } if *handle == rustix::fd::AsRawFd::as_raw_fd(fd) => {
                 *later = Some((recursive, attr));
                 Ok(())
             }
-            _ => crate::kernel::legacy::set_attr(fd.as_fd(), recursive, &attr),
+            _ => crate::kernel::legacy::set_attr(borrow(fd), recursive, &attr),
         }
     }
 
@@ -360,11 +386,11 @@ impl Sys for Linux {
                 Pending::Filesystem { handle: h, fstype, data, flags } if *h == handle => {
                     let flags = legacy::filesystem_flags(*flags);
                     let data = if data.is_empty() { Ok(None) } else { data.as_cstr().map(Some) };
-                    data.and_then(|data| legacy::attach(None, fstype, flags, data, dest.as_fd(), mount))
+                    data.and_then(|data| legacy::attach(None, fstype, flags, data, borrow(dest), mount))
                 }
                 Pending::Bind { handle: h, recursive, attr } if *h == handle => {
-                    legacy::attach(Some(mount.as_fd()), c"", legacy::bind_flags(*recursive), None, dest.as_fd(), mount).and_then(|()| match attr {
-                        Some((recursive, attr)) => legacy::set_attr(mount.as_fd(), *recursive, attr),
+                    legacy::attach(Some(borrow(mount)), c"", legacy::bind_flags(*recursive), None, borrow(dest), mount).and_then(|()| match attr {
+                        Some((recursive, attr)) => legacy::set_attr(borrow(mount), *recursive, attr),
                         None => Ok(()),
                     })
                 }
@@ -374,39 +400,39 @@ impl Sys for Linux {
             return attached;
         }
         let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
-        rustix::mount::move_mount(mount, c"", dest, c"", flags)
+        rustix::mount::move_mount(borrow(mount), c"", borrow(dest), c"", flags)
     }
 
     fn make_dir(&mut self, dir: &OwnedFd, name: &CStr, mode: u32) -> Result<()> {
-        rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(mode))
+        rustix::fs::mkdirat(borrow(dir), name, Mode::from_raw_mode(mode))
     }
 
     fn open_child_dir(&mut self, dir: &OwnedFd, name: &CStr) -> Result<OwnedFd> {
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        rustix::fs::openat(dir, name, flags, Mode::empty())
+        rustix::fs::openat(borrow(dir), name, flags, Mode::empty())
     }
 
     fn make_file(&mut self, dir: &OwnedFd, name: &CStr, mode: u32) -> Result<OwnedFd> {
         let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
-        rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(mode))
+        rustix::fs::openat(borrow(dir), name, flags, Mode::from_raw_mode(mode))
     }
 
     fn make_symlink(&mut self, target: &CStr, dir: &OwnedFd, name: &CStr) -> Result<()> {
-        rustix::fs::symlinkat(target, dir, name)
+        rustix::fs::symlinkat(target, borrow(dir), name)
     }
 
     fn symlink_points_to(&mut self, dir: &OwnedFd, name: &CStr, target: &CStr) -> Result<bool> {
         let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
-        let (got, _) = rustix::fs::readlinkat_raw(dir, name, &mut buf)?;
+        let (got, _) = rustix::fs::readlinkat_raw(borrow(dir), name, &mut buf)?;
         Ok(got == target.to_bytes())
     }
 
     fn remove(&mut self, dir: &OwnedFd, name: &CStr, is_dir: bool) -> Result<()> {
-        rustix::fs::unlinkat(dir, name, if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() })
+        rustix::fs::unlinkat(borrow(dir), name, if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() })
     }
 
     fn enter_dir(&mut self, fd: &OwnedFd) -> Result<()> {
-        rustix::process::fchdir(fd)
+        rustix::process::fchdir(borrow(fd))
     }
 
     fn pivot_root(&mut self, put_old: Option<&OwnedFd>) -> Result<()> {
@@ -456,9 +482,9 @@ impl Sys for Linux {
         let mut raw = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
         let path = fd_link_cstr(fd, &mut raw)?;
         let reopened = self.open_host(path, Open::Path)?;
-        // SAFETY: only queried; the caller's fd stays the caller's.
-        let given = rustix::fs::fstat(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) })?;
-        let found = rustix::fs::fstat(&reopened)?;
+        // SAFETY: a plan's fd, only queried; the caller's fd stays the caller's.
+        let given = rustix::fs::fstat(unsafe { borrow_given(fd) })?;
+        let found = rustix::fs::fstat(borrow(&reopened))?;
         if (given.st_dev, given.st_ino) != (found.st_dev, found.st_ino) {
             return Err(Errno::XDEV);
         }
@@ -466,8 +492,8 @@ impl Sys for Linux {
     }
 
     fn copy_into(&mut self, file: &OwnedFd, from: i32) -> Result<()> {
-        // SAFETY: only read from; the caller's fd stays the caller's.
-        let from = unsafe { rustix::fd::BorrowedFd::borrow_raw(from) };
+        // SAFETY: a plan's fd, only read from; the caller's fd stays the caller's.
+        let from = unsafe { borrow_given(from) };
         let mut buf = [0u8; 4096];
         loop {
             let n = match rustix::io::read(from, &mut buf) {
@@ -482,11 +508,11 @@ impl Sys for Linux {
 
     fn rewrite(&mut self, root: &OwnedFd, path: &CStr) -> Result<OwnedFd> {
         let flags = OFlags::WRONLY | OFlags::TRUNC | OFlags::CLOEXEC;
-        rustix::fs::openat2(root, path, flags, Mode::empty(), RESOLVE_INSIDE)
+        rustix::fs::openat2(borrow(root), path, flags, Mode::empty(), RESOLVE_INSIDE)
     }
 
     fn may_write(&mut self, dir: &OwnedFd, name: &CStr) -> Result<()> {
-        raw::may_write(dir.as_fd(), name)
+        raw::may_write(borrow(dir), name)
     }
 
     fn overlay(&mut self, lower: &CStr, upper: Option<(&CStr, &CStr)>, tmp: bool) -> Result<OwnedFd> {
@@ -495,7 +521,7 @@ impl Sys for Linux {
         }
         use linux_raw_sys::general as k;
         let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
-        rustix::mount::fsconfig_set_string(&fs, c"lowerdir", lower)?;
+        rustix::mount::fsconfig_set_string(borrow(&fs), c"lowerdir", lower)?;
         // The tmpfs's fd must stay open until the overlay is made.
         let scratch = match tmp {
             true => Some(self.new_filesystem(c"tmpfs", &[(c"mode", c"755")], (k::MOUNT_ATTR_NOSUID | k::MOUNT_ATTR_NODEV) as u64)?),
@@ -513,12 +539,12 @@ impl Sys for Linux {
                 // Read-only: lower layers only.
                 (None, None) => break,
             };
-            rustix::mount::fsconfig_set_string(&fs, key, dir)?;
+            rustix::mount::fsconfig_set_string(borrow(&fs), key, dir)?;
         }
-        rustix::mount::fsconfig_set_flag(&fs, c"userxattr")?;
-        rustix::mount::fsconfig_create(&fs)?;
+        rustix::mount::fsconfig_set_flag(borrow(&fs), c"userxattr")?;
+        rustix::mount::fsconfig_create(borrow(&fs))?;
         drop(scratch);
-        rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
+        rustix::mount::fsmount(borrow(&fs), FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
     }
 
     fn data_file(&mut self, from: i32, mode: u32, spot: &OwnedFd) -> Result<OwnedFd> {

@@ -19,7 +19,7 @@ use crate::setup::process::{Environment, close_on_exec_but, drop_privileges, exe
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::setup::tree::build;
 use crate::base::MountApi;
-use crate::kernel::sys::{Linux, Sys};
+use crate::kernel::sys::{Linux, Sys, borrow};
 use crate::setup::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;
@@ -152,10 +152,8 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
                 return f.exit();
             }
             let _ = crate::base::out::write_all(rustix::fd::AsRawFd::as_raw_fd(&keep_alive), b"1");
-            let exec_failed = exec_failed.map(|(r, _)| r);
-            let status = relay_signals(child);
-            drop(keep_alive);
-            crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
+            // (keep_alive stays open until PID 1 is gone.)
+            watch(plan, child, exec_failed)
         }
     }
 }
@@ -164,7 +162,7 @@ pub fn run(plan: &RunPlan, envp: Argv<'static>) -> i32 {
 #[allow(clippy::too_many_arguments)]
 fn container_init(
     plan: &RunPlan,
-    maps: Option<&Maps>,
+    maps: Option<&Maps<'_>>,
     env: &mut Environment,
     proc: Option<&OwnedFd>,
     inherited_mask: SigSet,
@@ -247,7 +245,7 @@ fn exec_init(
     crate::base::out::trace(1, c"exec", say!("nook init (sealed copy)"));
     // SAFETY: argv and envp are null-terminated arrays of C strings that
     // live until the exec.
-    let e = unsafe { raw::execveat(rustix::fd::AsFd::as_fd(image), argv.as_ptr(), envp) };
+    let e = unsafe { raw::execveat(borrow(image), argv.as_ptr(), envp) };
     Failure::new(say!("exec init from"), say!("a sealed memfd"), e).exit()
 }
 
@@ -259,7 +257,7 @@ static mut INIT_ARGV: [*const core::ffi::c_char; 1 << 18] = [core::ptr::null(); 
 
 /// Blocks until the outer nook says go (true), or is gone (EOF: false).
 fn go_ahead(go: &OwnedFd) -> bool {
-    raw::read_byte(rustix::fd::AsFd::as_fd(go)) == Ok(1)
+    raw::read_byte(borrow(go)) == Ok(1)
 }
 
 /// `run` without a PID namespace: nook becomes PROGRAM, or, when a
@@ -304,11 +302,18 @@ fn run_here(plan: &RunPlan, env: &mut Environment, proc: Option<&OwnedFd>) -> i3
         Ok(Forked::Parent(child)) => {
             hide_from_container();
             crate::setup::wrapper::leave_info_to_container(plan);
-            let exec_failed = exec_failed.map(|(r, _)| r);
-            let status = relay_signals(child);
-            crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
+            watch(plan, child, exec_failed)
         }
     }
+}
+
+/// The side that waits (the outer nook, the monitor): relays signals to
+/// `child` until it ends, then writes `--json-status-fd`'s last line
+/// (`exec_failed`'s read end tells whether PROGRAM ran). Its status.
+fn watch(plan: &RunPlan, child: i32, exec_failed: Option<(OwnedFd, OwnedFd)>) -> i32 {
+    let exec_failed = exec_failed.map(|(r, _)| r);
+    let status = relay_signals(child);
+    crate::setup::wrapper::finish_status(plan, status, exec_failed.as_ref())
 }
 
 /// The CLONE_NEW* flags of every namespace `run` makes.
@@ -327,7 +332,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // close-on-exec regardless).
     let proc_self = match proc {
         Some(proc) => Some(
-            rustix::fs::openat(proc, c"self", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+            rustix::fs::openat(borrow(proc), c"self", OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
                 .map_err(|e| Failure::new(c"open", c"/proc/self", e))?,
         ),
         None => None,
@@ -335,7 +340,7 @@ fn finish_setup<'a>(plan: &RunPlan<'a>, user_ns: bool, env: &mut Environment, pr
     // This process's pid as the caller sees it: /proc/self of the host's procfs.
     let mut pid_text = [core::mem::MaybeUninit::<u8>::uninit(); 16];
     let pid = match proc {
-        Some(proc) if announcing(plan) => rustix::fs::readlinkat_raw(proc, c"self", &mut pid_text)
+        Some(proc) if announcing(plan) => rustix::fs::readlinkat_raw(borrow(proc), c"self", &mut pid_text)
             .map_or(0, |(got, _)| crate::base::num::parse_number(got, 10).unwrap_or(0) as i32),
         _ => 0,
     };
@@ -407,7 +412,7 @@ fn promises_read_only(plan: &RunPlan) -> bool {
 
 /// The id maps of the user namespace to create, or None for none: one is
 /// made when asked for, and always for a caller without CAP_SYS_ADMIN.
-fn user_namespace(plan: &RunPlan) -> Option<Maps> {
+fn user_namespace<'p>(plan: &'p RunPlan) -> Option<Maps<'p>> {
     let privileged = has_sys_admin();
     (plan.user.requested || !privileged).then(|| Maps::new(&plan.user, privileged))
 }

@@ -328,8 +328,9 @@ pub fn close_on_exec_but(keep: Option<i32>, filters: &[crate::plan::sandbox::Fil
     };
     marked
         .and_then(|()| match keep {
-            // SAFETY: an fd nook checked open; only its flags change.
-            Some(fd) => rustix::io::fcntl_setfd(unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }, rustix::io::FdFlags::empty()),
+            // SAFETY: a plan's fd, checked open by the parser; only its
+            // flags change.
+            Some(fd) => rustix::io::fcntl_setfd(unsafe { crate::kernel::sys::borrow_given(fd) }, rustix::io::FdFlags::empty()),
             None => Ok(()),
         })
         .map_err(|e| Failure::new(say!("close-on-exec"), say!("fds from 3"), e))

@@ -8,6 +8,7 @@
 //! then names only that copy, which nobody can write. The fresh exec also
 //! starts the init with a small address space of its own.
 
+use crate::kernel::sys::borrow;
 use rustix::fd::OwnedFd;
 use rustix::fs::{MemfdFlags, OFlags, SealFlags};
 use rustix::io::Errno;
@@ -27,13 +28,13 @@ pub fn sealed_copy() -> Result<OwnedFd, Errno> {
     };
     // In the kernel, without a round trip through nook's memory.
     loop {
-        match rustix::fs::sendfile(&copy, &exe, None, 1 << 20) {
+        match rustix::fs::sendfile(borrow(&copy), borrow(&exe), None, 1 << 20) {
             Ok(0) => break,
             Ok(_) | Err(Errno::INTR) => {}
             Err(e) => return Err(e),
         }
     }
-    rustix::fs::fcntl_add_seals(&copy, ALL_SEALS)?;
+    rustix::fs::fcntl_add_seals(borrow(&copy), ALL_SEALS)?;
     Ok(copy)
 }
 
@@ -42,6 +43,6 @@ pub fn sealed_copy() -> Result<OwnedFd, Errno> {
 /// EINVAL) and holds every seal.
 pub fn running_sealed() -> bool {
     crate::kernel::raw::open_cloexec(c"/proc/self/exe", OFlags::RDONLY)
-        .and_then(|exe| rustix::fs::fcntl_get_seals(&exe))
+        .and_then(|exe| rustix::fs::fcntl_get_seals(borrow(&exe)))
         .is_ok_and(|seals| seals.contains(ALL_SEALS))
 }

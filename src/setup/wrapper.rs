@@ -66,7 +66,7 @@ fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
 pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> i32 {
     if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
         // Every writer is gone by now: one byte means failure, EOF success.
-        if raw::read_byte(rustix::fd::AsFd::as_fd(pipe)) == Ok(0) {
+        if raw::read_byte(crate::kernel::sys::borrow(pipe)) == Ok(0) {
             let mut line = crate::base::text::Buf::<40>::new();
             // bwrap's has spaces inside the braces.
             let (open, close): (&[u8], &[u8]) =
@@ -111,8 +111,9 @@ pub fn report_exec_failure(fd: Option<&OwnedFd>) {
 pub fn wait_for_go(plan: &RunPlan) -> Result<(), Failure<'static>> {
     let Some(fd) = plan.fds.block else { return Ok(()) };
     crate::base::out::trace(1, say!("wait for"), say!("--block-fd"));
-    // SAFETY: checked open by the parser; read only.
-    let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+    // SAFETY: a plan's fd (checked open by the parser), read only and
+    // closed after.
+    let borrowed = unsafe { crate::kernel::sys::borrow_given(fd) };
     raw::read_byte(borrowed).map_err(|e| Failure::new(c"read", say!("--block-fd"), e))?;
     let _ = raw::close(fd);
     Ok(())
