@@ -442,10 +442,10 @@ fn setup_messages(dir: &std::path::Path) -> String {
     messages
 }
 
-/// The errno texts and `nook --help`'s text (src/cli/help.txt), then, in
-/// a build with the bwrap personality, bwrap's usage, option names and
-/// messages, and last the messages of `say!`, in that order, stored
-/// packed (see base/packed.rs for the format, and [`pack`]); the texts
+/// In a build with the bwrap personality, bwrap's option names, messages
+/// and usage; then the errno texts and `nook --help`'s text
+/// (src/cli/help.txt), and last the messages of `say!`, in that order,
+/// stored packed (see base/packed.rs for the format, and [`pack`]); the texts
 /// shrink to under half, the help the more for the words it shares with
 /// the errno texts.
 fn pack_texts() {
@@ -453,23 +453,28 @@ fn pack_texts() {
     let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let errnos = errno_texts();
     let help = help_for_build(&std::fs::read_to_string(dir.join("src/cli/help.txt")).unwrap());
-    // bwrap's usage repeats the help's option names: packed after it.
+    // In a build with the bwrap personality: its usage,
     println!("cargo:rerun-if-changed=src/cli/bwrap_usage.txt");
     let usage = if feature("bwrap") { std::fs::read_to_string(dir.join("src/cli/bwrap_usage.txt")).unwrap() } else { String::new() };
-    // Then bwrap's option names (its table's words, as `words!` packs
-    // them), which repeat the usage's: cli/bwrap.rs looks options up in
-    // them unpacked, and the table keeps only the values.
+    // its option names (its table's words, as `words!` packs them):
+    // cli/bwrap.rs looks options up in them unpacked, and the table keeps
+    // only the values,
     let options = if feature("bwrap") { bwrap_option_names(&dir) } else { String::new() };
-    // And its parser's messages, which cli/bwrap.rs's `msg!` finds there.
+    // and its parser's messages, which cli/bwrap.rs's `msg!` finds there.
     let messages = bwrap_messages(&dir);
     let packed_messages = if feature("bwrap") { messages.as_str() } else { "" };
     // Last, the messages of `say!`, which only a failure's report unpacks.
     let said = setup_messages(&dir);
-    let text = format!("{errnos}{help}{usage}{options}{packed_messages}{said}").into_bytes();
+    // bwrap's texts first: nook as bwrap unpacks them at every launch,
+    // and the stream unpacks from its start (some 15 ns a byte), so they
+    // are all it unpacks then; the names first, which the usage repeats.
+    let bwrap = format!("{options}{packed_messages}{usage}");
+    let text = format!("{bwrap}{errnos}{help}{said}").into_bytes();
     assert!(text.is_ascii(), "src/cli/help.txt and the errno texts must be ASCII");
     let (ends, packed) = pack(&text);
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("texts.packed"), &packed).unwrap();
+    std::fs::write(out.join("errno_texts_start.rs"), format!("{}\n", bwrap.len())).unwrap();
     std::fs::write(out.join("errno_texts_len.rs"), format!("{}\n", errnos.len())).unwrap();
     std::fs::write(out.join("help_len.rs"), format!("{}\n", help.len())).unwrap();
     std::fs::write(out.join("help_tabs.rs"), format!("{}\n", help.matches('\t').count())).unwrap();

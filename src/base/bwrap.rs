@@ -1,27 +1,28 @@
-//! nook as bwrap's texts (README, "nook as bwrap"): its usage
-//! (src/cli/bwrap_usage.txt), its option names and its messages, packed
-//! after the help in base/packed.rs's one stream (build.rs, `pack_texts`),
-//! and unpacked once, when nook is called bwrap. Only in a build with the
-//! `bwrap` feature.
+//! nook as bwrap's texts (README, "nook as bwrap"): its option names,
+//! its messages and its usage (src/cli/bwrap_usage.txt), first in
+//! base/packed.rs's one stream (build.rs, `pack_texts`), and unpacked
+//! once, when nook is called bwrap: all it unpacks at every launch. Only
+//! in a build with the `bwrap` feature.
 
-use super::packed::{ERRNO_TEXTS_LEN, HELP_LEN, unpack};
+use super::packed::unpack;
 
-/// bwrap's usage (src/cli/bwrap_usage.txt), after the help.
-pub const BWRAP_USAGE_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_usage_len.rs"));
-
-/// bwrap's option names (cli/bwrap.rs's table's words), after its usage.
+/// bwrap's option names (cli/bwrap.rs's table's words), first.
 pub const BWRAP_OPTIONS_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_options_len.rs"));
 
-/// bwrap's parser's messages (cli/bwrap.rs's `msg!`s), last.
+/// bwrap's parser's messages (cli/bwrap.rs's `msg!`s), after them.
 pub const BWRAP_MESSAGES_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_messages_len.rs"));
 
-/// Where nook as bwrap's texts start among the unpacked ones: its usage,
-/// its option names (cli/bwrap.rs's OPTIONS's words), the messages of
-/// `msg!` (build.rs).
-pub const BWRAP_USAGE_START: usize = ERRNO_TEXTS_LEN + HELP_LEN;
-pub const BWRAP_NAMES_START: usize = BWRAP_USAGE_START + BWRAP_USAGE_LEN;
+/// bwrap's usage (src/cli/bwrap_usage.txt), last.
+pub const BWRAP_USAGE_LEN: usize = include!(concat!(env!("OUT_DIR"), "/bwrap_usage_len.rs"));
+
+/// Where nook as bwrap's texts start among the unpacked ones: its option
+/// names (cli/bwrap.rs's OPTIONS's words), the messages of `msg!`
+/// (build.rs), its usage.
+pub const BWRAP_NAMES_START: usize = 0;
 pub const BWRAP_MESSAGES_START: usize = BWRAP_NAMES_START + BWRAP_OPTIONS_LEN;
-pub const BWRAP_TEXTS_END: usize = BWRAP_MESSAGES_START + BWRAP_MESSAGES.len();
+pub const BWRAP_USAGE_START: usize = BWRAP_MESSAGES_START + BWRAP_MESSAGES.len();
+pub const BWRAP_TEXTS_END: usize = BWRAP_USAGE_START + BWRAP_USAGE_LEN;
+const _: () = assert!(BWRAP_TEXTS_END == crate::base::packed::ERRNO_TEXTS_START, "build.rs packs bwrap's texts first");
 
 /// The texts of every `msg!` of the bwrap personality's files, each ended
 /// by a NUL (build.rs gathers them): read only when compiling, for their
@@ -29,7 +30,7 @@ pub const BWRAP_TEXTS_END: usize = BWRAP_MESSAGES_START + BWRAP_MESSAGES.len();
 pub const BWRAP_MESSAGES: &str = include!(concat!(env!("OUT_DIR"), "/bwrap_messages.rs"));
 const _: () = assert!(BWRAP_MESSAGES_LEN == BWRAP_MESSAGES.len(), "build.rs packs BWRAP_MESSAGES");
 
-/// The texts up to bwrap's, unpacked: in .bss, so only the packed bytes
+/// bwrap's texts, unpacked: in .bss, so only the packed bytes
 /// are in the file. Written once, by nook as bwrap's parser
 /// ([`unpack_bwrap_texts`]), before anything reads them: its processes
 /// (the parser's, and the forks that set the container up) have them.

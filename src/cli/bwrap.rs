@@ -724,7 +724,7 @@ fn option(texts: &[u8; BWRAP_TEXTS_END], word: &[u8]) -> Option<B> {
 }
 
 fn print_usage(texts: &[u8; BWRAP_TEXTS_END], fd: i32) {
-    let _ = write_all(fd, texts.get(BWRAP_USAGE_START..BWRAP_NAMES_START).unwrap_or(&[]));
+    let _ = write_all(fd, texts.get(BWRAP_USAGE_START..).unwrap_or(&[]));
 }
 
 #[cfg(test)]
@@ -736,7 +736,7 @@ mod tests {
         let mut texts = [0u8; BWRAP_TEXTS_END];
         unpack(&mut texts);
         assert_eq!(&texts[BWRAP_NAMES_START..BWRAP_MESSAGES_START], super::OPTIONS.names.as_bytes());
-        assert_eq!(&texts[BWRAP_MESSAGES_START..], BWRAP_MESSAGES.as_bytes());
-        assert!(texts[BWRAP_USAGE_START..BWRAP_NAMES_START].starts_with(b"usage: bwrap "));
+        assert_eq!(&texts[BWRAP_MESSAGES_START..BWRAP_USAGE_START], BWRAP_MESSAGES.as_bytes());
+        assert!(texts[BWRAP_USAGE_START..].starts_with(b"usage: bwrap "));
     }
 }
