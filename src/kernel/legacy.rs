@@ -19,7 +19,7 @@
 //! Everything here runs before pivot_root, while /proc is the host's.
 
 use crate::kernel::mountinfo;
-use crate::kernel::sys::borrow;
+use crate::kernel::fd::borrow;
 use crate::kernel::raw::MountAttr;
 use crate::base::text::Buf;
 use crate::base::num::parse_u32;

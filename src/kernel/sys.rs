@@ -10,7 +10,8 @@ use crate::base::MountApi;
 use crate::kernel::procfs::{fd_link, proc_fd};
 use crate::kernel::raw::{self, MountAttr};
 use core::ffi::CStr;
-use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use crate::kernel::fd::borrow;
+use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use rustix::mount::{
@@ -217,36 +218,6 @@ fn fd_link_cstr(fd: i32, raw: &mut [core::mem::MaybeUninit<u8>]) -> Result<&CStr
     // SAFETY: readlink wrote the first n bytes, none of them a NUL (a path
     // has none), and the NUL after them was just written.
     Ok(unsafe { CStr::from_bytes_with_nul_unchecked(core::slice::from_raw_parts(raw.as_ptr().cast(), n + 1)) })
-}
-
-/// `fd` borrowed for a system call, without the check rustix's `as_fd`
-/// makes at every use, that it is not -1, each check a panic path: no
-/// OwnedFd is -1 (rustix asserts it where one is made from a number, and
-/// no system call returns it as an fd).
-#[inline(always)]
-pub fn borrow(fd: &OwnedFd) -> BorrowedFd<'_> {
-    let raw = rustix::fd::AsRawFd::as_raw_fd(fd);
-    // SAFETY: see above: an OwnedFd's number is never -1.
-    unsafe { core::hint::assert_unchecked(raw != -1) };
-    fd.as_fd()
-}
-
-/// A caller's fd of the plan (`--block-fd`, `--sync-fd`, `--file`'s, ...)
-/// borrowed, without borrow_raw's check that it is not -1, a panic path at
-/// each use.
-///
-/// # Safety
-/// As for borrow_raw: `fd` stays open while the result is used, and is
-/// not -1. The parsers take fds as numbers from 0 to i32::MAX (the
-/// wrapper fds also checked open, cli/values.rs's open_fd, or moved above
-/// stdio), and nook closes each only after its last use.
-#[inline(always)]
-pub unsafe fn borrow_given(fd: i32) -> BorrowedFd<'static> {
-    // SAFETY: the caller's contract.
-    unsafe {
-        core::hint::assert_unchecked(fd != -1);
-        BorrowedFd::borrow_raw(fd)
-    }
 }
 
 fn open_flags(how: Open) -> OFlags {
@@ -483,7 +454,7 @@ impl Sys for Linux {
         let path = fd_link_cstr(fd, &mut raw)?;
         let reopened = self.open_host(path, Open::Path)?;
         // SAFETY: a plan's fd, only queried; the caller's fd stays the caller's.
-        let given = rustix::fs::fstat(unsafe { borrow_given(fd) })?;
+        let given = rustix::fs::fstat(unsafe { crate::kernel::fd::borrow_given(fd) })?;
         let found = rustix::fs::fstat(borrow(&reopened))?;
         if (given.st_dev, given.st_ino) != (found.st_dev, found.st_ino) {
             return Err(Errno::XDEV);
@@ -493,7 +464,7 @@ impl Sys for Linux {
 
     fn copy_into(&mut self, file: &OwnedFd, from: i32) -> Result<()> {
         // SAFETY: a plan's fd, only read from; the caller's fd stays the caller's.
-        let from = unsafe { borrow_given(from) };
+        let from = unsafe { crate::kernel::fd::borrow_given(from) };
         let mut buf = [0u8; 4096];
         loop {
             let n = match rustix::io::read(from, &mut buf) {

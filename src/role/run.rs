@@ -19,7 +19,8 @@ use crate::setup::process::{Environment, close_on_exec_but, drop_privileges, exe
 use crate::kernel::raw::{self, Forked, SigSet};
 use crate::setup::tree::build;
 use crate::base::MountApi;
-use crate::kernel::sys::{Linux, Sys, borrow};
+use crate::kernel::fd::borrow;
+use crate::kernel::sys::{Linux, Sys};
 use crate::setup::userns::{Helper, Maps};
 use linux_raw_sys::general as k;
 use rustix::fd::OwnedFd;

@@ -70,7 +70,7 @@ pub fn describe(json: &mut Buf<512>, child_pid: i32, proc_self: &rustix::fd::Own
             path.push(b"_for_children");
         }
         let Ok(path) = path.as_cstr() else { continue };
-        let Ok(st) = rustix::fs::statat(crate::kernel::sys::borrow(proc_self), path, rustix::fs::AtFlags::empty()) else { continue };
+        let Ok(st) = rustix::fs::statat(crate::kernel::fd::borrow(proc_self), path, rustix::fs::AtFlags::empty()) else { continue };
         json.push(between).push(name.as_bytes()).push(b"-namespace\": ").dec(st.st_ino);
     }
     json.push(close);

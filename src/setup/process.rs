@@ -330,7 +330,7 @@ pub fn close_on_exec_but(keep: Option<i32>, filters: &[crate::plan::sandbox::Fil
         .and_then(|()| match keep {
             // SAFETY: a plan's fd, checked open by the parser; only its
             // flags change.
-            Some(fd) => rustix::io::fcntl_setfd(unsafe { crate::kernel::sys::borrow_given(fd) }, rustix::io::FdFlags::empty()),
+            Some(fd) => rustix::io::fcntl_setfd(unsafe { crate::kernel::fd::borrow_given(fd) }, rustix::io::FdFlags::empty()),
             None => Ok(()),
         })
         .map_err(|e| Failure::new(say!("close-on-exec"), say!("fds from 3"), e))

@@ -8,7 +8,7 @@
 //! then names only that copy, which nobody can write. The fresh exec also
 //! starts the init with a small address space of its own.
 
-use crate::kernel::sys::borrow;
+use crate::kernel::fd::borrow;
 use rustix::fd::OwnedFd;
 use rustix::fs::{MemfdFlags, OFlags, SealFlags};
 use rustix::io::Errno;

@@ -16,7 +16,7 @@ use crate::base::error::{Context, Failure, Result};
 use crate::base::out::write_all;
 use crate::plan::{IdRange, MAX_ID_RANGES, Setgroups, UserPlan};
 use crate::kernel::raw::{self, Forked};
-use crate::kernel::sys::borrow;
+use crate::kernel::fd::borrow;
 use crate::base::text::Buf;
 use core::ffi::{CStr, c_char};
 use heapless::Vec;

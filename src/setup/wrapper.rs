@@ -66,7 +66,7 @@ fn write_to_wrapper(fd: i32, data: &[u8]) -> Result<(), Errno> {
 pub fn finish_status(plan: &RunPlan, status: i32, exec_failed: Option<&OwnedFd>) -> i32 {
     if let (Some(fd), Some(pipe)) = (plan.fds.json_status, exec_failed) {
         // Every writer is gone by now: one byte means failure, EOF success.
-        if raw::read_byte(crate::kernel::sys::borrow(pipe)) == Ok(0) {
+        if raw::read_byte(crate::kernel::fd::borrow(pipe)) == Ok(0) {
             let mut line = crate::base::text::Buf::<40>::new();
             // bwrap's has spaces inside the braces.
             let (open, close): (&[u8], &[u8]) =
@@ -113,7 +113,7 @@ pub fn wait_for_go(plan: &RunPlan) -> Result<(), Failure<'static>> {
     crate::base::out::trace(1, say!("wait for"), say!("--block-fd"));
     // SAFETY: a plan's fd (checked open by the parser), read only and
     // closed after.
-    let borrowed = unsafe { crate::kernel::sys::borrow_given(fd) };
+    let borrowed = unsafe { crate::kernel::fd::borrow_given(fd) };
     raw::read_byte(borrowed).map_err(|e| Failure::new(c"read", say!("--block-fd"), e))?;
     let _ = raw::close(fd);
     Ok(())
