@@ -162,13 +162,17 @@ pub fn unpacked() -> &'static [u8] {
     unsafe { &*core::ptr::addr_of!(TEXTS) }
 }
 
-/// Unit tests' (many threads, plain `say!`s, no TEXTS unpacked): a copy
-/// of their own.
+/// Unit tests' and the fuzzer's (many threads, plain `say!`s, no TEXTS
+/// unpacked): one copy of their own, unpacked once and kept (a copy made
+/// at each call would be a leak to the fuzzer's LeakSanitizer).
 #[cfg(any(test, feature = "fuzzing"))]
 pub fn unpacked() -> &'static [u8] {
-    let texts = std::boxed::Box::leak(std::vec![0u8; MESSAGES_START + MESSAGES.len()].into_boxed_slice());
-    unpack(texts);
-    texts
+    static COPY: std::sync::OnceLock<std::vec::Vec<u8>> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let mut texts = std::vec![0u8; MESSAGES_START + MESSAGES.len()];
+        unpack(&mut texts);
+        texts
+    })
 }
 
 /// The errno texts, unpacked (see [`ERRNO_TEXTS_LEN`]).
