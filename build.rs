@@ -486,6 +486,7 @@ fn pack_texts() {
     std::fs::write(out.join("messages.rs"), format!("{said:?}\n")).unwrap();
     std::fs::write(out.join("packed_len.rs"), format!("{}\n", packed.len())).unwrap();
     std::fs::write(out.join("packed_ends.rs"), format!("{ends:?}\n")).unwrap();
+    std::fs::write(out.join("run_min.rs"), format!("{RUN_MIN}\n")).unwrap();
 }
 
 /// The shortest run [`pack`] stores, and the longest: a run's symbol is

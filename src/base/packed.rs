@@ -38,8 +38,8 @@ static PACKED: [u8; include!(concat!(env!("OUT_DIR"), "/packed_len.rs"))] =
 /// length from 1 up, then its symbols in code order. The bits follow.
 const ENDS: [usize; 2] = include!(concat!(env!("OUT_DIR"), "/packed_ends.rs"));
 
-/// build.rs's shortest run.
-const RUN_MIN: usize = 3;
+/// build.rs's shortest run, as it packed them.
+const RUN_MIN: usize = include!(concat!(env!("OUT_DIR"), "/run_min.rs"));
 
 /// Where the errno texts start: after bwrap's texts (none without it).
 pub const ERRNO_TEXTS_START: usize = include!(concat!(env!("OUT_DIR"), "/errno_texts_start.rs"));
